@@ -1,0 +1,58 @@
+"""The errors a user can cause, each with the exit status the command line gives it.
+
+Every one is caught at the edge of the command and printed as one line; a traceback means
+a bug. ``InputError`` is bad input (exit 2), ``GateTripped`` a policy gate such as
+``--fail-on-broadening`` (exit 1), ``AwsError`` a failed AWS call (exit 3).
+"""
+
+from __future__ import annotations
+
+
+class WizardError(Exception):
+    """Base of every error the user can cause."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, file: str | None = None, where: str | None = None,
+                 line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.where = where
+        self.line = line
+
+    def __str__(self) -> str:
+        place = []
+        if self.file:
+            place.append(f"{self.file}:{self.line}" if self.line else self.file)
+        elif self.line:
+            place.append(f"line {self.line}")
+        if self.where:
+            place.append(self.where)
+        return f"{': '.join(place)}: {self.message}" if place else self.message
+
+
+class InputError(WizardError):
+    """Bad input: usage, template, parameters, answers file or profile (exit 2)."""
+
+    exit_code = 2
+
+
+class TemplateError(InputError):
+    """The template cannot be read or evaluated."""
+
+
+class ParameterError(InputError):
+    """A parameter value the template refuses, or a parameter it does not have."""
+
+
+class GateTripped(WizardError):
+    """A policy gate asked for by the user tripped, e.g. ``--fail-on-broadening`` (exit 1)."""
+
+    exit_code = 1
+
+
+class AwsError(WizardError):
+    """An AWS call failed (exit 3)."""
+
+    exit_code = 3
