@@ -1,3 +1,6 @@
+"""``python -m wizard``: the same as the ``quilt-wizard`` command."""
+
 from wizard.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""Shared fixtures: the real Quilt template (read in place, never copied) and isolated homes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "fixtures" / "quilt-real" / "stable.yaml"
+DATA = Path(__file__).resolve().parent / "data"
+
+#: Values for the real template's parameters that have no Default.
+REAL_REQUIRED = {
+    "AdminEmail": "admin@example.com",
+    "DBUrl": "postgresql://quilt:secret@db.internal:5432/quilt",
+    "DBAccessorSecurityGroup": "sg-0123456789abcdef0",
+    "CertificateArnELB": "arn:aws:acm:us-east-1:123456789012:certificate/abcd",
+    "QuiltWebHost": "quilt.example.com",
+    "SearchDomainArn": "arn:aws:es:us-east-1:123456789012:domain/quilt",
+    "SearchDomainEndpoint": "search.example.com",
+    "SearchClusterAccessorSecurityGroup": "sg-0123456789abcdef1",
+    "GoogleClientId": "",
+    "GoogleClientSecret": "",
+    "OktaClientId": "",
+    "OktaClientSecret": "",
+    "OktaBaseUrl": "",
+    "OneLoginClientId": "",
+    "OneLoginClientSecret": "",
+    "OneLoginBaseUrl": "",
+    "AzureClientId": "",
+    "AzureClientSecret": "",
+    "AzureBaseUrl": "",
+    "SingleSignOnDomains": "",
+    "VPC": "vpc-0123456789abcdef0",
+    "Subnets": "subnet-01,subnet-02",
+    "UserSecurityGroup": "sg-0123456789abcdef2",
+    "PublicSubnets": "subnet-03,subnet-04",
+    "CloudTrailBucket": "acme-cloudtrail",
+    "CanaryNotificationsEmail": "ops@example.com",
+    "AdminPassword": "",
+}
+
+
+@pytest.fixture(scope="session")
+def real_template_path() -> Path:
+    if not REAL.is_file():
+        pytest.skip("the real Quilt template fixture (../shared/fixtures/quilt-real) is absent")
+    return REAL
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own config/data/cache folders, never the user's."""
+    home = tmp_path_factory.mktemp("qw-home")
+    monkeypatch.setenv("QUILT_WIZARD_HOME", str(home))
+    monkeypatch.setenv("NO_COLOR", "1")
+    return home

@@ -1,0 +1,29 @@
+"""The core never imports the UI: checked in a fresh interpreter, module by module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CHECK = """
+import importlib, pkgutil, sys
+import wizard
+for module in pkgutil.walk_packages(wizard.__path__, 'wizard.'):
+    importlib.import_module(module.name)
+bad = [m for m in ('textual', 'screens', 'questionary') if m in sys.modules]
+print(' '.join(bad))
+"""
+
+
+def test_importing_every_core_module_loads_no_ui():
+    proc = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
+def test_the_analysis_path_loads_neither_textual_nor_boto3():
+    code = ("import sys; from wizard.cli import main; import wizard.evaluate, wizard.template; "
+            "print(' '.join(m for m in ('textual', 'boto3', 'botocore') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""

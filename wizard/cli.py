@@ -1,0 +1,54 @@
+"""The ``quilt-wizard`` command line: one entry point for the three faces and the analyses.
+
+With no subcommand it opens the Textual wizard; ``--plain`` asks the same questions as line
+prompts; ``--answers FILE`` runs headless. Subcommands analyse any CloudFormation template.
+Errors the user can cause are printed as one line with their exit status (2 bad input,
+1 a policy gate, 3 an AWS call); a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from wizard import __version__
+from wizard.errors import WizardError
+
+_SUBCOMMANDS = ("render",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, subcommands included."""
+    import importlib
+
+    parser = argparse.ArgumentParser(
+        prog="quilt-wizard",
+        description="Deploy the Quilt CloudFormation stack with eyes open: every choice shows the "
+                    "IAM permissions and network openings it adds or removes.",
+        epilog="Exit status: 0 success, 1 a policy gate tripped, 2 bad input, 3 an AWS call failed.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(title="analysis commands", metavar="COMMAND")
+    for name in _SUBCOMMANDS:
+        importlib.import_module(f"wizard.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            parser.print_help()
+            return 0
+        return handler(args)
+    except WizardError as exc:
+        print(f"quilt-wizard: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("quilt-wizard: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

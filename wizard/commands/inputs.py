@@ -1,0 +1,93 @@
+"""Options shared by every command that evaluates a template, and turning them into objects.
+
+``--template``, ``--params``, ``--set`` and the pseudo parameters (``--stack-name``,
+``--region``, ``--account-id``) mean the same thing everywhere; ``diff`` adds a second,
+"from" side with ``--from-params`` and ``--from``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from wizard import paths
+from wizard.errors import InputError
+from wizard.evaluate import Evaluation, Pseudo
+from wizard.paramfile import parse_assignments, read_parameter_file
+from wizard.parameters import resolve_parameters
+from wizard.template import Template, load_template
+
+
+def add_template_option(parser: argparse.ArgumentParser) -> None:
+    """``--template``: any CloudFormation template; the embedded Quilt template by default."""
+    parser.add_argument("--template", "-t", metavar="FILE",
+                        help="CloudFormation template, YAML or JSON (default: the embedded, hardened "
+                             "Quilt template)")
+
+
+def add_pseudo_options(parser: argparse.ArgumentParser) -> None:
+    """The pseudo parameters of the stack being analysed."""
+    group = parser.add_argument_group("stack")
+    group.add_argument("--stack-name", default="quilt", metavar="NAME",
+                       help="AWS::StackName (default: quilt)")
+    group.add_argument("--region", default=None, metavar="REGION",
+                       help="AWS::Region (default: us-east-1); the partition follows from it")
+    group.add_argument("--account-id", default=None, metavar="ID",
+                       help="AWS::AccountId (default: 123456789012)")
+
+
+def add_parameter_options(parser: argparse.ArgumentParser) -> None:
+    """``--params FILE`` and ``--set KEY=VALUE``: the parameter values to evaluate with."""
+    group = parser.add_argument_group("parameters")
+    group.add_argument("--params", metavar="FILE",
+                       help="parameter file: CloudFormation CLI list, CodePipeline "
+                            '{"Parameters": ...} or KEY=VALUE lines')
+    group.add_argument("--set", dest="set_values", action="append", default=[], metavar="KEY=VALUE",
+                       help="a parameter value; repeatable; wins over --params")
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON for a machine to read")
+
+
+def template_from(args: argparse.Namespace) -> Template:
+    """The template named by ``--template``, or the embedded one."""
+    chosen = getattr(args, "template", None)
+    if chosen:
+        return load_template(chosen)
+    if not paths.DEFAULT_TEMPLATE.is_file():
+        raise InputError("--template is required (the embedded template is not installed)",
+                         where="--template")
+    return load_template(paths.DEFAULT_TEMPLATE)
+
+
+def pseudo_from(args: argparse.Namespace) -> Pseudo:
+    account = args.account_id or "123456789012"
+    if not (account.isdigit() and len(account) == 12):
+        raise InputError(f"expected a 12-digit AWS account id, found {account!r}", where="--account-id")
+    return Pseudo(stack_name=args.stack_name, region=args.region or "us-east-1", account_id=account)
+
+
+def given_values(params_file: str | None, assignments: list[str], flag: str = "--set") -> tuple[dict, dict]:
+    """Values from a parameter file overlaid with ``KEY=VALUE`` settings, and where each came from."""
+    values: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    if params_file:
+        values.update(read_parameter_file(params_file))
+        origin.update({k: str(Path(params_file)) for k in values})
+    settings = parse_assignments(assignments, flag)
+    values.update(settings)
+    origin.update({k: flag for k in settings})
+    return values, origin
+
+
+def evaluation_from(args: argparse.Namespace, template: Template | None = None, *,
+                    params_file: str | None = None, assignments: list[str] | None = None,
+                    flag: str = "--set") -> Evaluation:
+    """An Evaluation of the chosen template for the values the options give."""
+    template = template or template_from(args)
+    if params_file is None and assignments is None:
+        params_file, assignments = args.params, args.set_values
+    values, origin = given_values(params_file, assignments or [], flag)
+    parameters = resolve_parameters(template, values, origin=origin)
+    return Evaluation(template, parameters, pseudo_from(args))

@@ -1,0 +1,38 @@
+"""``quilt-wizard render``: the template as CloudFormation would see it for given values."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from wizard.commands.inputs import (add_json_option, add_parameter_options, add_pseudo_options,
+                                    add_template_option, evaluation_from)
+from wizard.serialize import to_yaml
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "render", help="print the evaluated template",
+        description="Evaluate a template for the given parameters: only resources whose Condition "
+                    "holds, every intrinsic function resolved (deployment-time values such as "
+                    "Fn::GetAtt become symbolic ${Resource.Attribute} tokens). NoEcho values are "
+                    "masked.")
+    add_template_option(parser)
+    add_parameter_options(parser)
+    add_pseudo_options(parser)
+    add_json_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    evaluation = evaluation_from(args)
+    rendered = evaluation.rendered()
+    if evaluation.parameters.unresolved:
+        rendered["Unresolved"] = list(evaluation.parameters.unresolved)
+    if args.json:
+        json.dump(rendered, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(to_yaml(rendered))
+    return 0

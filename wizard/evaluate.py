@@ -1,0 +1,561 @@
+"""Evaluating a template for one set of parameter values, as CloudFormation would.
+
+An ``Evaluation`` resolves Conditions, resource-level ``Condition``, ``Fn::If`` at any depth
+(an ``AWS::NoValue`` branch removes the property or the list item), ``Ref``, ``Fn::Sub``,
+``Fn::Join``, ``Fn::Split``, ``Fn::Select``, ``Fn::FindInMap``, ``Fn::GetAZs``,
+``Fn::Base64``, ``Fn::Cidr``, ``Fn::Length`` and ``Fn::ToJsonString``.
+
+What only exists once a stack is deployed becomes a *symbolic* value, the same on every run so
+that two evaluations can be compared: ``Fn::GetAtt`` gives ``${Resource.Attribute}``, a
+``Ref`` to a resource gives ``${Resource}`` (or, for an IAM managed policy, the ARN built from
+its path and name, which is what policies in the same stack compare against),
+``Fn::ImportValue`` gives ``${Import:Name}``.
+
+Evaluation is lazy and memoised: a resource is resolved the first time somebody asks for it,
+so the live permission panel, which reads only IAM and network resources, never pays for the
+other two hundred. Subtrees without any intrinsic are returned as they are (shared, never to
+be mutated by callers).
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from wizard.errors import TemplateError
+from wizard.parameters import ParameterValues, Unresolved
+from wizard.template import Template
+
+
+class _NoValue:
+    """``AWS::NoValue``: the property or list item that holds it disappears."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
+
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition a region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    return "aws"
+
+
+@dataclass(frozen=True)
+class Pseudo:
+    """The pseudo parameters of one evaluation (defaults: a stack called quilt in us-east-1)."""
+
+    stack_name: str = "quilt"
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+
+    @property
+    def partition(self) -> str:
+        return partition_of(self.region)
+
+    @property
+    def url_suffix(self) -> str:
+        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+
+    def value(self, name: str) -> Any:
+        """The value of ``AWS::<name>``, or raise KeyError."""
+        return {
+            "AWS::AccountId": self.account_id,
+            "AWS::Region": self.region,
+            "AWS::StackName": self.stack_name,
+            "AWS::Partition": self.partition,
+            "AWS::URLSuffix": self.url_suffix,
+            "AWS::StackId": f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}:"
+                            f"stack/{self.stack_name}/{_ZERO_UUID}",
+            "AWS::NotificationARNs": [],
+            "AWS::NoValue": NO_VALUE,
+        }[name]
+
+
+def _dynamic_nodes(body: Any) -> frozenset[int]:
+    """Ids of every dict/list under ``body`` that holds an intrinsic function somewhere."""
+    dynamic: set[int] = set()
+
+    def visit(node: Any) -> bool:
+        if isinstance(node, dict):
+            found = len(node) == 1 and _is_intrinsic_key(next(iter(node)))
+            for value in node.values():
+                if visit(value):
+                    found = True
+        elif isinstance(node, list):
+            found = False
+            for value in node:
+                if visit(value):
+                    found = True
+        else:
+            return False
+        if found:
+            dynamic.add(id(node))
+        return found
+
+    visit(body)
+    return frozenset(dynamic)
+
+
+def _is_intrinsic_key(key: Any) -> bool:
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
+
+
+_DYNAMIC_CACHE: dict[int, tuple[Template, frozenset[int]]] = {}
+
+
+def _dynamic_of(template: Template) -> frozenset[int]:
+    cached = _DYNAMIC_CACHE.get(id(template))
+    if cached is None or cached[0] is not template:
+        cached = (template, _dynamic_nodes(template.body))
+        _DYNAMIC_CACHE[id(template)] = cached
+    return cached[1]
+
+
+class Evaluation:
+    """One template evaluated for one set of parameter values and pseudo parameters."""
+
+    def __init__(self, template: Template, parameters: ParameterValues, pseudo: Pseudo | None = None):
+        self.template = template
+        self.parameters = parameters
+        self.pseudo = pseudo or Pseudo()
+        self._dynamic = _dynamic_of(template)
+        self._conditions: dict[str, bool] = {}
+        self._evaluating: list[str] = []
+        self._resources: dict[str, dict | None] = {}
+        self._unresolved_refs: set[str] | None = None
+        self._intrinsics: dict[str, Callable[[Any, str], Any]] = {
+            "Ref": self._ref,
+            "Fn::If": self._if,
+            "Fn::Sub": self._sub,
+            "Fn::GetAtt": self._get_att,
+            "Fn::Join": self._join,
+            "Fn::Split": self._split,
+            "Fn::Select": self._select,
+            "Fn::FindInMap": self._find_in_map,
+            "Fn::GetAZs": self._get_azs,
+            "Fn::Base64": self._base64,
+            "Fn::Cidr": self._cidr,
+            "Fn::ImportValue": self._import_value,
+            "Fn::Length": self._length,
+            "Fn::ToJsonString": self._to_json_string,
+            "Fn::Equals": self._cond_equals,
+            "Fn::And": self._cond_and,
+            "Fn::Or": self._cond_or,
+            "Fn::Not": self._cond_not,
+            "Fn::Transform": self._transform,
+        }
+
+    # -- public -------------------------------------------------------------------------
+
+    def condition(self, name: str) -> bool:
+        """The value of a named Condition (memoised; a cycle is an error)."""
+        if name in self._conditions:
+            return self._conditions[name]
+        conditions = self.template.conditions
+        if name not in conditions:
+            raise self._error(f"no Condition named {name!r}", "Conditions")
+        if name in self._evaluating:
+            cycle = " -> ".join(self._evaluating[self._evaluating.index(name):] + [name])
+            raise self._error(f"circular condition: {cycle}", f"Conditions/{name}")
+        self._evaluating.append(name)
+        outer = self._unresolved_refs
+        self._unresolved_refs = set()
+        try:
+            value = self._condition_value(conditions[name], f"Conditions/{name}")
+            if self._unresolved_refs:
+                missing = ", ".join(sorted(self._unresolved_refs))
+                raise self._error(f"condition {name} needs a value for {missing}, which has no "
+                                  "value and no Default", f"Conditions/{name}")
+        finally:
+            self._unresolved_refs = outer
+            self._evaluating.pop()
+        self._conditions[name] = value
+        return value
+
+    def conditions(self) -> dict[str, bool]:
+        """Every Condition of the template and its value."""
+        return {name: self.condition(name) for name in self.template.conditions}
+
+    def exists(self, logical_id: str) -> bool:
+        """Whether the resource is created (its Condition, if any, is true)."""
+        resource = self.template.resources.get(logical_id)
+        if resource is None:
+            return False
+        condition = resource.get("Condition")
+        return condition is None or self.condition(condition)
+
+    def resource(self, logical_id: str) -> dict | None:
+        """The resolved resource (Type, Properties, ...), or None when it does not exist."""
+        if logical_id in self._resources:
+            return self._resources[logical_id]
+        result = None
+        if self.exists(logical_id):
+            raw = self.template.resources[logical_id]
+            result = self._eval_mapping(raw, f"Resources/{logical_id}")
+        self._resources[logical_id] = result
+        return result
+
+    def resources(self, *types: str) -> dict[str, dict]:
+        """Every resource that exists, optionally only of the given types, resolved."""
+        found = {}
+        for logical_id, raw in self.template.resources.items():
+            if types and raw.get("Type") not in types:
+                continue
+            resource = self.resource(logical_id)
+            if resource is not None:
+                found[logical_id] = resource
+        return found
+
+    def outputs(self) -> dict[str, Any]:
+        """Outputs whose Condition holds, resolved."""
+        result = {}
+        for name, raw in self.template.outputs.items():
+            condition = raw.get("Condition") if isinstance(raw, dict) else None
+            if condition is not None and not self.condition(condition):
+                continue
+            result[name] = self._eval(raw, f"Outputs/{name}")
+        return result
+
+    def rendered(self) -> dict:
+        """The whole template as CloudFormation would see it for these values."""
+        body = self.template.body
+        out: dict[str, Any] = {}
+        for key in ("AWSTemplateFormatVersion", "Description", "Transform"):
+            if key in body:
+                out[key] = body[key]
+        if self.template.parameters:
+            out["Parameters"] = self.parameters.display()
+        if self.template.conditions:
+            out["Conditions"] = self.conditions()
+        out["Resources"] = self.resources()
+        outputs = self.outputs()
+        if outputs:
+            out["Outputs"] = outputs
+        return out
+
+    def evaluate(self, value: Any, where: str = "") -> Any:
+        """Resolve an arbitrary value taken from this template."""
+        return self._eval(value, where)
+
+    def ref_token(self, logical_id: str) -> str:
+        """What ``Ref`` to a resource yields here (symbolic unless it is a managed policy)."""
+        raw = self.template.resources[logical_id]
+        if raw.get("Type") == "AWS::IAM::ManagedPolicy":
+            properties = raw.get("Properties") or {}
+            path = self._eval(properties.get("Path", "/"), f"Resources/{logical_id}/Properties/Path")
+            name = properties.get("ManagedPolicyName")
+            name = logical_id if name is None else self._eval(name, f"Resources/{logical_id}/Properties")
+            if isinstance(path, str) and isinstance(name, str):
+                return f"arn:{self.pseudo.partition}:iam::{self.pseudo.account_id}:policy{path}{name}"
+        return "${" + logical_id + "}"
+
+    # -- machinery ----------------------------------------------------------------------
+
+    def _error(self, message: str, where: str) -> TemplateError:
+        parts = [p for p in where.split("/") if p]
+        steps: list[Any] = [int(p) if p.isdigit() else p for p in parts]
+        return TemplateError(message, file=self.template.source, where=where or None,
+                             line=self.template.line_of(*steps))
+
+    def _eval(self, node: Any, where: str) -> Any:
+        if isinstance(node, dict):
+            if id(node) not in self._dynamic:
+                return node
+            if len(node) == 1:
+                key = next(iter(node))
+                if _is_intrinsic_key(key):
+                    handler = self._intrinsics.get(key)
+                    if handler is None:
+                        raise self._error(f"unknown intrinsic function {key}", where)
+                    return handler(node[key], f"{where}/{key}")
+            return self._eval_mapping(node, where)
+        if isinstance(node, list):
+            if id(node) not in self._dynamic:
+                return node
+            out = []
+            for index, item in enumerate(node):
+                value = self._eval(item, f"{where}/{index}")
+                if value is not NO_VALUE:
+                    out.append(value)
+            return out
+        return node
+
+    def _eval_mapping(self, node: dict, where: str) -> dict:
+        if id(node) not in self._dynamic:
+            return node
+        out = {}
+        for key, item in node.items():
+            value = self._eval(item, f"{where}/{key}")
+            if value is not NO_VALUE:
+                out[key] = value
+        return out
+
+    def _string(self, value: Any, where: str, what: str) -> str:
+        value = self._eval(value, where)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if not isinstance(value, str):
+            raise self._error(f"{what} must be a string, found {_kind(value)}", where)
+        return value
+
+    def _list(self, value: Any, where: str, what: str) -> list:
+        value = self._eval(value, where)
+        if not isinstance(value, list):
+            raise self._error(f"{what} must be a list, found {_kind(value)}", where)
+        return value
+
+    def _args(self, value: Any, count: int | tuple[int, ...], where: str, name: str) -> list:
+        counts = (count,) if isinstance(count, int) else count
+        if not isinstance(value, list) or len(value) not in counts:
+            expected = " or ".join(str(c) for c in counts)
+            raise self._error(f"{name} expects a list of {expected} arguments, found {_kind(value)}", where)
+        return value
+
+    # -- intrinsics ---------------------------------------------------------------------
+
+    def _ref(self, name: Any, where: str) -> Any:
+        name = self._eval(name, where)
+        if not isinstance(name, str):
+            raise self._error(f"Ref expects a name, found {_kind(name)}", where)
+        if name.startswith("AWS::"):
+            try:
+                return self.pseudo.value(name)
+            except KeyError:
+                raise self._error(f"unknown pseudo parameter {name}", where) from None
+        if name in self.parameters.specs:
+            if self._unresolved_refs is not None and name in self.parameters.unresolved:
+                self._unresolved_refs.add(name)
+            return self.parameters.ref(name)
+        if name in self.template.resources:
+            return self.ref_token(name)
+        raise self._error(f"Ref to {name!r}, which is neither a parameter nor a resource", where)
+
+    def _if(self, value: Any, where: str) -> Any:
+        args = self._args(value, 3, where, "Fn::If")
+        name = args[0]
+        if not isinstance(name, str):
+            raise self._error("Fn::If expects a condition name first", where)
+        branch = 1 if self.condition(name) else 2
+        return self._eval(args[branch], f"{where}/{branch}")
+
+    def _sub(self, value: Any, where: str) -> str:
+        variables: Mapping[str, Any] = {}
+        if isinstance(value, list):
+            args = self._args(value, 2, where, "Fn::Sub")
+            text, raw_vars = args
+            if not isinstance(raw_vars, dict):
+                raise self._error("Fn::Sub expects a mapping of variables second", where)
+            variables = {k: self._eval(v, f"{where}/1/{k}") for k, v in raw_vars.items()}
+        else:
+            text = value
+        if not isinstance(text, str):
+            raise self._error(f"Fn::Sub expects a string, found {_kind(text)}", where)
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            name = name.strip()
+            if name in variables:
+                found = variables[name]
+            elif "." in name and not name.startswith("AWS::"):
+                resource, _, attribute = name.partition(".")
+                found = self._get_att([resource, attribute], where)
+            else:
+                found = self._ref(name, where)
+            if isinstance(found, list):
+                raise self._error(f"Fn::Sub variable ${{{name}}} is a list; use Fn::Join", where)
+            if found is NO_VALUE:
+                raise self._error(f"Fn::Sub variable ${{{name}}} is AWS::NoValue", where)
+            return str(found)
+
+        return _SUB_VARIABLE.sub(replace, text)
+
+    def _get_att(self, value: Any, where: str) -> str:
+        if isinstance(value, str):
+            resource, _, attribute = value.partition(".")
+        else:
+            args = self._args(value, 2, where, "Fn::GetAtt")
+            resource = args[0]
+            attribute = self._eval(args[1], f"{where}/1")
+        if not isinstance(resource, str) or not isinstance(attribute, str) or not attribute:
+            raise self._error("Fn::GetAtt expects [Resource, Attribute]", where)
+        if resource not in self.template.resources:
+            raise self._error(f"Fn::GetAtt names {resource!r}, which is not a resource", where)
+        return "${" + resource + "." + attribute + "}"
+
+    def _join(self, value: Any, where: str) -> str:
+        delimiter, items = self._args(value, 2, where, "Fn::Join")
+        if not isinstance(delimiter, str):
+            raise self._error("Fn::Join expects a delimiter string first", where)
+        items = self._list(items, f"{where}/1", "Fn::Join's second argument")
+        parts = []
+        for index, item in enumerate(items):
+            if isinstance(item, (dict, list)):
+                raise self._error(f"Fn::Join item {index} must be a string, found {_kind(item)}", where)
+            parts.append(str(item) if not isinstance(item, bool) else str(item).lower())
+        return delimiter.join(parts)
+
+    def _split(self, value: Any, where: str) -> list[str]:
+        delimiter, text = self._args(value, 2, where, "Fn::Split")
+        if not isinstance(delimiter, str) or not delimiter:
+            raise self._error("Fn::Split expects a non-empty delimiter string first", where)
+        return self._string(text, f"{where}/1", "Fn::Split's source").split(delimiter)
+
+    def _select(self, value: Any, where: str) -> Any:
+        index, items = self._args(value, 2, where, "Fn::Select")
+        index = self._eval(index, f"{where}/0")
+        try:
+            position = int(index)
+        except (TypeError, ValueError):
+            raise self._error(f"Fn::Select index must be a number, found {index!r}", where) from None
+        items = self._list(items, f"{where}/1", "Fn::Select's list")
+        if not 0 <= position < len(items):
+            placeholder = self._unresolved_in(items)
+            if placeholder is not None:
+                # The list was made from a value nobody has given yet: its parts are unknown too.
+                return Unresolved(placeholder, f"{placeholder}[{position}]")
+            raise self._error(f"Fn::Select index {position} is outside a list of {len(items)}", where)
+        return items[position]
+
+    def _unresolved_in(self, items: list) -> str | None:
+        for item in items:
+            if isinstance(item, Unresolved):
+                return item.parameter
+            if isinstance(item, str) and "<" in item:
+                for name in self.parameters.unresolved:
+                    if f"<{name}" in item:
+                        return name
+        return None
+
+    def _find_in_map(self, value: Any, where: str) -> Any:
+        args = self._args(value, (3, 4), where, "Fn::FindInMap")
+        names = [self._string(a, f"{where}/{i}", "Fn::FindInMap key") for i, a in enumerate(args[:3])]
+        default = NO_VALUE
+        if len(args) == 4:
+            option = args[3]
+            if not isinstance(option, dict) or "DefaultValue" not in option:
+                raise self._error("Fn::FindInMap's fourth argument must be {DefaultValue: ...}", where)
+            default = option["DefaultValue"]
+        mapping = self.template.mappings.get(names[0])
+        found = mapping.get(names[1], {}).get(names[2], NO_VALUE) if isinstance(mapping, dict) else NO_VALUE
+        if found is NO_VALUE:
+            if default is not NO_VALUE:
+                return self._eval(default, f"{where}/3/DefaultValue")
+            raise self._error(f"Fn::FindInMap: no {names[0]}/{names[1]}/{names[2]} in Mappings", where)
+        return self._eval(found, where)
+
+    def _get_azs(self, value: Any, where: str) -> list[str]:
+        region = self._eval(value, where) or self.pseudo.region
+        if not isinstance(region, str):
+            raise self._error("Fn::GetAZs expects a region name", where)
+        return [f"{region}{letter}" for letter in "abc"]
+
+    def _base64(self, value: Any, where: str) -> str:
+        text = self._string(value, where, "Fn::Base64's argument")
+        return base64.b64encode(text.encode()).decode()
+
+    def _cidr(self, value: Any, where: str) -> list[str]:
+        block, count, bits = (self._eval(a, f"{where}/{i}")
+                              for i, a in enumerate(self._args(value, 3, where, "Fn::Cidr")))
+        try:
+            network = ipaddress.ip_network(str(block), strict=False)
+            count, bits = int(count), int(bits)
+            prefix = network.max_prefixlen - bits
+            subnets = []
+            for subnet in network.subnets(new_prefix=prefix):
+                if len(subnets) == count:
+                    break
+                subnets.append(str(subnet))
+        except (ValueError, TypeError):
+            return [f"${{Cidr:{block}/{count}/{bits}:{i}}}" for i in range(_int_or(count, 1))]
+        return subnets
+
+    def _import_value(self, value: Any, where: str) -> str:
+        return "${Import:" + self._string(value, where, "Fn::ImportValue's name") + "}"
+
+    def _length(self, value: Any, where: str) -> int:
+        return len(self._list(value, where, "Fn::Length's argument"))
+
+    def _to_json_string(self, value: Any, where: str) -> str:
+        return json.dumps(self._eval(value, where), separators=(",", ":"), default=str)
+
+    def _transform(self, value: Any, where: str) -> Any:
+        return {"Fn::Transform": value}
+
+    def _cond_equals(self, value: Any, where: str) -> bool:
+        left, right = (self._eval(a, f"{where}/{i}")
+                       for i, a in enumerate(self._args(value, 2, where, "Fn::Equals")))
+        return _comparable(left) == _comparable(right)
+
+    def _conditions_list(self, value: Any, where: str, name: str) -> list[bool]:
+        if not isinstance(value, list) or not 1 <= len(value) <= 10:
+            raise self._error(f"{name} expects a list of 1 to 10 conditions", where)
+        return [self._condition_value(item, f"{where}/{i}") for i, item in enumerate(value)]
+
+    def _condition_value(self, item: Any, where: str) -> bool:
+        if isinstance(item, dict) and len(item) == 1 and "Condition" in item:
+            return self.condition(item["Condition"])
+        value = self._eval(item, where)
+        if not isinstance(value, bool):
+            raise self._error(f"expected a condition, found {_kind(value)}", where)
+        return value
+
+    def _cond_and(self, value: Any, where: str) -> bool:
+        return all(self._conditions_list(value, where, "Fn::And"))
+
+    def _cond_or(self, value: Any, where: str) -> bool:
+        return any(self._conditions_list(value, where, "Fn::Or"))
+
+    def _cond_not(self, value: Any, where: str) -> bool:
+        if not isinstance(value, list) or len(value) != 1:
+            raise self._error("Fn::Not expects a list of one condition", where)
+        return not self._condition_value(value[0], f"{where}/0")
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, Unresolved):
+        return str(value)
+    return value
+
+
+def _int_or(value: Any, fallback: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return fallback
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is NO_VALUE:
+        return "AWS::NoValue"
+    return repr(value)

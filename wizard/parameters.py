@@ -1,0 +1,255 @@
+"""Template parameters, validated the way CloudFormation validates them.
+
+Values arrive as strings (from a parameter file, ``--set``, an answers file or a screen) and
+are checked against the template's declaration: type, AllowedValues, AllowedPattern (a full
+match), MinLength/MaxLength, MinValue/MaxValue. List types are split on commas and each
+element is checked. A parameter with neither a value nor a Default stays *unresolved*: it is
+carried through analysis as a named placeholder (``<AdminEmail>``) so that a template can be
+analysed before an operator has every value; a Condition that depends on it is an error.
+
+NoEcho values are kept here (CloudFormation needs them) but ``display`` masks them, and
+nothing that prints or saves parameters may use the raw value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from wizard.errors import ParameterError
+
+if TYPE_CHECKING:
+    from wizard.template import Template
+
+MASK = "****"
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_LIST_TYPE = re.compile(r"^List<(.+)>$")
+_EC2_ID_TYPE = re.compile(r"^AWS::EC2::[A-Za-z]+::(Id|Name)$|^AWS::Route53::HostedZone::Id$")
+
+
+class Unresolved(str):
+    """A placeholder for a parameter that has no value yet; it renders as ``<Name>``.
+
+    ``label`` names a part of the value (``QuiltWebHost[1]``) when a template takes one apart.
+    """
+
+    __slots__ = ("parameter",)
+
+    def __new__(cls, parameter: str, label: str | None = None) -> "Unresolved":
+        obj = super().__new__(cls, f"<{label or parameter}>")
+        obj.parameter = parameter
+        return obj
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One declared template parameter."""
+
+    name: str
+    type: str
+    description: str = ""
+    default: str | None = None
+    allowed_values: tuple[str, ...] | None = None
+    allowed_pattern: str | None = None
+    constraint_description: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    no_echo: bool = False
+    line: int | None = None
+
+    @classmethod
+    def from_template(cls, name: str, spec: Any, template: "Template") -> "ParameterSpec":
+        line = template.line_of("Parameters", name)
+        if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
+            raise ParameterError("a parameter needs a Type", file=template.source,
+                                 where=f"Parameters/{name}", line=line)
+
+        def number(key: str) -> float | None:
+            value = spec.get(key)
+            if value is None:
+                return None
+            if isinstance(value, bool) or not _NUMBER.match(str(value)):
+                raise ParameterError(f"{key} must be a number, found {value!r}", file=template.source,
+                                     where=f"Parameters/{name}", line=line)
+            return float(value)
+
+        allowed = spec.get("AllowedValues")
+        default = spec.get("Default")
+        if isinstance(default, list):
+            default = ",".join(_scalar(v) for v in default)
+        return cls(
+            name=name,
+            type=spec["Type"],
+            description=str(spec.get("Description") or ""),
+            default=None if default is None else _scalar(default),
+            allowed_values=None if allowed is None else tuple(_scalar(v) for v in allowed),
+            allowed_pattern=None if spec.get("AllowedPattern") is None else str(spec["AllowedPattern"]),
+            constraint_description=spec.get("ConstraintDescription"),
+            min_length=None if spec.get("MinLength") is None else int(number("MinLength")),
+            max_length=None if spec.get("MaxLength") is None else int(number("MaxLength")),
+            min_value=number("MinValue"),
+            max_value=number("MaxValue"),
+            no_echo=str(spec.get("NoEcho", "false")).lower() == "true",
+            line=line,
+        )
+
+    @property
+    def is_list(self) -> bool:
+        return self.type == "CommaDelimitedList" or bool(_LIST_TYPE.match(self.type))
+
+    @property
+    def element_type(self) -> str:
+        match = _LIST_TYPE.match(self.type)
+        return match.group(1) if match else "String"
+
+    @property
+    def is_ssm(self) -> bool:
+        return self.type.startswith("AWS::SSM::Parameter::")
+
+    def problem(self, raw: str) -> str | None:
+        """What is wrong with ``raw`` for this parameter, or None when CloudFormation would take it."""
+        if self.is_ssm:
+            return None if raw else "expected the name of an SSM parameter"
+        if self.type == "String" or self.type == "Number":
+            return self._element_problem(raw, self.type)
+        if self.is_list:
+            elements = raw.split(",")
+            kind = self.element_type if self.type != "CommaDelimitedList" else "String"
+            for element in elements:
+                problem = self._element_problem(element, kind, checks_length=False)
+                if problem:
+                    return problem if len(elements) == 1 else f"element {element!r}: {problem}"
+            return None
+        if _EC2_ID_TYPE.match(self.type):
+            if not raw:
+                return f"expected a value of type {self.type}"
+            return self._element_problem(raw, "String", checks_length=False)
+        return None
+
+    def _element_problem(self, raw: str, kind: str, checks_length: bool = True) -> str | None:
+        if kind == "Number":
+            if not _NUMBER.match(raw):
+                return f"expected a number, found {raw!r}"
+            number = float(raw)
+            if self.min_value is not None and number < self.min_value:
+                return f"{raw} is below MinValue {_fmt(self.min_value)}"
+            if self.max_value is not None and number > self.max_value:
+                return f"{raw} is above MaxValue {_fmt(self.max_value)}"
+        if self.allowed_values is not None and raw not in self.allowed_values:
+            return f"{self._shown(raw)} is not one of the AllowedValues: {', '.join(self.allowed_values)}"
+        if self.allowed_pattern is not None and kind != "Number":
+            try:
+                matched = re.fullmatch(self.allowed_pattern, raw) is not None
+            except re.error:
+                matched = True  # CloudFormation's regex dialect is Java's; do not refuse what we cannot read
+            if not matched:
+                hint = f" ({self.constraint_description})" if self.constraint_description else ""
+                return f"{self._shown(raw)} does not match AllowedPattern {self.allowed_pattern}{hint}"
+        if checks_length and kind == "String":
+            if self.min_length is not None and len(raw) < self.min_length:
+                return f"{self._shown(raw)} is shorter than MinLength {self.min_length}"
+            if self.max_length is not None and len(raw) > self.max_length:
+                return f"{self._shown(raw)} is longer than MaxLength {self.max_length}"
+        return None
+
+    def _shown(self, raw: str) -> str:
+        return "the value" if self.no_echo else repr(raw)
+
+    def value_of(self, raw: str) -> str | list[str]:
+        """What ``Ref`` to this parameter gives for a raw string: a string, or a list for list types."""
+        return raw.split(",") if self.is_list else raw
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+@dataclass(frozen=True)
+class ParameterValues:
+    """The parameter values of one evaluation, validated against the template."""
+
+    raw: Mapping[str, str]
+    specs: Mapping[str, ParameterSpec]
+    unresolved: tuple[str, ...]
+
+    def ref(self, name: str) -> str | list[str]:
+        """What ``Ref: name`` yields; a placeholder for an unresolved parameter."""
+        spec = self.specs[name]
+        if name in self.raw:
+            return spec.value_of(self.raw[name])
+        placeholder = Unresolved(name)
+        return [placeholder] if spec.is_list else placeholder
+
+    def display(self) -> dict[str, str]:
+        """Every parameter's value for showing to a person: NoEcho masked, unresolved marked."""
+        shown = {}
+        for name, spec in self.specs.items():
+            if name not in self.raw:
+                shown[name] = f"<{name}>"
+            elif spec.no_echo:
+                shown[name] = MASK
+            else:
+                shown[name] = self.raw[name]
+        return shown
+
+    @property
+    def explicit(self) -> dict[str, str]:
+        """The values that differ from the template defaults (what a parameter file must carry)."""
+        return {k: v for k, v in self.raw.items() if self.specs[k].default != v}
+
+
+def resolve_parameters(template: "Template", given: Mapping[str, Any], *,
+                       origin: Mapping[str, str] | None = None) -> ParameterValues:
+    """Validate ``given`` against the template and fill defaults.
+
+    ``origin`` optionally names where each value came from (a file, ``--set``) for messages.
+    Raises ParameterError naming the parameter and what was expected.
+    """
+    specs = template.parameters
+    origin = origin or {}
+    raw: dict[str, str] = {}
+    for name, value in given.items():
+        spec = specs.get(name)
+        if spec is None:
+            close = _closest(name, specs)
+            hint = f"; did you mean {close}?" if close else ""
+            raise ParameterError(f"the template has no parameter {name}{hint}",
+                                 file=origin.get(name), where=name)
+        if isinstance(value, (list, tuple)):
+            value = ",".join(_scalar(v) for v in value)
+        elif value is None:
+            value = ""
+        else:
+            value = _scalar(value)
+        problem = spec.problem(value)
+        if problem:
+            raise ParameterError(problem, file=origin.get(name), where=name)
+        raw[name] = value
+    unresolved = []
+    for name, spec in specs.items():
+        if name in raw:
+            continue
+        if spec.default is not None:
+            raw[name] = spec.default
+        else:
+            unresolved.append(name)
+    return ParameterValues(raw=raw, specs=specs, unresolved=tuple(unresolved))
+
+
+def _closest(name: str, specs: Mapping[str, ParameterSpec]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(name, list(specs), n=1, cutoff=0.75)
+    return matches[0] if matches else None

@@ -1,0 +1,118 @@
+"""Parameter files in the formats AWS tools read, and ``KEY=VALUE`` settings.
+
+Three formats, read and written:
+
+- ``cfn``: the CloudFormation CLI list, ``[{"ParameterKey": k, "ParameterValue": v}]``
+  (``aws cloudformation create-stack --parameters file://...``);
+- ``overrides``: ``Key=Value`` lines (``aws cloudformation deploy --parameter-overrides``);
+- ``codepipeline``: the template configuration, ``{"Parameters": {...}, "Tags": {...}}``.
+
+Every value is written as a string, as CloudFormation wants. Writes are atomic: the file is
+written beside its target and renamed over it, so an interrupted run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from wizard.errors import InputError
+
+FORMATS = ("cfn", "overrides", "codepipeline")
+
+
+def parse_assignments(items: Iterable[str], origin: str = "--set") -> dict[str, str]:
+    """``KEY=VALUE`` strings to a mapping; a malformed item is an InputError."""
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"expected KEY=VALUE, found {item!r}", where=origin)
+        values[key] = value
+    return values
+
+
+def read_parameter_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Read a parameter file in any of the three formats (detected from its content)."""
+    display = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such file", file=display) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=display) from None
+    stripped = text.lstrip()
+    if not stripped.startswith(("[", "{")):
+        values = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or not key.strip():
+                raise InputError(f"expected KEY=VALUE, found {line!r}", file=display, line=number)
+            values[key.strip()] = value
+        return values
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", file=display, line=exc.lineno) from None
+    if isinstance(data, list):
+        values = {}
+        for index, item in enumerate(data):
+            if not (isinstance(item, dict) and isinstance(item.get("ParameterKey"), str)
+                    and "ParameterValue" in item):
+                raise InputError('expected {"ParameterKey": ..., "ParameterValue": ...}',
+                                 file=display, where=f"/{index}")
+            values[item["ParameterKey"]] = _string(item["ParameterValue"])
+        return values
+    if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
+        return {str(k): _string(v) for k, v in data["Parameters"].items()}
+    raise InputError('expected a list of {"ParameterKey", "ParameterValue"}, {"Parameters": {...}} '
+                     "or KEY=VALUE lines", file=display)
+
+
+def _string(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_string(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def render_parameter_file(values: Mapping[str, str], fmt: str, tags: Mapping[str, str] | None = None) -> str:
+    """The text of a parameter file in format ``fmt``."""
+    if fmt == "cfn":
+        items = [{"ParameterKey": k, "ParameterValue": _string(v)} for k, v in values.items()]
+        return json.dumps(items, indent=2) + "\n"
+    if fmt == "overrides":
+        return "".join(f"{k}={_string(v)}\n" for k, v in values.items())
+    if fmt == "codepipeline":
+        body = {"Parameters": {k: _string(v) for k, v in values.items()},
+                "Tags": {k: _string(v) for k, v in (tags or {}).items()}}
+        return json.dumps(body, indent=2) + "\n"
+    raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where="--format")
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *, mode: int = 0o644) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
