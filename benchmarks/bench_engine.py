@@ -1,0 +1,56 @@
+"""Engine benchmarks on the real Quilt template: parse, evaluate, grants, diff.
+
+Run: ``.venv/bin/python benchmarks/bench_engine.py``. Prints median milliseconds.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._timing import REAL, median_ms, report  # noqa: E402
+from tests.conftest import REAL_REQUIRED  # noqa: E402
+from wizard.evaluate import Evaluation  # noqa: E402
+from wizard.parameters import resolve_parameters  # noqa: E402
+from wizard.template import parse_template  # noqa: E402
+
+
+def main() -> None:
+    if not REAL.is_file():
+        sys.exit(f"the real template is not at {REAL}")
+    text = REAL.read_text()
+    print(f"real template: {REAL.name}, {len(text):,} bytes")
+    report("parse (C loader, line numbers kept)", median_ms(lambda: parse_template(text), repeat=10),
+           target="parse once")
+    template = parse_template(text)
+    values_a = resolve_parameters(template, REAL_REQUIRED)
+    values_b = resolve_parameters(template, {**REAL_REQUIRED, "Qurator": "Enabled"})
+
+    def evaluate_all() -> None:
+        Evaluation(template, values_a).resources()
+
+    report("evaluate every resource (parsed once)", median_ms(evaluate_all), target="< 10 ms")
+    try:
+        from wizard.grants import extract
+        from wizard.network import network_rules
+        from wizard.diff import diff_evaluations
+    except ImportError:
+        return
+
+    def grants_and_network() -> None:
+        ev = Evaluation(template, values_a)
+        extract(ev)
+        network_rules(ev)
+
+    report("evaluate + extract grants + network", median_ms(grants_and_network), target="< 20 ms")
+
+    def full_diff() -> None:
+        diff_evaluations(Evaluation(template, values_a), Evaluation(template, values_b))
+
+    report("evaluate both sides + grants + network + diff", median_ms(full_diff), target="< 20 ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""The semantic permission diff: every broadening rule, in both directions."""
+
+from __future__ import annotations
+
+import pytest
+
+from wizard.diff import condition_implies, diff_evaluations
+from wizard.evaluate import Evaluation
+from wizard.parameters import resolve_parameters
+from wizard.template import parse_template
+
+ROLE = """
+Parameters:
+  Resource: {{Type: String, Default: '*'}}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{{Effect: Allow, Principal: {{Service: {trusted}}}, Action: sts:AssumeRole}}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+{statements}
+"""
+
+
+def evaluation(statements: str, trusted: str = "lambda.amazonaws.com", **given) -> Evaluation:
+    text = ROLE.format(statements=statements, trusted=trusted)
+    template = parse_template(text)
+    return Evaluation(template, resolve_parameters(template, given))
+
+
+def verdict(before: str, after: str, **kw):
+    return diff_evaluations(evaluation(before, **kw.get("a", {})), evaluation(after, **kw.get("b", {})))
+
+
+S3_STAR = "              - {Effect: Allow, Action: 's3:GetObject', Resource: '*'}"
+S3_ACME = "              - {Effect: Allow, Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-*'}"
+
+
+def test_no_change_is_empty():
+    result = verdict(S3_STAR, S3_STAR)
+    assert result.empty and not result.broadening
+    assert result.summary().endswith("no change")
+
+
+def test_scoping_a_resource_to_a_prefix_is_narrowing_and_the_reverse_broadening():
+    narrowing = verdict(S3_STAR, S3_ACME)
+    assert len(narrowing.added) == 1 and len(narrowing.removed) == 1
+    assert not narrowing.broadening
+    widening = verdict(S3_ACME, S3_STAR)
+    assert widening.broadening
+    assert "s3:GetObject on *" in widening.added[0].reason
+
+
+def test_adding_a_condition_is_narrowing_and_removing_it_broadening():
+    conditioned = ("              - {Effect: Allow, Action: 's3:GetObject', Resource: '*', "
+                   "Condition: {StringEquals: {aws:SourceVpc: vpc-1}}}")
+    assert not verdict(S3_STAR, conditioned).broadening
+    assert verdict(conditioned, S3_STAR).broadening
+
+
+def test_adding_actions_is_broadening_and_removing_them_is_not():
+    more = "              - {Effect: Allow, Action: ['s3:GetObject', 's3:PutObject'], Resource: '*'}"
+    assert verdict(S3_STAR, more).broadening
+    assert not verdict(more, S3_STAR).broadening
+
+
+def test_action_wildcards_cover_their_members():
+    star = "              - {Effect: Allow, Action: 's3:Get*', Resource: '*'}"
+    assert not verdict(star, S3_STAR).broadening
+    assert verdict(S3_STAR, star).broadening
+    question = "              - {Effect: Allow, Action: 's3:GetObjec?', Resource: '*'}"
+    assert not verdict(question, S3_STAR).broadening
+
+
+def test_a_new_trusted_principal_is_broadening():
+    result = verdict(S3_STAR, S3_STAR, **{}) if False else diff_evaluations(
+        evaluation(S3_STAR), evaluation(S3_STAR, trusted="[lambda.amazonaws.com, ec2.amazonaws.com]"))
+    assert result.broadening
+    assert [c.grant.principal for c in result.added] == ["Service:ec2.amazonaws.com"]
+    reverse = diff_evaluations(evaluation(S3_STAR, trusted="[lambda.amazonaws.com, ec2.amazonaws.com]"),
+                               evaluation(S3_STAR))
+    assert not reverse.broadening
+
+
+def test_a_placeholder_turning_into_a_grant_is_broadening():
+    placeholder = "              - {Effect: Allow, Action: 's3:GetObject', NotResource: '*'}"
+    assert verdict(placeholder, S3_STAR).broadening
+    assert not verdict(S3_STAR, placeholder).broadening
+
+
+DENY = ("              - Effect: Deny\n                Action: 's3:*'\n                Resource: '*'\n"
+        "                Condition: {{StringNotEquals: {{aws:PrincipalArn: {arns}}}}}")
+
+
+def test_removing_a_deny_is_broadening_and_adding_one_is_not():
+    deny = DENY.format(arns="[arn:aws:iam::1:role/A]")
+    assert verdict(S3_STAR + "\n" + deny, S3_STAR).broadening
+    assert not verdict(S3_STAR, S3_STAR + "\n" + deny).broadening
+
+
+def test_adding_arns_to_a_deny_exception_list_is_broadening_and_removing_them_is_not():
+    one = DENY.format(arns="[arn:aws:iam::1:role/A]")
+    two = DENY.format(arns="[arn:aws:iam::1:role/A, arn:aws:iam::1:role/B]")
+    assert verdict(one, two).broadening
+    assert not verdict(two, one).broadening
+
+
+def test_narrowing_a_deny_is_broadening():
+    wide = "              - {Effect: Deny, Action: 's3:*', Resource: '*'}"
+    narrow = "              - {Effect: Deny, Action: 's3:DeleteObject', Resource: '*'}"
+    assert verdict(wide, narrow).broadening
+    assert not verdict(narrow, wide).broadening
+
+
+def test_a_new_managed_policy_attachment_is_broadening():
+    text = ROLE.format(statements=S3_STAR, trusted="lambda.amazonaws.com")
+    attached = text.replace("      Policies:", "      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]\n      Policies:")
+    a, b = parse_template(text), parse_template(attached)
+    result = diff_evaluations(Evaluation(a, resolve_parameters(a, {})), Evaluation(b, resolve_parameters(b, {})))
+    assert result.broadening
+    assert result.added[0].reason == "attaches arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def test_condition_implication():
+    assert condition_implies({"StringEquals": {"a": ["x"]}}, {"StringEquals": {"a": ["x", "y"]}})
+    assert not condition_implies({"StringEquals": {"a": ["x", "y"]}}, {"StringEquals": {"a": ["x"]}})
+    assert condition_implies({"StringNotEquals": {"a": ["x", "y"]}}, {"StringNotEquals": {"a": ["x"]}})
+    assert condition_implies({"ArnLike": {"a": "arn:aws:s3:::acme-1"}}, {"ArnLike": {"a": "arn:aws:s3:::acme-*"}})
+    assert condition_implies({"Bool": {"a": "true"}}, {})
+    assert not condition_implies({}, {"Bool": {"a": "true"}})
+
+
+NETWORK = """
+Parameters:
+  Scheme: {{Type: String, Default: internal}}
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+{ingress}
+  Lb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {{Scheme: !Ref Scheme}}
+{listener}
+"""
+RULE_443 = "        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}"
+RULE_80 = "        - {IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}"
+LISTENER = """  L444:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties: {LoadBalancerArn: !Ref Lb, Port: 444, Protocol: HTTPS, DefaultActions: [{Type: forward, TargetGroupArn: x}]}"""
+
+
+def net(ingress: str, listener: str = "", **given) -> Evaluation:
+    template = parse_template(NETWORK.format(ingress=ingress, listener=listener))
+    return Evaluation(template, resolve_parameters(template, given))
+
+
+def test_a_new_ingress_rule_or_listener_is_broadening_and_removing_it_is_not():
+    assert diff_evaluations(net(RULE_443), net(RULE_443 + "\n" + RULE_80)).broadening
+    assert not diff_evaluations(net(RULE_443 + "\n" + RULE_80), net(RULE_443)).broadening
+    with_listener = diff_evaluations(net(RULE_443), net(RULE_443, LISTENER))
+    assert with_listener.broadening and with_listener.network_added[0].rule.from_port == 444
+    assert not diff_evaluations(net(RULE_443, LISTENER), net(RULE_443)).broadening
+
+
+def test_turning_internet_facing_is_broadening():
+    assert diff_evaluations(net(RULE_443), net(RULE_443, Scheme="internet-facing")).broadening
+    assert not diff_evaluations(net(RULE_443, Scheme="internet-facing"), net(RULE_443)).broadening
+
+
+@pytest.fixture
+def real(real_template_path):
+    from tests.conftest import REAL_REQUIRED
+    from wizard.template import load_template
+
+    template = load_template(real_template_path)
+
+    def run(**overrides):
+        return Evaluation(template, resolve_parameters(template, {**REAL_REQUIRED, **overrides}))
+    return run
+
+
+def test_real_qurator_on_is_broadening_and_off_is_not(real):
+    on = diff_evaluations(real(), real(Qurator="Enabled"))
+    assert on.broadening
+    assert {(c.grant.actions, c.grant.resources) for c in on.added} == {(("bedrock:InvokeModel",), ("*",))}
+    assert not diff_evaluations(real(Qurator="Enabled"), real()).broadening
+
+
+def test_real_port_444_rule_from_the_private_accessor_group(real):
+    from wizard.network import network_rules
+
+    rules = [r for r in network_rules(real()) if r.from_port == 444 and r.kind == "ingress"]
+    assert [(r.resource, r.peer) for r in rules] == [("ElbPrivateSecurityGroup", "ElbPrivateAccessorSecurityGroup")]
+
+
+def test_real_excluding_arns_from_the_bucket_deny_is_broadening(real):
+    result = diff_evaluations(real(), real(S3BucketPolicyExcludeArnsFromDeny="arn:aws:iam::123456789012:role/X"))
+    assert result.broadening
+    assert all(c.grant.effect == "Deny" for c in result.removed)

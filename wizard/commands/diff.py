@@ -1,0 +1,51 @@
+"""``quilt-wizard diff``: what a change of parameters adds to or removes from IAM and network."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from wizard.commands.inputs import (add_json_option, add_parameter_options, add_pseudo_options,
+                                    add_template_option, evaluation_from, template_from)
+from wizard.errors import GateTripped
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "diff", help="compare the grants and network openings of two parameter sets",
+        description="Evaluate the template twice, the baseline ('from') and the new side, and show "
+                    "the grants and network rules added and removed, with a semantic verdict: "
+                    "narrowing a resource from * to a prefix is not broadening, a new action, "
+                    "principal, attachment, ingress rule or listener is. Both sides start from the "
+                    "template defaults.")
+    add_template_option(parser)
+    baseline = parser.add_argument_group("baseline")
+    baseline.add_argument("--from-params", metavar="FILE", help="parameter file of the baseline")
+    baseline.add_argument("--from", dest="from_values", action="append", default=[], metavar="KEY=VALUE",
+                          help="a baseline parameter value; repeatable")
+    add_parameter_options(parser)
+    add_pseudo_options(parser)
+    add_json_option(parser)
+    parser.add_argument("--fail-on-broadening", action="store_true",
+                        help="exit 1 when the change broadens access (for CI)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.diff import diff_evaluations
+    from wizard.terminal import diff_text, use_colour
+
+    template = template_from(args)
+    before = evaluation_from(args, template, params_file=args.from_params, assignments=args.from_values,
+                             flag="--from")
+    after = evaluation_from(args, template)
+    result = diff_evaluations(before, after)
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(diff_text(result, colour=use_colour()))
+    if args.fail_on_broadening and result.broadening:
+        raise GateTripped("the change broadens access (--fail-on-broadening)")
+    return 0

@@ -1,0 +1,41 @@
+"""``quilt-wizard grants``: every IAM grant and network opening of an evaluated template."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from wizard.commands.inputs import (add_json_option, add_parameter_options, add_pseudo_options,
+                                    add_template_option, evaluation_from)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "grants", help="list the IAM grants and network openings a template creates",
+        description="Evaluate a template and list every IAM statement it creates (identity policies, "
+                    "resource policies, trust policies), grouped by principal with AWS access levels, "
+                    "and every network opening (security-group rules, listeners, scheme, ports).")
+    add_template_option(parser)
+    add_parameter_options(parser)
+    add_pseudo_options(parser)
+    add_json_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.grants import extract
+    from wizard.network import network_rules
+    from wizard.terminal import grants_text, use_colour
+
+    evaluation = evaluation_from(args)
+    grants = extract(evaluation)
+    rules = network_rules(evaluation)
+    unresolved = list(evaluation.parameters.unresolved)
+    if args.json:
+        json.dump({"grants": [g.to_json() for g in grants], "network": [r.to_json() for r in rules],
+                   "unresolved": unresolved}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(grants_text(grants, rules, unresolved, colour=use_colour()))
+    return 0

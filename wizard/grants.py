@@ -1,0 +1,315 @@
+"""Every IAM statement an evaluated template creates, one normalised ``Grant`` each.
+
+A grant says who (``principal``) may or may not (``effect``) do what (actions or not-actions)
+to what (resources or not-resources) under which ``condition``, and where it came from in the
+template. Three kinds:
+
+- ``identity``: a statement in a policy attached to a role, user or group of the stack
+  (inline ``Policies``, stack managed policies reached through ``ManagedPolicyArns`` or through
+  the policy's own ``Roles``/``Users``/``Groups``); an AWS-managed or foreign policy ARN is kept
+  as a named ``attachment`` because its text is not in the template;
+- ``resource``: a statement of a bucket, topic, queue or key policy, or a Lambda permission,
+  one record per principal it names; ``on`` is the protected resource;
+- ``trust``: who may assume a role (its ``AssumeRolePolicyDocument``); ``on`` is the role.
+
+Everything downstream (the diff, the live panel, findings, the report) reads these records.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from wizard import actions as iam_actions
+from wizard.evaluate import Evaluation
+
+IDENTITY, RESOURCE, TRUST = "identity", "resource", "trust"
+
+_POLICY_HOLDERS = {"AWS::IAM::Role": "Roles", "AWS::IAM::User": "Users", "AWS::IAM::Group": "Groups"}
+_RESOURCE_POLICIES = {
+    "AWS::S3::BucketPolicy": ("PolicyDocument", "Bucket"),
+    "AWS::SNS::TopicPolicy": ("PolicyDocument", "Topics"),
+    "AWS::SQS::QueuePolicy": ("PolicyDocument", "Queues"),
+    "AWS::KMS::Key": ("KeyPolicy", None),
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a grant comes from: resource, policy, statement index and template line."""
+
+    resource: str
+    policy: str | None = None
+    statement: int | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        text = self.resource
+        if self.policy:
+            text += f"/{self.policy}"
+        if self.statement is not None:
+            text += f"#{self.statement}"
+        return text
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One statement for one principal, normalised."""
+
+    principal: str
+    kind: str
+    source: Source
+    effect: str = "Allow"
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    not_resources: tuple[str, ...] = ()
+    condition_json: str = ""
+    on: tuple[str, ...] = ()
+    attachment: str | None = None
+    sid: str | None = None
+    access_levels: tuple[str, ...] = ()
+    unknown_actions: tuple[str, ...] = ()
+    grants_nothing: bool = False
+    key: tuple = field(default=(), compare=False, repr=False)
+
+    @property
+    def condition(self) -> dict:
+        return json.loads(self.condition_json) if self.condition_json else {}
+
+    @property
+    def is_allow(self) -> bool:
+        return self.effect == "Allow"
+
+    def to_json(self) -> dict:
+        """The record as the ``--json`` output documents it."""
+        return {
+            "principal": self.principal,
+            "kind": self.kind,
+            "source": {"resource": self.source.resource, "policy": self.source.policy,
+                       "statement": self.source.statement, "line": self.source.line},
+            "effect": self.effect,
+            "actions": list(self.actions),
+            "not_actions": list(self.not_actions),
+            "resources": list(self.resources),
+            "not_resources": list(self.not_resources),
+            "condition": self.condition,
+            "on": list(self.on),
+            "attachment": self.attachment,
+            "sid": self.sid,
+            "access_levels": list(self.access_levels),
+            "unknown_actions": list(self.unknown_actions),
+            "grants_nothing": self.grants_nothing,
+        }
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(str(v) for v in value if not isinstance(v, (dict, list)))
+    if isinstance(value, (dict,)):
+        return (json.dumps(value, sort_keys=True),)
+    return (str(value),)
+
+
+def _statements(document: Any) -> list[dict]:
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            return []
+    if not isinstance(document, dict):
+        return []
+    statements = document.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    return [s for s in statements or [] if isinstance(s, dict)]
+
+
+def principals_of(value: Any) -> tuple[str, ...]:
+    """A statement's Principal as ``Type:value`` strings (``*`` for everyone)."""
+    if value is None:
+        return ()
+    if value == "*":
+        return ("*",)
+    if isinstance(value, dict):
+        found = []
+        for kind, members in value.items():
+            for member in _strings(members):
+                found.append(f"{kind}:{member}")
+        return tuple(found)
+    return tuple(f"AWS:{v}" for v in _strings(value))
+
+
+def holder_of(token: str) -> str:
+    """``${Role.Arn}`` / ``${Role}`` -> ``Role``; anything else unchanged."""
+    if token.startswith("${") and token.endswith("}") and ":" not in token:
+        return token[2:-1].split(".", 1)[0]
+    return token
+
+
+class _Extractor:
+    def __init__(self, evaluation: Evaluation):
+        self.ev = evaluation
+        self.template = evaluation.template
+        self.grants: list[Grant] = []
+        self.seen: set[tuple] = set()
+        self.stack_policies = {
+            evaluation.ref_token(logical_id): logical_id
+            for logical_id, raw in self.template.resources.items()
+            if raw.get("Type") == "AWS::IAM::ManagedPolicy" and evaluation.exists(logical_id)
+        }
+
+    def add(self, principal: str, kind: str, statement: dict, source: Source, on: tuple[str, ...] = ()) -> None:
+        effect = str(statement.get("Effect", "Allow"))
+        acts = _strings(statement.get("Action"))
+        not_acts = _strings(statement.get("NotAction"))
+        res = _strings(statement.get("Resource"))
+        not_res = _strings(statement.get("NotResource"))
+        condition = statement.get("Condition")
+        condition_json = json.dumps(condition, sort_keys=True, default=str) if condition else ""
+        dedupe = (principal, kind, source.resource, source.policy, source.statement, on)
+        if dedupe in self.seen:
+            return
+        self.seen.add(dedupe)
+        if not_acts:
+            levels = iam_actions.ACCESS_LEVELS
+            unknown: tuple[str, ...] = ()
+        else:
+            classification = iam_actions.classify(acts)
+            levels = classification.level_names
+            unknown = classification.unknown
+        nothing = effect == "Allow" and (
+            "*" in not_res or "*" in not_acts or (not acts and not not_acts)
+            or (kind == IDENTITY and not res and not not_res))
+        grant = Grant(principal=principal, kind=kind, source=source, effect=effect, actions=acts,
+                      not_actions=not_acts, resources=res, not_resources=not_res,
+                      condition_json=condition_json, on=on, sid=statement.get("Sid") or None,
+                      access_levels=tuple(levels), unknown_actions=tuple(unknown), grants_nothing=nothing)
+        object.__setattr__(grant, "key", (kind, principal, on, effect, acts, not_acts, res, not_res,
+                                          condition_json, None))
+        self.grants.append(grant)
+
+    def attach(self, principal: str, arn: str, source: Source) -> None:
+        dedupe = (principal, "attachment", arn)
+        if dedupe in self.seen:
+            return
+        self.seen.add(dedupe)
+        grant = Grant(principal=principal, kind=IDENTITY, source=source, attachment=arn)
+        object.__setattr__(grant, "key", (IDENTITY, principal, (), "Allow", (), (), (), (), "", arn))
+        self.grants.append(grant)
+
+    def document(self, principal: str, kind: str, document: Any, resource: str, policy: str | None,
+                 path: tuple, on: tuple[str, ...] = ()) -> None:
+        for index, statement in enumerate(_statements(document)):
+            line = self.template.line_of("Resources", resource, *path, "Statement", index)
+            source = Source(resource, policy, index, line)
+            if kind == IDENTITY:
+                self.add(principal, kind, statement, source, on)
+            else:
+                for member in principals_of(statement.get("Principal")) or ("*",):
+                    self.add(member, kind, statement, source, on)
+
+    def managed_policy(self, principal: str, logical_id: str) -> None:
+        policy = self.ev.resource(logical_id)
+        if policy is None:
+            return
+        properties = policy.get("Properties") or {}
+        name = properties.get("ManagedPolicyName") or logical_id
+        self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id, str(name),
+                      ("Properties", "PolicyDocument"))
+
+    def holders(self) -> None:
+        for logical_id, resource in self.ev.resources(*_POLICY_HOLDERS).items():
+            properties = resource.get("Properties") or {}
+            for index, policy in enumerate(properties.get("Policies") or []):
+                if isinstance(policy, dict):
+                    self.document(logical_id, IDENTITY, policy.get("PolicyDocument"), logical_id,
+                                  str(policy.get("PolicyName", index)),
+                                  ("Properties", "Policies", index, "PolicyDocument"))
+            for arn in _strings(properties.get("ManagedPolicyArns")):
+                self.attachment(logical_id, arn, Source(logical_id, "ManagedPolicyArns", None,
+                                                        self.template.line_of("Resources", logical_id,
+                                                                              "Properties", "ManagedPolicyArns")))
+            if resource["Type"] == "AWS::IAM::Role":
+                self.document("", TRUST, properties.get("AssumeRolePolicyDocument"), logical_id,
+                              "AssumeRolePolicyDocument", ("Properties", "AssumeRolePolicyDocument"),
+                              on=(logical_id,))
+
+    def attachment(self, principal: str, arn: str, source: Source) -> None:
+        stack_policy = self.stack_policies.get(arn)
+        if stack_policy is not None:
+            self.managed_policy(principal, stack_policy)
+        else:
+            self.attach(principal, arn, source)
+
+    def policies(self) -> None:
+        for logical_id, resource in self.ev.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy").items():
+            properties = resource.get("Properties") or {}
+            for field_name in ("Roles", "Users", "Groups"):
+                for member in _strings(properties.get(field_name)):
+                    principal = holder_of(member)
+                    if resource["Type"] == "AWS::IAM::ManagedPolicy":
+                        self.managed_policy(principal, logical_id)
+                    else:
+                        self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id,
+                                      str(properties.get("PolicyName", logical_id)),
+                                      ("Properties", "PolicyDocument"))
+
+    def resource_policies(self) -> None:
+        for logical_id, resource in self.ev.resources(*_RESOURCE_POLICIES).items():
+            document_key, target_key = _RESOURCE_POLICIES[resource["Type"]]
+            properties = resource.get("Properties") or {}
+            on = _strings(properties.get(target_key)) if target_key else ("${" + logical_id + "}",)
+            self.document("", RESOURCE, properties.get(document_key), logical_id, document_key,
+                          ("Properties", document_key), on=on)
+        for logical_id, resource in self.ev.resources("AWS::Lambda::Permission").items():
+            properties = resource.get("Properties") or {}
+            condition: dict = {}
+            if properties.get("SourceArn"):
+                condition.setdefault("ArnLike", {})["AWS:SourceArn"] = properties["SourceArn"]
+            if properties.get("SourceAccount"):
+                condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = properties["SourceAccount"]
+            if properties.get("PrincipalOrgID"):
+                condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = properties["PrincipalOrgID"]
+            principal = str(properties.get("Principal", "*"))
+            principal = principal if principal == "*" else (
+                f"Service:{principal}" if principal.endswith(".amazonaws.com") else f"AWS:{principal}")
+            statement = {"Effect": "Allow", "Action": properties.get("Action"),
+                         "Resource": properties.get("FunctionName")}
+            if condition:
+                statement["Condition"] = condition
+            source = Source(logical_id, "Permission", None, self.template.line_of("Resources", logical_id))
+            self.add(principal, RESOURCE, statement, source, on=_strings(properties.get("FunctionName")))
+
+
+def extract(evaluation: Evaluation) -> list[Grant]:
+    """Every grant the evaluated template creates, in template order."""
+    extractor = _Extractor(evaluation)
+    extractor.holders()
+    extractor.policies()
+    extractor.resource_policies()
+    return extractor.grants
+
+
+def by_principal(grants: Iterable[Grant]) -> dict[str, list[Grant]]:
+    """Grants grouped by who they are for (the assumed role for trust, the resource for policies)."""
+    groups: dict[str, list[Grant]] = {}
+    for grant in grants:
+        groups.setdefault(display_principal(grant), []).append(grant)
+    return groups
+
+
+def display_principal(grant: Grant) -> str:
+    """How a person reads the grant's holder: a role's logical id, or ``principal -> resource``."""
+    if grant.kind == IDENTITY:
+        return grant.principal
+    target = ", ".join(holder_of(t) for t in grant.on) or "?"
+    return f"{target} ({'trusts' if grant.kind == TRUST else 'policy'})"
+
+
+def iter_actions(grants: Iterable[Grant]) -> Iterator[str]:
+    for grant in grants:
+        yield from grant.actions

@@ -1,0 +1,136 @@
+"""Grants, network rules and diffs as text for a terminal, in the manner of ``cdk diff``.
+
+Grouped by principal, one line a statement: ``+``/``-``, effect, actions, resources,
+condition, access-level badges, then one verdict line. Colour only on a terminal and never
+when ``NO_COLOR`` is set. The line prompts and the headless summary print these same lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Iterable, TextIO
+
+from wizard.diff import GrantChange, PermissionDiff, RuleChange
+from wizard.grants import Grant, by_principal, display_principal, holder_of
+from wizard.network import NetworkRule
+
+_CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2", "magenta": "35"}
+_BADGES = {"List": "L", "Read": "R", "Write": "W", "Tagging": "T", "Permissions management": "PM"}
+
+
+def use_colour(stream: TextIO = sys.stdout) -> bool:
+    """Colour when writing to a terminal and NO_COLOR is not set."""
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+
+
+class Painter:
+    """Wraps text in ANSI colours, or not."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.enabled or not styles:
+            return text
+        codes = ";".join(_CODES[s] for s in styles)
+        return f"\033[{codes}m{text}\033[0m"
+
+
+def badges(grant: Grant) -> str:
+    """Access-level badges such as ``[R W PM]``; ``[?]`` for actions AWS does not define."""
+    marks = [_BADGES[level] for level in grant.access_levels]
+    if grant.unknown_actions:
+        marks.append("?")
+    return f"[{' '.join(marks)}]" if marks else ""
+
+
+def _short(values: Iterable[str], limit: int = 4) -> str:
+    values = [holder_of(v) if v.startswith("${") else v for v in values]
+    if len(values) > limit:
+        return ", ".join(values[:limit]) + f" (+{len(values) - limit} more)"
+    return ", ".join(values)
+
+
+def describe_grant(grant: Grant) -> str:
+    """One line: effect, actions, resources, condition, badges, source."""
+    if grant.attachment:
+        return f"attaches {grant.attachment}"
+    acts = _short(grant.actions) if grant.actions else "everything except " + _short(grant.not_actions)
+    if grant.kind == "trust":
+        what = f"{grant.principal} may {acts}"
+    elif grant.kind == "resource":
+        what = f"{grant.principal} {grant.effect} {acts}"
+    else:
+        what = f"{grant.effect} {acts}"
+    if grant.resources:
+        what += f" on {_short(grant.resources, 3)}"
+    elif grant.not_resources:
+        what += f" on everything except {_short(grant.not_resources, 3)}"
+    if grant.condition_json:
+        what += f" if {json.dumps(grant.condition, separators=(',', ':'))[:120]}"
+    mark = badges(grant)
+    if mark:
+        what += f" {mark}"
+    if grant.grants_nothing:
+        what += " (grants nothing: placeholder)"
+    return what
+
+
+def grants_text(grants: list[Grant], rules: list[NetworkRule], unresolved: Iterable[str] = (),
+                colour: bool = False) -> str:
+    """The full grants listing for ``quilt-wizard grants``."""
+    paint = Painter(colour)
+    lines = []
+    groups = by_principal(grants)
+    lines.append(paint(f"IAM grants: {len(grants)} statements for {len(groups)} principals", "bold"))
+    for principal, members in groups.items():
+        lines.append("")
+        lines.append(paint(principal, "bold"))
+        for grant in members:
+            style = ("dim",) if grant.grants_nothing else (("red",) if grant.effect == "Deny" else ())
+            where = f"  ({grant.source}" + (f", line {grant.source.line})" if grant.source.line else ")")
+            lines.append("  " + paint(describe_grant(grant), *style) + paint(where, "dim"))
+    lines.append("")
+    lines.append(paint(f"Network: {len(rules)} rules", "bold"))
+    for rule in rules:
+        style = ("yellow",) if rule.is_public else ()
+        lines.append("  " + paint(rule.describe(), *style) + (paint(f"  (line {rule.line})", "dim") if rule.line else ""))
+    unresolved = list(unresolved)
+    if unresolved:
+        lines.append("")
+        lines.append(paint("Parameters with no value yet (shown as <Name>): " + ", ".join(unresolved), "dim"))
+    return "\n".join(lines) + "\n"
+
+
+def _change_line(sign: str, text: str, change: GrantChange | RuleChange, paint: Painter) -> str:
+    colour = "green" if sign == "+" else "red"
+    line = paint(f"{sign} {text}", colour)
+    if change.broadening:
+        line += "  " + paint("broadening", "bold", "yellow")
+    return line
+
+
+def diff_text(diff: PermissionDiff, colour: bool = False, *, title: str = "IAM changes") -> str:
+    """The diff grouped by principal, then network, then the verdict line."""
+    paint = Painter(colour)
+    lines = []
+    if diff.added or diff.removed:
+        lines.append(paint(title, "bold"))
+        groups: dict[str, list[tuple[str, GrantChange]]] = {}
+        for sign, changes in (("-", diff.removed), ("+", diff.added)):
+            for change in changes:
+                groups.setdefault(display_principal(change.grant), []).append((sign, change))
+        for principal, members in groups.items():
+            lines.append("  " + paint(principal, "bold"))
+            for sign, change in members:
+                lines.append("    " + _change_line(sign, describe_grant(change.grant), change, paint))
+    if diff.network_added or diff.network_removed:
+        lines.append(paint("Network changes", "bold"))
+        for sign, rule_changes in (("-", diff.network_removed), ("+", diff.network_added)):
+            for rule_change in rule_changes:
+                lines.append("    " + _change_line(sign, rule_change.rule.describe(), rule_change, paint))
+    verdict = diff.summary()
+    lines.append(paint(verdict, "bold", "yellow") if diff.broadening else paint(verdict, "bold"))
+    return "\n".join(lines) + "\n"
