@@ -61,9 +61,9 @@ def cache_dir() -> Path:
     """Where the compact index is cached: ``$QUILT_WIZARD_CACHE`` or the user cache dir."""
     if override := os.environ.get(CACHE_ENV):
         return Path(override)
-    import platformdirs
+    from wizard.paths import user_dir
 
-    return Path(platformdirs.user_cache_dir("quilt-wizard"))
+    return user_dir("cache")
 
 
 @dataclass(frozen=True, eq=False)

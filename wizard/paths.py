@@ -21,3 +21,24 @@ ASSETS: Path = _shipped("_assets", "assets")
 PROFILES: Path = _shipped("_profiles", "profiles")
 SCHEMAS: Path = ASSETS / "schemas"
 DEFAULT_TEMPLATE: Path = ASSETS / "templates" / "quilt.yaml"
+
+#: Environment variable that moves every user folder (config, data, cache) under one root.
+HOME_ENV = "QUILT_WIZARD_HOME"
+
+
+def user_dir(kind: str) -> Path:
+    """The user's ``config``, ``data`` or ``cache`` folder for quilt-wizard.
+
+    ``$QUILT_WIZARD_HOME/<kind>`` when that variable is set (tests, portable setups),
+    otherwise the platform's usual place (platformdirs).
+    """
+    import os
+
+    root = os.environ.get(HOME_ENV)
+    if root:
+        return Path(root) / kind
+    import platformdirs
+
+    finder = {"config": platformdirs.user_config_dir, "data": platformdirs.user_data_dir,
+              "cache": platformdirs.user_cache_dir}[kind]
+    return Path(finder("quilt-wizard"))
