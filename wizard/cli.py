@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "IAM permissions and network openings it adds or removes.",
         epilog="Exit status: 0 success, 1 a policy gate tripped, 2 bad input, 3 an AWS call failed.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    deploy = importlib.import_module("wizard.commands.deploy")
+    deploy.add_options(parser)
+    parser.set_defaults(handler=deploy.run)
     subparsers = parser.add_subparsers(title="analysis commands", metavar="COMMAND")
     for name in _SUBCOMMANDS:
         importlib.import_module(f"wizard.commands.{name}").register(subparsers)
@@ -38,11 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
+    handler = args.handler
     try:
-        if handler is None:
-            parser.print_help()
-            return 0
         return handler(args)
     except WizardError as exc:
         print(f"quilt-wizard: {exc}", file=sys.stderr)

@@ -242,11 +242,17 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule]) -> tuple[t
     after_keys = Counter(r.key for r in after)
     added = []
     remaining = before_keys.copy()
+    gone = [r for r in before if after_keys[r.key] < before_keys[r.key]]
     for rule in after:
         if remaining[rule.key] > 0:
             remaining[rule.key] -= 1
             continue
-        if rule.kind in OPENINGS:
+        replaced = next((r for r in gone if (r.kind, r.resource, r.peer) == (rule.kind, rule.resource, rule.peer)
+                         and (r.is_public or not rule.is_public)), None)
+        if rule.kind in OPENINGS and replaced is not None:
+            # The same opening on another port or protocol: moved, not widened.
+            added.append(RuleChange(rule, False, f"replaces {replaced.describe()}"))
+        elif rule.kind in OPENINGS:
             added.append(RuleChange(rule, True, f"opens {rule.describe()}"))
         elif rule.kind == SCHEME:
             added.append(RuleChange(rule, rule.is_public, "the load balancer becomes reachable from the internet"

@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from wizard.parameters import Unresolved
-from wizard.template import LineDict, LineList
+from wizard.yamlsource import LineDict, LineList
 
 _DUMPER_BASE = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

@@ -1,10 +1,10 @@
 """Reading a CloudFormation template, once, with the line numbers messages need.
 
 Templates are YAML (with CloudFormation's short-form tags such as ``!Sub`` and ``!GetAtt``)
-or JSON. Both are read by PyYAML's C loader when it is present (JSON is YAML), which keeps
-every mapping's and sequence's line numbers so that a grant, a finding or an error can point
-at the template line it came from. Short-form tags become the long form
-(``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``), so the evaluator sees one shape.
+or JSON, read by ``wizard.yamlsource`` (PyYAML's C loader when present; JSON is YAML), which
+keeps line numbers so that a grant, a finding or an error can point at the template line it
+came from, and gives the evaluator the long form of every intrinsic. Size limits and an alias
+count guard against huge files and YAML bombs.
 
 A parsed template is immutable and cached by path, size and modification time: the TUI
 re-evaluates it on every keypress and must never parse it twice.
@@ -23,114 +23,12 @@ from typing import Any, Iterator
 import yaml
 
 from wizard.errors import TemplateError
+from wizard.yamlsource import LineDict, YamlLoader, line_at
 
 #: CloudFormation refuses templates larger than this (a template given by S3 URL).
 MAX_TEMPLATE_BYTES = 1_048_576
 #: Past this many nodes (counted through YAML aliases) a template is refused as a bomb.
 MAX_NODES = 2_000_000
-
-_LOADER_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-_SHORT_TAGS = {
-    "Ref": "Ref",
-    "Condition": "Condition",
-    **{name: f"Fn::{name}" for name in (
-        "Sub", "GetAtt", "If", "Equals", "And", "Or", "Not", "Join", "Split", "Select",
-        "FindInMap", "Base64", "Cidr", "GetAZs", "ImportValue", "Transform", "Length",
-        "ToJsonString",
-    )},
-}
-
-
-class LineDict(dict):
-    """A mapping read from a template, remembering its line and each key's line."""
-
-    __slots__ = ("line", "key_lines")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.line: int | None = None
-        self.key_lines: dict[Any, int] = {}
-
-
-class LineList(list):
-    """A sequence read from a template, remembering its line and each item's line."""
-
-    __slots__ = ("line", "item_lines")
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.line: int | None = None
-        self.item_lines: list[int] = []
-
-
-class _Loader(_LOADER_BASE):  # type: ignore[misc, valid-type]
-    """Safe YAML loader that builds LineDict/LineList and long-form intrinsics."""
-
-    def __init__(self, stream: str, source: str) -> None:
-        super().__init__(stream)
-        self.source = source
-
-    def fail(self, node: yaml.Node, message: str) -> TemplateError:
-        return TemplateError(message, file=self.source, line=node.start_mark.line + 1)
-
-    def build_map(self, node: yaml.MappingNode) -> LineDict:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"expected a mapping, found {node.id}")
-        self.flatten_mapping(node)
-        data = LineDict()
-        data.line = node.start_mark.line + 1
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise self.fail(key_node, "a mapping key must be a plain value")
-            if key in data:
-                raise self.fail(key_node, f"duplicate key {key!r} (first at line {data.key_lines[key]})")
-            data[key] = self.construct_object(value_node, deep=True)
-            data.key_lines[key] = key_node.start_mark.line + 1
-        return data
-
-    def build_list(self, node: yaml.SequenceNode) -> LineList:
-        data = LineList(self.construct_object(child, deep=True) for child in node.value)
-        data.line = node.start_mark.line + 1
-        data.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return data
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    return loader.build_map(node)
-
-
-def _construct_list(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    return loader.build_list(node)
-
-
-def _construct_tag(loader: _Loader, suffix: str, node: yaml.Node) -> LineDict:
-    name = _SHORT_TAGS.get(suffix)
-    if name is None:
-        raise loader.fail(node, f"unknown tag !{suffix}; expected a CloudFormation short form "
-                                f"such as !Ref, !Sub or !GetAtt")
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if name == "Fn::GetAtt":
-            resource, dot, attribute = value.partition(".")
-            if not dot or not resource or not attribute:
-                raise loader.fail(node, f"!GetAtt {value!r}: expected Resource.Attribute")
-            value = [resource, attribute]
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.build_list(node)
-    else:
-        value = loader.build_map(node)
-    result = LineDict({name: value})
-    result.line = node.start_mark.line + 1
-    result.key_lines[name] = result.line
-    return result
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
-_Loader.add_multi_constructor("!", _construct_tag)
-
 
 @dataclass(frozen=True, eq=False)
 class Template:
@@ -167,19 +65,7 @@ class Template:
 
     def line_of(self, *path: Any) -> int | None:
         """The line of the deepest element of ``path`` that exists (a key or list index)."""
-        node: Any = self.body
-        line = None
-        for step in path:
-            if isinstance(node, dict) and step in node:
-                line = node.key_lines.get(step, line) if isinstance(node, LineDict) else line
-                node = node[step]
-            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-                if isinstance(node, LineList) and step < len(node.item_lines):
-                    line = node.item_lines[step]
-                node = node[step]
-            else:
-                break
-        return line
+        return line_at(self.body, path)
 
     def parameter_groups(self) -> list[tuple[str, list[str]]]:
         """``AWS::CloudFormation::Interface`` parameter groups, as (label, parameter names)."""
@@ -216,7 +102,7 @@ def parse_template(text: str, source: str = "<template>") -> Template:
                             f"at most {MAX_TEMPLATE_BYTES:,}", file=source)
     stripped = text.lstrip()
     fmt = "json" if stripped.startswith("{") else "yaml"
-    loader = _Loader(text, source)
+    loader = YamlLoader(text, source, TemplateError)
     try:
         body = loader.get_single_data()
     except TemplateError:

@@ -1,0 +1,64 @@
+"""Grants and network rules for one answer set, computed once and reused.
+
+The live panel asks "what would this choice change?" on every highlight move; the answer is
+two analyses and a diff. An ``Analysis`` is cached by template, parameter values and pseudo
+parameters, and a diff by its two sides, so moving back and forth over choices costs nothing
+after the first visit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+
+from wizard.diff import PermissionDiff, diff
+from wizard.evaluate import Evaluation, Pseudo
+from wizard.grants import Grant, extract
+from wizard.network import NetworkRule, network_rules
+from wizard.parameters import ParameterValues, resolve_parameters
+from wizard.template import Template
+
+Values = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """One evaluation and everything extracted from it."""
+
+    evaluation: Evaluation
+    grants: tuple[Grant, ...]
+    rules: tuple[NetworkRule, ...]
+
+    @property
+    def parameters(self) -> ParameterValues:
+        return self.evaluation.parameters
+
+
+def freeze(values: Mapping[str, str]) -> Values:
+    """A hashable, order-independent form of parameter values."""
+    return tuple(sorted((str(k), str(v)) for k, v in values.items()))
+
+
+@lru_cache(maxsize=256)
+def _analyse(template: Template, values: Values, pseudo: Pseudo) -> Analysis:
+    evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo)
+    return Analysis(evaluation, tuple(extract(evaluation)), tuple(network_rules(evaluation)))
+
+
+def analyse(template: Template, values: Mapping[str, str], pseudo: Pseudo | None = None) -> Analysis:
+    """The (cached) analysis of ``template`` for these parameter values."""
+    return _analyse(template, freeze(values), pseudo or Pseudo())
+
+
+@lru_cache(maxsize=512)
+def _compare(template: Template, before: Values, after: Values, pseudo: Pseudo) -> PermissionDiff:
+    a = _analyse(template, before, pseudo)
+    b = _analyse(template, after, pseudo)
+    return diff(list(a.grants), list(b.grants), list(a.rules), list(b.rules))
+
+
+def compare(template: Template, before: Mapping[str, str], after: Mapping[str, str],
+            pseudo: Pseudo | None = None) -> PermissionDiff:
+    """The (cached) permission diff from ``before`` to ``after``."""
+    return _compare(template, freeze(before), freeze(after), pseudo or Pseudo())

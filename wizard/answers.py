@@ -1,0 +1,178 @@
+"""Answers: what the operator chose, and the template parameters those choices set.
+
+Answers arrive in layers, weakest first: a deployment mode or saved profile, that profile's
+overrides for the target account, the answers file, then ``--set``. ``resolve`` merges the
+layers, walks the catalog in order (skipping questions whose ``when`` does not hold or whose
+parameters the template lacks), checks each answer, and returns a ``Plan``: the answers in
+force and the parameter values they produce, with where each value came from.
+
+An answers file (YAML or JSON) is a complete headless run: mode, stack, answers, parameters,
+output. It is validated by ``assets/schemas/answers.schema.json``; a bad one gets one message
+naming the file, the JSON pointer, the line and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from wizard.catalog import MULTI, Catalog, Question
+from wizard.errors import InputError
+from wizard.schemas import validate
+from wizard.template import Template
+from wizard.yamlsource import line_at, parse_yaml
+
+MAX_ANSWERS_BYTES = 1_048_576
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of answers and parameters (a mode, an account override, a file, ``--set``)."""
+
+    name: str
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    data: Any = None  # the parsed document, for line numbers in messages
+
+
+@dataclass(frozen=True)
+class AnswersFile:
+    """A parsed, validated answers file."""
+
+    source: str
+    mode: str | None = None
+    template: str | None = None
+    stack: Mapping[str, str] = field(default_factory=dict)
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    output: Mapping[str, str] = field(default_factory=dict)
+    baseline: str | None = None
+    data: Any = None
+
+    @property
+    def layer(self) -> Layer:
+        return Layer(self.source, self.answers, self.parameters, self.data)
+
+    def relative(self, path: str) -> str:
+        """A path named in the file, taken relative to the file's folder."""
+        candidate = Path(path)
+        return str(candidate if candidate.is_absolute() else Path(self.source).parent / candidate)
+
+
+def read_document(path: str | Path, schema: str, error: type[InputError] = InputError) -> Any:
+    """Read a YAML/JSON file with lines and validate it against ``schema``."""
+    display = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error("no such file", file=display) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror}", file=display) from None
+    if len(raw) > MAX_ANSWERS_BYTES:
+        raise error(f"the file is {len(raw):,} bytes; expected at most {MAX_ANSWERS_BYTES:,}", file=display)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error("not a text file (expected UTF-8 YAML or JSON)", file=display) from None
+    data = parse_yaml(text, display, error)
+    if data is None:
+        raise error("the file is empty", file=display)
+    validate(data, schema, display, error)
+    return data
+
+
+def load_answers_file(path: str | Path) -> AnswersFile:
+    """Read and validate an answers file."""
+    data = read_document(path, "answers")
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping", file=str(path))
+    return AnswersFile(
+        source=str(path), mode=data.get("mode"), template=data.get("template"),
+        stack=dict(data.get("stack") or {}), answers=data.get("answers") or {},
+        parameters=data.get("parameters") or {}, tags=dict(data.get("tags") or {}),
+        output=dict(data.get("output") or {}), baseline=data.get("baseline"), data=data)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The answers in force and the template parameter values they produce."""
+
+    answers: Mapping[str, Any]
+    parameters: Mapping[str, str]
+    origin: Mapping[str, str]
+    asked: tuple[Question, ...]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fail(layer: Layer, pointer: list, message: str) -> InputError:
+    where = "/" + "/".join(str(p) for p in pointer)
+    return InputError(message, file=layer.name, where=where,
+                      line=line_at(layer.data, pointer) if layer.data is not None else None)
+
+
+def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
+            final: Mapping[str, Any] | None = None) -> Plan:
+    """Merge layers of answers, walk the catalog, and give the parameter values.
+
+    ``final`` (question id -> value) is applied last, above every layer: the "harden after"
+    timeline uses it to put phase 1 on the standard answers.
+    """
+    layers = list(layers)
+    questions = catalog.for_template(template)
+    known = {q.id for q in catalog.questions}
+    answers: dict[str, Any] = {}
+    answer_layer: dict[str, Layer] = {}
+    explicit: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for layer in layers:
+        for key, value in layer.answers.items():
+            if key not in known:
+                close = sorted(known, key=lambda k: _distance(k, key))[:1]
+                raise _fail(layer, ["answers", key],
+                            f"no question {key!r} in the catalog; did you mean {close[0]!r}?")
+            answers[key] = value
+            answer_layer[key] = layer
+        for key, value in layer.parameters.items():
+            explicit[key] = _text(value)
+            origin[key] = layer.name
+    for key, value in (final or {}).items():
+        answers[key] = value
+    in_force: dict[str, Any] = {}
+    parameters: dict[str, str] = {}
+    asked = []
+    for question in questions:
+        if not question.applies(in_force):
+            continue
+        asked.append(question)
+        if question.id in answers:
+            value = answers[question.id]
+        elif question.default is not None:
+            value = list(question.default) if question.kind == MULTI else question.default
+        else:
+            continue
+        problem = question.problem(value)
+        if problem:
+            layer = answer_layer.get(question.id)
+            if layer is None:
+                raise InputError(f"{question.id}: {problem}")
+            raise _fail(layer, ["answers", question.id], problem)
+        in_force[question.id] = value
+        for name, text in question.parameter_values(value).items():
+            parameters[name] = text
+            if question.id in answer_layer:
+                origin[name] = answer_layer[question.id].name
+    parameters.update(explicit)
+    return Plan(in_force, parameters, origin, tuple(asked))
+
+
+def _distance(a: str, b: str) -> int:
+    import difflib
+
+    return -int(difflib.SequenceMatcher(None, a, b).ratio() * 1000)

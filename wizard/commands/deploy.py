@@ -1,0 +1,99 @@
+"""The wizard itself: the Textual screens, ``--plain`` line prompts, or ``--answers`` headless.
+
+All three faces take the same options and end the same way: a validated parameter file
+(two with the "harden after" timeline) and a summary of what the choices change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from wizard.errors import GateTripped, InputError
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the wizard run (no subcommand)."""
+    face = parser.add_argument_group("running the wizard")
+    face.add_argument("--answers", metavar="FILE",
+                      help="run headless from an answers file (YAML or JSON; see examples/answers.yaml)")
+    face.add_argument("--plain", action="store_true", help="ask the questions as line prompts instead of screens")
+    face.add_argument("--profile", metavar="NAME",
+                      help="start from a deployment mode (standard, restricted, enterprise) or a saved profile")
+    face.add_argument("--template", "-t", metavar="FILE", help="template (default: the embedded Quilt template)")
+    face.add_argument("--stack-name", metavar="NAME", help="stack name (default: quilt)")
+    face.add_argument("--region", metavar="REGION", help="deployment region (default: us-east-1)")
+    face.add_argument("--account-id", metavar="ID", help="target AWS account id; selects a profile's account overrides")
+    face.add_argument("--set", dest="set_values", action="append", default=[], metavar="KEY=VALUE",
+                      help="a template parameter value; repeatable; wins over everything else")
+    face.add_argument("--out", "-o", metavar="PATH", help="parameter file to write (default: quilt-parameters.json)")
+    face.add_argument("--format", choices=("cfn", "overrides", "codepipeline"), default=None,
+                      help="cfn: CloudFormation CLI list; overrides: Key=Value lines for `aws cloudformation "
+                           "deploy`; codepipeline: template configuration (default: cfn)")
+    face.add_argument("--baseline", metavar="MODE|PROFILE|FILE",
+                      help="what the permission diff compares against (default: the standard mode)")
+    face.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    face.add_argument("--fail-on-broadening", action="store_true",
+                      help="exit 1 when the result broadens access compared with the baseline")
+    face.add_argument("--force", action="store_true", help="overwrite an existing parameter file (keeps PATH.bak)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.answers and args.plain:
+        raise InputError("choose --answers (headless) or --plain (prompts), not both", where="--answers")
+    if args.answers:
+        return run_headless(args)
+    if args.plain:
+        from wizard.prompts import run_prompts
+
+        return run_prompts(args)
+    try:
+        from screens.app import run_app
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("screens", "textual"):
+            raise
+        raise InputError("the Textual wizard is not installed; use --plain or --answers FILE") from None
+    return run_app(args)
+
+
+def run_headless(args: argparse.Namespace) -> int:
+    from wizard.answers import load_answers_file
+    from wizard.headless import (layers_for, plan_deployment, pseudo_for, summary_text, template_for,
+                                 write_deployment)
+    from wizard.paramfile import parse_assignments
+    from wizard.terminal import use_colour
+
+    answers = load_answers_file(args.answers)
+    template = template_for(args.template, answers)
+    pseudo = pseudo_for(answers, args.stack_name, args.region, args.account_id)
+    mode = args.profile or answers.mode
+    layers = layers_for(mode, pseudo.account_id, answers, parse_assignments(args.set_values))
+    out = args.out or (answers.relative(answers.output["path"]) if answers.output.get("path") else
+                       "quilt-parameters.json")
+    deployment = plan_deployment(template=template, pseudo=pseudo, layers=layers, out=out,
+                                 fmt=args.format or answers.output.get("format", "cfn"),
+                                 baseline=args.baseline or answers.baseline, tags=answers.tags, mode=mode)
+    findings = _findings(deployment)
+    write_deployment(deployment, force=args.force)
+    if args.json:
+        json.dump(deployment.summary_json(findings), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(summary_text(deployment, colour=use_colour(), findings=findings))
+    if args.fail_on_broadening and deployment.diff.broadening:
+        raise GateTripped("the deployment broadens access compared with the baseline (--fail-on-broadening)")
+    return 0
+
+
+def _findings(deployment) -> list | None:
+    """Findings of the final parameter values, when the findings rules are installed."""
+    try:
+        from wizard.findings import evaluate_findings
+    except ImportError:
+        return None
+    from wizard.analysis import analyse
+
+    analysis = analyse(deployment.template, deployment.values.raw, deployment.pseudo)
+    frameworks = deployment.plan.answers.get("frameworks") or None
+    return evaluate_findings(analysis.evaluation, list(analysis.grants), frameworks=frameworks)

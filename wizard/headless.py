@@ -1,0 +1,218 @@
+"""The headless run: answers in, parameter file(s) and a summary out, for CI.
+
+``quilt-wizard --answers FILE`` merges the layers (mode or profile < account overrides <
+answers file < ``--set``), validates the result against the template, diffs it against a
+baseline (the standard mode by default), and writes the parameter file atomically: it refuses
+to overwrite without ``--force`` and keeps ``PATH.bak`` when it does. Everything is checked
+before anything is written, so bad input leaves no file behind.
+
+With the "harden after" timeline it writes phase 1 (``PATH``, security options at their
+standard values) and phase 2 (``PATH.phase2``, the chosen hardening) and shows what phase 2
+changes. The same ``Deployment`` is what the line prompts and the TUI build and write.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from wizard import paths
+from wizard.analysis import compare
+from wizard.answers import AnswersFile, Layer, Plan, resolve
+from wizard.catalog import Catalog, load_catalog
+from wizard.diff import PermissionDiff
+from wizard.errors import InputError
+from wizard.evaluate import Pseudo
+from wizard.paramfile import FORMATS, read_parameter_file, render_parameter_file, write_atomic
+from wizard.parameters import MASK, ParameterValues, resolve_parameters
+from wizard.profiles import load_profile
+from wizard.template import Template, load_template
+
+DEFAULT_BASELINE = "standard"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One parameter file to write: its values and its diff against the previous state."""
+
+    path: Path
+    values: ParameterValues
+    diff: PermissionDiff
+    label: str
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Everything a run decided: template, stack, answers, parameter values, phases."""
+
+    template: Template
+    pseudo: Pseudo
+    plan: Plan
+    values: ParameterValues
+    baseline_name: str
+    baseline: ParameterValues
+    phases: tuple[Phase, ...]
+    fmt: str = "cfn"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    mode: str | None = None
+
+    @property
+    def diff(self) -> PermissionDiff:
+        """The whole change against the baseline (what the final phase deploys)."""
+        return compare(self.template, self.baseline.raw, self.values.raw, self.pseudo)
+
+    def summary_json(self, findings: list | None = None) -> dict[str, Any]:
+        return {
+            "template": self.template.source,
+            "stack": {"name": self.pseudo.stack_name, "region": self.pseudo.region,
+                      "account_id": self.pseudo.account_id},
+            "mode": self.mode,
+            "answers": dict(self.plan.answers),
+            "parameters": self.values.display(),
+            "baseline": self.baseline_name,
+            "diff": self.diff.to_json(),
+            "files": [{"path": str(p.path), "phase": p.label, "format": self.fmt,
+                       "diff": p.diff.to_json() if len(self.phases) > 1 else None} for p in self.phases],
+            "findings": [f.to_json() for f in findings] if findings is not None else None,
+        }
+
+
+def template_for(choice: str | None, answers: AnswersFile | None = None) -> Template:
+    """``--template`` wins, then the answers file's ``template:``, then the embedded template."""
+    if choice:
+        return load_template(choice)
+    if answers and answers.template:
+        return load_template(answers.relative(answers.template))
+    return load_template(paths.DEFAULT_TEMPLATE)
+
+
+def pseudo_for(answers: AnswersFile | None, stack_name: str | None, region: str | None,
+               account_id: str | None) -> Pseudo:
+    stack = dict(answers.stack) if answers else {}
+    account = account_id or stack.get("account_id") or "123456789012"
+    if not (account.isdigit() and len(account) == 12):
+        raise InputError(f"expected a 12-digit AWS account id, found {account!r}", where="--account-id")
+    return Pseudo(stack_name=stack_name or stack.get("name") or "quilt",
+                  region=region or stack.get("region") or "us-east-1", account_id=account)
+
+
+def layers_for(mode: str | None, account_id: str, answers: AnswersFile | None,
+               settings: Mapping[str, str]) -> list[Layer]:
+    """Mode/profile < its account overrides < answers file < ``--set``."""
+    layers: list[Layer] = []
+    if mode:
+        layers += load_profile(mode).layers(account_id)
+    if answers:
+        layers.append(answers.layer)
+    if settings:
+        layers.append(Layer("--set", {}, dict(settings)))
+    return layers
+
+
+def baseline_values(template: Template, catalog: Catalog, baseline: str, account_id: str,
+                    operator_values: Mapping[str, str]) -> ParameterValues:
+    """The parameters the diff compares against: a mode, a saved profile, or a parameter file.
+
+    A mode or profile keeps the operator's own deployment values (host, network...), so the
+    diff shows only what the security choices change.
+    """
+    if Path(baseline).is_file():
+        values = read_parameter_file(baseline)
+        return resolve_parameters(template, {**operator_values, **values}, origin={k: baseline for k in values})
+    plan = resolve(catalog, template, load_profile(baseline).layers(account_id))
+    kept = {k: v for k, v in operator_values.items() if k not in plan.parameters}
+    return resolve_parameters(template, {**plan.parameters, **kept})
+
+
+def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], out: str | Path,
+                    fmt: str = "cfn", baseline: str | None = None, tags: Mapping[str, str] | None = None,
+                    mode: str | None = None, catalog: Catalog | None = None,
+                    require_complete: bool = True) -> Deployment:
+    """Resolve answers into validated parameter values and the phases to write."""
+    if fmt not in FORMATS:
+        raise InputError(f"expected one of {', '.join(FORMATS)}, found {fmt!r}", where="--format")
+    catalog = catalog or load_catalog()
+    plan = resolve(catalog, template, layers)
+    values = resolve_parameters(template, plan.parameters, origin=plan.origin)
+    if require_complete and values.unresolved:
+        missing = ", ".join(values.unresolved)
+        raise InputError(f"no value for {missing}; give them under 'parameters:' in the answers file "
+                         "or with --set KEY=VALUE", where="parameters")
+    baseline_name = baseline or DEFAULT_BASELINE
+    base = baseline_values(template, catalog, baseline_name, pseudo.account_id, values.raw)
+    path = Path(out)
+    if plan.answers.get("timeline") == "after":
+        standard = resolve(catalog, template, load_profile(DEFAULT_BASELINE).layers(pseudo.account_id))
+        postponed = {q.id: standard.answers[q.id] for q in plan.asked if q.hardening and q.id in standard.answers}
+        first = resolve(catalog, template, layers, final=postponed)
+        phase1 = resolve_parameters(template, first.parameters, origin=first.origin)
+        phases = (
+            Phase(path, phase1, compare(template, base.raw, phase1.raw, pseudo), "phase 1: deploy now"),
+            Phase(path.with_name(path.name + ".phase2"), values,
+                  compare(template, phase1.raw, values.raw, pseudo), "phase 2: harden"),
+        )
+    else:
+        phases = (Phase(path, values, compare(template, base.raw, values.raw, pseudo), "deployment"),)
+    return Deployment(template, pseudo, plan, values, baseline_name, base, phases, fmt, dict(tags or {}), mode)
+
+
+def file_values(values: ParameterValues) -> dict[str, str]:
+    """What a parameter file carries: every parameter, in template order."""
+    return {name: values.raw[name] for name in values.specs if name in values.raw}
+
+
+def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Path]:
+    """Write every phase's parameter file; refuse to overwrite unless ``force`` (keeping .bak)."""
+    texts = []
+    for phase in deployment.phases:
+        if phase.path.exists() and not force:
+            raise InputError("already exists; use --force to overwrite it (a .bak copy is kept)",
+                             file=str(phase.path))
+        if phase.path.is_dir():
+            raise InputError("is a folder, expected a file path", file=str(phase.path))
+        texts.append((phase, render_parameter_file(file_values(phase.values), deployment.fmt, deployment.tags)))
+    written = []
+    for phase, text in texts:
+        secret = any(spec.no_echo and phase.values.raw.get(name) for name, spec in phase.values.specs.items())
+        if phase.path.exists():
+            shutil.copy2(phase.path, phase.path.with_name(phase.path.name + ".bak"))
+        write_atomic(phase.path, text, mode=0o600 if secret else 0o644)
+        written.append(phase.path)
+    return written
+
+
+def summary_text(deployment: Deployment, *, colour: bool = False, findings: list | None = None) -> str:
+    """What a person reads after a headless run."""
+    from wizard.terminal import Painter, diff_text
+
+    paint = Painter(colour)
+    lines = [paint(f"Template: {deployment.template.source}", "bold"),
+             f"Stack {deployment.pseudo.stack_name} in {deployment.pseudo.region}, "
+             f"account {deployment.pseudo.account_id}" + (f", mode {deployment.mode}" if deployment.mode else ""),
+             "", paint("Parameters", "bold")]
+    width = max((len(n) for n in deployment.values.specs), default=0)
+    shown = deployment.values.display()
+    for name in deployment.values.specs:
+        value = shown[name]
+        marker = "" if value == MASK else ("  (default)" if deployment.values.specs[name].default == value else "")
+        lines.append(f"  {name:<{width}}  {value}{paint(marker, 'dim')}")
+    lines.append("")
+    lines.append(paint(f"Permission changes against the baseline ({deployment.baseline_name})", "bold"))
+    lines.append(diff_text(deployment.diff, colour).rstrip())
+    if len(deployment.phases) > 1:
+        lines.append("")
+        lines.append(paint("What phase 2 changes after phase 1", "bold"))
+        lines.append(diff_text(deployment.phases[1].diff, colour).rstrip())
+    if findings is not None:
+        counts: dict[str, int] = {}
+        for finding in findings:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        detail = ", ".join(f"{n} {s}" for s, n in counts.items()) or "none"
+        lines.append("")
+        lines.append(paint(f"Findings: {len(findings)} ({detail}); see `quilt-wizard report`", "bold"))
+    lines.append("")
+    for phase in deployment.phases:
+        lines.append(f"Wrote {phase.path} ({phase.label}, format {deployment.fmt})")
+    return "\n".join(lines) + "\n"

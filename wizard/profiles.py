@@ -1,0 +1,166 @@
+"""Profiles: named, reusable sets of answers, with per-account overrides.
+
+The deployment modes (Standard, Restricted, Enterprise) are built-in profiles shipped in
+``profiles/``. A user profile lives in the user's config folder (``QUILT_WIZARD_HOME``
+overrides it), may ``extends:`` another profile, and has an ``accounts:`` section: for an AWS
+account id, the values that differ there (VPC, subnets, certificate, KMS key...). Applying a
+profile to an account gives layers of answers, weakest first: what it extends, itself, then
+the account's overrides.
+
+Secrets never reach a profile: NoEcho parameters of the template and anything that looks like
+a credential are dropped on save, and files are written readable by their owner only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from wizard.answers import Layer, read_document
+from wizard.errors import InputError
+from wizard.paramfile import write_atomic
+from wizard.paths import PROFILES, user_dir
+from wizard.serialize import to_yaml
+
+BUILTIN_MODES = ("standard", "restricted", "enterprise")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_SECRET = re.compile(r"(password|passwd|secret|token|credential|access_?key|private_?key)", re.IGNORECASE)
+
+
+class ProfileError(InputError):
+    """A profile that cannot be read, found or saved."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of answers and parameters, with per-account overrides."""
+
+    name: str
+    description: str = ""
+    extends: str | None = None
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    accounts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    source: str = ""
+    builtin: bool = False
+    data: Any = None
+
+    @classmethod
+    def from_document(cls, data: Mapping[str, Any], source: str, builtin: bool = False) -> "Profile":
+        return cls(name=data["name"], description=str(data.get("description", "")).strip(),
+                   extends=data.get("extends"), answers=dict(data.get("answers") or {}),
+                   parameters=dict(data.get("parameters") or {}),
+                   accounts={k: dict(v) for k, v in (data.get("accounts") or {}).items()},
+                   source=source, builtin=builtin, data=data)
+
+    def to_document(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"name": self.name}
+        if self.description:
+            document["description"] = self.description
+        if self.extends:
+            document["extends"] = self.extends
+        if self.answers:
+            document["answers"] = dict(self.answers)
+        if self.parameters:
+            document["parameters"] = dict(self.parameters)
+        if self.accounts:
+            document["accounts"] = {k: dict(v) for k, v in self.accounts.items()}
+        return document
+
+    def layers(self, account_id: str | None = None, *, _seen: tuple[str, ...] = ()) -> list[Layer]:
+        """Layers of answers for an account, weakest first (what it extends comes first)."""
+        if self.name in _seen:
+            raise ProfileError(f"profiles extend each other in a circle: {' -> '.join(_seen + (self.name,))}",
+                               file=self.source, where="/extends")
+        layers = []
+        if self.extends:
+            layers += load_profile(self.extends).layers(account_id, _seen=_seen + (self.name,))
+        layers.append(Layer(self.source, self.answers, self.parameters, self.data))
+        override = self.accounts.get(account_id or "")
+        if override:
+            layers.append(Layer(f"{self.source} (account {account_id})", override.get("answers") or {},
+                                override.get("parameters") or {}, None))
+        return layers
+
+
+def user_profiles_dir() -> Path:
+    return user_dir("config") / "profiles"
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise ProfileError(f"{name!r} is not a profile name: use lower-case letters, digits, '-' and '_'",
+                           where="NAME")
+
+
+def builtin_profile(name: str) -> Profile:
+    path = PROFILES / f"{name}.yaml"
+    return Profile.from_document(read_document(path, "profile", ProfileError), str(path), builtin=True)
+
+
+def load_profile(name: str) -> Profile:
+    """A built-in mode or a saved profile, by name."""
+    _check_name(name)
+    if name in BUILTIN_MODES:
+        return builtin_profile(name)
+    path = user_profiles_dir() / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(p.name for p in list_profiles())
+        raise ProfileError(f"no profile named {name!r} (known: {known})", where="--profile")
+    profile = Profile.from_document(read_document(path, "profile", ProfileError), str(path))
+    if profile.name != name:
+        raise ProfileError(f"the file names the profile {profile.name!r}, expected {name!r}", file=str(path),
+                           where="/name")
+    return profile
+
+
+def list_profiles() -> list[Profile]:
+    """Built-in modes first, then saved profiles by name."""
+    found = [builtin_profile(name) for name in BUILTIN_MODES]
+    folder = user_profiles_dir()
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.yaml")):
+            try:
+                found.append(Profile.from_document(read_document(path, "profile", ProfileError), str(path)))
+            except ProfileError:
+                continue  # `profiles show NAME` reports what is wrong with it
+    return found
+
+
+def scrub(values: Mapping[str, Any], secret_parameters: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Drop NoEcho parameters and anything named like a credential."""
+    return {k: v for k, v in values.items() if k not in secret_parameters and not _SECRET.search(k)}
+
+
+def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset()) -> Path:
+    """Write a user profile (0600, atomically); built-in mode names are reserved."""
+    _check_name(profile.name)
+    if profile.name in BUILTIN_MODES:
+        raise ProfileError(f"{profile.name!r} is a built-in mode; choose another name", where="NAME")
+    if profile.extends:
+        load_profile(profile.extends)
+    clean = Profile(
+        name=profile.name, description=profile.description, extends=profile.extends,
+        answers=dict(profile.answers), parameters=scrub(profile.parameters, secret_parameters),
+        accounts={account: {**override, "parameters": scrub(override.get("parameters") or {}, secret_parameters)}
+                  for account, override in profile.accounts.items()})
+    for account, override in list(clean.accounts.items()):
+        if not override.get("parameters"):
+            override.pop("parameters", None)
+    path = user_profiles_dir() / f"{profile.name}.yaml"
+    header = f"# quilt-wizard profile {profile.name}: reusable answers; secrets are never stored here.\n"
+    write_atomic(path, header + to_yaml(clean.to_document()), mode=0o600)
+    return path
+
+
+def delete_profile(name: str) -> Path:
+    _check_name(name)
+    if name in BUILTIN_MODES:
+        raise ProfileError(f"{name!r} is a built-in mode and cannot be deleted", where="NAME")
+    path = user_profiles_dir() / f"{name}.yaml"
+    if not path.is_file():
+        raise ProfileError(f"no saved profile named {name!r}", where="NAME")
+    path.unlink()
+    return path

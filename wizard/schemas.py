@@ -1,0 +1,63 @@
+"""JSON Schema validation of the data files, with messages that point at file, field and line.
+
+Every schema lives in ``assets/schemas/``; each is read and compiled once. A failure becomes
+one ``InputError``: the file, the JSON pointer of the offending field, its line (when the data
+came from ``wizard.yamlsource``) and what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from wizard.errors import InputError
+from wizard.paths import SCHEMAS
+from wizard.yamlsource import line_at
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Any:
+    import jsonschema
+    from referencing import Registry, Resource
+
+    schemas = {p.name: json.loads(p.read_text()) for p in SCHEMAS.glob("*.schema.json")}
+    registry = Registry().with_resources(
+        (f"quilt-wizard/{file}", Resource.from_contents(body)) for file, body in schemas.items())
+    schema = schemas[f"{name}.schema.json"]
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, registry=registry)
+
+
+def validate(data: Any, schema: str, source: str, error: type[InputError] = InputError) -> None:
+    """Raise ``error`` naming file, pointer and line when ``data`` does not fit ``schema``."""
+    import jsonschema
+
+    validator = _validator(schema)
+    problems = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
+    if not problems:
+        return
+    problem = jsonschema.exceptions.best_match(problems)
+    path = list(problem.absolute_path)
+    pointer = "/" + "/".join(str(p) for p in path) if path else "/"
+    raise error(_expected(problem), file=source, where=pointer, line=line_at(data, path))
+
+
+def _expected(problem: Any) -> str:
+    validator = problem.validator
+    if validator == "additionalProperties":
+        allowed = set(problem.schema.get("properties", {}))
+        extra = sorted(str(k) for k in problem.instance if k not in allowed)
+        expected = f"; expected {', '.join(sorted(allowed))}" if allowed else ""
+        return f"unexpected field {', '.join(repr(e) for e in extra)}{expected}"
+    if validator == "enum":
+        return f"expected one of {', '.join(map(str, problem.validator_value))}, found {problem.instance!r}"
+    if validator == "const":
+        return f"expected {problem.validator_value!r}, found {problem.instance!r}"
+    if validator == "pattern":
+        return f"{problem.instance!r} does not match the expected form {problem.validator_value}"
+    if validator == "type":
+        return f"expected {problem.validator_value}, found {type(problem.instance).__name__} {problem.instance!r}"
+    if validator == "required":
+        return problem.message.replace("is a required property", "is required")
+    return problem.message

@@ -1,0 +1,156 @@
+"""YAML read with the line of every mapping key and list item, for messages that point.
+
+Templates, answers files and profiles are all YAML (or JSON, which is YAML). The C loader
+parses; construction builds ``LineDict``/``LineList`` that remember lines, refuses duplicate
+keys, and turns CloudFormation's short-form tags into the long form
+(``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``). ``line_at`` finds the line of a JSON
+pointer's target, which is what a JSON Schema error gives.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import yaml
+
+from wizard.errors import InputError
+
+_LOADER_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_SHORT_TAGS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{name: f"Fn::{name}" for name in (
+        "Sub", "GetAtt", "If", "Equals", "And", "Or", "Not", "Join", "Split", "Select",
+        "FindInMap", "Base64", "Cidr", "GetAZs", "ImportValue", "Transform", "Length",
+        "ToJsonString",
+        # functions of the Rules section
+        "Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll",
+    )},
+}
+
+
+class LineDict(dict):
+    """A mapping read from a template, remembering its line and each key's line."""
+
+    __slots__ = ("line", "key_lines")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line: int | None = None
+        self.key_lines: dict[Any, int] = {}
+
+
+class LineList(list):
+    """A sequence read from a template, remembering its line and each item's line."""
+
+    __slots__ = ("line", "item_lines")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.line: int | None = None
+        self.item_lines: list[int] = []
+
+
+class YamlLoader(_LOADER_BASE):  # type: ignore[misc, valid-type]
+    """Safe YAML loader that builds LineDict/LineList and long-form intrinsics."""
+
+    def __init__(self, stream: str, source: str, error: type[InputError] = InputError) -> None:
+        super().__init__(stream)
+        self.source = source
+        self.error = error
+
+    def fail(self, node: yaml.Node, message: str) -> InputError:
+        return self.error(message, file=self.source, line=node.start_mark.line + 1)
+
+    def build_map(self, node: yaml.MappingNode) -> LineDict:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"expected a mapping, found {node.id}")
+        self.flatten_mapping(node)
+        data = LineDict()
+        data.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise self.fail(key_node, "a mapping key must be a plain value")
+            if key in data:
+                raise self.fail(key_node, f"duplicate key {key!r} (first at line {data.key_lines[key]})")
+            data[key] = self.construct_object(value_node, deep=True)
+            data.key_lines[key] = key_node.start_mark.line + 1
+        return data
+
+    def build_list(self, node: yaml.SequenceNode) -> LineList:
+        data = LineList(self.construct_object(child, deep=True) for child in node.value)
+        data.line = node.start_mark.line + 1
+        data.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return data
+
+
+def _construct_map(loader: YamlLoader, node: yaml.MappingNode) -> LineDict:
+    return loader.build_map(node)
+
+
+def _construct_list(loader: YamlLoader, node: yaml.SequenceNode) -> LineList:
+    return loader.build_list(node)
+
+
+def _construct_tag(loader: YamlLoader, suffix: str, node: yaml.Node) -> LineDict:
+    name = _SHORT_TAGS.get(suffix)
+    if name is None:
+        raise loader.fail(node, f"unknown tag !{suffix}; expected a CloudFormation short form "
+                                f"such as !Ref, !Sub or !GetAtt")
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if name == "Fn::GetAtt":
+            resource, dot, attribute = value.partition(".")
+            if not dot or not resource or not attribute:
+                raise loader.fail(node, f"!GetAtt {value!r}: expected Resource.Attribute")
+            value = [resource, attribute]
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.build_list(node)
+    else:
+        value = loader.build_map(node)
+    result = LineDict({name: value})
+    result.line = node.start_mark.line + 1
+    result.key_lines[name] = result.line
+    return result
+
+
+YamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+YamlLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
+YamlLoader.add_multi_constructor("!", _construct_tag)
+
+
+def parse_yaml(text: str, source: str, error: type[InputError] = InputError) -> Any:
+    """Parse YAML or JSON text with lines kept; a syntax error names the file and line."""
+    loader = YamlLoader(text, source, error)
+    try:
+        return loader.get_single_data()
+    except InputError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise error(f"not valid YAML: {problem}", file=source, line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise error(f"not valid YAML: {exc}", file=source) from None
+    except RecursionError:
+        raise error("nested too deeply", file=source) from None
+    finally:
+        loader.dispose()
+
+
+def line_at(data: Any, path: Sequence[Any]) -> int | None:
+    """The line of the deepest element of ``path`` (keys and list indexes) found in ``data``."""
+    node, line = data, getattr(data, "line", None)
+    for step in path:
+        if isinstance(node, dict) and step in node:
+            line = node.key_lines.get(step, line) if isinstance(node, LineDict) else line
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            if isinstance(node, LineList) and step < len(node.item_lines):
+                line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
