@@ -103,6 +103,17 @@ class Plan:
     parameters: Mapping[str, str]
     origin: Mapping[str, str]
     asked: tuple[Question, ...]
+    sources: Mapping[str, tuple[Layer, tuple]] = field(default_factory=dict)
+
+    def blame(self, error: InputError) -> InputError:
+        """Point a parameter error at the answer or parameter entry that set the value."""
+        source = self.sources.get(error.where or "")
+        if source is None:
+            return error
+        layer, pointer = source
+        return type(error)(error.message, file=layer.name,
+                           where="/" + "/".join(str(p) for p in pointer) + f" ({error.where})",
+                           line=line_at(layer.data, list(pointer)) if layer.data is not None else None)
 
 
 def _text(value: Any) -> str:
@@ -131,6 +142,7 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
     answer_layer: dict[str, Layer] = {}
     explicit: dict[str, str] = {}
     origin: dict[str, str] = {}
+    sources: dict[str, tuple[Layer, tuple]] = {}
     for layer in layers:
         for key, value in layer.answers.items():
             if key not in known:
@@ -142,6 +154,7 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
         for key, value in layer.parameters.items():
             explicit[key] = _text(value)
             origin[key] = layer.name
+            sources[key] = (layer, ("parameters", key))
     for key, value in (final or {}).items():
         answers[key] = value
     in_force: dict[str, Any] = {}
@@ -166,10 +179,11 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
         in_force[question.id] = value
         for name, text in question.parameter_values(value).items():
             parameters[name] = text
-            if question.id in answer_layer:
+            if question.id in answer_layer and name not in explicit:
                 origin[name] = answer_layer[question.id].name
+                sources[name] = (answer_layer[question.id], ("answers", question.id))
     parameters.update(explicit)
-    return Plan(in_force, parameters, origin, tuple(asked))
+    return Plan(in_force, parameters, origin, tuple(asked), sources)
 
 
 def _distance(a: str, b: str) -> int:

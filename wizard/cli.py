@@ -15,7 +15,7 @@ from typing import Sequence
 from wizard import __version__
 from wizard.errors import WizardError
 
-_SUBCOMMANDS = ("render", "grants", "diff")
+_SUBCOMMANDS = ("render", "grants", "diff", "profiles")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,6 +29,7 @@ from wizard.paramfile import FORMATS, read_parameter_file, render_parameter_file
 from wizard.parameters import MASK, ParameterValues, resolve_parameters
 from wizard.profiles import load_profile
 from wizard.template import Template, load_template
+from wizard.yamlsource import line_at
 
 DEFAULT_BASELINE = "standard"
 
@@ -103,7 +104,13 @@ def layers_for(mode: str | None, account_id: str, answers: AnswersFile | None,
     """Mode/profile < its account overrides < answers file < ``--set``."""
     layers: list[Layer] = []
     if mode:
-        layers += load_profile(mode).layers(account_id)
+        try:
+            layers += load_profile(mode).layers(account_id)
+        except InputError as exc:
+            if answers is None or answers.mode != mode or exc.file:
+                raise
+            raise InputError(exc.message, file=answers.source, where="/mode",
+                             line=line_at(answers.data, ["mode"])) from None
     if answers:
         layers.append(answers.layer)
     if settings:
@@ -115,14 +122,16 @@ def baseline_values(template: Template, catalog: Catalog, baseline: str, account
                     operator_values: Mapping[str, str]) -> ParameterValues:
     """The parameters the diff compares against: a mode, a saved profile, or a parameter file.
 
-    A mode or profile keeps the operator's own deployment values (host, network...), so the
-    diff shows only what the security choices change.
+    The baseline keeps the operator's own deployment details (the parameters with no Default:
+    host, certificate, network...), so the diff shows only what the choices change.
     """
+    details = {k: v for k, v in operator_values.items()
+               if k in template.parameters and template.parameters[k].default is None}
     if Path(baseline).is_file():
         values = read_parameter_file(baseline)
-        return resolve_parameters(template, {**operator_values, **values}, origin={k: baseline for k in values})
+        return resolve_parameters(template, {**details, **values}, origin={k: baseline for k in values})
     plan = resolve(catalog, template, load_profile(baseline).layers(account_id))
-    kept = {k: v for k, v in operator_values.items() if k not in plan.parameters}
+    kept = {k: v for k, v in details.items() if k not in plan.parameters}
     return resolve_parameters(template, {**plan.parameters, **kept})
 
 
@@ -135,7 +144,10 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
         raise InputError(f"expected one of {', '.join(FORMATS)}, found {fmt!r}", where="--format")
     catalog = catalog or load_catalog()
     plan = resolve(catalog, template, layers)
-    values = resolve_parameters(template, plan.parameters, origin=plan.origin)
+    try:
+        values = resolve_parameters(template, plan.parameters, origin=plan.origin)
+    except InputError as exc:
+        raise plan.blame(exc) from None
     if require_complete and values.unresolved:
         missing = ", ".join(values.unresolved)
         raise InputError(f"no value for {missing}; give them under 'parameters:' in the answers file "

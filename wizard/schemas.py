@@ -39,6 +39,9 @@ def validate(data: Any, schema: str, source: str, error: type[InputError] = Inpu
         return
     problem = jsonschema.exceptions.best_match(problems)
     path = list(problem.absolute_path)
+    if problem.validator == "additionalProperties" and isinstance(problem.instance, dict):
+        allowed = set(problem.schema.get("properties", {}))
+        path += sorted(str(k) for k in problem.instance if k not in allowed)[:1]
     pointer = "/" + "/".join(str(p) for p in path) if path else "/"
     raise error(_expected(problem), file=source, where=pointer, line=line_at(data, path))
 
@@ -49,7 +52,7 @@ def _expected(problem: Any) -> str:
         allowed = set(problem.schema.get("properties", {}))
         extra = sorted(str(k) for k in problem.instance if k not in allowed)
         expected = f"; expected {', '.join(sorted(allowed))}" if allowed else ""
-        return f"unexpected field {', '.join(repr(e) for e in extra)}{expected}"
+        return f"unexpected field{'s' if len(extra) > 1 else ''} {', '.join(repr(e) for e in extra)}{expected}"
     if validator == "enum":
         return f"expected one of {', '.join(map(str, problem.validator_value))}, found {problem.instance!r}"
     if validator == "const":

@@ -1,0 +1,67 @@
+"""The question catalog: shipped file valid, questions filtered by template, generic rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from wizard.catalog import load_catalog
+from wizard.errors import InputError
+from wizard.paths import DEFAULT_TEMPLATE
+from wizard.template import load_template
+
+
+def test_the_shipped_catalog_holds_the_customer_questions_and_every_concern():
+    catalog = load_catalog()
+    ids = [q.id for q in catalog.questions]
+    assert ids[:4] == ["policy_creation", "tighter_security", "frameworks", "timeline"]
+    assert {q.concern for q in catalog.questions} >= {
+        "dynamic-policy-creation", "wildcard-resources", "cloudtrail", "athena", "ecs-port-80",
+        "elb-port-444", "elb-certificate"}
+    for question in catalog.questions:
+        assert question.help and question.tradeoff
+
+
+def test_policy_creation_choices_set_the_template_parameter():
+    question = load_catalog().question("policy_creation")
+    assert [c.value for c in question.choices] == ["automatic", "manual", "precreated"]
+    assert question.parameter_values("manual") == {"PolicyCreationMode": "ManualApproval"}
+    assert question.problem("sometimes").startswith("expected one of automatic, manual, precreated")
+
+
+def test_when_conditions():
+    catalog = load_catalog()
+    log_group = catalog.question("log_group")
+    assert not log_group.applies({"cloudwatch": "no"})
+    assert log_group.applies({"cloudwatch": "yes"})
+
+
+def test_every_catalog_parameter_exists_in_the_embedded_template():
+    template = load_template(DEFAULT_TEMPLATE)
+    catalog = load_catalog()
+    assert catalog.for_template(template) == catalog.questions
+    for question in catalog.questions:
+        for choice in question.choices:
+            for name, value in choice.sets.items():
+                assert template.parameters[name].problem(value) is None, (question.id, name, value)
+
+
+def test_on_another_template_only_questions_it_can_honour_are_asked(real_template_path):
+    template = load_template(real_template_path)
+    catalog = load_catalog()
+    assert [q.id for q in catalog.for_template(template)] == ["frameworks", "timeline", "certificate", "host"]
+    generic = catalog.generic(template)
+    names = [g.id for g in generic]
+    assert "CertificateArnELB" not in names and "Qurator" in names
+    required = [g.id for g in generic if g.required]
+    assert names[:len(required)] == required  # required ones first
+    assert "AdminPassword" in names and generic[names.index("AdminPassword")].spec.no_echo
+
+
+def test_a_malformed_catalog_is_one_clear_error(tmp_path):
+    path = tmp_path / "questions.yaml"
+    path.write_text("version: 1\nsections: [{id: s, title: S}]\nquestions:\n"
+                    "  - {id: q, section: s, title: T, help: H, tradeoff: X, kind: choice}\n")
+    with pytest.raises(InputError) as caught:
+        load_catalog(path)
+    assert "/questions/0" in str(caught.value) and "'choices' is required" in str(caught.value)
+    assert caught.value.line == 4

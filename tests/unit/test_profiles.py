@@ -1,0 +1,118 @@
+"""Profiles: built-in modes, saving once and applying in two accounts, secrets never stored."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+import yaml
+
+from tests.conftest import DATA
+from wizard.cli import main
+from wizard.errors import InputError
+from wizard.profiles import BUILTIN_MODES, Profile, list_profiles, load_profile, save_profile
+
+
+def test_builtin_modes_are_complete_sets_of_answers():
+    from wizard.catalog import load_catalog
+
+    customer = {q.id for q in load_catalog().questions if q.section == "customer"}
+    for name in BUILTIN_MODES:
+        profile = load_profile(name)
+        assert profile.builtin and customer <= set(profile.answers), name
+    assert load_profile("enterprise").answers["lb_scheme"] == "internal"
+
+
+def test_save_drops_secrets_and_writes_0600(isolated_home):
+    path = save_profile(Profile(name="acme", extends="restricted", answers={"task_tls": "yes"},
+                                parameters={"AdminPassword": "hunter2", "AdminEmail": "a@b.co",
+                                            "AwsSecretAccessKey": "x"}),
+                        secret_parameters=frozenset({"AdminPassword"}))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert "hunter2" not in text and "AwsSecretAccessKey" not in text and "a@b.co" in text
+    assert [p.name for p in list_profiles()][-1] == "acme"
+
+
+def test_builtin_names_are_reserved_and_bad_names_refused():
+    with pytest.raises(InputError, match="built-in mode"):
+        save_profile(Profile(name="standard"))
+    with pytest.raises(InputError, match="not a profile name"):
+        save_profile(Profile(name="../evil"))
+    with pytest.raises(InputError, match="no profile named"):
+        save_profile(Profile(name="x", extends="nope"))
+
+
+def test_extends_cycle_is_an_error(isolated_home):
+    folder = isolated_home / "config" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "a.yaml").write_text("name: a\nextends: b\n")
+    (folder / "b.yaml").write_text("name: b\nextends: a\n")
+    with pytest.raises(InputError, match="circle"):
+        load_profile("a").layers()
+
+
+def test_a_malformed_profile_names_file_and_line(isolated_home):
+    folder = isolated_home / "config" / "profiles"
+    folder.mkdir(parents=True)
+    (folder / "bad.yaml").write_text("name: bad\naccounts:\n  '12': {}\n")
+    with pytest.raises(InputError) as caught:
+        load_profile("bad")
+    assert caught.value.file.endswith("bad.yaml") and "/accounts" in caught.value.where
+
+
+ACCOUNT_A, ACCOUNT_B = "111111111111", "222222222222"
+
+
+def test_a_profile_saved_once_gives_correct_files_in_two_accounts(isolated_home, tmp_path, capsys):
+    folder = isolated_home / "config" / "profiles"
+    folder.mkdir(parents=True)
+    common = {"AdminEmail": "admin@acme.com", "RegistryImage": "r/quilt:1",
+              "SearchDomainArn": "arn:aws:es:us-east-1:111111111111:domain/quilt", "CloudTrailBucket": "acme-trail"}
+    cert = "arn:aws:acm:us-east-1:{}:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    document = {
+        "name": "acme", "extends": "restricted", "description": "ACME, all accounts",
+        "answers": {"bucket_scope": "acme-data-", "host": "quilt.acme.com"},
+        "parameters": common,
+        "accounts": {
+            ACCOUNT_A: {"answers": {"certificate": cert.format(ACCOUNT_A)},
+                        "parameters": {"VPC": "vpc-aaaa", "Subnets": "subnet-a1,subnet-a2", "PublicSubnets": "subnet-a3"}},
+            ACCOUNT_B: {"answers": {"certificate": cert.format(ACCOUNT_B), "lb_scheme": "internal"},
+                        "parameters": {"VPC": "vpc-bbbb", "Subnets": "subnet-b1", "PublicSubnets": "subnet-b2"}},
+        },
+    }
+    (folder / "acme.yaml").write_text(yaml.safe_dump(document))
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("version: 1\nanswers: {task_tls: 'yes'}\n")
+    files = {}
+    for account in (ACCOUNT_A, ACCOUNT_B):
+        out = tmp_path / f"{account}.json"
+        assert main(["--answers", str(answers), "--profile", "acme", "--account-id", account,
+                     "--out", str(out), "--json"]) == 0, capsys.readouterr().err
+        files[account] = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads(out.read_text())}
+    a, b = files[ACCOUNT_A], files[ACCOUNT_B]
+    assert a["VPC"] == "vpc-aaaa" and b["VPC"] == "vpc-bbbb"
+    assert a["CertificateArnELB"] == cert.format(ACCOUNT_A) and b["CertificateArnELB"] == cert.format(ACCOUNT_B)
+    assert a["LoadBalancerScheme"] == "internet-facing" and b["LoadBalancerScheme"] == "internal"
+    for values in (a, b):
+        assert values["PolicyCreationMode"] == "ManualApproval"  # from restricted
+        assert values["CustomerBucketPrefix"] == "acme-data-"     # from the profile
+        assert values["EnableTaskTLS"] == "true"                  # from the answers file
+        assert values["AdminEmail"] == "admin@acme.com"
+
+
+def test_profiles_command_round_trip(capsys):
+    answers = DATA / "answers" / "good-standard.yaml"
+    assert main(["profiles", "save", "team", "--answers", str(answers), "--account-id", "111122223333",
+                 "--description", "team default"]) == 0
+    assert main(["profiles", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert {"name": "team", "builtin": False, "extends": "standard", "description": "team default",
+            "accounts": ["111122223333"]} in listed
+    assert main(["profiles", "show", "team", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["accounts"]["111122223333"]["parameters"]["VPC"] == "vpc-0123456789abcdef0"
+    assert main(["profiles", "delete", "team"]) == 0
+    assert main(["profiles", "show", "team"]) == 2
+    assert "no profile named 'team'" in capsys.readouterr().err

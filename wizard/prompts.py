@@ -1,0 +1,203 @@
+"""``quilt-wizard --plain``: the question catalog as line prompts, for terminals without a TUI.
+
+It asks exactly what the Textual screens ask, in the same order (the same ``Catalog``), prints
+after each answer what that answer added to or removed from IAM and the network, then asks for
+the template parameters no question covers and ends with the same parameter file as the
+headless run. The prompts go through an ``Asker`` so tests can script the answers; the real
+one uses questionary, imported only when the plain face runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Protocol, Sequence, TextIO
+
+from wizard.answers import Layer, resolve
+from wizard.catalog import CHOICE, MULTI, Catalog, GenericQuestion, Question, load_catalog
+from wizard.errors import InputError, WizardError
+
+Choices = Sequence[tuple[str, str]]  # (value, label)
+
+
+class Asker(Protocol):
+    """What the prompt flow needs from a prompt library."""
+
+    def select(self, message: str, choices: Choices, default: str | None) -> str: ...
+
+    def checkbox(self, message: str, choices: Choices, default: Sequence[str]) -> list[str]: ...
+
+    def text(self, message: str, default: str, validate: Any = None, secret: bool = False) -> str: ...
+
+    def confirm(self, message: str, default: bool) -> bool: ...
+
+
+class QuestionaryAsker:
+    """Prompts with questionary; Ctrl-C or end of input stops the run with nothing written."""
+
+    def __init__(self) -> None:
+        import questionary
+
+        self.q = questionary
+
+    @staticmethod
+    def _answer(value: Any) -> Any:
+        if value is None:
+            raise KeyboardInterrupt
+        return value
+
+    def select(self, message: str, choices: Choices, default: str | None) -> str:
+        options = [self.q.Choice(title=label, value=value) for value, label in choices]
+        chosen = next((o for o in options if o.value == default), None)
+        return self._answer(self.q.select(message, choices=options, default=chosen).ask())
+
+    def checkbox(self, message: str, choices: Choices, default: Sequence[str]) -> list[str]:
+        options = [self.q.Choice(title=label, value=value, checked=value in default) for value, label in choices]
+        return self._answer(self.q.checkbox(message, choices=options).ask())
+
+    def text(self, message: str, default: str, validate: Any = None, secret: bool = False) -> str:
+        ask = self.q.password if secret else self.q.text
+        return self._answer(ask(message, default=default, validate=validate).ask())
+
+    def confirm(self, message: str, default: bool) -> bool:
+        return self._answer(self.q.confirm(message, default=default).ask())
+
+
+class PromptFlow:
+    """Walks the catalog with an Asker, printing the permission change of every answer."""
+
+    def __init__(self, args: argparse.Namespace, asker: Asker, out: TextIO, catalog: Catalog | None = None):
+        from wizard.headless import pseudo_for, template_for
+        from wizard.paramfile import parse_assignments
+
+        self.args = args
+        self.asker = asker
+        self.out = out
+        self.catalog = catalog or load_catalog()
+        self.template = template_for(args.template)
+        self.pseudo = pseudo_for(None, args.stack_name, args.region, args.account_id)
+        self.settings = parse_assignments(args.set_values)
+        self.mode: str | None = args.profile
+        self.answers: dict[str, Any] = {}
+        self.parameters: dict[str, str] = {}
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def layers(self) -> list[Layer]:
+        from wizard.headless import layers_for
+
+        layers = layers_for(self.mode, self.pseudo.account_id, None, {})
+        layers.append(Layer("prompts", dict(self.answers), dict(self.parameters)))
+        if self.settings:
+            layers.append(Layer("--set", {}, dict(self.settings)))
+        return layers
+
+    def current(self) -> dict[str, str]:
+        return dict(resolve(self.catalog, self.template, self.layers()).parameters)
+
+    def show_change(self, before: dict[str, str]) -> None:
+        from wizard.analysis import compare
+        from wizard.terminal import diff_text, use_colour
+
+        try:
+            change = compare(self.template, before, self.current(), self.pseudo)
+        except WizardError as exc:
+            self.say(f"  (cannot show the permission change yet: {exc})")
+            return
+        if change.empty:
+            self.say("  No change to IAM or the network.")
+        else:
+            self.say(diff_text(change, use_colour(self.out), title="  What this answer changes").rstrip())
+
+    def choose_mode(self) -> None:
+        from wizard.profiles import list_profiles
+
+        if self.mode:
+            return
+        profiles = list_profiles()
+        choices = [(p.name, f"{p.name}: {p.description}") for p in profiles]
+        self.mode = self.asker.select("Start from which deployment mode or profile?", choices, "standard")
+
+    def ask_question(self, question: Question, in_force: dict[str, Any]) -> None:
+        self.say("")
+        self.say(f"{question.title}")
+        self.say(f"  {question.help}")
+        self.say(f"  Trade-off: {question.tradeoff}")
+        current = in_force.get(question.id, question.default)
+        if question.kind == CHOICE:
+            choices = [(c.value, f"{c.label}  ({c.tradeoff})" if c.tradeoff else c.label) for c in question.choices]
+            value: Any = self.asker.select(question.title, choices, current)
+        elif question.kind == MULTI:
+            choices = [(c.value, c.label) for c in question.choices]
+            value = self.asker.checkbox(question.title, choices, list(current or ()))
+        else:
+            value = self.asker.text(question.title, str(current or ""), validate=self._validator(question))
+        before = self.current()
+        self.answers[question.id] = value
+        self.show_change(before)
+
+    def _validator(self, question: Question) -> Any:
+        spec = self.template.parameters.get(question.parameter or "")
+        if spec is None:
+            return None
+
+        def check(value: str) -> bool | str:
+            if value == "" and spec.default is not None:
+                return True
+            return spec.problem(value) or True
+
+        return check
+
+    def ask_parameter(self, generic: GenericQuestion, current: str | None) -> None:
+        spec = generic.spec
+        label = f"{spec.name}" + (f" ({spec.description})" if spec.description else "")
+        if spec.allowed_values:
+            value = self.asker.select(label, [(v, v) for v in spec.allowed_values], current or spec.default)
+        else:
+            value = self.asker.text(label, "" if spec.no_echo else (current or spec.default or ""),
+                                    validate=lambda v: spec.problem(v) or True, secret=spec.no_echo)
+        self.parameters[spec.name] = value
+
+    def run(self) -> int:
+        from wizard.headless import plan_deployment, summary_text, write_deployment
+        from wizard.terminal import use_colour
+
+        self.say(f"quilt-wizard: {self.template.source}")
+        self.choose_mode()
+        for question in self.catalog.for_template(self.template):
+            in_force = dict(resolve(self.catalog, self.template, self.layers()).answers)
+            if question.applies({**in_force, **self.answers}):
+                self.ask_question(question, in_force)
+        current = self.current()
+        generic = self.catalog.generic(self.template)
+        missing = [g for g in generic if g.required and g.id not in current]
+        if missing:
+            self.say("")
+            self.say("Values only you know:")
+        for item in missing:
+            self.ask_parameter(item, None)
+        optional = [g for g in generic if not (g.required and g in missing)]
+        if optional and self.asker.confirm(f"Review the {len(optional)} other template parameters?", False):
+            for item in optional:
+                self.ask_parameter(item, self.current().get(item.id))
+        out = self.args.out or self.asker.text("Write the parameter file to", "quilt-parameters.json")
+        fmt = self.args.format or self.asker.select(
+            "Format", [("cfn", "CloudFormation CLI list (create-stack --parameters)"),
+                       ("overrides", "Key=Value lines (deploy --parameter-overrides)"),
+                       ("codepipeline", "CodePipeline template configuration")], "cfn")
+        deployment = plan_deployment(template=self.template, pseudo=self.pseudo, layers=self.layers(), out=out,
+                                     fmt=fmt, baseline=self.args.baseline, mode=self.mode, catalog=self.catalog)
+        write_deployment(deployment, force=self.args.force)
+        self.say("")
+        self.say(summary_text(deployment, colour=use_colour(self.out)).rstrip())
+        return 0
+
+
+def run_prompts(args: argparse.Namespace, asker: Asker | None = None, out: TextIO | None = None) -> int:
+    """Run the plain face; ``asker`` and ``out`` are for tests."""
+    if asker is None and not sys.stdin.isatty():
+        raise InputError("--plain needs an interactive terminal; use --answers FILE for a headless run",
+                         where="--plain")
+    return PromptFlow(args, asker or QuestionaryAsker(), out or sys.stdout).run()
