@@ -1,0 +1,144 @@
+"""The AWS session every call in quilt-wizard goes through, and who it acts as.
+
+Why a wrapper rather than a bare ``boto3.Session``: the wizard must talk to the account the
+operator means, in the region they mean, through the endpoint they mean (a local endpoint in
+tests and demos), and a mistake there deploys a stack into the wrong place. ``AwsSession``
+fixes those three once, from the standard credential chain (profile or ``AWS_PROFILE``,
+environment, SSO, instance roles), gives every client the same retry and timeout settings,
+and is the single choke point where botocore failures become the one-line errors of
+:mod:`wizard.aws.errors`. :func:`require_account` refuses to go on when the credentials
+belong to another account than the one the answers were written for.
+
+boto3 is imported when a session is made, not when this module is imported, so nothing that
+does not talk to AWS pays for it. Clients are cached and created under a lock: the Textual
+face calls from worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from wizard.aws.errors import AwsError, operation_name, translated
+
+DEFAULT_MAX_ATTEMPTS = 5
+"""Tries per call, the first one included, under botocore's standard retry mode."""
+
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    """Who the credentials are (STS GetCallerIdentity)."""
+
+    account: str
+    arn: str
+    user_id: str
+
+
+class AwsSession:
+    """A boto3 session pinned to one region and endpoint, whose calls raise ``AwsError``.
+
+    Make one with :func:`make_session`. ``call`` and ``pages`` are the only ways the rest of
+    :mod:`wizard.aws` reaches AWS.
+    """
+
+    def __init__(self, boto_session: Any, *, region: str, endpoint_url: str | None = None,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+        from botocore.config import Config
+
+        from wizard import __version__
+
+        self.boto_session = boto_session
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.max_attempts = max_attempts
+        self.profile: str | None = boto_session.profile_name
+        self._config = Config(
+            # botocore's Config counts retries here; max_attempts counts tries, like
+            # AWS_MAX_ATTEMPTS and the config file's max_attempts.
+            retries={"mode": "standard", "max_attempts": max_attempts - 1},
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+            user_agent_extra=f"quilt-wizard/{__version__}",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (f"AwsSession(profile={self.profile!r}, region={self.region!r}, "
+                f"endpoint_url={self.endpoint_url!r})")
+
+    def client(self, service: str, *, region: str | None = None) -> Any:
+        """The boto3 client for ``service`` (cached), in the session's region unless given."""
+        key = (service, region or self.region)
+        with self._lock:
+            if key not in self._clients:
+                with translated(service):
+                    self._clients[key] = self.boto_session.client(
+                        service, region_name=key[1], endpoint_url=self.endpoint_url,
+                        config=self._config)
+            return self._clients[key]
+
+    def call(self, service: str, method: str, *, region: str | None = None,
+             **params: Any) -> dict[str, Any]:
+        """Call ``client(service).method(**params)``; failures raise ``AwsError``."""
+        with translated(service, operation_name(method)):
+            return getattr(self.client(service, region=region), method)(**params)
+
+    def pages(self, service: str, method: str, *, region: str | None = None,
+              **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of a paginated call; failures raise ``AwsError``."""
+        with translated(service, operation_name(method)):
+            paginator = self.client(service, region=region).get_paginator(method)
+            yield from paginator.paginate(**params)
+
+
+def make_session(*, profile: str | None = None, region: str | None = None,
+                 endpoint_url: str | None = None,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> AwsSession:
+    """A session from the standard credential chain.
+
+    ``profile`` falls back to ``AWS_PROFILE`` (then the default chain); ``region`` to the
+    profile's or environment's region; ``endpoint_url`` (a local endpoint) applies to every
+    client. Credentials are not checked here: the first call does that
+    (see :func:`caller_identity`).
+    """
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    with translated("sts"):
+        import boto3
+
+        boto_session = boto3.Session(profile_name=profile or None)
+        chosen = region or boto_session.region_name
+    if not chosen:
+        raise AwsError(
+            "No AWS region: give one, set AWS_REGION, or set 'region' in the AWS profile.")
+    return AwsSession(boto_session, region=chosen, endpoint_url=endpoint_url or None,
+                      max_attempts=max_attempts)
+
+
+def caller_identity(session: AwsSession) -> CallerIdentity:
+    """Who the session's credentials are (STS GetCallerIdentity, which needs no permission)."""
+    answer = session.call("sts", "get_caller_identity")
+    return CallerIdentity(account=answer["Account"], arn=answer["Arn"],
+                          user_id=answer["UserId"])
+
+
+def require_account(session: AwsSession, expected_account: str) -> CallerIdentity:
+    """The caller identity, or ``AwsError`` when it is not in ``expected_account``.
+
+    The answers and profiles name the account a deployment is for; credentials for another
+    account (a forgotten ``AWS_PROFILE``) must stop the run before anything is created.
+    """
+    identity = caller_identity(session)
+    wanted = expected_account.strip()
+    if identity.account != wanted:
+        raise AwsError(
+            f"The AWS credentials are for account {identity.account} ({identity.arn}), "
+            f"but this deployment is for account {wanted}: choose the profile for "
+            f"{wanted} and run again.")
+    return identity
