@@ -4,6 +4,7 @@ parameters promised to the customer, spelled exactly, each one shown in the cons
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -141,8 +142,6 @@ def test_every_parameter_is_in_exactly_one_interface_group(template):
     ("*", False), ("acme-*", False), ("acme?", False), ("ac", False), ("Acme", False), ("a b", False),
 ])
 def test_bucket_prefix_pattern_refuses_widening_characters(template, value, ok):
-    import re
-
     pattern = template["Parameters"]["CustomerBucketPrefix"]["AllowedPattern"]
     assert bool(re.fullmatch(pattern, value)) is ok
 
@@ -156,7 +155,5 @@ def test_every_parameter_has_a_readme_row(template):
 def test_no_vendor_account_ids_or_staff_users():
     text = TEMPLATE.read_text(encoding="utf-8")
     assert ":user/" not in text
-    # the only 12-digit numbers allowed are inside patterns ([0-9]{12})
-    import re
-
+    # no literal account id at all (patterns spell it [0-9]{12})
     assert not re.search(r"(?<![0-9{])[0-9]{12}(?![0-9}])", text)
