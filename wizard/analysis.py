@@ -55,7 +55,7 @@ def analyse(template: Template, values: Mapping[str, str], pseudo: Pseudo | None
 def _compare(template: Template, before: Values, after: Values, pseudo: Pseudo) -> PermissionDiff:
     a = _analyse(template, before, pseudo)
     b = _analyse(template, after, pseudo)
-    return diff(list(a.grants), list(b.grants), list(a.rules), list(b.rules))
+    return diff(list(a.grants), list(b.grants), list(a.rules), list(b.rules), b.evaluation.exists)
 
 
 def compare(template: Template, before: Mapping[str, str], after: Mapping[str, str],

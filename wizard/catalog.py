@@ -51,6 +51,7 @@ class Question:
     hardening: bool = False
     placeholder: str = ""
     parameter: str | None = None
+    max_items: int | None = None
     when: Mapping[str, Any] | None = None
     choices: tuple[Choice, ...] = ()
 
@@ -91,6 +92,10 @@ class Question:
                 return f"{unknown[0]!r} is not one of {', '.join(c.value for c in self.choices)}"
         elif not isinstance(value, (str, list, tuple)):
             return f"expected text, found {value!r}"
+        elif self.kind == LIST and self.max_items is not None:
+            items = [v for v in (value.split(",") if isinstance(value, str) else value) if v != ""]
+            if len(items) > self.max_items:
+                return f"at most {self.max_items} values are honoured, found {len(items)}"
         return None
 
     def parameter_values(self, value: Any) -> dict[str, str]:
@@ -183,7 +188,7 @@ def _question(raw: Mapping[str, Any]) -> Question:
         tradeoff=raw["tradeoff"].strip(), kind=raw["kind"], concern=raw.get("concern", ""),
         default=tuple(default) if isinstance(default, list) else default,
         hardening=bool(raw.get("hardening", False)), placeholder=raw.get("placeholder", ""),
-        parameter=raw.get("parameter"), when=raw.get("when"),
+        parameter=raw.get("parameter"), max_items=raw.get("max_items"), when=raw.get("when"),
         choices=tuple(Choice(c["value"], c["label"], c.get("tradeoff", ""), dict(c.get("sets") or {}))
                       for c in raw.get("choices") or ()),
     )

@@ -21,12 +21,13 @@ Actions compare case-insensitively and ARNs case-sensitively, both honouring ``*
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from wizard.actions import pattern_covers
-from wizard.grants import Grant
+from wizard.grants import Grant, holder_of
 from wizard.network import OPENINGS, SCHEME, NetworkRule
 
 _NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike",
@@ -169,6 +170,8 @@ def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
     if new.grants_nothing:
         return ""
     if new.attachment:
+        if new.attachment_known:
+            return ""  # its statements are grants of their own, judged one by one
         if any(old.attachment == new.attachment and old.principal == new.principal for old in baseline):
             return ""
         return f"attaches {new.attachment}"
@@ -204,8 +207,13 @@ def _deny_still_holds(old: Grant, denies: list[Grant]) -> bool:
     return False
 
 
-def diff_grants(before: list[Grant], after: list[Grant]) -> tuple[tuple[GrantChange, ...], tuple[GrantChange, ...]]:
-    """Added and removed grants, each with its broadening verdict."""
+def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[[str], bool] | None = None,
+                ) -> tuple[tuple[GrantChange, ...], tuple[GrantChange, ...]]:
+    """Added and removed grants, each with its broadening verdict.
+
+    ``still_exists`` tells whether a resource (by logical id) exists on the new side: a
+    resource policy's Deny that disappears with its resource protects nothing any more.
+    """
     before_keys = Counter(g.key for g in before)
     after_keys = Counter(g.key for g in after)
     added, removed = [], []
@@ -228,12 +236,47 @@ def diff_grants(before: list[Grant], after: list[Grant]) -> tuple[tuple[GrantCha
             continue
         if grant.is_allow:
             removed.append(GrantChange(grant, False, ""))
+        elif grant.kind == "resource" and still_exists is not None and grant.on and \
+                not any(still_exists(holder_of(target)) for target in grant.on):
+            removed.append(GrantChange(grant, False, "its resource is gone"))
         else:
             holds = _deny_still_holds(grant, denies_after)
             removed.append(GrantChange(grant, not holds,
                                        "" if holds else f"a Deny on {grant.principal or 'its resource'} "
                                                         "applies less often or not at all"))
     return tuple(added), tuple(removed)
+
+
+def _peer_within(inner: str, outer: str) -> bool:
+    """Whether network peer ``inner`` is the same as or inside ``outer`` (CIDR containment)."""
+    if inner == outer:
+        return True
+    try:
+        a, b = ipaddress.ip_network(inner, strict=False), ipaddress.ip_network(outer, strict=False)
+    except ValueError:
+        return False
+    return a.version == b.version and a.subnet_of(b)
+
+
+def _opens_nothing(rule: NetworkRule) -> bool:
+    """An egress rule to a loopback address: the usual way to remove the default allow-all."""
+    try:
+        return rule.kind == "egress" and ipaddress.ip_network(rule.peer, strict=False).is_loopback
+    except ValueError:
+        return False
+
+
+def _replaced(rule: NetworkRule, gone: list[NetworkRule]) -> NetworkRule | None:
+    """A removed rule that ``rule`` merely moves (another port) or narrows (a smaller peer)."""
+    for old in gone:
+        if (old.kind, old.resource) != (rule.kind, rule.resource):
+            continue
+        if old.peer == rule.peer and (old.is_public or not rule.is_public):
+            return old
+        same_ports = (old.protocol, old.from_port, old.to_port) == (rule.protocol, rule.from_port, rule.to_port)
+        if same_ports and _peer_within(rule.peer, old.peer):
+            return old
+    return None
 
 
 def diff_network(before: list[NetworkRule], after: list[NetworkRule]) -> tuple[tuple[RuleChange, ...], tuple[RuleChange, ...]]:
@@ -247,10 +290,11 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule]) -> tuple[t
         if remaining[rule.key] > 0:
             remaining[rule.key] -= 1
             continue
-        replaced = next((r for r in gone if (r.kind, r.resource, r.peer) == (rule.kind, rule.resource, rule.peer)
-                         and (r.is_public or not rule.is_public)), None)
-        if rule.kind in OPENINGS and replaced is not None:
-            # The same opening on another port or protocol: moved, not widened.
+        replaced = _replaced(rule, gone)
+        if rule.kind in OPENINGS and _opens_nothing(rule):
+            added.append(RuleChange(rule, False, "blocks the default allow-all egress"))
+        elif rule.kind in OPENINGS and replaced is not None:
+            # The same opening on another port, or from a narrower peer: moved or narrowed.
             added.append(RuleChange(rule, False, f"replaces {replaced.describe()}"))
         elif rule.kind in OPENINGS:
             added.append(RuleChange(rule, True, f"opens {rule.describe()}"))
@@ -270,9 +314,10 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule]) -> tuple[t
 
 
 def diff(before_grants: list[Grant], after_grants: list[Grant],
-         before_rules: list[NetworkRule], after_rules: list[NetworkRule]) -> PermissionDiff:
+         before_rules: list[NetworkRule], after_rules: list[NetworkRule],
+         still_exists: Callable[[str], bool] | None = None) -> PermissionDiff:
     """The whole permission and network diff."""
-    added, removed = diff_grants(before_grants, after_grants)
+    added, removed = diff_grants(before_grants, after_grants, still_exists)
     network_added, network_removed = diff_network(before_rules, after_rules)
     return PermissionDiff(added, removed, network_added, network_removed)
 
@@ -282,4 +327,4 @@ def diff_evaluations(before: "Evaluation", after: "Evaluation") -> PermissionDif
     from wizard.grants import extract
     from wizard.network import network_rules
 
-    return diff(extract(before), extract(after), network_rules(before), network_rules(after))
+    return diff(extract(before), extract(after), network_rules(before), network_rules(after), after.exists)

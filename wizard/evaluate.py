@@ -162,6 +162,12 @@ class Evaluation:
             "Fn::Or": self._cond_or,
             "Fn::Not": self._cond_not,
             "Fn::Transform": self._transform,
+            "Fn::Contains": self._rule_contains,
+            "Fn::EachMemberEquals": self._rule_each_member_equals,
+            "Fn::EachMemberIn": self._rule_each_member_in,
+            "Fn::RefAll": self._needs_aws,
+            "Fn::ValueOf": self._needs_aws,
+            "Fn::ValueOfAll": self._needs_aws,
         }
 
     # -- public -------------------------------------------------------------------------
@@ -234,6 +240,26 @@ class Evaluation:
                 continue
             result[name] = self._eval(raw, f"Outputs/{name}")
         return result
+
+    def rule_violations(self) -> list[tuple[str, str]]:
+        """The template's ``Rules`` whose assertions fail for these values, as (rule, description).
+
+        Assertions that need a look-up in the account (``Fn::RefAll``, ``Fn::ValueOf``) are left
+        to CloudFormation.
+        """
+        violations = []
+        rules = self.template.body.get("Rules") or {}
+        for name, rule in rules.items():
+            where = f"Rules/{name}"
+            try:
+                if "RuleCondition" in rule and not self._condition_value(rule["RuleCondition"], f"{where}/RuleCondition"):
+                    continue
+                for index, assertion in enumerate(rule.get("Assertions") or []):
+                    if not self._condition_value(assertion.get("Assert"), f"{where}/Assertions/{index}"):
+                        violations.append((name, str(assertion.get("AssertDescription") or f"rule {name} fails")))
+            except _NeedsAws:
+                continue
+        return violations
 
     def rendered(self) -> dict:
         """The whole template as CloudFormation would see it for these values."""
@@ -522,6 +548,24 @@ class Evaluation:
             raise self._error(f"expected a condition, found {_kind(value)}", where)
         return value
 
+    def _rule_contains(self, value: Any, where: str) -> bool:
+        items, item = (self._eval(a, f"{where}/{i}") for i, a in enumerate(self._args(value, 2, where, "Fn::Contains")))
+        return _comparable(item) in [_comparable(v) for v in _as_list(items)]
+
+    def _rule_each_member_equals(self, value: Any, where: str) -> bool:
+        items, item = (self._eval(a, f"{where}/{i}")
+                       for i, a in enumerate(self._args(value, 2, where, "Fn::EachMemberEquals")))
+        return all(_comparable(v) == _comparable(item) for v in _as_list(items))
+
+    def _rule_each_member_in(self, value: Any, where: str) -> bool:
+        items, allowed = (self._eval(a, f"{where}/{i}")
+                          for i, a in enumerate(self._args(value, 2, where, "Fn::EachMemberIn")))
+        permitted = [_comparable(v) for v in _as_list(allowed)]
+        return all(_comparable(v) in permitted for v in _as_list(items))
+
+    def _needs_aws(self, value: Any, where: str) -> Any:
+        raise _NeedsAws(where)
+
     def _cond_and(self, value: Any, where: str) -> bool:
         return all(self._conditions_list(value, where, "Fn::And"))
 
@@ -532,6 +576,14 @@ class Evaluation:
         if not isinstance(value, list) or len(value) != 1:
             raise self._error("Fn::Not expects a list of one condition", where)
         return not self._condition_value(value[0], f"{where}/0")
+
+
+class _NeedsAws(Exception):
+    """A Rules function that only CloudFormation can answer (it reads the account)."""
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _comparable(value: Any) -> Any:

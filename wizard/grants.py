@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 from wizard import actions as iam_actions
@@ -68,6 +69,7 @@ class Grant:
     condition_json: str = ""
     on: tuple[str, ...] = ()
     attachment: str | None = None
+    attachment_known: bool = False
     sid: str | None = None
     access_levels: tuple[str, ...] = ()
     unknown_actions: tuple[str, ...] = ()
@@ -97,6 +99,7 @@ class Grant:
             "condition": self.condition,
             "on": list(self.on),
             "attachment": self.attachment,
+            "attachment_known": self.attachment_known,
             "sid": self.sid,
             "access_levels": list(self.access_levels),
             "unknown_actions": list(self.unknown_actions),
@@ -197,9 +200,15 @@ class _Extractor:
         if dedupe in self.seen:
             return
         self.seen.add(dedupe)
-        grant = Grant(principal=principal, kind=IDENTITY, source=source, attachment=arn)
+        known = aws_managed_policies().get(_partition_free(arn))
+        statements, complete = known if known else ((), False)
+        grant = Grant(principal=principal, kind=IDENTITY, source=source, attachment=arn,
+                      attachment_known=complete)
         object.__setattr__(grant, "key", (IDENTITY, principal, (), "Allow", (), (), (), (), "", arn))
         self.grants.append(grant)
+        for index, statement in enumerate(statements):
+            self.add(principal, IDENTITY, statement, Source(source.resource, arn.rsplit("/", 1)[-1], index,
+                                                            source.line))
 
     def document(self, principal: str, kind: str, document: Any, resource: str, policy: str | None,
                  path: tuple, on: tuple[str, ...] = ()) -> None:
@@ -283,6 +292,25 @@ class _Extractor:
                 statement["Condition"] = condition
             source = Source(logical_id, "Permission", None, self.template.line_of("Resources", logical_id))
             self.add(principal, RESOURCE, statement, source, on=_strings(properties.get("FunctionName")))
+
+
+def _partition_free(arn: str) -> str:
+    """AWS managed policy ARNs are the same in every partition but for the partition name."""
+    return "arn:aws:" + arn.split(":", 2)[2] if arn.startswith("arn:aws") and arn.count(":") >= 2 else arn
+
+
+@lru_cache(maxsize=1)
+def aws_managed_policies() -> dict[str, tuple[tuple[dict, ...], bool]]:
+    """(statements, complete) of the AWS managed policies in ``assets/aws-managed-policies.yaml``."""
+    from wizard.paths import ASSETS
+    from wizard.schemas import validate
+    from wizard.yamlsource import parse_yaml
+
+    path = ASSETS / "aws-managed-policies.yaml"
+    data = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    validate(data, "aws-managed-policies", str(path))
+    return {arn: (tuple(entry["statements"]), entry.get("complete", True))
+            for arn, entry in data["policies"].items()}
 
 
 def extract(evaluation: Evaluation) -> list[Grant]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from wizard import paths
-from wizard.analysis import compare
+from wizard.analysis import analyse, compare
 from wizard.answers import AnswersFile, Layer, Plan, resolve
 from wizard.catalog import Catalog, load_catalog
 from wizard.diff import PermissionDiff
@@ -152,6 +152,7 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
         missing = ", ".join(values.unresolved)
         raise InputError(f"no value for {missing}; give them under 'parameters:' in the answers file "
                          "or with --set KEY=VALUE", where="parameters")
+    check_rules(template, values, pseudo)
     baseline_name = baseline or DEFAULT_BASELINE
     base = baseline_values(template, catalog, baseline_name, pseudo.account_id, values.raw)
     path = Path(out)
@@ -168,6 +169,15 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
     else:
         phases = (Phase(path, values, compare(template, base.raw, values.raw, pseudo), "deployment"),)
     return Deployment(template, pseudo, plan, values, baseline_name, base, phases, fmt, dict(tags or {}), mode)
+
+
+def check_rules(template: Template, values: ParameterValues, pseudo: Pseudo) -> None:
+    """Refuse values that the template's own ``Rules`` would make CloudFormation reject."""
+    violations = analyse(template, values.raw, pseudo).evaluation.rule_violations()
+    if violations:
+        rule, description = violations[0]
+        raise InputError(description, file=template.source, where=f"Rules/{rule}",
+                         line=template.line_of("Rules", rule))
 
 
 def file_values(values: ParameterValues) -> dict[str, str]:

@@ -27,3 +27,19 @@ def test_the_analysis_path_loads_neither_textual_nor_boto3():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+def test_the_import_linter_contract_holds():
+    import shutil
+    from pathlib import Path
+
+    linter = Path(sys.executable).with_name("lint-imports")
+    command = str(linter) if linter.exists() else shutil.which("lint-imports")
+    if command is None:
+        import pytest
+
+        pytest.skip("import-linter is not installed")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([command], capture_output=True, text=True, cwd=root, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 kept, 0 broken" in proc.stdout

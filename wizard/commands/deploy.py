@@ -48,13 +48,22 @@ def run(args: argparse.Namespace) -> int:
         from wizard.prompts import run_prompts
 
         return run_prompts(args)
-    try:
-        from screens.app import run_app
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] not in ("screens", "textual"):
-            raise
-        raise InputError("the Textual wizard is not installed; use --plain or --answers FILE") from None
-    return run_app(args)
+    return _tui()(args)
+
+
+def _tui():
+    """The Textual face, found through the ``quilt_wizard.faces`` entry point (the core never
+    imports the UI package)."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="quilt_wizard.faces", name="tui"):
+        try:
+            return entry.load()
+        except ModuleNotFoundError as exc:
+            missing = exc.name or "a module"
+            raise InputError(f"the Textual wizard cannot start ({missing} is missing); "
+                             "use --plain or --answers FILE") from None
+    raise InputError("the Textual wizard is not installed; use --plain or --answers FILE")
 
 
 def run_headless(args: argparse.Namespace) -> int:
