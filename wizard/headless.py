@@ -138,8 +138,13 @@ def baseline_values(template: Template, catalog: Catalog, baseline: str, account
 def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], out: str | Path,
                     fmt: str = "cfn", baseline: str | None = None, tags: Mapping[str, str] | None = None,
                     mode: str | None = None, catalog: Catalog | None = None,
-                    require_complete: bool = True) -> Deployment:
-    """Resolve answers into validated parameter values and the phases to write."""
+                    require_complete: bool = True,
+                    baseline_parameters: Mapping[str, str] | None = None) -> Deployment:
+    """Resolve answers into validated parameter values and the phases to write.
+
+    ``baseline_parameters`` (the parameters of the deployed stack, from preflight) replace the
+    baseline mode: an update is compared with what runs now.
+    """
     if fmt not in FORMATS:
         raise InputError(f"expected one of {', '.join(FORMATS)}, found {fmt!r}", where="--format")
     catalog = catalog or load_catalog()
@@ -153,8 +158,13 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
         raise InputError(f"no value for {missing}; give them under 'parameters:' in the answers file "
                          "or with --set KEY=VALUE", where="parameters")
     check_rules(template, values, pseudo)
-    baseline_name = baseline or DEFAULT_BASELINE
-    base = baseline_values(template, catalog, baseline_name, pseudo.account_id, values.raw)
+    if baseline_parameters is not None:
+        baseline_name = f"the deployed stack {pseudo.stack_name}"
+        known = {k: v for k, v in baseline_parameters.items() if k in template.parameters}
+        base = resolve_parameters(template, {**values.raw, **known})
+    else:
+        baseline_name = baseline or DEFAULT_BASELINE
+        base = baseline_values(template, catalog, baseline_name, pseudo.account_id, values.raw)
     path = Path(out)
     if plan.answers.get("timeline") == "after":
         standard = resolve(catalog, template, load_profile(DEFAULT_BASELINE).layers(pseudo.account_id))

@@ -37,9 +37,18 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     face.add_argument("--fail-on-broadening", action="store_true",
                       help="exit 1 when the result broadens access compared with the baseline")
     face.add_argument("--force", action="store_true", help="overwrite an existing parameter file (keeps PATH.bak)")
+    from wizard.commands import aws_steps
+
+    aws_steps.add_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from wizard.commands import aws_steps
+
+    aws_steps.check_usage(args)
+    if aws_steps.wanted(args) and not args.answers:
+        raise InputError("--preflight and --create-change-set run with --answers FILE (in the wizard, "
+                         "they are steps after the review)", where="--preflight")
     if args.answers and args.plain:
         raise InputError("choose --answers (headless) or --plain (prompts), not both", where="--answers")
     if args.answers:
@@ -68,6 +77,7 @@ def _tui():
 
 def run_headless(args: argparse.Namespace) -> int:
     from wizard.answers import load_answers_file
+    from wizard.commands import aws_steps
     from wizard.headless import (layers_for, plan_deployment, pseudo_for, summary_text, template_for,
                                  write_deployment)
     from wizard.paramfile import parse_assignments
@@ -80,19 +90,58 @@ def run_headless(args: argparse.Namespace) -> int:
     layers = layers_for(mode, pseudo.account_id, answers, parse_assignments(args.set_values))
     out = args.out or (answers.relative(answers.output["path"]) if answers.output.get("path") else
                        "quilt-parameters.json")
-    deployment = plan_deployment(template=template, pseudo=pseudo, layers=layers, out=out,
-                                 fmt=args.format or answers.output.get("format", "cfn"),
-                                 baseline=args.baseline or answers.baseline, tags=answers.tags, mode=mode)
+    plan = dict(template=template, pseudo=pseudo, layers=layers, out=out,
+                fmt=args.format or answers.output.get("format", "cfn"),
+                baseline=args.baseline or answers.baseline, tags=answers.tags, mode=mode)
+    deployment = plan_deployment(**plan)
+    expected_account = args.account_id or answers.stack.get("account_id")
+    outcome = aws_steps.AwsOutcome()
+    session = None
+    if aws_steps.wanted(args):
+        session = aws_steps.session_for(args, pseudo.region)
+    if args.preflight:
+        outcome.preflight = aws_steps.run_preflight_step(args, session, dict(deployment.values.raw),
+                                                         pseudo.stack_name, expected_account)
+        current = outcome.preflight.baseline_parameters
+        if current and not plan["baseline"]:
+            # Updating a stack: compare with what is deployed, not with a mode.
+            deployment = plan_deployment(**plan, baseline_parameters=current)
     findings = _findings(deployment)
     write_deployment(deployment, force=args.force)
+    if outcome.preflight is None or outcome.preflight.ok:
+        if args.create_change_set:
+            first = deployment.phases[0].values
+            outcome.change_set = aws_steps.run_change_set_step(
+                args, session, template.text, dict(first.raw), pseudo.stack_name, expected_account,
+                dict(deployment.tags))
+            if args.execute:
+                outcome.executed = aws_steps.confirm_and_execute(args, session, outcome.change_set)
     if args.json:
-        json.dump(deployment.summary_json(findings), sys.stdout, indent=2)
+        summary = deployment.summary_json(findings)
+        if aws_steps.wanted(args):
+            summary["aws"] = outcome.to_json()
+        json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(summary_text(deployment, colour=use_colour(), findings=findings))
+        _print_aws(outcome)
+    aws_steps.gate(outcome)
     if args.fail_on_broadening and deployment.diff.broadening:
         raise GateTripped("the deployment broadens access compared with the baseline (--fail-on-broadening)")
     return 0
+
+
+def _print_aws(outcome) -> None:
+    if outcome.preflight is not None:
+        from wizard.aws import render_preflight
+
+        sys.stdout.write("\n" + render_preflight(outcome.preflight).rstrip() + "\n")
+    if outcome.change_set is not None:
+        from wizard.aws import render_change_set
+
+        sys.stdout.write("\n" + render_change_set(outcome.change_set).rstrip() + "\n")
+        if outcome.executed:
+            sys.stdout.write("Execution started; follow it in the CloudFormation console.\n")
 
 
 def _findings(deployment) -> list | None:

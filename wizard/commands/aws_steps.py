@@ -1,0 +1,114 @@
+"""The AWS steps of a wizard run: preflight, change set, and (only when asked) execution.
+
+Options: ``--preflight``, ``--create-change-set`` (with ``--change-set-name`` and
+``--template-bucket``), ``--execute`` (after an explicit confirmation, ``--yes`` when there is
+nobody to ask), ``--aws-profile``, ``--endpoint-url``. Progress goes to standard error so
+that ``--json`` output stays one object on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from wizard.errors import GateTripped, InputError
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("AWS (never used unless asked)")
+    group.add_argument("--preflight", action="store_true",
+                       help="check the account before deploying: certificate in the region and covering "
+                            "the host, KMS key usable by CloudTrail, log group, buckets, workgroups, stack state")
+    group.add_argument("--create-change-set", action="store_true",
+                       help="create (never execute) a change set for --stack-name with the written parameters")
+    group.add_argument("--change-set-name", metavar="NAME", help="default: quilt-wizard-YYYYMMDD-HHMMSS")
+    group.add_argument("--template-bucket", metavar="BUCKET",
+                       help="S3 bucket for templates over 51,200 bytes (CloudFormation's inline limit)")
+    group.add_argument("--execute", action="store_true",
+                       help="execute the change set after an explicit confirmation")
+    group.add_argument("--yes", action="store_true", help="confirm --execute without asking (for CI)")
+    group.add_argument("--aws-profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE or the default chain)")
+    group.add_argument("--endpoint-url", metavar="URL", help="a local AWS endpoint, for tests")
+
+
+def wanted(args: argparse.Namespace) -> bool:
+    return bool(args.preflight or args.create_change_set)
+
+
+def check_usage(args: argparse.Namespace) -> None:
+    if args.execute and not args.create_change_set:
+        raise InputError("--execute needs --create-change-set", where="--execute")
+    if args.yes and not args.execute:
+        raise InputError("--yes only confirms --execute", where="--yes")
+
+
+@dataclass
+class AwsOutcome:
+    """What the AWS steps found and did, for the summary."""
+
+    preflight: Any = None
+    change_set: Any = None
+    executed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"preflight": self.preflight.to_json() if self.preflight else None,
+                "change_set": self.change_set.to_json() if self.change_set else None,
+                "executed": self.executed}
+
+
+def progress(line: str) -> None:
+    print(f"  ... {line}", file=sys.stderr, flush=True)
+
+
+def session_for(args: argparse.Namespace, region: str):
+    from wizard.aws import make_session
+
+    return make_session(profile=args.aws_profile, region=region, endpoint_url=args.endpoint_url)
+
+
+def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, str], stack_name: str,
+                       expected_account: str | None) -> Any:
+    from wizard.aws import run_preflight
+
+    return run_preflight(session, parameters, stack_name=stack_name, expected_account=expected_account,
+                         on_progress=progress)
+
+
+def run_change_set_step(args: argparse.Namespace, session, template_text: str, parameters: dict[str, str],
+                        stack_name: str, expected_account: str | None, tags: dict[str, str]) -> Any:
+    from wizard.aws import create_change_set, require_account
+
+    if expected_account:
+        require_account(session, expected_account)
+    return create_change_set(session, stack_name=stack_name, template_body=template_text, parameters=parameters,
+                             change_set_name=args.change_set_name, template_bucket=args.template_bucket,
+                             tags=tags or None, on_progress=progress)
+
+
+def confirm_and_execute(args: argparse.Namespace, session, result) -> bool:
+    from wizard.aws import execute_change_set
+
+    if not result.executable:
+        print("Nothing to execute: " + ("no changes." if result.empty else f"status {result.status}."),
+              file=sys.stderr)
+        return False
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InputError("--execute needs --yes when nobody can confirm at a terminal", where="--execute")
+        answer = input(f"Execute change set {result.change_set_name} on stack {result.stack_name}? "
+                       "Type the stack name to confirm: ")
+        if answer.strip() != result.stack_name:
+            print("Not executed.", file=sys.stderr)
+            return False
+    execute_change_set(session, result)
+    return True
+
+
+def gate(outcome: AwsOutcome) -> None:
+    """A failed preflight check stops the run like any other policy gate (exit 1)."""
+    report = outcome.preflight
+    if report is not None and not report.ok:
+        failed = [c.name for c in report.checks if c.status.value == "fail"]
+        raise GateTripped(f"preflight failed: {', '.join(failed)}")
