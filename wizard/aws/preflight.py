@@ -18,13 +18,13 @@ wizard diffs the new answers against.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from wizard.actions import action_matches
 from wizard.aws.changeset import ChangeSetType, StackState, read_stack
 from wizard.aws.errors import AccessDenied, ServiceError, Throttled
 from wizard.aws.session import AwsSession, CallerIdentity, caller_identity
@@ -455,7 +455,7 @@ def policy_lets_cloudtrail_encrypt(policy: dict[str, Any]) -> bool:
         services = principal.get("Service") if isinstance(principal, dict) else None
         if CLOUDTRAIL_SERVICE not in _listed(services):
             continue
-        if any(_wildcard_match(a, "kms:GenerateDataKey") for a in _listed(statement.get("Action"))):
+        if any(action_matches(a, "kms:GenerateDataKey") for a in _listed(statement.get("Action"))):
             return True
     return False
 
@@ -533,7 +533,7 @@ def _workgroup_check(session: AwsSession, params: dict[str, str]) -> PreflightCh
             break
     missing, disabled = [], []
     for name in wanted:
-        matches = [n for n in existing if _wildcard_match(name, n, case=True)]
+        matches = [n for n in existing if action_matches(name, n, case_sensitive=True)]
         if not matches:
             missing.append(name)
         disabled += [n for n in matches if existing[n] != "ENABLED"]
@@ -563,10 +563,3 @@ def _listed(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _wildcard_match(pattern: str, name: str, *, case: bool = False) -> bool:
-    """IAM-style wildcard match (``*`` any run, ``?`` one character)."""
-    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch)
-                    for ch in str(pattern))
-    return re.fullmatch(regex, name, 0 if case else re.IGNORECASE) is not None
