@@ -20,10 +20,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
 
 from wizard.errors import TemplateError
-from wizard.yamlsource import LineDict, YamlLoader, line_at
+from wizard.yamlsource import LineDict, line_at, parse_yaml
 
 #: CloudFormation refuses templates larger than this (a template given by S3 URL).
 MAX_TEMPLATE_BYTES = 1_048_576
@@ -100,28 +99,13 @@ def parse_template(text: str, source: str = "<template>") -> Template:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEMPLATE_BYTES:
         raise TemplateError(f"the template is {len(text.encode()):,} bytes; CloudFormation accepts "
                             f"at most {MAX_TEMPLATE_BYTES:,}", file=source)
-    stripped = text.lstrip()
-    fmt = "json" if stripped.startswith("{") else "yaml"
-    loader = YamlLoader(text, source, TemplateError)
+    fmt = "json" if text.lstrip().startswith("{") else "yaml"
     try:
-        body = loader.get_single_data()
+        body = parse_yaml(text, source, TemplateError)
     except TemplateError:
-        raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if fmt == "json":
-            body = _parse_json(text, source)
-        else:
-            problem = exc.problem or exc.context or "invalid YAML"
-            raise TemplateError(f"not valid YAML: {problem}", file=source,
-                                line=mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise TemplateError(f"not valid YAML: {exc}", file=source) from None
-    except RecursionError:
-        raise TemplateError("the template nests too deeply to be a CloudFormation template",
-                            file=source) from None
-    finally:
-        loader.dispose()
+        if fmt != "json":
+            raise
+        body = _parse_json(text, source)  # JSON that YAML 1.1 refuses (e.g. tabs): a second opinion
     if not isinstance(body, dict):
         raise TemplateError("expected a CloudFormation template (a mapping with Resources), "
                             f"found {type(body).__name__ if body is not None else 'an empty file'}",

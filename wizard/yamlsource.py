@@ -135,7 +135,7 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError) -> 
     except yaml.YAMLError as exc:
         raise error(f"not valid YAML: {exc}", file=source) from None
     except RecursionError:
-        raise error("nested too deeply", file=source) from None
+        raise error("nested too deeply to be read", file=source) from None
     finally:
         loader.dispose()
 
