@@ -56,3 +56,18 @@ def isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("QUILT_WIZARD_HOME", str(home))
     monkeypatch.setenv("NO_COLOR", "1")
     return home
+
+
+@pytest.fixture
+def real_evaluation(real_template_path):
+    """Evaluate the real template with its required values plus ``overrides``."""
+    from wizard.evaluate import Evaluation
+    from wizard.parameters import resolve_parameters
+    from wizard.template import load_template
+
+    template = load_template(real_template_path)
+
+    def run(**overrides):
+        return Evaluation(template, resolve_parameters(template, {**REAL_REQUIRED, **overrides}))
+
+    return run

@@ -174,33 +174,23 @@ def test_turning_internet_facing_is_broadening():
     assert not diff_evaluations(net(RULE_443, Scheme="internet-facing"), net(RULE_443)).broadening
 
 
-@pytest.fixture
-def real(real_template_path):
-    from tests.conftest import REAL_REQUIRED
-    from wizard.template import load_template
-
-    template = load_template(real_template_path)
-
-    def run(**overrides):
-        return Evaluation(template, resolve_parameters(template, {**REAL_REQUIRED, **overrides}))
-    return run
 
 
-def test_real_qurator_on_is_broadening_and_off_is_not(real):
-    on = diff_evaluations(real(), real(Qurator="Enabled"))
+def test_real_qurator_on_is_broadening_and_off_is_not(real_evaluation):
+    on = diff_evaluations(real_evaluation(), real_evaluation(Qurator="Enabled"))
     assert on.broadening
     assert {(c.grant.actions, c.grant.resources) for c in on.added} == {(("bedrock:InvokeModel",), ("*",))}
-    assert not diff_evaluations(real(Qurator="Enabled"), real()).broadening
+    assert not diff_evaluations(real_evaluation(Qurator="Enabled"), real_evaluation()).broadening
 
 
-def test_real_port_444_rule_from_the_private_accessor_group(real):
+def test_real_port_444_rule_from_the_private_accessor_group(real_evaluation):
     from wizard.network import network_rules
 
-    rules = [r for r in network_rules(real()) if r.from_port == 444 and r.kind == "ingress"]
+    rules = [r for r in network_rules(real_evaluation()) if r.from_port == 444 and r.kind == "ingress"]
     assert [(r.resource, r.peer) for r in rules] == [("ElbPrivateSecurityGroup", "ElbPrivateAccessorSecurityGroup")]
 
 
-def test_real_excluding_arns_from_the_bucket_deny_is_broadening(real):
-    result = diff_evaluations(real(), real(S3BucketPolicyExcludeArnsFromDeny="arn:aws:iam::123456789012:role/X"))
+def test_real_excluding_arns_from_the_bucket_deny_is_broadening(real_evaluation):
+    result = diff_evaluations(real_evaluation(), real_evaluation(S3BucketPolicyExcludeArnsFromDeny="arn:aws:iam::123456789012:role/X"))
     assert result.broadening
     assert all(c.grant.effect == "Deny" for c in result.removed)

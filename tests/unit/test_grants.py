@@ -194,27 +194,17 @@ def test_json_output_has_the_documented_fields():
     assert set(grant["source"]) == {"resource", "policy", "statement", "line"}
 
 
-@pytest.fixture
-def real(real_template_path):
-    from tests.conftest import REAL_REQUIRED
-    from wizard.template import load_template
-
-    template = load_template(real_template_path)
-
-    def run(**overrides):
-        return Evaluation(template, resolve_parameters(template, {**REAL_REQUIRED, **overrides}))
-    return run
 
 
-def test_real_registry_role_creates_policies_only_under_the_stack_path(real):
-    grants = extract(real())
+def test_real_registry_role_creates_policies_only_under_the_stack_path(real_evaluation):
+    grants = extract(real_evaluation())
     creators = [g for g in grants if "iam:CreatePolicy" in g.actions]
     assert [g.principal for g in creators] == ["AmazonECSTaskExecutionRole"]
     assert creators[0].resources == ("arn:aws:iam::123456789012:policy/quilt/quilt/us-east-1/Quilt-*",)
 
 
-def test_real_bucket_placeholders_grant_nothing(real):
-    grants = extract(real())
+def test_real_bucket_placeholders_grant_nothing(real_evaluation):
+    grants = extract(real_evaluation())
     for policy in ("BucketReadPolicy", "BucketWritePolicy", "RegistryAssumeRolePolicy"):
         found = [g for g in grants if g.source.resource == policy]
         assert found and all(g.grants_nothing for g in found), policy

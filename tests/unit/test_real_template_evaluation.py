@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REAL_REQUIRED
 from wizard.evaluate import Evaluation
 from wizard.parameters import resolve_parameters
 from wizard.template import load_template
@@ -17,30 +16,22 @@ STACK_POLICIES = [
 ]
 
 
-@pytest.fixture
-def evaluate(real_template_path):
-    template = load_template(real_template_path)
-
-    def run(**overrides) -> Evaluation:
-        return Evaluation(template, resolve_parameters(template, {**REAL_REQUIRED, **overrides}))
-
-    return run
 
 
-def test_every_resource_evaluates(evaluate):
-    ev = evaluate()
+def test_every_resource_evaluates(real_evaluation):
+    ev = real_evaluation()
     assert len(ev.resources()) > 200
     assert ev.parameters.unresolved == ()
 
 
-def test_managed_user_role_gets_the_four_stack_policies(evaluate):
-    role = evaluate().resource("ManagedUserRole")
+def test_managed_user_role_gets_the_four_stack_policies(real_evaluation):
+    role = real_evaluation().resource("ManagedUserRole")
     assert role["Properties"]["ManagedPolicyArns"] == STACK_POLICIES
 
 
-def test_managed_user_role_gains_extra_policies(evaluate):
+def test_managed_user_role_gains_extra_policies(real_evaluation):
     extra = "arn:aws:iam::123456789012:policy/Extra1,arn:aws:iam::aws:policy/ReadOnlyAccess"
-    role = evaluate(ManagedUserRoleExtraPolicies=extra).resource("ManagedUserRole")
+    role = real_evaluation(ManagedUserRoleExtraPolicies=extra).resource("ManagedUserRole")
     assert role["Properties"]["ManagedPolicyArns"] == STACK_POLICIES + extra.split(",")
 
 
@@ -49,10 +40,10 @@ def _qurator_statements(ev: Evaluation) -> list[dict]:
     return [s for s in statements if s.get("Action") == "bedrock:InvokeModel"]
 
 
-def test_qurator_switches_between_resource_and_not_resource(evaluate):
-    assert _qurator_statements(evaluate(Qurator="Disabled")) == [
+def test_qurator_switches_between_resource_and_not_resource(real_evaluation):
+    assert _qurator_statements(real_evaluation(Qurator="Disabled")) == [
         {"Effect": "Allow", "Action": "bedrock:InvokeModel", "NotResource": "*"}]
-    assert _qurator_statements(evaluate(Qurator="Enabled")) == [
+    assert _qurator_statements(real_evaluation(Qurator="Enabled")) == [
         {"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}]
 
 
@@ -64,12 +55,12 @@ def _excluded_principals(ev: Evaluation, policy: str) -> list[str]:
     raise AssertionError(f"{policy} has no aws:PrincipalArn exception list")
 
 
-def test_bucket_policy_exception_list_grows_with_the_parameter(evaluate):
+def test_bucket_policy_exception_list_grows_with_the_parameter(real_evaluation):
     analyzer = ("arn:aws:iam::123456789012:role/aws-service-role/access-analyzer.amazonaws.com/"
                 "AWSServiceRoleForAccessAnalyzer")
-    assert _excluded_principals(evaluate(), "TabulatorBucketPolicy") == [analyzer]
+    assert _excluded_principals(real_evaluation(), "TabulatorBucketPolicy") == [analyzer]
     extra = "arn:aws:iam::123456789012:role/Auditor,arn:aws:iam::123456789012:role/Backup"
-    grown = _excluded_principals(evaluate(S3BucketPolicyExcludeArnsFromDeny=extra), "TabulatorBucketPolicy")
+    grown = _excluded_principals(real_evaluation(S3BucketPolicyExcludeArnsFromDeny=extra), "TabulatorBucketPolicy")
     assert grown == [analyzer, *extra.split(",")]
 
 

@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from wizard.commands.inputs import (add_json_option, add_parameter_options, add_pseudo_options,
-                                    add_template_option, evaluation_from)
+from wizard.commands.inputs import add_analysis_options, evaluation_from
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,10 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Evaluate a template and list every IAM statement it creates (identity policies, "
                     "resource policies, trust policies), grouped by principal with AWS access levels, "
                     "and every network opening (security-group rules, listeners, scheme, ports).")
-    add_template_option(parser)
-    add_parameter_options(parser)
-    add_pseudo_options(parser)
-    add_json_option(parser)
+    add_analysis_options(parser)
     parser.set_defaults(handler=run)
 
 

@@ -50,6 +50,14 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for a machine to read")
 
 
+def add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """Template, parameter values, stack and ``--json``: what every analysis command takes."""
+    add_template_option(parser)
+    add_parameter_options(parser)
+    add_pseudo_options(parser)
+    add_json_option(parser)
+
+
 def template_from(args: argparse.Namespace) -> Template:
     """The template named by ``--template``, or the embedded one."""
     chosen = getattr(args, "template", None)

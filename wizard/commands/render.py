@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from wizard.commands.inputs import (add_json_option, add_parameter_options, add_pseudo_options,
-                                    add_template_option, evaluation_from)
+from wizard.commands.inputs import add_analysis_options, evaluation_from
 from wizard.serialize import to_yaml
 
 
@@ -18,10 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "holds, every intrinsic function resolved (deployment-time values such as "
                     "Fn::GetAtt become symbolic ${Resource.Attribute} tokens). NoEcho values are "
                     "masked.")
-    add_template_option(parser)
-    add_parameter_options(parser)
-    add_pseudo_options(parser)
-    add_json_option(parser)
+    add_analysis_options(parser)
     parser.set_defaults(handler=run)
 
 
