@@ -51,6 +51,14 @@ def main() -> None:
 
     report("evaluate both sides + grants + network + diff", median_ms(full_diff), target="< 20 ms")
 
+    from wizard.findings import evaluate_findings
+
+    def findings() -> None:
+        ev = Evaluation(template, values_a)
+        evaluate_findings(ev, extract(ev), network_rules(ev))
+
+    report("evaluate + grants + network + findings", median_ms(findings), target="< 50 ms")
+
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,7 @@ from typing import Sequence
 from wizard import __version__
 from wizard.errors import WizardError
 
-_SUBCOMMANDS = ("render", "grants", "diff", "profiles")
+_SUBCOMMANDS = ("render", "grants", "diff", "profiles", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

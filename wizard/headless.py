@@ -118,6 +118,23 @@ def layers_for(mode: str | None, account_id: str, answers: AnswersFile | None,
     return layers
 
 
+def plan_arguments(answers: AnswersFile, *, template: str | None = None, profile: str | None = None,
+                   stack_name: str | None = None, region: str | None = None, account_id: str | None = None,
+                   settings: Mapping[str, str] | None = None, out: str | None = None, fmt: str | None = None,
+                   baseline: str | None = None) -> dict[str, Any]:
+    """The arguments of ``plan_deployment`` for an answers file and the command line's overrides."""
+    chosen = template_for(template, answers)
+    pseudo = pseudo_for(answers, stack_name, region, account_id)
+    mode = profile or answers.mode
+    return dict(
+        template=chosen, pseudo=pseudo, mode=mode,
+        layers=layers_for(mode, pseudo.account_id, answers, settings or {}),
+        out=out or (answers.relative(answers.output["path"]) if answers.output.get("path")
+                    else "quilt-parameters.json"),
+        fmt=fmt or answers.output.get("format", "cfn"),
+        baseline=baseline or answers.baseline, tags=answers.tags)
+
+
 def baseline_values(template: Template, catalog: Catalog, baseline: str, account_id: str,
                     operator_values: Mapping[str, str]) -> ParameterValues:
     """The parameters the diff compares against: a mode, a saved profile, or a parameter file.
@@ -248,3 +265,12 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
     for phase in deployment.phases:
         lines.append(f"Wrote {phase.path} ({phase.label}, format {deployment.fmt})")
     return "\n".join(lines) + "\n"
+
+
+def findings_for(deployment: Deployment) -> list:
+    """Findings of the final parameter values, the frameworks the answers chose first."""
+    from wizard.findings import evaluate_findings
+
+    analysis = analyse(deployment.template, deployment.values.raw, deployment.pseudo)
+    frameworks = list(deployment.plan.answers.get("frameworks") or ()) or None
+    return evaluate_findings(analysis.evaluation, list(analysis.grants), list(analysis.rules), frameworks)

@@ -78,21 +78,16 @@ def _tui():
 def run_headless(args: argparse.Namespace) -> int:
     from wizard.answers import load_answers_file
     from wizard.commands import aws_steps
-    from wizard.headless import (layers_for, plan_deployment, pseudo_for, summary_text, template_for,
-                                 write_deployment)
+    from wizard.headless import findings_for, plan_arguments, plan_deployment, summary_text, write_deployment
     from wizard.paramfile import parse_assignments
     from wizard.terminal import use_colour
 
     answers = load_answers_file(args.answers)
-    template = template_for(args.template, answers)
-    pseudo = pseudo_for(answers, args.stack_name, args.region, args.account_id)
-    mode = args.profile or answers.mode
-    layers = layers_for(mode, pseudo.account_id, answers, parse_assignments(args.set_values))
-    out = args.out or (answers.relative(answers.output["path"]) if answers.output.get("path") else
-                       "quilt-parameters.json")
-    plan = dict(template=template, pseudo=pseudo, layers=layers, out=out,
-                fmt=args.format or answers.output.get("format", "cfn"),
-                baseline=args.baseline or answers.baseline, tags=answers.tags, mode=mode)
+    plan = plan_arguments(answers, template=args.template, profile=args.profile, stack_name=args.stack_name,
+                          region=args.region, account_id=args.account_id,
+                          settings=parse_assignments(args.set_values), out=args.out, fmt=args.format,
+                          baseline=args.baseline)
+    template, pseudo = plan["template"], plan["pseudo"]
     deployment = plan_deployment(**plan)
     expected_account = args.account_id or answers.stack.get("account_id")
     outcome = aws_steps.AwsOutcome()
@@ -106,7 +101,7 @@ def run_headless(args: argparse.Namespace) -> int:
         if current and not plan["baseline"]:
             # Updating a stack: compare with what is deployed, not with a mode.
             deployment = plan_deployment(**plan, baseline_parameters=current)
-    findings = _findings(deployment)
+    findings = findings_for(deployment)
     write_deployment(deployment, force=args.force)
     if outcome.preflight is None or outcome.preflight.ok:
         if args.create_change_set:
@@ -142,16 +137,3 @@ def _print_aws(outcome) -> None:
         sys.stdout.write("\n" + render_change_set(outcome.change_set).rstrip() + "\n")
         if outcome.executed:
             sys.stdout.write("Execution started; follow it in the CloudFormation console.\n")
-
-
-def _findings(deployment) -> list | None:
-    """Findings of the final parameter values, when the findings rules are installed."""
-    try:
-        from wizard.findings import evaluate_findings
-    except ImportError:
-        return None
-    from wizard.analysis import analyse
-
-    analysis = analyse(deployment.template, deployment.values.raw, deployment.pseudo)
-    frameworks = deployment.plan.answers.get("frameworks") or None
-    return evaluate_findings(analysis.evaluation, list(analysis.grants), frameworks=frameworks)

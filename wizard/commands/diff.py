@@ -9,6 +9,7 @@ import sys
 from wizard.commands.inputs import (add_json_option, add_parameter_options, add_pseudo_options,
                                     add_template_option, evaluation_from, template_from)
 from wizard.errors import GateTripped
+from wizard.findings.gate import add_fail_on_option, findings_gate
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_json_option(parser)
     parser.add_argument("--fail-on-broadening", action="store_true",
                         help="exit 1 when the change broadens access (for CI)")
+    add_fail_on_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -48,4 +50,5 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(diff_text(result, colour=use_colour()))
     if args.fail_on_broadening and result.broadening:
         raise GateTripped("the change broadens access (--fail-on-broadening)")
+    findings_gate(after, None, None, args.fail_on)
     return 0

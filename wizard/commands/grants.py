@@ -7,6 +7,7 @@ import json
 import sys
 
 from wizard.commands.inputs import add_analysis_options, evaluation_from
+from wizard.findings.gate import add_fail_on_option, findings_gate
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "resource policies, trust policies), grouped by principal with AWS access levels, "
                     "and every network opening (security-group rules, listeners, scheme, ports).")
     add_analysis_options(parser)
+    add_fail_on_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -34,4 +36,5 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(grants_text(grants, rules, unresolved, colour=use_colour()))
+    findings_gate(evaluation, grants, rules, args.fail_on)
     return 0

@@ -1,0 +1,159 @@
+"""Escalation paths inside a stack: how roles are matched, trusted, denied and chained."""
+
+from __future__ import annotations
+
+import textwrap
+
+from wizard.evaluate import Evaluation
+from wizard.findings import evaluate_findings
+from wizard.parameters import resolve_parameters
+from wizard.template import parse_template
+
+HEADER = "Resources:\n"
+
+
+def role(name: str, trust: str, statements: str = "", extra: str = "") -> str:
+    text = f"""
+  {name}:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {trust}
+            Action: sts:AssumeRole
+{extra}"""
+    if statements:
+        text += f"""      Policies:
+        - PolicyName: app
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+{textwrap.indent(textwrap.dedent(statements).strip(), ' ' * 14)}
+"""
+    return text
+
+
+def findings(body: str, rule: str | None = None):
+    template = parse_template(HEADER + body, "paths.yaml")
+    evaluation = Evaluation(template, resolve_parameters(template, {}))
+    found = evaluate_findings(evaluation)
+    return [f for f in found if rule is None or f.rule_id == rule]
+
+
+ACCOUNT = "{AWS: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'}"
+LAMBDA = "{Service: lambda.amazonaws.com}"
+
+ATTACHER = """
+- Effect: Allow
+  Action: iam:AttachRolePolicy
+  Resource: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/quilt/*'
+"""
+ASSUMER = """
+- Effect: Allow
+  Action: sts:AssumeRole
+  Resource: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/quilt/*'
+"""
+
+
+def test_a_path_pattern_reaches_a_role_with_that_path_and_a_generated_name():
+    body = role("Operator", LAMBDA, ATTACHER + ASSUMER) + role("UserRole", ACCOUNT, extra="      Path: /quilt/\n")
+    paths = findings(body, "QW-ESC-001")
+    assert [(f.subject, f.resources[1]) for f in paths] == [("Operator", "UserRole")]
+    assert "iam:AttachRolePolicy on UserRole" in paths[0].steps[0].text
+    assert "trusts AWS:arn:aws:iam::123456789012:root" in paths[0].steps[1].text
+
+
+def test_a_path_pattern_does_not_reach_a_role_outside_the_path():
+    body = role("Operator", LAMBDA, ATTACHER + ASSUMER) + role("UserRole", ACCOUNT, extra="      Path: /other/\n")
+    assert findings(body, "QW-ESC-001") == []
+
+
+def test_trusting_the_account_needs_an_assume_role_statement_too():
+    body = role("Operator", LAMBDA, ATTACHER) + role("UserRole", ACCOUNT, extra="      Path: /quilt/\n")
+    assert findings(body, "QW-ESC-001") == []
+
+
+def test_trust_naming_the_role_needs_no_assume_role_statement():
+    body = role("Operator", LAMBDA, ATTACHER) + role("UserRole", "{AWS: !GetAtt Operator.Arn}",
+                                                     extra="      Path: /quilt/\n")
+    paths = findings(body, "QW-ESC-001")
+    assert len(paths) == 1
+    assert "needs no sts:AssumeRole statement of its own" in paths[0].steps[1].text
+
+
+def test_an_explicit_role_name_is_matched_exactly():
+    statements = """
+    - Effect: Allow
+      Action: iam:PutRolePolicy
+      Resource: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/quilt-users'
+    """
+    body = role("Operator", LAMBDA, statements) + role(
+        "UserRole", "{AWS: !GetAtt Operator.Arn}", extra="      RoleName: quilt-users\n")
+    assert len(findings(body, "QW-ESC-001")) == 1
+    other = body.replace("RoleName: quilt-users", "RoleName: quilt-admins")
+    assert findings(other, "QW-ESC-001") == []
+
+
+def test_an_unconditional_deny_breaks_the_link():
+    denied = ATTACHER + """
+- Effect: Deny
+  Action: iam:Attach*
+  Resource: '*'
+"""
+    body = role("Operator", LAMBDA, denied) + role("UserRole", "{AWS: !GetAtt Operator.Arn}",
+                                                   extra="      Path: /quilt/\n")
+    assert findings(body, "QW-ESC-001") == []
+
+
+def test_rewriting_a_trust_policy_leads_to_an_administrator():
+    rewrite = """
+- Effect: Allow
+  Action: iam:UpdateAssumeRolePolicy
+  Resource: !GetAtt AdminRole.Arn
+"""
+    admin = """
+- Effect: Allow
+  Action: '*'
+  Resource: '*'
+"""
+    body = role("Operator", LAMBDA, rewrite) + role("AdminRole", LAMBDA, admin)
+    chain = findings(body, "QW-ESC-003")
+    assert [f.subject for f in chain] == ["Operator"]
+    assert "iam:UpdateAssumeRolePolicy on AdminRole" in chain[0].steps[0].text
+    assert "already may do every action on every resource" in chain[0].steps[1].text
+    assert findings(body, "QW-ESC-002") == []
+
+
+def test_a_chain_of_two_hops_is_followed():
+    hop = """
+- Effect: Allow
+  Action: sts:AssumeRole
+  Resource: !GetAtt Middle.Arn
+"""
+    self_rewrite = """
+- Effect: Allow
+  Action: iam:PutRolePolicy
+  Resource: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'
+"""
+    code = """
+- Effect: Allow
+  Action: lambda:UpdateFunctionCode
+  Resource: !GetAtt Worker.Arn
+"""
+    function = """
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt Top.Arn
+      Code: {ZipFile: pass}
+      Handler: index.handler
+      Runtime: python3.12
+"""
+    body = (role("Start", LAMBDA, hop) + role("Middle", "{AWS: !GetAtt Start.Arn}", code)
+            + role("Top", LAMBDA, self_rewrite) + function)
+    chains = {f.subject: f for f in findings(body, "QW-ESC-003")}
+    assert "Start" in chains and "Middle" in chains
+    assert "Start -> Middle -> Top -> any permission" in chains["Start"].message
+    assert [f.subject for f in findings(body, "QW-ESC-002")] == ["Top"]

@@ -1,0 +1,131 @@
+"""Findings on the real Quilt template: the customer's concerns and the escalation path are reported."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from tests.conftest import REAL_REQUIRED
+from wizard.evaluate import Evaluation
+from wizard.findings import evaluate_findings
+from wizard.grants import extract
+from wizard.network import network_rules
+from wizard.parameters import resolve_parameters
+from wizard.template import load_template
+
+REGISTRY = "AmazonECSTaskExecutionRole"
+
+
+@pytest.fixture(scope="module")
+def real(real_template_path):
+    template = load_template(real_template_path)
+    evaluation = Evaluation(template, resolve_parameters(template, REAL_REQUIRED))
+    grants, rules = extract(evaluation), network_rules(evaluation)
+    return evaluation, grants, rules, evaluate_findings(evaluation, grants, rules)
+
+
+def of(findings, rule_id):
+    return [f for f in findings if f.rule_id == rule_id]
+
+
+def test_placeholder_policies_are_reported_as_info(real):
+    *_, findings = real
+    placeholders = {f.subject: f for f in of(findings, "QW-IAM-001")}
+    assert {"BucketReadPolicy", "BucketWritePolicy", "RegistryAssumeRolePolicy"} <= set(placeholders)
+    assert all(f.severity == "info" for f in placeholders.values())
+    read = placeholders["BucketReadPolicy"]
+    assert "ManagedUserRole" in read.resources
+    assert f"rewritten at run time by {REGISTRY}" in read.message
+    assert read.lines == (1013,)
+
+
+def test_path_scoped_policy_creation_is_medium_not_high(real):
+    *_, findings = real
+    scoped = of(findings, "QW-IAM-005")
+    assert [f.subject for f in scoped] == [REGISTRY]
+    assert scoped[0].severity == "medium"
+    assert "/quilt/quilt/us-east-1/" in scoped[0].message
+    assert scoped[0].lines == (2477,)
+    assert of(findings, "QW-IAM-004") == []
+
+
+def test_marketplace_wildcard_is_recorded_as_unavoidable(real):
+    *_, findings = real
+    marketplace = [f for f in of(findings, "QW-IAM-003") if "aws-marketplace:MeterUsage" in f.message]
+    assert len(marketplace) == 1
+    assert marketplace[0].subject == REGISTRY and marketplace[0].lines == (2411,)
+    assert not [f for f in of(findings, "QW-IAM-002") if "aws-marketplace" in f.message]
+
+
+def test_sns_wildcard_is_reported_as_scopable_and_as_write_on_everything(real):
+    *_, findings = real
+    for rule_id in ("QW-IAM-002", "QW-IAM-103"):
+        sns = [f for f in of(findings, rule_id) if "sns:CreateTopic" in f.message]
+        assert [f.subject for f in sns] == [REGISTRY], rule_id
+        assert sns[0].lines == (2444,)
+
+
+def test_port_444_is_reported(real):
+    *_, findings = real
+    ports = of(findings, "QW-NET-002")
+    assert len(ports) == 1
+    assert ports[0].subject == "ElbPrivateSecurityGroup"
+    assert "tcp/444" in ports[0].message and ports[0].lines == (470,)
+    assert "LoadBalancer" in ports[0].resources
+
+
+def test_http_to_the_tasks_and_the_certificate_are_reported(real):
+    *_, findings = real
+    http = {f.subject for f in of(findings, "QW-NET-001")}
+    assert {"RegistryTargetGroup", "NginxCatalogTargetGroup", "RegistryTaskDefinition"} <= http
+    certificate = of(findings, "QW-NET-003")
+    assert len(certificate) == 1 and "CertificateArnELB" in certificate[0].message
+
+
+def test_registry_can_rewrite_the_policies_of_the_managed_user_role_it_assumes(real):
+    *_, findings = real
+    path = next(f for f in of(findings, "QW-ESC-001") if "ManagedUserRole" in f.resources)
+    assert path.subject == REGISTRY and path.severity == "high"
+    texts = [step.text for step in path.steps]
+    assert "iam:CreatePolicyVersion on BucketReadPolicy" in texts[0]
+    assert "attached to ManagedUserRole" in texts[0]
+    assert any("ManagedUserRole's trust policy names AmazonECSTaskExecutionRole" in t for t in texts)
+    assert 2466 in path.lines and 2933 in path.lines
+    grants_in_steps = [g for step in path.steps for g in step.grants]
+    assert any(g.kind == "trust" and g.on == ("ManagedUserRole",) for g in grants_in_steps)
+    assert any(g.principal == REGISTRY and "iam:CreatePolicyVersion" in g.actions for g in grants_in_steps)
+
+
+def test_registry_can_make_itself_administrator(real):
+    *_, findings = real
+    itself = of(findings, "QW-ESC-002")
+    assert [f.subject for f in itself] == [REGISTRY]
+    assert itself[0].severity == "critical"
+
+
+def test_roles_that_start_registry_tasks_inherit_the_escalation(real):
+    *_, findings = real
+    chains = {f.subject: f for f in of(findings, "QW-ESC-003")}
+    assert {"MigrationLambdaRole", "TrackingCronRole"} <= set(chains)
+    first = chains["MigrationLambdaRole"].steps[0].text
+    assert "RegistryMigrationTaskDefinition" in first and "pass that role" in first
+
+
+def test_foreign_account_users_in_trust_policies_are_reported(real):
+    *_, findings = real
+    foreign = {f.subject for f in of(findings, "QW-IAM-109")}
+    assert {REGISTRY, "ManagedUserRole"} <= foreign
+
+
+def test_the_stack_uses_an_existing_trail(real):
+    *_, findings = real
+    assert [f.subject for f in of(findings, "QW-LOG-004")] == ["CloudTrailBucket"]
+
+
+def test_frameworks_put_mapped_findings_first_and_keep_all(real):
+    evaluation, grants, rules, findings = real
+    ordered = evaluate_findings(evaluation, grants, rules, ["cis-aws"])
+    assert len(ordered) == len(findings)
+    mapped = [bool(f.controls) for f in ordered]
+    assert mapped == sorted(mapped, reverse=True)
+    assert all(c.framework == "cis-aws" for f in ordered for c in f.controls)

@@ -1,0 +1,79 @@
+"""The comparison with checkov stays true: what it flags in our scope, we flag too.
+
+Reads the committed checkov result list (``tests/data/peer-checkov-results.json``) and the
+written comparison (``tests/data/peer-comparison.md``); it does not run checkov.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import DATA, REAL_REQUIRED
+from wizard.evaluate import Evaluation
+from wizard.findings import evaluate_findings
+from wizard.findings.catalog import catalog
+from wizard.parameters import resolve_parameters
+from wizard.template import load_template
+
+RESULTS = json.loads((DATA / "peer-checkov-results.json").read_text())["results"]
+COMPARISON = (DATA / "peer-comparison.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def findings(real_template_path):
+    template = load_template(real_template_path)
+    return evaluate_findings(Evaluation(template, resolve_parameters(template, REAL_REQUIRED)))
+
+
+def logical_id(resource: str) -> str:
+    """``AWS::IAM::Role.AccessCountsRole`` -> ``AccessCountsRole``."""
+    return resource.rsplit(".", 1)[-1]
+
+
+def raised(findings, rule_id: str, resource: str) -> bool:
+    return any(f.rule_id == rule_id and logical_id(resource) in f.resources for f in findings)
+
+
+def test_the_result_list_is_well_formed():
+    known = set(catalog().rules)
+    assert RESULTS
+    for entry in RESULTS:
+        assert entry["result"] in ("passed", "failed")
+        assert re.fullmatch(r"CKV2?_AWS_\d+", entry["check_id"])
+        assert set(entry["rules"]) <= known
+        assert set(entry.get("counterpart", [])) <= known
+
+
+@pytest.mark.parametrize("entry", [e for e in RESULTS if e["rules"]], ids=lambda e: f"{e['check_id']}-{e['resource']}")
+def test_we_raise_what_we_claim_to_raise(findings, entry):
+    for rule_id in entry["rules"]:
+        assert raised(findings, rule_id, entry["resource"]), f"{rule_id} not raised for {entry['resource']}"
+
+
+@pytest.mark.parametrize("entry", [e for e in RESULTS if e.get("counterpart")],
+                         ids=lambda e: f"{e['check_id']}-{e['resource']}")
+def test_we_agree_where_checkov_passes(findings, entry):
+    for rule_id in entry["counterpart"]:
+        assert not raised(findings, rule_id, entry["resource"])
+
+
+def test_every_failed_check_we_do_not_raise_is_explained():
+    unexplained = set()
+    for entry in RESULTS:
+        if entry["result"] == "failed" and not entry["rules"]:
+            line = re.search(rf"^- `{entry['check_id']}` .*(not raised|out of scope): \S", COMPARISON, re.MULTILINE)
+            if line is None:
+                unexplained.add(entry["check_id"])
+    assert unexplained == set()
+
+
+def test_every_failed_check_we_raise_is_in_the_comparison_table():
+    for entry in RESULTS:
+        if entry["result"] == "failed" and entry["rules"]:
+            row = next((line for line in COMPARISON.splitlines()
+                        if line.startswith(f"| {entry['check_id']} ") and logical_id(entry["resource"]) in line), None)
+            assert row is not None, entry
+            assert all(rule in row for rule in entry["rules"])

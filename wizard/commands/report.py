@@ -1,0 +1,92 @@
+"""``quilt-wizard report``: the security documentation package for one set of parameters."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from wizard.commands.inputs import add_analysis_options, evaluation_from
+from wizard.errors import InputError
+from wizard.findings.gate import add_fail_on_option, check_gate
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report", help="write the security report (Markdown and HTML) for a template",
+        description="Evaluate a template and write the security documentation package into a folder: "
+                    "security-report.md and a self-contained security-report.html with the deployment "
+                    "parameters (NoEcho masked), the findings mapped to compliance controls, every "
+                    "principal's exact policies, the network flows and the pre-deployment checklist.")
+    add_analysis_options(parser)
+    parser.add_argument("--answers", metavar="FILE",
+                        help="take template, stack, mode and parameters from an answers file (as the headless "
+                             "run does); the report then records the deployment mode and the answers")
+    parser.add_argument("--profile", metavar="NAME", help="with --answers: the mode or profile to start from")
+    parser.add_argument("--frameworks", metavar="LIST",
+                        help="compliance frameworks to map, comma-separated: soc2, hipaa, pci-dss, iso27001, "
+                             "cis-aws (default: all); their findings come first")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the report into")
+    add_fail_on_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.findings import evaluate_findings, parse_frameworks
+    from wizard.grants import extract
+    from wizard.network import network_rules
+    from wizard.report import render_report, write_report
+
+    frameworks = parse_frameworks(args.frameworks)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", file=str(out), where="--out")
+    context: dict = {}
+    if args.answers:
+        evaluation, context = _from_answers(args)
+        frameworks = frameworks or context.get("frameworks") or None
+    else:
+        evaluation = evaluation_from(args)
+    if frameworks:
+        context["frameworks"] = frameworks
+    grants = extract(evaluation)
+    rules = network_rules(evaluation)
+    findings = evaluate_findings(evaluation, grants, rules, frameworks)
+    markdown, html_text = render_report(evaluation, grants, rules, findings, context=context or None)
+    try:
+        paths = write_report(out, markdown, html_text)
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(out), where="--out") from None
+    counts = Counter(f.severity for f in findings)
+    if args.json:
+        json.dump({"files": [str(p) for p in paths], "counts": dict(counts),
+                   "findings": [f.to_json() for f in findings]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts[s])
+        sys.stdout.write(f"Wrote {paths[0]} and {paths[1]}: {len(findings)} findings"
+                         + (f" ({summary})" if summary else "") + "\n")
+    check_gate(findings, args.fail_on)
+    return 0
+
+
+def _from_answers(args: argparse.Namespace):
+    """The evaluation of an answers file's final parameters, and what the report records of it."""
+    from wizard.analysis import analyse
+    from wizard.answers import load_answers_file
+    from wizard.headless import plan_arguments, plan_deployment
+    from wizard.paramfile import parse_assignments
+
+    if args.params:
+        raise InputError("give --answers or --params, not both", where="--params")
+    answers = load_answers_file(args.answers)
+    plan = plan_arguments(answers, template=args.template, profile=args.profile, region=args.region,
+                          account_id=args.account_id, settings=parse_assignments(args.set_values),
+                          stack_name=None if args.stack_name == "quilt" else args.stack_name)
+    deployment = plan_deployment(**plan, require_complete=False)
+    evaluation = analyse(deployment.template, deployment.values.raw, deployment.pseudo).evaluation
+    context = {"mode": deployment.mode, "answers": dict(deployment.plan.answers),
+               "frameworks": list(deployment.plan.answers.get("frameworks") or ())}
+    return evaluation, context

@@ -1,0 +1,193 @@
+"""The rule texts and the compliance mapping, read from ``assets/`` once and validated.
+
+``assets/findings.yaml`` holds every rule's title, severity, why-it-matters and how-to-fix,
+the public catalog of privilege-escalation combinations, and the pre-deployment checklist;
+``assets/compliance.yaml`` maps controls of SOC 2, HIPAA, PCI DSS, ISO 27001 and the CIS AWS
+Foundations Benchmark to rule ids. Both are checked against their JSON Schemas (and against
+each other: a control may only name a rule that exists) the first time they are needed, and
+kept for the life of the process: the TUI evaluates findings on every answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wizard import paths
+from wizard.errors import InputError
+from wizard.findings.model import Control
+
+FINDINGS_FILE = "findings.yaml"
+COMPLIANCE_FILE = "compliance.yaml"
+
+
+@dataclass(frozen=True)
+class RuleText:
+    """The data half of a rule: everything but its detection logic."""
+
+    id: str
+    severity: str
+    category: str
+    title: str
+    why: str
+    fix: str
+    concern: int | None = None
+
+
+@dataclass(frozen=True)
+class EscalationMethod:
+    """A privilege-escalation combination from the public catalogs: all actions needed."""
+
+    id: str
+    group: str
+    actions: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """A pre-deployment check; included when one of its parameters or rules applies."""
+
+    id: str
+    text: str
+    parameters: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    always: bool = False
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A compliance framework and its controls, each naming the rules that bear on it."""
+
+    key: str
+    name: str
+    controls: tuple[tuple[Control, tuple[str, ...]], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """Both asset files, parsed and cross-checked."""
+
+    rules: dict[str, RuleText]
+    concerns: dict[int, str]
+    escalation_methods: tuple[EscalationMethod, ...]
+    checklist: tuple[ChecklistItem, ...]
+    frameworks: dict[str, Framework]
+
+    @cached_property
+    def controls_by_rule(self) -> dict[str, tuple[Control, ...]]:
+        """Every rule's controls, in framework order then control order."""
+        found: dict[str, list[Control]] = {rule_id: [] for rule_id in self.rules}
+        for framework in self.frameworks.values():
+            for control, rule_ids in framework.controls:
+                for rule_id in rule_ids:
+                    found[rule_id].append(control)
+        return {rule_id: tuple(controls) for rule_id, controls in found.items()}
+
+
+def _read(name: str) -> Any:
+    path = paths.ASSETS / name
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except OSError as exc:
+        raise InputError(f"cannot read shipped data: {exc.strerror}", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+                         line=mark.line + 1 if mark else None) from None
+    _validate(data, name)
+    return data
+
+
+def _validate(data: Any, name: str) -> None:
+    import jsonschema
+
+    schema_path = paths.SCHEMAS / (Path(name).stem + ".schema.json")
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    error = next(iter(sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))), None)
+    if error is not None:
+        pointer = "/" + "/".join(str(p) for p in error.absolute_path)
+        raise InputError(f"does not match {schema_path.name}: {error.message}",
+                         file=str(paths.ASSETS / name), where=pointer)
+
+
+def _build() -> Catalog:
+    findings = _read(FINDINGS_FILE)
+    compliance = _read(COMPLIANCE_FILE)
+    rules = {rule_id: RuleText(id=rule_id, severity=entry["severity"], category=entry["category"],
+                               title=entry["title"].strip(), why=" ".join(entry["why"].split()),
+                               fix=" ".join(entry["fix"].split()), concern=entry.get("concern"))
+             for rule_id, entry in findings["rules"].items()}
+    concerns = {int(number): text for number, text in (findings.get("concerns") or {}).items()}
+    methods = tuple(EscalationMethod(id=m["id"], group=m["group"], actions=tuple(m["actions"]),
+                                     description=" ".join(m["description"].split()))
+                    for m in findings["escalation_methods"])
+    checklist = tuple(ChecklistItem(id=c["id"], text=" ".join(c["text"].split()),
+                                    parameters=tuple(c.get("when", {}).get("parameters", ())),
+                                    rules=tuple(c.get("when", {}).get("rules", ())),
+                                    always=bool(c.get("when", {}).get("always", False)))
+                      for c in findings["checklist"])
+    frameworks = {}
+    for key, entry in compliance["frameworks"].items():
+        controls = []
+        for index, control in enumerate(entry["controls"]):
+            unknown = [r for r in control["rules"] if r not in rules]
+            if unknown:
+                raise InputError(f"names rules that {FINDINGS_FILE} does not define: {', '.join(unknown)}",
+                                 file=str(paths.ASSETS / COMPLIANCE_FILE),
+                                 where=f"/frameworks/{key}/controls/{index}")
+            controls.append((Control(key, str(control["id"]), control["title"].strip()),
+                             tuple(control["rules"])))
+        frameworks[key] = Framework(key, entry["name"], tuple(controls), " ".join(entry.get("note", "").split()))
+    for item in checklist:
+        unknown = [r for r in item.rules if r not in rules]
+        if unknown:
+            raise InputError(f"checklist item {item.id} names unknown rules: {', '.join(unknown)}",
+                             file=str(paths.ASSETS / FINDINGS_FILE), where="/checklist")
+    for number in {r.concern for r in rules.values() if r.concern is not None} - set(concerns):
+        raise InputError(f"a rule answers concern {number}, which /concerns does not name",
+                         file=str(paths.ASSETS / FINDINGS_FILE), where="/concerns")
+    return Catalog(rules, concerns, methods, checklist, frameworks)
+
+
+_catalog: Catalog | None = None
+_lock = threading.Lock()
+
+
+def catalog() -> Catalog:
+    """The process-wide catalog, read and validated on first use."""
+    global _catalog
+    if _catalog is None:
+        with _lock:
+            if _catalog is None:
+                _catalog = _build()
+    return _catalog
+
+
+def framework_keys() -> tuple[str, ...]:
+    """The framework keys ``--frameworks`` accepts."""
+    return tuple(catalog().frameworks)
+
+
+def parse_frameworks(text: str | None) -> list[str] | None:
+    """``soc2,hipaa`` -> ``["soc2", "hipaa"]``; an unknown key is an InputError."""
+    if text is None:
+        return None
+    chosen = [part.strip().lower() for part in text.split(",") if part.strip()]
+    check_frameworks(chosen, where="--frameworks")
+    return chosen
+
+
+def check_frameworks(chosen: list[str], where: str = "frameworks") -> None:
+    known = framework_keys()
+    for key in chosen:
+        if key not in known:
+            raise InputError(f"unknown framework {key!r}; expected one of {', '.join(known)}", where=where)

@@ -1,0 +1,288 @@
+"""What every rule reads: the evaluation, its grants and network rules, and indexes over them.
+
+Rules ask the same questions again and again (which Allow statements does this role hold,
+may it do ``iam:PassRole`` on that role, which policies are attached to it, what is that
+role's ARN). ``RuleContext`` answers them from indexes built once per evaluation, so that
+thirty rules together stay well inside the time the review screen has.
+
+A stack resource's ARN is often unknown until deployment (CloudFormation makes up the name),
+so a ``Target`` carries both the symbolic tokens a template uses for it (``${Role.Arn}``) and
+an ARN *pattern* built from what is known (path, name or the generated ``stack-Logical-*``):
+a grant reaches the target when it names one of the tokens or when its resource pattern
+covers the whole ARN pattern. Actions compare case-insensitively, ARNs case-sensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from wizard.actions import action_matches, pattern_covers
+from wizard.evaluate import Evaluation
+from wizard.grants import IDENTITY, TRUST, Grant, holder_of
+from wizard.network import NetworkRule
+
+_UNRESTRICTED_TAIL = re.compile(r"[A-Za-z0-9_.-]+[/:]\*")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resource as policies can name it: exact tokens, and an ARN or ARN pattern."""
+
+    tokens: frozenset[str]
+    arn: str = ""
+
+    def matched_by(self, pattern: str) -> bool:
+        """Whether a policy's resource pattern certainly names this resource."""
+        if pattern in self.tokens:
+            return True
+        if "${" in pattern or not self.arn:
+            return False
+        return pattern_covers(pattern, self.arn, case_sensitive=True)
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    """A managed policy attached to a principal: its ARN, logical id (if in the stack), line."""
+
+    arn: str
+    logical_id: str | None
+    line: int | None
+    target: Target
+
+
+@dataclass
+class Holder:
+    """A role, user or group of the stack, with its ARN and attached managed policies."""
+
+    logical_id: str
+    type: str
+    target: Target
+    line: int | None
+    attached: dict[str, PolicyRef] = field(default_factory=dict)
+    boundary: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.type.rsplit("::", 1)[-1].lower()
+
+
+def is_unrestricted(resource: str) -> bool:
+    """``*`` or an ARN whose resource part is ``*``, ``role/*``, ``function:*`` ..."""
+    if resource == "*":
+        return True
+    if "${" in resource:
+        return False
+    parts = resource.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return False
+    tail = parts[5]
+    return tail == "*" or _UNRESTRICTED_TAIL.fullmatch(tail) is not None
+
+
+def is_full_admin(grant: Grant) -> bool:
+    """An Allow of ``*`` on ``*`` (or on everything but a list of exceptions)."""
+    return (grant.is_allow and not grant.not_actions and "*" in grant.actions
+            and ("*" in grant.resources or bool(grant.not_resources and "*" not in grant.not_resources)))
+
+
+def allows_action(grant: Grant, action: str) -> bool:
+    """Whether an Allow/Deny statement's Action (or NotAction) takes in ``action``."""
+    if grant.not_actions:
+        return not any(action_matches(pattern, action) for pattern in grant.not_actions)
+    return any(action_matches(pattern, action) for pattern in grant.actions)
+
+
+def reaches(grant: Grant, target: Target) -> bool:
+    """Whether the statement's Resource (or NotResource) takes in the target."""
+    if grant.not_resources:
+        return not any(target.matched_by(pattern) for pattern in grant.not_resources)
+    return any(target.matched_by(pattern) for pattern in grant.resources)
+
+
+class RuleContext:
+    """One evaluation's grants and network rules, indexed for the rules."""
+
+    def __init__(self, evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule]):
+        self.evaluation = evaluation
+        self.grants = grants
+        self.rules = rules
+        self.pseudo = evaluation.pseudo
+        self.template = evaluation.template
+
+    # -- grants -------------------------------------------------------------------------
+
+    @cached_property
+    def allows(self) -> dict[str, list[Grant]]:
+        """Identity Allow statements that grant something, by principal."""
+        found: dict[str, list[Grant]] = {}
+        for grant in self.grants:
+            if grant.kind == IDENTITY and grant.is_allow and not grant.attachment and not grant.grants_nothing:
+                found.setdefault(grant.principal, []).append(grant)
+        return found
+
+    @cached_property
+    def full_admins(self) -> dict[str, Grant]:
+        """Principals with an Allow of every action on every resource, and that statement."""
+        found = {}
+        for principal, grants in self.allows.items():
+            for grant in grants:
+                if is_full_admin(grant):
+                    found.setdefault(principal, grant)
+        return found
+
+    @cached_property
+    def _aws_managed(self) -> frozenset[tuple[str, str]]:
+        """(principal, policy name) of every AWS managed policy attachment."""
+        return frozenset((g.principal, g.attachment.rsplit("/", 1)[-1]) for g in self.grants
+                         if g.attachment and ":iam::aws:policy/" in g.attachment)
+
+    def is_aws_managed(self, grant: Grant) -> bool:
+        """Whether a statement comes from an AWS managed policy (its text is AWS's, not the template's)."""
+        return (grant.source.resource == grant.principal and grant.source.statement is not None
+                and (grant.principal, grant.source.policy) in self._aws_managed)
+
+    def statement_key(self, grant: Grant) -> tuple:
+        """What identifies the statement a grant was made from, whoever holds it."""
+        if self.is_aws_managed(grant):
+            return ("aws", grant.source.policy, grant.source.statement)
+        return (grant.source.resource, grant.source.policy, grant.source.statement)
+
+    @cached_property
+    def statements(self) -> list[list[Grant]]:
+        """Identity Allow statements that grant something, each with every holder's grant."""
+        grouped: dict[tuple, list[Grant]] = {}
+        for grants in self.allows.values():
+            for grant in grants:
+                grouped.setdefault(self.statement_key(grant), []).append(grant)
+        return sorted(grouped.values(), key=lambda group: (group[0].source.line or 0, group[0].source.resource))
+
+    @cached_property
+    def denies(self) -> dict[str, list[Grant]]:
+        """Identity Deny statements, by principal."""
+        found: dict[str, list[Grant]] = {}
+        for grant in self.grants:
+            if grant.kind == IDENTITY and not grant.is_allow and not grant.attachment:
+                found.setdefault(grant.principal, []).append(grant)
+        return found
+
+    @cached_property
+    def trusts(self) -> dict[str, list[Grant]]:
+        """Trust-policy Allow statements, by the role they let others assume."""
+        found: dict[str, list[Grant]] = {}
+        for grant in self.grants:
+            if grant.kind == TRUST and grant.is_allow and grant.on:
+                found.setdefault(grant.on[0], []).append(grant)
+        return found
+
+    def can(self, principal: str, action: str, target: Target | None = None) -> tuple[Grant, ...]:
+        """The principal's Allow statements that permit ``action`` (on ``target``, if given).
+
+        Empty when none does, or when an unconditional Deny of the principal's covers it.
+        """
+        allowing, denying = self._for_action(principal, action)
+        if not allowing:
+            return ()
+        found = allowing if target is None else tuple(g for g in allowing if reaches(g, target))
+        if found and any(target is None or reaches(d, target) for d in denying):
+            return ()
+        return found
+
+    def _for_action(self, principal: str, action: str) -> tuple[tuple[Grant, ...], tuple[Grant, ...]]:
+        """(Allow statements, unconditional Deny statements) of a principal naming ``action``."""
+        key = (principal, action)
+        cached = self._action_cache.get(key)
+        if cached is None:
+            allowing = tuple(g for g in self.allows.get(principal, ()) if allows_action(g, action))
+            denying = tuple(d for d in self.denies.get(principal, ())
+                            if not d.condition_json and allows_action(d, action)) if allowing else ()
+            cached = self._action_cache[key] = (allowing, denying)
+        return cached
+
+    @cached_property
+    def _action_cache(self) -> dict[tuple[str, str], tuple[tuple[Grant, ...], tuple[Grant, ...]]]:
+        return {}
+
+    # -- principals and their ARNs ------------------------------------------------------
+
+    def arn(self, service: str, resource: str, *, region: bool = True) -> str:
+        """``arn:<partition>:<service>:<region>:<account>:<resource>`` for this evaluation."""
+        where = self.pseudo.region if region else ""
+        return f"arn:{self.pseudo.partition}:{service}:{where}:{self.pseudo.account_id}:{resource}"
+
+    def generated_name(self, logical_id: str) -> str:
+        """The name pattern CloudFormation gives a resource without an explicit name."""
+        return f"{self.pseudo.stack_name}-{logical_id}-*"
+
+    @cached_property
+    def holders(self) -> dict[str, Holder]:
+        """Every role, user and group of the stack, with ARN and attached policies."""
+        ev = self.evaluation
+        found: dict[str, Holder] = {}
+        kinds = {"AWS::IAM::Role": ("role", "RoleName"), "AWS::IAM::User": ("user", "UserName"),
+                 "AWS::IAM::Group": ("group", "GroupName")}
+        for logical_id, resource in ev.resources(*kinds).items():
+            kind, name_key = kinds[resource["Type"]]
+            properties = resource.get("Properties") or {}
+            path = properties.get("Path", "/")
+            path = path if isinstance(path, str) else "/"
+            name = properties.get(name_key)
+            name = name if isinstance(name, str) else self.generated_name(logical_id)
+            target = Target(frozenset({"${" + logical_id + ".Arn}"}),
+                            self.arn("iam", f"{kind}{path}{name}", region=False))
+            boundary = properties.get("PermissionsBoundary")
+            holder = Holder(logical_id, resource["Type"], target,
+                            self.template.line_of("Resources", logical_id),
+                            boundary=str(boundary) if boundary else None)
+            arns = properties.get("ManagedPolicyArns") or []
+            for arn in arns if isinstance(arns, list) else []:
+                if isinstance(arn, str):
+                    holder.attached[arn] = self.policy_ref(arn, self.template.line_of(
+                        "Resources", logical_id, "Properties", "ManagedPolicyArns"))
+            found[logical_id] = holder
+        for logical_id, policy in ev.resources("AWS::IAM::ManagedPolicy").items():
+            properties = policy.get("Properties") or {}
+            arn = ev.ref_token(logical_id)
+            for key in ("Roles", "Users", "Groups"):
+                members = properties.get(key) or []
+                for member in members if isinstance(members, list) else []:
+                    holder = found.get(holder_of(str(member)))
+                    if holder is not None:
+                        holder.attached.setdefault(arn, self.policy_ref(
+                            arn, self.template.line_of("Resources", logical_id, "Properties", key)))
+        return found
+
+    @cached_property
+    def stack_policies(self) -> dict[str, str]:
+        """Stack managed policy ARN (as ``Ref`` gives it) -> logical id."""
+        ev = self.evaluation
+        return {ev.ref_token(logical_id): logical_id
+                for logical_id in ev.resources("AWS::IAM::ManagedPolicy")}
+
+    def policy_ref(self, arn: str, line: int | None) -> PolicyRef:
+        logical_id = self.stack_policies.get(arn)
+        return PolicyRef(arn, logical_id, line, Target(frozenset({arn}), "" if "${" in arn else arn))
+
+    def holder_of_token(self, token: str) -> Holder | None:
+        """The stack role a ``${Role.Arn}`` token or an exact role ARN denotes."""
+        holder = self.holders.get(holder_of(token))
+        if holder is not None:
+            return holder
+        for candidate in self.holders.values():
+            if candidate.target.arn == token:
+                return candidate
+        return None
+
+    # -- other stack resources ----------------------------------------------------------
+
+    def resource_target(self, logical_id: str, service: str, resource_prefix: str, name_key: str | None) -> Target:
+        """A stack resource as a policy names it: ``${L}``, ``${L.Arn}`` and its ARN pattern."""
+        resource = self.evaluation.resource(logical_id) or {}
+        properties = resource.get("Properties") or {}
+        name = properties.get(name_key) if name_key else None
+        name = name if isinstance(name, str) else self.generated_name(logical_id)
+        return Target(frozenset({"${" + logical_id + "}", "${" + logical_id + ".Arn}"}),
+                      self.arn(service, f"{resource_prefix}{name}"))
+
+    def line(self, logical_id: str, *path: object) -> int | None:
+        return self.template.line_of("Resources", logical_id, *path)

@@ -1,0 +1,296 @@
+"""Escalation paths inside the stack: who can act as whom, and who can rewrite whose rights.
+
+The public catalogs (Rhino Security Labs' methods, Cloudsplaining's list) look at one policy
+and ask whether it allows a dangerous combination on ``*``. Inside one stack the dangerous
+combinations are usually scoped to the stack's own resources, and the danger is in how they
+connect: the registry role may create a new version of ``BucketReadPolicy``, that policy is
+attached to ``ManagedUserRole``, and ``ManagedUserRole`` trusts the registry role. So this
+module builds two kinds of edges between the stack's roles:
+
+- *act as*: A can obtain B's permissions: B's trust policy names A (within one account
+  that alone suffices) or trusts the account and A may ``sts:AssumeRole`` on B; A may run a
+  task definition whose task role is B and pass B (``ecs:RunTask`` + ``iam:PassRole``, with a
+  command override); A may change the code or the configuration (layers) of a function that
+  runs as B; A may pass B to a new function it can invoke, or to a CloudFormation stack;
+  A may rewrite B's trust policy;
+- *rewrite*: A can change what B may do: a new default version (``iam:CreatePolicyVersion``)
+  or another existing version (``iam:SetDefaultPolicyVersion``) of a managed policy attached
+  to B, or attaching or writing a policy on B itself (``iam:AttachRolePolicy``,
+  ``iam:PutRolePolicy``).
+
+A principal that can rewrite the rights of a role it can act as (itself included) can grant
+itself anything. Every edge keeps the statements that make it, with their template lines,
+so the report can show the path step by step.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from functools import cached_property
+
+from wizard.findings.context import Holder, RuleContext, Target, allows_action
+from wizard.findings.model import Step
+from wizard.findings.rules.common import grant_lines_of, place
+from wizard.grants import Grant
+
+ACT_AS, REWRITE = "act-as", "rewrite"
+ASSUME, CODE, TRUST_REWRITE = "assume", "code", "trust-rewrite"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One way principal ``source`` reaches principal ``target``."""
+
+    kind: str
+    how: str
+    source: str
+    target: str
+    text: str
+    grants: tuple[Grant, ...] = ()
+    lines: tuple[int, ...] = ()
+    via: str = ""
+
+    def step(self) -> Step:
+        lines = tuple(sorted(set(self.lines) | set(grant_lines_of(self.grants))))
+        return Step(self.text, self.grants, lines)
+
+
+class StackPaths:
+    """The act-as and rewrite edges between the stack's roles, and the paths they make."""
+
+    def __init__(self, ctx: RuleContext):
+        self.ctx = ctx
+        self.roles: dict[str, Holder] = {k: h for k, h in ctx.holders.items() if h.kind == "role"}
+
+    # -- edges --------------------------------------------------------------------------
+
+    @cached_property
+    def edges(self) -> list[Edge]:
+        found: list[Edge] = []
+        for name in self.roles:
+            found += self._assume_edges(name)
+            found += self._rewrite_edges(name)
+        found += self._task_edges()
+        found += self._function_edges()
+        found += self._pass_role_edges()
+        return found
+
+    def out(self, kind: str, source: str) -> list[Edge]:
+        return [e for e in self._by_source.get(source, ()) if e.kind == kind]
+
+    @cached_property
+    def _by_source(self) -> dict[str, list[Edge]]:
+        grouped: dict[str, list[Edge]] = {}
+        for edge in self.edges:
+            grouped.setdefault(edge.source, []).append(edge)
+        return grouped
+
+    def _assume_edges(self, name: str) -> list[Edge]:
+        ctx, role = self.ctx, self.roles[name]
+        account = ctx.pseudo.account_id
+        whole_account = {"*", "AWS:*", f"AWS:{account}", f"AWS:arn:{ctx.pseudo.partition}:iam::{account}:root"}
+        found = []
+        for trust in ctx.trusts.get(name, ()):
+            if not allows_action(trust, "sts:AssumeRole"):
+                continue
+            token = trust.principal.removeprefix("AWS:")
+            caller = ctx.holder_of_token(token) if trust.principal.startswith("AWS:") else None
+            if caller is not None and caller.kind == "role" and caller.logical_id != name:
+                own = ctx.can(caller.logical_id, "sts:AssumeRole", role.target)
+                how = (f"and {caller.logical_id} may sts:AssumeRole on it ({place(own[0])})" if own else
+                       f"which within one account is enough: {caller.logical_id} needs no sts:AssumeRole "
+                       f"statement of its own")
+                found.append(Edge(ACT_AS, ASSUME, caller.logical_id, name,
+                                  f"{name}'s trust policy names {caller.logical_id} ({place(trust)}), {how}; "
+                                  f"so {caller.logical_id} can assume {name}.", (trust, *own[:1])))
+            elif trust.principal in whole_account:
+                for caller_name in self.roles:
+                    if caller_name == name:
+                        continue
+                    own = ctx.can(caller_name, "sts:AssumeRole", role.target)
+                    if own:
+                        found.append(Edge(ACT_AS, ASSUME, caller_name, name,
+                                          f"{name}'s trust policy trusts {trust.principal} ({place(trust)}) and "
+                                          f"{caller_name} may sts:AssumeRole on it ({place(own[0])}); so "
+                                          f"{caller_name} can assume {name}.", (trust, own[0])))
+        return found
+
+    def _rewrite_edges(self, name: str) -> list[Edge]:
+        ctx, role = self.ctx, self.roles[name]
+        capped = (f" Its permissions boundary ({role.boundary}) still caps what a rewritten policy can grant."
+                  if role.boundary else "")
+        found = []
+        for caller in self.roles:
+            for policy in role.attached.values():
+                for action, verb in (("iam:CreatePolicyVersion", "create a new default version of"),
+                                     ("iam:SetDefaultPolicyVersion", "switch the default version of")):
+                    allowed = ctx.can(caller, action, policy.target)
+                    if allowed:
+                        label = policy.logical_id or policy.arn
+                        found.append(Edge(REWRITE, action, caller, name,
+                                          f"{caller} may {action} on {label} ({place(allowed[0])}): it can "
+                                          f"{verb} that policy, which is attached to {name}"
+                                          + (f" (line {policy.line})" if policy.line else "") + "." + capped,
+                                          allowed[:1], (policy.line,) if policy.line else (), via=label))
+                        break
+            for action in ("iam:AttachRolePolicy", "iam:PutRolePolicy"):
+                allowed = ctx.can(caller, action, role.target)
+                if allowed:
+                    found.append(Edge(REWRITE, action, caller, name,
+                                      f"{caller} may {action} on {name} ({place(allowed[0])}): it can add any "
+                                      f"policy to {name}." + capped, allowed[:1], via=f"{action} on {name}"))
+            allowed = ctx.can(caller, "iam:UpdateAssumeRolePolicy", role.target)
+            if allowed and caller != name:
+                found.append(Edge(ACT_AS, TRUST_REWRITE, caller, name,
+                                  f"{caller} may iam:UpdateAssumeRolePolicy on {name} ({place(allowed[0])}): it "
+                                  f"can make {name} trust it, then assume it.", allowed[:1]))
+        return found
+
+    def _task_edges(self) -> list[Edge]:
+        ctx = self.ctx
+        found = []
+        for task, resource in ctx.evaluation.resources("AWS::ECS::TaskDefinition").items():
+            role = ctx.holder_of_token(str((resource.get("Properties") or {}).get("TaskRoleArn", "")))
+            if role is None:
+                continue
+            family = (resource.get("Properties") or {}).get("Family")
+            family = family if isinstance(family, str) else ctx.generated_name(task)
+            target = Target(frozenset({"${" + task + "}"}), ctx.arn("ecs", f"task-definition/{family}:*"))
+            for caller in self.roles:
+                if caller == role.logical_id:
+                    continue
+                run = ctx.can(caller, "ecs:RunTask", target) or ctx.can(caller, "ecs:StartTask", target)
+                passing = ctx.can(caller, "iam:PassRole", role.target) if run else ()
+                if run and passing:
+                    found.append(Edge(ACT_AS, CODE, caller, role.logical_id,
+                                      f"{caller} may start task definition {task} ({place(run[0])}), whose task "
+                                      f"role is {role.logical_id} (line {ctx.line(task, 'Properties', 'TaskRoleArn')}), "
+                                      f"and pass that role ({place(passing[0])}); with a command override the task "
+                                      f"runs any code as {role.logical_id}.", (run[0], passing[0]),
+                                      _lines(ctx.line(task, "Properties", "TaskRoleArn"))))
+        return found
+
+    def _function_edges(self) -> list[Edge]:
+        ctx = self.ctx
+        found = []
+        for function, resource in ctx.evaluation.resources("AWS::Lambda::Function").items():
+            role = ctx.holder_of_token(str((resource.get("Properties") or {}).get("Role", "")))
+            if role is None:
+                continue
+            target = ctx.resource_target(function, "lambda", "function:", "FunctionName")
+            role_line = ctx.line(function, "Properties", "Role")
+            for caller in self.roles:
+                if caller == role.logical_id:
+                    continue
+                for action, what in (("lambda:UpdateFunctionCode", "replace the code of"),
+                                     ("lambda:UpdateFunctionConfiguration", "change the layers and environment of")):
+                    allowed = ctx.can(caller, action, target)
+                    if allowed:
+                        found.append(Edge(ACT_AS, CODE, caller, role.logical_id,
+                                          f"{caller} may {action} on {function} ({place(allowed[0])}): it can {what} "
+                                          f"a function that runs as {role.logical_id} (line {role_line}).",
+                                          allowed[:1], _lines(role_line)))
+                        break
+        return found
+
+    def _pass_role_edges(self) -> list[Edge]:
+        ctx = self.ctx
+        any_function = Target(frozenset(), ctx.arn("lambda", "function:*"))
+        any_stack = Target(frozenset(), ctx.arn("cloudformation", "stack/*"))
+        found = []
+        for caller in self.roles:
+            create = ctx.can(caller, "lambda:CreateFunction", any_function)
+            invoke = ctx.can(caller, "lambda:InvokeFunction", any_function) if create else ()
+            stack = ctx.can(caller, "cloudformation:CreateStack", any_stack)
+            if not ((create and invoke) or stack):
+                continue
+            for name, role in self.roles.items():
+                if name == caller:
+                    continue
+                passing = ctx.can(caller, "iam:PassRole", role.target)
+                if not passing:
+                    continue
+                if create and invoke:
+                    found.append(Edge(ACT_AS, CODE, caller, name,
+                                      f"{caller} may pass {name} ({place(passing[0])}) to a new function "
+                                      f"({place(create[0])}) and invoke it ({place(invoke[0])}).",
+                                      (passing[0], create[0], invoke[0])))
+                elif stack:
+                    found.append(Edge(ACT_AS, CODE, caller, name,
+                                      f"{caller} may pass {name} ({place(passing[0])}) to a new CloudFormation "
+                                      f"stack ({place(stack[0])}), which then acts with {name}'s rights.",
+                                      (passing[0], stack[0])))
+        return found
+
+    # -- paths --------------------------------------------------------------------------
+
+    def self_rewrites(self, name: str) -> list[Edge]:
+        """Edges by which ``name`` can rewrite its own rights (none for a full administrator)."""
+        if name in self.ctx.full_admins:
+            return []
+        return [e for e in self.out(REWRITE, name) if e.target == name]
+
+    def assume_rewrites(self, name: str) -> list[tuple[Edge, Edge]]:
+        """(rewrite, assume) pairs: ``name`` rewrites role B's rights and can assume B."""
+        if name in self.ctx.full_admins:
+            return []
+        pairs = []
+        for assume in self.out(ACT_AS, name):
+            if assume.how != ASSUME:
+                continue
+            for rewrite in self.out(REWRITE, name):
+                if rewrite.target == assume.target:
+                    pairs.append((rewrite, assume))
+                    break
+        return pairs
+
+    @cached_property
+    def escalating(self) -> set[str]:
+        """Roles that hold or can grant themselves anything, directly or through a role they assume."""
+        return {name for name in self.roles
+                if name in self.ctx.full_admins or self.self_rewrites(name) or self.assume_rewrites(name)}
+
+    def chain_to_escalation(self, name: str) -> list[Edge] | None:
+        """The shortest act-as chain from ``name`` to a role that can escalate (not ``name``)."""
+        queue = deque([(name, [])])
+        seen = {name}
+        while queue:
+            here, path = queue.popleft()
+            for edge in self.out(ACT_AS, here):
+                if edge.target in seen:
+                    continue
+                seen.add(edge.target)
+                route = [*path, edge]
+                if edge.target in self.escalating:
+                    return route
+                queue.append((edge.target, route))
+        return None
+
+    def escalation_steps(self, name: str) -> list[Step]:
+        """How role ``name`` grants itself anything, as steps (empty if it cannot)."""
+        admin = self.ctx.full_admins.get(name)
+        if admin is not None:
+            return [Step(f"{name} already may do every action on every resource ({place(admin)}).", (admin,),
+                         grant_lines_of((admin,)))]
+        own = self.self_rewrites(name)
+        if own:
+            return [own[0].step(), Step(f"{name} can then grant itself any permission.")]
+        pairs = self.assume_rewrites(name)
+        if pairs:
+            rewrite, assume = pairs[0]
+            return [rewrite.step(), assume.step(),
+                    Step(f"{name} can then give {assume.target} any permission and act with it.")]
+        return []
+
+
+def _lines(*lines: int | None) -> tuple[int, ...]:
+    return tuple(line for line in lines if line)
+
+
+def stack_paths(ctx: RuleContext) -> StackPaths:
+    """The context's StackPaths, built once and shared by the rules that read it."""
+    cached = ctx.__dict__.get("_stack_paths")
+    if cached is None:
+        cached = ctx.__dict__["_stack_paths"] = StackPaths(ctx)
+    return cached

@@ -1,0 +1,75 @@
+"""Escalation paths inside the stack, shown step by step (see ``wizard.findings.paths``)."""
+
+from __future__ import annotations
+
+from wizard.findings.context import RuleContext
+from wizard.findings.model import Hit, Step
+from wizard.findings.paths import CODE, TRUST_REWRITE, Edge, stack_paths
+from wizard.findings.rules import detector
+from wizard.findings.rules.common import resources_of, short
+
+
+def _hit(subject: str, message: str, steps: list[Step], extra: tuple[str, ...] = ()) -> Hit:
+    grants = tuple(dict.fromkeys(g for step in steps for g in step.grants))
+    lines = tuple(sorted({line for step in steps for line in step.lines}))
+    resources = tuple(dict.fromkeys((subject, *extra, *resources_of(grants))))
+    return Hit(subject=subject, message=message, grants=grants, resources=resources, lines=lines,
+               steps=tuple(steps))
+
+
+def _policies(edges: list[Edge]) -> str:
+    return short(list(dict.fromkeys(e.via for e in edges if e.via)), 4)
+
+
+@detector("QW-ESC-002")
+def rewrites_itself(ctx: RuleContext):
+    paths = stack_paths(ctx)
+    for name in paths.roles:
+        edges = paths.self_rewrites(name)
+        if edges:
+            steps = [e.step() for e in edges]
+            steps.append(Step(f"{name} can therefore grant itself any permission in the account."))
+            yield _hit(name, f"{name} can rewrite its own permissions ({_policies(edges)}) and so grant itself "
+                             f"any permission.", steps)
+
+
+@detector("QW-ESC-001")
+def rewrites_role_it_assumes(ctx: RuleContext):
+    paths = stack_paths(ctx)
+    for name in paths.roles:
+        for rewrite, assume in paths.assume_rewrites(name):
+            target = assume.target
+            rewrites = [e for e in paths.out("rewrite", name) if e.target == target]
+            steps = [*(e.step() for e in rewrites), assume.step(),
+                     Step(f"{name} can give {target} any permission, then assume {target} and use it.")]
+            yield _hit(name, f"{name} can rewrite the permissions of {target} ({_policies(rewrites)}) and can "
+                             f"assume {target}: {name} -> {target} -> any permission.", steps, (target,))
+
+
+@detector("QW-ESC-003")
+def runs_as_escalating_role(ctx: RuleContext):
+    paths = stack_paths(ctx)
+    for name in paths.roles:
+        if name in paths.escalating:
+            continue
+        chain = paths.chain_to_escalation(name)
+        if not chain:
+            continue
+        last = chain[-1].target
+        steps = [edge.step() for edge in chain] + paths.escalation_steps(last)
+        route = " -> ".join([name, *(edge.target for edge in chain)])
+        yield _hit(name, f"{name} can act as {last}, which holds or can grant itself any permission: "
+                         f"{route} -> any permission.", steps, tuple(edge.target for edge in chain))
+
+
+@detector("QW-ESC-004")
+def runs_as_other_role(ctx: RuleContext):
+    paths = stack_paths(ctx)
+    for name in paths.roles:
+        if name in paths.escalating:
+            continue
+        for edge in paths.out("act-as", name):
+            if edge.how not in (CODE, TRUST_REWRITE) or edge.target in paths.escalating:
+                continue
+            yield _hit(name, f"{name} can act as {edge.target} ({'runs code' if edge.how == CODE else 'rewrites its trust'}"
+                             f"): it gains whatever {edge.target} may do.", [edge.step()], (edge.target,))

@@ -1,0 +1,67 @@
+"""Who may use the stack's roles and resources from outside: open and cross-account trust."""
+
+from __future__ import annotations
+
+import re
+
+from wizard.findings.context import RuleContext
+from wizard.findings.model import Hit
+from wizard.findings.paths import stack_paths
+from wizard.findings.rules import detector
+from wizard.findings.rules.common import condition_note, grant_lines_of, place, resources_of, short
+from wizard.grants import RESOURCE, TRUST, Grant
+
+_ACCOUNT_ARN = re.compile(r"^arn:[^:]+:(?:iam|sts)::(\d{12}):(.+)$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@detector("QW-IAM-108")
+def open_to_anyone(ctx: RuleContext):
+    seen = set()
+    for grant in ctx.grants:
+        if grant.kind not in (RESOURCE, TRUST) or not grant.is_allow or grant.grants_nothing:
+            continue
+        if grant.principal not in ("*", "AWS:*") or grant.condition_json:
+            continue
+        key = (grant.source.resource, grant.source.policy, grant.source.statement)
+        if key in seen:
+            continue
+        seen.add(key)
+        target = short(grant.on) or grant.source.resource
+        what = f"assume {target}" if grant.kind == TRUST else f"{short(grant.actions or grant.not_actions)} on {target}"
+        yield Hit(subject=grant.source.resource,
+                  message=f"Anyone, in any AWS account, may {what} ({place(grant)}): the statement "
+                          f"names Principal '*' and has no condition.",
+                  grants=(grant,), resources=resources_of((grant,)), lines=grant_lines_of((grant,)))
+
+
+def foreign_account(principal: str, account: str) -> str | None:
+    """The other account a trust principal belongs to, or None (same account, service, token)."""
+    if not principal.startswith("AWS:"):
+        return None
+    value = principal[4:]
+    match = _ACCOUNT_ARN.match(value)
+    other = match.group(1) if match else (value if _ACCOUNT.match(value) else None)
+    return other if other and other != account else None
+
+
+@detector("QW-IAM-109")
+def cross_account_trust(ctx: RuleContext):
+    account = ctx.pseudo.account_id
+    paths = stack_paths(ctx)
+    for role, trusts in ctx.trusts.items():
+        foreign: list[Grant] = [g for g in trusts if foreign_account(g.principal, account)]
+        if not foreign:
+            continue
+        accounts = sorted({foreign_account(g.principal, account) or "" for g in foreign})
+        names = [g.principal[4:] for g in foreign]
+        message = (f"{role} may be assumed by {len(names)} principal(s) of account(s) {', '.join(accounts)}: "
+                   f"{short(names, 5)} ({place(foreign[0])}){condition_note(foreign[0])}.")
+        if "sts:externalid" not in "".join(g.condition_json.lower() for g in foreign):
+            message += " No sts:ExternalId condition guards it."
+        if role in paths.escalating:
+            message += f" {role} can grant itself any permission, so these principals can too."
+        elif paths.chain_to_escalation(role):
+            message += f" {role} can reach a role that grants itself any permission, so these principals can too."
+        yield Hit(subject=role, message=message, grants=tuple(foreign), resources=resources_of(foreign),
+                  lines=grant_lines_of(foreign), facts=(("accounts", ", ".join(accounts)),))

@@ -1,0 +1,198 @@
+"""The security documentation package written as Markdown and as self-contained HTML.
+
+``wizard.findings.document`` assembles the content; this module writes it. The Markdown
+carries the network flows as a Mermaid diagram (and the same flows as text); the HTML loads
+nothing from anywhere: inline CSS, no script, the flows drawn as text, and a
+Content-Security-Policy that forbids any other source. As a last guard every NoEcho value is
+masked in the blocks before either is written, even if a template let one slip into a policy
+or a resource name. ``context`` lets the headless run and the TUI add the deployment mode and
+the customer's answers; ``preflight`` the results of the AWS checks.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from wizard.evaluate import Evaluation
+from wizard.findings.document import Block, build
+from wizard.findings.model import Finding
+from wizard.grants import Grant
+from wizard.network import NetworkRule
+from wizard.parameters import MASK
+
+REPORT_MD = "security-report.md"
+REPORT_HTML = "security-report.html"
+_MIN_SECRET = 4
+
+
+# -- Markdown -------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\*\[\]`]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|^#|^>)", re.MULTILINE)
+
+
+def _md_inline(text: str) -> str:
+    """Text for Markdown: our `code` and **bold** kept, everything else literal."""
+    out, last = [], 0
+    for match in _INLINE.finditer(text):
+        out.append(_md_escape(text[last:match.start()]))
+        out.append(match.group(0) if match.group(1) is not None else f"**{_md_escape(match.group(2))}**")
+        last = match.end()
+    out.append(_md_escape(text[last:]))
+    return "".join(out)
+
+
+def _md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;")
+
+
+def _md_cell(text: str) -> str:
+    return _md_inline(text).replace("|", "\\|").replace("\n", "<br>")
+
+
+def to_markdown(blocks: list[Block]) -> str:
+    out: list[str] = []
+    for block in blocks:
+        if block.kind == "h":
+            out.append("#" * block.level + " " + _md_inline(block.text))
+        elif block.kind == "p":
+            out.append(_md_inline(block.text))
+        elif block.kind == "table":
+            header, *rows = block.rows
+            out.append("| " + " | ".join(_md_cell(c) for c in header) + " |")
+            out.append("|" + "|".join("---" for _ in header) + "|")
+            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+        elif block.kind in ("ul", "ol"):
+            out += [(f"{i}. " if block.kind == "ol" else "- ") + _md_inline(item) for i, item in enumerate(block.items, 1)]
+        elif block.kind == "code":
+            out.append(f"```{block.lang}\n{block.text.rstrip()}\n```")
+        elif block.kind == "diagram":
+            out.append(f"```mermaid\n{block.text.rstrip()}\n```")
+            out.append(f"<details><summary>The same flows as text</summary>\n\n```text\n{block.alt.rstrip()}\n```\n\n</details>")
+        out.append("")
+    return "\n".join(out)
+
+
+# -- HTML -----------------------------------------------------------------------------------
+
+_CSS = """
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+main{max-width:1100px;margin:0 auto;padding:24px 32px;background:#fff}
+h1{font-size:26px;border-bottom:3px solid #2f5fd0;padding-bottom:8px}
+h2{font-size:21px;margin-top:36px;border-bottom:1px solid #d5dae3;padding-bottom:4px}
+h3{font-size:16px;margin-top:24px}
+table{border-collapse:collapse;width:100%;margin:8px 0 16px;font-size:13px}
+th,td{border:1px solid #d5dae3;padding:4px 8px;text-align:left;vertical-align:top;word-break:break-word}
+th{background:#eef1f6}
+pre{background:#f1f3f7;border:1px solid #d5dae3;padding:10px;overflow-x:auto;font-size:12px;line-height:1.4}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+nav ul{columns:2;list-style:none;padding:0}
+.sev{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600}
+.sev-critical{background:#7a0b1f}.sev-high{background:#c0392b}.sev-medium{background:#d68910}
+.sev-low{background:#2e86c1}.sev-info{background:#7f8c8d}
+"""
+
+_SEVERITY_HEADING = re.compile(r"^(\d+\. )\[(CRITICAL|HIGH|MEDIUM|LOW|INFO)\] ")
+_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
+
+
+def _inline(text: str) -> str:
+    out, last = [], 0
+    for match in _INLINE.finditer(text):
+        out.append(html.escape(text[last:match.start()]))
+        if match.group(1) is not None:
+            out.append(f"<code>{html.escape(match.group(1))}</code>")
+        else:
+            out.append(f"<strong>{html.escape(match.group(2))}</strong>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def to_html(blocks: list[Block]) -> str:
+    title = next((b.text for b in blocks if b.kind == "h" and b.level == 1), "Security review")
+    body: list[str] = []
+    toc = [f'<li><a href="#{b.anchor}">{html.escape(b.text)}</a></li>' for b in blocks if b.kind == "h" and b.anchor]
+    for block in blocks:
+        if block.kind == "h":
+            text = _inline(block.text)
+            match = _SEVERITY_HEADING.match(block.text)
+            if match:
+                severity = match.group(2).lower()
+                rest = block.text[match.end():]
+                text = (f'{html.escape(match.group(1))}<span class="sev sev-{severity}">{severity}</span> '
+                        f"{_inline(rest)}")
+            anchor = f' id="{block.anchor}"' if block.anchor else ""
+            body.append(f"<h{block.level}{anchor}>{text}</h{block.level}>")
+            if block.level == 1 and toc:
+                body.append("<nav><ul>" + "".join(toc) + "</ul></nav>")
+        elif block.kind == "p":
+            body.append(f"<p>{_inline(block.text)}</p>")
+        elif block.kind == "table":
+            header, *rows = block.rows
+            cells = "".join(f"<th>{_inline(c)}</th>" for c in header)
+            lines = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows)
+            body.append(f"<table><thead><tr>{cells}</tr></thead><tbody>{lines}</tbody></table>")
+        elif block.kind in ("ul", "ol"):
+            items = "".join(f"<li>{_inline(i)}</li>" for i in block.items)
+            body.append(f"<{block.kind}>{items}</{block.kind}>")
+        elif block.kind == "code":
+            body.append(f"<pre><code>{html.escape(block.text.rstrip())}</code></pre>")
+        elif block.kind == "diagram":
+            body.append(f'<pre class="flows">{html.escape(block.alt.rstrip())}</pre>')
+            body.append("<details><summary>Mermaid source of the diagram</summary>"
+                        f"<pre><code>{html.escape(block.text.rstrip())}</code></pre></details>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+            + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+
+
+# -- public API -----------------------------------------------------------------------------
+
+def _secrets(evaluation: Evaluation) -> list[str]:
+    raw, specs = evaluation.parameters.raw, evaluation.parameters.specs
+    values = {raw[name] for name, spec in specs.items() if spec.no_echo and len(raw.get(name) or "") >= _MIN_SECRET}
+    return sorted(values, key=len, reverse=True)
+
+
+def _mask(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK).replace(json.dumps(secret)[1:-1], MASK)
+    return text
+
+
+def _masked(block: Block, secrets: list[str]) -> Block:
+    return Block(block.kind, _mask(block.text, secrets), block.level,
+                 tuple(tuple(_mask(c, secrets) for c in row) for row in block.rows),
+                 tuple(_mask(i, secrets) for i in block.items), block.lang, block.anchor, _mask(block.alt, secrets))
+
+
+def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule], findings: list[Finding],
+                  *, context: dict | None = None, preflight: dict | None = None) -> tuple[str, str]:
+    """(Markdown, HTML) of the security documentation package for one evaluation.
+
+    ``context`` may carry ``mode``, ``profile``, ``answers`` (question -> answer) and
+    ``frameworks`` (keys whose mapping to show; all when absent). ``preflight`` is the
+    preflight report's JSON (``{"checks": [{"name", "status", "detail", "hint"}]}``) or a
+    mapping of check name to result.
+    """
+    blocks = build(evaluation, grants, rules, findings, context=context, preflight=preflight)
+    secrets = _secrets(evaluation)
+    if secrets:
+        blocks = [_masked(block, secrets) for block in blocks]
+    return to_markdown(blocks), to_html(blocks)
+
+
+def write_report(directory: str | Path, markdown: str, html_text: str) -> tuple[Path, Path]:
+    """Write both files into ``directory`` atomically; return their paths."""
+    from wizard.paramfile import write_atomic
+
+    folder = Path(directory)
+    md_path, html_path = folder / REPORT_MD, folder / REPORT_HTML
+    write_atomic(md_path, markdown)
+    write_atomic(html_path, html_text)
+    return md_path, html_path
