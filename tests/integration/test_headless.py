@@ -108,3 +108,17 @@ def test_help_explains_the_faces():
     assert result.code == 0
     for word in ("--answers", "--plain", "--profile", "render", "grants", "diff", "profiles", "Exit status"):
         assert word in result.out
+
+
+def test_the_summary_counts_findings_and_the_report_records_the_answers(tmp_path):
+    from tests.conftest import ROOT
+
+    result = run_cli("--answers", GOOD, "--out", str(tmp_path / "p.json"))
+    assert result.code == 0, result.err
+    assert "Findings:" in result.out and "quilt-wizard report" in result.out
+    report = run_cli("report", "--answers", str(ROOT / "examples" / "answers.yaml"), "--out", str(tmp_path / "r"))
+    assert report.code == 0, report.err
+    markdown = (tmp_path / "r" / "security-report.md").read_text()
+    assert "| mode | restricted |" in markdown and "| policy_creation | manual |" in markdown
+    html = (tmp_path / "r" / "security-report.html").read_text()
+    assert "<script" not in html and "http://" not in html.split("</head>")[0]
