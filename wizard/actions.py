@@ -15,11 +15,8 @@ cache directory (``QUILT_WIZARD_CACHE`` overrides it), keyed by the policy_sentr
 and the data file's size and modification time. A missing, stale or corrupt cache is
 rebuilt; an unwritable one is simply not used.
 
-Wildcard matching (``*`` any run of characters, ``?`` exactly one) is also here, free of any
-data, because the diff compares actions and ARNs with the same rules: ``action_matches``
-tests one pattern against one string and ``pattern_covers`` decides whether everything one
-pattern matches is matched by another. Actions compare case-insensitively, ARNs do not.
-Patterns are matched against the whole ``service:Action`` string, as IAM does.
+Patterns are matched against the whole ``service:Action`` string, as IAM does, with the
+wildcard rules of ``wizard.wildcards``.
 """
 
 from __future__ import annotations
@@ -28,12 +25,13 @@ import gc
 import importlib.util
 import json
 import os
-import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from wizard.wildcards import matcher
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")
 """The access levels AWS gives actions, from least to most sensitive."""
@@ -42,7 +40,6 @@ CACHE_ENV = "QUILT_WIZARD_CACHE"
 """Environment variable naming the cache directory (tests point it at a temporary one)."""
 
 _CACHE_FORMAT = 1
-_MAX_PROOF_STATES = 20_000
 
 Entry = tuple[str, str]
 """An action as AWS spells it (``iam:CreatePolicy``) and its access level."""
@@ -150,10 +147,10 @@ class ActionCatalog:
             return (hit,) if hit else ()
         prefix, colon, name = pattern.partition(":")
         if colon and "*" not in prefix and "?" not in prefix:
-            matches, actions = _matcher(name), self.services.get(prefix, {})
+            matches, actions = matcher(name), self.services.get(prefix, {})
             found = [(f"{prefix}:{c}", lv) for low, (c, lv) in actions.items() if matches(low)]
         else:
-            matches = _matcher(pattern)
+            matches = matcher(pattern)
             found = [(f"{p}:{c}", lv) for p, actions in self.services.items()
                      for low, (c, lv) in actions.items() if matches(f"{p}:{low}")]
         return tuple(sorted(found))
@@ -280,146 +277,3 @@ def _classified(patterns: frozenset[str]) -> Classification:
             found.setdefault(level, set()).update(names)
     levels = {level: tuple(sorted(found[level])) for level in ACCESS_LEVELS if level in found}
     return Classification(levels, tuple(sorted(unknown)))
-
-
-def action_matches(pattern: str, action: str, *, case_sensitive: bool = False) -> bool:
-    """Whether a wildcard pattern (``*`` any run, ``?`` one character) matches a string.
-
-    Case-insensitive by default, as IAM compares actions; pass ``case_sensitive=True`` for
-    ARNs. Runs in time linear in the pattern times the text, whatever the pattern.
-    """
-    if not case_sensitive:
-        pattern, action = pattern.lower(), action.lower()
-    return _matcher(pattern)(action)
-
-
-def _segment(text: str) -> re.Pattern[str]:
-    return re.compile("".join("." if c == "?" else re.escape(c) for c in text), re.DOTALL)
-
-
-@lru_cache(maxsize=8192)
-def _matcher(pattern: str) -> Callable[[str], bool]:
-    """A matcher for one pattern that never backtracks across ``*``.
-
-    The pattern is cut at each ``*`` into fixed-length pieces: the first must start the
-    text, the last must end it, and each middle piece is taken at its leftmost place after
-    the previous one, which is always a correct choice for fixed-length pieces.
-    """
-    first, *rest = pattern.split("*")
-    head = _segment(first)
-    if not rest:
-        return lambda text: head.fullmatch(text) is not None
-    *middle, last = rest
-    tail = _segment(last)
-    pieces = [_segment(piece) for piece in middle if piece]
-
-    def matches(text: str) -> bool:
-        end = len(text) - len(last)
-        if end < len(first) or not head.match(text) or not tail.fullmatch(text, end):
-            return False
-        position = len(first)
-        for piece in pieces:
-            found = piece.search(text, position, end)
-            if found is None:
-                return False
-            position = found.end()
-        return True
-
-    return matches
-
-
-def pattern_covers(general: str, specific: str, *, case_sensitive: bool = False) -> bool:
-    """Whether every string that ``specific`` matches is also matched by ``general``.
-
-    ``s3:*`` covers ``s3:Get*``; ``s3:Get*`` does not cover ``s3:*``; ``s3:GetObject``
-    covers ``s3:getobject`` unless case-sensitive. Decided exactly, as inclusion of the two
-    patterns' languages. Deciding it is exponential in the worst case; patterns too
-    pathological to settle within a fixed budget are answered False ("not shown to be
-    covered"), the cautious answer for a broadening check.
-    """
-    if not case_sensitive:
-        general, specific = general.lower(), specific.lower()
-    return _covers(general, specific)
-
-
-class _Undecided(Exception):
-    """The inclusion proof outgrew its budget."""
-
-
-@lru_cache(maxsize=8192)
-def _covers(general: str, specific: str) -> bool:
-    try:
-        return _uncovered(general, specific) is None
-    except _Undecided:
-        return False
-
-
-def _uncovered(general: str, specific: str) -> str | None:
-    """A string ``specific`` matches and ``general`` does not; None if there is none.
-
-    Breadth-first search over pairs (position in ``specific``, set of positions in
-    ``general``). Characters ``general`` never names behave alike, so one stand-in
-    (``None``) represents them all and the alphabet stays finite. A pair whose set contains
-    the set of a pair already seen at the same position is skipped: more positions in
-    ``general`` can only match more, so it cannot lead to a counterexample the smaller set
-    misses (the antichain method of De Wulf et al., 2006).
-    """
-    size = len(general)
-
-    def close(positions: Iterable[int]) -> frozenset[int]:
-        reached = set()
-        for i in positions:
-            reached.add(i)
-            while i < size and general[i] == "*":
-                i += 1
-                reached.add(i)
-        return frozenset(reached)
-
-    def step(positions: frozenset[int], char: str | None) -> frozenset[int]:
-        after = set()
-        for i in positions:
-            if i < size:
-                wanted = general[i]
-                if wanted == "*":
-                    after.add(i)
-                elif wanted == "?" or wanted == char:
-                    after.add(i + 1)
-        return close(after)
-
-    named = set(general) - {"*", "?"}
-    alphabet: list[str | None] = [*sorted(named), None]
-    stand_in = next(c for c in map(chr, range(ord("a"), 0x110000)) if c not in named)
-    start = (0, close([0]))
-    came_from: dict[tuple[int, frozenset[int]], tuple | None] = {start: None}
-    minimal: dict[int, set[frozenset[int]]] = {0: {start[1]}}
-    queue = [start]
-    for state in queue:
-        here, positions = state
-        if positions not in minimal[here]:
-            continue  # a smaller set at this position arrived later and stands for it
-        if here == len(specific):
-            if size not in positions:
-                text = []
-                while came_from[state] is not None:
-                    state, char = came_from[state]
-                    text.append(char)
-                return "".join(reversed(text))
-            continue
-        wanted = specific[here]
-        if wanted == "*":
-            moves = [(here + 1, positions, "")]
-            moves += [(here, step(positions, c), c or stand_in) for c in alphabet]
-        elif wanted == "?":
-            moves = [(here + 1, step(positions, c), c or stand_in) for c in alphabet]
-        else:
-            moves = [(here + 1, step(positions, wanted), wanted)]
-        for after, reached, char in moves:
-            known = minimal.setdefault(after, set())
-            if not any(other <= reached for other in known):
-                known -= {other for other in known if reached < other}
-                known.add(reached)
-                came_from[after, reached] = (state, char)
-                queue.append((after, reached))
-        if len(came_from) > _MAX_PROOF_STATES:
-            raise _Undecided
-    return None

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from wizard.actions import pattern_covers
+from wizard.wildcards import pattern_covers
 from wizard.grants import Grant, holder_of
 from wizard.network import OPENINGS, SCHEME, NetworkRule
 

@@ -12,18 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from wizard import actions
+from wizard import actions, wildcards
 from wizard.actions import (
     ACCESS_LEVELS,
     ActionCatalog,
     Classification,
     access_level,
-    action_matches,
     classify,
     expand,
     is_known_service,
-    pattern_covers,
 )
+from wizard.wildcards import action_matches, pattern_covers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -410,7 +409,7 @@ def test_pattern_covers_agrees_with_brute_force():
     texts = ["".join(t) for n in range(6) for t in itertools.product("abc", repeat=n)]
     matched = {p: {t for t in texts if action_matches(p, t, case_sensitive=True)} for p in patterns}
     for general, specific in itertools.product(patterns, repeat=2):
-        witness = actions._uncovered(general, specific)
+        witness = wildcards._uncovered(general, specific)
         assert pattern_covers(general, specific, case_sensitive=True) is (witness is None)
         if witness is None:
             assert matched[specific] <= matched[general], (general, specific)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from wizard.actions import action_matches
+from wizard.wildcards import action_matches
 from wizard.aws.changeset import ChangeSetType, StackState, read_stack
 from wizard.aws.errors import AccessDenied, ServiceError, Throttled
 from wizard.aws.session import AwsSession, CallerIdentity, caller_identity

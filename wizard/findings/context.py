@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from wizard.actions import action_matches, pattern_covers
+from wizard.wildcards import action_matches, pattern_covers
 from wizard.evaluate import Evaluation
 from wizard.grants import IDENTITY, TRUST, Grant, holder_of
 from wizard.network import NetworkRule
