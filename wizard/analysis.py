@@ -13,7 +13,8 @@ from functools import lru_cache
 from typing import Mapping
 
 from wizard.diff import PermissionDiff, diff
-from wizard.evaluate import Evaluation, Pseudo
+from wizard.evaluate import Evaluation
+from wizard.pseudo import Pseudo
 from wizard.grants import Grant, extract
 from wizard.network import NetworkRule, network_rules
 from wizard.parameters import ParameterValues, resolve_parameters

@@ -23,11 +23,11 @@ import base64
 import ipaddress
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from wizard.errors import TemplateError
 from wizard.parameters import ParameterValues, Unresolved
+from wizard.pseudo import Pseudo, partition_of  # noqa: F401  (part of this module's interface)
 from wizard.template import Template
 
 
@@ -43,51 +43,6 @@ class _NoValue:
 NO_VALUE = _NoValue()
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_ZERO_UUID = "00000000-0000-0000-0000-000000000000"
-
-
-def partition_of(region: str) -> str:
-    """The AWS partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("us-isob-"):
-        return "aws-iso-b"
-    if region.startswith("us-iso-"):
-        return "aws-iso"
-    return "aws"
-
-
-@dataclass(frozen=True)
-class Pseudo:
-    """The pseudo parameters of one evaluation (defaults: a stack called quilt in us-east-1)."""
-
-    stack_name: str = "quilt"
-    region: str = "us-east-1"
-    account_id: str = "123456789012"
-
-    @property
-    def partition(self) -> str:
-        return partition_of(self.region)
-
-    @property
-    def url_suffix(self) -> str:
-        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
-
-    def value(self, name: str) -> Any:
-        """The value of ``AWS::<name>``, or raise KeyError."""
-        return {
-            "AWS::AccountId": self.account_id,
-            "AWS::Region": self.region,
-            "AWS::StackName": self.stack_name,
-            "AWS::Partition": self.partition,
-            "AWS::URLSuffix": self.url_suffix,
-            "AWS::StackId": f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}:"
-                            f"stack/{self.stack_name}/{_ZERO_UUID}",
-            "AWS::NotificationARNs": [],
-            "AWS::NoValue": NO_VALUE,
-        }[name]
 
 
 def _dynamic_nodes(body: Any) -> frozenset[int]:
@@ -364,6 +319,8 @@ class Evaluation:
         name = self._eval(name, where)
         if not isinstance(name, str):
             raise self._error(f"Ref expects a name, found {_kind(name)}", where)
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name.startswith("AWS::"):
             try:
                 return self.pseudo.value(name)

@@ -24,7 +24,7 @@ from wizard.answers import AnswersFile, Layer, Plan, resolve
 from wizard.catalog import Catalog, load_catalog
 from wizard.diff import PermissionDiff
 from wizard.errors import InputError
-from wizard.evaluate import Pseudo
+from wizard.pseudo import Pseudo
 from wizard.paramfile import FORMATS, read_parameter_file, render_parameter_file, write_atomic
 from wizard.parameters import MASK, ParameterValues, resolve_parameters
 from wizard.profiles import load_profile

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from wizard import paths
 from wizard.errors import InputError
-from wizard.evaluate import Evaluation, Pseudo
+from wizard.evaluate import Evaluation
+from wizard.pseudo import Pseudo
 from wizard.paramfile import parse_assignments, read_parameter_file
 from wizard.parameters import resolve_parameters
 from wizard.template import Template, load_template
