@@ -1,0 +1,141 @@
+"""Textual wizard benchmarks: launch to the first interactive screen, and highlight to panel.
+
+Run: ``.venv/bin/python benchmarks/bench_tui.py``. Prints median milliseconds.
+
+- launch: a fresh interpreter imports the app, builds it and runs it headless until the
+  start screen is mounted (what a person waits for after typing ``quilt-wizard``);
+- panel: from a highlight move (or a typed value) on a question screen to the panel showing
+  its diff, measured inside the app, cold (caches cleared) and warm (the choice seen before).
+  On the embedded template and on the real one when it is present.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._timing import REAL, report  # noqa: E402
+
+LAUNCH = """
+import time
+start = time.perf_counter()
+import asyncio
+from screens.app import build_app
+from screens.start import StartScreen
+
+async def main():
+    app = build_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        while not (isinstance(app.screen, StartScreen) and app.screen.is_mounted):
+            await asyncio.sleep(0)
+        print((time.perf_counter() - start) * 1000)
+
+asyncio.run(main())
+"""
+
+
+def launch_ms(runs: int = 5) -> float:
+    env = {**os.environ, "QUILT_WIZARD_HOME": tempfile.mkdtemp(prefix="qw-bench-")}
+    samples = []
+    for _ in range(runs):
+        proc = subprocess.run([sys.executable, "-c", LAUNCH], cwd=ROOT, env=env, capture_output=True, text=True,
+                              check=True, timeout=120)
+        samples.append(float(proc.stdout.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
+async def panel_ms(template: str | None, settings: dict[str, str], question: str,
+                   moves: list[tuple[str, object]]) -> tuple[float, float]:
+    """(cold, warm) median ms from a candidate change to the panel updated."""
+    from screens.app import build_app
+    from screens.question import QuestionScreen
+    from screens.widgets.choice_list import ChoiceList
+    from screens.widgets.diff_panel import DiffPanel
+    from wizard import analysis
+
+    QuestionScreen.DEBOUNCE_SECONDS = 0
+    shown: list[float] = []
+    original = DiffPanel.show_preview
+
+    def timed(self, preview):
+        original(self, preview)
+        shown.append(time.perf_counter())
+
+    DiffPanel.show_preview = timed
+    os.environ["QUILT_WIZARD_HOME"] = tempfile.mkdtemp(prefix="qw-bench-")  # no draft from an earlier run
+    app = build_app(template_path=template, settings=settings)
+    cold, warm = [], []
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            for _ in range(40):
+                if getattr(app.screen, "step", None) == question:
+                    break
+                previous = app.screen
+                await pilot.press("enter")
+                deadline = time.monotonic() + 30
+                while (app.screen is previous or not app.screen.is_mounted) and time.monotonic() < deadline:
+                    await asyncio.sleep(0.005)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            screen = app.screen
+            assert screen.step == question, screen
+            for round_ in range(10):
+                is_cold = round_ % 2 == 0
+                if is_cold:
+                    analysis._analyse.cache_clear()
+                    analysis._compare.cache_clear()
+                    app.session._against.clear()
+                for kind, value in moves:
+                    before = len(shown)
+                    start = time.perf_counter()
+                    if kind == "highlight":
+                        screen.query_one(ChoiceList).highlighted = value
+                    else:
+                        screen.query_one("#answer").value = value
+                    deadline = time.monotonic() + 30
+                    while len(shown) == before and time.monotonic() < deadline:
+                        await asyncio.sleep(0)
+                    (cold if is_cold else warm).append((shown[-1] - start) * 1000)
+    finally:
+        DiffPanel.show_preview = original
+    return statistics.median(cold), statistics.median(warm)
+
+
+def main() -> None:
+    from tests.conftest import REAL_REQUIRED
+    from tests.functional.helpers import EMBEDDED_REQUIRED
+
+    report("launch to the start screen (fresh interpreter)", launch_ms(), target="< 1500 ms")
+    cold, warm = asyncio.run(panel_ms(None, EMBEDDED_REQUIRED, "tighter_security",
+                                      [("highlight", 0), ("highlight", 1)]))
+    report("embedded: highlight -> panel, first visit (cold caches)", cold, target="< 50 ms")
+    report("embedded: highlight -> panel, revisit", warm, target="< 50 ms")
+    cold, warm = asyncio.run(panel_ms(None, EMBEDDED_REQUIRED, "bucket_scope",
+                                      [("type", "acme-quilt-"), ("type", "")]))
+    report("embedded: typed bucket prefix -> panel, first (cold)", cold, target="< 50 ms")
+    report("embedded: typed bucket prefix -> panel, revisit", warm, target="< 50 ms")
+    if not REAL.is_file():
+        print(f"real template absent ({REAL}); skipped")
+        return
+    cold, warm = asyncio.run(panel_ms(str(REAL), REAL_REQUIRED, "timeline",
+                                      [("highlight", 1), ("highlight", 0)]))
+    report("real: highlight -> panel, first visit (cold caches)", cold, target="< 50 ms")
+    report("real: highlight -> panel, revisit", warm, target="< 50 ms")
+    cold, warm = asyncio.run(panel_ms(str(REAL), REAL_REQUIRED, "host",
+                                      [("type", "quilt.acme.com"), ("type", "quilt.example.com")]))
+    report("real: typed host name -> panel, first (cold)", cold, target="< 50 ms")
+    report("real: typed host name -> panel, revisit", warm, target="< 50 ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""The Textual wizard: one app, built by one factory for the command line and the tests.
+
+``build_app`` takes the command-line options (template, profile, target, output, baseline,
+``--set`` values) and returns a ``QuiltWizardApp``; ``run_app`` runs it for ``quilt-wizard``
+with no subcommand. The app owns the run in progress (a ``WizardSession``) and the order of
+the screens: start, the customer's questions, the security options, the deployment details,
+the remaining template parameters, the review, and writing the parameter file. The draft is
+saved each time the operator moves on, so quitting loses nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from screens.commands import WizardCommands
+from screens.session import PARAMETERS, REVIEW, START, WRITE, WizardSession
+from wizard.draft import Draft, discard_draft, save_draft
+from wizard.errors import InputError
+from wizard.paths import ASSETS
+
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+@dataclass(frozen=True)
+class WizardOptions:
+    """What the command line (or a test) decided before the first screen."""
+
+    template_path: str | None = None
+    profile: str | None = None
+    stack_name: str | None = None
+    region: str | None = None
+    account_id: str | None = None
+    out: str | None = None
+    fmt: str = "cfn"
+    baseline: str | None = None
+    settings: Mapping[str, str] = field(default_factory=dict)
+    force: bool = False
+
+
+class QuiltWizardApp(App[int]):
+    """The quilt-wizard screens."""
+
+    TITLE = "quilt-wizard"
+    CSS_PATH = [ASSETS / "wizard.tcss"]
+    COMMANDS = App.COMMANDS | {WizardCommands}
+    BINDINGS = [
+        Binding("ctrl+t", "toggle_theme", "Theme"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+    """ctrl+t switches light and dark; ctrl+p (Textual's) opens the command palette."""
+
+    def __init__(self, options: WizardOptions) -> None:
+        super().__init__()
+        self.options = options
+        self.session: WizardSession | None = None
+        self.current_step = START
+
+    def on_mount(self) -> None:
+        from screens.start import StartScreen
+
+        self.theme = DARK
+        self.push_screen(StartScreen())
+
+    # -- the order of the screens ---------------------------------------------------------
+
+    def screen_for(self, step: str) -> Screen:
+        from screens.parameters import ParametersScreen
+        from screens.question import QuestionScreen
+        from screens.review import ReviewScreen
+        from screens.start import StartScreen
+        from screens.write import WriteScreen
+
+        if step == START:
+            return StartScreen()
+        if step == PARAMETERS:
+            return ParametersScreen()
+        if step == REVIEW:
+            return ReviewScreen()
+        if step == WRITE:
+            return WriteScreen()
+        assert self.session is not None
+        return QuestionScreen(self.session.question(step))
+
+    def show(self, step: str) -> None:
+        """Replace the current step's screen with ``step``'s, saving the draft first."""
+        self.current_step = step
+        if self.session is not None and step not in (START, WRITE):
+            self.autosave(step)
+        self.switch_screen(self.screen_for(step))
+
+    def go_next(self, step: str) -> None:
+        steps = self.steps()
+        index = steps.index(step) if step in steps else 0
+        if index + 1 < len(steps):
+            self.show(steps[index + 1])
+
+    def go_back(self, step: str) -> None:
+        steps = self.steps()
+        if step in steps and steps.index(step) > 0:
+            self.show(steps[steps.index(step) - 1])
+
+    def steps(self) -> list[str]:
+        if self.session is None:
+            return [START]
+        try:
+            return self.session.steps()
+        except InputError as exc:
+            self.notify(str(exc), severity="error")
+            return [START, PARAMETERS, REVIEW, WRITE]
+
+    def refresh_step(self) -> None:
+        """Rebuild the current screen after the mode, profile or baseline changed."""
+        steps = self.steps()
+        self.show(self.current_step if self.current_step in steps else steps[min(1, len(steps) - 1)])
+
+    def position(self, step: str, section: str) -> str:
+        steps = self.steps()
+        if self.session is None or step not in steps:
+            return section
+        return f"step {steps.index(step) + 1}/{len(steps)}" + (f" · {section}" if section else "")
+
+    def target_line(self) -> str:
+        if self.session is None:
+            return ""
+        pseudo = self.session.pseudo
+        mode = self.session.profile or "no mode"
+        return f"{mode} · {pseudo.account_id} · {pseudo.region} · {pseudo.stack_name}"
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def start(self, session: WizardSession) -> None:
+        self.session = session
+        self.go_next(START)
+
+    def resume(self, draft: Draft) -> None:
+        """Continue an unfinished run where it stopped."""
+        self.session = WizardSession.from_draft(draft, settings=self.options.settings)
+        steps = self.steps()
+        self.show(draft.step if draft.step in steps and draft.step != START else steps[1])
+
+    def autosave(self, step: str | None) -> None:
+        assert self.session is not None
+        try:
+            save_draft(self.session.draft(step), self.session.secret_parameters)
+        except (OSError, InputError) as exc:
+            self.notify(f"could not save the draft: {exc}", severity="warning")
+
+    def finished(self) -> None:
+        """The parameter file is written: the draft has done its job."""
+        discard_draft()
+
+    # -- actions (also offered by the command palette) --------------------------------------
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def action_show_grants(self) -> None:
+        from screens.grants import GrantsScreen
+
+        if self.session is not None:
+            self.push_screen(GrantsScreen())
+
+    def action_save_profile(self) -> None:
+        from screens.dialogs import NameDialog
+
+        if self.session is None:
+            return
+
+        def save(name: str | None) -> None:
+            if not name:
+                return
+            from wizard.profiles import Profile, save_profile
+
+            assert self.session is not None
+            try:
+                plan = self.session.plan()
+                account = self.session.pseudo.account_id
+                profile = Profile(name=name, description=f"Saved from the wizard for account {account}",
+                                  answers=dict(plan.answers),
+                                  accounts={account: {"parameters": dict(self.session.parameters)}})
+                path = save_profile(profile, self.session.secret_parameters)
+            except InputError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"Saved profile {name} to {path}")
+
+        self.push_screen(NameDialog("Save the answers as a profile", "profile name, e.g. acme-prod"), save)
+
+    def action_load_profile(self) -> None:
+        from screens.dialogs import ProfileDialog
+
+        if self.session is None:
+            return
+
+        def load(name: str | None) -> None:
+            if not name or self.session is None:
+                return
+            self.session.profile = name
+            self.session.answers.clear()
+            self.notify(f"Loaded profile {name}: its answers are now in force")
+            self.refresh_step()
+
+        self.push_screen(ProfileDialog("Load a mode or saved profile", self.session.profile), load)
+
+    def action_change_baseline(self) -> None:
+        from screens.dialogs import ProfileDialog
+
+        if self.session is None:
+            return
+
+        def change(name: str | None) -> None:
+            if not name or self.session is None:
+                return
+            self.session.baseline = name
+            self.notify(f"Comparing against {name}")
+            self.refresh_step()
+
+        self.push_screen(ProfileDialog("Compare against (baseline)", self.session.baseline_name), change)
+
+
+def build_app(template_path: str | None = None, profile: str | None = None, stack_name: str | None = None,
+              region: str | None = None, account_id: str | None = None, out: str | None = None,
+              fmt: str = "cfn", baseline: str | None = None, settings: Mapping[str, str] | None = None,
+              force: bool = False) -> QuiltWizardApp:
+    """The one way to make the app, for ``quilt-wizard`` and for the tests."""
+    options = WizardOptions(template_path=str(template_path) if template_path else None, profile=profile,
+                            stack_name=stack_name, region=region, account_id=account_id,
+                            out=str(out) if out else None, fmt=fmt or "cfn", baseline=baseline,
+                            settings=dict(settings or {}), force=force)
+    return QuiltWizardApp(options)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """``quilt-wizard`` with no subcommand: check the options, then open the screens."""
+    from wizard.headless import pseudo_for
+    from wizard.paramfile import parse_assignments
+
+    settings = parse_assignments(getattr(args, "set_values", None) or [])
+    pseudo_for(None, args.stack_name, args.region, args.account_id)  # a bad account id fails here
+    if args.template and not Path(args.template).is_file():
+        raise InputError("no such file", file=args.template, where="--template")
+    app = build_app(template_path=args.template, profile=args.profile, stack_name=args.stack_name,
+                    region=args.region, account_id=args.account_id, out=args.out, fmt=args.format or "cfn",
+                    baseline=args.baseline, settings=settings, force=getattr(args, "force", False))
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,101 @@
+"""Small modal questions: a name, a mode or profile, a yes/no. Each dismisses with its answer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from wizard.profiles import list_profiles
+
+
+class NameDialog(ModalScreen[str | None]):
+    """Ask for a name; escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    """Escape closes without a name."""
+
+    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.placeholder = placeholder
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(self.value, placeholder=self.placeholder, id="dialog-input")
+            yield Static("enter to confirm, escape to cancel", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ProfileDialog(ModalScreen[str | None]):
+    """Pick a deployment mode or a saved profile."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    """Escape closes without a choice."""
+
+    def __init__(self, title: str, current: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        profiles = list_profiles()
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            options = OptionList(*(Option(f"{p.name}  —  {p.description}" if p.description else p.name, id=p.name)
+                                   for p in profiles), id="dialog-options")
+            names = [p.name for p in profiles]
+            if self.current in names:
+                options.highlighted = names.index(self.current)
+            yield options
+            yield Static("enter to choose, escape to cancel", classes="dialog-hint")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; escape means no."""
+
+    BINDINGS = [Binding("escape", "no", "No"), Binding("y", "yes", "Yes"), Binding("n", "no", "No")]
+    """y or the Yes button confirm; n, escape or No decline."""
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, variant="warning", id="yes")
+                yield Button("No", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)

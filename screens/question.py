@@ -1,0 +1,187 @@
+"""One catalog question, with the live panel of what the highlighted answer would change.
+
+The same screen serves every question of the catalog: choices (``ChoiceList``), several
+choices (tick boxes) and typed values (``Input``). The highlighted or typed answer is the
+``candidate``, a reactive attribute; its watcher asks the session, in a worker thread, for the
+permission diff against the answers in force, and the panel shows it before anything is
+confirmed. Typed values update the panel after a short pause (``DEBOUNCE_SECONDS``) and show
+the template's refusal (AllowedPattern and the rest) as they are typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from textual import work
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Input, OptionList, Static
+from textual.worker import get_current_worker
+
+from screens.session import Preview
+from screens.step import WizardStep
+from screens.widgets.choice_list import ChoiceItem, ChoiceList
+from screens.widgets.diff_panel import DiffPanel
+from wizard.catalog import CHOICE, MULTI, Question
+
+
+class QuestionScreen(WizardStep):
+    """A catalog question and its live permission panel."""
+
+    DEBOUNCE_SECONDS = 0.15
+    """How long typing must pause before the panel recomputes."""
+
+    candidate: reactive[Any] = reactive(None, init=False, always_update=True)
+    """The answer under the highlight (or typed), not yet confirmed."""
+
+    class PreviewReady(Message):
+        """A preview computed in the worker, for the candidate it was computed for."""
+
+        def __init__(self, candidate: Any, preview: Preview) -> None:
+            super().__init__()
+            self.candidate = candidate
+            self.preview = preview
+
+    def __init__(self, question: Question) -> None:
+        super().__init__()
+        self.question = question
+        self.step = question.id
+        self.section = next((s.title for s in self.session.catalog.sections if s.id == question.section), "")
+        self.initial = self.session.current(question)
+        self._debounce: Timer | None = None
+        self.previews_shown = 0
+
+    @property
+    def is_choice(self) -> bool:
+        return self.question.kind in (CHOICE, MULTI)
+
+    def compose_body(self) -> Iterable[Widget]:
+        question = self.question
+        with Horizontal(id="question-body"):
+            with Vertical(id="question-side"):
+                yield Static(Content.styled(question.title, "bold $text-accent"), id="question-title")
+                with VerticalScroll(id="question-pane"):
+                    yield from self._compose_answer()
+            yield DiffPanel(id="panel")
+
+    def _compose_answer(self) -> Iterable[Widget]:
+        question = self.question
+        yield Static(Content(question.help), id="question-help")
+        if self.is_choice:
+            yield ChoiceList([ChoiceItem(c.value, c.label, c.tradeoff) for c in question.choices],
+                             current=self.initial, multiple=question.kind == MULTI, id="choices")
+        else:
+            yield Input("" if self.initial is None else self._text(self.initial),
+                        placeholder=question.placeholder or question.parameter or "", id="answer")
+            yield Static("", id="answer-problem")
+        yield Static(Content.assemble(("Trade-off: ", "bold"), question.tradeoff), id="question-tradeoff")
+
+    @staticmethod
+    def _text(value: Any) -> str:
+        return ",".join(value) if isinstance(value, (list, tuple)) else str(value)
+
+    def on_mount(self) -> None:
+        if self.is_choice:
+            choices = self.query_one("#choices", ChoiceList)
+            choices.focus()
+            self.candidate = self._choice_candidate(choices)
+        else:
+            self.query_one("#answer", Input).focus()
+            if self.initial is None:
+                self.query_one(DiffPanel).show_message("Type a value to see what it changes.")
+            else:
+                self.candidate = self._text(self.initial)
+
+    # -- the candidate ---------------------------------------------------------------------
+
+    def _choice_candidate(self, choices: ChoiceList) -> Any:
+        if not choices.multiple:
+            return choices.highlighted_value
+        highlighted = choices.highlighted_value
+        extra = {highlighted} if highlighted else set()
+        return [item.value for item in choices.items if item.value in choices.checked | extra]
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if isinstance(event.option_list, ChoiceList):
+            self.candidate = self._choice_candidate(event.option_list)
+
+    def on_choice_list_changed(self, event: ChoiceList.Changed) -> None:
+        self.candidate = event.choice_list.checked_values
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        problem = self.session.text_problem(self.question, event.value)
+        self._show_problem(problem)
+        if self._debounce is not None:
+            self._debounce.stop()
+        if self.DEBOUNCE_SECONDS <= 0:
+            self.candidate = event.value
+        else:
+            self._debounce = self.set_timer(self.DEBOUNCE_SECONDS, lambda: setattr(self, "candidate", event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_next()
+
+    def _show_problem(self, problem: str | None) -> None:
+        if not self.is_choice:
+            self.query_one("#answer-problem", Static).update(
+                Content.styled(problem, "$text-error") if problem else "")
+
+    def watch_candidate(self, candidate: Any) -> None:
+        if candidate is not None:
+            self.compute_preview(candidate, self.title_for(candidate))
+
+    def title_for(self, candidate: Any) -> str:
+        if self.question.kind == CHOICE:
+            return f"If you choose “{self.query_one('#choices', ChoiceList).label_of(candidate)}”"
+        if self.question.kind == MULTI:
+            choices = self.query_one("#choices", ChoiceList)
+            return "With " + (", ".join(choices.label_of(v) for v in candidate) or "none ticked")
+        return f"With {self.question.parameter} = “{candidate}”" if candidate else "With an empty value"
+
+    @work(thread=True, exclusive=True, group="preview")
+    def compute_preview(self, candidate: Any, title: str) -> None:
+        """Diff the candidate against the answers in force, off the UI thread."""
+        preview = self.session.preview(self.question, candidate, title)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.PreviewReady(candidate, preview))
+
+    def on_question_screen_preview_ready(self, message: PreviewReady) -> None:
+        if message.candidate == self.candidate:
+            self.query_one(DiffPanel).show_preview(message.preview)
+            self.previews_shown += 1
+            if self.previews_shown == 1 and self.question.kind == CHOICE:
+                self.prefetch([c.value for c in self.question.choices])
+
+    @work(thread=True, exclusive=True, group="prefetch")
+    def prefetch(self, values: list[str]) -> None:
+        """Warm the analysis caches for every choice, so moving the highlight is instant."""
+        worker = get_current_worker()
+        for value in values:
+            if worker.is_cancelled:
+                return
+            self.session.preview(self.question, value, "")
+
+    # -- confirming ------------------------------------------------------------------------
+
+    def confirm(self) -> bool:
+        if self.is_choice:
+            choices = self.query_one("#choices", ChoiceList)
+            value: Any = choices.checked_values if choices.multiple else choices.highlighted_value
+            if value is None:
+                return False
+        else:
+            if self._debounce is not None:
+                self._debounce.stop()
+            value = self.query_one("#answer", Input).value.strip()
+            problem = self.session.text_problem(self.question, value)
+            if problem:
+                self._show_problem(problem)
+                self.query_one("#answer", Input).focus()
+                return False
+        self.session.answer(self.question, value)
+        return True

@@ -1,0 +1,141 @@
+"""Review before writing: every parameter (NoEcho masked), the answers, and the whole diff.
+
+The deployment is planned by the core exactly as the headless run plans it
+(``plan_deployment``); a value that is missing or refused is shown here and Next is refused.
+The findings count appears when the findings rules are installed.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual import work
+from textual.containers import Grid, VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from screens.session import REVIEW
+from screens.step import WizardStep
+from screens.widgets.diff_panel import DiffPanel
+from wizard.errors import InputError
+from wizard.parameters import MASK
+
+
+def findings_count(deployment) -> str | None:
+    """``Findings: 7 (2 high, 5 medium)``, or None when the findings rules are not installed."""
+    try:
+        from wizard.findings import evaluate_findings
+    except ImportError:
+        return None
+    from wizard.analysis import analyse
+
+    analysis = analyse(deployment.template, deployment.values.raw, deployment.pseudo)
+    frameworks = deployment.plan.answers.get("frameworks") or None
+    try:
+        findings = evaluate_findings(analysis.evaluation, list(analysis.grants), list(analysis.rules),
+                                     frameworks=frameworks)
+    except InputError as exc:
+        return f"Findings: not available ({exc})"
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    detail = ", ".join(f"{n} {s}" for s, n in counts.items()) or "none"
+    return f"Findings: {len(findings)} ({detail})"
+
+
+class ReviewScreen(WizardStep):
+    """Everything that will be written, and what it changes against the baseline."""
+
+    step = REVIEW
+    section = "review"
+
+    def compose_body(self) -> Iterable[Widget]:
+        session = self.session
+        self.problem: str | None = None
+        try:
+            self.deployment = session.deployment()
+        except InputError as exc:
+            self.deployment = None
+            self.problem = str(exc)
+        with VerticalScroll(id="review"):
+            yield Static(Content.styled("Review", "bold $text-accent"), id="review-title")
+            if self.deployment is None:
+                yield Static(Content.assemble(("Cannot deploy yet: ", "bold $text-error"),
+                                              (self.problem or "", "$text-error"),
+                                              ("\nGo back (escape) and fix it.", "")), id="review-problem")
+                return
+            deployment = self.deployment
+            pseudo = deployment.pseudo
+            yield Static(Content.assemble(("Stack ", "bold"), pseudo.stack_name, " in ", pseudo.region,
+                                          ", account ", pseudo.account_id,
+                                          f", mode {deployment.mode}" if deployment.mode else ""),
+                         id="review-stack")
+            yield Static(Content.styled("Answers", "bold"), classes="review-heading")
+            with Grid(id="review-answers", classes="review-table"):
+                for key, value in self._answers():
+                    yield Static(Content.styled(key, "$text-muted"))
+                    yield Static(Content(value))
+            yield Static(Content.styled(f"Parameters ({len(deployment.values.specs)})", "bold"),
+                         classes="review-heading")
+            with Grid(id="review-parameters", classes="review-table"):
+                for name, value, note in self._parameters():
+                    yield Static(Content.styled(name, "$text-muted"))
+                    yield Static(Content.assemble((value, "" if note else "bold"), (note, "$text-muted")))
+            yield Static("", id="review-findings")
+            yield DiffPanel("Permission diff", id="review-diff")
+            if len(deployment.phases) > 1:
+                yield DiffPanel("Phase 2", id="review-phase2")
+
+    def on_mount(self) -> None:
+        if self.deployment is None:
+            return
+        deployment = self.deployment
+        self.query_one("#review-diff", DiffPanel).show_diff(
+            deployment.diff, f"Against the baseline ({deployment.baseline_name})")
+        if len(deployment.phases) > 1:
+            self.query_one("#review-phase2", DiffPanel).show_diff(
+                deployment.phases[1].diff, "What phase 2 (harden) changes after phase 1")
+        self.query_one("#review").focus()
+        self.count_findings(deployment)
+
+    @work(thread=True, exclusive=True, group="findings")
+    def count_findings(self, deployment) -> None:
+        """The findings count, off the UI thread (the rules take a moment on a large template)."""
+        count = findings_count(deployment)
+        if count and not get_current_worker().is_cancelled:
+            text = Content.styled(count + "; see `quilt-wizard report`", "bold")
+            self.app.call_from_thread(self.query_one("#review-findings", Static).update, text)
+
+    def _answers(self) -> list[tuple[str, str]]:
+        """(question id, answer as its label) for every question answered."""
+        plan = self.deployment.plan
+        rows = []
+        for question in plan.asked:
+            if question.id not in plan.answers:
+                continue
+            value = plan.answers[question.id]
+            if question.choices:
+                values = value if isinstance(value, (list, tuple)) else [value]
+                shown = ", ".join(question.choice(v).label if question.choice(v) else v for v in values) or "none"
+            else:
+                shown = str(value) or "(empty)"
+            rows.append((question.id, shown))
+        return rows
+
+    def _parameters(self) -> list[tuple[str, str, str]]:
+        """(name, value as shown, note) for every parameter; NoEcho values masked by the core."""
+        values = self.deployment.values
+        shown = values.display()
+        rows = []
+        for name, spec in values.specs.items():
+            value = shown[name]
+            rows.append((name, value, "  (default)" if value != MASK and spec.default == value else ""))
+        return rows
+
+    def confirm(self) -> bool:
+        if self.deployment is None:
+            self.notify(self.problem or "cannot deploy yet", severity="error")
+            return False
+        return True

@@ -1,0 +1,131 @@
+"""The live panel: which IAM grants and network openings a choice adds (+) or removes (-).
+
+Grouped by principal (``display_principal``), each grant described by the core
+(``describe_grant``, with its access-level badges), network rules after the grants, and the
+summary line of ``PermissionDiff.summary()`` with BROADENING highlighted. Colours are theme
+variables, so the panel reads well in the light and the dark theme. Long lines wrap with a
+hanging indent, re-wrapped when the panel is resized.
+
+The panel keeps the plain text it shows in ``plain``, for tests and for copying.
+"""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from screens.session import Preview
+from screens.widgets.hanging import hanging
+from wizard.diff import GrantChange, PermissionDiff, RuleChange
+from wizard.grants import display_principal
+from wizard.terminal import describe_grant
+
+ADDED, REMOVED = "$text-success", "$text-error"
+BROADENING_STYLE = "bold $text-warning"
+VERDICT_STYLE = "bold reverse $text-warning"
+
+#: One displayed line: a prefix (kept on the first row) and a body (wrapped under itself).
+Line = tuple[Content, Content]
+BLANK: Line = (Content(""), Content(""))
+
+
+def _line(*parts: tuple[str, str] | str, prefix: str | Content = "") -> Line:
+    return (Content(prefix) if isinstance(prefix, str) else prefix, Content.assemble(*parts))
+
+
+def _change(sign: str, text: str, change: GrantChange | RuleChange) -> Line:
+    style = ADDED if sign == "+" else REMOVED
+    parts: list = [(text, style)]
+    if change.broadening:
+        parts.append(("  broadening", BROADENING_STYLE))
+    return _line(*parts, prefix=Content.styled(f"  {sign} ", f"bold {style}"))
+
+
+def summary_line(diff: PermissionDiff) -> Line:
+    """The verdict line, BROADENING in reverse video."""
+    text = diff.summary()
+    if diff.broadening and text.endswith("BROADENING"):
+        return _line((text.removesuffix("BROADENING"), "bold"), ("BROADENING", VERDICT_STYLE))
+    return _line((text, "bold"))
+
+
+def diff_lines(diff: PermissionDiff) -> list[Line]:
+    """The changes grouped by principal, then the network changes."""
+    lines: list[Line] = []
+    groups: dict[str, list[tuple[str, GrantChange]]] = {}
+    for sign, changes in (("-", diff.removed), ("+", diff.added)):
+        for change in changes:
+            groups.setdefault(display_principal(change.grant), []).append((sign, change))
+    for principal, members in groups.items():
+        lines.append(_line((principal, "bold")))
+        lines += [_change(sign, describe_grant(c.grant), c) for sign, c in members]
+    if diff.network_added or diff.network_removed:
+        lines.append(_line(("Network", "bold")))
+        for sign, rule_changes in (("-", diff.network_removed), ("+", diff.network_added)):
+            lines += [_change(sign, c.rule.describe(), c) for c in rule_changes]
+    return lines
+
+
+class DiffPanel(VerticalScroll):
+    """A scrollable panel showing a permission diff."""
+
+    def __init__(self, title: str = "Permissions and network", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = title
+        self.plain = ""
+        self._lines: list[Line] = []
+
+    def compose(self):
+        yield Static(id="diff-body")
+
+    def _show_lines(self, lines: list[Line]) -> None:
+        self._lines = lines
+        self.plain = "\n".join(prefix.plain + body.plain for prefix, body in lines)
+        self._wrap()
+
+    def _wrap(self) -> None:
+        width = self.scrollable_content_region.width
+        rows: list[Content] = []
+        for prefix, body in self._lines:
+            rows += hanging(prefix, body, width) if width > 0 else [Content.assemble(prefix, body)]
+        self.query_one("#diff-body", Static).update(Content("\n").join(rows))
+
+    def on_resize(self) -> None:
+        if self._lines:
+            self._wrap()
+
+    def show_preview(self, preview: Preview) -> None:
+        """What the highlighted choice changes compared with the answers in force."""
+        lines: list[Line] = [_line((preview.title, "bold $text-accent"))]
+        if preview.frameworks:
+            lines.append(_line(("Frameworks: " + ", ".join(preview.frameworks), "italic")))
+        if preview.problem:
+            lines.append(_line((preview.problem, "$text-error"), prefix=Content.styled("Refused: ", "bold $text-error")))
+        elif preview.diff is not None:
+            lines.append(summary_line(preview.diff))
+            if preview.diff.empty:
+                hint = ("The answer in force; move the highlight to see what another choice changes."
+                        if preview.is_current else "No IAM or network change compared with the answer in force.")
+                lines.append(_line((hint, "$text-muted")))
+            else:
+                lines.append(BLANK)
+                lines += diff_lines(preview.diff)
+        if preview.against_baseline and not preview.problem:
+            lines.append(BLANK)
+            lines.append(_line((f"All answers against the baseline ({preview.baseline_name}): ", "$text-muted"),
+                               (preview.against_baseline, "bold")))
+        self._show_lines(lines)
+        self.set_class(bool(preview.diff and preview.diff.broadening), "-broadening")
+
+    def show_diff(self, diff: PermissionDiff, heading: str) -> None:
+        """A whole diff under a heading (the review screen)."""
+        lines: list[Line] = [_line((heading, "bold $text-accent")), summary_line(diff)]
+        if not diff.empty:
+            lines.append(BLANK)
+            lines += diff_lines(diff)
+        self._show_lines(lines)
+        self.set_class(diff.broadening, "-broadening")
+
+    def show_message(self, text: str, style: str = "$text-muted") -> None:
+        self._show_lines([_line((text, style))])

@@ -1,0 +1,101 @@
+"""Write the parameter file: choose the format and the path, then show what was written.
+
+Writing goes through the core (``write_deployment``): atomic, refusing to overwrite unless
+the operator confirms (a ``.bak`` copy is kept). With the "harden after" timeline two files
+are written. After writing, the summary is the same text a headless run prints, and the
+draft is removed. Enter then closes the wizard.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
+
+from screens.dialogs import ConfirmDialog
+from screens.session import WRITE
+from screens.step import WizardStep
+from wizard.errors import InputError
+from wizard.headless import summary_text, write_deployment
+from wizard.paramfile import FORMATS
+
+FORMAT_LABELS = {
+    "cfn": "cfn — CloudFormation CLI list (create-stack --parameters file://)",
+    "overrides": "overrides — Key=Value lines (deploy --parameter-overrides)",
+    "codepipeline": "codepipeline — template configuration (Parameters, Tags)",
+}
+
+
+class WriteScreen(WizardStep):
+    """Format, path, write; then the summary."""
+
+    step = WRITE
+    section = "write the parameter file"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[str] = []
+
+    def compose_body(self) -> Iterable[Widget]:
+        session = self.session
+        with VerticalScroll(id="write"):
+            yield Static(Content.styled("Write the parameter file", "bold $text-accent"), id="write-title")
+            with Vertical(id="write-form"):
+                yield Label("Format", classes="field-label")
+                yield Select([(FORMAT_LABELS[f], f) for f in FORMATS], value=session.fmt, allow_blank=False,
+                             id="format")
+                yield Label("Path", classes="field-label")
+                with Horizontal(id="write-row"):
+                    yield Input(session.out, placeholder="quilt-parameters.json", id="path")
+                    yield Button("Write", variant="primary", id="write-button")
+            yield Static("", id="write-result")
+            yield Static("", id="write-summary")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    def action_next(self) -> None:
+        if self.written:
+            self.wizard.exit(0)
+            return
+        self.write(force=self.wizard.options.force)
+
+    def write(self, *, force: bool) -> None:
+        session = self.session
+        session.out = self.query_one("#path", Input).value.strip() or "quilt-parameters.json"
+        session.fmt = str(self.query_one("#format", Select).value)
+        try:
+            deployment = session.deployment()
+            paths = write_deployment(deployment, force=force)
+        except InputError as exc:
+            if "already exists" in exc.message and not force:
+                self.app.push_screen(
+                    ConfirmDialog(f"{exc.file} already exists. Overwrite it? A .bak copy is kept.", "Overwrite"),
+                    lambda yes: self.write(force=True) if yes else None)
+                return
+            self._result(Content.assemble(("Not written: ", "bold $text-error"), (str(exc), "$text-error")))
+            return
+        self.written = [str(p) for p in paths]
+        self.wizard.finished()
+        lines = [Content.assemble(("Wrote ", "bold $text-success"), (str(p), "bold"),
+                                  f"  ({phase.label}, format {deployment.fmt})")
+                 for p, phase in zip(paths, deployment.phases)]
+        lines.append(Content.styled("Enter closes the wizard; the summary follows.", "$text-muted"))
+        self._result(Content("\n").join(lines))
+        self.query_one("#write-summary", Static).update(Content(summary_text(deployment)))
+        self.query_one("#write-form").display = False
+        self.query_one("#write").focus()
+
+    def _result(self, content: Content) -> None:
+        self.query_one("#write-result", Static).update(content)
