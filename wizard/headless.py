@@ -25,7 +25,8 @@ from wizard.catalog import Catalog, load_catalog
 from wizard.diff import PermissionDiff
 from wizard.errors import InputError
 from wizard.pseudo import Pseudo
-from wizard.paramfile import FORMATS, read_parameter_file, render_parameter_file, write_atomic
+from wizard.atomic import write_atomic
+from wizard.paramfile import FORMATS, read_parameter_file, render_parameter_file
 from wizard.parameters import MASK, ParameterValues, resolve_parameters
 from wizard.profiles import load_profile
 from wizard.template import Template, load_template

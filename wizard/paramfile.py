@@ -7,15 +7,14 @@ Three formats, read and written:
 - ``overrides``: ``Key=Value`` lines (``aws cloudformation deploy --parameter-overrides``);
 - ``codepipeline``: the template configuration, ``{"Parameters": {...}, "Tags": {...}}``.
 
-Every value is written as a string, as CloudFormation wants. Writes are atomic: the file is
-written beside its target and renamed over it, so an interrupted run never leaves half a file.
+Every value is written as a string, as CloudFormation wants (writing the file itself is
+``wizard.atomic``'s job).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -96,23 +95,3 @@ def render_parameter_file(values: Mapping[str, str], fmt: str, tags: Mapping[str
                 "Tags": {k: _string(v) for k, v in (tags or {}).items()}}
         return json.dumps(body, indent=2) + "\n"
     raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where="--format")
-
-
-def write_atomic(path: str | os.PathLike[str], text: str, *, mode: int = 0o644) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise

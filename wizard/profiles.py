@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 from wizard.answers import Layer, read_document
 from wizard.errors import InputError
-from wizard.paramfile import write_atomic
+from wizard.atomic import write_atomic
 from wizard.paths import PROFILES, user_dir
 from wizard.serialize import to_yaml
 

@@ -189,7 +189,7 @@ def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[Netwo
 
 def write_report(directory: str | Path, markdown: str, html_text: str) -> tuple[Path, Path]:
     """Write both files into ``directory`` atomically; return their paths."""
-    from wizard.paramfile import write_atomic
+    from wizard.atomic import write_atomic
 
     folder = Path(directory)
     md_path, html_path = folder / REPORT_MD, folder / REPORT_HTML

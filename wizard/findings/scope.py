@@ -55,7 +55,7 @@ def _load() -> frozenset[str]:
         pass
     found = _build(definitions)
     try:
-        from wizard.paramfile import write_atomic
+        from wizard.atomic import write_atomic
 
         write_atomic(_cache_path(definitions), json.dumps(sorted(found), separators=(",", ":")))
     except OSError:
