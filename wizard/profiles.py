@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -95,7 +96,9 @@ def _check_name(name: str) -> None:
                            where="NAME")
 
 
+@lru_cache(maxsize=None)
 def builtin_profile(name: str) -> Profile:
+    """A shipped deployment mode (read and validated once: the files never change in a run)."""
     path = PROFILES / f"{name}.yaml"
     return Profile.from_document(read_document(path, "profile", ProfileError), str(path), builtin=True)
 
