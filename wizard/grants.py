@@ -24,6 +24,7 @@ from typing import Any, Iterable, Iterator
 
 from wizard import actions as iam_actions
 from wizard.evaluate import Evaluation
+from wizard.yamlsource import LineList
 
 IDENTITY, RESOURCE, TRUST = "identity", "resource", "trust"
 
@@ -212,9 +213,11 @@ class _Extractor:
 
     def document(self, principal: str, kind: str, document: Any, resource: str, policy: str | None,
                  path: tuple, on: tuple[str, ...] = ()) -> None:
+        raw = self.template.node_at("Resources", resource, *path, "Statement")
+        lines = raw.item_lines if isinstance(raw, LineList) else []
+        fallback = None if lines else self.template.line_of("Resources", resource, *path)
         for index, statement in enumerate(_statements(document)):
-            line = self.template.line_of("Resources", resource, *path, "Statement", index)
-            source = Source(resource, policy, index, line)
+            source = Source(resource, policy, index, lines[index] if index < len(lines) else fallback)
             if kind == IDENTITY:
                 self.add(principal, kind, statement, source, on)
             else:

@@ -8,6 +8,7 @@ URL suffix follow from the region, as they do in AWS.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 _ZERO_UUID = "00000000-0000-0000-0000-000000000000"
@@ -44,6 +45,10 @@ class Pseudo:
 
     def value(self, name: str) -> Any:
         """The value of ``AWS::<name>``, or raise KeyError."""
+        return self._values[name]
+
+    @cached_property
+    def _values(self) -> dict[str, Any]:
         return {
             "AWS::AccountId": self.account_id,
             "AWS::Region": self.region,
@@ -53,4 +58,4 @@ class Pseudo:
             "AWS::StackId": f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}:"
                             f"stack/{self.stack_name}/{_ZERO_UUID}",
             "AWS::NotificationARNs": [],
-        }[name]
+        }

@@ -62,6 +62,18 @@ class Template:
         raw = self.body.get("Parameters") or {}
         return {name: ParameterSpec.from_template(name, spec, self) for name, spec in raw.items()}
 
+    def node_at(self, *path: Any) -> Any:
+        """The raw (unevaluated) value at ``path``, or None."""
+        node: Any = self.body
+        for step in path:
+            if isinstance(node, dict) and step in node:
+                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                node = node[step]
+            else:
+                return None
+        return node
+
     def line_of(self, *path: Any) -> int | None:
         """The line of the deepest element of ``path`` that exists (a key or list index)."""
         return line_at(self.body, path)
