@@ -5,7 +5,10 @@
 with no subcommand. The app owns the run in progress (a ``WizardSession``) and the order of
 the screens: start, the customer's questions, the security options, the deployment details,
 the remaining template parameters, the review, and writing the parameter file. The draft is
-saved each time the operator moves on, so quitting loses nothing.
+saved each time the operator moves on, so quitting loses nothing. After the file is written,
+two optional AWS screens (preflight, change set) are a key away; they take the AWS profile,
+endpoint and template bucket from the command line. The security report can be written from
+the review screen or the command palette at any point of the run.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -22,10 +26,12 @@ from textual.screen import Screen
 from screens.commands import WizardCommands
 from screens.session import PARAMETERS, REVIEW, START, WRITE, WizardSession
 from wizard.draft import Draft, discard_draft, save_draft
-from wizard.errors import InputError
+from wizard.errors import InputError, WizardError
 from wizard.paths import ASSETS
 
 DARK, LIGHT = "textual-dark", "textual-light"
+REPORT_FOLDER = "./quilt-security-report"
+"""Where the security report goes unless the operator says otherwise."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class WizardOptions:
     baseline: str | None = None
     settings: Mapping[str, str] = field(default_factory=dict)
     force: bool = False
+    aws_profile: str | None = None
+    endpoint_url: str | None = None
+    template_bucket: str | None = None
 
 
 class QuiltWizardApp(App[int]):
@@ -224,16 +233,44 @@ class QuiltWizardApp(App[int]):
 
         self.push_screen(ProfileDialog("Compare against (baseline)", self.session.baseline_name), change)
 
+    def action_write_report(self) -> None:
+        """Ask for a folder, then write the security report there (in a worker)."""
+        from screens.dialogs import NameDialog
+
+        if self.session is None:
+            return
+
+        def write(folder: str | None) -> None:
+            if folder:
+                self.write_report(folder)
+
+        self.push_screen(NameDialog("Write the security report (Markdown and HTML) into the folder",
+                                    "folder", value=REPORT_FOLDER), write)
+
+    @work(thread=True, exclusive=True, group="report")
+    def write_report(self, folder: str) -> None:
+        """Render and write the report off the UI thread (the findings take a moment)."""
+        assert self.session is not None
+        try:
+            paths, findings = self.session.write_security_report(folder)
+        except WizardError as exc:
+            self.call_from_thread(self.notify, f"Security report not written: {exc}", severity="error")
+            return
+        self.call_from_thread(self.notify, f"Wrote {paths[0]} and {paths[1]} ({len(findings)} findings)",
+                              title="Security report")
+
 
 def build_app(template_path: str | None = None, profile: str | None = None, stack_name: str | None = None,
               region: str | None = None, account_id: str | None = None, out: str | None = None,
               fmt: str = "cfn", baseline: str | None = None, settings: Mapping[str, str] | None = None,
-              force: bool = False) -> QuiltWizardApp:
+              force: bool = False, aws_profile: str | None = None, endpoint_url: str | None = None,
+              template_bucket: str | None = None) -> QuiltWizardApp:
     """The one way to make the app, for ``quilt-wizard`` and for the tests."""
     options = WizardOptions(template_path=str(template_path) if template_path else None, profile=profile,
                             stack_name=stack_name, region=region, account_id=account_id,
                             out=str(out) if out else None, fmt=fmt or "cfn", baseline=baseline,
-                            settings=dict(settings or {}), force=force)
+                            settings=dict(settings or {}), force=force, aws_profile=aws_profile or None,
+                            endpoint_url=endpoint_url or None, template_bucket=template_bucket or None)
     return QuiltWizardApp(options)
 
 
@@ -248,6 +285,8 @@ def run_app(args: argparse.Namespace) -> int:
         raise InputError("no such file", file=args.template, where="--template")
     app = build_app(template_path=args.template, profile=args.profile, stack_name=args.stack_name,
                     region=args.region, account_id=args.account_id, out=args.out, fmt=args.format or "cfn",
-                    baseline=args.baseline, settings=settings, force=getattr(args, "force", False))
+                    baseline=args.baseline, settings=settings, force=getattr(args, "force", False),
+                    aws_profile=args.aws_profile, endpoint_url=args.endpoint_url,
+                    template_bucket=args.template_bucket)
     app.run()
     return app.return_code or 0

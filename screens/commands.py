@@ -1,4 +1,5 @@
-"""Command palette entries (ctrl+p): save or load a profile, change the baseline, show all grants."""
+"""Command palette entries (ctrl+p): save or load a profile, change the baseline, show all grants,
+write the security report."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ COMMANDS = (
     ("Load profile", "Start again from a deployment mode or a saved profile", "load_profile", True),
     ("Change baseline", "Choose what the permission diff compares against", "change_baseline", True),
     ("Show full grants", "Every IAM grant and network opening of the answers in force", "show_grants", True),
+    ("Write security report", "The security documentation package (Markdown and HTML) of the answers in force",
+     "write_report", True),
     ("Toggle light/dark theme", "Switch between the light and the dark theme", "toggle_theme", False),
 )
 """(name, help, app action, needs a run in progress)."""

@@ -1,4 +1,5 @@
-"""Small modal questions: a name, a mode or profile, a yes/no. Each dismisses with its answer."""
+"""Small modal questions: a name, a mode or profile, a yes/no, a typed confirmation. Each
+dismisses with its answer."""
 
 from __future__ import annotations
 
@@ -96,6 +97,56 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_yes(self) -> None:
         self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class TypedConfirmDialog(ModalScreen[bool]):
+    """A confirmation the operator must type (the stack name): for what cannot be undone.
+
+    A yes/no is one keystroke, too easy to give by habit; typing the name of what is about to
+    change is the habit AWS's own consoles teach for destructive actions. Escape means no.
+    """
+
+    BINDINGS = [Binding("escape", "no", "Cancel")]
+    """Escape (or Cancel) declines; only the typed name and enter (or the button) confirm."""
+
+    def __init__(self, question: str, expected: str, yes: str = "Confirm") -> None:
+        super().__init__()
+        self.question = question
+        self.expected = expected
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title", markup=False)
+            yield Label(f"Type {self.expected} to confirm", markup=False)
+            yield Input(placeholder=self.expected, id="dialog-input")
+            yield Static("", id="dialog-problem", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, variant="error", id="yes", disabled=True)
+                yield Button("Cancel", id="no")
+
+    def _matches(self) -> bool:
+        return self.query_one("#dialog-input", Input).value.strip() == self.expected
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_one("#yes", Button).disabled = not self._matches()
+        self.query_one("#dialog-problem", Static).update("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._matches():
+            self.dismiss(True)
+        else:
+            self.query_one("#dialog-problem", Static).update(
+                f"That is not {self.expected}: type it exactly, or press escape to cancel.")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes" and self._matches())
 
     def action_no(self) -> None:
         self.dismiss(False)

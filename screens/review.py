@@ -2,7 +2,8 @@
 
 The deployment is planned by the core exactly as the headless run plans it
 (``plan_deployment``); a value that is missing or refused is shown here and Next is refused.
-The findings count appears when the findings rules are installed.
+The findings count appears when the findings rules are installed; ``r`` writes the security
+report. After a preflight found the deployed stack, the diff is against its parameters.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from textual import work
+from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
@@ -47,6 +49,9 @@ def findings_count(deployment) -> str | None:
 
 class ReviewScreen(WizardStep):
     """Everything that will be written, and what it changes against the baseline."""
+
+    BINDINGS = [Binding("r", "app.write_report", "Security report")]
+    """r writes the security report of these answers (a folder is asked for)."""
 
     step = REVIEW
     section = "review"
@@ -105,7 +110,7 @@ class ReviewScreen(WizardStep):
         """The findings count, off the UI thread (the rules take a moment on a large template)."""
         count = findings_count(deployment)
         if count and not get_current_worker().is_cancelled:
-            text = Content.styled(count + "; see `quilt-wizard report`", "bold")
+            text = Content.styled(count + "; r writes the security report", "bold")
             self.app.call_from_thread(self.query_one("#review-findings", Static).update, text)
 
     def _answers(self) -> list[tuple[str, str]]:

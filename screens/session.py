@@ -8,13 +8,19 @@ it computes can run in a worker thread and be tested without a terminal.
 Layers, weakest first, as in the headless run: the mode or saved profile (with its account
 overrides), the operator's answers, ``--set`` values, then the values typed in the parameters
 form (prefilled from ``--set``, so a typed value wins).
+
+After the parameter file is written, the optional AWS steps go through the session too: the
+preflight (whose report it keeps, for the security report, and whose deployed-stack
+parameters become the diff baseline, as in the headless run), the change set of the first
+phase's parameters, and its execution. These run in worker threads and change nothing in the
+session; the screen adopts a preflight report on the UI thread.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from wizard.analysis import analyse, compare, freeze
 from wizard.answers import Layer, Plan, resolve
@@ -28,6 +34,11 @@ from wizard.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.profiles import load_profile
 from wizard.template import Template, load_template
+
+if TYPE_CHECKING:
+    import threading
+
+    from wizard.aws import AwsSession, ChangeSetResult, PreflightReport
 
 START, PARAMETERS, REVIEW, WRITE = "start", "parameters", "review", "write"
 
@@ -60,6 +71,11 @@ class WizardSession:
     out: str = "quilt-parameters.json"
     fmt: str = "cfn"
     catalog: Catalog = field(default_factory=load_catalog)
+    expected_account: str | None = None
+    """The account id the operator typed: AWS credentials for another account are refused."""
+    preflight: "PreflightReport | None" = None
+    deployed_parameters: dict[str, str] | None = None
+    """The deployed stack's parameters, when a preflight found the stack to update."""
     _mode_layers: dict = field(default_factory=dict, repr=False, compare=False)
     _against: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -73,7 +89,7 @@ class WizardSession:
         template = load_template(template_path or DEFAULT_TEMPLATE)
         settings = dict(options.pop("settings", None) or {})
         session = cls(template=template, pseudo=pseudo, template_path=template_path or None,
-                      settings=settings, **options)
+                      settings=settings, expected_account=account_id or None, **options)
         generic = {g.id for g in session.generic()}
         session.parameters = {k: v for k, v in settings.items() if k in generic} | session.parameters
         resolve_parameters(template, dict(session.plan().parameters), origin={k: "--set" for k in settings})
@@ -159,7 +175,7 @@ class WizardSession:
                 return Preview(title, problem=problem, frameworks=self.frameworks(after.answers))
             changes = compare(self.template, dict(before.parameters), dict(after.parameters), self.pseudo)
             return Preview(title, diff=changes, is_current=self.current(question) == candidate,
-                           baseline_name=self.baseline_name,
+                           baseline_name=self.baseline_label,
                            against_baseline=self.against_baseline(after.parameters).summary(),
                            frameworks=self.frameworks(after.answers))
         except InputError as exc:
@@ -169,14 +185,30 @@ class WizardSession:
     def baseline_name(self) -> str:
         return self.baseline or DEFAULT_BASELINE
 
+    @property
+    def deployed_baseline(self) -> dict[str, str] | None:
+        """The deployed stack's parameters when they are the baseline: a preflight found the
+        stack and the operator chose no baseline of their own (as in the headless run)."""
+        return self.deployed_parameters if self.deployed_parameters and self.baseline is None else None
+
+    @property
+    def baseline_label(self) -> str:
+        """What the diff compares against, as the screens name it."""
+        return f"the deployed stack {self.pseudo.stack_name}" if self.deployed_baseline else self.baseline_name
+
     def against_baseline(self, parameters: Mapping[str, str]) -> PermissionDiff:
         """The whole change from the baseline to these parameter values (remembered per answer set)."""
-        key = (self.baseline_name, freeze(parameters))
+        key = (self.baseline_label, freeze(parameters))
         found = self._against.get(key)
         if found is None:
             values = resolve_parameters(self.template, dict(parameters))
-            base = baseline_values(self.template, self.catalog, self.baseline_name, self.pseudo.account_id,
-                                   values.raw)
+            deployed = self.deployed_baseline
+            if deployed:
+                known = {k: v for k, v in deployed.items() if k in self.template.parameters}
+                base = resolve_parameters(self.template, {**values.raw, **known})
+            else:
+                base = baseline_values(self.template, self.catalog, self.baseline_name, self.pseudo.account_id,
+                                       values.raw)
             found = compare(self.template, base.raw, values.raw, self.pseudo)
             if len(self._against) > 256:
                 self._against.clear()
@@ -189,11 +221,76 @@ class WizardSession:
         values = resolve_parameters(self.template, dict(plan.parameters))
         return analyse(self.template, values.raw, self.pseudo), values.unresolved
 
-    def deployment(self, *, out: str | None = None, fmt: str | None = None) -> Deployment:
+    def deployment(self, *, out: str | None = None, fmt: str | None = None,
+                   require_complete: bool = True) -> Deployment:
         """The validated deployment (InputError when a value is missing or refused)."""
         return plan_deployment(template=self.template, pseudo=self.pseudo, layers=self.layers(),
                                out=Path(out or self.out), fmt=fmt or self.fmt, baseline=self.baseline,
-                               mode=self.profile, catalog=self.catalog)
+                               mode=self.profile, catalog=self.catalog, require_complete=require_complete,
+                               baseline_parameters=self.deployed_baseline)
+
+    # -- AWS (worker threads; raise AwsError or InputError) --------------------------------------
+
+    def aws_session(self, profile: str | None, endpoint_url: str | None) -> "AwsSession":
+        """A session in the deployment's region, from the standard credential chain."""
+        from wizard.aws import make_session
+
+        return make_session(profile=profile or None, region=self.pseudo.region, endpoint_url=endpoint_url or None)
+
+    def run_preflight(self, aws: "AwsSession", on_progress: Callable[[str], None]) -> "PreflightReport":
+        """The preflight of the final parameter values (the session is not changed: see ``adopt``)."""
+        from wizard.aws import run_preflight
+
+        values = dict(self.deployment().values.raw)
+        return run_preflight(aws, values, stack_name=self.pseudo.stack_name,
+                             expected_account=self.expected_account, on_progress=on_progress)
+
+    def adopt_preflight(self, report: "PreflightReport") -> bool:
+        """Keep the report (for the security report) and the deployed stack's parameters;
+        True when they are now the diff baseline."""
+        self.preflight = report
+        self.deployed_parameters = dict(report.baseline_parameters) or None
+        return self.deployed_baseline is not None
+
+    def create_change_set(self, aws: "AwsSession", *, stack_name: str, change_set_name: str | None,
+                          template_bucket: str | None, on_progress: Callable[[str], None],
+                          cancel: "threading.Event") -> "ChangeSetResult":
+        """Create (never execute) the change set of the first phase's parameters, as the headless run does."""
+        from wizard.aws import create_change_set, require_account
+
+        deployment = self.deployment()
+        if self.expected_account:
+            require_account(aws, self.expected_account)
+        return create_change_set(aws, stack_name=stack_name, template_body=self.template.text,
+                                 parameters=dict(deployment.phases[0].values.raw),
+                                 change_set_name=change_set_name or None, template_bucket=template_bucket or None,
+                                 tags=dict(deployment.tags) or None, on_progress=on_progress, cancel=cancel)
+
+    def write_security_report(self, folder: str) -> tuple[list[Path], list]:
+        """Write the security documentation package of the answers in force: (paths, findings).
+
+        The report records the mode, the answers and the frameworks, and the preflight's checks
+        when one was run; NoEcho values are masked by the core."""
+        from wizard.analysis import analyse
+        from wizard.findings import evaluate_findings
+        from wizard.report import render_report, write_report
+
+        out = Path(folder)
+        if out.exists() and not out.is_dir():
+            raise InputError("exists and is not a folder", file=str(out))
+        deployment = self.deployment(require_complete=False)
+        analysis = analyse(deployment.template, deployment.values.raw, deployment.pseudo)
+        frameworks = list(deployment.plan.answers.get("frameworks") or ())
+        grants, rules = list(analysis.grants), list(analysis.rules)
+        findings = evaluate_findings(analysis.evaluation, grants, rules, frameworks or None)
+        context = {"mode": deployment.mode, "answers": dict(deployment.plan.answers), "frameworks": frameworks}
+        preflight = self.preflight.to_json() if self.preflight is not None else None
+        markdown, html_text = render_report(analysis.evaluation, grants, rules, findings, context=context,
+                                            preflight=preflight)
+        try:
+            return list(write_report(out, markdown, html_text)), findings
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(out)) from None
 
     # -- drafts ------------------------------------------------------------------------------
 

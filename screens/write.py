@@ -3,13 +3,15 @@
 Writing goes through the core (``write_deployment``): atomic, refusing to overwrite unless
 the operator confirms (a ``.bak`` copy is kept). With the "harden after" timeline two files
 are written. After writing, the summary is the same text a headless run prints, and the
-draft is removed. Enter then closes the wizard.
+draft is removed. Enter then closes the wizard; ``p`` (preflight) and ``c`` (change set) open
+the optional AWS steps, offered only once the file is written.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
@@ -31,6 +33,9 @@ FORMAT_LABELS = {
 
 class WriteScreen(WizardStep):
     """Format, path, write; then the summary."""
+
+    BINDINGS = [Binding("p", "preflight", "Preflight"), Binding("c", "change_set", "Change set")]
+    """The optional AWS steps, once the parameter file is written."""
 
     step = WRITE
     section = "write the parameter file"
@@ -56,6 +61,23 @@ class WriteScreen(WizardStep):
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("preflight", "change_set"):
+            return bool(self.written)
+        return True
+
+    def action_preflight(self) -> None:
+        from screens.preflight import PreflightScreen
+
+        if self.written:
+            self.app.push_screen(PreflightScreen())
+
+    def action_change_set(self) -> None:
+        from screens.change_set import ChangeSetScreen
+
+        if self.written:
+            self.app.push_screen(ChangeSetScreen())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -91,11 +113,14 @@ class WriteScreen(WizardStep):
         lines = [Content.assemble(("Wrote ", "bold $text-success"), (str(p), "bold"),
                                   f"  ({phase.label}, format {deployment.fmt})")
                  for p, phase in zip(paths, deployment.phases)]
-        lines.append(Content.styled("Enter closes the wizard; the summary follows.", "$text-muted"))
+        lines.append(Content.styled("Enter closes the wizard. Optional AWS steps: p runs the preflight, c creates "
+                                    "a change set (never executed without your typed confirmation). The summary "
+                                    "follows.", "$text-muted"))
         self._result(Content("\n").join(lines))
         self.query_one("#write-summary", Static).update(Content(summary_text(deployment)))
         self.query_one("#write-form").display = False
         self.query_one("#write").focus()
+        self.refresh_bindings()
 
     def _result(self, content: Content) -> None:
         self.query_one("#write-result", Static).update(content)

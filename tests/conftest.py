@@ -1,10 +1,13 @@
-"""Shared fixtures: the real Quilt template (read in place, never copied) and isolated homes."""
+"""Shared fixtures: the real Quilt template (read in place, never copied), isolated homes, moto."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+# moto's server and the isolated AWS environment, shared by the AWS tests and the wizard's AWS screens.
+from tests.moto import aws_environment, boto_session, endpoint, moto_server, moto_session  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT.parent / "shared" / "fixtures" / "quilt-real" / "stable.yaml"

@@ -15,7 +15,7 @@ from datetime import datetime
 import pytest
 from botocore.stub import ANY, Stubber
 
-from tests.aws.conftest import REGION, free_port
+from tests.moto import REGION, free_port
 from wizard.aws import (AwsSession, Backoff, ChangeSetFailed, ChangeSetResult, ResourceChange,
                         create_change_set, execute_change_set, read_stack, render_change_set,
                         run_preflight)

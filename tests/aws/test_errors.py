@@ -12,7 +12,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.aws.conftest import REGION, CannedEndpoint
+from tests.aws.conftest import CannedEndpoint
+from tests.moto import REGION
 from wizard.aws import (AccessDenied, AwsSession, CredentialsError, RequestInvalid,
                         ServiceError, Throttled, caller_identity, create_change_set,
                         make_session, read_stack)

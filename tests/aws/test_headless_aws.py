@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.aws.conftest import free_port, make_certificate
+from tests.moto import free_port, import_certificate
 from tests.cli_run import run_cli
 from tests.conftest import DATA
 
@@ -12,14 +12,9 @@ GOOD = str(DATA / "answers" / "good-standard.yaml")
 ACCOUNT = "123456789012"  # moto's account
 
 
-def _certificate(session, name: str) -> str:
-    cert, key = make_certificate(name)
-    return session.client("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
-
-
 def test_a_headless_run_creates_a_change_set_from_an_answers_file(session, endpoint, tmp_path):
     session.client("s3").create_bucket(Bucket="acme-cfn-templates")
-    arn = _certificate(session, "quilt.example.com")
+    arn = import_certificate(session, "quilt.example.com")
     result = run_cli("--answers", GOOD, "--account-id", ACCOUNT, "--set", f"CertificateArnELB={arn}",
                      "--out", str(tmp_path / "p.json"), "--preflight", "--create-change-set",
                      "--template-bucket", "acme-cfn-templates", "--endpoint-url", endpoint, "--json")

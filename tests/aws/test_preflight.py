@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.stub import Stubber
 
-from tests.aws.conftest import ACCOUNT, REGION, make_certificate
+from tests.moto import ACCOUNT, REGION, import_certificate
 from wizard.aws import (AwsSession, CheckStatus, CredentialsError, PreflightReport,
                         StackState, make_session, render_preflight, run_preflight)
 from wizard.aws.preflight import (_stack_check, covering_name, name_covers,
@@ -114,12 +114,6 @@ def test_rolled_back_first_deployment_says_to_delete_it() -> None:
 
 # --- against moto -----------------------------------------------------------------------------
 
-def _import_certificate(session: AwsSession, name: str, *more: str, days: int = 365) -> str:
-    cert, key = make_certificate(name, *more, days=days)
-    return session.client("acm").import_certificate(Certificate=cert,
-                                                    PrivateKey=key)["CertificateArn"]
-
-
 def _key(session: AwsSession, *statements: dict, **options: str) -> str:
     policy = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
     return session.client("kms").create_key(Policy=policy, **options)["KeyMetadata"]["KeyId"]
@@ -130,7 +124,7 @@ def _run(session: AwsSession, **parameters: str) -> PreflightReport:
 
 
 def test_a_ready_account_passes_every_check(session: AwsSession) -> None:
-    arn = _import_certificate(session, "quilt.example.com")
+    arn = import_certificate(session, "quilt.example.com")
     key = _key(session, ROOT_STATEMENT, CLOUDTRAIL_STATEMENT)
     session.client("logs").create_log_group(logGroupName="CloudTrail/quilt")
     for bucket in ("acme-raw", "acme-curated", "other"):
@@ -195,7 +189,7 @@ def test_not_an_acm_arn_fails(session: AwsSession) -> None:
 
 
 def test_a_certificate_for_another_name_does_not_cover_the_host(session: AwsSession) -> None:
-    arn = _import_certificate(session, "www.example.org")
+    arn = import_certificate(session, "www.example.org")
     report = _run(session, CertificateArnELB=arn, QuiltWebHost="quilt.example.com")
     assert report.check("certificate").status is CheckStatus.PASS
     host = report.check("certificate-host")
@@ -207,13 +201,13 @@ def test_a_certificate_for_another_name_does_not_cover_the_host(session: AwsSess
     ("quilt.example.com", True), ("a.b.example.com", False), ("example.com", False)])
 def test_a_wildcard_certificate_covers_one_label(session: AwsSession, host: str,
                                                  covered: bool) -> None:
-    arn = _import_certificate(session, "*.example.com")
+    arn = import_certificate(session, "*.example.com")
     check = _run(session, CertificateArnELB=arn, QuiltWebHost=host).check("certificate-host")
     assert check.status is (CheckStatus.PASS if covered else CheckStatus.FAIL)
 
 
 def test_a_subject_alternative_name_covers_the_host(session: AwsSession) -> None:
-    arn = _import_certificate(session, "example.com", "quilt.example.com")
+    arn = import_certificate(session, "example.com", "quilt.example.com")
     check = _run(session, CertificateArnELB=arn,
                  QuiltWebHost="quilt.example.com").check("certificate-host")
     assert check.status is CheckStatus.PASS
@@ -230,7 +224,7 @@ def test_a_certificate_pending_validation_is_not_issued(session: AwsSession) -> 
 
 
 def test_a_certificate_about_to_expire_is_a_warning(session: AwsSession) -> None:
-    arn = _import_certificate(session, "quilt.example.com", days=10)
+    arn = import_certificate(session, "quilt.example.com", days=10)
     report = _run(session, CertificateArnELB=arn, QuiltWebHost="quilt.example.com")
     assert report.check("certificate").status is CheckStatus.WARN
     assert "expires" in report.check("certificate").detail

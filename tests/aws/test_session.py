@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws.conftest import ACCOUNT, REGION, free_port
+from tests.moto import ACCOUNT, REGION, free_port
 from wizard.aws import (AwsSession, CredentialsError, EndpointUnreachable, caller_identity,
                         make_session, require_account)
 from wizard.errors import AwsError

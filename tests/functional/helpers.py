@@ -52,3 +52,11 @@ def text_of(widget) -> str:
     parts = [str(widget.render())] if isinstance(widget, Static) else []
     parts += [str(child.render()) for child in widget.query(Static)]
     return "\n".join(parts)
+
+
+async def write_parameter_file(pilot) -> None:
+    """Walk to the write screen and write the parameter file (the AWS steps come after)."""
+    await settle(pilot)
+    await advance_to(pilot, "write")
+    await press(pilot, "enter")
+    assert pilot.app.screen.written, text_of(pilot.app.screen.query_one("#write-result"))

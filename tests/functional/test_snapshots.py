@@ -1,4 +1,5 @@
-"""Snapshots of each screen at 100x30 (and the question screen at 80x24 and in the light theme).
+"""Snapshots of each screen at 100x30 (and the question screen at 80x24 and in the light theme);
+the change-set screen's after a change set was created on moto's server, named so nothing varies.
 
 Regenerate after a deliberate change with ``pytest --snapshot-update`` and look at the SVGs
 before accepting them. Cursor blink is off so the pictures are stable.
@@ -71,3 +72,20 @@ def test_parameters_screen(snap_compare):
 
 def test_review_screen(snap_compare):
     assert snap_compare(_app(), terminal_size=SIZE, run_before=_walk("review"))
+
+
+def test_change_set_screen_with_its_changes(snap_compare, endpoint, moto_session, tmp_path):
+    moto_session.client("s3").create_bucket(Bucket="acme-cfn-templates")
+    app = build_app(out=tmp_path / "quilt-parameters.json", settings=EMBEDDED_REQUIRED, endpoint_url=endpoint,
+                    template_bucket="acme-cfn-templates")
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await advance_to(pilot, "write")
+        await press(pilot, "enter", "c")
+        pilot.app.screen.query_one("#change-set-name", Input).value = "quilt-review"
+        pilot.app.screen.query_one("#run").focus()
+        await press(pilot, "enter")
+        await _still(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,188 @@
+"""Change set: create one for the parameters just written, show what it would change, and
+execute it only when the operator types the stack name.
+
+A security-conscious customer reads the exact list of resources a deployment adds, modifies,
+replaces or removes before anything happens, so creating and executing are two separate
+acts here, as in the core: ``create_change_set`` runs in a worker (cancellable with Escape,
+through the core's ``cancel`` event), its changes fill a table, and ``x`` opens a
+confirmation that only the typed stack name satisfies. Nothing is ever executed otherwise.
+The embedded template is larger than CloudFormation takes inline, so a template bucket is
+asked for (prefilled from ``--template-bucket``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Iterable
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label
+
+from screens.aws_screen import AwsScreen
+from screens.dialogs import TypedConfirmDialog
+from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
+from wizard.errors import InputError
+
+if TYPE_CHECKING:
+    from screens.aws_screen import AwsCall
+    from wizard.aws import AwsSession, ChangeSetResult
+
+ACTION_WIDTH, REPLACEMENT_WIDTH = 7, 11
+"""Fixed columns (Dynamic, Conditional); the logical id and the type share the rest of the width."""
+
+_BREAKS = (re.compile(r"(?<=::)"), re.compile(r"(?<=[a-z0-9])(?=[A-Z])"))
+"""Where a long name may wrap, best first: after ``::``, between the words of a CamelCase name."""
+
+
+def _fold(name: str, width: int) -> str:
+    """``name`` in lines of at most ``width``, broken where a reader expects (``_BREAKS``)."""
+    lines = []
+    while len(name) > width:
+        cuts = next((found for pattern in _BREAKS
+                     if (found := [m.start() for m in pattern.finditer(name) if 0 < m.start() <= width])), [])
+        cut = cuts[-1] if cuts else width
+        lines.append(name[:cut])
+        name = name[cut:]
+    return "\n".join([*lines, name])
+
+
+def _shared_widths(result: "ChangeSetResult", shared: int) -> tuple[int, int]:
+    """Widths of the logical id and type columns: each its longest value when both fit,
+    else shared in proportion (the longest values then wrap)."""
+    longest_id = max(len(c.logical_id) for c in result.changes)
+    longest_type = max(len(c.resource_type) for c in result.changes)
+    if longest_id + longest_type <= shared:
+        return longest_id, shared - longest_id
+    id_width = max(12, shared * longest_id // (longest_id + longest_type))
+    return id_width, shared - id_width
+
+
+class ChangeSetScreen(AwsScreen):
+    """Create a change set, list its changes, execute after a typed confirmation."""
+
+    BINDINGS = [Binding("x", "execute", "Execute…")]
+    """x opens the confirmation (only once a change set with changes is ready)."""
+
+    section = "change set"
+    title_text = "Change set: what the deployment would change"
+    help_text = ("Creates a CloudFormation change set with the parameters just written and lists what it would "
+                 "add, modify, replace or remove. Nothing is executed unless you press x and type the stack name.")
+
+    def help(self) -> str:
+        size = len(self.session.template.text.encode("utf-8"))
+        if size <= TEMPLATE_BODY_LIMIT:
+            return self.help_text
+        return (f"{self.help_text} The template ({size:,} bytes) is over the {TEMPLATE_BODY_LIMIT:,}-byte inline "
+                "limit: it goes through the template bucket.")
+    run_label = "Create change set"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result: "ChangeSetResult | None" = None
+        self.aws: "AwsSession | None" = None
+        self.executed = False
+
+    def compose_fields(self) -> Iterable[Widget]:
+        session, options = self.session, self.wizard.options
+        needed = len(session.template.text.encode("utf-8")) > TEMPLATE_BODY_LIMIT
+        bucket_label = "Template bucket (S3)" if needed else "Template bucket (optional)"
+        with Horizontal(classes="aws-row"):
+            with Vertical(classes="aws-field"):
+                yield Label("Stack name", classes="field-label")
+                yield Input(session.pseudo.stack_name, id="stack-name")
+            with Vertical(classes="aws-field"):
+                yield Label("Change-set name", classes="field-label")
+                yield Input(placeholder="empty: dated", id="change-set-name")
+            with Vertical(classes="aws-field"):
+                yield Label(bucket_label, classes="field-label")
+                yield Input(options.template_bucket or "", placeholder=f"an S3 bucket in {session.pseudo.region}",
+                            id="template-bucket")
+
+    def compose_results(self) -> Iterable[Widget]:
+        table = DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+        table.display = False
+        yield table
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "execute":
+            return bool(self.result and self.result.executable and not self.executed and not self.running)
+        return super().check_action(action, parameters)
+
+    def prepare(self) -> "AwsCall | None":
+        session = self.session
+        stack = self.query_one("#stack-name", Input).value.strip()
+        name = self.query_one("#change-set-name", Input).value.strip() or None
+        bucket = self.query_one("#template-bucket", Input).value.strip() or None
+        if not stack:
+            self.set_status(Content.styled("Give the stack name.", "$text-error"))
+            return None
+        try:
+            session.deployment()
+        except InputError as exc:
+            self.set_status(Content.styled(f"Cannot create a change set: {exc}", "$text-error"))
+            return None
+        self.result = None
+        self.executed = False
+        self.query_one("#changes", DataTable).display = False
+        return lambda aws, progress, cancel: session.create_change_set(
+            aws, stack_name=stack, change_set_name=name, template_bucket=bucket, on_progress=progress, cancel=cancel)
+
+    def cancelled_note(self) -> str:
+        return (": its result will be ignored. A change set already created stays in CloudFormation, "
+                "unexecuted, until deleted.")
+
+    def show_result(self, kind: str, result: Any, aws: "AwsSession") -> None:
+        from wizard.aws import render_change_set
+
+        if kind == "execute":
+            self.executed = True
+            assert self.result is not None
+            self.set_status(Content.assemble(
+                ("Executing", "bold $text-success"),
+                f": change set {self.result.change_set_name} was started on stack {self.result.stack_name}; "
+                "follow it in the CloudFormation console."))
+            self.refresh_bindings()
+            return
+        self.result, self.aws = result, aws
+        headline = render_change_set(result).splitlines()[0]
+        if result.executable:
+            self.set_status(Content.assemble((headline, "bold"), ("\nPress x to execute it; you will be asked to "
+                                                                  "type the stack name.", "$text-muted")))
+        else:
+            self.set_status(Content.styled(headline, "bold"))
+        table = self.query_one("#changes", DataTable)
+        table.clear(columns=True)
+        if result.changes:
+            id_width, type_width = _shared_widths(result, self.table_width() - ACTION_WIDTH - REPLACEMENT_WIDTH - 8)
+            table.add_column("Action", width=ACTION_WIDTH, key="action")
+            table.add_column("Logical id", width=id_width, key="logical_id")
+            table.add_column("Type", width=type_width, key="type")
+            table.add_column("Replacement", width=REPLACEMENT_WIDTH, key="replacement")
+            for change in result.changes:
+                table.add_row(Text(change.action), Text(_fold(change.logical_id, id_width)),
+                              Text(_fold(change.resource_type, type_width)), Text(change.replacement or "-"),
+                              key=change.logical_id, height=None)
+            table.display = True
+            table.focus()
+        self.refresh_bindings()
+
+    def action_execute(self) -> None:
+        """Ask for the typed stack name; execute only on a match."""
+        result = self.result
+        if result is None or not result.executable or self.executed:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and self.aws is not None:
+                from wizard.aws import execute_change_set
+
+                self.start("execute", lambda aws, _progress, _cancel: execute_change_set(aws, result), aws=self.aws)
+
+        self.app.push_screen(TypedConfirmDialog(
+            f"Execute change set {result.change_set_name} on stack {result.stack_name}? CloudFormation will "
+            f"make the {len(result.changes)} changes listed; this cannot be undone from here.",
+            result.stack_name, yes="Execute"), confirmed)
