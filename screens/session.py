@@ -28,11 +28,11 @@ from wizard.catalog import MULTI, Catalog, GenericQuestion, Question, load_catal
 from wizard.diff import PermissionDiff
 from wizard.draft import Draft
 from wizard.errors import InputError
-from wizard.pseudo import Pseudo
 from wizard.headless import DEFAULT_BASELINE, Deployment, baseline_values, plan_deployment, pseudo_for
 from wizard.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.profiles import load_profile
+from wizard.pseudo import Pseudo
 from wizard.template import Template, load_template
 
 if TYPE_CHECKING:
@@ -271,26 +271,15 @@ class WizardSession:
 
         The report records the mode, the answers and the frameworks, and the preflight's checks
         when one was run; NoEcho values are masked by the core."""
-        from wizard.analysis import analyse
-        from wizard.findings import evaluate_findings
-        from wizard.report import render_report, write_report
+        from wizard.report import deployment_context, write_package
 
-        out = Path(folder)
-        if out.exists() and not out.is_dir():
-            raise InputError("exists and is not a folder", file=str(out))
         deployment = self.deployment(require_complete=False)
         analysis = analyse(deployment.template, deployment.values.raw, deployment.pseudo)
-        frameworks = list(deployment.plan.answers.get("frameworks") or ())
-        grants, rules = list(analysis.grants), list(analysis.rules)
-        findings = evaluate_findings(analysis.evaluation, grants, rules, frameworks or None)
-        context = {"mode": deployment.mode, "answers": dict(deployment.plan.answers), "frameworks": frameworks}
+        context = deployment_context(deployment)
         preflight = self.preflight.to_json() if self.preflight is not None else None
-        markdown, html_text = render_report(analysis.evaluation, grants, rules, findings, context=context,
-                                            preflight=preflight)
-        try:
-            return list(write_report(out, markdown, html_text)), findings
-        except OSError as exc:
-            raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(out)) from None
+        paths, findings = write_package(folder, analysis.evaluation, list(analysis.grants), list(analysis.rules),
+                                        frameworks=context["frameworks"], context=context, preflight=preflight)
+        return list(paths), findings
 
     # -- drafts ------------------------------------------------------------------------------
 

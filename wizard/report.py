@@ -15,6 +15,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from wizard.evaluate import Evaluation
 from wizard.findings.document import Block, build
@@ -196,3 +197,34 @@ def write_report(directory: str | Path, markdown: str, html_text: str) -> tuple[
     write_atomic(md_path, markdown)
     write_atomic(html_path, html_text)
     return md_path, html_path
+
+
+def write_package(folder: str | Path, evaluation: Any, grants: list, rules: list, *,
+                  frameworks: list[str] | None = None, context: dict | None = None,
+                  preflight: Any = None) -> tuple[tuple[Path, Path], list]:
+    """Evaluate the findings, render and write the whole package into ``folder``.
+
+    Returns the two paths and the findings; a folder that cannot be written is an InputError.
+    Used by ``quilt-wizard report`` and by the wizard's "write security report".
+    """
+    from wizard.errors import InputError
+    from wizard.findings import evaluate_findings
+
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", file=str(out))
+    findings = evaluate_findings(evaluation, grants, rules, frameworks or None)
+    if frameworks:
+        context = {**(context or {}), "frameworks": list(frameworks)}
+    markdown, html_text = render_report(evaluation, grants, rules, findings, context=context or None,
+                                        preflight=preflight)
+    try:
+        return write_report(out, markdown, html_text), findings
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(out)) from None
+
+
+def deployment_context(deployment: Any) -> dict[str, Any]:
+    """What the report records of a wizard run: the mode, the answers, the frameworks."""
+    return {"mode": deployment.mode, "answers": dict(deployment.plan.answers),
+            "frameworks": list(deployment.plan.answers.get("frameworks") or ())}

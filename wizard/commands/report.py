@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 
 from wizard.commands.inputs import add_analysis_options, evaluation_from
 from wizard.errors import InputError
@@ -34,31 +33,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.findings import evaluate_findings, parse_frameworks
+    from wizard.findings import parse_frameworks
     from wizard.grants import extract
     from wizard.network import network_rules
-    from wizard.report import render_report, write_report
+    from wizard.report import write_package
 
     frameworks = parse_frameworks(args.frameworks)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", file=str(out), where="--out")
     context: dict = {}
     if args.answers:
         evaluation, context = _from_answers(args)
         frameworks = frameworks or context.get("frameworks") or None
     else:
         evaluation = evaluation_from(args)
-    if frameworks:
-        context["frameworks"] = frameworks
-    grants = extract(evaluation)
-    rules = network_rules(evaluation)
-    findings = evaluate_findings(evaluation, grants, rules, frameworks)
-    markdown, html_text = render_report(evaluation, grants, rules, findings, context=context or None)
     try:
-        paths = write_report(out, markdown, html_text)
-    except OSError as exc:
-        raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(out), where="--out") from None
+        paths, findings = write_package(args.out, evaluation, extract(evaluation), network_rules(evaluation),
+                                        frameworks=frameworks, context=context)
+    except InputError as exc:
+        raise InputError(exc.message, file=exc.file, where="--out") from None
     counts = Counter(f.severity for f in findings)
     if args.json:
         json.dump({"files": [str(p) for p in paths], "counts": dict(counts),
@@ -78,6 +69,7 @@ def _from_answers(args: argparse.Namespace):
     from wizard.answers import load_answers_file
     from wizard.headless import plan_arguments, plan_deployment
     from wizard.paramfile import parse_assignments
+    from wizard.report import deployment_context
 
     if args.params:
         raise InputError("give --answers or --params, not both", where="--params")
@@ -87,6 +79,4 @@ def _from_answers(args: argparse.Namespace):
                           stack_name=None if args.stack_name == "quilt" else args.stack_name)
     deployment = plan_deployment(**plan, require_complete=False)
     evaluation = analyse(deployment.template, deployment.values.raw, deployment.pseudo).evaluation
-    context = {"mode": deployment.mode, "answers": dict(deployment.plan.answers),
-               "frameworks": list(deployment.plan.answers.get("frameworks") or ())}
-    return evaluation, context
+    return evaluation, deployment_context(deployment)
