@@ -24,12 +24,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from screens.step import OnTheWizard
 from screens.widgets.step_header import StepHeader
 from wizard.errors import WizardError
 
 if TYPE_CHECKING:
-    from screens.app import QuiltWizardApp
-    from screens.session import WizardSession
     from wizard.aws import AwsSession
 
     AwsCall = Callable[[AwsSession, Callable[[str], None], threading.Event], Any]
@@ -43,7 +42,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class AwsScreen(Screen):
+class AwsScreen(OnTheWizard, Screen):
     """Base of the preflight and change-set screens."""
 
     BINDINGS = [
@@ -92,15 +91,6 @@ class AwsScreen(Screen):
         self.cancel_event = threading.Event()
         self.progress_lines: list[str] = []
         self.status_text = ""
-
-    @property
-    def wizard(self) -> "QuiltWizardApp":
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def session(self) -> "WizardSession":
-        assert self.wizard.session is not None
-        return self.wizard.session
 
     # -- layout ---------------------------------------------------------------------------
 

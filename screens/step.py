@@ -22,7 +22,22 @@ if TYPE_CHECKING:
     from screens.session import WizardSession
 
 
-class WizardStep(Screen):
+class OnTheWizard:
+    """For a screen of the wizard: the app and the run in progress, typed."""
+
+    app: "QuiltWizardApp"
+
+    @property
+    def wizard(self) -> "QuiltWizardApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> "WizardSession":
+        assert self.wizard.session is not None
+        return self.wizard.session
+
+
+class WizardStep(OnTheWizard, Screen):
     """Base of the wizard's screens."""
 
     BINDINGS = [
@@ -35,15 +50,6 @@ class WizardStep(Screen):
 
     step: str = ""
     section: str = ""
-
-    @property
-    def wizard(self) -> "QuiltWizardApp":
-        return self.app  # type: ignore[return-value]
-
-    @property
-    def session(self) -> "WizardSession":
-        assert self.wizard.session is not None
-        return self.wizard.session
 
     def compose(self) -> ComposeResult:
         yield StepHeader(self.wizard.position(self.step, self.section), self.wizard.target_line(),

@@ -174,3 +174,17 @@ def moto_session(endpoint: str, boto_session: object):
     from wizard.aws import AwsSession
 
     return AwsSession(boto_session, region=REGION, endpoint_url=endpoint, max_attempts=2)
+
+
+#: A one-topic stack: the smallest template moto deploys, for change sets and stack states.
+TOPIC_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  TopicName:
+    Type: String
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: !Ref TopicName
+"""

@@ -15,26 +15,15 @@ from datetime import datetime
 import pytest
 from botocore.stub import ANY, Stubber
 
-from tests.moto import REGION, free_port
+from tests.moto import REGION, TOPIC_TEMPLATE, free_port
 from wizard.aws import (AwsSession, Backoff, ChangeSetFailed, ChangeSetResult, ResourceChange,
                         create_change_set, execute_change_set, read_stack, render_change_set,
                         run_preflight)
 from wizard.aws.changeset import TEMPLATE_BODY_LIMIT, default_change_set_name, template_url
 from wizard.errors import AwsError, InputError
 
-TOPIC = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Parameters:
-  TopicName:
-    Type: String
-Resources:
-  Topic:
-    Type: AWS::SNS::Topic
-    Properties:
-      TopicName: !Ref TopicName
-"""
 
-TOPIC_AND_BUCKET = TOPIC + """\
+TOPIC_AND_BUCKET = TOPIC_TEMPLATE + """\
   Bucket:
     Type: AWS::S3::Bucket
 """
@@ -49,7 +38,7 @@ def _describe(session: AwsSession, result: ChangeSetResult) -> dict:
 
 def _create_stack(session: AwsSession, topic: str = "quilt-events") -> None:
     session.client("cloudformation").create_stack(
-        StackName="quilt", TemplateBody=TOPIC,
+        StackName="quilt", TemplateBody=TOPIC_TEMPLATE,
         Parameters=[{"ParameterKey": "TopicName", "ParameterValue": topic}])
 
 
@@ -67,7 +56,7 @@ def test_template_urls_are_regional_and_path_style_for_dotted_buckets() -> None:
 
 def test_a_new_stack_gets_a_create_change_set(session: AwsSession) -> None:
     progress: list[str] = []
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={"TopicName": "quilt-events"},
                                tags={"project": "quilt"}, on_progress=progress.append,
                                backoff=FAST)
@@ -107,8 +96,8 @@ def test_an_existing_stack_gets_an_update_with_its_parameters_as_baseline(
 def test_a_stack_under_review_still_gets_a_create(session: AwsSession) -> None:
     session.client("cloudformation").create_change_set(
         StackName="quilt", ChangeSetName="earlier", ChangeSetType="CREATE",
-        TemplateBody=TOPIC, Parameters=[{"ParameterKey": "TopicName", "ParameterValue": "t"}])
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+        TemplateBody=TOPIC_TEMPLATE, Parameters=[{"ParameterKey": "TopicName", "ParameterValue": "t"}])
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={"TopicName": "t"}, change_set_name="again",
                                backoff=FAST)
     assert result.change_set_type == "CREATE"
@@ -118,7 +107,7 @@ def test_unchanged_template_and_parameters_are_an_empty_change_set(
         session: AwsSession) -> None:
     # moto refuses this at CreateChangeSet with "No updates are to be performed."
     _create_stack(session)
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={"TopicName": "quilt-events"}, backoff=FAST)
     assert result.empty and not result.executable
     assert "No updates are to be performed" in (result.status_reason or "")
@@ -128,7 +117,7 @@ def test_unchanged_template_and_parameters_are_an_empty_change_set(
 def test_an_equivalent_template_is_an_empty_change_set(session: AwsSession) -> None:
     # moto accepts this one and marks the change set FAILED, "didn't contain changes".
     _create_stack(session)
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC + "\n\n",
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE + "\n\n",
                                parameters={"TopicName": "quilt-events"}, backoff=FAST)
     assert result.empty and result.status == "FAILED"
     assert "didn't contain changes" in (result.status_reason or "")
@@ -138,7 +127,7 @@ def test_an_equivalent_template_is_an_empty_change_set(session: AwsSession) -> N
 
 
 def test_executing_is_a_separate_explicit_step(session: AwsSession) -> None:
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={"TopicName": "quilt-events"}, backoff=FAST)
     assert read_stack(session, "quilt").status == "REVIEW_IN_PROGRESS"
     execute_change_set(session, result)
@@ -146,7 +135,7 @@ def test_executing_is_a_separate_explicit_step(session: AwsSession) -> None:
 
 
 def _padded(size: int) -> str:
-    body = TOPIC + "# "
+    body = TOPIC_TEMPLATE + "# "
     return body + "x" * (size - len(body.encode()))
 
 
@@ -185,7 +174,7 @@ def test_a_template_at_the_limit_goes_inline(session: AwsSession) -> None:
 def test_cancel_before_creating_creates_nothing(session: AwsSession) -> None:
     cancel = threading.Event()
     cancel.set()
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={"TopicName": "t"}, cancel=cancel, backoff=FAST)
     assert result.cancelled and result.change_set_id is None and not result.executable
     assert read_stack(session, "quilt") is None
@@ -194,7 +183,7 @@ def test_cancel_before_creating_creates_nothing(session: AwsSession) -> None:
 
 def test_a_bad_change_set_name_is_bad_input(session: AwsSession) -> None:
     with pytest.raises(InputError, match="not a valid change set name"):
-        create_change_set(session, stack_name="quilt", template_body=TOPIC,
+        create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                           parameters={}, change_set_name="9 lives")
 
 
@@ -246,12 +235,12 @@ def test_the_request_sends_every_parameter_and_both_iam_capabilities(
     _existing_stack(stub)
     _created(stub, {
         "StackName": "quilt", "ChangeSetName": "cs", "ChangeSetType": "UPDATE",
-        "TemplateBody": TOPIC, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+        "TemplateBody": TOPIC_TEMPLATE, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         "Parameters": [{"ParameterKey": "TopicName", "ParameterValue": "new"},
                        {"ParameterKey": "Secret", "ParameterValue": "s3cret"}],
         "Description": ANY, "ClientToken": ANY})
     _status(stub, "CREATE_COMPLETE")
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={"TopicName": "new", "Secret": "s3cret"},
                                change_set_name="cs", backoff=FAST)
     stub.assert_no_pending_responses()
@@ -275,7 +264,7 @@ def test_the_wait_polls_until_ready_and_reports_progress(
             "Action": "Remove", "LogicalResourceId": "OldRole",
             "ResourceType": "AWS::IAM::Role"}}])
     progress: list[str] = []
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={"TopicName": "new"}, change_set_name="cs",
                                on_progress=progress.append, backoff=FAST)
     stub.assert_no_pending_responses()
@@ -303,7 +292,7 @@ def test_cancel_stops_the_wait_and_leaves_the_change_set(
         if "CREATE_IN_PROGRESS" in line:
             cancel.set()
 
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={}, change_set_name="cs", on_progress=progress,
                                cancel=cancel, backoff=Backoff(first=30, timeout=600))
     stub.assert_no_pending_responses()
@@ -320,7 +309,7 @@ def test_a_change_set_cloudformation_rejects_raises_its_reason(
     _status(stub, "FAILED", reason="Template format error: Unresolved resource dependencies "
                                    "[Missing] in the Resources block of the template")
     with pytest.raises(ChangeSetFailed, match="Unresolved resource dependencies") as caught:
-        create_change_set(session, stack_name="quilt", template_body=TOPIC, parameters={},
+        create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE, parameters={},
                           change_set_name="cs", backoff=FAST)
     assert caught.value.exit_code == 3 and caught.value.result.status == "FAILED"
 
@@ -332,7 +321,7 @@ def test_the_didnt_contain_changes_answer_is_empty_not_an_error(
     _created(stub)
     _status(stub, "FAILED", reason="The submitted information didn't contain changes. "
                                    "Submit different information to create a change set.")
-    result = create_change_set(session, stack_name="quilt", template_body=TOPIC,
+    result = create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
                                parameters={}, change_set_name="cs", backoff=FAST)
     assert result.empty and not result.executable
 
@@ -343,7 +332,7 @@ def test_a_wait_past_the_timeout_is_an_error(stubbed: tuple[AwsSession, Stubber]
     _created(stub)
     _status(stub, "CREATE_IN_PROGRESS")
     with pytest.raises(AwsError, match="still CREATE_IN_PROGRESS"):
-        create_change_set(session, stack_name="quilt", template_body=TOPIC, parameters={},
+        create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE, parameters={},
                           change_set_name="cs", backoff=Backoff(timeout=0))
 
 

@@ -7,23 +7,12 @@ import json
 import pytest
 from botocore.stub import Stubber
 
-from tests.moto import ACCOUNT, REGION, import_certificate
+from tests.moto import ACCOUNT, REGION, TOPIC_TEMPLATE, import_certificate
 from wizard.aws import (AwsSession, CheckStatus, CredentialsError, PreflightReport,
                         StackState, make_session, render_preflight, run_preflight)
 from wizard.aws.preflight import (_stack_check, covering_name, name_covers,
                                   policy_lets_cloudtrail_encrypt)
 
-TOPIC_TEMPLATE = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Parameters:
-  TopicName:
-    Type: String
-Resources:
-  Topic:
-    Type: AWS::SNS::Topic
-    Properties:
-      TopicName: !Ref TopicName
-"""
 
 CLOUDTRAIL_STATEMENT = {
     "Sid": "Allow CloudTrail to encrypt logs",

@@ -22,27 +22,16 @@ from screens.session import WizardSession
 from screens.widgets.diff_panel import DiffPanel
 from screens.write import WriteScreen
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle, text_of, write_parameter_file
-from tests.moto import free_port, import_certificate
+from tests.moto import TOPIC_TEMPLATE, free_port, import_certificate
 from wizard.aws import EndpointUnreachable, RequestInvalid
 
 BUCKET = "acme-cfn-templates"
-TOPIC = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Parameters:
-  TopicName:
-    Type: String
-Resources:
-  Topic:
-    Type: AWS::SNS::Topic
-    Properties:
-      TopicName: !Ref TopicName
-"""
 
 
 def _topic_app(tmp_path, **options):
     """The wizard on a one-topic template: a short walk, for tests where the template does not matter."""
     template = tmp_path / "topic.yaml"
-    template.write_text(TOPIC)
+    template.write_text(TOPIC_TEMPLATE)
     return build_app(template_path=template, out=tmp_path / "p.json", settings={"TopicName": "quilt-events"},
                      **options)
 
@@ -108,7 +97,7 @@ async def test_preflight_shows_each_check_with_its_fix(tmp_path, endpoint, moto_
 
 async def test_a_deployed_stack_becomes_the_diff_baseline(tmp_path, endpoint, moto_session):
     moto_session.client("cloudformation").create_stack(
-        StackName="quilt", TemplateBody=TOPIC.replace("TopicName", "InternalApiPort"),
+        StackName="quilt", TemplateBody=TOPIC_TEMPLATE.replace("TopicName", "InternalApiPort"),
         Parameters=[{"ParameterKey": "InternalApiPort", "ParameterValue": "443"}])
     app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED, endpoint_url=endpoint)
     async with app.run_test(size=(120, 40)) as pilot:
