@@ -126,6 +126,8 @@ class PromptFlow:
         self.say(f"  {question.help}")
         self.say(f"  Trade-off: {question.tradeoff}")
         current = in_force.get(question.id, question.default)
+        if current is None and question.parameter:
+            current = self.current().get(question.parameter)  # e.g. given with --set
         if question.kind == CHOICE:
             choices = [(c.value, f"{c.label}  ({c.tradeoff})" if c.tradeoff else c.label) for c in question.choices]
             value: Any = self.asker.select(question.title, choices, current)

@@ -110,3 +110,12 @@ def test_prompt_validation_uses_the_template_pattern(tmp_path):
     check = flow._validator(flow.catalog.question("bucket_scope"))
     assert check("acme-data-") is True
     assert "does not match AllowedPattern" in check("acme-*")
+
+
+def test_values_given_with_set_are_the_defaults_of_their_questions(tmp_path):
+    certificate = "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    asker = ScriptedAsker({"deployment mode": "standard", "Review the": False, **REQUIRED})
+    settings = [f"CertificateArnELB={certificate}", "QuiltWebHost=quilt.example.com"]
+    assert run_prompts(args(tmp_path, set_values=settings), asker, io.StringIO()) == 0
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "plain.json").read_text())}
+    assert values["CertificateArnELB"] == certificate and values["QuiltWebHost"] == "quilt.example.com"
