@@ -24,11 +24,14 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from wizard.wildcards import pattern_covers
 from wizard.grants import Grant, holder_of
 from wizard.network import OPENINGS, SCHEME, NetworkRule
+
+if TYPE_CHECKING:
+    from wizard.evaluate import Evaluation
 
 _NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike",
             "NotIpAddress")
@@ -322,7 +325,7 @@ def diff(before_grants: list[Grant], after_grants: list[Grant],
     return PermissionDiff(added, removed, network_added, network_removed)
 
 
-def diff_evaluations(before: "Evaluation", after: "Evaluation") -> PermissionDiff:  # noqa: F821
+def diff_evaluations(before: Evaluation, after: Evaluation) -> PermissionDiff:
     """Extract grants and rules from two evaluations and compare them."""
     from wizard.grants import extract
     from wizard.network import network_rules

@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping
 
 from wizard.errors import TemplateError
 from wizard.parameters import ParameterValues, Unresolved
-from wizard.pseudo import Pseudo, partition_of  # noqa: F401  (part of this module's interface)
+from wizard.pseudo import Pseudo
 from wizard.template import Template
 
 

@@ -18,11 +18,14 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 
 from wizard.errors import TemplateError
 from wizard.yamlsource import LineDict, line_at, parse_yaml
+
+if TYPE_CHECKING:
+    from wizard.parameters import ParameterSpec
 
 #: CloudFormation refuses templates larger than this (a template given by S3 URL).
 MAX_TEMPLATE_BYTES = 1_048_576

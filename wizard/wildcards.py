@@ -10,7 +10,7 @@ exact inclusion check between two glob languages, which the permission diff need
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 #: Past this many search states an inclusion question is left undecided (answered False).

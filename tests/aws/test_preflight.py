@@ -10,8 +10,8 @@ from botocore.stub import Stubber
 from tests.moto import ACCOUNT, REGION, TOPIC_TEMPLATE, import_certificate
 from wizard.aws import (AwsSession, CheckStatus, CredentialsError, PreflightReport,
                         StackState, make_session, render_preflight, run_preflight)
-from wizard.aws.preflight import (_stack_check, covering_name, name_covers,
-                                  policy_lets_cloudtrail_encrypt)
+from wizard.aws.checks import (covering_name, name_covers, stack_check,
+                               policy_lets_cloudtrail_encrypt)
 
 
 CLOUDTRAIL_STATEMENT = {
@@ -89,7 +89,7 @@ def test_a_single_statement_object_is_read_too() -> None:
 ])
 def test_every_stack_status_is_explained(status: str, outcome: CheckStatus) -> None:
     stack = StackState("quilt", "arn:stack", status, None, {"A": "1"})
-    check = _stack_check("quilt", stack, REGION)
+    check = stack_check("quilt", stack, REGION)
     assert check.status is outcome
     assert status in check.detail
     if outcome is not CheckStatus.PASS:
@@ -97,7 +97,7 @@ def test_every_stack_status_is_explained(status: str, outcome: CheckStatus) -> N
 
 
 def test_rolled_back_first_deployment_says_to_delete_it() -> None:
-    check = _stack_check("quilt", StackState("quilt", "id", "ROLLBACK_COMPLETE", None), REGION)
+    check = stack_check("quilt", StackState("quilt", "id", "ROLLBACK_COMPLETE", None), REGION)
     assert "delete-stack --stack-name quilt" in check.hint
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from wizard.diff import condition_implies, diff_evaluations
 from wizard.evaluate import Evaluation
 from wizard.parameters import resolve_parameters

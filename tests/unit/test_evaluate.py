@@ -7,7 +7,8 @@ import base64
 import pytest
 
 from wizard.errors import TemplateError
-from wizard.evaluate import Evaluation, Pseudo, partition_of
+from wizard.evaluate import Evaluation
+from wizard.pseudo import Pseudo, partition_of
 from wizard.parameters import resolve_parameters
 from wizard.template import parse_template
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from wizard.evaluate import Evaluation
 from wizard.grants import IDENTITY, RESOURCE, TRUST, extract
 from wizard.parameters import resolve_parameters
