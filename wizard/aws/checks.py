@@ -1,9 +1,9 @@
 """The individual preflight checks: one function a prerequisite, each answering with a
 ``PreflightCheck`` (pass, warn, fail or skip, what it found, how to fix it).
 
-Read-only calls only. ``wizard.aws.preflight`` runs them in order and guards each against
-refusals; this module knows what a good certificate, key, log group, bucket set, workgroup
-list and stack state look like.
+Read-only calls only. This module knows what a good certificate, key, log group, bucket set,
+workgroup list and stack state look like, and ``guarded`` turns an AWS refusal of a check's
+call into that check's outcome; ``wizard.aws.preflight`` runs the checks in order.
 """
 
 from __future__ import annotations
