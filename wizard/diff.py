@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from wizard.wildcards import pattern_covers
-from wizard.grants import Grant, holder_of
+from wizard.grants import Grant, display_principal, holder_of
 from wizard.network import OPENINGS, SCHEME, NetworkRule
 
 if TYPE_CHECKING:
@@ -73,6 +73,14 @@ class PermissionDiff:
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.network_added or self.network_removed)
+
+    def grouped(self) -> dict[str, list[tuple[str, GrantChange]]]:
+        """Removed then added grant changes, grouped by who holds them, as (sign, change)."""
+        groups: dict[str, list[tuple[str, GrantChange]]] = {}
+        for sign, changes in (("-", self.removed), ("+", self.added)):
+            for change in changes:
+                groups.setdefault(display_principal(change.grant), []).append((sign, change))
+        return groups
 
     def summary(self) -> str:
         """One line such as ``+3 grants  -1  +1 network  BROADENING``."""

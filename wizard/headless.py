@@ -153,6 +153,19 @@ def baseline_values(template: Template, catalog: Catalog, baseline: str, account
     return resolve_parameters(template, {**plan.parameters, **kept})
 
 
+def deployed_values(template: Template, deployed: Mapping[str, str],
+                    operator_values: Mapping[str, str]) -> ParameterValues:
+    """A deployed stack's parameters as a baseline.
+
+    CloudFormation shows NoEcho values as ``****``: those (and parameters the template no
+    longer has) are taken from the operator's values instead, so the baseline neither fails
+    validation nor pretends a secret changed.
+    """
+    known = {k: v for k, v in deployed.items()
+             if k in template.parameters and not (template.parameters[k].no_echo and v == MASK)}
+    return resolve_parameters(template, {**operator_values, **known})
+
+
 def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], out: str | Path,
                     fmt: str = "cfn", baseline: str | None = None, tags: Mapping[str, str] | None = None,
                     mode: str | None = None, catalog: Catalog | None = None,
@@ -178,8 +191,7 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
     check_rules(template, values, pseudo)
     if baseline_parameters is not None:
         baseline_name = f"the deployed stack {pseudo.stack_name}"
-        known = {k: v for k, v in baseline_parameters.items() if k in template.parameters}
-        base = resolve_parameters(template, {**values.raw, **known})
+        base = deployed_values(template, baseline_parameters, values.raw)
     else:
         baseline_name = baseline or DEFAULT_BASELINE
         base = baseline_values(template, catalog, baseline_name, pseudo.account_id, values.raw)
@@ -256,12 +268,10 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
         lines.append(paint("What phase 2 changes after phase 1", "bold"))
         lines.append(diff_text(deployment.phases[1].diff, colour).rstrip())
     if findings is not None:
-        counts: dict[str, int] = {}
-        for finding in findings:
-            counts[finding.severity] = counts.get(finding.severity, 0) + 1
-        detail = ", ".join(f"{n} {s}" for s, n in counts.items()) or "none"
+        from wizard.findings import severity_summary
+
         lines.append("")
-        lines.append(paint(f"Findings: {len(findings)} ({detail}); see `quilt-wizard report`", "bold"))
+        lines.append(paint(f"Findings: {severity_summary(findings)}; see `quilt-wizard report`", "bold"))
     lines.append("")
     for phase in deployment.phases:
         lines.append(f"Wrote {phase.path} ({phase.label}, format {deployment.fmt})")

@@ -13,7 +13,7 @@ import sys
 from typing import Iterable, TextIO
 
 from wizard.diff import GrantChange, PermissionDiff, RuleChange
-from wizard.grants import Grant, by_principal, display_principal, holder_of
+from wizard.grants import Grant, by_principal, holder_of
 from wizard.network import NetworkRule
 
 _CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2", "magenta": "35"}
@@ -118,11 +118,7 @@ def diff_text(diff: PermissionDiff, colour: bool = False, *, title: str = "IAM c
     lines = []
     if diff.added or diff.removed:
         lines.append(paint(title, "bold"))
-        groups: dict[str, list[tuple[str, GrantChange]]] = {}
-        for sign, changes in (("-", diff.removed), ("+", diff.added)):
-            for change in changes:
-                groups.setdefault(display_principal(change.grant), []).append((sign, change))
-        for principal, members in groups.items():
+        for principal, members in diff.grouped().items():
             lines.append("  " + paint(principal, "bold"))
             for sign, change in members:
                 lines.append("    " + _change_line(sign, describe_grant(change.grant), change, paint))

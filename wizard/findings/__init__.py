@@ -83,3 +83,13 @@ def at_or_above(findings: Iterable[Finding], severity: str) -> list[Finding]:
     """The findings as serious as ``severity`` or more."""
     floor = severity_rank(severity)
     return [f for f in findings if f.rank >= floor]
+
+
+def severity_summary(findings: Iterable[Finding]) -> str:
+    """``7 (2 high, 5 medium)``: how many findings, most severe first; ``0`` when none."""
+    findings = list(findings)
+    counts = {severity: 0 for severity in reversed(SEVERITIES)}
+    for finding in findings:
+        counts[finding.severity] += 1
+    detail = ", ".join(f"{n} {severity}" for severity, n in counts.items() if n)
+    return f"{len(findings)} ({detail})" if detail else "0"
