@@ -22,11 +22,12 @@ Actions compare case-insensitively and ARNs case-sensitively, both honouring ``*
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from wizard.wildcards import pattern_covers
+from wizard.wildcards import action_matches, pattern_covers
 from wizard.grants import Grant, display_principal, holder_of
 from wizard.network import OPENINGS, SCHEME, NetworkRule
 
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 _NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike",
             "NotIpAddress")
 _POSITIVE = ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress")
+#: Operators whose values are patterns (``*`` and ``?``); the String*Equals ones compare literally.
+_GLOBS = ("StringLike", "StringNotLike", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike")
+_ADDRESSES = ("IpAddress", "NotIpAddress")
+_WILD = re.compile(r"[*?]")
 
 
 @dataclass(frozen=True)
@@ -124,15 +129,26 @@ def _clauses(condition: dict) -> dict[tuple[str, str], frozenset[str]]:
     return clauses
 
 
+def _value_within(base: str, inner: str, outer: str) -> bool:
+    """Whether every value matching ``inner`` matches ``outer`` under the operator ``base``."""
+    if base in _GLOBS:
+        return pattern_covers(outer, inner, case_sensitive=True)
+    if base in _ADDRESSES:
+        return _peer_within(inner, outer)
+    if base.endswith("IgnoreCase"):
+        return inner.lower() == outer.lower()
+    return inner == outer
+
+
 def _clause_implies(operator: str, strong: frozenset[str], weak: frozenset[str]) -> bool:
     """Whether a clause with values ``strong`` guarantees the same clause with values ``weak``."""
     base = operator.split(":", 1)[-1].removesuffix("IfExists")
     if operator.startswith("ForAllValues:"):
         return strong <= weak if base in _POSITIVE else strong >= weak
     if base in _POSITIVE:
-        return all(any(pattern_covers(w, s, case_sensitive=True) for w in weak) for s in strong)
+        return all(any(_value_within(base, s, w) for w in weak) for s in strong)
     if base in _NEGATED:
-        return all(any(pattern_covers(s, w, case_sensitive=True) for s in strong) for w in weak)
+        return all(any(_value_within(base, w, s) for s in strong) for w in weak)
     return strong == weak
 
 
@@ -157,23 +173,60 @@ def _covers_all(general: Iterable[str], specific: Iterable[str], *, case_sensiti
     return all(any(pattern_covers(g, s, case_sensitive=case_sensitive) for g in general) for s in specific)
 
 
+def _may_overlap(a: str, b: str, *, case_sensitive: bool) -> bool:
+    """Whether some string could match both patterns (exact for a literal, conservative otherwise:
+    two wildcard patterns overlap unless their fixed heads or tails disagree)."""
+    if not case_sensitive:
+        a, b = a.lower(), b.lower()
+    if not _WILD.search(a):
+        return action_matches(b, a, case_sensitive=True)
+    if not _WILD.search(b):
+        return action_matches(a, b, case_sensitive=True)
+    head_a, head_b = _WILD.split(a, 1)[0], _WILD.split(b, 1)[0]
+    tail_a, tail_b = _WILD.split(a)[-1], _WILD.split(b)[-1]
+    return (head_a.startswith(head_b) or head_b.startswith(head_a)) and \
+        (tail_a.endswith(tail_b) or tail_b.endswith(tail_a))
+
+
 def _allow_covers(old: Grant, new: Grant, action: str, resource: str | None) -> bool:
     if old.grants_nothing or not old.is_allow or old.kind != new.kind or old.on != new.on:
         return False
     if not _principal_covers(old.principal, new.principal):
         return False
     if old.not_actions:
-        if any(pattern_covers(n, action) for n in old.not_actions):
+        # Everything but the listed actions: covered only if the new one can be none of them.
+        if any(_may_overlap(n, action, case_sensitive=False) for n in old.not_actions):
             return False
     elif not any(pattern_covers(a, action) for a in old.actions):
         return False
     if resource is not None:
         if old.not_resources:
-            if any(pattern_covers(n, resource, case_sensitive=True) for n in old.not_resources):
+            if any(_may_overlap(n, resource, case_sensitive=True) for n in old.not_resources):
                 return False
         elif old.resources and not any(pattern_covers(r, resource, case_sensitive=True) for r in old.resources):
             return False
     return condition_implies(new.condition, old.condition)
+
+
+def _covers_complement(old: Grant, new: Grant) -> bool:
+    """Whether ``old`` allows everything a NotAction/NotResource grant ``new`` allows: it names
+    every action (or excludes no more than ``new`` does) on every resource ``new`` reaches."""
+    if old.grants_nothing or not old.is_allow or (old.kind, old.principal, old.on) != (new.kind, new.principal, new.on):
+        return False
+    if not condition_implies(new.condition, old.condition):
+        return False
+    if new.not_actions:
+        actions_ok = (not old.not_actions and any(pattern_covers(a, "*") for a in old.actions)) or \
+            (old.not_actions and _covers_all(new.not_actions, old.not_actions, case_sensitive=False))
+    else:
+        actions_ok = not old.not_actions and _covers_all(old.actions, new.actions, case_sensitive=False)
+    if new.not_resources:
+        resources_ok = (not old.not_resources and any(pattern_covers(r, "*", case_sensitive=True)
+                                                      for r in old.resources)) or \
+            (old.not_resources and _covers_all(new.not_resources, old.not_resources, case_sensitive=True))
+    else:
+        resources_ok = not old.not_resources and _covers_all(old.resources, new.resources, case_sensitive=True)
+    return bool(actions_ok and resources_ok)
 
 
 def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
@@ -187,8 +240,7 @@ def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
             return ""
         return f"attaches {new.attachment}"
     if new.not_actions or new.not_resources:
-        same = [old for old in baseline if old.key[:8] == new.key[:8] and not old.grants_nothing]
-        if any(condition_implies(new.condition, old.condition) for old in same):
+        if any(_covers_complement(old, new) for old in baseline):
             return ""
         return "grants everything except a list (NotAction/NotResource)"
     resources: tuple[str | None, ...] = new.resources or (None,)
@@ -216,6 +268,11 @@ def _deny_still_holds(old: Grant, denies: list[Grant]) -> bool:
         if condition_implies(old.condition, new.condition):
             return True
     return False
+
+
+def _is_token(value: str) -> bool:
+    """A ``${Resource}`` token: something the template itself creates (not a parameter's value)."""
+    return value.startswith("${") and value.endswith("}")
 
 
 def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[[str], bool] | None = None,
@@ -248,7 +305,7 @@ def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[
         if grant.is_allow:
             removed.append(GrantChange(grant, False, ""))
         elif grant.kind == "resource" and still_exists is not None and grant.on and \
-                not any(still_exists(holder_of(target)) for target in grant.on):
+                all(_is_token(target) and not still_exists(holder_of(target)) for target in grant.on):
             removed.append(GrantChange(grant, False, "its resource is gone"))
         else:
             holds = _deny_still_holds(grant, denies_after)
@@ -277,15 +334,27 @@ def _opens_nothing(rule: NetworkRule) -> bool:
         return False
 
 
+def _width(rule: NetworkRule) -> int:
+    """How many ports a rule opens (all protocols count as every port)."""
+    if rule.protocol in ("all", "-1") or rule.from_port in (None, -1):
+        return 65536
+    return (rule.to_port if rule.to_port is not None else rule.from_port) - rule.from_port + 1
+
+
+def _transport(rule: NetworkRule) -> str:
+    """The transport a rule opens: a listener or target group on HTTP, HTTPS or TLS is TCP."""
+    protocol = rule.protocol.lower()
+    return "tcp" if protocol in ("http", "https", "tls", "tcp") else protocol
+
+
 def _replaced(rule: NetworkRule, gone: list[NetworkRule]) -> NetworkRule | None:
-    """A removed rule that ``rule`` merely moves (another port) or narrows (a smaller peer)."""
+    """A removed rule that ``rule`` merely moves (as many ports, same transport, same or a
+    smaller peer) or narrows; the matched rule is taken out of ``gone``."""
     for old in gone:
-        if (old.kind, old.resource) != (rule.kind, rule.resource):
+        if (old.kind, old.resource, _transport(old)) != (rule.kind, rule.resource, _transport(rule)):
             continue
-        if old.peer == rule.peer and (old.is_public or not rule.is_public):
-            return old
-        same_ports = (old.protocol, old.from_port, old.to_port) == (rule.protocol, rule.from_port, rule.to_port)
-        if same_ports and _peer_within(rule.peer, old.peer):
+        if _width(rule) <= _width(old) and _peer_within(rule.peer, old.peer):
+            gone.remove(old)
             return old
     return None
 

@@ -75,8 +75,8 @@ def test_action_wildcards_cover_their_members():
 
 
 def test_a_new_trusted_principal_is_broadening():
-    result = verdict(S3_STAR, S3_STAR, **{}) if False else diff_evaluations(
-        evaluation(S3_STAR), evaluation(S3_STAR, trusted="[lambda.amazonaws.com, ec2.amazonaws.com]"))
+    result = diff_evaluations(evaluation(S3_STAR),
+                              evaluation(S3_STAR, trusted="[lambda.amazonaws.com, ec2.amazonaws.com]"))
     assert result.broadening
     assert [c.grant.principal for c in result.added] == ["Service:ec2.amazonaws.com"]
     reverse = diff_evaluations(evaluation(S3_STAR, trusted="[lambda.amazonaws.com, ec2.amazonaws.com]"),
@@ -192,3 +192,83 @@ def test_real_excluding_arns_from_the_bucket_deny_is_broadening(real_evaluation)
     result = diff_evaluations(real_evaluation(), real_evaluation(S3BucketPolicyExcludeArnsFromDeny="arn:aws:iam::123456789012:role/X"))
     assert result.broadening
     assert all(c.grant.effect == "Deny" for c in result.removed)
+
+
+def test_everything_but_iam_does_not_cover_everything():
+    all_but_iam = "              - {Effect: Allow, NotAction: 'iam:*', Resource: '*'}"
+    everything = "              - {Effect: Allow, Action: '*', Resource: '*'}"
+    assert verdict(all_but_iam, everything).broadening
+    assert not verdict(everything, all_but_iam).broadening
+    s3_read = "              - {Effect: Allow, NotAction: 'iam:*', Resource: '*'}"
+    assert not verdict(s3_read, S3_STAR).broadening  # s3:GetObject is outside iam:*
+
+
+def test_every_resource_but_secrets_does_not_cover_every_resource():
+    but_secret = "              - {Effect: Allow, Action: 's3:GetObject', NotResource: 'arn:aws:s3:::secret*'}"
+    assert verdict(but_secret, S3_STAR).broadening
+    assert not verdict(but_secret, S3_ACME).broadening  # acme-* cannot be secret*
+
+
+def test_string_equals_values_are_literals_not_patterns():
+    literal = ("              - {Effect: Allow, Action: 's3:GetObject', Resource: '*', "
+               "Condition: {StringEquals: {aws:PrincipalTag/team: 'a*'}}}")
+    other = literal.replace("'a*'", "'ab'")
+    assert verdict(literal, other).broadening
+    like = literal.replace("StringEquals", "StringLike")
+    assert not verdict(like, like.replace("'a*'", "'ab'")).broadening
+
+
+def test_an_ip_condition_narrowed_to_a_subnet_is_narrowing():
+    wide = ("              - {Effect: Allow, Action: 's3:GetObject', Resource: '*', "
+            "Condition: {IpAddress: {aws:SourceIp: 10.0.0.0/8}}}")
+    narrow = wide.replace("10.0.0.0/8", "10.1.0.0/16")
+    assert not verdict(wide, narrow).broadening
+    assert verdict(narrow, wide).broadening
+
+
+RULE_ALL = "        - {IpProtocol: '-1', CidrIp: 10.0.0.0/8}"
+RULE_444_WIDE = "        - {IpProtocol: tcp, FromPort: 400, ToPort: 500, CidrIp: 10.0.0.0/8}"
+
+
+def test_opening_more_ports_from_the_same_peer_is_broadening():
+    assert diff_evaluations(net(RULE_443), net(RULE_ALL)).broadening
+    assert diff_evaluations(net(RULE_443), net(RULE_444_WIDE)).broadening
+    moved = diff_evaluations(net(RULE_443), net(RULE_443.replace("443", "8443")))
+    assert not moved.broadening
+
+
+def test_one_removed_rule_excuses_one_added_rule_only():
+    two = RULE_443.replace("443", "8443") + "\n" + RULE_443.replace("443", "9443")
+    assert diff_evaluations(net(RULE_443), net(two)).broadening
+
+
+BUCKET_DENY = """
+Parameters:
+  Bucket: {Type: String, Default: existing-bucket}
+  Strict: {Type: String, Default: 'yes'}
+Conditions:
+  IsStrict: !Equals [!Ref Strict, 'yes']
+Resources:
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: arn:aws:iam::111122223333:root}
+            Action: s3:GetObject
+            Resource: !Sub 'arn:aws:s3:::${Bucket}/*'
+          - !If
+            - IsStrict
+            - {Effect: Deny, Principal: '*', Action: 's3:*', Resource: '*', Condition: {Bool: {aws:SecureTransport: 'false'}}}
+            - !Ref AWS::NoValue
+"""
+
+
+def test_removing_a_deny_on_a_bucket_given_by_parameter_is_broadening():
+    template = parse_template(BUCKET_DENY)
+    strict = Evaluation(template, resolve_parameters(template, {}))
+    loose = Evaluation(template, resolve_parameters(template, {"Strict": "no"}))
+    result = diff_evaluations(strict, loose)
+    assert result.broadening and result.removed[0].grant.effect == "Deny"
