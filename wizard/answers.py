@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from wizard.catalog import MULTI, Catalog, Question
-from wizard.errors import InputError
+from wizard.errors import InputError, suggestion
+from wizard.parameters import as_parameter_text
 from wizard.schemas import validate
 from wizard.template import Template
 from wizard.yamlsource import line_at, parse_yaml
@@ -116,12 +117,6 @@ class Plan:
                            line=line_at(layer.data, list(pointer)) if layer.data is not None else None)
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _fail(layer: Layer, pointer: list, message: str) -> InputError:
     where = "/" + "/".join(str(p) for p in pointer)
     return InputError(message, file=layer.name, where=where,
@@ -139,26 +134,25 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
     questions = catalog.for_template(template)
     known = {q.id for q in catalog.questions}
     answers: dict[str, Any] = {}
+    answer_rank: dict[str, int] = {}
     answer_layer: dict[str, Layer] = {}
-    explicit: dict[str, str] = {}
-    origin: dict[str, str] = {}
-    sources: dict[str, tuple[Layer, tuple]] = {}
-    for layer in layers:
+    explicit: dict[str, tuple[int, str, Layer]] = {}
+    for rank, layer in enumerate(layers):
         for key, value in layer.answers.items():
             if key not in known:
-                close = sorted(known, key=lambda k: _distance(k, key))[:1]
-                raise _fail(layer, ["answers", key],
-                            f"no question {key!r} in the catalog; did you mean {close[0]!r}?")
-            answers[key] = value
-            answer_layer[key] = layer
+                raise _fail(layer, ["answers", key], f"no question {key!r} in the catalog"
+                                                     f"{suggestion(key, known)}")
+            answers[key], answer_rank[key], answer_layer[key] = value, rank, layer
         for key, value in layer.parameters.items():
-            explicit[key] = _text(value)
-            origin[key] = layer.name
-            sources[key] = (layer, ("parameters", key))
+            explicit[key] = (rank, as_parameter_text(value), layer)
     for key, value in (final or {}).items():
-        answers[key] = value
+        answers[key], answer_rank[key] = value, len(layers)
+        answer_layer.pop(key, None)
     in_force: dict[str, Any] = {}
     parameters: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    sources: dict[str, tuple[Layer, tuple]] = {}
+    strength: dict[str, int] = {}
     asked = []
     for question in questions:
         if not question.applies(in_force):
@@ -179,14 +173,15 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
         in_force[question.id] = value
         for name, text in question.parameter_values(value).items():
             parameters[name] = text
-            if question.id in answer_layer and name not in explicit:
+            strength[name] = answer_rank.get(question.id, -1)
+            if question.id in answer_layer:
                 origin[name] = answer_layer[question.id].name
                 sources[name] = (answer_layer[question.id], ("answers", question.id))
-    parameters.update(explicit)
+    # A parameter set directly wins over an answer from the same or a weaker layer, and loses
+    # to an answer from a stronger one: the documented order holds for both kinds of value.
+    for name, (rank, text, layer) in explicit.items():
+        if rank >= strength.get(name, -1):
+            parameters[name] = text
+            origin[name] = layer.name
+            sources[name] = (layer, ("parameters", name))
     return Plan(in_force, parameters, origin, tuple(asked), sources)
-
-
-def _distance(a: str, b: str) -> int:
-    import difflib
-
-    return -int(difflib.SequenceMatcher(None, a, b).ratio() * 1000)

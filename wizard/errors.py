@@ -7,6 +7,8 @@ a bug. ``InputError`` is bad input (exit 2), ``GateTripped`` a policy gate such 
 
 from __future__ import annotations
 
+from typing import Iterable
+
 
 class WizardError(Exception):
     """Base of every error the user can cause."""
@@ -56,3 +58,11 @@ class AwsError(WizardError):
     """An AWS call failed (exit 3)."""
 
     exit_code = 3
+
+
+def suggestion(name: str, candidates: Iterable[str]) -> str:
+    """``; did you mean X?`` for the closest candidate to a misspelt name, or ``''``."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

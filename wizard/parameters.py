@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
-from wizard.errors import ParameterError
+from wizard.errors import ParameterError, suggestion
 
 if TYPE_CHECKING:
     from wizard.template import Template
@@ -80,13 +80,13 @@ class ParameterSpec:
         allowed = spec.get("AllowedValues")
         default = spec.get("Default")
         if isinstance(default, list):
-            default = ",".join(_scalar(v) for v in default)
+            default = ",".join(as_parameter_text(v) for v in default)
         return cls(
             name=name,
             type=spec["Type"],
             description=str(spec.get("Description") or ""),
-            default=None if default is None else _scalar(default),
-            allowed_values=None if allowed is None else tuple(_scalar(v) for v in allowed),
+            default=None if default is None else as_parameter_text(default),
+            allowed_values=None if allowed is None else tuple(as_parameter_text(v) for v in allowed),
             allowed_pattern=None if spec.get("AllowedPattern") is None else str(spec["AllowedPattern"]),
             constraint_description=spec.get("ConstraintDescription"),
             min_length=None if spec.get("MinLength") is None else int(number("MinLength")),
@@ -164,12 +164,16 @@ class ParameterSpec:
         return raw.split(",") if self.is_list else raw
 
 
-def _scalar(value: Any) -> str:
+def as_parameter_text(value: Any) -> str:
+    """A value as CloudFormation takes it: a string (``true``/``false`` for booleans, a list
+    joined with commas, nothing for None)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join(as_parameter_text(v) for v in value)
+    return "" if value is None else str(value)
 
 
 def _fmt(number: float) -> str:
@@ -223,16 +227,9 @@ def resolve_parameters(template: "Template", given: Mapping[str, Any], *,
     for name, value in given.items():
         spec = specs.get(name)
         if spec is None:
-            close = _closest(name, specs)
-            hint = f"; did you mean {close}?" if close else ""
-            raise ParameterError(f"the template has no parameter {name}{hint}",
+            raise ParameterError(f"the template has no parameter {name}{suggestion(name, specs)}",
                                  file=origin.get(name), where=name)
-        if isinstance(value, (list, tuple)):
-            value = ",".join(_scalar(v) for v in value)
-        elif value is None:
-            value = ""
-        else:
-            value = _scalar(value)
+        value = as_parameter_text(value)
         problem = spec.problem(value)
         if problem:
             raise ParameterError(problem, file=origin.get(name), where=name)
@@ -246,10 +243,3 @@ def resolve_parameters(template: "Template", given: Mapping[str, Any], *,
         else:
             unresolved.append(name)
     return ParameterValues(raw=raw, specs=specs, unresolved=tuple(unresolved))
-
-
-def _closest(name: str, specs: Mapping[str, ParameterSpec]) -> str | None:
-    import difflib
-
-    matches = difflib.get_close_matches(name, list(specs), n=1, cutoff=0.75)
-    return matches[0] if matches else None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from wizard.errors import InputError
+from wizard.parameters import as_parameter_text
 
 FORMATS = ("cfn", "overrides", "codepipeline")
 
@@ -67,31 +68,23 @@ def read_parameter_file(path: str | os.PathLike[str]) -> dict[str, str]:
                     and "ParameterValue" in item):
                 raise InputError('expected {"ParameterKey": ..., "ParameterValue": ...}',
                                  file=display, where=f"/{index}")
-            values[item["ParameterKey"]] = _string(item["ParameterValue"])
+            values[item["ParameterKey"]] = as_parameter_text(item["ParameterValue"])
         return values
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
-        return {str(k): _string(v) for k, v in data["Parameters"].items()}
+        return {str(k): as_parameter_text(v) for k, v in data["Parameters"].items()}
     raise InputError('expected a list of {"ParameterKey", "ParameterValue"}, {"Parameters": {...}} '
                      "or KEY=VALUE lines", file=display)
-
-
-def _string(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(_string(v) for v in value)
-    return "" if value is None else str(value)
 
 
 def render_parameter_file(values: Mapping[str, str], fmt: str, tags: Mapping[str, str] | None = None) -> str:
     """The text of a parameter file in format ``fmt``."""
     if fmt == "cfn":
-        items = [{"ParameterKey": k, "ParameterValue": _string(v)} for k, v in values.items()]
+        items = [{"ParameterKey": k, "ParameterValue": as_parameter_text(v)} for k, v in values.items()]
         return json.dumps(items, indent=2) + "\n"
     if fmt == "overrides":
-        return "".join(f"{k}={_string(v)}\n" for k, v in values.items())
+        return "".join(f"{k}={as_parameter_text(v)}\n" for k, v in values.items())
     if fmt == "codepipeline":
-        body = {"Parameters": {k: _string(v) for k, v in values.items()},
-                "Tags": {k: _string(v) for k, v in (tags or {}).items()}}
+        body = {"Parameters": {k: as_parameter_text(v) for k, v in values.items()},
+                "Tags": {k: as_parameter_text(v) for k, v in (tags or {}).items()}}
         return json.dumps(body, indent=2) + "\n"
     raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where="--format")

@@ -57,7 +57,7 @@ BAD = {
     "bad-unknown-question.yaml": ":3: /answers/task_tsl: no question 'task_tsl' in the catalog; did you mean 'task_tls'?",
     "bad-choice.yaml": ":4: /answers/task_tls: expected one of yes, no, found 'maybe'",
     "bad-bucket-wildcard.yaml": ":3: /answers/bucket_scope (CustomerBucketPrefix): 'acme-*' does not match AllowedPattern",
-    "bad-unknown-parameter.yaml": ":3: /parameters/AdminEmial (AdminEmial): the template has no parameter AdminEmial; did you mean AdminEmail?",
+    "bad-unknown-parameter.yaml": ":3: /parameters/AdminEmial (AdminEmial): the template has no parameter AdminEmial; did you mean 'AdminEmail'?",
     "bad-format.yaml": ":3: /output/format: expected one of cfn, overrides, codepipeline, found 'json'",
     "bad-version.yaml": ":1: /version: expected 1, found 2",
     "bad-mode.yaml": ":2: /mode: no profile named 'paranoid'",
@@ -85,3 +85,13 @@ def test_missing_required_values_are_named(tmp_path, capsys):
     assert main(["--answers", str(path), "--out", str(tmp_path / "p.json")]) == 2
     err = capsys.readouterr().err
     assert "no value for AdminEmail" in err and "--set KEY=VALUE" in err
+
+
+def test_a_weaker_layers_parameter_loses_to_a_stronger_layers_answer(template):
+    profile = Layer("profile", {}, {"EnableTaskTLS": "false", "InternalApiPort": "9443"})
+    answers = Layer("answers file", {"task_tls": "yes"}, {})
+    plan = resolve(load_catalog(), template, [profile, answers])
+    assert plan.parameters["EnableTaskTLS"] == "true"      # the stronger answer wins
+    assert plan.parameters["InternalApiPort"] == "9443"    # nothing stronger set it
+    same_layer = Layer("answers file", {"task_tls": "yes"}, {"EnableTaskTLS": "false"})
+    assert resolve(load_catalog(), template, [same_layer]).parameters["EnableTaskTLS"] == "false"

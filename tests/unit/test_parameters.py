@@ -51,7 +51,7 @@ def test_defaults_fill_and_missing_values_stay_unresolved():
     ("Ports", "80,x", "element 'x': expected a number"),
     ("Vpc", "", "expected a value of type AWS::EC2::VPC::Id"),
     ("Nope", "1", "the template has no parameter Nope"),
-    ("Mod", "A", "did you mean Mode?"),
+    ("Mod", "A", "did you mean 'Mode'?"),
 ])
 def test_values_are_refused_with_the_reason(name, value, message):
     with pytest.raises(ParameterError) as caught:
