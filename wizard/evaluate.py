@@ -23,6 +23,7 @@ import base64
 import ipaddress
 import json
 import re
+import threading
 from typing import Any, Callable, Mapping
 
 from wizard.errors import TemplateError
@@ -97,6 +98,8 @@ class Evaluation:
         self._evaluating: list[str] = []
         self._resources: dict[str, dict | None] = {}
         self._unresolved_refs: set[str] | None = None
+        # Analyses are cached and shared by the TUI's worker threads: one evaluation at a time.
+        self._lock = threading.RLock()
         self._intrinsics: dict[str, Callable[[Any, str], Any]] = {
             "Ref": self._ref,
             "Fn::If": self._if,
@@ -129,6 +132,10 @@ class Evaluation:
 
     def condition(self, name: str) -> bool:
         """The value of a named Condition (memoised; a cycle is an error)."""
+        with self._lock:
+            return self._condition(name)
+
+    def _condition(self, name: str) -> bool:
         if name in self._conditions:
             return self._conditions[name]
         conditions = self.template.conditions
@@ -166,6 +173,10 @@ class Evaluation:
 
     def resource(self, logical_id: str) -> dict | None:
         """The resolved resource (Type, Properties, ...), or None when it does not exist."""
+        with self._lock:
+            return self._resource(logical_id)
+
+    def _resource(self, logical_id: str) -> dict | None:
         if logical_id in self._resources:
             return self._resources[logical_id]
         result = None
@@ -206,10 +217,13 @@ class Evaluation:
         rules = self.template.body.get("Rules") or {}
         for name, rule in rules.items():
             where = f"Rules/{name}"
+            assertions = rule.get("Assertions") if isinstance(rule, dict) else None
+            if not isinstance(assertions, list) or not all(isinstance(a, dict) for a in assertions):
+                raise self._error("a rule needs a list of Assertions, each a mapping with Assert", where)
             try:
                 if "RuleCondition" in rule and not self._condition_value(rule["RuleCondition"], f"{where}/RuleCondition"):
                     continue
-                for index, assertion in enumerate(rule.get("Assertions") or []):
+                for index, assertion in enumerate(assertions):
                     if not self._condition_value(assertion.get("Assert"), f"{where}/Assertions/{index}"):
                         violations.append((name, str(assertion.get("AssertDescription") or f"rule {name} fails")))
             except _NeedsAws:
@@ -442,7 +456,10 @@ class Evaluation:
                 raise self._error("Fn::FindInMap's fourth argument must be {DefaultValue: ...}", where)
             default = option["DefaultValue"]
         mapping = self.template.mappings.get(names[0])
-        found = mapping.get(names[1], {}).get(names[2], NO_VALUE) if isinstance(mapping, dict) else NO_VALUE
+        level = mapping.get(names[1]) if isinstance(mapping, dict) else None
+        if level is not None and not isinstance(level, dict):
+            raise self._error(f"Mappings/{names[0]}/{names[1]} must be a mapping", where)
+        found = level.get(names[2], NO_VALUE) if level is not None else NO_VALUE
         if found is NO_VALUE:
             if default is not NO_VALUE:
                 return self._eval(default, f"{where}/3/DefaultValue")
@@ -463,8 +480,13 @@ class Evaluation:
         block, count, bits = (self._eval(a, f"{where}/{i}")
                               for i, a in enumerate(self._args(value, 3, where, "Fn::Cidr")))
         try:
-            network = ipaddress.ip_network(str(block), strict=False)
             count, bits = int(count), int(bits)
+        except (TypeError, ValueError):
+            raise self._error("Fn::Cidr expects a count and a number of subnet bits", where) from None
+        if not 1 <= count <= 256:
+            raise self._error(f"Fn::Cidr count must be from 1 to 256, found {count}", where)
+        try:
+            network = ipaddress.ip_network(str(block), strict=False)
             prefix = network.max_prefixlen - bits
             subnets = []
             for subnet in network.subnets(new_prefix=prefix):
@@ -472,7 +494,7 @@ class Evaluation:
                     break
                 subnets.append(str(subnet))
         except (ValueError, TypeError):
-            return [f"${{Cidr:{block}/{count}/{bits}:{i}}}" for i in range(_int_or(count, 1))]
+            return [f"${{Cidr:{block}/{count}/{bits}:{i}}}" for i in range(count)]
         return subnets
 
     def _import_value(self, value: Any, where: str) -> str:
@@ -551,13 +573,6 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, Unresolved):
         return str(value)
     return value
-
-
-def _int_or(value: Any, fallback: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return fallback
 
 
 def _kind(value: Any) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from wizard import actions as iam_actions
 from wizard.evaluate import Evaluation
@@ -339,8 +339,3 @@ def display_principal(grant: Grant) -> str:
         return grant.principal
     target = ", ".join(holder_of(t) for t in grant.on) or "?"
     return f"{target} ({'trusts' if grant.kind == TRUST else 'policy'})"
-
-
-def iter_actions(grants: Iterable[Grant]) -> Iterator[str]:
-    for grant in grants:
-        yield from grant.actions

@@ -238,9 +238,12 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
     written = []
     for phase, text in texts:
         secret = any(spec.no_echo and phase.values.raw.get(name) for name, spec in phase.values.specs.items())
-        if phase.path.exists():
-            shutil.copy2(phase.path, phase.path.with_name(phase.path.name + ".bak"))
-        write_atomic(phase.path, text, mode=0o600 if secret else 0o644)
+        try:
+            if phase.path.exists():
+                shutil.copy2(phase.path, phase.path.with_name(phase.path.name + ".bak"))
+            write_atomic(phase.path, text, mode=0o600 if secret else 0o644)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=str(phase.path)) from None
         written.append(phase.path)
     return written
 

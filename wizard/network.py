@@ -163,7 +163,9 @@ def network_rules(evaluation: Evaluation) -> list[NetworkRule]:
                 if not isinstance(container, dict):
                     continue
                 for mapping in container.get("PortMappings") or []:
-                    port = _port((mapping or {}).get("ContainerPort"))
+                    if not isinstance(mapping, dict):
+                        continue
+                    port = _port(mapping.get("ContainerPort"))
                     if port is not None:
                         rules.append(NetworkRule(kind=CONTAINER, resource=logical_id,
                                                  protocol=str(mapping.get("Protocol", "tcp")),

@@ -13,6 +13,7 @@ nothing that prints or saves parameters may use the raw value.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
@@ -72,7 +73,7 @@ class ParameterSpec:
             value = spec.get(key)
             if value is None:
                 return None
-            if isinstance(value, bool) or not _NUMBER.match(str(value)):
+            if isinstance(value, bool) or not _NUMBER.match(str(value)) or not math.isfinite(float(value)):
                 raise ParameterError(f"{key} must be a number, found {value!r}", file=template.source,
                                      where=f"Parameters/{name}", line=line)
             return float(value)

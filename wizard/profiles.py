@@ -154,7 +154,10 @@ def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset
             override.pop("parameters", None)
     path = user_profiles_dir() / f"{profile.name}.yaml"
     header = f"# quilt-wizard profile {profile.name}: reusable answers; secrets are never stored here.\n"
-    write_atomic(path, header + to_yaml(clean.to_document()), mode=0o600)
+    try:
+        write_atomic(path, header + to_yaml(clean.to_document()), mode=0o600)
+    except OSError as exc:
+        raise ProfileError(f"cannot write the profile: {exc.strerror or exc}", file=str(path)) from None
     return path
 
 

@@ -53,14 +53,25 @@ def _expected(problem: Any) -> str:
         extra = sorted(str(k) for k in problem.instance if k not in allowed)
         expected = f"; expected {', '.join(sorted(allowed))}" if allowed else ""
         return f"unexpected field{'s' if len(extra) > 1 else ''} {', '.join(repr(e) for e in extra)}{expected}"
+    found = _short(problem.instance)
     if validator == "enum":
-        return f"expected one of {', '.join(map(str, problem.validator_value))}, found {problem.instance!r}"
+        return f"expected one of {', '.join(map(str, problem.validator_value))}, found {found}"
     if validator == "const":
-        return f"expected {problem.validator_value!r}, found {problem.instance!r}"
+        return f"expected {problem.validator_value!r}, found {found}"
     if validator == "pattern":
-        return f"{problem.instance!r} does not match the expected form {problem.validator_value}"
+        return f"{found} does not match the expected form {problem.validator_value}"
     if validator == "type":
-        return f"expected {problem.validator_value}, found {type(problem.instance).__name__} {problem.instance!r}"
+        return f"expected {problem.validator_value}, found {type(problem.instance).__name__} {found}"
     if validator == "required":
         return problem.message.replace("is a required property", "is required")
-    return problem.message
+    return _short(problem.message, 300)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """A value for a one-line message: its repr, cut short."""
+    import reprlib
+
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = limit
+    text = value if isinstance(value, str) and limit > 80 else shortener.repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

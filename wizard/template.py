@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 
 from wizard.errors import TemplateError
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
 
 #: CloudFormation refuses templates larger than this (a template given by S3 URL).
 MAX_TEMPLATE_BYTES = 1_048_576
-#: Past this many nodes (counted through YAML aliases) a template is refused as a bomb.
-MAX_NODES = 2_000_000
 
 @dataclass(frozen=True, eq=False)
 class Template:
@@ -91,24 +88,6 @@ class Template:
         return groups
 
 
-def _count_nodes(value: Any, limit: int) -> int:
-    stack = [value]
-    count = 0
-    while stack:
-        item = stack.pop()
-        count += 1
-        if count > limit:
-            break
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return count
-
-
-_ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]", re.MULTILINE)
-
-
 def parse_template(text: str, source: str = "<template>") -> Template:
     """Parse template text (YAML or JSON); raise TemplateError with file and line on bad input."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEMPLATE_BYTES:
@@ -125,17 +104,19 @@ def parse_template(text: str, source: str = "<template>") -> Template:
         raise TemplateError("expected a CloudFormation template (a mapping with Resources), "
                             f"found {type(body).__name__ if body is not None else 'an empty file'}",
                             file=source)
-    if _ANCHOR.search(text) and _count_nodes(body, MAX_NODES) > MAX_NODES:
-        raise TemplateError(f"the template expands to more than {MAX_NODES:,} values through YAML "
-                            "aliases (a YAML bomb?)", file=source)
     resources = body.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise TemplateError("no Resources: a CloudFormation template needs at least one resource",
                             file=source, line=getattr(body, "key_lines", {}).get("Resources"))
-    for section in ("Parameters", "Conditions", "Mappings", "Outputs"):
+    for section in ("Parameters", "Conditions", "Mappings", "Outputs", "Rules"):
         if section in body and body[section] is not None and not isinstance(body[section], dict):
             raise TemplateError(f"{section} must be a mapping", file=source,
                                 line=body.key_lines.get(section) if isinstance(body, LineDict) else None)
+    for name, rule in (body.get("Rules") or {}).items():
+        assertions = rule.get("Assertions") if isinstance(rule, dict) else None
+        if not isinstance(assertions, list) or not all(isinstance(a, dict) and "Assert" in a for a in assertions):
+            raise TemplateError("a rule needs a list of Assertions, each a mapping with Assert", file=source,
+                                where=f"Rules/{name}", line=line_at(body, ["Rules", name]))
     for logical_id, resource in resources.items():
         line = resources.key_lines.get(logical_id) if isinstance(resources, LineDict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
@@ -188,15 +169,3 @@ def load_template(path: str | os.PathLike[str]) -> Template:
     template = parse_template(text, display)
     _CACHE[key] = (stamp, template)
     return template
-
-
-def iter_nodes(value: Any) -> Iterator[Any]:
-    """Every dict, list and scalar under ``value``, depth first."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        yield item
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)

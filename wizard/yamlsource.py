@@ -9,6 +9,7 @@ pointer's target, which is what a JSON Schema error gives.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 import yaml
@@ -121,11 +122,30 @@ YamlLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 YamlLoader.add_multi_constructor("!", _construct_tag)
 
 
+#: Past this many values (counted through aliases) a document is refused as a YAML bomb.
+MAX_NODES = 2_000_000
+_ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]", re.MULTILINE)
+
+
+def _count_nodes(value: Any, limit: int) -> int:
+    stack = [value]
+    count = 0
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
 def parse_yaml(text: str, source: str, error: type[InputError] = InputError) -> Any:
-    """Parse YAML or JSON text with lines kept; a syntax error names the file and line."""
+    """Parse YAML or JSON text with lines kept; a syntax error names the file and line, and a
+    document that aliases expand past ``MAX_NODES`` values is refused as a YAML bomb."""
     loader = YamlLoader(text, source, error)
     try:
-        return loader.get_single_data()
+        data = loader.get_single_data()
     except InputError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -138,6 +158,10 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError) -> 
         raise error("nested too deeply to be read", file=source) from None
     finally:
         loader.dispose()
+    if _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
+        raise error(f"the document expands to more than {MAX_NODES:,} values through YAML aliases "
+                    "(a YAML bomb?)", file=source)
+    return data
 
 
 def line_at(data: Any, path: Sequence[Any]) -> int | None:

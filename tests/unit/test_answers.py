@@ -95,3 +95,23 @@ def test_a_weaker_layers_parameter_loses_to_a_stronger_layers_answer(template):
     assert plan.parameters["InternalApiPort"] == "9443"    # nothing stronger set it
     same_layer = Layer("answers file", {"task_tls": "yes"}, {"EnableTaskTLS": "false"})
     assert resolve(load_catalog(), template, [same_layer]).parameters["EnableTaskTLS"] == "false"
+
+
+def test_a_yaml_bomb_in_an_answers_file_is_refused_quickly(tmp_path, capsys):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 8):
+        lines.append(f"a{i}: &a{i} [{', '.join(['*a%d' % (i - 1)] * 10)}]")
+    lines.append("version: 1\nanswers: {frameworks: *a7}")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines))
+    assert main(["--answers", str(path), "--out", str(tmp_path / "p.json")]) == 2
+    err = capsys.readouterr().err
+    assert "YAML bomb" in err and len(err) < 500
+
+
+def test_an_unwritable_output_is_one_line_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a folder")
+    assert main(["--answers", str(DATA / "answers" / "good-standard.yaml"), "--out", str(blocker / "p.json")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write" in err and err.count("\n") == 1

@@ -90,3 +90,34 @@ def test_real_template_renders(real_template_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert "QuiltWebHost" in out["Unresolved"]
     assert out["Parameters"]["QuiltWebHost"] == "<QuiltWebHost>"
+
+
+MALFORMED = {
+    "find-in-map": ("Mappings:\n  M: {a: [1]}\nResources:\n  T:\n    Type: AWS::SNS::Topic\n"
+                    "    Properties: {V: !FindInMap [M, a, b]}\n", "Mappings/M/a must be a mapping"),
+    "rules": ("Rules:\n  R: 5\nResources:\n  T: {Type: AWS::SNS::Topic}\n", "a rule needs a list of Assertions"),
+    "cidr": ("Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties: {V: !Cidr [10.0.0.0/8, 100000, 8]}\n",
+             "Fn::Cidr count must be from 1 to 256"),
+    "min-length": ("Parameters:\n  P: {Type: String, MinLength: 1e400}\nResources:\n  T: {Type: AWS::SNS::Topic}\n",
+                   "MinLength must be a number"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_templates_are_one_line_not_a_traceback(case, tmp_path, capsys):
+    text, message = MALFORMED[case]
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    command = ["render", "--template", str(path)]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_a_container_port_that_is_not_a_mapping_is_skipped(tmp_path, capsys):
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+                    "      ContainerDefinitions: [{Name: c, PortMappings: [5, {ContainerPort: 80}]}]\n")
+    assert main(["grants", "--template", str(path), "--json"]) == 0
+    network = json.loads(capsys.readouterr().out)["network"]
+    assert [r["from_port"] for r in network] == [80]
