@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from wizard.errors import ParameterError, suggestion
 
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from wizard.template import Template
 
 MASK = "****"
+#: NoEcho values shorter than this are not searched for in output (they would mask noise).
+MIN_SECRET = 4
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _LIST_TYPE = re.compile(r"^List<(.+)>$")
@@ -210,6 +212,13 @@ class ParameterValues:
         return shown
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        """The NoEcho values given (longest first), for masking anything printed or saved."""
+        found = {self.raw[name] for name, spec in self.specs.items()
+                 if spec.no_echo and len(self.raw.get(name) or "") >= MIN_SECRET}
+        return tuple(sorted(found, key=len, reverse=True))
+
+    @property
     def explicit(self) -> dict[str, str]:
         """The values that differ from the template defaults (what a parameter file must carry)."""
         return {k: v for k, v in self.raw.items() if self.specs[k].default != v}
@@ -244,3 +253,22 @@ def resolve_parameters(template: "Template", given: Mapping[str, Any], *,
         else:
             unresolved.append(name)
     return ParameterValues(raw=raw, specs=specs, unresolved=tuple(unresolved))
+
+
+def mask_secrets(value: Any, secrets: Iterable[str]) -> Any:
+    """``value`` (text, or mappings and lists of it) with every secret replaced by ``****``,
+    also where it appears JSON-escaped."""
+    import json
+
+    secrets = tuple(secrets)
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK).replace(json.dumps(secret)[1:-1], MASK)
+        return value
+    if isinstance(value, dict):
+        return {key: mask_secrets(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item, secrets) for item in value]
+    return value

@@ -12,7 +12,6 @@ the customer's answers; ``preflight`` the results of the AWS checks.
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,10 @@ from wizard.findings.document import Block, build
 from wizard.findings.model import Finding
 from wizard.grants import Grant
 from wizard.network import NetworkRule
-from wizard.parameters import MASK
+from wizard.parameters import mask_secrets
 
 REPORT_MD = "security-report.md"
 REPORT_HTML = "security-report.html"
-_MIN_SECRET = 4
 
 
 # -- Markdown -------------------------------------------------------------------------------
@@ -154,22 +152,12 @@ def to_html(blocks: list[Block]) -> str:
 
 # -- public API -----------------------------------------------------------------------------
 
-def _secrets(evaluation: Evaluation) -> list[str]:
-    raw, specs = evaluation.parameters.raw, evaluation.parameters.specs
-    values = {raw[name] for name, spec in specs.items() if spec.no_echo and len(raw.get(name) or "") >= _MIN_SECRET}
-    return sorted(values, key=len, reverse=True)
+def _masked(block: Block, secrets: tuple[str, ...]) -> Block:
+    def mask(text: str) -> str:
+        return mask_secrets(text, secrets)
 
-
-def _mask(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, MASK).replace(json.dumps(secret)[1:-1], MASK)
-    return text
-
-
-def _masked(block: Block, secrets: list[str]) -> Block:
-    return Block(block.kind, _mask(block.text, secrets), block.level,
-                 tuple(tuple(_mask(c, secrets) for c in row) for row in block.rows),
-                 tuple(_mask(i, secrets) for i in block.items), block.lang, block.anchor, _mask(block.alt, secrets))
+    return Block(block.kind, mask(block.text), block.level, tuple(tuple(mask(c) for c in row) for row in block.rows),
+                 tuple(mask(i) for i in block.items), block.lang, block.anchor, mask(block.alt))
 
 
 def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule], findings: list[Finding],
@@ -182,7 +170,7 @@ def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[Netwo
     mapping of check name to result.
     """
     blocks = build(evaluation, grants, rules, findings, context=context, preflight=preflight)
-    secrets = _secrets(evaluation)
+    secrets = evaluation.parameters.secrets
     if secrets:
         blocks = [_masked(block, secrets) for block in blocks]
     return to_markdown(blocks), to_html(blocks)

@@ -38,10 +38,15 @@ def test_render_json(small, capsys):
     assert out["Parameters"]["Secret"] == "****"
 
 
-def test_render_yaml_never_prints_no_echo_values(small, capsys):
-    assert main(["render", "--template", str(small), "--set", "Secret=topsecret"]) == 0
-    out = capsys.readouterr().out
-    assert "ProdOnly:" in out and "topsecret" not in out and "hunter2" not in out
+def test_render_never_prints_no_echo_values_even_where_the_template_uses_them(tmp_path, capsys):
+    path = tmp_path / "t.yaml"
+    path.write_text(SMALL + "  Secret2:\n    Type: AWS::SecretsManager::Secret\n"
+                            "    Properties: {SecretString: !Sub '{\"password\": \"${Secret}\"}'}\n")
+    for extra in ([], ["--json"]):
+        assert main(["render", "--template", str(path), "--set", "Secret=topsecret", *extra]) == 0
+        out = capsys.readouterr().out
+        assert "ProdOnly" in out and "topsecret" not in out and "hunter2" not in out
+        assert "****" in out
 
 
 @pytest.mark.parametrize("params, content", [

@@ -22,8 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wizard.parameters import mask_secrets
+
     evaluation = evaluation_from(args)
-    rendered = evaluation.rendered()
+    rendered = mask_secrets(evaluation.rendered(), evaluation.parameters.secrets)
     if evaluation.parameters.unresolved:
         rendered["Unresolved"] = list(evaluation.parameters.unresolved)
     if args.json:
