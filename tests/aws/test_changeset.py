@@ -249,6 +249,22 @@ def test_the_request_sends_every_parameter_and_both_iam_capabilities(
     assert "s3cret" not in json.dumps(result.to_json()) + render_change_set(result)
 
 
+def test_an_update_keeps_a_secret_nobody_typed_again(stubbed: tuple[AwsSession, Stubber]) -> None:
+    session, stub = stubbed
+    _existing_stack(stub)
+    _created(stub, {
+        "StackName": "quilt", "ChangeSetName": "cs", "ChangeSetType": "UPDATE",
+        "TemplateBody": TOPIC_TEMPLATE, "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+        "Parameters": [{"ParameterKey": "TopicName", "ParameterValue": "new"},
+                       {"ParameterKey": "Secret", "UsePreviousValue": True}],
+        "Description": ANY, "ClientToken": ANY})
+    _status(stub, "CREATE_COMPLETE")
+    create_change_set(session, stack_name="quilt", template_body=TOPIC_TEMPLATE,
+                      parameters={"TopicName": "new", "Secret": ""}, change_set_name="cs", backoff=FAST,
+                      secret_parameters=frozenset({"Secret"}))
+    stub.assert_no_pending_responses()
+
+
 def test_the_wait_polls_until_ready_and_reports_progress(
         stubbed: tuple[AwsSession, Stubber]) -> None:
     session, stub = stubbed

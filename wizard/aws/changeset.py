@@ -178,11 +178,14 @@ def create_change_set(
     on_progress: Callable[[str], None] | None = None,
     cancel: threading.Event | None = None,
     backoff: Backoff | None = None,
+    secret_parameters: frozenset[str] = frozenset(),
 ) -> ChangeSetResult:
     """Create a change set for ``stack_name`` and wait until CloudFormation has computed it.
 
     Never executes it (see :func:`execute_change_set`). Every parameter in ``parameters`` is
-    sent with its value; none is left to ``UsePreviousValue``. ``on_progress`` receives one
+    sent with its value, except on an update a secret (NoEcho) parameter left empty: nobody
+    stores secrets, so an empty one means "keep the deployed value" (``UsePreviousValue``)
+    rather than "erase it". ``on_progress`` receives one
     line of text per step; setting ``cancel`` stops before creating or while waiting, and the
     result then has ``cancelled=True``. A change set with no changes returns
     ``empty=True``. ``backoff`` paces the polling (default :class:`Backoff`). Raises
@@ -217,7 +220,9 @@ def create_change_set(
         "StackName": stack_name,
         "ChangeSetName": name,
         "ChangeSetType": kind,
-        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
+        "Parameters": [{"ParameterKey": k, "UsePreviousValue": True}
+                       if kind == "UPDATE" and k in secret_parameters and not v
+                       else {"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
         "Capabilities": list(CAPABILITIES),
         "Description": "Created by quilt-wizard; review before executing.",
         "ClientToken": _request_token(),

@@ -76,15 +76,16 @@ def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, 
                          on_progress=progress)
 
 
-def run_change_set_step(args: argparse.Namespace, session, template_text: str, parameters: dict[str, str],
+def run_change_set_step(args: argparse.Namespace, session, template, parameters: dict[str, str],
                         stack_name: str, expected_account: str | None, tags: dict[str, str]) -> Any:
     from wizard.aws import create_change_set, require_account
 
     if expected_account:
         require_account(session, expected_account)
-    return create_change_set(session, stack_name=stack_name, template_body=template_text, parameters=parameters,
+    secrets = frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
+    return create_change_set(session, stack_name=stack_name, template_body=template.text, parameters=parameters,
                              change_set_name=args.change_set_name, template_bucket=args.template_bucket,
-                             tags=tags or None, on_progress=progress)
+                             tags=tags or None, on_progress=progress, secret_parameters=secrets)
 
 
 def confirm_and_execute(args: argparse.Namespace, session, result) -> bool:

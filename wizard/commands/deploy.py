@@ -107,7 +107,7 @@ def run_headless(args: argparse.Namespace) -> int:
         if args.create_change_set:
             first = deployment.phases[0].values
             outcome.change_set = aws_steps.run_change_set_step(
-                args, session, template.text, dict(first.raw), pseudo.stack_name, expected_account,
+                args, session, template, dict(first.raw), pseudo.stack_name, expected_account,
                 dict(deployment.tags))
             if args.execute:
                 outcome.executed = aws_steps.confirm_and_execute(args, session, outcome.change_set)
