@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wizard import paths
-from wizard.errors import InputError
 from wizard.evaluate import Evaluation
-from wizard.pseudo import Pseudo
 from wizard.paramfile import parse_assignments, read_parameter_file
 from wizard.parameters import resolve_parameters
-from wizard.template import Template, load_template
+from wizard.pseudo import Pseudo
+from wizard.stack import pseudo_for, template_for
+from wizard.template import Template
 
 
 def add_template_option(parser: argparse.ArgumentParser) -> None:
@@ -61,20 +60,11 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
 
 def template_from(args: argparse.Namespace) -> Template:
     """The template named by ``--template``, or the embedded one."""
-    chosen = getattr(args, "template", None)
-    if chosen:
-        return load_template(chosen)
-    if not paths.DEFAULT_TEMPLATE.is_file():
-        raise InputError("--template is required (the embedded template is not installed)",
-                         where="--template")
-    return load_template(paths.DEFAULT_TEMPLATE)
+    return template_for(getattr(args, "template", None))
 
 
 def pseudo_from(args: argparse.Namespace) -> Pseudo:
-    account = args.account_id or "123456789012"
-    if not (account.isdigit() and len(account) == 12):
-        raise InputError(f"expected a 12-digit AWS account id, found {account!r}", where="--account-id")
-    return Pseudo(stack_name=args.stack_name, region=args.region or "us-east-1", account_id=account)
+    return pseudo_for(None, args.stack_name, args.region, args.account_id)
 
 
 def given_values(params_file: str | None, assignments: list[str], flag: str = "--set") -> tuple[dict, dict]:
