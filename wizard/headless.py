@@ -28,7 +28,7 @@ from wizard.stack import pseudo_for, template_for  # noqa: F401  (the faces star
 from wizard.atomic import write_atomic
 from wizard.paramfile import FORMATS, read_parameter_file, render_parameter_file
 from wizard.parameters import MASK, ParameterValues, resolve_parameters
-from wizard.profiles import load_profile
+from wizard.profiles import BUILTIN_MODES, load_profile, user_profiles_dir
 from wizard.template import Template
 from wizard.yamlsource import line_at
 
@@ -117,6 +117,13 @@ def plan_arguments(answers: AnswersFile, *, template: str | None = None, profile
         baseline=baseline or answers.baseline, tags=answers.tags)
 
 
+def _names_a_file(baseline: str) -> bool:
+    """A baseline is a parameter file when it looks like a path; otherwise a mode or profile
+    (so a stray file called ``standard`` in the current folder changes nothing)."""
+    return baseline not in BUILTIN_MODES and ("/" in baseline or "." in baseline or Path(baseline).is_file()
+                                              and not (user_profiles_dir() / f"{baseline}.yaml").is_file())
+
+
 def baseline_values(template: Template, catalog: Catalog, baseline: str, account_id: str,
                     operator_values: Mapping[str, str]) -> ParameterValues:
     """The parameters the diff compares against: a mode, a saved profile, or a parameter file.
@@ -126,7 +133,7 @@ def baseline_values(template: Template, catalog: Catalog, baseline: str, account
     """
     details = {k: v for k, v in operator_values.items()
                if k in template.parameters and template.parameters[k].default is None}
-    if Path(baseline).is_file():
+    if _names_a_file(baseline):
         values = read_parameter_file(baseline)
         return resolve_parameters(template, {**details, **values}, origin={k: baseline for k in values})
     plan = resolve(catalog, template, load_profile(baseline).layers(account_id))

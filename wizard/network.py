@@ -42,12 +42,10 @@ class NetworkRule:
 
     @property
     def ports(self) -> str:
-        if self.from_port is None:
+        if self.from_port is None or self.from_port == -1:
             return "all"
         if self.from_port == self.to_port or self.to_port is None:
             return str(self.from_port)
-        if self.from_port == -1:
-            return "all"
         return f"{self.from_port}-{self.to_port}"
 
     @property
