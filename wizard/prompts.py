@@ -88,10 +88,9 @@ class PromptFlow:
     def layers(self) -> list[Layer]:
         from wizard.headless import layers_for
 
-        layers = layers_for(self.mode, self.pseudo.account_id, None, {})
+        # --set gives the defaults of the prompts; what the operator types wins.
+        layers = layers_for(self.mode, self.pseudo.account_id, None, self.settings)
         layers.append(Layer("prompts", dict(self.answers), dict(self.parameters)))
-        if self.settings:
-            layers.append(Layer("--set", {}, dict(self.settings)))
         return layers
 
     def current(self) -> dict[str, str]:

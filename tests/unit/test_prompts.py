@@ -119,3 +119,13 @@ def test_values_given_with_set_are_the_defaults_of_their_questions(tmp_path):
     assert run_prompts(args(tmp_path, set_values=settings), asker, io.StringIO()) == 0
     values = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "plain.json").read_text())}
     assert values["CertificateArnELB"] == certificate and values["QuiltWebHost"] == "quilt.example.com"
+
+
+def test_a_value_typed_at_the_prompt_wins_over_its_set_default(tmp_path):
+    asker = ScriptedAsker({"deployment mode": "standard", "Review the": False, "S3 buckets": "typed-prefix",
+                           "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
+                                                "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                           "users reach Quilt": "quilt.example.com", **REQUIRED})
+    assert run_prompts(args(tmp_path, set_values=["CustomerBucketPrefix=set-prefix"]), asker, io.StringIO()) == 0
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "plain.json").read_text())}
+    assert values["CustomerBucketPrefix"] == "typed-prefix"
