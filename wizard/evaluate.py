@@ -24,6 +24,7 @@ import ipaddress
 import json
 import re
 import threading
+import weakref
 from typing import Any, Callable, Mapping
 
 from wizard.errors import TemplateError
@@ -75,15 +76,15 @@ def _is_intrinsic_key(key: Any) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
 
 
-_DYNAMIC_CACHE: dict[int, tuple[Template, frozenset[int]]] = {}
+#: Computed once per parsed template, forgotten with it.
+_DYNAMIC_CACHE: "weakref.WeakKeyDictionary[Template, frozenset[int]]" = weakref.WeakKeyDictionary()
 
 
 def _dynamic_of(template: Template) -> frozenset[int]:
-    cached = _DYNAMIC_CACHE.get(id(template))
-    if cached is None or cached[0] is not template:
-        cached = (template, _dynamic_nodes(template.body))
-        _DYNAMIC_CACHE[id(template)] = cached
-    return cached[1]
+    dynamic = _DYNAMIC_CACHE.get(template)
+    if dynamic is None:
+        dynamic = _DYNAMIC_CACHE[template] = _dynamic_nodes(template.body)
+    return dynamic
 
 
 class Evaluation:
