@@ -43,3 +43,17 @@ def test_the_import_linter_contract_holds():
     proc = subprocess.run([command], capture_output=True, text=True, cwd=root, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 kept, 0 broken" in proc.stdout
+
+
+def test_render_and_profiles_do_not_load_the_iam_definitions(tmp_path):
+    template = tmp_path / "t.yaml"
+    template.write_text("Resources:\n  T: {Type: AWS::SNS::Topic}\n")
+    code = ("import contextlib, io, sys\nfrom wizard.cli import main\nimport wizard.actions as a\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['render', '--template', {str(template)!r}])\n"
+            "    main(['profiles', 'list'])\n"
+            "print(a._catalog is None, 'textual' in sys.modules, 'boto3' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "QUILT_WIZARD_HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "False", "False"]
