@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -54,6 +55,6 @@ def test_render_and_profiles_do_not_load_the_iam_definitions(tmp_path):
             "    main(['profiles', 'list'])\n"
             "print(a._catalog is None, 'textual' in sys.modules, 'boto3' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**__import__("os").environ, "QUILT_WIZARD_HOME": str(tmp_path)})
+                          env={**os.environ, "QUILT_WIZARD_HOME": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", "False", "False"]
