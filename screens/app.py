@@ -22,6 +22,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from screens.commands import WizardCommands
 from screens.session import PARAMETERS, REVIEW, START, WRITE, WizardSession
@@ -195,8 +196,8 @@ class QuiltWizardApp(App[int]):
                                   answers=dict(plan.answers),
                                   accounts={account: {"parameters": dict(self.session.parameters)}})
                 path = save_profile(profile, self.session.secret_parameters)
-            except InputError as exc:
-                self.notify(str(exc), severity="error")
+            except (WizardError, OSError) as exc:
+                self.notify(f"Profile not saved: {failure(exc)}", severity="error")
                 return
             self.notify(f"Saved profile {name} to {path}")
 
@@ -247,17 +248,42 @@ class QuiltWizardApp(App[int]):
         self.push_screen(NameDialog("Write the security report (Markdown and HTML) into the folder",
                                     "folder", value=REPORT_FOLDER), write)
 
-    @work(thread=True, exclusive=True, group="report")
     def write_report(self, folder: str) -> None:
-        """Render and write the report off the UI thread (the findings take a moment)."""
-        assert self.session is not None
+        """Write the security report of the answers in force into ``folder`` (in a worker)."""
+        if self.session is not None:
+            self.render_report(self.session, folder)
+
+    @work(thread=True, exclusive=True, group="report")
+    def render_report(self, session: WizardSession, folder: str) -> tuple[str, str]:
+        """Render and write the report off the UI thread (the findings take a moment).
+
+        The thread only writes files and returns (severity, message); the message is shown by
+        ``on_worker_state_changed``, on the UI thread."""
         try:
-            paths, findings = self.session.write_security_report(folder)
-        except WizardError as exc:
-            self.call_from_thread(self.notify, f"Security report not written: {exc}", severity="error")
-            return
-        self.call_from_thread(self.notify, f"Wrote {paths[0]} and {paths[1]} ({len(findings)} findings)",
-                              title="Security report")
+            paths, findings = session.write_security_report(folder)
+        except (WizardError, OSError) as exc:
+            return "error", f"Security report not written: {failure(exc)}"
+        return "information", f"Wrote {paths[0]} and {paths[1]} ({len(findings)} findings)"
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "report" and event.state == WorkerState.SUCCESS:
+            severity, message = event.worker.result
+            if severity == "error":
+                self.notify(message, severity="error")
+            else:
+                self.notify(message, title="Security report")
+
+
+def failure(exc: WizardError | OSError, target: str | None = None) -> str:
+    """A failed write as one line: the core's message, or what could not be written and why."""
+    if isinstance(exc, WizardError):
+        text = str(exc)
+    else:
+        reason = exc.strerror or str(exc)
+        where = target or (str(exc.filename) if exc.filename else None)
+        aside = f" ({exc.filename})" if exc.filename and str(exc.filename) != where else ""
+        text = f"cannot write {where}: {reason}{aside}" if where else f"cannot write: {reason}"
+    return " ".join(text.split())
 
 
 def build_app(template_path: str | None = None, profile: str | None = None, stack_name: str | None = None,

@@ -29,6 +29,7 @@ from screens.widgets.step_header import StepHeader
 from wizard.errors import WizardError
 
 if TYPE_CHECKING:
+    from screens.session import WizardSession
     from wizard.aws import AwsSession
 
     AwsCall = Callable[[AwsSession, Callable[[str], None], threading.Event], Any]
@@ -49,7 +50,8 @@ class AwsScreen(OnTheWizard, Screen):
         Binding("escape", "cancel", "Cancel"),
         Binding("escape", "close", "Back"),
     ]
-    """Escape cancels what is running; otherwise it returns to the written parameter file."""
+    """Escape cancels what is running (not an execution, which cannot be withdrawn); otherwise it
+    returns to the written parameter file."""
 
     section = ""
     title_text = ""
@@ -185,17 +187,21 @@ class AwsScreen(OnTheWizard, Screen):
                                        "$text-muted"))
         self.running = kind
         self.query_one("#aws", VerticalScroll).anchor()  # progress and the outcome stay in view
-        self.call_aws(self.run_number, kind, call, self.cancel_event, profile, endpoint, aws)
+        self.call_aws(self.session, self.run_number, kind, call, self.cancel_event, profile, endpoint, aws)
 
     @work(thread=True, exclusive=True, group="aws")
-    def call_aws(self, run: int, kind: str, call: "AwsCall", cancel: threading.Event, profile: str,
-                 endpoint: str, aws: "AwsSession | None") -> None:
-        """The blocking part: make the session, make the call, report back."""
+    def call_aws(self, session: "WizardSession", run: int, kind: str, call: "AwsCall", cancel: threading.Event,
+                 profile: str, endpoint: str, aws: "AwsSession | None") -> None:
+        """The blocking part: make the session, make the call, report back.
+
+        Everything it needs comes as arguments (read on the UI thread); it touches no widget
+        and reports only with ``post_message``, which is safe from a thread and does nothing
+        once the screen has been closed."""
         def progress(line: str) -> None:
             self.post_message(self.Progress(run, line))
 
         try:
-            aws = aws or self.session.aws_session(profile, endpoint)
+            aws = aws or session.aws_session(profile, endpoint)
             result = call(aws, progress, cancel)
         except WizardError as exc:
             self.post_message(self.Failed(run, one_line(str(exc))))
@@ -235,8 +241,15 @@ class AwsScreen(OnTheWizard, Screen):
         raise NotImplementedError
 
     def action_cancel(self) -> None:
-        """Stop listening to the running call; its result, when it comes, is ignored."""
+        """Stop listening to the running call; its result, when it comes, is ignored.
+
+        An execution cannot be cancelled: the request may already be with CloudFormation, so
+        Escape then changes nothing and the outcome is still shown when it comes."""
         if not self.running:
+            return
+        if self.running == "execute":
+            self.set_status(Content.styled("Working… the execution request was sent and cannot be withdrawn "
+                                           "from here.", "$text-muted"))
             return
         self.cancel_event.set()
         self.running = ""

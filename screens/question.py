@@ -3,9 +3,10 @@
 The same screen serves every question of the catalog: choices (``ChoiceList``), several
 choices (tick boxes) and typed values (``Input``). The highlighted or typed answer is the
 ``candidate``, a reactive attribute; its watcher asks the session, in a worker thread, for the
-permission diff against the answers in force, and the panel shows it before anything is
-confirmed. Typed values update the panel after a short pause (``DEBOUNCE_SECONDS``) and show
-the template's refusal (AllowedPattern and the rest) as they are typed.
+permission diff against the answers in force, and the panel shows it (on the UI thread) before
+anything is confirmed. Typed values update the panel after a short pause
+(``DEBOUNCE_SECONDS``) and show the template's refusal (AllowedPattern and the rest) as they
+are typed. A typed question whose parameter was given with ``--set`` starts from that value.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from typing import Any, Iterable
 from textual import work
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from screens.session import Preview
+from screens.session import Preview, WizardSession
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
 from screens.widgets.diff_panel import DiffPanel
@@ -37,14 +37,6 @@ class QuestionScreen(WizardStep):
 
     candidate: reactive[Any] = reactive(None, init=False, always_update=True)
     """The answer under the highlight (or typed), not yet confirmed."""
-
-    class PreviewReady(Message):
-        """A preview computed in the worker, for the candidate it was computed for."""
-
-        def __init__(self, candidate: Any, preview: Preview) -> None:
-            super().__init__()
-            self.candidate = candidate
-            self.preview = preview
 
     def __init__(self, question: Question) -> None:
         super().__init__()
@@ -133,7 +125,7 @@ class QuestionScreen(WizardStep):
 
     def watch_candidate(self, candidate: Any) -> None:
         if candidate is not None:
-            self.compute_preview(candidate, self.title_for(candidate))
+            self.compute_preview(self.session, self.question, candidate, self.title_for(candidate))
 
     def title_for(self, candidate: Any) -> str:
         if self.question.kind == CHOICE:
@@ -143,28 +135,36 @@ class QuestionScreen(WizardStep):
             return "With " + (", ".join(choices.label_of(v) for v in candidate) or "none ticked")
         return f"With {self.question.parameter} = “{candidate}”" if candidate else "With an empty value"
 
-    @work(thread=True, exclusive=True, group="preview")
-    def compute_preview(self, candidate: Any, title: str) -> None:
-        """Diff the candidate against the answers in force, off the UI thread."""
-        preview = self.session.preview(self.question, candidate, title)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.PreviewReady(candidate, preview))
+    # The workers get the session and the question as arguments and only compute: no widget
+    # (nor the app) is touched off the UI thread. A preview is shown by
+    # ``on_worker_state_changed``, on the UI thread, while the screen is still in the app and
+    # the candidate it was computed for is still the one highlighted.
 
-    def on_question_screen_preview_ready(self, message: PreviewReady) -> None:
-        if message.candidate == self.candidate:
-            self.query_one(DiffPanel).show_preview(message.preview)
+    @work(thread=True, exclusive=True, group="preview")
+    def compute_preview(self, session: WizardSession, question: Question, candidate: Any,
+                        title: str) -> tuple[Any, Preview]:
+        """Diff the candidate against the answers in force, off the UI thread."""
+        return candidate, session.preview(question, candidate, title)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "preview" or event.state != WorkerState.SUCCESS or not self.is_attached:
+            return
+        candidate, preview = worker.result
+        if candidate == self.candidate:
+            self.query_one(DiffPanel).show_preview(preview)
             self.previews_shown += 1
             if self.previews_shown == 1 and self.question.kind == CHOICE:
-                self.prefetch([c.value for c in self.question.choices])
+                self.prefetch(self.session, self.question, [c.value for c in self.question.choices])
 
     @work(thread=True, exclusive=True, group="prefetch")
-    def prefetch(self, values: list[str]) -> None:
+    def prefetch(self, session: WizardSession, question: Question, values: list[str]) -> None:
         """Warm the analysis caches for every choice, so moving the highlight is instant."""
         worker = get_current_worker()
         for value in values:
             if worker.is_cancelled:
                 return
-            self.session.preview(self.question, value, "")
+            session.preview(question, value, "")
 
     # -- confirming ------------------------------------------------------------------------
 

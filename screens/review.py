@@ -2,8 +2,9 @@
 
 The deployment is planned by the core exactly as the headless run plans it
 (``plan_deployment``); a value that is missing or refused is shown here and Next is refused.
-The findings count appears when the findings rules are installed; ``r`` writes the security
-report. After a preflight found the deployed stack, the diff is against its parameters.
+The findings count (the core's ``findings_for`` and ``severity_summary``) appears when the
+findings rules are installed; ``r`` writes the security report. After a preflight found the
+deployed stack, the diff is against its parameters.
 """
 
 from __future__ import annotations
@@ -16,35 +17,28 @@ from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState
 
 from screens.session import REVIEW
 from screens.step import WizardStep
 from screens.widgets.diff_panel import DiffPanel
-from wizard.errors import InputError
+from wizard.errors import InputError, WizardError
 from wizard.parameters import MASK
 
 
 def findings_count(deployment) -> str | None:
     """``Findings: 7 (2 high, 5 medium)``, or None when the findings rules are not installed."""
     try:
-        from wizard.findings import evaluate_findings
+        from wizard.findings import severity_summary
     except ImportError:
         return None
-    from wizard.analysis import analyse
+    from wizard.headless import findings_for
 
-    analysis = analyse(deployment.template, deployment.values.raw, deployment.pseudo)
-    frameworks = deployment.plan.answers.get("frameworks") or None
     try:
-        findings = evaluate_findings(analysis.evaluation, list(analysis.grants), list(analysis.rules),
-                                     frameworks=frameworks)
-    except InputError as exc:
+        findings = findings_for(deployment)
+    except WizardError as exc:
         return f"Findings: not available ({exc})"
-    counts: dict[str, int] = {}
-    for finding in findings:
-        counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    detail = ", ".join(f"{n} {s}" for s, n in counts.items()) or "none"
-    return f"Findings: {len(findings)} ({detail})"
+    return f"Findings: {severity_summary(findings)}"
 
 
 class ReviewScreen(WizardStep):
@@ -106,12 +100,21 @@ class ReviewScreen(WizardStep):
         self.count_findings(deployment)
 
     @work(thread=True, exclusive=True, group="findings")
-    def count_findings(self, deployment) -> None:
-        """The findings count, off the UI thread (the rules take a moment on a large template)."""
-        count = findings_count(deployment)
-        if count and not get_current_worker().is_cancelled:
-            text = Content.styled(count + "; r writes the security report", "bold")
-            self.app.call_from_thread(self.query_one("#review-findings", Static).update, text)
+    def count_findings(self, deployment) -> str | None:
+        """The findings count, off the UI thread (the rules take a moment on a large template).
+
+        The thread only computes: no widget is touched there. The count is shown by
+        ``on_worker_state_changed`` on the UI thread, and only while this screen is still in the
+        app (a screen that was left has its workers cancelled and the result is ignored)."""
+        return findings_count(deployment)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "findings" or event.state != WorkerState.SUCCESS or not self.is_attached:
+            return
+        if worker.result:
+            text = Content.styled(worker.result + "; r writes the security report", "bold")
+            self.query_one("#review-findings", Static).update(text)
 
     def _answers(self) -> list[tuple[str, str]]:
         """(question id, answer as its label) for every question answered."""

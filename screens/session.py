@@ -2,12 +2,13 @@
 
 A screen never merges layers, resolves answers or diffs grants itself; it asks the session,
 and the session asks the core (``wizard.answers.resolve``, ``wizard.analysis.compare``,
-``wizard.headless.plan_deployment``). The session holds no Textual object, so the previews
-it computes can run in a worker thread and be tested without a terminal.
+``wizard.headless.plan_deployment`` and ``deployed_values``). The session holds no Textual
+object, so the previews it computes can run in a worker thread and be tested without a terminal.
 
-Layers, weakest first, as in the headless run: the mode or saved profile (with its account
-overrides), the operator's answers, ``--set`` values, then the values typed in the parameters
-form (prefilled from ``--set``, so a typed value wins).
+Layers, weakest first: the mode or saved profile (with its account overrides), the ``--set``
+values of typed questions' parameters, the operator's answers, the other ``--set`` values, then
+the values typed in the parameters form. ``--set`` prefills the answers and the form; what the
+operator types wins.
 
 After the parameter file is written, the optional AWS steps go through the session too: the
 preflight (whose report it keeps, for the security report, and whose deployed-stack
@@ -28,7 +29,8 @@ from wizard.catalog import MULTI, Catalog, GenericQuestion, Question, load_catal
 from wizard.diff import PermissionDiff
 from wizard.draft import Draft
 from wizard.errors import InputError
-from wizard.headless import DEFAULT_BASELINE, Deployment, baseline_values, plan_deployment, pseudo_for
+from wizard.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, plan_deployment,
+                             pseudo_for)
 from wizard.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.profiles import load_profile
@@ -105,10 +107,16 @@ class WizardSession:
         return list(self._mode_layers[key])
 
     def layers(self, answers: Mapping[str, Any] | None = None) -> list[Layer]:
+        """The run's layers, weakest first; a typed question's ``--set`` value sits under the answers."""
+        typed = {q.parameter for q in self.catalog.questions if q.parameter}
+        prefill = {k: v for k, v in self.settings.items() if k in typed}
+        others = {k: v for k, v in self.settings.items() if k not in typed}
         layers = self.mode_layers()
+        if prefill:
+            layers.append(Layer("--set", {}, prefill))
         layers.append(Layer("wizard answers", dict(self.answers if answers is None else answers), {}))
-        if self.settings:
-            layers.append(Layer("--set", {}, dict(self.settings)))
+        if others:
+            layers.append(Layer("--set", {}, others))
         if self.parameters:
             layers.append(Layer("parameters form", {}, dict(self.parameters)))
         return layers
@@ -124,8 +132,12 @@ class WizardSession:
         return self.catalog.question(question_id)
 
     def current(self, question: Question) -> Any:
-        """The answer in force (the operator's, the mode's or the default), or a ``--set`` value."""
+        """The answer in force: the operator's; else, for a typed question, its parameter's
+        ``--set`` value; else the mode's answer or the default."""
         plan = self.plan()
+        if (question.parameter and question.id not in self.answers and question.parameter in self.settings
+                and question.parameter in plan.parameters):
+            return plan.parameters[question.parameter]
         if question.id in plan.answers:
             return plan.answers[question.id]
         if question.parameter and question.parameter in plan.parameters:
@@ -204,8 +216,7 @@ class WizardSession:
             values = resolve_parameters(self.template, dict(parameters))
             deployed = self.deployed_baseline
             if deployed:
-                known = {k: v for k, v in deployed.items() if k in self.template.parameters}
-                base = resolve_parameters(self.template, {**values.raw, **known})
+                base = deployed_values(self.template, deployed, values.raw)
             else:
                 base = baseline_values(self.template, self.catalog, self.baseline_name, self.pseudo.account_id,
                                        values.raw)

@@ -1,7 +1,8 @@
 """Write the parameter file: choose the format and the path, then show what was written.
 
 Writing goes through the core (``write_deployment``): atomic, refusing to overwrite unless
-the operator confirms (a ``.bak`` copy is kept). With the "harden after" timeline two files
+the operator confirms (a ``.bak`` copy is kept). A path that cannot be written is one line
+under the form, which stays for another path. With the "harden after" timeline two files
 are written. After writing, the summary is the same text a headless run prints, and the
 draft is removed. Enter then closes the wizard; ``p`` (preflight) and ``c`` (change set) open
 the optional AWS steps, offered only once the file is written.
@@ -17,10 +18,11 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
+from screens.app import failure
 from screens.dialogs import ConfirmDialog
 from screens.session import WRITE
 from screens.step import WizardStep
-from wizard.errors import InputError
+from wizard.errors import InputError, WizardError
 from wizard.headless import summary_text, write_deployment
 from wizard.paramfile import FORMATS
 
@@ -100,13 +102,14 @@ class WriteScreen(WizardStep):
         try:
             deployment = session.deployment()
             paths = write_deployment(deployment, force=force)
-        except InputError as exc:
-            if "already exists" in exc.message and not force:
+        except (WizardError, OSError) as exc:
+            if isinstance(exc, InputError) and "already exists" in exc.message and not force:
                 self.app.push_screen(
                     ConfirmDialog(f"{exc.file} already exists. Overwrite it? A .bak copy is kept.", "Overwrite"),
                     lambda yes: self.write(force=True) if yes else None)
                 return
-            self._result(Content.assemble(("Not written: ", "bold $text-error"), (str(exc), "$text-error")))
+            self._result(Content.assemble(("Not written: ", "bold $text-error"),
+                                          (failure(exc, session.out), "$text-error")))
             return
         self.written = [str(p) for p in paths]
         self.wizard.finished()

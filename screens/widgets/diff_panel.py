@@ -1,6 +1,6 @@
 """The live panel: which IAM grants and network openings a choice adds (+) or removes (-).
 
-Grouped by principal (``display_principal``), each grant described by the core
+Grouped by principal (the core's ``PermissionDiff.grouped``), each grant described by the core
 (``describe_grant``, with its access-level badges), network rules after the grants, and the
 summary line of ``PermissionDiff.summary()`` with BROADENING highlighted. Colours are theme
 variables, so the panel reads well in the light and the dark theme. Long lines wrap with a
@@ -18,7 +18,6 @@ from textual.widgets import Static
 from screens.session import Preview
 from screens.widgets.hanging import hanging
 from wizard.diff import GrantChange, PermissionDiff, RuleChange
-from wizard.grants import display_principal
 from wizard.terminal import describe_grant
 
 ADDED, REMOVED = "$text-success", "$text-error"
@@ -53,11 +52,7 @@ def summary_line(diff: PermissionDiff) -> Line:
 def diff_lines(diff: PermissionDiff) -> list[Line]:
     """The changes grouped by principal, then the network changes."""
     lines: list[Line] = []
-    groups: dict[str, list[tuple[str, GrantChange]]] = {}
-    for sign, changes in (("-", diff.removed), ("+", diff.added)):
-        for change in changes:
-            groups.setdefault(display_principal(change.grant), []).append((sign, change))
-    for principal, members in groups.items():
+    for principal, members in diff.grouped().items():
         lines.append(_line((principal, "bold")))
         lines += [_change(sign, describe_grant(c.grant), c) for sign, c in members]
     if diff.network_added or diff.network_removed:

@@ -17,13 +17,15 @@ from screens.app import build_app
 from screens.change_set import ChangeSetScreen
 from screens.dialogs import TypedConfirmDialog
 from screens.preflight import PreflightScreen
+from screens.question import QuestionScreen
 from screens.review import ReviewScreen
 from screens.session import WizardSession
 from screens.widgets.diff_panel import DiffPanel
 from screens.write import WriteScreen
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle, text_of, write_parameter_file
 from tests.moto import TOPIC_TEMPLATE, free_port, import_certificate
-from wizard.aws import EndpointUnreachable, RequestInvalid
+from wizard.aws import (ChangeSetResult, CheckStatus, EndpointUnreachable, PreflightCheck, PreflightReport,
+                        RequestInvalid, ResourceChange, StackState)
 
 BUCKET = "acme-cfn-templates"
 
@@ -245,3 +247,71 @@ async def test_escape_cancels_a_preflight(tmp_path, monkeypatch):
         assert app.session.preflight is None
         await press(pilot, "escape")  # not running: back to the written file
         assert isinstance(app.screen, WriteScreen)
+
+
+def _ready_change_set(*_args, **_kwargs) -> ChangeSetResult:
+    return ChangeSetResult(stack_name="quilt", change_set_name="add-topic", change_set_type="CREATE",
+                           parameter_keys=("TopicName",), change_set_id="arn:aws:cloudformation:add-topic",
+                           status="CREATE_COMPLETE", execution_status="AVAILABLE",
+                           changes=(ResourceChange("Add", "Topic", "AWS::SNS::Topic"),))
+
+
+async def test_escape_during_an_execution_claims_no_cancel(tmp_path, monkeypatch):
+    entered, release = threading.Event(), threading.Event()
+    executed = []
+
+    def slow_execute(aws, result):
+        entered.set()
+        release.wait(timeout=30)
+        executed.append(result.change_set_name)
+
+    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint: object())
+    monkeypatch.setattr(WizardSession, "create_change_set", _ready_change_set)
+    monkeypatch.setattr("wizard.aws.execute_change_set", slow_execute)
+    app = _topic_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await write_parameter_file(pilot)
+        screen = await _create_change_set(pilot, "add-topic")
+        await press(pilot, "x")
+        await pilot.press(*"quilt")
+        await pilot.press("enter")  # confirmed: the execution request goes out
+        assert await asyncio.to_thread(entered.wait, 30)
+        await pilot.pause()
+        assert app.screen is screen and screen.running == "execute"
+        assert screen.check_action("cancel", ()) is False and screen.check_action("close", ()) is False
+        await pilot.press("escape")
+        await pilot.pause()
+        screen.action_cancel()  # however it is reached, it claims no cancel
+        assert "Cancelled" not in screen.status_text and "cannot be withdrawn" in screen.status_text
+        assert screen.running == "execute" and not screen.cancel_event.is_set() and app.screen is screen
+        release.set()
+        await settle(pilot)  # the outcome is still shown
+        assert screen.executed and screen.status_text.startswith("Executing: change set add-topic was started")
+    assert executed == ["add-topic"]
+
+
+async def test_a_masked_noecho_value_of_the_deployed_stack_keeps_the_review(tmp_path, monkeypatch):
+    stack = StackState(name="quilt", stack_id="arn:aws:cloudformation:us-east-1:123456789012:stack/quilt/1",
+                       status="UPDATE_COMPLETE", status_reason=None,
+                       parameters={"AdminPassword": "****", "InternalApiPort": "443"})
+    report = PreflightReport(stack_name="quilt", region="us-east-1", account="123456789012", stack=stack,
+                             checks=(PreflightCheck("stack", CheckStatus.PASS, "Stack quilt is UPDATE_COMPLETE"),))
+    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint: object())
+    monkeypatch.setattr(WizardSession, "run_preflight", lambda self, aws, on_progress: report)
+    app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await write_parameter_file(pilot)
+        await press(pilot, "p", "enter")
+        assert "now compares against its deployed parameters" in text_of(app.screen.query_one("#preflight-baseline"))
+        assert app.session.deployed_parameters == {"AdminPassword": "****", "InternalApiPort": "443"}
+        await press(pilot, "escape", "escape")  # back to the write screen, then the review
+        review = app.screen
+        assert isinstance(review, ReviewScreen) and review.deployment is not None
+        assert not review.query("#review-problem")
+        diff = review.query_one("#review-diff", DiffPanel).plain
+        assert "Against the baseline (the deployed stack quilt)" in diff
+        await press(pilot, "escape", "escape")  # the parameters, then the last question
+        assert isinstance(app.screen, QuestionScreen)
+        panel = app.screen.query_one(DiffPanel).plain
+        assert "Refused" not in panel
+        assert "All answers against the baseline (the deployed stack quilt)" in panel

@@ -162,3 +162,42 @@ async def test_a_set_value_the_template_refuses_is_shown_on_the_start_screen(tmp
         await press(pilot, "enter")
         assert isinstance(app.screen, StartScreen)
         assert "NoSuchParameter" in str(app.screen.query_one("#start-error").render())
+
+
+async def test_a_value_given_with_set_is_the_typed_questions_answer_until_retyped(tmp_path):
+    out = tmp_path / "params.json"
+    app = build_app(out=out, settings={**EMBEDDED_REQUIRED, "KMSKeyId": "alias/quilt-trail"})
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "cloudtrail_kms")  # the mode answers it with no key
+        screen = app.screen
+        assert app.session.current(screen.question) == "alias/quilt-trail"
+        assert screen.query_one("#answer", Input).value == "alias/quilt-trail"
+        assert "Refused" not in screen.query_one(DiffPanel).plain
+        screen.query_one("#answer", Input).value = "alias/typed-key"
+        await settle(pilot)
+        assert "alias/typed-key" in screen.query_one(DiffPanel).plain.splitlines()[0]
+        await press(pilot, "enter")  # what the operator types wins
+        await advance_to(pilot, "write")
+        await press(pilot, "enter")
+        assert app.screen.written == [str(out)]
+    assert _parameters(out)["KMSKeyId"] == "alias/typed-key"
+
+
+async def test_an_unwritable_path_is_one_line_and_the_wizard_goes_on(tmp_path):
+    (tmp_path / "file.txt").write_text("not a folder")
+    unwritable = tmp_path / "file.txt" / "params.json"
+    app = build_app(out=unwritable, settings=EMBEDDED_REQUIRED)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "write")
+        await press(pilot, "enter")
+        screen = app.screen
+        assert isinstance(screen, WriteScreen) and not screen.written and app.is_running
+        result = str(screen.query_one("#write-result").render())
+        assert result.startswith(f"Not written: {unwritable}: cannot write") and "\n" not in result
+        assert screen.query_one("#write-form").display
+        screen.query_one("#path", Input).value = str(tmp_path / "params.json")
+        await press(pilot, "enter")
+        assert screen.written == [str(tmp_path / "params.json")]
+    assert _parameters(tmp_path / "params.json")["AdminEmail"] == "admin@example.com"

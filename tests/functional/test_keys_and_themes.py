@@ -128,3 +128,22 @@ async def test_text_questions_submit_with_enter(tmp_path):
         await press(pilot, "enter")
         assert app.session.answers["athena_scope"] == "primary"
         assert app.screen.step == "cloudtrail_kms"
+
+
+async def test_a_profile_that_cannot_be_written_is_one_line(tmp_path, monkeypatch):
+    (tmp_path / "file.txt").write_text("not a folder")
+    app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
+    notes: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append((kw.get("severity", "information"), message)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")
+        monkeypatch.setenv("QUILT_WIZARD_HOME", str(tmp_path / "file.txt" / "home"))
+        app.action_save_profile()
+        await settle(pilot)
+        await pilot.press(*"acme-prod")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, QuestionScreen) and app.is_running
+    [(severity, message)] = notes
+    assert severity == "error" and message.startswith("Profile not saved: ") and "\n" not in message
+    assert str(tmp_path / "file.txt") in message
