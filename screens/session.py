@@ -29,12 +29,12 @@ from wizard.catalog import MULTI, Catalog, GenericQuestion, Question, load_catal
 from wizard.diff import PermissionDiff
 from wizard.draft import Draft
 from wizard.errors import InputError
-from wizard.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, plan_deployment,
-                             pseudo_for)
+from wizard.headless import DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, plan_deployment
 from wizard.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.profiles import load_profile
 from wizard.pseudo import Pseudo
+from wizard.stack import pseudo_for
 from wizard.template import Template, load_template
 
 if TYPE_CHECKING:
@@ -275,7 +275,8 @@ class WizardSession:
         return create_change_set(aws, stack_name=stack_name, template_body=self.template.text,
                                  parameters=dict(deployment.phases[0].values.raw),
                                  change_set_name=change_set_name or None, template_bucket=template_bucket or None,
-                                 tags=dict(deployment.tags) or None, on_progress=on_progress, cancel=cancel)
+                                 tags=dict(deployment.tags) or None, on_progress=on_progress, cancel=cancel,
+                                 secret_parameters=self.secret_parameters)
 
     def write_security_report(self, folder: str) -> tuple[list[Path], list]:
         """Write the security documentation package of the answers in force: (paths, findings).

@@ -24,7 +24,7 @@ from wizard.catalog import Catalog, load_catalog
 from wizard.diff import PermissionDiff
 from wizard.errors import InputError
 from wizard.pseudo import Pseudo
-from wizard.stack import pseudo_for, template_for  # noqa: F401  (the faces start here)
+from wizard.stack import pseudo_for, template_for
 from wizard.atomic import write_atomic
 from wizard.paramfile import FORMATS, read_parameter_file, render_parameter_file
 from wizard.parameters import MASK, ParameterValues, resolve_parameters

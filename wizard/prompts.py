@@ -125,8 +125,10 @@ class PromptFlow:
         self.say(f"  {question.help}")
         self.say(f"  Trade-off: {question.tradeoff}")
         current = in_force.get(question.id, question.default)
-        if current is None and question.parameter:
-            current = self.current().get(question.parameter)  # e.g. given with --set
+        if question.parameter in self.settings:
+            current = self.settings[question.parameter]  # --set gives the default of its question
+        elif current is None and question.parameter:
+            current = self.current().get(question.parameter)
         if question.kind == CHOICE:
             choices = [(c.value, f"{c.label}  ({c.tradeoff})" if c.tradeoff else c.label) for c in question.choices]
             value: Any = self.asker.select(question.title, choices, current)
