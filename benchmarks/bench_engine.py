@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._timing import REAL, median_ms, report  # noqa: E402
 from tests.conftest import REAL_REQUIRED  # noqa: E402
-from wizard.evaluate import Evaluation  # noqa: E402
-from wizard.parameters import resolve_parameters  # noqa: E402
-from wizard.template import parse_template  # noqa: E402
+from wizard.cfn.evaluate import Evaluation  # noqa: E402
+from wizard.cfn.parameters import resolve_parameters  # noqa: E402
+from wizard.cfn.template import parse_template  # noqa: E402
 
 
 def main() -> None:
@@ -33,9 +33,9 @@ def main() -> None:
 
     report("evaluate every resource (parsed once)", median_ms(evaluate_all), target="< 10 ms")
     try:
-        from wizard.grants import extract
-        from wizard.network import network_rules
-        from wizard.diff import diff_evaluations
+        from wizard.iam.grants import extract
+        from wizard.iam.network import network_rules
+        from wizard.iam.diff import diff_evaluations
     except ImportError:
         return
 

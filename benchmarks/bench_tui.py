@@ -60,7 +60,7 @@ async def panel_ms(template: str | None, settings: dict[str, str], question: str
     from screens.question import QuestionScreen
     from screens.widgets.choice_list import ChoiceList
     from screens.widgets.diff_panel import DiffPanel
-    from wizard import analysis
+    from wizard.iam import analysis
 
     QuestionScreen.DEBOUNCE_SECONDS = 0
     shown: list[float] = []

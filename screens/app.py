@@ -14,7 +14,6 @@ the review screen or the command palette at any point of the run.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -25,33 +24,15 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from screens.commands import WizardCommands
+from screens.navigation import WizardOptions
 from screens.session import PARAMETERS, REVIEW, START, WRITE, WizardSession
-from wizard.draft import Draft, discard_draft, save_draft
-from wizard.errors import InputError, WizardError
+from wizard.flow.draft import Draft, discard_draft, save_draft
+from wizard.errors import InputError, WizardError, write_failure
 from wizard.paths import ASSETS
 
 DARK, LIGHT = "textual-dark", "textual-light"
 REPORT_FOLDER = "./quilt-security-report"
 """Where the security report goes unless the operator says otherwise."""
-
-
-@dataclass(frozen=True)
-class WizardOptions:
-    """What the command line (or a test) decided before the first screen."""
-
-    template_path: str | None = None
-    profile: str | None = None
-    stack_name: str | None = None
-    region: str | None = None
-    account_id: str | None = None
-    out: str | None = None
-    fmt: str = "cfn"
-    baseline: str | None = None
-    settings: Mapping[str, str] = field(default_factory=dict)
-    force: bool = False
-    aws_profile: str | None = None
-    endpoint_url: str | None = None
-    template_bucket: str | None = None
 
 
 class QuiltWizardApp(App[int]):
@@ -186,7 +167,7 @@ class QuiltWizardApp(App[int]):
         def save(name: str | None) -> None:
             if not name:
                 return
-            from wizard.profiles import Profile, save_profile
+            from wizard.flow.profiles import Profile, save_profile
 
             assert self.session is not None
             try:
@@ -197,7 +178,7 @@ class QuiltWizardApp(App[int]):
                                   accounts={account: {"parameters": dict(self.session.parameters)}})
                 path = save_profile(profile, self.session.secret_parameters)
             except (WizardError, OSError) as exc:
-                self.notify(f"Profile not saved: {failure(exc)}", severity="error")
+                self.notify(f"Profile not saved: {write_failure(exc)}", severity="error")
                 return
             self.notify(f"Saved profile {name} to {path}")
 
@@ -262,7 +243,7 @@ class QuiltWizardApp(App[int]):
         try:
             paths, findings = session.write_security_report(folder)
         except (WizardError, OSError) as exc:
-            return "error", f"Security report not written: {failure(exc)}"
+            return "error", f"Security report not written: {write_failure(exc)}"
         return "information", f"Wrote {paths[0]} and {paths[1]} ({len(findings)} findings)"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -272,18 +253,6 @@ class QuiltWizardApp(App[int]):
                 self.notify(message, severity="error")
             else:
                 self.notify(message, title="Security report")
-
-
-def failure(exc: WizardError | OSError, target: str | None = None) -> str:
-    """A failed write as one line: the core's message, or what could not be written and why."""
-    if isinstance(exc, WizardError):
-        text = str(exc)
-    else:
-        reason = exc.strerror or str(exc)
-        where = target or (str(exc.filename) if exc.filename else None)
-        aside = f" ({exc.filename})" if exc.filename and str(exc.filename) != where else ""
-        text = f"cannot write {where}: {reason}{aside}" if where else f"cannot write: {reason}"
-    return " ".join(text.split())
 
 
 def build_app(template_path: str | None = None, profile: str | None = None, stack_name: str | None = None,
@@ -302,8 +271,8 @@ def build_app(template_path: str | None = None, profile: str | None = None, stac
 
 def run_app(args: argparse.Namespace) -> int:
     """``quilt-wizard`` with no subcommand: check the options, then open the screens."""
-    from wizard.headless import pseudo_for
-    from wizard.paramfile import parse_assignments
+    from wizard.flow.headless import pseudo_for
+    from wizard.flow.paramfile import parse_assignments
 
     settings = parse_assignments(getattr(args, "set_values", None) or [])
     pseudo_for(None, args.stack_name, args.region, args.account_id)  # a bad account id fails here

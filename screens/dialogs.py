@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from wizard.profiles import list_profiles
+from wizard.flow.profiles import list_profiles
 
 
 class NameDialog(ModalScreen[str | None]):

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from wizard.errors import InputError
-from wizard.terminal import grants_text
+from wizard.flow.terminal import grants_text
 
 
 class GrantsScreen(Screen):

@@ -26,7 +26,7 @@ from screens.session import Preview, WizardSession
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
 from screens.widgets.diff_panel import DiffPanel
-from wizard.catalog import CHOICE, MULTI, Question
+from wizard.flow.catalog import CHOICE, MULTI, Question
 
 
 class QuestionScreen(WizardStep):

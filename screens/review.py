@@ -23,7 +23,7 @@ from screens.session import REVIEW
 from screens.step import WizardStep
 from screens.widgets.diff_panel import DiffPanel
 from wizard.errors import InputError, WizardError
-from wizard.parameters import MASK
+from wizard.cfn.parameters import MASK
 
 
 def findings_count(deployment) -> str | None:
@@ -32,7 +32,7 @@ def findings_count(deployment) -> str | None:
         from wizard.findings import severity_summary
     except ImportError:
         return None
-    from wizard.headless import findings_for
+    from wizard.flow.headless import findings_for
 
     try:
         findings = findings_for(deployment)

@@ -1,8 +1,8 @@
 """The run in progress: what the operator chose so far, and the core calls that answer the screens.
 
 A screen never merges layers, resolves answers or diffs grants itself; it asks the session,
-and the session asks the core (``wizard.answers.resolve``, ``wizard.analysis.compare``,
-``wizard.headless.plan_deployment`` and ``deployed_values``). The session holds no Textual
+and the session asks the core (``wizard.flow.answers.resolve``, ``wizard.iam.analysis.compare``,
+``wizard.flow.headless.plan_deployment`` and ``deployed_values``). The session holds no Textual
 object, so the previews it computes can run in a worker thread and be tested without a terminal.
 
 Layers, weakest first: the mode or saved profile (with its account overrides), the ``--set``
@@ -23,19 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from wizard.analysis import analyse, compare, freeze
-from wizard.answers import Layer, Plan, resolve
-from wizard.catalog import MULTI, Catalog, GenericQuestion, Question, load_catalog
-from wizard.diff import PermissionDiff
-from wizard.draft import Draft
+from wizard.iam.analysis import analyse, compare, freeze
+from wizard.flow.answers import Layer, Plan, resolve
+from wizard.flow.catalog import MULTI, Catalog, GenericQuestion, Question, load_catalog
+from wizard.iam.diff import PermissionDiff
+from wizard.flow.draft import Draft
 from wizard.errors import InputError
-from wizard.headless import DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, plan_deployment
-from wizard.parameters import resolve_parameters
+from wizard.flow.headless import DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, plan_deployment
+from wizard.cfn.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
-from wizard.profiles import load_profile
-from wizard.pseudo import Pseudo
-from wizard.stack import pseudo_for
-from wizard.template import Template, load_template
+from wizard.flow.profiles import load_profile
+from wizard.cfn.pseudo import Pseudo
+from wizard.flow.stack import pseudo_for
+from wizard.cfn.template import Template, load_template
 
 if TYPE_CHECKING:
     import threading
@@ -283,7 +283,7 @@ class WizardSession:
 
         The report records the mode, the answers and the frameworks, and the preflight's checks
         when one was run; NoEcho values are masked by the core."""
-        from wizard.report import deployment_context, write_package
+        from wizard.flow.report import deployment_context, write_package
 
         deployment = self.deployment(require_complete=False)
         analysis = analyse(deployment.template, deployment.values.raw, deployment.pseudo)

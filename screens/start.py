@@ -18,10 +18,10 @@ from textual.widgets import Button, Input, Label, Static
 from screens.session import START, WizardSession
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
-from wizard.draft import Draft, discard_draft, load_draft
+from wizard.flow.draft import Draft, discard_draft, load_draft
 from wizard.errors import InputError
-from wizard.headless import DEFAULT_BASELINE
-from wizard.profiles import list_profiles
+from wizard.flow.headless import DEFAULT_BASELINE
+from wizard.flow.profiles import list_profiles
 
 
 def _draft_text(draft: Draft) -> Content:

@@ -18,17 +18,15 @@ from textual.widgets import Footer
 from screens.widgets.step_header import StepHeader
 
 if TYPE_CHECKING:
-    from screens.app import QuiltWizardApp
+    from screens.navigation import WizardNavigation
     from screens.session import WizardSession
 
 
 class OnTheWizard:
     """For a screen of the wizard: the app and the run in progress, typed."""
 
-    app: "QuiltWizardApp"
-
     @property
-    def wizard(self) -> "QuiltWizardApp":
+    def wizard(self) -> "WizardNavigation":
         return self.app  # type: ignore[return-value]
 
     @property

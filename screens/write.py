@@ -18,13 +18,12 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from screens.app import failure
 from screens.dialogs import ConfirmDialog
 from screens.session import WRITE
 from screens.step import WizardStep
-from wizard.errors import InputError, WizardError
-from wizard.headless import summary_text, write_deployment
-from wizard.paramfile import FORMATS
+from wizard.errors import InputError, WizardError, write_failure
+from wizard.flow.headless import summary_text, write_deployment
+from wizard.flow.paramfile import FORMATS
 
 FORMAT_LABELS = {
     "cfn": "cfn — CloudFormation CLI list (create-stack --parameters file://)",
@@ -109,7 +108,7 @@ class WriteScreen(WizardStep):
                     lambda yes: self.write(force=True) if yes else None)
                 return
             self._result(Content.assemble(("Not written: ", "bold $text-error"),
-                                          (failure(exc, session.out), "$text-error")))
+                                          (write_failure(exc, session.out), "$text-error")))
             return
         self.written = [str(p) for p in paths]
         self.wizard.finished()

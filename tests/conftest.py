@@ -64,9 +64,9 @@ def isolated_home(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def real_evaluation(real_template_path):
     """Evaluate the real template with its required values plus ``overrides``."""
-    from wizard.evaluate import Evaluation
-    from wizard.parameters import resolve_parameters
-    from wizard.template import load_template
+    from wizard.cfn.evaluate import Evaluation
+    from wizard.cfn.parameters import resolve_parameters
+    from wizard.cfn.template import load_template
 
     template = load_template(real_template_path)
 

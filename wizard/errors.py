@@ -66,3 +66,15 @@ def suggestion(name: str, candidates: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def write_failure(exc: WizardError | OSError, target: str | None = None) -> str:
+    """A failed write as one line: the core's message, or what could not be written and why."""
+    if isinstance(exc, WizardError):
+        text = str(exc)
+    else:
+        reason = exc.strerror or str(exc)
+        where = target or (str(exc.filename) if exc.filename else None)
+        aside = f" ({exc.filename})" if exc.filename and str(exc.filename) != where else ""
+        text = f"cannot write {where}: {reason}{aside}" if where else f"cannot write: {reason}"
+    return " ".join(text.split())

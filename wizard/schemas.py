@@ -2,7 +2,7 @@
 
 Every schema lives in ``assets/schemas/``; each is read and compiled once. A failure becomes
 one ``InputError``: the file, the JSON pointer of the offending field, its line (when the data
-came from ``wizard.yamlsource``) and what was expected.
+came from ``wizard.cfn.yamlsource``) and what was expected.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from wizard.errors import InputError
 from wizard.paths import SCHEMAS
-from wizard.yamlsource import line_at
+from wizard.cfn.yamlsource import line_at
 
 
 @lru_cache(maxsize=None)

@@ -17,8 +17,8 @@ from textual.widgets import Static
 
 from screens.session import Preview
 from screens.widgets.hanging import hanging
-from wizard.diff import GrantChange, PermissionDiff, RuleChange
-from wizard.terminal import describe_grant
+from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
+from wizard.flow.terminal import describe_grant
 
 ADDED, REMOVED = "$text-success", "$text-error"
 BROADENING_STYLE = "bold $text-warning"

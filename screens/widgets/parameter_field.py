@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Select, Static
 
-from wizard.catalog import GenericQuestion
+from wizard.flow.catalog import GenericQuestion
 
 
 class ParameterField(Vertical):

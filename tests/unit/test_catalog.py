@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.catalog import load_catalog
+from wizard.flow.catalog import load_catalog
 from wizard.errors import InputError
 from wizard.paths import DEFAULT_TEMPLATE
-from wizard.template import load_template
+from wizard.cfn.template import load_template
 
 
 def test_the_shipped_catalog_holds_the_customer_questions_and_every_concern():

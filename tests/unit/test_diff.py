@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wizard.diff import condition_implies, diff_evaluations
-from wizard.evaluate import Evaluation
-from wizard.parameters import resolve_parameters
-from wizard.template import parse_template
+from wizard.iam.diff import condition_implies, diff_evaluations
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import parse_template
 
 ROLE = """
 Parameters:
@@ -182,7 +182,7 @@ def test_real_qurator_on_is_broadening_and_off_is_not(real_evaluation):
 
 
 def test_real_port_444_rule_from_the_private_accessor_group(real_evaluation):
-    from wizard.network import network_rules
+    from wizard.iam.network import network_rules
 
     rules = [r for r in network_rules(real_evaluation()) if r.from_port == 444 and r.kind == "ingress"]
     assert [(r.resource, r.peer) for r in rules] == [("ElbPrivateSecurityGroup", "ElbPrivateAccessorSecurityGroup")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.draft import Draft, discard_draft, draft_path, load_draft, save_draft
+from wizard.flow.draft import Draft, discard_draft, draft_path, load_draft, save_draft
 
 
 def test_a_draft_round_trips_without_secrets():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.analysis import compare
+from wizard.iam.analysis import compare
 from wizard.paths import DEFAULT_TEMPLATE
-from wizard.template import load_template
+from wizard.cfn.template import load_template
 
 REQUIRED = {
     "AdminEmail": "admin@example.com",
@@ -167,7 +167,7 @@ def test_qurator_adds_bedrock(template):
 
 
 def test_the_placeholders_grant_nothing_until_buckets_are_connected(template):
-    from wizard.analysis import analyse
+    from wizard.iam.analysis import analyse
 
     grants = analyse(template, REQUIRED).grants
     for policy in ("BucketReadPolicy", "BucketWritePolicy", "RegistryAssumeRolePolicy"):
@@ -176,7 +176,7 @@ def test_the_placeholders_grant_nothing_until_buckets_are_connected(template):
 
 
 def test_the_template_rules_refuse_what_cloudformation_would(template):
-    from wizard.analysis import analyse
+    from wizard.iam.analysis import analyse
 
     assert analyse(template, {**REQUIRED, "PolicyCreationMode": "PreCreated"}).evaluation.rule_violations() == [
         ("PreCreatedPoliciesNeedBucketPrefix", "PolicyCreationMode PreCreated needs a CustomerBucketPrefix.")]

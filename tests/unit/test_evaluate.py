@@ -7,10 +7,10 @@ import base64
 import pytest
 
 from wizard.errors import TemplateError
-from wizard.evaluate import Evaluation
-from wizard.pseudo import Pseudo, partition_of
-from wizard.parameters import resolve_parameters
-from wizard.template import parse_template
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.pseudo import Pseudo, partition_of
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import parse_template
 
 
 def evaluate(text: str, pseudo: Pseudo | None = None, **given) -> Evaluation:

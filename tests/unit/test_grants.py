@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wizard.evaluate import Evaluation
-from wizard.grants import IDENTITY, RESOURCE, TRUST, extract
-from wizard.parameters import resolve_parameters
-from wizard.template import parse_template
+from wizard.cfn.evaluate import Evaluation
+from wizard.iam.grants import IDENTITY, RESOURCE, TRUST, extract
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import parse_template
 
 TEMPLATE = """
 Parameters:

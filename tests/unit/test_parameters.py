@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wizard.errors import ParameterError
-from wizard.parameters import MASK, Unresolved, resolve_parameters
-from wizard.template import parse_template
+from wizard.cfn.parameters import MASK, Unresolved, resolve_parameters
+from wizard.cfn.template import parse_template
 
 TEMPLATE = parse_template("""
 Parameters:

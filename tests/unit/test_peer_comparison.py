@@ -12,11 +12,11 @@ import re
 import pytest
 
 from tests.conftest import DATA, REAL_REQUIRED
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings import evaluate_findings
 from wizard.findings.catalog import catalog
-from wizard.parameters import resolve_parameters
-from wizard.template import load_template
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import load_template
 
 RESULTS = json.loads((DATA / "peer-checkov-results.json").read_text())["results"]
 COMPARISON = (DATA / "peer-comparison.md").read_text()

@@ -11,11 +11,11 @@ import yaml
 from tests.conftest import DATA
 from wizard.cli import main
 from wizard.errors import InputError
-from wizard.profiles import BUILTIN_MODES, Profile, list_profiles, load_profile, save_profile
+from wizard.flow.profiles import BUILTIN_MODES, Profile, list_profiles, load_profile, save_profile
 
 
 def test_builtin_modes_are_complete_sets_of_answers():
-    from wizard.catalog import load_catalog
+    from wizard.flow.catalog import load_catalog
 
     customer = {q.id for q in load_catalog().questions if q.section == "customer"}
     for name in BUILTIN_MODES:

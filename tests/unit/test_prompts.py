@@ -9,7 +9,7 @@ import json
 import pytest
 
 from wizard.errors import InputError
-from wizard.prompts import PromptFlow, run_prompts
+from wizard.flow.prompts import PromptFlow, run_prompts
 
 REQUIRED = {
     "AdminEmail": "admin@example.com",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wizard.evaluate import Evaluation
-from wizard.parameters import resolve_parameters
-from wizard.template import load_template
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import load_template
 
 STACK_POLICIES = [
     "arn:aws:iam::123456789012:policy/quilt/quilt/us-east-1/ManagedUserRoleBasePolicy",

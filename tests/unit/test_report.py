@@ -9,13 +9,13 @@ import pytest
 
 from tests.conftest import REAL_REQUIRED
 from wizard.cli import main
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings import evaluate_findings
-from wizard.grants import extract
-from wizard.network import network_rules
-from wizard.parameters import resolve_parameters
-from wizard.report import REPORT_HTML, REPORT_MD, render_report
-from wizard.template import parse_template
+from wizard.iam.grants import extract
+from wizard.iam.network import network_rules
+from wizard.cfn.parameters import resolve_parameters
+from wizard.flow.report import REPORT_HTML, REPORT_MD, render_report
+from wizard.cfn.template import parse_template
 
 SECRET = "Sup3r-Secret_Value*42"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from wizard.errors import TemplateError
-from wizard.template import load_template, parse_template
+from wizard.cfn.template import load_template, parse_template
 
 TAGS = """
 Resources:

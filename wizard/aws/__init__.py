@@ -9,6 +9,10 @@ Importing this package imports neither boto3 nor botocore: the names below are l
 first use, and boto3 itself only when a session is made. A run that never talks to AWS
 never pays for it.
 
+It uses ``wizard.iam`` (pattern matching) and ``wizard.cfn``, and must not import
+``wizard.flow``, ``wizard.findings``, ``wizard.commands`` or the UI: the commands and the
+screens hand it the values it checks.
+
     session = make_session(profile="acme", region="us-east-1")
     require_account(session, "123456789012")
     report = run_preflight(session, parameters, stack_name="quilt")

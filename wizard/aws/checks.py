@@ -18,7 +18,7 @@ from typing import Any
 from wizard.aws.changeset import StackState
 from wizard.aws.errors import AccessDenied, ServiceError, Throttled
 from wizard.aws.session import AwsSession, CallerIdentity
-from wizard.wildcards import action_matches
+from wizard.iam.wildcards import action_matches
 
 CERTIFICATE_EXPIRY_WARNING_DAYS = 30
 CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"

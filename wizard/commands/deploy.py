@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.answers:
         return run_headless(args)
     if args.plain:
-        from wizard.prompts import run_prompts
+        from wizard.flow.prompts import run_prompts
 
         return run_prompts(args)
     return _tui()(args)
@@ -76,11 +76,11 @@ def _tui():
 
 
 def run_headless(args: argparse.Namespace) -> int:
-    from wizard.answers import load_answers_file
+    from wizard.flow.answers import load_answers_file
     from wizard.commands import aws_steps
-    from wizard.headless import findings_for, plan_arguments, plan_deployment, summary_text, write_deployment
-    from wizard.paramfile import parse_assignments
-    from wizard.terminal import use_colour
+    from wizard.flow.headless import findings_for, plan_arguments, plan_deployment, summary_text, write_deployment
+    from wizard.flow.paramfile import parse_assignments
+    from wizard.flow.terminal import use_colour
 
     answers = load_answers_file(args.answers)
     plan = plan_arguments(answers, template=args.template, profile=args.profile, stack_name=args.stack_name,

@@ -35,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.diff import diff_evaluations
-    from wizard.terminal import diff_text, use_colour
+    from wizard.iam.diff import diff_evaluations
+    from wizard.flow.terminal import diff_text, use_colour
 
     template = template_from(args)
     before = evaluation_from(args, template, params_file=args.from_params, assignments=args.from_values,

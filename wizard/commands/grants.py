@@ -22,9 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.grants import extract
-    from wizard.network import network_rules
-    from wizard.terminal import grants_text, use_colour
+    from wizard.iam.grants import extract
+    from wizard.iam.network import network_rules
+    from wizard.flow.terminal import grants_text, use_colour
 
     evaluation = evaluation_from(args)
     grants = extract(evaluation)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from wizard.evaluate import Evaluation
-from wizard.paramfile import parse_assignments, read_parameter_file
-from wizard.parameters import resolve_parameters
-from wizard.pseudo import Pseudo
-from wizard.stack import pseudo_for, template_for
-from wizard.template import Template
+from wizard.cfn.evaluate import Evaluation
+from wizard.flow.paramfile import parse_assignments, read_parameter_file
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.pseudo import Pseudo
+from wizard.flow.stack import pseudo_for, template_for
+from wizard.cfn.template import Template
 
 
 def add_template_option(parser: argparse.ArgumentParser) -> None:

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from wizard.profiles import list_profiles
+    from wizard.flow.profiles import list_profiles
 
     profiles = list_profiles()
     if args.json:
@@ -52,8 +52,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from wizard.profiles import load_profile
-    from wizard.serialize import to_yaml
+    from wizard.flow.profiles import load_profile
+    from wizard.cfn.serialize import to_yaml
 
     profile = load_profile(args.name)
     document = profile.to_document()
@@ -66,9 +66,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_save(args: argparse.Namespace) -> int:
-    from wizard.answers import load_answers_file
-    from wizard.headless import template_for
-    from wizard.profiles import Profile, save_profile
+    from wizard.flow.answers import load_answers_file
+    from wizard.flow.headless import template_for
+    from wizard.flow.profiles import Profile, save_profile
 
     answers = load_answers_file(args.answers)
     template = template_for(None, answers)
@@ -86,7 +86,7 @@ def run_save(args: argparse.Namespace) -> int:
 
 
 def run_delete(args: argparse.Namespace) -> int:
-    from wizard.profiles import delete_profile
+    from wizard.flow.profiles import delete_profile
 
     path = delete_profile(args.name)
     print(f"deleted profile {args.name} ({path})")

@@ -7,7 +7,7 @@ import json
 import sys
 
 from wizard.commands.inputs import add_analysis_options, evaluation_from
-from wizard.serialize import to_yaml
+from wizard.cfn.serialize import to_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.parameters import mask_secrets
+    from wizard.cfn.parameters import mask_secrets
 
     evaluation = evaluation_from(args)
     rendered = mask_secrets(evaluation.rendered(), evaluation.parameters.secrets)

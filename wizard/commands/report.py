@@ -34,9 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wizard.findings import parse_frameworks
-    from wizard.grants import extract
-    from wizard.network import network_rules
-    from wizard.report import write_package
+    from wizard.iam.grants import extract
+    from wizard.iam.network import network_rules
+    from wizard.flow.report import write_package
 
     frameworks = parse_frameworks(args.frameworks)
     context: dict = {}
@@ -65,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _from_answers(args: argparse.Namespace):
     """The evaluation of an answers file's final parameters, and what the report records of it."""
-    from wizard.analysis import analyse
-    from wizard.answers import load_answers_file
-    from wizard.headless import plan_arguments, plan_deployment
-    from wizard.paramfile import parse_assignments
-    from wizard.report import deployment_context
+    from wizard.iam.analysis import analyse
+    from wizard.flow.answers import load_answers_file
+    from wizard.flow.headless import plan_arguments, plan_deployment
+    from wizard.flow.paramfile import parse_assignments
+    from wizard.flow.report import deployment_context
 
     if args.params:
         raise InputError("give --answers or --params, not both", where="--params")

@@ -12,18 +12,21 @@ by step with the template lines that make it.
 
 Rule texts and the compliance mapping are data (``assets/findings.yaml``,
 ``assets/compliance.yaml``); the detectors are in ``wizard.findings.rules``.
+
+This package reads ``wizard.iam`` and ``wizard.cfn``; it must not import ``wizard.flow``,
+``wizard.aws``, ``wizard.commands`` or the UI.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings.catalog import catalog as rule_catalog
 from wizard.findings.catalog import check_frameworks, framework_keys, parse_frameworks
 from wizard.findings.model import SEVERITIES, Control, Finding, Hit, Step, severity_rank
-from wizard.grants import Grant
-from wizard.network import NetworkRule
+from wizard.iam.grants import Grant
+from wizard.iam.network import NetworkRule
 
 __all__ = ["SEVERITIES", "Control", "Finding", "Step", "evaluate_findings", "framework_keys",
            "parse_frameworks", "severity_rank", "at_or_above"]
@@ -44,11 +47,11 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
     from wizard.findings.rules import detectors
 
     if grants is None:
-        from wizard.grants import extract
+        from wizard.iam.grants import extract
 
         grants = extract(evaluation)
     if rules is None:
-        from wizard.network import network_rules
+        from wizard.iam.network import network_rules
 
         rules = network_rules(evaluation)
     chosen = list(frameworks or [])

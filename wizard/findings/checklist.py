@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings.catalog import catalog
 from wizard.findings.model import Finding
 

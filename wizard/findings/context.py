@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from wizard.wildcards import action_matches, pattern_covers
-from wizard.evaluate import Evaluation
-from wizard.grants import IDENTITY, TRUST, Grant, holder_of
-from wizard.network import NetworkRule
+from wizard.iam.wildcards import action_matches, pattern_covers
+from wizard.cfn.evaluate import Evaluation
+from wizard.iam.grants import IDENTITY, TRUST, Grant, holder_of
+from wizard.iam.network import NetworkRule
 
 _UNRESTRICTED_TAIL = re.compile(r"[A-Za-z0-9_.-]+[/:]\*")
 

@@ -5,7 +5,7 @@ parameters (NoEcho masked), the findings with why, fix, template lines, escalati
 controls, the customer's eight concerns one by one, the compliance mapping per framework, the
 network flows, every principal's policies as IAM will hold them, and the pre-deployment
 checklist with preflight results. ``build`` returns it as a list of ``Block`` records
-(heading, paragraph, table, list, code, diagram); ``wizard.report`` writes them as Markdown
+(heading, paragraph, table, list, code, diagram); ``wizard.flow.report`` writes them as Markdown
 and HTML, so both always say the same thing. Text may mark `code` and **bold** spans; the
 renderers escape everything else.
 """
@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings.catalog import catalog
 from wizard.findings.checklist import ChecklistEntry, checklist
 from wizard.findings.flows import flows, mermaid, text_diagram
 from wizard.findings.model import SEVERITIES, Finding
 from wizard.findings.policies import policies_by_principal
-from wizard.grants import Grant
-from wizard.network import NetworkRule
+from wizard.iam.grants import Grant
+from wizard.iam.network import NetworkRule
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from wizard.evaluate import Evaluation
-from wizard.grants import holder_of
-from wizard.network import EGRESS, INGRESS, LISTENER, SCHEME, NetworkRule
+from wizard.cfn.evaluate import Evaluation
+from wizard.iam.grants import holder_of
+from wizard.iam.network import EGRESS, INGRESS, LISTENER, SCHEME, NetworkRule
 
 INTERNET = "Internet"
 PRIVATE_CLIENTS = "Clients in the VPC"

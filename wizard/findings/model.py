@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wizard.grants import Grant
-from wizard.network import NetworkRule
+from wizard.iam.grants import Grant
+from wizard.iam.network import NetworkRule
 
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 """Severities from least to most serious."""

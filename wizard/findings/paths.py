@@ -32,7 +32,7 @@ from functools import cached_property
 from wizard.findings.context import Holder, RuleContext, Target, allows_action
 from wizard.findings.model import Step
 from wizard.findings.rules.common import grant_lines_of, place
-from wizard.grants import Grant
+from wizard.iam.grants import Grant
 
 ACT_AS, REWRITE = "act-as", "rewrite"
 ASSUME, CODE, TRUST_REWRITE = "assume", "code", "trust-rewrite"

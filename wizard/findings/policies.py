@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from wizard.grants import IDENTITY, RESOURCE, TRUST, Grant, by_principal
+from wizard.iam.grants import IDENTITY, RESOURCE, TRUST, Grant, by_principal
 
 
 @dataclass

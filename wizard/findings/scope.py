@@ -7,7 +7,7 @@ with none (``aws-marketplace:MeterUsage``, ``cloudwatch:GetMetricData``, ``s3:Li
 can only be granted on ``*``. A wildcard on such an action is a fact to record; a wildcard on
 an action that could name its resource is a choice to question.
 
-The set is read from the same offline definitions file as ``wizard.actions`` and cached the
+The set is read from the same offline definitions file as ``wizard.iam.actions`` and cached the
 same way (in the cache directory, keyed by that file's size and modification time), so a
 normal run reads a few kilobytes, not thirteen megabytes.
 """
@@ -18,7 +18,7 @@ import json
 import threading
 from pathlib import Path
 
-from wizard import actions as iam_actions
+from wizard.iam import actions as iam_actions
 
 _FORMAT = 1
 

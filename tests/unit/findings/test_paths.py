@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings import evaluate_findings
-from wizard.parameters import resolve_parameters
-from wizard.template import parse_template
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import parse_template
 
 HEADER = "Resources:\n"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REAL_REQUIRED
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings import evaluate_findings
-from wizard.grants import extract
-from wizard.network import network_rules
-from wizard.parameters import resolve_parameters
-from wizard.template import load_template
+from wizard.iam.grants import extract
+from wizard.iam.network import network_rules
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import load_template
 
 REGISTRY = "AmazonECSTaskExecutionRole"
 

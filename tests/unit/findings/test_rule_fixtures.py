@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import DATA
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings import evaluate_findings
 from wizard.findings.catalog import catalog
 from wizard.findings.rules import detectors
-from wizard.parameters import resolve_parameters
-from wizard.template import load_template
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import load_template
 
 FIXTURES = DATA / "findings"
 RULE_IDS = sorted(catalog().rules)

@@ -8,8 +8,8 @@ teams configured with their own result locations and encryption.
 
 from __future__ import annotations
 
-from wizard.actions import classify
-from wizard.wildcards import pattern_covers
+from wizard.iam.actions import classify
+from wizard.iam.wildcards import pattern_covers
 from wizard.findings.context import RuleContext, is_full_admin
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector

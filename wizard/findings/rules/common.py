@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from wizard.grants import IDENTITY, Grant, holder_of
+from wizard.iam.grants import IDENTITY, Grant, holder_of
 
 
 def short(values: Iterable[str], limit: int = 4) -> str:

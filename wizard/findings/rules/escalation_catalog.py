@@ -14,7 +14,7 @@ from wizard.findings.context import RuleContext, allows_action, is_unrestricted
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import grant_lines_of, place, resources_of
-from wizard.grants import Grant
+from wizard.iam.grants import Grant
 
 
 def _unrestricted(grant: Grant) -> bool:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
-from wizard.grants import holder_of
-from wizard.network import CONTAINER, INGRESS, LISTENER, SCHEME, TARGET, NetworkRule
+from wizard.iam.grants import holder_of
+from wizard.iam.network import CONTAINER, INGRESS, LISTENER, SCHEME, TARGET, NetworkRule
 
 STANDARD_PORTS = frozenset({80, 443})
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}

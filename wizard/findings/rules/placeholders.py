@@ -6,7 +6,7 @@ from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import grant_lines_of, resources_of, short
-from wizard.grants import IDENTITY, Grant
+from wizard.iam.grants import IDENTITY, Grant
 
 
 def _is_placeholder(grant: Grant) -> bool:

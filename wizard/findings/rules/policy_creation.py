@@ -16,7 +16,7 @@ from wizard.findings.model import Hit
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import (condition_note, holders, place, short, statement_hit_fields, subject_of,
                                           targets, who)
-from wizard.grants import Grant
+from wizard.iam.grants import Grant
 
 _POLICY_ARN = re.compile(r"^arn:[^:]*:iam::[^:]*:policy(/.*)$")
 _ATTACH = ("iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy",

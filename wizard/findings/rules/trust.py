@@ -9,7 +9,7 @@ from wizard.findings.model import Hit
 from wizard.findings.paths import stack_paths
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import condition_note, grant_lines_of, place, resources_of, short
-from wizard.grants import RESOURCE, TRUST, Grant
+from wizard.iam.grants import RESOURCE, TRUST, Grant
 
 _ACCOUNT_ARN = re.compile(r"^arn:[^:]+:(?:iam|sts)::(\d{12}):(.+)$")
 _ACCOUNT = re.compile(r"^\d{12}$")

@@ -10,14 +10,14 @@ permissions-management actions with no condition.
 
 from __future__ import annotations
 
-from wizard.actions import classify
+from wizard.iam.actions import classify
 from wizard.findings.context import RuleContext, allows_action, is_full_admin, is_unrestricted
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import (condition_note, grant_lines_of, place, resources_of, short,
                                           statement_hit_fields, subject_of, targets, who)
 from wizard.findings.scope import split_by_scope
-from wizard.grants import IDENTITY, Grant
+from wizard.iam.grants import IDENTITY, Grant
 
 _WRITE_LEVELS = ("Write", "Permissions management")
 

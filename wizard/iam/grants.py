@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-from wizard import actions as iam_actions
-from wizard.evaluate import Evaluation
-from wizard.yamlsource import LineList
+from wizard.iam import actions as iam_actions
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.yamlsource import LineList
 
 IDENTITY, RESOURCE, TRUST = "identity", "resource", "trust"
 
@@ -307,7 +307,7 @@ def aws_managed_policies() -> dict[str, tuple[tuple[dict, ...], bool]]:
     """(statements, complete) of the AWS managed policies in ``assets/aws-managed-policies.yaml``."""
     from wizard.paths import ASSETS
     from wizard.schemas import validate
-    from wizard.yamlsource import parse_yaml
+    from wizard.cfn.yamlsource import parse_yaml
 
     path = ASSETS / "aws-managed-policies.yaml"
     data = parse_yaml(path.read_text(encoding="utf-8"), str(path))

@@ -27,12 +27,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from wizard.wildcards import action_matches, pattern_covers
-from wizard.grants import Grant, display_principal, holder_of
-from wizard.network import OPENINGS, SCHEME, NetworkRule
+from wizard.iam.wildcards import action_matches, pattern_covers
+from wizard.iam.grants import Grant, display_principal, holder_of
+from wizard.iam.network import OPENINGS, SCHEME, NetworkRule
 
 if TYPE_CHECKING:
-    from wizard.evaluate import Evaluation
+    from wizard.cfn.evaluate import Evaluation
 
 _NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike",
             "NotIpAddress")
@@ -404,7 +404,7 @@ def diff(before_grants: list[Grant], after_grants: list[Grant],
 
 def diff_evaluations(before: Evaluation, after: Evaluation) -> PermissionDiff:
     """Extract grants and rules from two evaluations and compare them."""
-    from wizard.grants import extract
-    from wizard.network import network_rules
+    from wizard.iam.grants import extract
+    from wizard.iam.network import network_rules
 
     return diff(extract(before), extract(after), network_rules(before), network_rules(after), after.exists)

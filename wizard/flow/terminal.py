@@ -12,9 +12,9 @@ import os
 import sys
 from typing import Iterable, TextIO
 
-from wizard.diff import GrantChange, PermissionDiff, RuleChange
-from wizard.grants import Grant, by_principal, holder_of
-from wizard.network import NetworkRule
+from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
+from wizard.iam.grants import Grant, by_principal, holder_of
+from wizard.iam.network import NetworkRule
 
 _CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2", "magenta": "35"}
 _BADGES = {"List": "L", "Read": "R", "Write": "W", "Tagging": "T", "Permissions management": "PM"}

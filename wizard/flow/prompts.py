@@ -13,8 +13,8 @@ import argparse
 import sys
 from typing import Any, Protocol, Sequence, TextIO
 
-from wizard.answers import Layer, resolve
-from wizard.catalog import CHOICE, MULTI, Catalog, GenericQuestion, Question, load_catalog
+from wizard.flow.answers import Layer, resolve
+from wizard.flow.catalog import CHOICE, MULTI, Catalog, GenericQuestion, Question, load_catalog
 from wizard.errors import InputError, WizardError
 
 Choices = Sequence[tuple[str, str]]  # (value, label)
@@ -67,8 +67,8 @@ class PromptFlow:
     """Walks the catalog with an Asker, printing the permission change of every answer."""
 
     def __init__(self, args: argparse.Namespace, asker: Asker, out: TextIO, catalog: Catalog | None = None):
-        from wizard.headless import pseudo_for, template_for
-        from wizard.paramfile import parse_assignments
+        from wizard.flow.headless import pseudo_for, template_for
+        from wizard.flow.paramfile import parse_assignments
 
         self.args = args
         self.asker = asker
@@ -86,7 +86,7 @@ class PromptFlow:
         self.out.flush()
 
     def layers(self) -> list[Layer]:
-        from wizard.headless import layers_for
+        from wizard.flow.headless import layers_for
 
         # --set gives the defaults of the prompts; what the operator types wins.
         layers = layers_for(self.mode, self.pseudo.account_id, None, self.settings)
@@ -97,8 +97,8 @@ class PromptFlow:
         return dict(resolve(self.catalog, self.template, self.layers()).parameters)
 
     def show_change(self, before: dict[str, str]) -> None:
-        from wizard.analysis import compare
-        from wizard.terminal import diff_text, use_colour
+        from wizard.iam.analysis import compare
+        from wizard.flow.terminal import diff_text, use_colour
 
         try:
             change = compare(self.template, before, self.current(), self.pseudo)
@@ -111,7 +111,7 @@ class PromptFlow:
             self.say(diff_text(change, use_colour(self.out), title="  What this answer changes").rstrip())
 
     def choose_mode(self) -> None:
-        from wizard.profiles import list_profiles
+        from wizard.flow.profiles import list_profiles
 
         if self.mode:
             return
@@ -164,8 +164,8 @@ class PromptFlow:
         self.parameters[spec.name] = value
 
     def run(self) -> int:
-        from wizard.headless import plan_deployment, summary_text, write_deployment
-        from wizard.terminal import use_colour
+        from wizard.flow.headless import plan_deployment, summary_text, write_deployment
+        from wizard.flow.terminal import use_colour
 
         self.say(f"quilt-wizard: {self.template.source}")
         self.choose_mode()

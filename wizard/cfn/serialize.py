@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
-from wizard.parameters import Unresolved
-from wizard.yamlsource import LineDict, LineList
+from wizard.cfn.parameters import Unresolved
+from wizard.cfn.yamlsource import LineDict, LineList
 
 _DUMPER_BASE = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from wizard.errors import InputError
-from wizard.parameters import ParameterSpec
+from wizard.cfn.parameters import ParameterSpec
 from wizard.paths import ASSETS
 from wizard.schemas import validate
-from wizard.template import Template
-from wizard.yamlsource import parse_yaml
+from wizard.cfn.template import Template
+from wizard.cfn.yamlsource import parse_yaml
 
 CHOICE, MULTI, TEXT, LIST = "choice", "multi", "text", "list"
 

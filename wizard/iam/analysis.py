@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
-from wizard.diff import PermissionDiff, diff
-from wizard.evaluate import Evaluation
-from wizard.pseudo import Pseudo
-from wizard.grants import Grant, extract
-from wizard.network import NetworkRule, network_rules
-from wizard.parameters import ParameterValues, resolve_parameters
-from wizard.template import Template
+from wizard.iam.diff import PermissionDiff, diff
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.pseudo import Pseudo
+from wizard.iam.grants import Grant, extract
+from wizard.iam.network import NetworkRule, network_rules
+from wizard.cfn.parameters import ParameterValues, resolve_parameters
+from wizard.cfn.template import Template
 
 Values = tuple[tuple[str, str], ...]
 

@@ -16,12 +16,24 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Protocol
 
 from wizard.errors import ParameterError, suggestion
 
-if TYPE_CHECKING:
-    from wizard.template import Template
+class Declaring(Protocol):
+    """What validation needs of a template: its file, its lines and its declarations.
+
+    ``wizard.cfn.template.Template`` is one; naming the need here keeps this module free of an
+    import of the template module (which imports this one).
+    """
+
+    source: str
+
+    @property
+    def parameters(self) -> Mapping[str, "ParameterSpec"]: ...
+
+    def line_of(self, *path: Any) -> int | None: ...
+
 
 MASK = "****"
 #: NoEcho values shorter than this are not searched for in output (they would mask noise).
@@ -65,7 +77,7 @@ class ParameterSpec:
     line: int | None = None
 
     @classmethod
-    def from_template(cls, name: str, spec: Any, template: "Template") -> "ParameterSpec":
+    def from_template(cls, name: str, spec: Any, template: "Declaring") -> "ParameterSpec":
         line = template.line_of("Parameters", name)
         if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
             raise ParameterError("a parameter needs a Type", file=template.source,
@@ -224,7 +236,7 @@ class ParameterValues:
         return {k: v for k, v in self.raw.items() if self.specs[k].default != v}
 
 
-def resolve_parameters(template: "Template", given: Mapping[str, Any], *,
+def resolve_parameters(template: "Declaring", given: Mapping[str, Any], *,
                        origin: Mapping[str, str] | None = None) -> ParameterValues:
     """Validate ``given`` against the template and fill defaults.
 

@@ -20,9 +20,9 @@ from typing import Any, Mapping
 from wizard.errors import InputError
 from wizard.atomic import write_atomic
 from wizard.paths import user_dir
-from wizard.profiles import scrub
-from wizard.serialize import to_yaml
-from wizard.yamlsource import parse_yaml
+from wizard.flow.profiles import scrub
+from wizard.cfn.serialize import to_yaml
+from wizard.cfn.yamlsource import parse_yaml
 
 DRAFT_VERSION = 1
 

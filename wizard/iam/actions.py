@@ -16,7 +16,7 @@ and the data file's size and modification time. A missing, stale or corrupt cach
 rebuilt; an unwritable one is simply not used.
 
 Patterns are matched against the whole ``service:Action`` string, as IAM does, with the
-wildcard rules of ``wizard.wildcards``.
+wildcard rules of ``wizard.iam.wildcards``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from wizard.atomic import write_atomic
-from wizard.wildcards import matcher
+from wizard.iam.wildcards import matcher
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")
 """The access levels AWS gives actions, from least to most sensitive."""

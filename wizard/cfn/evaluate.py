@@ -28,9 +28,9 @@ import weakref
 from typing import Any, Callable, Mapping
 
 from wizard.errors import TemplateError
-from wizard.parameters import ParameterValues, Unresolved
-from wizard.pseudo import Pseudo
-from wizard.template import Template
+from wizard.cfn.parameters import ParameterValues, Unresolved
+from wizard.cfn.pseudo import Pseudo
+from wizard.cfn.template import Template
 
 
 class _NoValue:

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from wizard.catalog import MULTI, Catalog, Question
+from wizard.flow.catalog import MULTI, Catalog, Question
 from wizard.errors import InputError, suggestion
-from wizard.parameters import as_parameter_text
+from wizard.cfn.parameters import as_parameter_text
 from wizard.schemas import validate
-from wizard.template import Template
-from wizard.yamlsource import line_at, parse_yaml
+from wizard.cfn.template import Template
+from wizard.cfn.yamlsource import line_at, parse_yaml
 
 MAX_ANSWERS_BYTES = 1_048_576
 

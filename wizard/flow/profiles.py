@@ -19,11 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from wizard.answers import Layer, read_document
+from wizard.flow.answers import Layer, read_document
 from wizard.errors import InputError
 from wizard.atomic import write_atomic
 from wizard.paths import PROFILES, user_dir
-from wizard.serialize import to_yaml
+from wizard.cfn.serialize import to_yaml
 
 BUILTIN_MODES = ("standard", "restricted", "enterprise")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

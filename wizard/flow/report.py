@@ -16,12 +16,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from wizard.evaluate import Evaluation
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings.document import Block, build
 from wizard.findings.model import Finding
-from wizard.grants import Grant
-from wizard.network import NetworkRule
-from wizard.parameters import mask_secrets
+from wizard.iam.grants import Grant
+from wizard.iam.network import NetworkRule
+from wizard.cfn.parameters import mask_secrets
 
 REPORT_MD = "security-report.md"
 REPORT_HTML = "security-report.html"

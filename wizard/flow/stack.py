@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from wizard import paths
 from wizard.errors import InputError
-from wizard.pseudo import Pseudo
-from wizard.template import Template, load_template
+from wizard.cfn.pseudo import Pseudo
+from wizard.cfn.template import Template, load_template
 
 if TYPE_CHECKING:
-    from wizard.answers import AnswersFile
+    from wizard.flow.answers import AnswersFile
 
 
 def template_for(choice: str | None, answers: AnswersFile | None = None) -> Template:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from wizard.evaluate import Evaluation
-from wizard.grants import holder_of
+from wizard.cfn.evaluate import Evaluation
+from wizard.iam.grants import holder_of
 
 INGRESS, EGRESS, LISTENER, SCHEME, TARGET, CONTAINER = (
     "ingress", "egress", "listener", "scheme", "target-group", "container-port")

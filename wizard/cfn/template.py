@@ -1,7 +1,7 @@
 """Reading a CloudFormation template, once, with the line numbers messages need.
 
 Templates are YAML (with CloudFormation's short-form tags such as ``!Sub`` and ``!GetAtt``)
-or JSON, read by ``wizard.yamlsource`` (PyYAML's C loader when present; JSON is YAML), which
+or JSON, read by ``wizard.cfn.yamlsource`` (PyYAML's C loader when present; JSON is YAML), which
 keeps line numbers so that a grant, a finding or an error can point at the template line it
 came from, and gives the evaluator the long form of every intrinsic. Size limits and an alias
 count guard against huge files and YAML bombs.
@@ -17,14 +17,11 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-
+from wizard.cfn.parameters import ParameterSpec
+from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
 from wizard.errors import TemplateError
-from wizard.yamlsource import LineDict, line_at, parse_yaml
-
-if TYPE_CHECKING:
-    from wizard.parameters import ParameterSpec
 
 #: CloudFormation refuses templates larger than this (a template given by S3 URL).
 MAX_TEMPLATE_BYTES = 1_048_576
@@ -56,9 +53,7 @@ class Template:
         return self.body.get("Outputs") or {}
 
     @cached_property
-    def parameters(self) -> dict[str, "ParameterSpec"]:
-        from wizard.parameters import ParameterSpec
-
+    def parameters(self) -> dict[str, ParameterSpec]:
         raw = self.body.get("Parameters") or {}
         return {name: ParameterSpec.from_template(name, spec, self) for name, spec in raw.items()}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from wizard.errors import InputError
-from wizard.parameters import as_parameter_text
+from wizard.cfn.parameters import as_parameter_text
 
 FORMATS = ("cfn", "overrides", "codepipeline")
 

@@ -18,19 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from wizard.analysis import analyse, compare
-from wizard.answers import AnswersFile, Layer, Plan, resolve
-from wizard.catalog import Catalog, load_catalog
-from wizard.diff import PermissionDiff
+from wizard.iam.analysis import analyse, compare
+from wizard.flow.answers import AnswersFile, Layer, Plan, resolve
+from wizard.flow.catalog import Catalog, load_catalog
+from wizard.iam.diff import PermissionDiff
 from wizard.errors import InputError
-from wizard.pseudo import Pseudo
-from wizard.stack import pseudo_for, template_for
+from wizard.cfn.pseudo import Pseudo
+from wizard.flow.stack import pseudo_for, template_for
 from wizard.atomic import write_atomic
-from wizard.paramfile import FORMATS, read_parameter_file, render_parameter_file
-from wizard.parameters import MASK, ParameterValues, resolve_parameters
-from wizard.profiles import BUILTIN_MODES, load_profile, user_profiles_dir
-from wizard.template import Template
-from wizard.yamlsource import line_at
+from wizard.flow.paramfile import FORMATS, read_parameter_file, render_parameter_file
+from wizard.cfn.parameters import MASK, ParameterValues, resolve_parameters
+from wizard.flow.profiles import BUILTIN_MODES, load_profile, user_profiles_dir
+from wizard.cfn.template import Template
+from wizard.cfn.yamlsource import line_at
 
 DEFAULT_BASELINE = "standard"
 
@@ -238,7 +238,7 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
 
 def summary_text(deployment: Deployment, *, colour: bool = False, findings: list | None = None) -> str:
     """What a person reads after a headless run."""
-    from wizard.terminal import Painter, diff_text
+    from wizard.flow.terminal import Painter, diff_text
 
     paint = Painter(colour)
     lines = [paint(f"Template: {deployment.template.source}", "bold"),
