@@ -15,7 +15,7 @@ from typing import Sequence
 from wizard import __version__
 from wizard.errors import WizardError
 
-_SUBCOMMANDS = ("render", "grants", "diff", "profiles", "report")
+_SUBCOMMANDS = ("render", "grants", "diff", "profiles", "report", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:
