@@ -119,6 +119,7 @@ def test_the_audit_reports_exactly_the_out_of_envelope_policy(session) -> None:
     assert finding.severity == "high" and "s3:*" in finding.message and "'acme-'" in finding.message
     assert {c.framework for c in finding.controls} >= {"soc2", "hipaa"}
     assert result.drift == []
+    assert "AdminPassword" in holdings.stack.masked and "AdminPassword" not in holdings.stack.parameters
     assert result.to_json()["stack"]["parameters"]["AdminPassword"] == "****"
     assert "change-me-please" not in json.dumps(result.to_json(), default=str)
     # every policy under the path is listed with its versions and holders
@@ -171,6 +172,7 @@ def test_the_command_gates_writes_the_report_and_refuses_to_overwrite(session, e
     captured = capsys.readouterr()
     assert "QW-AUD-001" in captured.out and "Quilt-everything" in captured.out
     assert "1 finding(s) at or above high" in captured.err
+    assert "reading policies" in captured.err  # the progress goes to standard error
     markdown = (out / "audit-report.md").read_text()
     assert "Quilt-everything" in markdown and "QW-AUD-001" in markdown
     assert (out / "audit-report.html").read_text().startswith("<!DOCTYPE html>")

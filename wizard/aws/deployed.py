@@ -75,10 +75,11 @@ def read_stack(session: AwsSession, stack_name: str) -> DeployedStack:
                         TemplateStage="Original")["TemplateBody"]
     if not isinstance(body, str):  # botocore parses JSON template bodies
         body = json.dumps(body, indent=1)
+    secret = _no_echo(body, stack_name)
     parameters, masked = {}, []
     for item in found.get("Parameters") or []:
         value = item.get("ResolvedValue", item.get("ParameterValue", ""))
-        if value == _MASK:
+        if value == _MASK or item["ParameterKey"] in secret:
             masked.append(item["ParameterKey"])
             continue
         parameters[item["ParameterKey"]] = value
@@ -92,6 +93,14 @@ def read_stack(session: AwsSession, stack_name: str) -> DeployedStack:
     return DeployedStack(name=found["StackName"], stack_id=found["StackId"], region=region or session.region,
                          account_id=account, status=found.get("StackStatus", ""), template_body=body,
                          parameters=parameters, resources=tuple(resources), masked=tuple(masked))
+
+
+def _no_echo(body: str, stack_name: str) -> frozenset[str]:
+    """The template's NoEcho parameters: their values are never kept, even where AWS shows them."""
+    from wizard.cfn.template import parse_template
+
+    template = parse_template(body, f"stack {stack_name}")
+    return frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
 
 
 def _document(value: Any) -> Any:
