@@ -2,14 +2,16 @@
 
 Everything else in the core is pure and testable without an account. This package makes
 the session (:mod:`.session`), checks the account before a deployment (:mod:`.preflight`),
-creates and renders change sets (:mod:`.changeset`) and turns every AWS failure into one
+creates and renders change sets (:mod:`.changeset`), reads what a deployed stack holds for
+``quilt-wizard audit`` (:mod:`.deployed`) and turns every AWS failure into one
 clear ``AwsError`` (:mod:`.errors`).
 
 Importing this package imports neither boto3 nor botocore: the names below are loaded on
 first use, and boto3 itself only when a session is made. A run that never talks to AWS
 never pays for it.
 
-It uses ``wizard.iam`` (pattern matching) and ``wizard.cfn``, and must not import
+It uses ``wizard.iam`` (pattern matching), ``wizard.cfn`` and the audit's snapshot records
+(``wizard.audit.holdings``, filled by :mod:`.deployed`), and must not import
 ``wizard.flow``, ``wizard.findings``, ``wizard.commands`` or the UI: the commands and the
 screens hand it the values it checks.
 
