@@ -9,12 +9,20 @@ Three formats, read and written:
 
 Every value is written as a string, as CloudFormation wants (writing the file itself is
 ``wizard.atomic``'s job).
+
+The ``overrides`` format has no quoting: ``aws cloudformation deploy --parameter-overrides
+$(cat FILE)`` splits the file into words at whitespace (quotes in the output of ``$(...)`` are
+not shell syntax) and the CLI splits each word at its first ``=``. A value holding whitespace
+would become two settings, so such a value (and quotes, backslashes and control characters,
+which ``xargs`` or a pasted command line would interpret) is refused for that format; the JSON
+formats carry any text.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -22,6 +30,11 @@ from wizard.errors import InputError
 from wizard.cfn.parameters import as_parameter_text
 
 FORMATS = ("cfn", "overrides", "codepipeline")
+
+#: What the ``overrides`` format cannot carry: whitespace (word splitting), quotes and
+#: backslashes (quoting, for xargs and pasted commands) and control characters.
+_OVERRIDES_UNSAFE = re.compile(r"[\s\"'`\\\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_OVERRIDES_KEY = re.compile(r"[A-Za-z0-9]+")
 
 
 def parse_assignments(items: Iterable[str], origin: str = "--set") -> dict[str, str]:
@@ -47,16 +60,7 @@ def read_parameter_file(path: str | os.PathLike[str]) -> dict[str, str]:
         raise InputError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=display) from None
     stripped = text.lstrip()
     if not stripped.startswith(("[", "{")):
-        values = {}
-        for number, line in enumerate(text.splitlines(), start=1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            key, sep, value = line.partition("=")
-            if not sep or not key.strip():
-                raise InputError(f"expected KEY=VALUE, found {line!r}", file=display, line=number)
-            values[key.strip()] = value
-        return values
+        return _read_overrides(text, display)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -76,13 +80,40 @@ def read_parameter_file(path: str | os.PathLike[str]) -> dict[str, str]:
                      "or KEY=VALUE lines", file=display)
 
 
+def _read_overrides(text: str, display: str) -> dict[str, str]:
+    """``Key=Value`` words as ``deploy --parameter-overrides $(cat FILE)`` sees them: split at
+    whitespace, then each word at its first ``=`` (lines starting with ``#`` are comments)."""
+    values = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        for word in line.split():
+            key, sep, value = word.partition("=")
+            if not sep or not key:
+                raise InputError(f"expected KEY=VALUE, found {word[:40]!r}", file=display, line=number)
+            values[key] = value
+    return values
+
+
+def _override_line(key: str, value: str) -> str:
+    """One ``Key=Value`` line, or an InputError when the value would not survive word splitting."""
+    if not _OVERRIDES_KEY.fullmatch(key):
+        raise InputError("a parameter name the overrides format cannot carry; use --format cfn",
+                         where=key[:64])
+    if _OVERRIDES_UNSAFE.search(value):
+        raise InputError("the value holds whitespace, a quote, a backslash or a control character, "
+                         "which `--parameter-overrides $(cat FILE)` would split or misread; "
+                         "use --format cfn or codepipeline", where=key)
+    return f"{key}={value}\n"
+
+
 def render_parameter_file(values: Mapping[str, str], fmt: str, tags: Mapping[str, str] | None = None) -> str:
     """The text of a parameter file in format ``fmt``."""
     if fmt == "cfn":
         items = [{"ParameterKey": k, "ParameterValue": as_parameter_text(v)} for k, v in values.items()]
         return json.dumps(items, indent=2) + "\n"
     if fmt == "overrides":
-        return "".join(f"{k}={as_parameter_text(v)}\n" for k, v in values.items())
+        return "".join(_override_line(k, as_parameter_text(v)) for k, v in values.items())
     if fmt == "codepipeline":
         body = {"Parameters": {k: as_parameter_text(v) for k, v in values.items()},
                 "Tags": {k: as_parameter_text(v) for k, v in (tags or {}).items()}}
