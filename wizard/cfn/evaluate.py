@@ -11,6 +11,11 @@ that two evaluations can be compared: ``Fn::GetAtt`` gives ``${Resource.Attribut
 its path and name, which is what policies in the same stack compare against),
 ``Fn::ImportValue`` gives ``${Import:Name}``.
 
+A NoEcho value never leaves an evaluation: ``Ref`` to a NoEcho parameter gives a ``Secret``,
+every intrinsic that read one returns ``Secret`` values (``Fn::Sub`` and ``Fn::Join`` keep the
+rest of their text visible), and what the public methods hand out shows ``****`` in their
+place. Conditions still compare the real values.
+
 Evaluation is lazy and memoised: a resource is resolved the first time somebody asks for it,
 so the live permission panel, which reads only IAM and network resources, never pays for the
 other two hundred. Subtrees without any intrinsic are returned as they are (shared, never to
@@ -28,7 +33,7 @@ import weakref
 from typing import Any, Callable, Mapping
 
 from wizard.errors import TemplateError
-from wizard.cfn.parameters import ParameterValues, Unresolved
+from wizard.cfn.parameters import ParameterValues, Secret, Unresolved, mask_secrets, secret, shown
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template
 
@@ -99,6 +104,8 @@ class Evaluation:
         self._evaluating: list[str] = []
         self._resources: dict[str, dict | None] = {}
         self._unresolved_refs: set[str] | None = None
+        # How many times a NoEcho parameter was read: an intrinsic that read one is a secret.
+        self._secret_reads = 0
         # Analyses are cached and shared by the TUI's worker threads: one evaluation at a time.
         self._lock = threading.RLock()
         self._intrinsics: dict[str, Callable[[Any, str], Any]] = {
@@ -147,6 +154,7 @@ class Evaluation:
             raise self._error(f"circular condition: {cycle}", f"Conditions/{name}")
         self._evaluating.append(name)
         outer = self._unresolved_refs
+        reads = self._secret_reads  # a condition is a boolean: what it read taints nothing
         self._unresolved_refs = set()
         try:
             value = self._condition_value(conditions[name], f"Conditions/{name}")
@@ -156,6 +164,7 @@ class Evaluation:
                                   "value and no Default", f"Conditions/{name}")
         finally:
             self._unresolved_refs = outer
+            self._secret_reads = reads
             self._evaluating.pop()
         self._conditions[name] = value
         return value
@@ -183,7 +192,7 @@ class Evaluation:
         result = None
         if self.exists(logical_id):
             raw = self.template.resources[logical_id]
-            result = self._eval_mapping(raw, f"Resources/{logical_id}")
+            result = self._shown(self._eval_mapping, raw, f"Resources/{logical_id}")
         self._resources[logical_id] = result
         return result
 
@@ -205,7 +214,7 @@ class Evaluation:
             condition = raw.get("Condition") if isinstance(raw, dict) else None
             if condition is not None and not self.condition(condition):
                 continue
-            result[name] = self._eval(raw, f"Outputs/{name}")
+            result[name] = self._shown(self._eval, raw, f"Outputs/{name}")
         return result
 
     def rule_violations(self) -> list[tuple[str, str]]:
@@ -249,11 +258,16 @@ class Evaluation:
         return out
 
     def evaluate(self, value: Any, where: str = "") -> Any:
-        """Resolve an arbitrary value taken from this template."""
-        return self._eval(value, where)
+        """Resolve an arbitrary value taken from this template (NoEcho values masked)."""
+        with self._lock:
+            return self._shown(self._eval, value, where)
 
     def ref_token(self, logical_id: str) -> str:
         """What ``Ref`` to a resource yields here (symbolic unless it is a managed policy)."""
+        with self._lock:
+            return self._shown(self._ref_token, logical_id)
+
+    def _ref_token(self, logical_id: str) -> str:
         raw = self.template.resources[logical_id]
         if raw.get("Type") == "AWS::IAM::ManagedPolicy":
             properties = raw.get("Properties") or {}
@@ -266,9 +280,16 @@ class Evaluation:
 
     # -- machinery ----------------------------------------------------------------------
 
+    def _shown(self, evaluate: Callable[..., Any], *args: Any) -> Any:
+        """``evaluate(*args)`` with every value made from a NoEcho parameter masked."""
+        reads = self._secret_reads
+        value = evaluate(*args)
+        return shown(value) if self._secret_reads != reads else value
+
     def _error(self, message: str, where: str) -> TemplateError:
         parts = [p for p in where.split("/") if p]
         steps: list[Any] = [int(p) if p.isdigit() else p for p in parts]
+        message = mask_secrets(message, self.parameters.secrets)
         return TemplateError(message, file=self.template.source, where=where or None,
                              line=self.template.line_of(*steps))
 
@@ -282,7 +303,11 @@ class Evaluation:
                     handler = self._intrinsics.get(key)
                     if handler is None:
                         raise self._error(f"unknown intrinsic function {key}", where)
-                    return handler(node[key], f"{where}/{key}")
+                    reads = self._secret_reads
+                    value = handler(node[key], f"{where}/{key}")
+                    if self._secret_reads != reads and key != "Fn::If":
+                        value = secret(value)  # made from a NoEcho value (Fn::If only chose)
+                    return value
             return self._eval_mapping(node, where)
         if isinstance(node, list):
             if id(node) not in self._dynamic:
@@ -344,9 +369,11 @@ class Evaluation:
         if name in self.parameters.specs:
             if self._unresolved_refs is not None and name in self.parameters.unresolved:
                 self._unresolved_refs.add(name)
+            if self.parameters.specs[name].no_echo and name in self.parameters.raw:
+                self._secret_reads += 1
             return self.parameters.ref(name)
         if name in self.template.resources:
-            return self.ref_token(name)
+            return self._ref_token(name)
         raise self._error(f"Ref to {name!r}, which is neither a parameter nor a resource", where)
 
     def _if(self, value: Any, where: str) -> Any:
@@ -369,8 +396,9 @@ class Evaluation:
             text = value
         if not isinstance(text, str):
             raise self._error(f"Fn::Sub expects a string, found {_kind(text)}", where)
+        secrets_used: list[bool] = []
 
-        def replace(match: re.Match[str]) -> str:
+        def replace(match: re.Match[str], masked: bool = False) -> str:
             name = match.group(1)
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
@@ -386,9 +414,15 @@ class Evaluation:
                 raise self._error(f"Fn::Sub variable ${{{name}}} is a list; use Fn::Join", where)
             if found is NO_VALUE:
                 raise self._error(f"Fn::Sub variable ${{{name}}} is AWS::NoValue", where)
+            if isinstance(found, Secret):
+                secrets_used.append(True)
+                return found.shown if masked else str.__str__(found)
             return str(found)
 
-        return _SUB_VARIABLE.sub(replace, text)
+        real = _SUB_VARIABLE.sub(replace, text)
+        if secrets_used:  # the text around a NoEcho value stays readable
+            return Secret(real, _SUB_VARIABLE.sub(lambda m: replace(m, True), text))
+        return real
 
     def _get_att(self, value: Any, where: str) -> str:
         if isinstance(value, str):
@@ -413,6 +447,9 @@ class Evaluation:
             if isinstance(item, (dict, list)):
                 raise self._error(f"Fn::Join item {index} must be a string, found {_kind(item)}", where)
             parts.append(str(item) if not isinstance(item, bool) else str(item).lower())
+        if any(isinstance(item, Secret) for item in items):  # the other parts stay readable
+            return Secret(delimiter.join(parts), delimiter.join(
+                item.shown if isinstance(item, Secret) else part for item, part in zip(items, parts)))
         return delimiter.join(parts)
 
     def _split(self, value: Any, where: str) -> list[str]:

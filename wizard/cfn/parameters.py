@@ -8,7 +8,9 @@ carried through analysis as a named placeholder (``<AdminEmail>``) so that a tem
 analysed before an operator has every value; a Condition that depends on it is an error.
 
 NoEcho values are kept here (CloudFormation needs them) but ``display`` masks them, and
-nothing that prints or saves parameters may use the raw value.
+nothing that prints or saves parameters may use the raw value. ``Ref`` to a NoEcho parameter
+gives a ``Secret``: text that evaluates as itself but shows as ``****``; the evaluator marks
+everything made from one as a ``Secret`` too and hands out only what it shows.
 """
 
 from __future__ import annotations
@@ -56,6 +58,52 @@ class Unresolved(str):
         obj = super().__new__(cls, f"<{label or parameter}>")
         obj.parameter = parameter
         return obj
+
+
+class Secret(str):
+    """A NoEcho value, or a value made from one: it compares, joins and splits as its real
+    text, but ``repr`` and formatting give ``shown`` (``****``, or the text with the secret
+    parts masked), so a message that quotes it never repeats it."""
+
+    __slots__ = ("shown",)
+
+    def __new__(cls, text: str, shown: str = "****") -> "Secret":
+        obj = super().__new__(cls, text)
+        obj.shown = shown
+        return obj
+
+    def __repr__(self) -> str:
+        return repr(self.shown)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.shown, spec)
+
+
+def shown(value: Any) -> Any:
+    """``value`` with every ``Secret`` in it replaced by what it shows (the same object when
+    it holds none)."""
+    if isinstance(value, Secret):
+        return str.__str__(value.shown)
+    if isinstance(value, dict):
+        out = {key: shown(item) for key, item in value.items()}
+        return value if all(out[k] is value[k] for k in value) else out
+    if isinstance(value, list):
+        items = [shown(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value)) else items
+    return value
+
+
+def secret(value: Any) -> Any:
+    """``value`` marked as made from a NoEcho value: every string in it becomes a ``Secret``."""
+    if isinstance(value, Secret) or isinstance(value, Unresolved):
+        return value
+    if isinstance(value, str):
+        return Secret(value)
+    if isinstance(value, list):
+        return [secret(item) for item in value]
+    if isinstance(value, dict):
+        return {key: secret(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -137,7 +185,7 @@ class ParameterSpec:
             for element in elements:
                 problem = self._element_problem(element, kind, checks_length=False)
                 if problem:
-                    return problem if len(elements) == 1 else f"element {element!r}: {problem}"
+                    return problem if len(elements) == 1 else f"element {self._shown(element)}: {problem}"
             return None
         if _EC2_ID_TYPE.match(self.type):
             if not raw:
@@ -148,12 +196,12 @@ class ParameterSpec:
     def _element_problem(self, raw: str, kind: str, checks_length: bool = True) -> str | None:
         if kind == "Number":
             if not _NUMBER.match(raw):
-                return f"expected a number, found {raw!r}"
+                return f"expected a number, found {self._shown(raw)}"
             number = float(raw)
             if self.min_value is not None and number < self.min_value:
-                return f"{raw} is below MinValue {_fmt(self.min_value)}"
+                return f"{self._shown(raw)} is below MinValue {_fmt(self.min_value)}"
             if self.max_value is not None and number > self.max_value:
-                return f"{raw} is above MaxValue {_fmt(self.max_value)}"
+                return f"{self._shown(raw)} is above MaxValue {_fmt(self.max_value)}"
         if self.allowed_values is not None and raw not in self.allowed_values:
             return f"{self._shown(raw)} is not one of the AllowedValues: {', '.join(self.allowed_values)}"
         if self.allowed_pattern is not None and kind != "Number":
@@ -207,7 +255,8 @@ class ParameterValues:
         """What ``Ref: name`` yields; a placeholder for an unresolved parameter."""
         spec = self.specs[name]
         if name in self.raw:
-            return spec.value_of(self.raw[name])
+            value = spec.value_of(self.raw[name])
+            return secret(value) if spec.no_echo else value
         placeholder = Unresolved(name)
         return [placeholder] if spec.is_list else placeholder
 

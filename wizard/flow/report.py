@@ -177,13 +177,14 @@ def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[Netwo
 
 
 def write_report(directory: str | Path, markdown: str, html_text: str) -> tuple[Path, Path]:
-    """Write both files into ``directory`` atomically; return their paths."""
+    """Write both files into ``directory`` atomically, readable by their owner only (a report
+    names every principal and policy of the account); return their paths."""
     from wizard.atomic import write_atomic
 
     folder = Path(directory)
     md_path, html_path = folder / REPORT_MD, folder / REPORT_HTML
-    write_atomic(md_path, markdown)
-    write_atomic(html_path, html_text)
+    write_atomic(md_path, markdown, mode=0o600)
+    write_atomic(html_path, html_text, mode=0o600)
     return md_path, html_path
 
 
