@@ -163,13 +163,18 @@ def test_report_refuses_bad_input_and_writes_nothing(small, tmp_path, capsys):
     assert a_file.read_text() == "keep"
 
 
-def test_report_replaces_an_old_report_whole(small, tmp_path, capsys):
+def test_report_replaces_an_old_report_whole_only_with_force(small, tmp_path, capsys):
     out = tmp_path / "package"
     out.mkdir()
     (out / REPORT_MD).write_text("old")
-    assert main(["report", "--template", str(small), "--set", f"DbPassword={SECRET}", "--out", str(out)]) == 0
+    assert main(["report", "--template", str(small), "--set", f"DbPassword={SECRET}", "--out", str(out)]) == 2
+    assert "already exists; use --force" in capsys.readouterr().err
+    assert (out / REPORT_MD).read_text() == "old" and not (out / REPORT_HTML).exists()
+    assert main(["report", "--template", str(small), "--set", f"DbPassword={SECRET}", "--out", str(out),
+                 "--force"]) == 0
     assert (out / REPORT_MD).read_text().startswith("# Security review")
-    assert sorted(p.name for p in out.iterdir()) == [REPORT_HTML, REPORT_MD]
+    assert (out / (REPORT_MD + ".bak")).read_text() == "old"
+    assert sorted(p.name for p in out.iterdir()) == [REPORT_HTML, REPORT_MD, REPORT_MD + ".bak"]
 
 
 def test_grants_fail_on_high_exits_1_on_the_real_template(real_template_path, capsys):

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from wizard.atomic import read_text
 from wizard.cfn.parameters import ParameterSpec
 from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
 from wizard.errors import TemplateError
@@ -140,27 +142,24 @@ def load_template(path: str | os.PathLike[str]) -> Template:
     path = Path(path)
     display = str(path)
     try:
-        stat = path.stat()
+        info = path.stat()
     except FileNotFoundError:
         raise TemplateError("no such file", file=display) from None
     except OSError as exc:
         raise TemplateError(f"cannot read: {exc.strerror}", file=display) from None
     if path.is_dir():
         raise TemplateError("is a folder, expected a template file", file=display)
+    if not stat.S_ISREG(info.st_mode):
+        raise TemplateError("is not a regular file (a device, a pipe or a socket)", file=display)
     key = str(path.resolve())
-    stamp = (stat.st_size, stat.st_mtime_ns)
+    stamp = (info.st_size, info.st_mtime_ns)
     cached = _CACHE.get(key)
     if cached and cached[0] == stamp:
         return cached[1]
-    if stat.st_size > MAX_TEMPLATE_BYTES:
-        raise TemplateError(f"the template is {stat.st_size:,} bytes; CloudFormation accepts at most "
+    if info.st_size > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"the template is {info.st_size:,} bytes; CloudFormation accepts at most "
                             f"{MAX_TEMPLATE_BYTES:,}", file=display)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise TemplateError("not a text file (expected UTF-8 YAML or JSON)", file=display) from None
-    except OSError as exc:
-        raise TemplateError(f"cannot read: {exc.strerror}", file=display) from None
+    text = read_text(path, MAX_TEMPLATE_BYTES, TemplateError)
     template = parse_template(text, display)
     _CACHE[key] = (stamp, template)
     return template

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from wizard.commands import aws_steps
 
     aws_steps.check_usage(args)
+    if args.out is not None and not args.out.strip():
+        raise InputError("expected a file path, found an empty name", where="--out")
     if aws_steps.wanted(args) and not args.answers:
         raise InputError("--preflight and --create-change-set run with --answers FILE (in the wizard, "
                          "they are steps after the review)", where="--preflight")

@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="compliance frameworks to map, comma-separated: soc2, hipaa, pci-dss, iso27001, "
                              "cis-aws (default: all); their findings come first")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the report into")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a report already in the folder (the old files are kept as .bak)")
     add_fail_on_option(parser)
     parser.set_defaults(handler=run)
 
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         evaluation = evaluation_from(args)
     try:
         paths, findings = write_package(args.out, evaluation, extract(evaluation), network_rules(evaluation),
-                                        frameworks=frameworks, context=context)
+                                        frameworks=frameworks, context=context, force=args.force)
     except InputError as exc:
         raise InputError(exc.message, file=exc.file, where="--out") from None
     counts = Counter(f.severity for f in findings)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from wizard.atomic import read_text
 from wizard.flow.catalog import MULTI, Catalog, Question
 from wizard.errors import InputError, suggestion
 from wizard.cfn.parameters import as_parameter_text
@@ -65,18 +66,7 @@ class AnswersFile:
 def read_document(path: str | Path, schema: str, error: type[InputError] = InputError) -> Any:
     """Read a YAML/JSON file with lines and validate it against ``schema``."""
     display = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise error("no such file", file=display) from None
-    except OSError as exc:
-        raise error(f"cannot read: {exc.strerror}", file=display) from None
-    if len(raw) > MAX_ANSWERS_BYTES:
-        raise error(f"the file is {len(raw):,} bytes; expected at most {MAX_ANSWERS_BYTES:,}", file=display)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise error("not a text file (expected UTF-8 YAML or JSON)", file=display) from None
+    text = read_text(path, MAX_ANSWERS_BYTES, error)
     data = parse_yaml(text, display, error)
     if data is None:
         raise error("the file is empty", file=display)

@@ -13,7 +13,6 @@ changes. The same ``Deployment`` is what the line prompts and the TUI build and 
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -25,7 +24,7 @@ from wizard.iam.diff import PermissionDiff
 from wizard.errors import InputError
 from wizard.cfn.pseudo import Pseudo
 from wizard.flow.stack import pseudo_for, template_for
-from wizard.atomic import write_atomic
+from wizard.atomic import check_output, write_output
 from wizard.flow.paramfile import FORMATS, read_parameter_file, render_parameter_file
 from wizard.cfn.parameters import MASK, ParameterValues, resolve_parameters
 from wizard.flow.profiles import BUILTIN_MODES, load_profile, user_profiles_dir
@@ -217,19 +216,13 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
     """Write every phase's parameter file; refuse to overwrite unless ``force`` (keeping .bak)."""
     texts = []
     for phase in deployment.phases:
-        if phase.path.exists() and not force:
-            raise InputError("already exists; use --force to overwrite it (a .bak copy is kept)",
-                             file=str(phase.path))
-        if phase.path.is_dir():
-            raise InputError("is a folder, expected a file path", file=str(phase.path))
+        check_output(phase.path, force=force)
         texts.append((phase, render_parameter_file(file_values(phase.values), deployment.fmt, deployment.tags)))
     written = []
     for phase, text in texts:
         secret = any(spec.no_echo and phase.values.raw.get(name) for name, spec in phase.values.specs.items())
         try:
-            if phase.path.exists():
-                shutil.copy2(phase.path, phase.path.with_name(phase.path.name + ".bak"))
-            write_atomic(phase.path, text, mode=0o600 if secret else 0o644)
+            write_output(phase.path, text, mode=0o600 if secret else 0o644, force=force)
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror or exc}", file=str(phase.path)) from None
         written.append(phase.path)

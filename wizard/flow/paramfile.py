@@ -23,13 +23,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 from typing import Iterable, Mapping
 
+from wizard.atomic import read_text
 from wizard.errors import InputError
 from wizard.cfn.parameters import as_parameter_text
 
 FORMATS = ("cfn", "overrides", "codepipeline")
+#: A parameter file is small (CloudFormation allows 200 parameters of 4 KB): past this, refuse.
+MAX_PARAMETER_FILE_BYTES = 1_048_576
 
 #: What the ``overrides`` format cannot carry: whitespace (word splitting), quotes and
 #: backslashes (quoting, for xargs and pasted commands) and control characters.
@@ -52,12 +54,7 @@ def parse_assignments(items: Iterable[str], origin: str = "--set") -> dict[str, 
 def read_parameter_file(path: str | os.PathLike[str]) -> dict[str, str]:
     """Read a parameter file in any of the three formats (detected from its content)."""
     display = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", file=display) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=display) from None
+    text = read_text(path, MAX_PARAMETER_FILE_BYTES)
     stripped = text.lstrip()
     if not stripped.startswith(("[", "{")):
         return _read_overrides(text, display)

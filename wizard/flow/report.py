@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from wizard.errors import InputError
 from wizard.cfn.evaluate import Evaluation
 from wizard.findings.document import Block, build
 from wizard.findings.model import Finding
@@ -176,29 +177,41 @@ def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[Netwo
     return to_markdown(blocks), to_html(blocks)
 
 
-def write_report(directory: str | Path, markdown: str, html_text: str) -> tuple[Path, Path]:
+def write_report(directory: str | Path, markdown: str, html_text: str, *, force: bool = True) -> tuple[Path, Path]:
     """Write both files into ``directory`` atomically, readable by their owner only (a report
-    names every principal and policy of the account); return their paths."""
-    from wizard.atomic import write_atomic
+    names every principal and policy of the account); return their paths.
+
+    Like a parameter file, an existing report is replaced only with ``force`` (and kept as
+    ``.bak``); the folder is created when its parent exists.
+    """
+    from wizard.atomic import check_output, write_output
 
     folder = Path(directory)
     md_path, html_path = folder / REPORT_MD, folder / REPORT_HTML
-    write_atomic(md_path, markdown, mode=0o600)
-    write_atomic(html_path, html_text, mode=0o600)
+    if folder.is_dir():
+        for path in (md_path, html_path):
+            check_output(path, force=force)
+    elif folder.parent.is_dir():
+        folder.mkdir(mode=0o700)
+    else:
+        raise InputError(f"no folder {str(folder.parent)!r} to create the report folder in", file=str(folder))
+    write_output(md_path, markdown, mode=0o600, force=force)
+    write_output(html_path, html_text, mode=0o600, force=force)
     return md_path, html_path
 
 
 def write_package(folder: str | Path, evaluation: Any, grants: list, rules: list, *,
                   frameworks: list[str] | None = None, context: dict | None = None,
-                  preflight: Any = None) -> tuple[tuple[Path, Path], list]:
+                  preflight: Any = None, force: bool = True) -> tuple[tuple[Path, Path], list]:
     """Evaluate the findings, render and write the whole package into ``folder``.
 
     Returns the two paths and the findings; a folder that cannot be written is an InputError.
     Used by ``quilt-wizard report`` and by the wizard's "write security report".
     """
-    from wizard.errors import InputError
     from wizard.findings import evaluate_findings
 
+    if not str(folder).strip():
+        raise InputError("expected a folder, found an empty name")
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", file=str(out))
@@ -208,7 +221,7 @@ def write_package(folder: str | Path, evaluation: Any, grants: list, rules: list
     markdown, html_text = render_report(evaluation, grants, rules, findings, context=context or None,
                                         preflight=preflight)
     try:
-        return write_report(out, markdown, html_text), findings
+        return write_report(out, markdown, html_text, force=force), findings
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(out)) from None
 
