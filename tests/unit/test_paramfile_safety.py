@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from tests.cli_run import run_cli
 from tests.conftest import DATA
 from wizard.errors import InputError
-from wizard.paramfile import read_parameter_file, render_parameter_file
+from wizard.flow.paramfile import read_parameter_file, render_parameter_file
 
 GOOD = str(DATA / "answers" / "good-standard.yaml")
 BASH = shutil.which("bash")
