@@ -1,6 +1,14 @@
-"""``python -m wizard``: the same as the ``quilt-wizard`` command."""
+"""``python -m wizard``: the same as the ``quilt-wizard`` command (Ctrl-C while it starts
+exits 130 with one line, like Ctrl-C later)."""
 
-from wizard.cli import main
+import sys
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        from wizard.cli import main
+
+        code = main()
+    except KeyboardInterrupt:
+        sys.stderr.write("quilt-wizard: interrupted; nothing was written\n")
+        code = 130
+    raise SystemExit(code)

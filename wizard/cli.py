@@ -39,14 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = args.handler
     try:
-        return handler(args)
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
     except WizardError as exc:
         print(f"quilt-wizard: {exc}", file=sys.stderr)
         return exc.exit_code
+    except RecursionError:
+        print("quilt-wizard: the input is nested too deeply to be read", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("quilt-wizard: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -143,6 +143,11 @@ def translate(exc: BaseException, *, service: str, operation: str = "") -> AwsEr
     if isinstance(exc, bx.NoRegionError):
         return AwsError(
             "No AWS region: give one, set AWS_REGION, or set 'region' in the AWS profile.")
+    if isinstance(exc, (bx.ReadTimeoutError, bx.ConnectTimeoutError)):
+        url = exc.kwargs.get("endpoint_url") or "?"
+        return EndpointUnreachable(
+            f"No answer from the endpoint {url}{calling} in time, after retries: check the network, "
+            "proxy settings and any endpoint URL given.")
     if isinstance(exc, (bx.ConnectionError, bx.HTTPClientError)):
         url = exc.kwargs.get("endpoint_url") or exc.kwargs.get("proxy_url") or "?"
         return EndpointUnreachable(
@@ -199,8 +204,14 @@ def _from_client_error(exc: object, *, service: str) -> AwsError:
 def translated(service: str, operation: str = "") -> Iterator[None]:
     """Run an AWS call; any botocore failure leaves as the ``AwsError`` that explains it."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     try:
         yield
     except (BotoCoreError, ClientError) as exc:
         raise translate(exc, service=service, operation=operation) from exc
+    except ResponseParserError:
+        action = iam_action(service, operation) if operation else service
+        raise EndpointUnreachable(
+            f"The endpoint answered {action} with something that is not an AWS response (a proxy "
+            "or captive portal page?): check the endpoint URL and proxy settings.") from None

@@ -22,12 +22,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.aws.errors import AwsError, operation_name, translated
+from wizard.errors import InputError
 
-DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_MAX_ATTEMPTS = 4
 """Tries per call, the first one included, under botocore's standard retry mode."""
 
-CONNECT_TIMEOUT = 10
-READ_TIMEOUT = 60
+CONNECT_TIMEOUT = 4
+READ_TIMEOUT = 5
+"""Seconds. An endpoint that accepts and never answers is reported within
+``DEFAULT_MAX_ATTEMPTS * READ_TIMEOUT`` plus the retries' backoff (at most 1 + 2 + 4 s), under
+30 s; CloudFormation answers every call the wizard makes in well under a second (waiting for a
+change set is polling, not one long call)."""
+
+BACKOFF_CAP = 1 + 2 + 4
+"""The most botocore's standard mode sleeps between the tries of DEFAULT_MAX_ATTEMPTS."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ def make_session(*, profile: str | None = None, region: str | None = None,
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
+    if endpoint_url:
+        check_endpoint_url(endpoint_url)
     with translated("sts"):
         import boto3
 
@@ -119,6 +129,20 @@ def make_session(*, profile: str | None = None, region: str | None = None,
             "No AWS region: give one, set AWS_REGION, or set 'region' in the AWS profile.")
     return AwsSession(boto_session, region=chosen, endpoint_url=endpoint_url or None,
                       max_attempts=max_attempts)
+
+
+def check_endpoint_url(url: str) -> None:
+    """An ``InputError`` unless ``url`` is an http(s) URL with a host (exit 2, not a traceback
+    from deep inside botocore)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise InputError(f"expected an http:// or https:// URL, found {url!r}", where="--endpoint-url")
 
 
 def caller_identity(session: AwsSession) -> CallerIdentity:

@@ -35,6 +35,7 @@ from typing import Any, Callable, Mapping
 from wizard.errors import TemplateError
 from wizard.cfn.parameters import ParameterValues, Secret, Unresolved, mask_secrets, secret, shown
 from wizard.cfn.pseudo import Pseudo
+from wizard.cfn.shapes import problem as shape_problem
 from wizard.cfn.template import Template
 
 
@@ -193,6 +194,9 @@ class Evaluation:
         if self.exists(logical_id):
             raw = self.template.resources[logical_id]
             result = self._shown(self._eval_mapping, raw, f"Resources/{logical_id}")
+            wrong = shape_problem(result, written=False)
+            if wrong:
+                raise self._error(wrong[1], "/".join(["Resources", logical_id, *map(str, wrong[0])]))
         self._resources[logical_id] = result
         return result
 
@@ -581,6 +585,9 @@ class Evaluation:
         return all(_comparable(v) in permitted for v in _as_list(items))
 
     def _needs_aws(self, value: Any, where: str) -> Any:
+        if not where.startswith("Rules/"):
+            name = where.rstrip("/").rsplit("/", 1)[-1]
+            raise self._error(f"{name} is only allowed in the Rules section", where)
         raise _NeedsAws(where)
 
     def _cond_and(self, value: Any, where: str) -> bool:

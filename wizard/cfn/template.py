@@ -22,11 +22,14 @@ from typing import Any
 
 from wizard.atomic import read_text
 from wizard.cfn.parameters import ParameterSpec
+from wizard.cfn.shapes import problem as shape_problem
 from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
 from wizard.errors import TemplateError
 
 #: CloudFormation refuses templates larger than this (a template given by S3 URL).
 MAX_TEMPLATE_BYTES = 1_048_576
+#: Deeper than this, a template is refused (real ones nest about 15 levels; evaluation recurses).
+MAX_DEPTH = 100
 
 @dataclass(frozen=True, eq=False)
 class Template:
@@ -119,6 +122,19 @@ def parse_template(text: str, source: str = "<template>") -> Template:
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise TemplateError("a resource needs a Type", file=source, where=f"Resources/{logical_id}",
                                 line=line)
+        wrong = shape_problem(resource, written=True)
+        if wrong:
+            path, message = wrong
+            raise TemplateError(message, file=source, where="/".join(["Resources", str(logical_id), *map(str, path)]),
+                                line=line_at(body, ["Resources", logical_id, *path]))
+    for name, output in (body.get("Outputs") or {}).items():
+        condition = output.get("Condition") if isinstance(output, dict) else None
+        if condition is not None and not isinstance(condition, str):
+            raise TemplateError("Condition must be the name of a condition", file=source,
+                                where=f"Outputs/{name}/Condition", line=line_at(body, ["Outputs", name]))
+    depth = _depth(body)
+    if depth > MAX_DEPTH:
+        raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", file=source)
     return Template(source=source, text=text, body=body, format=fmt)
 
 
@@ -127,7 +143,21 @@ def _parse_json(text: str, source: str) -> LineDict:
         data = json.loads(text, object_hook=_json_object)
     except json.JSONDecodeError as exc:
         raise TemplateError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
+    except RecursionError:
+        raise TemplateError("nested too deeply to be read", file=source) from None
     return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply mappings and lists nest in ``value`` (counted without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def _json_object(pairs: dict) -> LineDict:

@@ -140,9 +140,27 @@ def _count_nodes(value: Any, limit: int) -> int:
     return count
 
 
-def parse_yaml(text: str, source: str, error: type[InputError] = InputError) -> Any:
+def _non_string_key(value: Any) -> tuple[Any, int | None] | None:
+    """The first mapping key in ``value`` that is not a string, and its line."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if not isinstance(key, str):
+                    return key, node.key_lines.get(key) if isinstance(node, LineDict) else None
+                stack.append(item)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
+
+
+def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
+               string_keys: bool = False) -> Any:
     """Parse YAML or JSON text with lines kept; a syntax error names the file and line, and a
-    document that aliases expand past ``MAX_NODES`` values is refused as a YAML bomb."""
+    document that aliases expand past ``MAX_NODES`` values is refused as a YAML bomb.
+    ``string_keys``: every mapping key must be text (answers and profiles), so ``5:``, ``~:``
+    or ``yes:`` is an error naming its line rather than a number, null or boolean key."""
     loader = YamlLoader(text, source, error)
     try:
         data = loader.get_single_data()
@@ -161,6 +179,11 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError) -> 
     if _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
         raise error(f"the document expands to more than {MAX_NODES:,} values through YAML aliases "
                     "(a YAML bomb?)", file=source)
+    if string_keys:
+        found = _non_string_key(data)
+        if found is not None:
+            key, line = found
+            raise error(f"a key must be text, found {key!r}; quote it", file=source, line=line)
     return data
 
 

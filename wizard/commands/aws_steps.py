@@ -38,6 +38,10 @@ def wanted(args: argparse.Namespace) -> bool:
 
 
 def check_usage(args: argparse.Namespace) -> None:
+    if args.endpoint_url is not None:
+        from wizard.aws.session import check_endpoint_url
+
+        check_endpoint_url(args.endpoint_url)
     if args.execute and not args.create_change_set:
         raise InputError("--execute needs --create-change-set", where="--execute")
     if args.yes and not args.execute:

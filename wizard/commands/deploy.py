@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
     aws_steps.check_usage(args)
     if args.out is not None and not args.out.strip():
         raise InputError("expected a file path, found an empty name", where="--out")
+    from wizard.commands.inputs import check_stack_name
+
+    check_stack_name(args.stack_name)
     if aws_steps.wanted(args) and not args.answers:
         raise InputError("--preflight and --create-change-set run with --answers FILE (in the wizard, "
                          "they are steps after the review)", where="--preflight")
@@ -83,6 +86,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from wizard.flow.headless import findings_for, plan_arguments, plan_deployment, summary_text, write_deployment
     from wizard.flow.paramfile import parse_assignments
     from wizard.flow.terminal import use_colour
+    from wizard.commands.inputs import check_stack_name
 
     answers = load_answers_file(args.answers)
     plan = plan_arguments(answers, template=args.template, profile=args.profile, stack_name=args.stack_name,
@@ -90,6 +94,7 @@ def run_headless(args: argparse.Namespace) -> int:
                           settings=parse_assignments(args.set_values), out=args.out, fmt=args.format,
                           baseline=args.baseline)
     template, pseudo = plan["template"], plan["pseudo"]
+    check_stack_name(pseudo.stack_name, where=f"{args.answers}: /stack/name")
     deployment = plan_deployment(**plan)
     expected_account = args.account_id or answers.stack.get("account_id")
     outcome = aws_steps.AwsOutcome()

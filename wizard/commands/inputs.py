@@ -8,9 +8,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from wizard.cfn.evaluate import Evaluation
+from wizard.errors import InputError
 from wizard.flow.paramfile import parse_assignments, read_parameter_file
 from wizard.cfn.parameters import resolve_parameters
 from wizard.cfn.pseudo import Pseudo
@@ -64,7 +66,18 @@ def template_from(args: argparse.Namespace) -> Template:
 
 
 def pseudo_from(args: argparse.Namespace) -> Pseudo:
+    check_stack_name(args.stack_name)
     return pseudo_for(None, args.stack_name, args.region, args.account_id)
+
+
+_STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}")
+
+
+def check_stack_name(name: str | None, where: str = "--stack-name") -> None:
+    """CloudFormation's rule for stack names, checked before anything is read or uploaded."""
+    if name is not None and not _STACK_NAME.fullmatch(name):
+        raise InputError(f"expected a stack name (a letter, then letters, digits and '-', at most 128), "
+                         f"found {name[:140]!r}", where=where)
 
 
 def given_values(params_file: str | None, assignments: list[str], flag: str = "--set") -> tuple[dict, dict]:

@@ -67,7 +67,7 @@ def read_document(path: str | Path, schema: str, error: type[InputError] = Input
     """Read a YAML/JSON file with lines and validate it against ``schema``."""
     display = str(path)
     text = read_text(path, MAX_ANSWERS_BYTES, error)
-    data = parse_yaml(text, display, error)
+    data = parse_yaml(text, display, error, string_keys=True)
     if data is None:
         raise error("the file is empty", file=display)
     validate(data, schema, display, error)

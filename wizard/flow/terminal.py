@@ -20,9 +20,13 @@ _CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2", "
 _BADGES = {"List": "L", "Read": "R", "Write": "W", "Tagging": "T", "Permissions management": "PM"}
 
 
-def use_colour(stream: TextIO = sys.stdout) -> bool:
-    """Colour when writing to a terminal and NO_COLOR is not set."""
-    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+def use_colour(stream: TextIO | None = None) -> bool:
+    """Colour when writing to a terminal (standard output unless given) and NO_COLOR is not set."""
+    stream = sys.stdout if stream is None else stream
+    try:
+        return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+    except ValueError:  # a closed stream
+        return False
 
 
 class Painter:
