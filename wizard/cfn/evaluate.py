@@ -145,6 +145,8 @@ class Evaluation:
             return self._condition(name)
 
     def _condition(self, name: str) -> bool:
+        if not isinstance(name, str):
+            raise self._error(f"a condition is named by a string, found {_kind(name)}", "Conditions")
         if name in self._conditions:
             return self._conditions[name]
         conditions = self.template.conditions
@@ -423,6 +425,8 @@ class Evaluation:
                 return found.shown if masked else str.__str__(found)
             return str(found)
 
+        if "${" in _SUB_VARIABLE.sub("", text):
+            raise self._error("Fn::Sub: a '${' without its closing '}'", where)
         real = _SUB_VARIABLE.sub(replace, text)
         if secrets_used:  # the text around a NoEcho value stays readable
             return Secret(real, _SUB_VARIABLE.sub(lambda m: replace(m, True), text))
@@ -536,6 +540,10 @@ class Evaluation:
                     break
                 subnets.append(str(subnet))
         except (ValueError, TypeError):
+            if isinstance(block, str) and "${" not in block and "<" not in block:
+                # A concrete value, not a deployment-time one: CloudFormation refuses it too.
+                raise self._error(f"Fn::Cidr: {block!r} with {bits} subnet bits is not an address block "
+                                  "that can be divided so", where) from None
             return [f"${{Cidr:{block}/{count}/{bits}:{i}}}" for i in range(count)]
         return subnets
 

@@ -41,7 +41,7 @@ MASK = "****"
 #: NoEcho values shorter than this are not searched for in output (they would mask noise).
 MIN_SECRET = 4
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _LIST_TYPE = re.compile(r"^List<(.+)>$")
 _EC2_ID_TYPE = re.compile(r"^AWS::EC2::[A-Za-z]+::(Id|Name)$|^AWS::Route53::HostedZone::Id$")
 
@@ -135,15 +135,28 @@ class ParameterSpec:
             value = spec.get(key)
             if value is None:
                 return None
-            if isinstance(value, bool) or not _NUMBER.match(str(value)) or not math.isfinite(float(value)):
+            if isinstance(value, bool) or not _NUMBER.fullmatch(str(value)) or not math.isfinite(float(value)):
                 raise ParameterError(f"{key} must be a number, found {value!r}", file=template.source,
                                      where=f"Parameters/{name}", line=line)
             return float(value)
 
         allowed = spec.get("AllowedValues")
+        if allowed is not None and not isinstance(allowed, list):
+            raise ParameterError("AllowedValues must be a list", file=template.source,
+                                 where=f"Parameters/{name}", line=line)
         default = spec.get("Default")
         if isinstance(default, list):
             default = ",".join(as_parameter_text(v) for v in default)
+        if default is not None and allowed is not None:
+            permitted = {as_parameter_text(v) for v in allowed}
+            text = as_parameter_text(default)
+            parts = text.split(",") if "List" in str(spec["Type"]) else [text]
+            outside = [p for p in parts if p not in permitted]
+            if outside:
+                shown_default = "the Default" if str(spec.get("NoEcho", "")).lower() == "true" else f"Default {outside[0]!r}"
+                raise ParameterError(f"{shown_default} is not one of the AllowedValues: "
+                                     f"{', '.join(sorted(permitted))}", file=template.source,
+                                     where=f"Parameters/{name}", line=line)
         return cls(
             name=name,
             type=spec["Type"],
@@ -182,6 +195,8 @@ class ParameterSpec:
         if self.is_list:
             elements = raw.split(",")
             kind = self.element_type if self.type != "CommaDelimitedList" else "String"
+            if _EC2_ID_TYPE.match(kind) and not all(elements):
+                return f"expected a comma-separated list of {kind} values, found an empty element"
             for element in elements:
                 problem = self._element_problem(element, kind, checks_length=False)
                 if problem:
@@ -195,7 +210,7 @@ class ParameterSpec:
 
     def _element_problem(self, raw: str, kind: str, checks_length: bool = True) -> str | None:
         if kind == "Number":
-            if not _NUMBER.match(raw):
+            if not _NUMBER.fullmatch(raw):
                 return f"expected a number, found {self._shown(raw)}"
             number = float(raw)
             if self.min_value is not None and number < self.min_value:
@@ -206,9 +221,10 @@ class ParameterSpec:
             return f"{self._shown(raw)} is not one of the AllowedValues: {', '.join(self.allowed_values)}"
         if self.allowed_pattern is not None and kind != "Number":
             try:
-                matched = re.fullmatch(self.allowed_pattern, raw) is not None
-            except re.error:
-                matched = True  # CloudFormation's regex dialect is Java's; do not refuse what we cannot read
+                matched = pattern_matches(self.allowed_pattern, raw)
+            except TimeoutError:
+                return (f"AllowedPattern {self.allowed_pattern} takes too long to match {self._shown(raw)} "
+                        "(a pattern that backtracks without end?)")
             if not matched:
                 hint = f" ({self.constraint_description})" if self.constraint_description else ""
                 return f"{self._shown(raw)} does not match AllowedPattern {self.allowed_pattern}{hint}"
@@ -225,6 +241,25 @@ class ParameterSpec:
     def value_of(self, raw: str) -> str | list[str]:
         """What ``Ref`` to this parameter gives for a raw string: a string, or a list for list types."""
         return raw.split(",") if self.is_list else raw
+
+
+#: Seconds an AllowedPattern may take on one value; past it the value is refused.
+PATTERN_SECONDS = 1.0
+
+
+def pattern_matches(pattern: str, text: str) -> bool:
+    """Whether ``pattern`` matches the whole of ``text``, in bounded time.
+
+    The ``regex`` engine (the dialect of ``re`` plus much of Java's, which CloudFormation uses)
+    stops after ``PATTERN_SECONDS`` with ``TimeoutError``; a pattern it cannot read is not held
+    against the value (CloudFormation's dialect is Java's).
+    """
+    import regex
+
+    try:
+        return regex.fullmatch(pattern, text, timeout=PATTERN_SECONDS) is not None
+    except (regex.error, ValueError, OverflowError):
+        return True
 
 
 def as_parameter_text(value: Any) -> str:

@@ -96,8 +96,8 @@ def parse_template(text: str, source: str = "<template>") -> Template:
     fmt = "json" if text.lstrip().startswith("{") else "yaml"
     try:
         body = parse_yaml(text, source, TemplateError)
-    except TemplateError:
-        if fmt != "json":
+    except TemplateError as exc:
+        if fmt != "json" or exc.message.startswith("duplicate key"):
             raise
         body = _parse_json(text, source)  # JSON that YAML 1.1 refuses (e.g. tabs): a second opinion
     if not isinstance(body, dict):
@@ -140,7 +140,7 @@ def parse_template(text: str, source: str = "<template>") -> Template:
 
 def _parse_json(text: str, source: str) -> LineDict:
     try:
-        data = json.loads(text, object_hook=_json_object)
+        data = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, source))
     except json.JSONDecodeError as exc:
         raise TemplateError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
     except RecursionError:
@@ -160,8 +160,13 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _json_object(pairs: dict) -> LineDict:
-    return LineDict(pairs)
+def _json_object(pairs: list[tuple[str, Any]], source: str) -> LineDict:
+    data = LineDict()
+    for key, value in pairs:
+        if key in data:
+            raise TemplateError(f"duplicate key {key!r}", file=source)
+        data[key] = value
+    return data
 
 
 _CACHE: dict[str, tuple[tuple[int, int], Template]] = {}
