@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="store the file's parameters as overrides for this account instead of for all")
     save.add_argument("--extends", metavar="MODE|PROFILE", help="the profile it builds on (default: the file's mode)")
     save.add_argument("--description", default="", help="one line saying what it is for")
+    save.add_argument("--force", action="store_true",
+                      help="replace the answers of an existing profile (its other accounts are always kept)")
     save.set_defaults(handler=run_save)
     delete = actions.add_parser("delete", help="delete a saved profile")
     delete.add_argument("name")
@@ -80,7 +82,7 @@ def run_save(args: argparse.Namespace) -> int:
         parameters = {}
     profile = Profile(name=args.name, description=args.description, extends=args.extends or answers.mode,
                       answers=dict(answers.answers), parameters=parameters, accounts=accounts)
-    path = save_profile(profile, secrets)
+    path = save_profile(profile, secrets, force=args.force)
     print(f"saved profile {args.name} to {path}")
     return 0
 

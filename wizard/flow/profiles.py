@@ -14,10 +14,11 @@ a credential are dropped on save, and files are written readable by their owner 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from wizard.flow.answers import Layer, read_document
 from wizard.errors import InputError
@@ -26,7 +27,7 @@ from wizard.paths import PROFILES, user_dir
 from wizard.cfn.serialize import to_yaml
 
 BUILTIN_MODES = ("standard", "restricted", "enterprise")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _SECRET = re.compile(r"(password|passwd|secret|token|credential|access_?key|private_?key)", re.IGNORECASE)
 
 
@@ -91,7 +92,7 @@ def user_profiles_dir() -> Path:
 
 
 def _check_name(name: str) -> None:
-    if not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ProfileError(f"{name!r} is not a profile name: use lower-case letters, digits, '-' and '_'",
                            where="NAME")
 
@@ -137,8 +138,15 @@ def scrub(values: Mapping[str, Any], secret_parameters: frozenset[str] = frozens
     return {k: v for k, v in values.items() if k not in secret_parameters and not _SECRET.search(k)}
 
 
-def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset()) -> Path:
-    """Write a user profile (0600, atomically); built-in mode names are reserved."""
+def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset(), *,
+                 force: bool = False) -> Path:
+    """Write a user profile (0600, atomically); built-in mode names are reserved.
+
+    Saving over a saved profile merges its accounts (the new overrides win for the same
+    account); its answers, parameters and base are replaced only with ``force``, and only
+    kept when they are the same. One save at a time (a lock file beside the profiles), so that
+    concurrent saves of one name lose no account.
+    """
     _check_name(profile.name)
     if profile.name in BUILTIN_MODES:
         raise ProfileError(f"{profile.name!r} is a built-in mode; choose another name", where="NAME")
@@ -155,10 +163,44 @@ def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset
     path = user_profiles_dir() / f"{profile.name}.yaml"
     header = f"# quilt-wizard profile {profile.name}: reusable answers; secrets are never stored here.\n"
     try:
-        write_atomic(path, header + to_yaml(clean.to_document()), mode=0o600)
+        with _profiles_lock():
+            if path.exists():
+                clean = _merged(load_profile(profile.name), clean, force)
+            write_atomic(path, header + to_yaml(clean.to_document()), mode=0o600)
     except OSError as exc:
         raise ProfileError(f"cannot write the profile: {exc.strerror or exc}", file=str(path)) from None
     return path
+
+
+def _merged(old: Profile, new: Profile, force: bool) -> Profile:
+    """``new`` saved over ``old``: accounts merged, the rest the same or replaced with force."""
+    def base(p: Profile) -> dict:
+        return {"extends": p.extends, "answers": dict(p.answers), "parameters": dict(p.parameters)}
+
+    if base(old) != base(new) and not force:
+        raise ProfileError(f"a profile named {new.name!r} exists with other answers; use --force to replace "
+                           "them (its accounts are kept)", file=old.source)
+    accounts = {**{k: dict(v) for k, v in old.accounts.items()}, **{k: dict(v) for k, v in new.accounts.items()}}
+    return Profile(name=new.name, description=new.description or old.description, extends=new.extends,
+                   answers=new.answers, parameters=new.parameters, accounts=accounts)
+
+
+@contextmanager
+def _profiles_lock() -> Iterator[None]:
+    """An exclusive lock on the profiles folder (a ``.lock`` file in it) while held."""
+    folder = user_profiles_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a") as handle:
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks on this system
+            yield
+            return
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def delete_profile(name: str) -> Path:
