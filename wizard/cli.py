@@ -9,8 +9,11 @@ Errors the user can cause are printed as one line with their exit status (2 bad 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
-from typing import Sequence
+import threading
+from typing import Iterator, Sequence
 
 from wizard import __version__
 from wizard.errors import WizardError
@@ -37,10 +40,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[list]:
+    """Hold Ctrl-C while modules are imported (Python turns an interrupt in the middle of a
+    class definition into a RuntimeError); the list says whether one came."""
+    received: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was caused by, a Ctrl-C."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        with interrupts_deferred() as received:
+            parser = build_parser()
+        if received:
+            raise KeyboardInterrupt
+        args = parser.parse_args(argv)
         return args.handler(args)
     except WizardError as exc:
         print(f"quilt-wizard: {exc}", file=sys.stderr)
@@ -49,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("quilt-wizard: the input is nested too deeply to be read", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("quilt-wizard: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if not _interrupted(exc):
+            raise
         print("quilt-wizard: interrupted; nothing was written", file=sys.stderr)
         return 130
     except BrokenPipeError:

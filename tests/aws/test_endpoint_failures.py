@@ -82,3 +82,17 @@ def test_the_default_timeouts_give_up_within_30_seconds() -> None:
     assert aws_session.DEFAULT_MAX_ATTEMPTS * aws_session.CONNECT_TIMEOUT + backoff < 30
     config = make_session(region=REGION, endpoint_url="http://127.0.0.1:9").client("sts").meta.config
     assert config.read_timeout == aws_session.READ_TIMEOUT and config.connect_timeout == aws_session.CONNECT_TIMEOUT
+
+
+def test_ctrl_c_during_an_aws_call_is_130_and_nothing_is_written(canned_endpoint: CannedEndpoint, tmp_path,
+                                                                 capsys, monkeypatch) -> None:
+    def interrupted(self, service, method, **params):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(aws_session.AwsSession, "call", interrupted)
+    out = tmp_path / "p.json"
+    code = main(["--answers", str(DATA / "answers" / "good-standard.yaml"), "--out", str(out),
+                 "--preflight", "--endpoint-url", canned_endpoint.url])
+    err = capsys.readouterr().err
+    assert code == 130 and "Traceback" not in err and err.count("\n") == 1
+    assert not out.exists()

@@ -5,7 +5,11 @@ Each bad template and answers file is a file under ``tests/data/robustness/``, o
 
 from __future__ import annotations
 
+import os
 import runpy
+import signal
+import sys
+import types
 
 import pytest
 
@@ -82,19 +86,39 @@ def test_a_stack_name_cloudformation_refuses(name, tmp_path, capsys):
 
 
 def test_ctrl_c_while_the_command_line_is_built_is_130(monkeypatch, capsys):
+    real = cli.build_parser
+
     def interrupted():
-        raise KeyboardInterrupt
+        os.kill(os.getpid(), signal.SIGINT)  # arrives while the modules are imported
+        return real()
 
     monkeypatch.setattr(cli, "build_parser", interrupted)
     assert main(["render"]) == 130
     assert "interrupted" in one_line(capsys)
 
 
-def test_ctrl_c_while_python_m_wizard_imports_is_130(monkeypatch, capsys):
-    def interrupted(argv=None):
-        raise KeyboardInterrupt
+def test_ctrl_c_inside_a_class_definition_is_130(monkeypatch, capsys):
+    """Python reports an interrupt during class creation as a RuntimeError caused by it."""
+    def handler(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__") from exc
 
-    monkeypatch.setattr(cli, "main", interrupted)
+    parser = cli.build_parser()
+    parser.set_defaults(handler=handler)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert main([]) == 130
+    assert "interrupted" in one_line(capsys)
+
+
+def test_ctrl_c_while_python_m_wizard_imports_is_130(monkeypatch, capsys):
+    class Interrupting(types.ModuleType):
+        def __getattr__(self, name):
+            os.kill(os.getpid(), signal.SIGINT)
+            return lambda: 0
+
+    monkeypatch.setitem(sys.modules, "wizard.cli", Interrupting("wizard.cli"))
     with pytest.raises(SystemExit) as caught:
         runpy.run_module("wizard", run_name="__main__")
     assert caught.value.code == 130
