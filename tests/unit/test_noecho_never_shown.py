@@ -210,3 +210,11 @@ Resources:
     for value in ("Zx9-secret-key", "ab"):
         output = run("render", "-t", str(template), "--set", f"Key={value}")
         assert "exit 2" in output and f"'{value}'" not in output and f"/{value}/" not in output
+
+
+def test_a_masked_part_shows_as_the_mask_in_the_report(tmp_path):
+    run("report", "-t", TEMPLATE, "--out", str(tmp_path / "r"), "--set", "Secret=Abcdefgh-12", "--set", "Short=ab",
+        "--set", "SecretList=a,b", "--set", "Pin=12")
+    html_text = (tmp_path / "r" / "security-report.html").read_text()
+    assert "Inline policy policy-****, line" in html_text  # the mask inside bold text stays visible
+    assert "arn:aws:s3:::bucket-****/*" in html_text

@@ -95,7 +95,7 @@ nav ul{columns:2;list-style:none;padding:0}
 """
 
 _SEVERITY_HEADING = re.compile(r"^(\d+\. )\[(CRITICAL|HIGH|MEDIUM|LOW|INFO)\] ")
-_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
+_INLINE = re.compile(r"`([^`]+)`|\*\*((?:\*{4}|[^*])+)\*\*")  # bold may hold a masked ****
 
 
 def _inline(text: str) -> str:
