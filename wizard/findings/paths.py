@@ -10,28 +10,35 @@ module builds two kinds of edges between the stack's roles:
 - *act as*: A can obtain B's permissions: B's trust policy names A (within one account
   that alone suffices) or trusts the account and A may ``sts:AssumeRole`` on B; A may run a
   task definition whose task role is B and pass B (``ecs:RunTask`` + ``iam:PassRole``, with a
-  command override); A may change the code or the configuration (layers) of a function that
-  runs as B; A may pass B to a new function it can invoke, or to a CloudFormation stack;
-  A may rewrite B's trust policy;
+  command override); A may create an EventBridge rule or schedule whose target is such a
+  task, run by a role C that trusts the events service and that A may pass to it
+  (``events:PutRule`` + ``events:PutTargets`` + ``iam:PassRole``); A may open a shell in a
+  running task of a service with ECS Exec enabled whose task role is B
+  (``ecs:ExecuteCommand``); A may change the code or the configuration (layers) of a
+  function that runs as B; A may pass B to a new function it can invoke, or to a
+  CloudFormation stack; A may rewrite B's trust policy;
 - *rewrite*: A can change what B may do: a new default version (``iam:CreatePolicyVersion``)
   or another existing version (``iam:SetDefaultPolicyVersion``) of a managed policy attached
   to B, or attaching or writing a policy on B itself (``iam:AttachRolePolicy``,
   ``iam:PutRolePolicy``).
 
 A principal that can rewrite the rights of a role it can act as (itself included) can grant
-itself anything. Every edge keeps the statements that make it, with their template lines,
+itself anything. Principals outside the account (another account's users and roles, or
+anyone) that a role's trust policy names are where a chain can start, too: ``outside_paths``
+follows them to a role that can grant itself anything. Every edge keeps the statements that make it, with their template lines,
 so the report can show the path step by step.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
 
 from wizard.findings.context import Holder, RuleContext, Target, allows_action
 from wizard.findings.model import Step
-from wizard.findings.rules.common import grant_lines_of, place
+from wizard.findings.rules.common import condition_note, grant_lines_of, place, short
 from wizard.iam.grants import Grant
 
 ACT_AS, REWRITE = "act-as", "rewrite"
@@ -50,6 +57,11 @@ class Edge:
     grants: tuple[Grant, ...] = ()
     lines: tuple[int, ...] = ()
     via: str = ""
+
+    @property
+    def hop(self) -> str:
+        """`` -> B``, or `` -> (as C) -> B`` when the edge goes through another role."""
+        return f" -> (a rule run as {self.via}) -> {self.target}" if self.kind == ACT_AS and self.via else f" -> {self.target}"
 
     def step(self) -> Step:
         lines = tuple(sorted(set(self.lines) | set(grant_lines_of(self.grants))))
@@ -72,6 +84,8 @@ class StackPaths:
             found += self._assume_edges(name)
             found += self._rewrite_edges(name)
         found += self._task_edges()
+        found += self._event_edges()
+        found += self._exec_edges()
         found += self._function_edges()
         found += self._pass_role_edges()
         return found
@@ -147,28 +161,128 @@ class StackPaths:
                                   f"can make {name} trust it, then assume it.", allowed[:1]))
         return found
 
-    def _task_edges(self) -> list[Edge]:
+    def passes(self, caller: str, role: Holder, service: str) -> tuple[Grant, ...]:
+        """``caller``'s statements that let it pass ``role`` to ``service`` (``iam:PassedToService``)."""
+        return tuple(g for g in self.ctx.can(caller, "iam:PassRole", role.target)
+                     if _service_allowed(g, service))
+
+    @cached_property
+    def _tasks(self) -> list[tuple[str, Holder, Target]]:
+        """(task definition, its task role, the task definition as policies name it)."""
         ctx = self.ctx
         found = []
         for task, resource in ctx.evaluation.resources("AWS::ECS::TaskDefinition").items():
-            role = ctx.holder_of_token(str((resource.get("Properties") or {}).get("TaskRoleArn", "")))
+            properties = resource.get("Properties") or {}
+            role = ctx.holder_of_token(str(properties.get("TaskRoleArn", "")))
             if role is None:
                 continue
-            family = (resource.get("Properties") or {}).get("Family")
+            family = properties.get("Family")
             family = family if isinstance(family, str) else ctx.generated_name(task)
-            target = Target(frozenset({"${" + task + "}"}), ctx.arn("ecs", f"task-definition/{family}:*"))
+            found.append((task, role, Target(frozenset({"${" + task + "}"}), ctx.arn("ecs", f"task-definition/{family}:*"))))
+        return found
+
+    def task_runs(self, runner: str) -> list[tuple[str, Holder, Grant, Grant]]:
+        """(task definition, task role, run statement, pass statement) ``runner`` may start as another role."""
+        ctx = self.ctx
+        found = []
+        for task, role, target in self._tasks:
+            if runner == role.logical_id:
+                continue
+            run = ctx.can(runner, "ecs:RunTask", target) or ctx.can(runner, "ecs:StartTask", target)
+            passing = self.passes(runner, role, "ecs-tasks.amazonaws.com") if run else ()
+            if run and passing:
+                found.append((task, role, run[0], passing[0]))
+        return found
+
+    def _task_edges(self) -> list[Edge]:
+        ctx = self.ctx
+        found = []
+        for caller in self.roles:
+            for task, role, run, passing in self.task_runs(caller):
+                line = ctx.line(task, "Properties", "TaskRoleArn")
+                found.append(Edge(ACT_AS, CODE, caller, role.logical_id,
+                                  f"{caller} may start task definition {task} ({place(run)}), whose task "
+                                  f"role is {role.logical_id} (line {line}), "
+                                  f"and pass that role ({place(passing)}); with a command override the task "
+                                  f"runs any code as {role.logical_id}.", (run, passing), _lines(line)))
+        return found
+
+    def _event_edges(self) -> list[Edge]:
+        """A creates a rule or schedule whose target starts a task as another role, run by a role A may pass."""
+        ctx = self.ctx
+        found = []
+        for runner, trusts in ctx.trusts.items():
+            if runner not in self.roles:
+                continue
+            for service, (create, target_action, what) in _SCHEDULERS.items():
+                trust = next((t for t in trusts if t.principal == f"Service:{service}"
+                              and allows_action(t, "sts:AssumeRole")), None)
+                if trust is None:
+                    continue
+                runs = self.task_runs(runner)
+                if not runs:
+                    continue
+                any_rule = Target(frozenset(), ctx.arn(service.split(".")[0], "rule/*" if service.startswith("events")
+                                                       else "schedule/*"))
+                for caller in self.roles:
+                    if caller == runner:
+                        continue
+                    put = ctx.can(caller, create, any_rule)
+                    targets = ctx.can(caller, target_action, any_rule) if put else ()
+                    passing = self.passes(caller, self.roles[runner], service) if targets else ()
+                    if not passing:
+                        continue
+                    for task, role, run, pass_task in runs:
+                        if role.logical_id == caller:
+                            continue
+                        line = ctx.line(task, "Properties", "TaskRoleArn")
+                        places = (f"{create} and {target_action}, {place(put[0])}" if put[0] is targets[0]
+                                  else f"{create}, {place(put[0])}; {target_action}, {place(targets[0])}")
+                        found.append(Edge(
+                            ACT_AS, CODE, caller, role.logical_id,
+                            f"{caller} may create {what} ({places}) and pass {runner} to {service} "
+                            f"({place(passing[0])}); "
+                            f"{runner} trusts {service} ({place(trust)}) and may start task definition {task} "
+                            f"({place(run)}) and pass its task role {role.logical_id} ({place(pass_task)}); with "
+                            f"a container override in the target the task runs any code as {role.logical_id}.",
+                            (put[0], targets[0], passing[0], trust, run, pass_task), _lines(line), via=runner))
+        return found
+
+    def _exec_edges(self) -> list[Edge]:
+        """A opens a shell (ECS Exec) in a running task of a service whose task role is another role."""
+        ctx = self.ctx
+        found = []
+        for service, task, role, cluster, line in self.exec_services:
+            target = Target(frozenset({"${" + cluster + "}", "${" + cluster + ".Arn}"} if cluster else ()),
+                            ctx.arn("ecs", "task/*"))
             for caller in self.roles:
                 if caller == role.logical_id:
                     continue
-                run = ctx.can(caller, "ecs:RunTask", target) or ctx.can(caller, "ecs:StartTask", target)
-                passing = ctx.can(caller, "iam:PassRole", role.target) if run else ()
-                if run and passing:
+                allowed = ctx.can(caller, "ecs:ExecuteCommand", target)
+                if allowed:
                     found.append(Edge(ACT_AS, CODE, caller, role.logical_id,
-                                      f"{caller} may start task definition {task} ({place(run[0])}), whose task "
-                                      f"role is {role.logical_id} (line {ctx.line(task, 'Properties', 'TaskRoleArn')}), "
-                                      f"and pass that role ({place(passing[0])}); with a command override the task "
-                                      f"runs any code as {role.logical_id}.", (run[0], passing[0]),
-                                      _lines(ctx.line(task, "Properties", "TaskRoleArn"))))
+                                      f"{caller} may ecs:ExecuteCommand ({place(allowed[0])}) into the tasks of "
+                                      f"service {service}, which has ECS Exec enabled (line {line}) and runs task "
+                                      f"definition {task} as {role.logical_id}: a shell there acts as "
+                                      f"{role.logical_id}.", allowed[:1], _lines(line)))
+        return found
+
+    @cached_property
+    def exec_services(self) -> list[tuple[str, str, Holder, str | None, int | None]]:
+        """(service, task definition, task role, cluster, line) of every ECS service with ECS Exec enabled."""
+        ctx = self.ctx
+        roles = {task: role for task, role, _ in self._tasks}
+        found = []
+        for service, resource in ctx.evaluation.resources("AWS::ECS::Service").items():
+            properties = resource.get("Properties") or {}
+            if properties.get("EnableExecuteCommand") not in (True, "true", "True"):
+                continue
+            task = _logical(properties.get("TaskDefinition"))
+            if task not in roles:
+                continue
+            cluster = _logical(properties.get("Cluster"))
+            found.append((service, task, roles[task], cluster,
+                          ctx.line(service, "Properties", "EnableExecuteCommand")))
         return found
 
     def _function_edges(self) -> list[Edge]:
@@ -282,6 +396,106 @@ class StackPaths:
             return [rewrite.step(), assume.step(),
                     Step(f"{name} can then give {assume.target} any permission and act with it.")]
         return []
+
+
+_SCHEDULERS = {
+    "events.amazonaws.com": ("events:PutRule", "events:PutTargets", "an EventBridge rule"),
+    "scheduler.amazonaws.com": ("scheduler:CreateSchedule", "scheduler:CreateSchedule", "an EventBridge schedule"),
+}
+"""Services that start a target with a role passed to them: what creating the trigger takes."""
+
+
+def _service_allowed(grant: Grant, service: str) -> bool:
+    """Whether a PassRole statement's ``iam:PassedToService`` condition (if any) admits ``service``."""
+    from fnmatch import fnmatchcase
+
+    for operator, keys in grant.condition.items():
+        if not isinstance(keys, dict):
+            continue
+        for key, values in keys.items():
+            if key.lower() != "iam:passedtoservice":
+                continue
+            values = values if isinstance(values, list) else [values]
+            if operator.startswith(("StringEquals", "StringLike", "ForAnyValue:String")):
+                if not any(fnmatchcase(service, str(v)) if "Like" in operator else service == str(v)
+                           for v in values):
+                    return False
+    return True
+
+
+def _logical(value: object) -> str | None:
+    """The logical id a ``${X}`` / ``${X.Arn}`` token names, or None."""
+    text = str(value or "")
+    return text[2:-1].split(".")[0] if text.startswith("${") and text.endswith("}") else None
+
+
+@dataclass(frozen=True)
+class OutsidePath:
+    """Principals outside the account that a trust policy names, and how they reach a role that escalates.
+
+    ``entry`` is the trust statement of the first role (``roles[0]``), ``chain`` the act-as
+    edges from there, ``steps`` the whole path including how the last role escalates, and
+    ``roles`` every role of the stack these principals may assume that leads to the same end.
+    """
+
+    origin: str
+    principals: tuple[str, ...]
+    entry: Grant
+    chain: tuple[Edge, ...]
+    steps: tuple[Step, ...]
+    roles: tuple[str, ...]
+
+
+def outside_origin(principal: str, account: str) -> str | None:
+    """``account 111122223333`` or ``anyone`` for a trust principal outside the account, else None."""
+    if principal in ("*", "AWS:*"):
+        return "anyone"
+    if not principal.startswith("AWS:"):
+        return None
+    value = principal[4:]
+    match = _ACCOUNT_ARN.match(value)
+    other = match.group(1) if match else (value if _ACCOUNT.fullmatch(value) else None)
+    return f"account {other}" if other and other != account else None
+
+
+def outside_paths(paths: StackPaths) -> list[OutsidePath]:
+    """For each outside origin (another account, or anyone), its shortest way to a role that escalates."""
+    ctx = paths.ctx
+    account = ctx.pseudo.account_id
+    entries: dict[str, list[tuple[str, Grant]]] = {}
+    for role in paths.roles:
+        for trust in ctx.trusts.get(role, ()):
+            origin = outside_origin(trust.principal, account)
+            if origin and allows_action(trust, "sts:AssumeRole"):
+                entries.setdefault(origin, []).append((role, trust))
+    found = []
+    for origin, pairs in sorted(entries.items()):
+        routes = []
+        for role, trust in pairs:
+            if role in paths.escalating:
+                routes.append((0, role, trust, []))
+            else:
+                chain = paths.chain_to_escalation(role)
+                if chain:
+                    routes.append((len(chain), role, trust, chain))
+        if not routes:
+            continue
+        routes.sort(key=lambda r: r[0])
+        _, role, trust, chain = routes[0]
+        principals = tuple(dict.fromkeys(t.principal.removeprefix("AWS:") for r, t in pairs if r == role))
+        last = chain[-1].target if chain else role
+        note = condition_note(trust)
+        entry = Step(f"{short(principals, 3)} ({origin}) may assume {role}: its trust policy names "
+                     f"{'them' if len(principals) > 1 else 'it'} ({place(trust)}){note}.", (trust,),
+                     grant_lines_of((trust,)))
+        steps = (entry, *(edge.step() for edge in chain), *paths.escalation_steps(last))
+        found.append(OutsidePath(origin, principals, trust, tuple(chain), steps,
+                                 tuple(dict.fromkeys(r for _, r, _, _ in routes))))
+    return found
+
+
+_ACCOUNT_ARN = re.compile(r"^arn:[^:]+:(?:iam|sts)::(\d{12}):(.+)$")
+_ACCOUNT = re.compile(r"\d{12}")
 
 
 def _lines(*lines: int | None) -> tuple[int, ...]:

@@ -157,3 +157,102 @@ def test_a_chain_of_two_hops_is_followed():
     assert "Start" in chains and "Middle" in chains
     assert "Start -> Middle -> Top -> any permission" in chains["Start"].message
     assert [f.subject for f in findings(body, "QW-ESC-002")] == ["Top"]
+
+
+ESCALATOR = role("Escalator", "{Service: ecs-tasks.amazonaws.com}", """
+- Effect: Allow
+  Action: iam:PutRolePolicy
+  Resource: '*'
+""")
+TASK = """
+  EscalatorTask:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      TaskRoleArn: !GetAtt Escalator.Arn
+      ContainerDefinitions:
+        - {Name: app, Image: app:latest}
+"""
+CRON = role("Cron", "{Service: events.amazonaws.com}", """
+- Effect: Allow
+  Action: ecs:RunTask
+  Resource: !Ref EscalatorTask
+- Effect: Allow
+  Action: iam:PassRole
+  Resource: !GetAtt Escalator.Arn
+""")
+
+
+def _rule_maker(passed_to: str) -> str:
+    return role("RuleMaker", LAMBDA, f"""
+- Effect: Allow
+  Action: [events:PutRule, events:PutTargets]
+  Resource: '*'
+- Effect: Allow
+  Action: iam:PassRole
+  Resource: !GetAtt Cron.Arn
+  Condition: {{StringEquals: {{iam:PassedToService: {passed_to}}}}}
+""")
+
+
+def test_an_eventbridge_rule_run_as_a_scheduler_role_is_an_edge():
+    chains = findings(ESCALATOR + TASK + CRON + _rule_maker("events.amazonaws.com"), "QW-ESC-003")
+    chain = next(f for f in chains if f.subject == "RuleMaker")
+    assert "(a rule run as Cron) -> Escalator" in chain.message
+    assert "events:PutRule" in chain.steps[0].text
+
+
+def test_passing_the_scheduler_role_to_another_service_is_not_an_edge():
+    chains = findings(ESCALATOR + TASK + CRON + _rule_maker("lambda.amazonaws.com"), "QW-ESC-003")
+    assert "RuleMaker" not in {f.subject for f in chains}
+
+
+def test_a_scheduler_role_that_does_not_trust_events_is_not_an_edge():
+    cron = CRON.replace("{Service: events.amazonaws.com}", LAMBDA)
+    chains = findings(ESCALATOR + TASK + cron + _rule_maker("events.amazonaws.com"), "QW-ESC-003")
+    assert "RuleMaker" not in {f.subject for f in chains}
+
+
+SERVICE = """
+  Cluster:
+    Type: AWS::ECS::Cluster
+  EscalatorService:
+    Type: AWS::ECS::Service
+    Properties:
+      Cluster: !Ref Cluster
+      TaskDefinition: !Ref EscalatorTask
+      EnableExecuteCommand: {exec}
+"""
+
+
+def test_ecs_exec_into_a_stronger_task_is_an_edge():
+    operator = role("Operator", LAMBDA, """
+- Effect: Allow
+  Action: ecs:ExecuteCommand
+  Resource: !GetAtt Cluster.Arn
+""")
+    chains = findings(ESCALATOR + TASK + SERVICE.format(exec="true") + operator, "QW-ESC-003")
+    chain = next(f for f in chains if f.subject == "Operator")
+    assert "ecs:ExecuteCommand" in chain.steps[0].text and "EscalatorService" in chain.steps[0].text
+    assert not [f for f in findings(ESCALATOR + TASK + SERVICE.format(exec="false") + operator, "QW-ESC-003")
+                if f.subject == "Operator"]
+
+
+def test_updating_a_stronger_function_is_an_edge():
+    function = """
+  EscalatorFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt Escalator.Arn
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+"""
+    for action in ("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"):
+        deployer = role("Deployer", LAMBDA, f"""
+- Effect: Allow
+  Action: {action}
+  Resource: !GetAtt EscalatorFunction.Arn
+""")
+        chains = findings(ESCALATOR + function + deployer, "QW-ESC-003")
+        chain = next(f for f in chains if f.subject == "Deployer")
+        assert action in chain.steps[0].text

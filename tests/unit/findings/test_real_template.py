@@ -114,7 +114,53 @@ def test_roles_that_start_registry_tasks_inherit_the_escalation(real):
 def test_foreign_account_users_in_trust_policies_are_reported(real):
     *_, findings = real
     foreign = {f.subject for f in of(findings, "QW-IAM-109")}
-    assert {REGISTRY, "ManagedUserRole"} <= foreign
+    assert "ManagedUserRole" in foreign
+    # the registry role leads to administrator: its outside principals are the critical chain, counted once
+    assert REGISTRY not in foreign
+
+
+def test_outside_users_reaching_administrator_are_a_critical_chain_starting_at_them(real):
+    *_, findings = real
+    outside = of(findings, "QW-ESC-005")
+    assert len(outside) == 1
+    chain = outside[0]
+    assert chain.severity == "critical" and chain.subject == REGISTRY
+    assert "account 712023778557" in chain.message
+    assert chain.message.split(": ", 1)[1].startswith("arn:aws:iam::712023778557:user/")
+    first = chain.steps[0]
+    assert first.grants[0].kind == "trust" and first.grants[0].principal.startswith("AWS:arn:aws:iam::712023778557:")
+    assert 2370 in first.lines
+    assert any(g.principal == REGISTRY and "iam:CreatePolicyVersion" in g.actions
+               for step in chain.steps for g in step.grants)
+
+
+def test_package_events_role_reaches_administrator_through_an_eventbridge_rule(real):
+    *_, findings = real
+    chain = next(f for f in of(findings, "QW-ESC-003") if f.subject == "PkgEventsRole")
+    first = chain.steps[0]
+    assert "events:PutRule" in first.text and "TrackingCronRole" in first.text
+    assert "TrackingTaskDefinition" in first.text and REGISTRY in first.text
+    kinds = {(g.principal, g.kind) for g in first.grants}
+    assert ("PkgEventsRole", "identity") in kinds and ("Service:events.amazonaws.com", "trust") in kinds
+    passing = [g for g in first.grants if g.principal == "PkgEventsRole" and "iam:PassRole" in g.actions]
+    assert passing and "events.amazonaws.com" in passing[0].condition_json
+
+
+def test_ecs_exec_into_the_registry_is_rated_as_a_path_to_administrator(real):
+    *_, findings = real
+    shells = of(findings, "QW-ESC-006")
+    assert [f.subject for f in shells] == ["RegistryService"]
+    assert shells[0].severity == "high" and 3886 in shells[0].lines
+
+
+def test_registry_may_change_the_search_handler_configuration(real):
+    from wizard.findings.context import RuleContext
+    from wizard.findings.paths import stack_paths
+
+    evaluation, grants, rules, _ = real
+    paths = stack_paths(RuleContext(evaluation, grants, rules))
+    edge = next(e for e in paths.out("act-as", REGISTRY) if e.target == "SearchHandlerRole")
+    assert "lambda:UpdateFunctionConfiguration" in edge.text and edge.grants[0].source.line == 2486
 
 
 def test_the_stack_uses_an_existing_trail(real):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit, Step
-from wizard.findings.paths import CODE, TRUST_REWRITE, Edge, stack_paths
+from wizard.findings.paths import CODE, TRUST_REWRITE, Edge, outside_paths, stack_paths
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import resources_of, short
 
@@ -57,7 +57,7 @@ def runs_as_escalating_role(ctx: RuleContext):
             continue
         last = chain[-1].target
         steps = [edge.step() for edge in chain] + paths.escalation_steps(last)
-        route = " -> ".join([name, *(edge.target for edge in chain)])
+        route = name + "".join(edge.hop for edge in chain)
         yield _hit(name, f"{name} can act as {last}, which holds or can grant itself any permission: "
                          f"{route} -> any permission.", steps, tuple(edge.target for edge in chain))
 
@@ -73,3 +73,38 @@ def runs_as_other_role(ctx: RuleContext):
                 continue
             yield _hit(name, f"{name} can act as {edge.target} ({'runs code' if edge.how == CODE else 'rewrites its trust'}"
                              f"): it gains whatever {edge.target} may do.", [edge.step()], (edge.target,))
+
+
+@detector("QW-ESC-005")
+def outsider_reaches_administrator(ctx: RuleContext):
+    paths = stack_paths(ctx)
+    for path in outside_paths(paths):
+        first = path.roles[0]
+        route = path.principals[0] + f" -> {path.entry.on[0] if path.entry.on else first}" + "".join(
+            edge.hop for edge in path.chain) + " -> any permission"
+        others = [r for r in path.roles if r != first]
+        message = (f"{len(path.principals)} principal(s) of {path.origin} ({short(path.principals, 3)}) may assume "
+                   f"{first}, which {'holds or can grant itself' if not path.chain else 'leads to a role that can grant itself'}"
+                   f" any permission: {route}.")
+        if others:
+            message += f" The same principals reach it through {short(others, 4)} too."
+        yield _hit(first, message, list(path.steps), (*path.roles, *(e.target for e in path.chain)))
+
+
+@detector("QW-ESC-006")
+def exec_into_escalating_task(ctx: RuleContext):
+    paths = stack_paths(ctx)
+    for service, task, role, _cluster, line in paths.exec_services:
+        name = role.logical_id
+        if name in paths.escalating:
+            tail = paths.escalation_steps(name)
+        else:
+            chain = paths.chain_to_escalation(name)
+            if not chain:
+                continue
+            tail = [edge.step() for edge in chain] + paths.escalation_steps(chain[-1].target)
+        steps = [Step(f"Service {service} has ECS Exec enabled (line {line}): anyone in the account allowed "
+                      f"ecs:ExecuteCommand on its cluster or tasks gets a shell in a running task of {task}, "
+                      f"with the credentials of its task role {name}.", (), (line,) if line else ()), *tail]
+        yield _hit(service, f"ECS Exec is enabled on {service}, whose task role {name} can reach any permission: "
+                            f"ecs:ExecuteCommand on its tasks is as good as administrator.", steps, (task, name))

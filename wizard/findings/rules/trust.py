@@ -6,7 +6,7 @@ import re
 
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
-from wizard.findings.paths import stack_paths
+from wizard.findings.paths import outside_paths, stack_paths
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import condition_note, grant_lines_of, place, resources_of, short
 from wizard.iam.grants import RESOURCE, TRUST, Grant
@@ -18,7 +18,10 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 @detector("QW-IAM-108")
 def open_to_anyone(ctx: RuleContext):
     seen = set()
+    escalating = {role for p in outside_paths(stack_paths(ctx)) if p.origin == "anyone" for role in p.roles}
     for grant in ctx.grants:
+        if grant.kind == TRUST and grant.on and grant.on[0] in escalating:
+            continue
         if grant.kind not in (RESOURCE, TRUST) or not grant.is_allow or grant.grants_nothing:
             continue
         if grant.principal not in ("*", "AWS:*") or grant.condition_json:
@@ -49,8 +52,10 @@ def foreign_account(principal: str, account: str) -> str | None:
 def cross_account_trust(ctx: RuleContext):
     account = ctx.pseudo.account_id
     paths = stack_paths(ctx)
+    escalating = {(p.origin, role) for p in outside_paths(paths) for role in p.roles}
     for role, trusts in ctx.trusts.items():
-        foreign: list[Grant] = [g for g in trusts if foreign_account(g.principal, account)]
+        foreign: list[Grant] = [g for g in trusts if foreign_account(g.principal, account)
+                                and (f"account {foreign_account(g.principal, account)}", role) not in escalating]
         if not foreign:
             continue
         accounts = sorted({foreign_account(g.principal, account) or "" for g in foreign})
@@ -59,9 +64,5 @@ def cross_account_trust(ctx: RuleContext):
                    f"{short(names, 5)} ({place(foreign[0])}){condition_note(foreign[0])}.")
         if "sts:externalid" not in "".join(g.condition_json.lower() for g in foreign):
             message += " No sts:ExternalId condition guards it."
-        if role in paths.escalating:
-            message += f" {role} can grant itself any permission, so these principals can too."
-        elif paths.chain_to_escalation(role):
-            message += f" {role} can reach a role that grants itself any permission, so these principals can too."
         yield Hit(subject=role, message=message, grants=tuple(foreign), resources=resources_of(foreign),
                   lines=grant_lines_of(foreign), facts=(("accounts", ", ".join(accounts)),))
