@@ -31,13 +31,37 @@ def _where(rule: NetworkRule) -> str:
 
 @detector("QW-NET-001")
 def http_to_tasks(ctx: RuleContext):
+    """One finding per plain-HTTP flow: a target group and the containers its services send it to."""
+    served = _served_containers(ctx)
+    linked: set[tuple[str, str]] = set()
+    containers = {(r.resource, r.detail): r for r in ctx.rules if r.kind == CONTAINER and r.from_port == 80}
     for rule in ctx.rules:
         if rule.kind == TARGET and rule.protocol.upper() in ("HTTP", ""):
-            yield _hit(rule, f"Target group {rule.resource} sends plain HTTP to the tasks on port "
-                             f"{rule.ports}{_where(rule)}: TLS ends at the load balancer.")
-        elif rule.kind == CONTAINER and rule.from_port == 80:
+            ends = [containers[key] for key in served.get(rule.resource, ()) if key in containers]
+            linked.update((c.resource, c.detail) for c in ends)
+            to = "".join(f"; container {c.detail} of {c.resource} listens on {c.protocol}/80{_where(c)}" for c in ends)
+            yield Hit(subject=rule.resource,
+                      message=f"Target group {rule.resource} sends plain HTTP to the tasks on port {rule.ports}"
+                              f"{_where(rule)}{to}: TLS ends at the load balancer.",
+                      network=(rule, *ends), resources=tuple(dict.fromkeys((rule.resource, *(c.resource for c in ends)))),
+                      lines=tuple(sorted({r.line for r in (rule, *ends) if r.line})))
+    for key, rule in containers.items():
+        if key not in linked:
             yield _hit(rule, f"Container {rule.detail} of {rule.resource} listens on {rule.protocol}/80 "
                              f"(plain HTTP){_where(rule)}.")
+
+
+def _served_containers(ctx: RuleContext) -> dict[str, list[tuple[str, str]]]:
+    """Target group -> (task definition, container) its ECS services register behind it."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for resource in ctx.evaluation.resources("AWS::ECS::Service").values():
+        properties = resource.get("Properties") or {}
+        task = holder_of(str(properties.get("TaskDefinition", "")))
+        for balancer in properties.get("LoadBalancers") or []:
+            if isinstance(balancer, dict) and balancer.get("TargetGroupArn"):
+                group = holder_of(str(balancer["TargetGroupArn"]))
+                found.setdefault(group, []).append((task, str(balancer.get("ContainerName", ""))))
+    return found
 
 
 def _load_balancer_groups(ctx: RuleContext) -> dict[str, str]:

@@ -1,4 +1,13 @@
-"""Concern 1 of the customer's review: policies that say ``NotResource: '*'`` and grant nothing."""
+"""Concern 1 of the customer's review: policies that say ``NotResource: '*'`` and grant nothing.
+
+A statement that grants nothing is a *placeholder* when something may fill it later: a
+principal of the stack may rewrite the policy (a new version of a managed policy, or a new
+inline policy on its holder), or the template simply ships it empty for the application to
+fill. The branch of an ``Fn::If`` that a condition leaves as a no-op (for example
+``bedrock:InvokeModel`` with ``NotResource: '*'`` when an optional feature is off) that no
+principal of the stack can rewrite is neither: it grants nothing and nothing changes that,
+so it is not reported.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +36,9 @@ def placeholder_policies(ctx: RuleContext):
         acts = short(first.actions or first.not_actions)
         message = (f"{resource} statement {statement} allows {acts} on everything except '*', so it "
                    f"grants nothing as deployed; attached to {len(holders)} principal(s): {short(holders, 6)}.")
-        writers = _rewriters(ctx, resource)
+        writers = _rewriters(ctx, resource) or _inline_rewriters(ctx, first)
+        if not writers and _is_condition_branch(ctx, first):
+            continue
         if writers:
             message += f" It can be rewritten at run time by {short(writers)} (iam:CreatePolicyVersion)."
         yield Hit(subject=resource if policy in (None, resource) else f"{resource}/{policy}",
@@ -42,3 +53,31 @@ def _rewriters(ctx: RuleContext, resource: str) -> list[str]:
         return []
     target = ctx.policy_ref(arn, None).target
     return sorted(p for p in ctx.allows if ctx.can(p, "iam:CreatePolicyVersion", target))
+
+
+def _inline_rewriters(ctx: RuleContext, grant: Grant) -> list[str]:
+    """Stack principals that may write an inline policy on the holder of an inline statement."""
+    if grant.source.resource != grant.principal:
+        return []
+    holder = ctx.holders.get(grant.principal)
+    if holder is None:
+        return []
+    action = {"role": "iam:PutRolePolicy", "user": "iam:PutUserPolicy", "group": "iam:PutGroupPolicy"}.get(holder.kind)
+    return sorted(p for p in ctx.allows if action and ctx.can(p, action, holder.target))
+
+
+def _is_condition_branch(ctx: RuleContext, grant: Grant) -> bool:
+    """Whether the statement, as written, is one branch of an ``Fn::If``."""
+    resource = ctx.template.resources.get(grant.source.resource) or {}
+    properties = resource.get("Properties") or {}
+    document = properties.get("PolicyDocument")
+    if document is None:
+        for policy in properties.get("Policies") or []:
+            if isinstance(policy, dict) and policy.get("PolicyName") == grant.source.policy:
+                document = policy.get("PolicyDocument")
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    index = grant.source.statement
+    if not isinstance(statements, list) or index is None or not 0 <= index < len(statements):
+        return False
+    written = statements[index]
+    return isinstance(written, dict) and "Fn::If" in written

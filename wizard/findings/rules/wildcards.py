@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from wizard.iam.actions import classify
 from wizard.findings.context import RuleContext, allows_action, is_full_admin, is_unrestricted
+from wizard.findings.rules.athena import broad_athena_actions
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import (condition_note, grant_lines_of, place, resources_of, short,
@@ -36,13 +37,17 @@ def wildcard_resource_scopable(ctx: RuleContext):
         grant = group[0]
         if not _star_resource(grant):
             continue
+        athena = broad_athena_actions(ctx, grant)
         scopable, fixed, unknown = split_by_scope(grant.actions)
+        scopable = [a for a in scopable if a not in athena]
         if not (scopable or unknown):
             continue
-        message = f"{who(ctx, group)} may {short(scopable + unknown, 6)} on '*' ({place(grant)})"
+        message = f"{who(ctx, group)} may {short([*scopable, *unknown], 6)} on '*' ({place(grant)})"
         if unknown:
             message += f"; {short(unknown)} matches no action AWS defines"
         message += f"; these actions can name their resources{condition_note(grant)}."
+        if athena:
+            message += f" Its Athena actions ({short(athena, 3)}) are reported under QW-IAM-006."
         if fixed:
             message += f" {short(fixed)} accept only '*' and need no change."
         yield _hit(ctx, group, message)
@@ -89,7 +94,8 @@ def write_on_everything(ctx: RuleContext):
             continue
         scopable, _fixed, _unknown = split_by_scope(grant.actions)
         levels = classify(grant.actions).levels
-        risky = sorted({a for level in _WRITE_LEVELS for a in levels.get(level, ())} & set(scopable))
+        risky = sorted({a for level in _WRITE_LEVELS for a in levels.get(level, ())}
+                       & (set(scopable) - set(broad_athena_actions(ctx, grant))))
         if risky:
             yield _hit(ctx, group, f"{who(ctx, group)} may {short(risky, 6)} on '*' with no condition "
                                    f"({place(grant)}): write or permissions-management actions on every "
@@ -121,6 +127,8 @@ def not_action_or_resource(ctx: RuleContext):
 
 @detector("QW-IAM-105")
 def pass_any_role(ctx: RuleContext):
+    """One finding per policy: its statements that pass any role, each place listed."""
+    by_policy: dict[tuple, list[list[Grant]]] = {}
     for group in ctx.statements:
         grant = group[0]
         if is_full_admin(grant) or not allows_action(grant, "iam:PassRole"):
@@ -130,11 +138,15 @@ def pass_any_role(ctx: RuleContext):
         else:
             broad = any(is_unrestricted(r) for r in grant.resources)
         if broad:
-            note = ""
-            if "iam:passedtoservice" not in grant.condition_json.lower():
-                note = " No iam:PassedToService condition limits the services it may pass roles to."
-            yield _hit(ctx, group, f"{who(ctx, group)} may pass any role in the account to a service "
-                                   f"({place(grant)}){condition_note(grant)}.{note}")
+            by_policy.setdefault(ctx.statement_key(grant)[:2], []).append(group)
+    for groups in by_policy.values():
+        grants = [g for group in groups for g in group]
+        places = "; ".join(f"{place(group[0])}{condition_note(group[0])}" for group in groups)
+        note = ""
+        if any("iam:passedtoservice" not in group[0].condition_json.lower() for group in groups):
+            note = " No iam:PassedToService condition limits the services it may pass roles to."
+        yield _hit(ctx, grants, f"{who(ctx, groups[0])} may pass any role in the account to a service "
+                                f"({places}).{note}")
 
 
 @detector("QW-IAM-106")
