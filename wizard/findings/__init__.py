@@ -60,6 +60,7 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
     controls_by_rule = texts.controls_by_rule
     prefixes = tuple(select) if select is not None else None
     context = RuleContext(evaluation, grants, rules)
+    context.frameworks = tuple(chosen)
     findings = []
     for rule_id, detect in detectors().items():
         if prefixes is not None and not rule_id.startswith(prefixes):

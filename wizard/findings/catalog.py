@@ -69,6 +69,9 @@ class Framework:
     name: str
     controls: tuple[tuple[Control, tuple[str, ...]], ...]
     note: str = ""
+    log_retention_days: int = 0
+    """The shortest audit-log retention the framework requires (0: it names no number)."""
+    log_retention_basis: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +149,9 @@ def _build() -> Catalog:
                                  where=f"/frameworks/{key}/controls/{index}")
             controls.append((Control(key, str(control["id"]), control["title"].strip()),
                              tuple(control["rules"])))
-        frameworks[key] = Framework(key, entry["name"], tuple(controls), " ".join(entry.get("note", "").split()))
+        retention = entry.get("log_retention") or {}
+        frameworks[key] = Framework(key, entry["name"], tuple(controls), " ".join(entry.get("note", "").split()),
+                                    int(retention.get("days", 0)), " ".join(str(retention.get("basis", "")).split()))
     for item in checklist:
         unknown = [r for r in item.rules if r not in rules]
         if unknown:

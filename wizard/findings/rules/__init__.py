@@ -21,6 +21,7 @@ DETECTORS: dict[str, Detector] = {}
 
 _MODULES = ("placeholders", "wildcards", "policy_creation", "athena", "trust", "escalation_catalog",
             "cloudtrail", "network", "escalation")
+_MODULES += ("logs", "secrets", "deputy", "instances")
 
 
 def detector(rule_id: str) -> Callable[[Detector], Detector]:

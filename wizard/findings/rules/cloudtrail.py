@@ -51,6 +51,15 @@ def trail_without_validation(ctx: RuleContext):
                                         f"deleted log file cannot be detected.")
 
 
+@detector("QW-LOG-006")
+def single_region_trail(ctx: RuleContext):
+    for logical_id, properties in _trails(ctx):
+        if str(properties.get("IsMultiRegionTrail", "false")).lower() != "true":
+            yield _hit(ctx, logical_id, f"Trail {logical_id} records only the region it is created in "
+                                        f"({ctx.pseudo.region}): global IAM, STS and CloudFront events, which AWS "
+                                        f"delivers in us-east-1, and activity in other regions are missed.")
+
+
 @detector("QW-LOG-004")
 def existing_trail(ctx: RuleContext):
     if any(True for _ in _trails(ctx)):
