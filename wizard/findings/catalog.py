@@ -83,6 +83,8 @@ class Catalog:
     escalation_methods: tuple[EscalationMethod, ...]
     checklist: tuple[ChecklistItem, ...]
     frameworks: dict[str, Framework]
+    control_notes: dict[tuple[str, str], str] = None  # type: ignore[assignment]
+    """(framework, control id) -> why the tool cannot judge the control, where recorded."""
 
     @cached_property
     def controls_by_rule(self) -> dict[str, tuple[Control, ...]]:
@@ -139,6 +141,7 @@ def _build() -> Catalog:
                                     always=bool(c.get("when", {}).get("always", False)))
                       for c in findings["checklist"])
     frameworks = {}
+    notes: dict[tuple[str, str], str] = {}
     for key, entry in compliance["frameworks"].items():
         controls = []
         for index, control in enumerate(entry["controls"]):
@@ -149,6 +152,8 @@ def _build() -> Catalog:
                                  where=f"/frameworks/{key}/controls/{index}")
             controls.append((Control(key, str(control["id"]), control["title"].strip()),
                              tuple(control["rules"])))
+            if control.get("not_assessed"):
+                notes[(key, str(control["id"]))] = " ".join(control["not_assessed"].split())
         retention = entry.get("log_retention") or {}
         frameworks[key] = Framework(key, entry["name"], tuple(controls), " ".join(entry.get("note", "").split()),
                                     int(retention.get("days", 0)), " ".join(str(retention.get("basis", "")).split()))
@@ -160,7 +165,7 @@ def _build() -> Catalog:
     for number in {r.concern for r in rules.values() if r.concern is not None} - set(concerns):
         raise InputError(f"a rule answers concern {number}, which /concerns does not name",
                          file=str(paths.ASSETS / FINDINGS_FILE), where="/concerns")
-    return Catalog(rules, concerns, methods, checklist, frameworks)
+    return Catalog(rules, concerns, methods, checklist, frameworks, notes)
 
 
 _catalog: Catalog | None = None

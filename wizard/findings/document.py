@@ -81,7 +81,7 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks += _choices(context)
     blocks += _parameters(evaluation)
     blocks += _findings(findings)
-    blocks += _compliance(findings, context.get("frameworks"))
+    blocks += _compliance(evaluation, grants, rules, findings, context.get("frameworks"))
     blocks += _flows(evaluation, rules)
     blocks += _policies(grants)
     blocks += _checklist(checklist(evaluation, findings, preflight))
@@ -168,23 +168,38 @@ def _framework_name(key: str) -> str:
             "cis-aws": "CIS AWS"}.get(key, key)
 
 
-def _compliance(findings: list[Finding], chosen: Any) -> list[Block]:
+def _compliance(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule], findings: list[Finding],
+                chosen: Any) -> list[Block]:
+    from wizard.findings.assurance import ATTENTION, EVIDENCE, control_statuses
+    from wizard.findings.context import RuleContext
+
     texts = catalog()
     keys = [k for k in (chosen or []) if k in texts.frameworks] or list(texts.frameworks)
-    by_rule = Counter(f.rule_id for f in findings)
+    context = RuleContext(evaluation, grants, rules)
+    context.frameworks = tuple(keys if chosen else ())
+    statuses = control_statuses(context, findings, keys)
     blocks = [_h(2, "Compliance mapping", "compliance"),
-              _p("A control listed with findings needs attention for this deployment; a control without "
-                 "findings is not, by that alone, met.")]
+              _p("Each control shows the findings against it (**attention**), or the evidence in the template "
+                 "that it holds, with its line (**evidence**), or that this tool cannot judge it from a template "
+                 "(**not assessed by this tool**). No control is left blank: a missing finding is never, by "
+                 "itself, taken as met.")]
     for key in keys:
         framework = texts.frameworks[key]
         blocks.append(_h(3, framework.name))
         if framework.note:
             blocks.append(_p(framework.note))
         rows = []
-        for control, rule_ids in framework.controls:
-            hits = [f"{r} ({by_rule[r]})" for r in rule_ids if by_rule.get(r)]
-            rows.append((control.id, control.title, "attention" if hits else "no finding", ", ".join(hits) or "-"))
-        blocks.append(_table(["Control", "Title", "Status", "Findings"], rows))
+        for status in statuses[key]:
+            if status.status == ATTENTION:
+                counts = Counter(f.rule_id for f in status.findings)
+                detail = ", ".join(f"{r} ({n})" for r, n in counts.items())
+            elif status.status == EVIDENCE:
+                shown = [e.describe() for e in status.evidence]
+                detail = "; ".join(shown[:4]) + (f"; and {len(shown) - 4} more" if len(shown) > 4 else "")
+            else:
+                detail = status.note
+            rows.append((status.control.id, status.control.title, status.status, detail))
+        blocks.append(_table(["Control", "Title", "Status", "Findings, evidence or reason"], rows))
     return blocks
 
 
