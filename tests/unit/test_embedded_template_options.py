@@ -109,9 +109,15 @@ def test_the_kms_key_adds_only_service_bound_key_use(template):
     forward, backward = both_ways(template, KMSKeyId=KEY)
     assert forward.added and not forward.removed
     for change in forward.added:
-        assert change.grant.resources == ("arn:aws:kms:us-east-1:123456789012:key/*",)
+        assert change.grant.resources == (KEY,)  # a key ARN: that key only
         assert "kms:ViaService" in change.grant.condition["StringEquals"]
     assert forward.broadening and not backward.broadening
+    key_id = KEY.rsplit("/", 1)[1]
+    forward, _ = both_ways(template, KMSKeyId=key_id)
+    assert {c.grant.resources for c in forward.added} == {(KEY,)}  # a bare key id: the same key's ARN
+    forward, _ = both_ways(template, KMSKeyId="alias/quilt")
+    # an alias cannot be resolved by CloudFormation: the account's keys, bound to one service each
+    assert {c.grant.resources for c in forward.added} == {("arn:aws:kms:us-east-1:123456789012:key/*",)}
 
 
 def test_enhanced_security_narrows_everything_it_touches(template):

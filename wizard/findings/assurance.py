@@ -91,6 +91,14 @@ for _rule in _TRAIL_PROPERTIES:
     _PRODUCERS[_rule] = _trail_evidence(_rule)
 
 
+@_produces("QW-LOG-008")
+def _cis_alarms(ctx: RuleContext) -> Iterable[Evidence]:
+    from wizard.findings.rules.cloudtrail import alarmed_filters
+
+    for cis, (logical_id, line) in sorted(alarmed_filters(ctx).items(), key=lambda item: [int(p) for p in item[0].split(".")]):
+        yield Evidence("QW-LOG-008", f"CIS {cis}: metric filter {logical_id} with an alarm that notifies", _lines(line))
+
+
 @_produces("QW-LOG-005")
 def _access_logs(ctx: RuleContext) -> Iterable[Evidence]:
     for logical_id, resource in ctx.evaluation.resources("AWS::ElasticLoadBalancingV2::LoadBalancer").items():

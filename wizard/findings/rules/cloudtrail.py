@@ -60,6 +60,54 @@ def single_region_trail(ctx: RuleContext):
                                         f"delivers in us-east-1, and activity in other regions are missed.")
 
 
+#: CIS AWS Foundations v3.0.0 section 4: an event name (or field) each recommendation's metric
+#: filter must mention. A filter that names it, with an alarm on its metric that notifies
+#: someone, satisfies the recommendation.
+CIS_MONITORING = {
+    "4.1": "UnauthorizedOperation", "4.2": "MFAUsed", "4.3": "Root", "4.4": "PutRolePolicy",
+    "4.5": "StopLogging", "4.6": "Failed authentication", "4.7": "ScheduleKeyDeletion",
+    "4.8": "PutBucketPolicy", "4.9": "StopConfigurationRecorder", "4.10": "AuthorizeSecurityGroupIngress",
+    "4.11": "CreateNetworkAclEntry", "4.12": "CreateInternetGateway", "4.13": "CreateRoute",
+    "4.14": "CreateVpc", "4.15": "organizations.amazonaws.com",
+}
+
+
+def alarmed_filters(ctx: RuleContext) -> dict[str, tuple[str, int | None]]:
+    """CIS id -> (metric filter, its line) for each filter that has an alarm with an action."""
+    ev = ctx.evaluation
+    alarmed = set()
+    for resource in ev.resources("AWS::CloudWatch::Alarm").values():
+        properties = resource.get("Properties") or {}
+        if properties.get("AlarmActions"):
+            alarmed.add((str(properties.get("Namespace")), str(properties.get("MetricName"))))
+    found: dict[str, tuple[str, int | None]] = {}
+    for logical_id, resource in ev.resources("AWS::Logs::MetricFilter").items():
+        properties = resource.get("Properties") or {}
+        pattern = str(properties.get("FilterPattern", ""))
+        metrics = {(str(m.get("MetricNamespace")), str(m.get("MetricName")))
+                   for m in properties.get("MetricTransformations") or [] if isinstance(m, dict)}
+        if not metrics & alarmed:
+            continue
+        for cis, marker in CIS_MONITORING.items():
+            if marker in pattern:
+                found.setdefault(cis, (logical_id, ctx.line(logical_id, "Properties", "FilterPattern")))
+    return found
+
+
+@detector("QW-LOG-008")
+def cloudwatch_without_cis_alarms(ctx: RuleContext):
+    watched = [logical_id for logical_id, properties in _trails(ctx)
+               if not _unset(properties.get("CloudWatchLogsLogGroupArn"))]
+    if not watched:
+        return
+    present = alarmed_filters(ctx)
+    missing = [cis for cis in CIS_MONITORING if cis not in present]
+    if missing:
+        yield _hit(ctx, watched[0], f"Trail {watched[0]} delivers to CloudWatch Logs, but the stack defines no "
+                                    f"metric filter with an alarm for CIS {', '.join(missing)} "
+                                    f"({len(missing)} of {len(CIS_MONITORING)})")
+
+
 @detector("QW-LOG-004")
 def existing_trail(ctx: RuleContext):
     if any(True for _ in _trails(ctx)):
