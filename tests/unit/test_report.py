@@ -132,6 +132,7 @@ def test_report_command_writes_both_files(real_template_path, tmp_path, capsys):
     markdown = (out / REPORT_MD).read_text()
     html = (out / REPORT_HTML).read_text()
     assert not EXTERNAL.search(html) and "https://" not in html
+    assert "<svg " in html and "```mermaid" in markdown  # the drawing in HTML, the Mermaid source in Markdown
     for name in ("DBUrl", "AdminPassword"):
         value = REAL_REQUIRED[name]
         if value:

@@ -21,6 +21,7 @@ from typing import Any, Iterable
 from wizard.cfn.evaluate import Evaluation
 from wizard.findings.catalog import catalog
 from wizard.findings.checklist import ChecklistEntry, checklist
+from wizard.findings.diagram import svg
 from wizard.findings.flows import flows, mermaid, text_diagram
 from wizard.findings.model import SEVERITIES, Finding
 from wizard.findings.policies import policies_by_principal
@@ -34,7 +35,8 @@ class Block:
 
     ``kind`` is ``h`` (``level``, optional ``anchor``), ``p``, ``table`` (``rows``, the first
     being the header), ``ul``/``ol`` (``items``), ``code`` (``text`` in language ``lang``) or
-    ``diagram`` (Mermaid source in ``text``, the same drawing as plain text in ``alt``).
+    ``diagram`` (Mermaid source in ``text``, the same drawing as plain text in ``alt`` and as an
+    SVG element drawn by ``wizard.findings.diagram`` in ``svg``).
     """
 
     kind: str
@@ -45,6 +47,7 @@ class Block:
     lang: str = ""
     anchor: str = ""
     alt: str = ""
+    svg: str = ""
 
 
 def _h(level: int, text: str, anchor: str = "") -> Block:
@@ -208,7 +211,9 @@ def _flows(evaluation: Evaluation, rules: list[NetworkRule]) -> list[Block]:
     blocks = [_h(2, "Network flows", "network")]
     if not found:
         return blocks + [_p("The template opens no network flow.")]
-    blocks += [_p("Thick arrows come from the internet."), Block("diagram", mermaid(found), alt=text_diagram(found))]
+    blocks += [_p("Red, thick arrows come from the internet: only where a security group of an internet-facing "
+                  "load balancer admits 0.0.0.0/0 or ::/0. The dashed box is the stack's trust boundary."),
+               Block("diagram", mermaid(found), alt=text_diagram(found), svg=svg(found))]
     rows = [(r.kind, r.resource, r.protocol, r.ports, r.peer, r.detail, r.line) for r in rules]
     blocks += [_h(3, "Every network rule"),
                _table(["Kind", "Resource", "Protocol", "Ports", "Peer", "Detail", "Line"], rows)]

@@ -54,9 +54,9 @@ def flows(evaluation: Evaluation, rules: list[NetworkRule]) -> list[Flow]:
             continue
         balancer = rule.peer or "?"
         scheme = schemes.get(balancer)
-        public = bool(scheme and scheme.is_public)
-        found.append(Flow(INTERNET if public else PRIVATE_CLIENTS, balancer,
-                          f"{rule.protocol} {rule.ports} ({rule.resource})", rule.line, public))
+        label = f"{rule.protocol} {rule.ports} ({rule.resource})"
+        for client, public in _clients(evaluation, rules, balancer, rule.from_port, bool(scheme and scheme.is_public)):
+            found.append(Flow(client, balancer, label, rule.line, public))
         target = rule.detail.removeprefix("forward to ").split(" (", 1)[0]
         if rule.detail.startswith("forward to "):
             found.append(Flow(balancer, target, f"{rule.resource} default action", rule.line))
@@ -93,6 +93,39 @@ def flows(evaluation: Evaluation, rules: list[NetworkRule]) -> list[Flow]:
     for flow in found:
         unique.setdefault((flow.source, flow.target, flow.label), flow)
     return list(unique.values())
+
+
+def _clients(evaluation: Evaluation, rules: list[NetworkRule], balancer: str, port: int | None,
+             internet_facing: bool) -> list[tuple[str, bool]]:
+    """Who may reach a listener: the peers its load balancer's security groups admit on the port.
+
+    The internet appears only where the balancer is internet-facing and one of its groups admits
+    0.0.0.0/0 or ::/0 on that port. A group defined outside the template is named as such.
+    """
+    resource = evaluation.resource(balancer) or {}
+    groups = [_ref(g) for g in (resource.get("Properties") or {}).get("SecurityGroups") or []]
+    local = {r.resource for r in rules if r.kind in (INGRESS, EGRESS)} | set(evaluation.resources("AWS::EC2::SecurityGroup"))
+    found: list[tuple[str, bool]] = []
+    for rule in rules:
+        if rule.kind != INGRESS or rule.resource not in groups or not _covers(rule, port):
+            continue
+        if rule.is_public:
+            found.append((INTERNET, True) if internet_facing else (f"{PRIVATE_CLIENTS} ({rule.peer})", False))
+        else:
+            found.append((rule.peer or "?", False))
+    for group in groups:
+        if group not in local:
+            found.append((f"Clients admitted by {group} (outside this template)", False))
+    if not groups:
+        found.append((INTERNET, True) if internet_facing else (PRIVATE_CLIENTS, False))
+    return list(dict.fromkeys(found))
+
+
+def _covers(rule: NetworkRule, port: int | None) -> bool:
+    if rule.protocol in ("all", "-1") or rule.from_port is None or port is None:
+        return True
+    high = rule.to_port if rule.to_port is not None else rule.from_port
+    return rule.from_port <= port <= high
 
 
 def _port_label(rule: NetworkRule) -> str:

@@ -2,7 +2,7 @@
 
 ``wizard.findings.document`` assembles the content; this module writes it. The Markdown
 carries the network flows as a Mermaid diagram (and the same flows as text); the HTML loads
-nothing from anywhere: inline CSS, no script, the flows drawn as text, and a
+nothing from anywhere: inline CSS, no script, the flows drawn as an inline SVG and as text, and a
 Content-Security-Policy that forbids any other source. As a last guard every NoEcho value is
 masked in the blocks before either is written, even if a template let one slip into a policy
 or a resource name. ``context`` lets the headless run and the TUI add the deployment mode and
@@ -92,6 +92,7 @@ nav ul{columns:2;list-style:none;padding:0}
 .sev{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600}
 .sev-critical{background:#7a0b1f}.sev-high{background:#c0392b}.sev-medium{background:#d68910}
 .sev-low{background:#2e86c1}.sev-info{background:#7f8c8d}
+figure.network{margin:8px 0;overflow-x:auto}
 """
 
 _SEVERITY_HEADING = re.compile(r"^(\d+\. )\[(CRITICAL|HIGH|MEDIUM|LOW|INFO)\] ")
@@ -141,6 +142,8 @@ def to_html(blocks: list[Block]) -> str:
         elif block.kind == "code":
             body.append(f"<pre><code>{html.escape(block.text.rstrip())}</code></pre>")
         elif block.kind == "diagram":
+            if block.svg:  # drawn by the project from the network rules: every label already escaped
+                body.append(f'<figure class="network">{block.svg}</figure>')
             body.append(f'<pre class="flows">{html.escape(block.alt.rstrip())}</pre>')
             body.append("<details><summary>Mermaid source of the diagram</summary>"
                         f"<pre><code>{html.escape(block.text.rstrip())}</code></pre></details>")
@@ -158,7 +161,7 @@ def _masked(block: Block, secrets: tuple[str, ...]) -> Block:
         return mask_secrets(text, secrets)
 
     return Block(block.kind, mask(block.text), block.level, tuple(tuple(mask(c) for c in row) for row in block.rows),
-                 tuple(mask(i) for i in block.items), block.lang, block.anchor, mask(block.alt))
+                 tuple(mask(i) for i in block.items), block.lang, block.anchor, mask(block.alt), mask(block.svg))
 
 
 def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule], findings: list[Finding],
