@@ -80,6 +80,7 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks = [_h(1, f"Security review: stack {pseudo.stack_name} in {pseudo.account_id}, {pseudo.region}")]
     blocks.append(_p(f"Template `{Path(evaluation.template.source).name}`, evaluated for the parameters below. "
                      f"{len(grants)} IAM statements, {len(rules)} network rules, {len(findings)} findings."))
+    blocks += _questions(context, findings)
     blocks += _summary(findings)
     blocks += _choices(context)
     blocks += _parameters(evaluation)
@@ -87,8 +88,60 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks += _compliance(evaluation, grants, rules, findings, context.get("frameworks"))
     blocks += _flows(evaluation, rules)
     blocks += _policies(grants)
+    blocks += _bucket_connection(evaluation)
+    blocks += _key_policies(evaluation)
     blocks += _checklist(checklist(evaluation, findings, preflight))
     return blocks
+
+
+_TOPICS = {"policy_creation": "Policy-creation approach", "tighter_security": "Acceptable trade-offs",
+           "frameworks": "Compliance frameworks", "timeline": "Timeline"}
+
+
+def _questions(context: dict, findings: list[Finding]) -> list[Block]:
+    """The vendor's four questions, the customer's answer to each, and what it changes and costs."""
+    questions = context.get("questions") or []
+    if not questions:
+        return []
+    blocks = [_h(2, "The vendor's four questions, answered", "questions"),
+              _p("The vendor asked the customer four questions before this deployment. Each is restated "
+                 "below with the answer this package was produced for, what that answer changes in the stack, "
+                 "and what it costs.")]
+    for number, question in enumerate(questions, start=1):
+        blocks.append(_h(3, f"{number}. {_TOPICS.get(question['id'], question['title'])}"))
+        blocks.append(_p(f"**The question:** {question['title']} {question['help']}"))
+        if question["answered"]:
+            answer = ", ".join(question["answer"]) or "none"
+            origin = (" (read back from the parameters, as the run was given no answers file: "
+                      + ", ".join(f"`{k}` = `{v}`" for k, v in question["sets"].items()) + ")"
+                      if question["inferred"] else "")
+            blocks.append(_p(f"**The answer:** {answer}{origin}."))
+        else:
+            blocks.append(_p("**The answer:** not given for this run; the report shows every framework and the "
+                             "template's own settings."))
+        blocks.append(_p(f"**What it changes:** {_changes(question, findings)}"))
+        blocks.append(_p(f"**What it costs:** {question['tradeoff']}"))
+    return blocks
+
+
+def _changes(question: dict, findings: list[Finding]) -> str:
+    parts = list(question["answer_tradeoff"])
+    if question["sets"]:
+        parts.append("Template parameters: " + ", ".join(f"`{k}` = `{v}`" for k, v in question["sets"].items()) + ".")
+    if question["id"] == "frameworks":
+        chosen = list(question["answer"])
+        texts = catalog()
+        retention = max((texts.frameworks[k].log_retention_days for k in question.get("values", ())
+                         if k in texts.frameworks), default=0)
+        parts.append(("Findings mapped to " + ", ".join(chosen) + " come first, and the compliance section lists "
+                      "every control of these frameworks with its findings, its evidence or why it is not assessed."
+                      if chosen else "No framework was chosen: every framework's controls are listed."))
+        if retention:
+            parts.append(f"Logs are judged against a retention of {retention} days.")
+    if question["id"] == "policy_creation":
+        creators = [f for f in findings if f.rule_id in ("QW-IAM-004", "QW-IAM-005")]
+        parts.append(f"This deployment has {len(creators)} finding(s) about IAM policies created at run time.")
+    return " ".join(p.strip() for p in parts if p.strip()) or "Nothing in the template."
 
 
 def _summary(findings: list[Finding]) -> list[Block]:
@@ -235,6 +288,51 @@ def _policies(grants: list[Grant]) -> list[Block]:
                 title += f" ({document.note})"
             blocks.append(_p(f"**{title}**"))
             blocks.append(_code(document.to_text(), "json"))
+    return blocks
+
+
+def _bucket_connection(evaluation: Evaluation) -> list[Block]:
+    from wizard.findings.connection import MODES, bucket_policies
+
+    found = bucket_policies(evaluation)
+    if found is None:
+        return []
+    current = evaluation.parameters.raw.get("PolicyCreationMode", "")
+    blocks = [_h(2, "Policies created when a bucket is connected", "bucket-policies"),
+              _p(f"The placeholders grant nothing at deployment. When an administrator connects a bucket, for "
+                 f"example `{found.bucket}`, the statements below are what the roles receive. They are the "
+                 f"template's own per-bucket grants (its pre-created policies) with that bucket's ARN.")]
+    rows = [(mode + (" (this deployment)" if mode == current else ""), how) for mode, how in MODES]
+    blocks.append(_table(["Policy-creation mode", "Who writes the statements, and when"], rows))
+    blocks.append(_p(f"**Read access** (BucketReadPolicy, held by {', '.join(found.read_holders) or '-'}):"))
+    blocks.append(_code(json.dumps({"Version": "2012-10-17", "Statement": list(found.read)}, indent=2), "json"))
+    blocks.append(_p(f"**Write access** (BucketWritePolicy, held by {', '.join(found.write_holders) or '-'}):"))
+    blocks.append(_code(json.dumps({"Version": "2012-10-17", "Statement": list(found.write)}, indent=2), "json"))
+    state = ("is attached to every role that holds or can rewrite a placeholder in this deployment"
+             if found.guardrail_attached else
+             "is **not** attached in this deployment (EnableEnhancedSecurity is false): nothing caps what the "
+             "placeholders may receive. With enhanced security it would be")
+    blocks.append(_p(f"**The envelope for any bucket.** Whatever is written into the placeholders, the guardrail "
+                     f"policy's explicit Denies win. It {state}:"))
+    blocks.append(_code(json.dumps({"Version": "2012-10-17", "Statement": list(found.envelope)}, indent=2), "json"))
+    return blocks
+
+
+def _key_policies(evaluation: Evaluation) -> list[Block]:
+    from wizard.findings.connection import key_policies
+
+    found = key_policies(evaluation)
+    if found is None:
+        return []
+    name, key, policies = found
+    blocks = [_h(2, "Key policy statements to apply to the KMS key", "key-policies"),
+              _p(f"The stack uses the key given as `{name}` (`{key}`) but does not own its key policy. Add these "
+                 f"statements to it before deploying: without them CloudTrail stops logging and encrypted "
+                 f"topics, buckets and secrets cannot be used. Each is bound to this account (and the trail) "
+                 f"by condition.")]
+    for service, statements in policies.items():
+        blocks.append(_h(3, service))
+        blocks.append(_code(json.dumps(statements, indent=2), "json"))
     return blocks
 
 

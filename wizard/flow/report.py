@@ -173,11 +173,50 @@ def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[Netwo
     preflight report's JSON (``{"checks": [{"name", "status", "detail", "hint"}]}``) or a
     mapping of check name to result.
     """
+    context = {**(context or {}), "questions": vendor_questions(evaluation, context or {})}
     blocks = build(evaluation, grants, rules, findings, context=context, preflight=preflight)
     secrets = evaluation.parameters.secrets
     if secrets:
         blocks = [_masked(block, secrets) for block in blocks]
     return to_markdown(blocks), to_html(blocks)
+
+
+#: The vendor's four questions to the customer, in the order they were asked.
+VENDOR_QUESTIONS = ("policy_creation", "tighter_security", "frameworks", "timeline")
+
+
+def vendor_questions(evaluation: Evaluation, context: dict) -> list[dict[str, Any]]:
+    """The four questions with the customer's answer, what it sets and what it costs.
+
+    An answer the run was not given (a report from a parameter file) is read back from the
+    parameters the answer would set, and marked as such; the frameworks come from
+    ``--frameworks``.
+    """
+    from wizard.flow.catalog import load_catalog
+
+    catalog = load_catalog()
+    answers = dict(context.get("answers") or {})
+    if context.get("frameworks") and "frameworks" not in answers:
+        answers["frameworks"] = list(context["frameworks"])
+    raw = evaluation.parameters.raw
+    found = []
+    for question_id in VENDOR_QUESTIONS:
+        question = catalog.question(question_id)
+        value, inferred = answers.get(question_id), False
+        if value is None and question.choices and question.kind == "choice":
+            match = next((c for c in question.choices if c.sets and all(raw.get(k) == v for k, v in c.sets.items())),
+                         None)
+            value, inferred = (match.value, True) if match else (None, False)
+        values = list(value) if isinstance(value, (list, tuple)) else ([] if value is None else [value])
+        chosen = [question.choice(str(v)) for v in values]
+        found.append({
+            "id": question.id, "title": question.title, "help": question.help, "tradeoff": question.tradeoff,
+            "answered": value is not None, "inferred": inferred, "values": [str(v) for v in values],
+            "answer": [c.label if c else str(v) for c, v in zip(chosen, values)],
+            "answer_tradeoff": [c.tradeoff for c in chosen if c and c.tradeoff],
+            "sets": {k: v for c in chosen if c for k, v in c.sets.items()},
+        })
+    return found
 
 
 def write_report(directory: str | Path, markdown: str, html_text: str, *, force: bool = True) -> tuple[Path, Path]:
