@@ -1,7 +1,8 @@
-"""The comparison with checkov stays true: what it flags in our scope, we flag too.
+"""The comparisons with checkov and parliament stay true: what they flag in our scope, we flag too.
 
-Reads the committed checkov result list (``tests/data/peer-checkov-results.json``) and the
-written comparison (``tests/data/peer-comparison.md``); it does not run checkov.
+Reads the committed result lists (``tests/data/peer-checkov-results.json``,
+``tests/data/peer-parliament-results.json``) and the written comparison
+(``tests/data/peer-comparison.md``); it runs neither tool.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from wizard.cfn.parameters import resolve_parameters
 from wizard.cfn.template import load_template
 
 RESULTS = json.loads((DATA / "peer-checkov-results.json").read_text())["results"]
+PARLIAMENT = json.loads((DATA / "peer-parliament-results.json").read_text())
 COMPARISON = (DATA / "peer-comparison.md").read_text()
 
 
@@ -77,3 +79,37 @@ def test_every_failed_check_we_raise_is_in_the_comparison_table():
                         if line.startswith(f"| {entry['check_id']} ") and logical_id(entry["resource"]) in line), None)
             assert row is not None, entry
             assert all(rule in row for rule in entry["rules"])
+
+
+def principal_of(entry: dict) -> str:
+    """``SNSKMSKey (policy)`` -> ``SNSKMSKey``."""
+    return entry["principal"].split(" (", 1)[0]
+
+
+def test_the_parliament_result_is_well_formed_and_described():
+    known = set(catalog().rules)
+    assert PARLIAMENT["tool"] == "parliament" and PARLIAMENT["results"]
+    assert f"parliament {PARLIAMENT['version']}" in COMPARISON
+    assert f"{PARLIAMENT['summary']['findings']} findings" in COMPARISON
+    for entry in PARLIAMENT["results"]:
+        assert set(entry["rules"]) <= known
+
+
+@pytest.mark.parametrize("entry", [e for e in PARLIAMENT["results"] if e["rules"]],
+                         ids=lambda e: f"{e['issue']}-{e['source']}")
+def test_we_raise_what_parliament_raises_where_we_claim_to(findings, entry):
+    for rule_id in entry["rules"]:
+        assert raised(findings, rule_id, principal_of(entry)), f"{rule_id} not raised for {entry['principal']}"
+
+
+def test_every_parliament_result_we_do_not_raise_is_explained():
+    parliament = COMPARISON.split("# Peer comparison: parliament", 1)[1]
+    lines = parliament.split("## Raised by parliament, not by us", 1)[1].splitlines()
+    unexplained = set()
+    for entry in PARLIAMENT["results"]:
+        if entry["rules"]:
+            continue
+        heads = [line.split(" — ")[0] for line in lines if line.startswith("- ") and " — not raised: " in line]
+        if not any(f"`{entry['issue']}`" in head and principal_of(entry) in head for head in heads):
+            unexplained.add((entry["issue"], principal_of(entry)))
+    assert unexplained == set()

@@ -1,0 +1,1 @@
+"""Comparisons with other policy checkers, run outside the project's environment and stored."""
