@@ -113,17 +113,19 @@ Resources:
             Version: '2012-10-17'
             Statement:
               - Effect: Allow
-                Action: [athena:StartQueryExecution, athena:GetQueryResults, glue:CreateTable]
+                Action: [athena:StartQueryExecution, athena:GetQueryResults, glue:CreateTable, glue:GetTable]
                 Resource: '*'
 """
 
 
-def test_athena_on_every_workgroup_is_counted_under_its_own_rule_only():
-    assert len(findings(ATHENA, "QW-IAM-006")) == 1
-    for rule in ("QW-IAM-002", "QW-IAM-103"):
-        found = findings(ATHENA, rule)
-        assert len(found) == 1 and "glue:CreateTable" in found[0].message
-        assert "athena:StartQueryExecution" not in found[0].message.split(";")[0]
+def test_each_action_of_one_statement_is_counted_under_one_rule():
+    (athena,) = findings(ATHENA, "QW-IAM-006")
+    assert "athena:StartQueryExecution" in athena.message
+    (write,) = findings(ATHENA, "QW-IAM-103")
+    assert "glue:CreateTable" in write.message and "athena:" not in write.message.split(" on ")[0]
+    (scoped,) = findings(ATHENA, "QW-IAM-002")
+    listed = scoped.message.split(";")[0]
+    assert "glue:GetTable" in listed and "glue:CreateTable" not in listed and "athena:" not in listed
 
 
 PASSER = """

@@ -59,12 +59,16 @@ def test_marketplace_wildcard_is_recorded_as_unavoidable(real):
     assert not [f for f in of(findings, "QW-IAM-002") if "aws-marketplace" in f.message]
 
 
-def test_sns_wildcard_is_reported_as_scopable_and_as_write_on_everything(real):
+def test_sns_wildcard_is_counted_once_as_write_on_everything(real):
     *_, findings = real
-    for rule_id in ("QW-IAM-002", "QW-IAM-103"):
-        sns = [f for f in of(findings, rule_id) if "sns:CreateTopic" in f.message]
-        assert [f.subject for f in sns] == [REGISTRY], rule_id
-        assert sns[0].lines == (2444,)
+    write = [f for f in of(findings, "QW-IAM-103") if "sns:CreateTopic" in f.message]
+    assert [f.subject for f in write] == [REGISTRY] and write[0].lines == (2444,)
+    scoped = [f for f in of(findings, "QW-IAM-002") if 2444 in f.lines]
+    assert len(scoped) == 1
+    listed, pointer = scoped[0].message.split(" Its write actions ", 1)
+    assert "sns:GetTopicAttributes" in listed and "sns:CreateTopic" not in listed
+    assert "QW-IAM-103" in pointer
+    assert not [f for f in of(findings, "QW-IAM-106") if 2444 in f.lines]
 
 
 def test_port_444_is_reported(real):

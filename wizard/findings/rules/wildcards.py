@@ -6,6 +6,9 @@ Marketplace metering). The catalog checks follow what cfn-lint, checkov and Clou
 look for: full administrator statements, service-wide actions, write or permissions-management
 actions on everything, Allow with NotAction/NotResource, ``iam:PassRole`` on every role, and
 permissions-management actions with no condition.
+
+One action of one statement is counted once: write actions on '*' belong to QW-IAM-103 (not
+also to QW-IAM-002 or QW-IAM-106), Athena query actions on every workgroup to QW-IAM-006.
 """
 
 from __future__ import annotations
@@ -31,6 +34,15 @@ def _star_resource(grant: Grant) -> bool:
     return not grant.not_actions and "*" in grant.resources and not is_full_admin(grant)
 
 
+def _write_on_everything(grant: Grant) -> list[str]:
+    """Write and permissions-management actions a statement on '*' grants that could name a resource."""
+    if not _star_resource(grant):
+        return []
+    scopable, _fixed, _unknown = split_by_scope(grant.actions)
+    levels = classify(grant.actions).levels
+    return sorted({a for level in _WRITE_LEVELS for a in levels.get(level, ())} & set(scopable))
+
+
 @detector("QW-IAM-002")
 def wildcard_resource_scopable(ctx: RuleContext):
     for group in ctx.statements:
@@ -38,8 +50,9 @@ def wildcard_resource_scopable(ctx: RuleContext):
         if not _star_resource(grant):
             continue
         athena = broad_athena_actions(ctx, grant)
+        writes = _write_on_everything(grant) if not grant.condition_json else []
         scopable, fixed, unknown = split_by_scope(grant.actions)
-        scopable = [a for a in scopable if a not in athena]
+        scopable = [a for a in scopable if a not in athena and a not in writes]
         if not (scopable or unknown):
             continue
         message = f"{who(ctx, group)} may {short([*scopable, *unknown], 6)} on '*' ({place(grant)})"
@@ -48,6 +61,8 @@ def wildcard_resource_scopable(ctx: RuleContext):
         message += f"; these actions can name their resources{condition_note(grant)}."
         if athena:
             message += f" Its Athena actions ({short(athena, 3)}) are reported under QW-IAM-006."
+        if writes:
+            message += f" Its write actions ({short(writes, 3)}) are reported under QW-IAM-103."
         if fixed:
             message += f" {short(fixed)} accept only '*' and need no change."
         yield _hit(ctx, group, message)
@@ -92,10 +107,7 @@ def write_on_everything(ctx: RuleContext):
         grant = group[0]
         if not _star_resource(grant) or grant.condition_json:
             continue
-        scopable, _fixed, _unknown = split_by_scope(grant.actions)
-        levels = classify(grant.actions).levels
-        risky = sorted({a for level in _WRITE_LEVELS for a in levels.get(level, ())}
-                       & (set(scopable) - set(broad_athena_actions(ctx, grant))))
+        risky = sorted(set(_write_on_everything(grant)) - set(broad_athena_actions(ctx, grant)))
         if risky:
             yield _hit(ctx, group, f"{who(ctx, group)} may {short(risky, 6)} on '*' with no condition "
                                    f"({place(grant)}): write or permissions-management actions on every "
@@ -156,6 +168,8 @@ def permissions_management_unconditioned(ctx: RuleContext):
         if grant.condition_json or grant.not_actions or is_full_admin(grant):
             continue
         managed = classify(grant.actions).levels.get("Permissions management", ())
+        if _star_resource(grant):  # on '*' without condition they are QW-IAM-103's, counted there once
+            managed = tuple(a for a in managed if a not in _write_on_everything(grant))
         if managed:
             yield _hit(ctx, group, f"{who(ctx, group)} may {short(managed, 6)} on {targets(grant)} "
                                    f"with no condition ({place(grant)}).")
