@@ -172,7 +172,8 @@ def _choices(context: dict) -> list[Block]:
         if rows:
             blocks.append(_table(["Setting", "Value"], rows))
         if answers:
-            blocks.append(_table(["Question", "Answer"], [(k, _flat(v)) for k, v in answers.items()]))
+            texts = context.get("answer_texts") or {}
+            blocks.append(_table(["Question", "Answer"], [texts.get(k, (k, _flat(v))) for k, v in answers.items()]))
     return blocks
 
 

@@ -173,7 +173,8 @@ def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[Netwo
     preflight report's JSON (``{"checks": [{"name", "status", "detail", "hint"}]}``) or a
     mapping of check name to result.
     """
-    context = {**(context or {}), "questions": vendor_questions(evaluation, context or {})}
+    context = {**(context or {}), "questions": vendor_questions(evaluation, context or {}),
+               "answer_texts": answer_texts((context or {}).get("answers") or {})}
     blocks = build(evaluation, grants, rules, findings, context=context, preflight=preflight)
     secrets = evaluation.parameters.secrets
     if secrets:
@@ -216,6 +217,24 @@ def vendor_questions(evaluation: Evaluation, context: dict) -> list[dict[str, An
             "answer_tradeoff": [c.tradeoff for c in chosen if c and c.tradeoff],
             "sets": {k: v for c in chosen if c for k, v in c.sets.items()},
         })
+    return found
+
+
+def answer_texts(answers: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Question id -> (the question, the answer in words) for every answer the catalog knows."""
+    from wizard.errors import InputError
+    from wizard.flow.catalog import load_catalog
+
+    catalog = load_catalog()
+    found = {}
+    for question_id, value in answers.items():
+        try:
+            question = catalog.question(question_id)
+        except (KeyError, InputError):
+            continue
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        words = [(question.choice(str(v)).label if question.choice(str(v)) else str(v)) for v in values]
+        found[question_id] = (question.title, ", ".join(words))
     return found
 
 

@@ -39,6 +39,9 @@ def test_the_four_questions_are_answered_in_prose_not_as_ids():
     assert "Manual approval of each policy" in section and "The registry loses policy-creation rights" in section
     assert "PolicyCreationMode" in section and "365 days" in section
     assert "policy\\_creation" not in section and "policy_creation" not in section
+    choices = markdown.split("## Deployment choices", 1)[1].split("\n## ", 1)[0]
+    assert "| How should IAM policies be created when buckets are connected? | Manual approval of each policy |" in choices
+    assert "policy\\_creation" not in choices
 
 
 def test_without_answers_the_answer_is_read_back_from_the_parameters():
