@@ -153,3 +153,15 @@ def test_one_policy_passing_any_role_twice_is_one_finding_with_both_places():
     assert len(found) == 1
     assert "events.amazonaws.com" in found[0].message and "scheduler.amazonaws.com" in found[0].message
     assert len(found[0].grants) == 2
+
+
+def test_a_non_standard_port_is_one_finding_with_its_listener_and_its_group_rule():
+    from wizard.paths import DEFAULT_TEMPLATE
+    from wizard.cfn.template import load_template
+    from tests.unit.findings.test_embedded_model import REQUIRED
+
+    template = load_template(DEFAULT_TEMPLATE)
+    evaluation = Evaluation(template, resolve_parameters(template, REQUIRED))
+    (port,) = [f for f in evaluate_findings(evaluation, select=["QW-NET-002"])]
+    assert port.subject == "PrivateListener"
+    assert {"PrivateListener", "ElbPrivateSecurityGroup"} <= set(port.resources) and len(port.lines) == 2

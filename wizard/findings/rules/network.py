@@ -84,15 +84,24 @@ def _standard(rule: NetworkRule) -> bool:
 
 @detector("QW-NET-002")
 def non_standard_port(ctx: RuleContext):
-    listener_ports = {r.from_port for r in ctx.rules if r.kind == LISTENER}
+    """One finding per non-standard port of a load balancer: its listener and the group rules that admit it."""
+    balancers = _load_balancer_groups(ctx)
+    openings = [r for r in ctx.rules if r.kind == INGRESS and r.resource in balancers and not _standard(r)]
+    claimed: set[NetworkRule] = set()
     for rule in ctx.rules:
         if rule.kind == LISTENER and rule.from_port is not None and rule.from_port not in STANDARD_PORTS:
-            yield _hit(rule, f"Listener {rule.resource} accepts {rule.protocol} on port {rule.ports}{_where(rule)}: "
-                             f"clients, proxies and firewalls must allow a port other than 80 and 443.",
-                       ("port", rule.ports))
-    balancers = _load_balancer_groups(ctx)
-    for rule in ctx.rules:
-        if rule.kind != INGRESS or rule.resource not in balancers or _standard(rule):
+            admits = [o for o in openings if balancers[o.resource] == rule.peer and o.from_port is not None
+                      and o.from_port <= rule.from_port <= (o.to_port if o.to_port is not None else o.from_port)]
+            claimed.update(admits)
+            where = "".join(f"; security group {o.resource} admits it from {o.peer or '?'}{_where(o)}" for o in admits)
+            yield Hit(subject=rule.resource,
+                      message=f"Listener {rule.resource} accepts {rule.protocol} on port {rule.ports}{_where(rule)}"
+                              f"{where}: clients, proxies and firewalls must allow a port other than 80 and 443.",
+                      network=(rule, *admits), resources=tuple(dict.fromkeys((rule.resource, *(o.resource for o in admits)))),
+                      lines=tuple(sorted({r.line for r in (rule, *admits) if r.line})), facts=(("port", rule.ports),))
+    listener_ports = {r.from_port for r in ctx.rules if r.kind == LISTENER}
+    for rule in openings:
+        if rule in claimed:
             continue
         listening = rule.from_port in listener_ports
         yield _hit(rule, f"Security group {rule.resource} of load balancer {balancers[rule.resource]} admits "
