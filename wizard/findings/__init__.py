@@ -7,8 +7,13 @@ run time, CloudTrail without KMS or CloudWatch Logs, broad Athena access, HTTP t
 a non-standard port, the load balancer's certificate), the checks of the common catalogs
 (wildcard actions, Write and permissions-management actions on ``*``, NotAction/NotResource,
 ``iam:PassRole`` on every role, the privilege-escalation combinations Rhino Security Labs and
-Cloudsplaining list) and the escalation paths between the stack's own roles, each shown step
-by step with the template lines that make it.
+Cloudsplaining list), the escalation paths between the stack's own roles and from principals
+outside the account, each shown step by step with the template lines that make it, and the
+logging, secret and key checks an auditor adds (access logs, multi-region trail, retention
+against the chosen frameworks, IMDSv2, NoEcho values in plain environments, key rotation,
+service principals without a source condition, the CIS 4.x alarms). Each risk is one finding
+that lists every place it is written. ``wizard.findings.assurance`` says, control by control,
+what holds where no finding is raised.
 
 Rule texts and the compliance mapping are data (``assets/findings.yaml``,
 ``assets/compliance.yaml``); the detectors are in ``wizard.findings.rules``.

@@ -466,6 +466,8 @@ def outside_paths(paths: StackPaths) -> list[OutsidePath]:
     for role in paths.roles:
         for trust in ctx.trusts.get(role, ()):
             origin = outside_origin(trust.principal, account)
+            if origin == "anyone" and trust.condition_json:
+                continue  # '*' narrowed by a condition (organisation, account, principal ARN) is QW-IAM-108's to judge
             if origin and allows_action(trust, "sts:AssumeRole"):
                 entries.setdefault(origin, []).append((role, trust))
     found = []

@@ -256,3 +256,35 @@ def test_updating_a_stronger_function_is_an_edge():
         chains = findings(ESCALATOR + function + deployer, "QW-ESC-003")
         chain = next(f for f in chains if f.subject == "Deployer")
         assert action in chain.steps[0].text
+
+
+SELF_REWRITER = """
+- Effect: Allow
+  Action: iam:PutRolePolicy
+  Resource: '*'
+"""
+
+
+def test_anyone_reaching_a_self_rewriting_role_is_a_critical_chain():
+    found = findings(role("Open", "'*'", SELF_REWRITER), "QW-ESC-005")
+    assert [(f.subject, f.severity) for f in found] == [("Open", "critical")]
+    assert "of anyone" in found[0].message and found[0].steps[0].grants[0].kind == "trust"
+
+
+def test_a_conditioned_star_and_the_own_account_do_not_start_an_outside_chain():
+    conditioned = role("Open", "'*'", SELF_REWRITER).replace(
+        "            Action: sts:AssumeRole\n",
+        "            Action: sts:AssumeRole\n            Condition: {StringEquals: {aws:PrincipalOrgID: o-abc123}}\n", 1)
+    assert findings(conditioned, "QW-ESC-005") == []
+    assert findings(role("Own", ACCOUNT, SELF_REWRITER), "QW-ESC-005") == []
+
+
+def test_an_outside_principal_two_hops_from_administrator_is_shown_from_its_start():
+    body = (role("Entry", "{AWS: 'arn:aws:iam::999988887777:role/vendor'}", """
+- Effect: Allow
+  Action: iam:UpdateAssumeRolePolicy
+  Resource: !GetAtt Admin.Arn
+""") + role("Admin", LAMBDA, SELF_REWRITER))
+    (chain,) = findings(body, "QW-ESC-005")
+    assert chain.message.split(": ", 1)[1].startswith("arn:aws:iam::999988887777:role/vendor -> Entry -> Admin")
+    assert [f.subject for f in findings(body, "QW-IAM-109")] == []  # counted once, in the chain
