@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit, Step
-from wizard.findings.paths import CODE, TRUST_REWRITE, Edge, outside_paths, stack_paths
+from wizard.findings.outside import outside_paths
+from wizard.findings.paths import CODE, TRUST_REWRITE, Edge, stack_paths
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import resources_of, short
 

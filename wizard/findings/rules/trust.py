@@ -6,7 +6,8 @@ import re
 
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
-from wizard.findings.paths import outside_paths, stack_paths
+from wizard.findings.outside import outside_paths
+from wizard.findings.paths import stack_paths
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import condition_note, grant_lines_of, place, resources_of, short
 from wizard.iam.grants import RESOURCE, TRUST, Grant
