@@ -251,7 +251,12 @@ def _compliance(evaluation: Evaluation, grants: list[Grant], rules: list[Network
                 counts = Counter(f.rule_id for f in status.findings)
                 detail = ", ".join(f"{r} ({n})" for r, n in counts.items())
             elif status.status == EVIDENCE:
-                shown = [e.describe() for e in status.evidence]
+                merged: dict[tuple, list[str]] = {}  # rules that examined the same thing share one line
+                for item in status.evidence:
+                    merged.setdefault((item.text, item.lines), []).append(item.rule_id)
+                shown = [", ".join(dict.fromkeys(ids)) + f": {text}"
+                         + (f" (line {', '.join(map(str, lines))})" if lines else "")
+                         for (text, lines), ids in merged.items()]
                 detail = "; ".join(shown[:4]) + (f"; and {len(shown) - 4} more" if len(shown) > 4 else "")
             else:
                 detail = status.note
