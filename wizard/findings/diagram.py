@@ -137,7 +137,8 @@ def svg(found: list[Flow], title: str = "Network flows") -> str:
                      f'fill="none" stroke="#2f5fd0" stroke-dasharray="6 4"/>')
         parts.append(f'<text x="{left + 8}" y="{top + 16}" fill="#2f5fd0" font-weight="600">Trust boundary: the '
                      f'stack in its VPC</text>')
-    for source, target, label, public in edges:
+    labels: list[str] = []  # drawn last, over lines and boxes, each on a white plate
+    for index, (source, target, label, public) in enumerate(edges):
         (x1, y1), (x2, y2) = position[source], position[target]
         if x2 > x1:
             start, end = (x1 + _BOX_W, y1 + _BOX_H // 2), (x2, y2 + _BOX_H // 2)
@@ -149,10 +150,15 @@ def svg(found: list[Flow], title: str = "Network flows") -> str:
         parts.append(f'<line x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" stroke="{colour}" '
                      f'stroke-width="{stroke}"><title>{escape(f"{source} -> {target}: {label}")}</title></line>')
         parts.append(f'<polygon points="{_head(start, end)}" fill="{colour}"/>')
-        mid_x, mid_y = (start[0] + end[0]) // 2, (start[1] + end[1]) // 2 - 4
+        along = 0.35 + 0.3 * (index % 2)  # alternate label positions so neighbouring edges do not collide
+        mid_x = int(start[0] + (end[0] - start[0]) * along)
+        mid_y = int(start[1] + (end[1] - start[1]) * along) - 4
         short = label if len(label) <= 32 else label[:31] + "…"
-        parts.append(f'<text x="{mid_x}" y="{mid_y}" text-anchor="middle" fill="{colour}" font-size="10">'
-                     f"{escape(short)}</text>")
+        width = int(len(short) * 5.6) + 6
+        labels.append(f'<rect x="{mid_x - width // 2}" y="{mid_y - 10}" width="{width}" height="13" rx="2" '
+                      f'fill="#ffffff" fill-opacity="0.85"/>')
+        labels.append(f'<text x="{mid_x}" y="{mid_y}" text-anchor="middle" fill="{colour}" font-size="10">'
+                      f"{escape(short)}</text>")
     for node, (x, y) in position.items():
         public = node == INTERNET
         fill, stroke = ("#fdecea", "#c0392b") if public else (("#eef6ee", "#3c8d40") if node == _EGRESS
@@ -163,5 +169,6 @@ def svg(found: list[Flow], title: str = "Network flows") -> str:
         for index, line in enumerate(lines):
             offset = _BOX_H // 2 + 4 + (index * 13 - (len(lines) - 1) * 6)
             parts.append(f'<text x="{x + _BOX_W // 2}" y="{y + offset}" text-anchor="middle">{escape(line)}</text>')
+    parts += labels
     parts.append("</svg>")
     return "\n".join(parts)
