@@ -19,22 +19,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Iterable
 
 from wizard.iam import actions as iam_actions
+from wizard.iam import carriers, managed_policies
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.yamlsource import LineList
 
 IDENTITY, RESOURCE, TRUST = "identity", "resource", "trust"
 
-_POLICY_HOLDERS = {"AWS::IAM::Role": "Roles", "AWS::IAM::User": "Users", "AWS::IAM::Group": "Groups"}
-_RESOURCE_POLICIES = {
-    "AWS::S3::BucketPolicy": ("PolicyDocument", "Bucket"),
-    "AWS::SNS::TopicPolicy": ("PolicyDocument", "Topics"),
-    "AWS::SQS::QueuePolicy": ("PolicyDocument", "Queues"),
-    "AWS::KMS::Key": ("KeyPolicy", None),
-}
+UNATTACHED = ""
+"""The principal of a stack managed policy attached to nothing in the stack."""
 
 
 @dataclass(frozen=True)
@@ -160,11 +155,20 @@ class _Extractor:
         self.template = evaluation.template
         self.grants: list[Grant] = []
         self.seen: set[tuple] = set()
-        self.stack_policies = {
-            evaluation.ref_token(logical_id): logical_id
-            for logical_id, raw in self.template.resources.items()
-            if raw.get("Type") == "AWS::IAM::ManagedPolicy" and evaluation.exists(logical_id)
-        }
+        self.stack_policies: dict[str, str] = {}
+        self.holder_names: dict[str, str] = {}
+        for logical_id, raw in self.template.resources.items():
+            kind = raw.get("Type")
+            if kind == "AWS::IAM::ManagedPolicy" and evaluation.exists(logical_id):
+                self.stack_policies[evaluation.ref_token(logical_id)] = logical_id
+                self.stack_policies["${" + logical_id + ".PolicyArn}"] = logical_id
+            elif kind in carriers.HOLDER_NAMES and evaluation.exists(logical_id):
+                name = (raw.get("Properties") or {}).get(carriers.HOLDER_NAMES[kind])
+                if name is not None:
+                    resolved = evaluation.evaluate(name, f"Resources/{logical_id}/Properties")
+                    if isinstance(resolved, str):
+                        self.holder_names[resolved] = logical_id
+        self.attached: set[str] = set()
 
     def add(self, principal: str, kind: str, statement: dict, source: Source, on: tuple[str, ...] = ()) -> None:
         effect = str(statement.get("Effect", "Allow"))
@@ -201,13 +205,12 @@ class _Extractor:
         if dedupe in self.seen:
             return
         self.seen.add(dedupe)
-        known = aws_managed_policies().get(_partition_free(arn))
-        statements, complete = known if known else ((), False)
+        statements = managed_policies.statements(arn)
         grant = Grant(principal=principal, kind=IDENTITY, source=source, attachment=arn,
-                      attachment_known=complete)
+                      attachment_known=statements is not None)
         object.__setattr__(grant, "key", (IDENTITY, principal, (), "Allow", (), (), (), (), "", arn))
         self.grants.append(grant)
-        for index, statement in enumerate(statements):
+        for index, statement in enumerate(statements or ()):
             self.add(principal, IDENTITY, statement, Source(source.resource, arn.rsplit("/", 1)[-1], index,
                                                             source.line))
 
@@ -224,17 +227,23 @@ class _Extractor:
                 for member in principals_of(statement.get("Principal")) or ("*",):
                     self.add(member, kind, statement, source, on)
 
+    def holder(self, member: str) -> str:
+        """The stack logical id a ``Roles``/``RoleName`` entry names, or the entry itself."""
+        principal = holder_of(member)
+        return self.holder_names.get(principal, principal)
+
     def managed_policy(self, principal: str, logical_id: str) -> None:
         policy = self.ev.resource(logical_id)
         if policy is None:
             return
+        self.attached.add(logical_id)
         properties = policy.get("Properties") or {}
         name = properties.get("ManagedPolicyName") or logical_id
         self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id, str(name),
                       ("Properties", "PolicyDocument"))
 
     def holders(self) -> None:
-        for logical_id, resource in self.ev.resources(*_POLICY_HOLDERS).items():
+        for logical_id, resource in self.ev.resources(*carriers.HOLDERS).items():
             properties = resource.get("Properties") or {}
             for index, policy in enumerate(properties.get("Policies") or []):
                 if isinstance(policy, dict):
@@ -262,58 +271,45 @@ class _Extractor:
             properties = resource.get("Properties") or {}
             for field_name in ("Roles", "Users", "Groups"):
                 for member in _strings(properties.get(field_name)):
-                    principal = holder_of(member)
+                    principal = self.holder(member)
                     if resource["Type"] == "AWS::IAM::ManagedPolicy":
                         self.managed_policy(principal, logical_id)
                     else:
                         self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id,
                                       str(properties.get("PolicyName", logical_id)),
                                       ("Properties", "PolicyDocument"))
+        for logical_id, resource in self.ev.resources(*carriers.INLINE_POLICIES).items():
+            properties = resource.get("Properties") or {}
+            for member in _strings(properties.get(carriers.INLINE_POLICIES[resource["Type"]])):
+                self.document(self.holder(member), IDENTITY, properties.get("PolicyDocument"), logical_id,
+                              str(properties.get("PolicyName", logical_id)), ("Properties", "PolicyDocument"))
+
+    def unattached(self) -> None:
+        """Stack managed policies attached to nothing here (exported for another stack, say)."""
+        for logical_id in dict.fromkeys(self.stack_policies.values()):
+            if logical_id not in self.attached:
+                self.managed_policy(UNATTACHED, logical_id)
 
     def resource_policies(self) -> None:
-        for logical_id, resource in self.ev.resources(*_RESOURCE_POLICIES).items():
-            document_key, target_key = _RESOURCE_POLICIES[resource["Type"]]
+        for logical_id, resource in self.ev.resources(*carriers.RESOURCE_CARRIERS).items():
+            carrier = carriers.RESOURCE_CARRIERS[resource["Type"]]
             properties = resource.get("Properties") or {}
-            on = _strings(properties.get(target_key)) if target_key else ("${" + logical_id + "}",)
-            self.document("", RESOURCE, properties.get(document_key), logical_id, document_key,
-                          ("Properties", document_key), on=on)
-        for logical_id, resource in self.ev.resources("AWS::Lambda::Permission").items():
-            properties = resource.get("Properties") or {}
-            condition: dict = {}
-            if properties.get("SourceArn"):
-                condition.setdefault("ArnLike", {})["AWS:SourceArn"] = properties["SourceArn"]
-            if properties.get("SourceAccount"):
-                condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = properties["SourceAccount"]
-            if properties.get("PrincipalOrgID"):
-                condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = properties["PrincipalOrgID"]
-            principal = str(properties.get("Principal", "*"))
-            principal = principal if principal == "*" else (
-                f"Service:{principal}" if principal.endswith(".amazonaws.com") else f"AWS:{principal}")
-            statement = {"Effect": "Allow", "Action": properties.get("Action"),
-                         "Resource": properties.get("FunctionName")}
-            if condition:
-                statement["Condition"] = condition
+            document = carriers.document_at(properties, carrier.document)
+            if document is None:
+                continue
+            on = (_strings(properties.get(carrier.target)) if carrier.target else ()) \
+                or ((carrier.default_target,) if carrier.default_target else (carriers.self_token(logical_id),))
+            self.document("", RESOURCE, document, logical_id, carrier.document[-1],
+                          ("Properties", *carrier.document), on=on)
+        for logical_id, resource in self.ev.resources("AWS::Events::EventBusPolicy").items():
+            document, on = carriers.event_bus_policy(resource.get("Properties") or {})
+            self.document("", RESOURCE, document, logical_id, "EventBusPolicy", ("Properties", "Statement"), on=on)
+        readers = {"AWS::Lambda::Permission": carriers.lambda_permission,
+                   "AWS::Lambda::LayerVersionPermission": carriers.layer_permission}
+        for logical_id, resource in self.ev.resources(*readers).items():
+            principal, statement, on = readers[resource["Type"]](resource.get("Properties") or {})
             source = Source(logical_id, "Permission", None, self.template.line_of("Resources", logical_id))
-            self.add(principal, RESOURCE, statement, source, on=_strings(properties.get("FunctionName")))
-
-
-def _partition_free(arn: str) -> str:
-    """AWS managed policy ARNs are the same in every partition but for the partition name."""
-    return "arn:aws:" + arn.split(":", 2)[2] if arn.startswith("arn:aws") and arn.count(":") >= 2 else arn
-
-
-@lru_cache(maxsize=1)
-def aws_managed_policies() -> dict[str, tuple[tuple[dict, ...], bool]]:
-    """(statements, complete) of the AWS managed policies in ``assets/aws-managed-policies.yaml``."""
-    from wizard.paths import ASSETS
-    from wizard.schemas import validate
-    from wizard.cfn.yamlsource import parse_yaml
-
-    path = ASSETS / "aws-managed-policies.yaml"
-    data = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-    validate(data, "aws-managed-policies", str(path))
-    return {arn: (tuple(entry["statements"]), entry.get("complete", True))
-            for arn, entry in data["policies"].items()}
+            self.add(principal, RESOURCE, statement, source, on=on)
 
 
 def extract(evaluation: Evaluation) -> list[Grant]:
@@ -321,6 +317,7 @@ def extract(evaluation: Evaluation) -> list[Grant]:
     extractor = _Extractor(evaluation)
     extractor.holders()
     extractor.policies()
+    extractor.unattached()
     extractor.resource_policies()
     return extractor.grants
 
@@ -336,6 +333,6 @@ def by_principal(grants: Iterable[Grant]) -> dict[str, list[Grant]]:
 def display_principal(grant: Grant) -> str:
     """How a person reads the grant's holder: a role's logical id, or ``principal -> resource``."""
     if grant.kind == IDENTITY:
-        return grant.principal
+        return grant.principal if grant.principal != UNATTACHED else f"{grant.source.resource} (attached to none)"
     target = ", ".join(holder_of(t) for t in grant.on) or "?"
     return f"{target} ({'trusts' if grant.kind == TRUST else 'policy'})"
