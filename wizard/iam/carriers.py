@@ -183,15 +183,17 @@ class UnanalysedPolicy:
     type: str
     property: str
     line: int | None = None
+    reason: str = "resource type not read by the permission model"
 
     def to_json(self) -> dict:
         """The record as ``grants --json`` prints it under ``not_analysed``."""
-        return {"resource": self.resource, "type": self.type, "property": self.property, "line": self.line}
+        return {"resource": self.resource, "type": self.type, "property": self.property, "line": self.line,
+                "reason": self.reason}
 
     def describe(self) -> str:
         """One line for a person."""
         where = f" (line {self.line})" if self.line else ""
-        return f"{self.resource} ({self.type}) {self.property}{where}: policy not analysed"
+        return f"{self.resource} ({self.type}) {self.property}{where}: not analysed, {self.reason}"
 
 
 _CANDIDATES: "weakref.WeakKeyDictionary[Template, tuple]" = weakref.WeakKeyDictionary()
@@ -252,7 +254,7 @@ def _candidates(template: Template) -> tuple[tuple[str, str, tuple], ...]:
     return found
 
 
-def not_analysed(evaluation: Evaluation) -> list[UnanalysedPolicy]:
+def unread_documents(evaluation: Evaluation) -> list[UnanalysedPolicy]:
     """Every policy document of an existing resource whose type the model does not read."""
     template = evaluation.template
     found = []
@@ -263,3 +265,12 @@ def not_analysed(evaluation: Evaluation) -> list[UnanalysedPolicy]:
         found.append(UnanalysedPolicy(logical_id, kind, property_path,
                                       template.line_of("Resources", logical_id, *path)))
     return found
+
+
+def not_analysed_text(found: list[UnanalysedPolicy]) -> str:
+    """The section ``quilt-wizard grants`` prints after the grants: empty when nothing is skipped."""
+    if not found:
+        return ""
+    lines = ["", f"Not analysed: {len(found)} policy documents in resource types the model does not read"]
+    lines += [f"  {item.describe()}" for item in found]
+    return "\n".join(lines) + "\n"

@@ -18,11 +18,13 @@ Everything downstream (the diff, the live panel, findings, the report) reads the
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from wizard.iam import actions as iam_actions
 from wizard.iam import carriers, managed_policies
+from wizard.iam.carriers import UnanalysedPolicy
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.yamlsource import LineList
 
@@ -113,18 +115,21 @@ def _strings(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
-def _statements(document: Any) -> list[dict]:
+def _statements(document: Any) -> list[dict] | None:
+    """The statements of a policy document (a mapping or its JSON text); None when unreadable."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
         except json.JSONDecodeError:
-            return []
+            return None
     if not isinstance(document, dict):
-        return []
+        return None
     statements = document.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
-    return [s for s in statements or [] if isinstance(s, dict)]
+    if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
+        return None
+    return statements
 
 
 def principals_of(value: Any) -> tuple[str, ...]:
@@ -169,6 +174,7 @@ class _Extractor:
                     if isinstance(resolved, str):
                         self.holder_names[resolved] = logical_id
         self.attached: set[str] = set()
+        self.unreadable: list[UnanalysedPolicy] = []
 
     def add(self, principal: str, kind: str, statement: dict, source: Source, on: tuple[str, ...] = ()) -> None:
         effect = str(statement.get("Effect", "Allow"))
@@ -219,7 +225,13 @@ class _Extractor:
         raw = self.template.node_at("Resources", resource, *path, "Statement")
         lines = raw.item_lines if isinstance(raw, LineList) else []
         fallback = None if lines else self.template.line_of("Resources", resource, *path)
-        for index, statement in enumerate(_statements(document)):
+        statements = _statements(document)
+        if statements is None:
+            self.unreadable.append(UnanalysedPolicy(
+                resource, str(self.template.resources[resource].get("Type")), "/".join(map(str, path[1:])),
+                self.template.line_of("Resources", resource, *path), "not a readable policy document"))
+            return
+        for index, statement in enumerate(statements):
             source = Source(resource, policy, index, lines[index] if index < len(lines) else fallback)
             if kind == IDENTITY:
                 self.add(principal, kind, statement, source, on)
@@ -312,14 +324,29 @@ class _Extractor:
             self.add(principal, RESOURCE, statement, source, on=on)
 
 
+_EXTRACTED: "weakref.WeakKeyDictionary[Evaluation, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _extracted(evaluation: Evaluation) -> tuple[tuple[Grant, ...], tuple[UnanalysedPolicy, ...]]:
+    found = _EXTRACTED.get(evaluation)
+    if found is None:
+        extractor = _Extractor(evaluation)
+        extractor.holders()
+        extractor.policies()
+        extractor.unattached()
+        extractor.resource_policies()
+        found = _EXTRACTED[evaluation] = (tuple(extractor.grants), tuple(extractor.unreadable))
+    return found
+
+
 def extract(evaluation: Evaluation) -> list[Grant]:
     """Every grant the evaluated template creates, in template order."""
-    extractor = _Extractor(evaluation)
-    extractor.holders()
-    extractor.policies()
-    extractor.unattached()
-    extractor.resource_policies()
-    return extractor.grants
+    return list(_extracted(evaluation)[0])
+
+
+def not_analysed(evaluation: Evaluation) -> list[UnanalysedPolicy]:
+    """Policy documents the grants do not cover: in types the model does not read, or unreadable."""
+    return carriers.unread_documents(evaluation) + list(_extracted(evaluation)[1])
 
 
 def by_principal(grants: Iterable[Grant]) -> dict[str, list[Grant]]:
