@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from wizard.iam import actions as iam_actions
-from wizard.iam import carriers, managed_policies
+from wizard.iam import carriers, managed_policies, resource_types
 from wizard.iam.carriers import UnanalysedPolicy
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.yamlsource import LineList
@@ -71,6 +71,7 @@ class Grant:
     sid: str | None = None
     access_levels: tuple[str, ...] = ()
     unknown_actions: tuple[str, ...] = ()
+    resource_mismatches: tuple[tuple[str, str], ...] = ()
     grants_nothing: bool = False
     key: tuple = field(default=(), compare=False, repr=False)
 
@@ -101,6 +102,7 @@ class Grant:
             "sid": self.sid,
             "access_levels": list(self.access_levels),
             "unknown_actions": list(self.unknown_actions),
+            "resource_mismatches": [{"action": a, "resource": r} for a, r in self.resource_mismatches],
             "grants_nothing": self.grants_nothing,
         }
 
@@ -195,13 +197,15 @@ class _Extractor:
             classification = iam_actions.classify(acts)
             levels = classification.level_names
             unknown = classification.unknown
+        mismatched = resource_types.mismatches(acts, res) if acts and res else ()
         nothing = effect == "Allow" and (
             "*" in not_res or "*" in not_acts or (not acts and not not_acts)
             or (kind == IDENTITY and not res and not not_res))
         grant = Grant(principal=principal, kind=kind, source=source, effect=effect, actions=acts,
                       not_actions=not_acts, resources=res, not_resources=not_res,
                       condition_json=condition_json, on=on, sid=statement.get("Sid") or None,
-                      access_levels=tuple(levels), unknown_actions=tuple(unknown), grants_nothing=nothing)
+                      access_levels=tuple(levels), unknown_actions=tuple(unknown),
+                      resource_mismatches=mismatched, grants_nothing=nothing)
         object.__setattr__(grant, "key", (kind, principal, on, effect, acts, not_acts, res, not_res,
                                           condition_json, None))
         self.grants.append(grant)

@@ -20,7 +20,7 @@ Detector = Callable[[RuleContext], Iterable[Hit]]
 DETECTORS: dict[str, Detector] = {}
 
 _MODULES = ("placeholders", "wildcards", "policy_creation", "athena", "trust", "escalation_catalog",
-            "cloudtrail", "network", "escalation")
+            "cloudtrail", "network", "escalation", "resource_types", "coverage")
 
 
 def detector(rule_id: str) -> Callable[[Detector], Detector]:
