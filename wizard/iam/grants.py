@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from wizard.iam import actions as iam_actions
 from wizard.iam import carriers, managed_policies, resource_types
@@ -164,19 +164,32 @@ class _Extractor:
         self.seen: set[tuple] = set()
         self.stack_policies: dict[str, str] = {}
         self.holder_names: dict[str, str] = {}
+        self.by_type: dict[str, list[str]] = {}
         for logical_id, raw in self.template.resources.items():
             kind = raw.get("Type")
+            if kind in carriers.READ_TYPES:
+                self.by_type.setdefault(kind, []).append(logical_id)
             if kind == "AWS::IAM::ManagedPolicy" and evaluation.exists(logical_id):
                 self.stack_policies[evaluation.ref_token(logical_id)] = logical_id
                 self.stack_policies["${" + logical_id + ".PolicyArn}"] = logical_id
-            elif kind in carriers.HOLDER_NAMES and evaluation.exists(logical_id):
-                name = (raw.get("Properties") or {}).get(carriers.HOLDER_NAMES[kind])
-                if name is not None:
-                    resolved = evaluation.evaluate(name, f"Resources/{logical_id}/Properties")
-                    if isinstance(resolved, str):
-                        self.holder_names[resolved] = logical_id
+            elif kind in carriers.HOLDER_NAMES and carriers.HOLDER_NAMES[kind] in (raw.get("Properties") or {}):
+                resolved = evaluation.resource(logical_id)
+                name = (resolved or {}).get("Properties", {}).get(carriers.HOLDER_NAMES[kind])
+                if isinstance(name, str):
+                    self.holder_names[name] = logical_id
         self.attached: set[str] = set()
         self.unreadable: list[UnanalysedPolicy] = []
+
+    def resources(self, *types: str) -> Iterator[tuple[str, dict]]:
+        """The existing resources of these types, resolved, in template order."""
+        ids = [i for t in types for i in self.by_type.get(t, ())]
+        if len(types) > 1:
+            order = {logical_id: n for n, logical_id in enumerate(self.template.resources)}
+            ids.sort(key=order.__getitem__)
+        for logical_id in ids:
+            resource = self.ev.resource(logical_id)
+            if resource is not None:
+                yield logical_id, resource
 
     def add(self, principal: str, kind: str, statement: dict, source: Source, on: tuple[str, ...] = ()) -> None:
         effect = str(statement.get("Effect", "Allow"))
@@ -194,9 +207,7 @@ class _Extractor:
             levels = iam_actions.ACCESS_LEVELS
             unknown: tuple[str, ...] = ()
         else:
-            classification = iam_actions.classify(acts)
-            levels = classification.level_names
-            unknown = classification.unknown
+            levels, unknown = iam_actions.summary(acts)
         mismatched = resource_types.mismatches(acts, res) if acts and res else ()
         nothing = effect == "Allow" and (
             "*" in not_res or "*" in not_acts or (not acts and not not_acts)
@@ -259,7 +270,7 @@ class _Extractor:
                       ("Properties", "PolicyDocument"))
 
     def holders(self) -> None:
-        for logical_id, resource in self.ev.resources(*carriers.HOLDERS).items():
+        for logical_id, resource in self.resources(*carriers.HOLDERS):
             properties = resource.get("Properties") or {}
             for index, policy in enumerate(properties.get("Policies") or []):
                 if isinstance(policy, dict):
@@ -283,7 +294,7 @@ class _Extractor:
             self.attach(principal, arn, source)
 
     def policies(self) -> None:
-        for logical_id, resource in self.ev.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy").items():
+        for logical_id, resource in self.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
             properties = resource.get("Properties") or {}
             for field_name in ("Roles", "Users", "Groups"):
                 for member in _strings(properties.get(field_name)):
@@ -294,7 +305,7 @@ class _Extractor:
                         self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id,
                                       str(properties.get("PolicyName", logical_id)),
                                       ("Properties", "PolicyDocument"))
-        for logical_id, resource in self.ev.resources(*carriers.INLINE_POLICIES).items():
+        for logical_id, resource in self.resources(*carriers.INLINE_POLICIES):
             properties = resource.get("Properties") or {}
             for member in _strings(properties.get(carriers.INLINE_POLICIES[resource["Type"]])):
                 self.document(self.holder(member), IDENTITY, properties.get("PolicyDocument"), logical_id,
@@ -307,7 +318,7 @@ class _Extractor:
                 self.managed_policy(UNATTACHED, logical_id)
 
     def resource_policies(self) -> None:
-        for logical_id, resource in self.ev.resources(*carriers.RESOURCE_CARRIERS).items():
+        for logical_id, resource in self.resources(*carriers.RESOURCE_CARRIERS):
             carrier = carriers.RESOURCE_CARRIERS[resource["Type"]]
             properties = resource.get("Properties") or {}
             document = carriers.document_at(properties, carrier.document)
@@ -317,12 +328,12 @@ class _Extractor:
                 or ((carrier.default_target,) if carrier.default_target else (carriers.self_token(logical_id),))
             self.document("", RESOURCE, document, logical_id, carrier.document[-1],
                           ("Properties", *carrier.document), on=on)
-        for logical_id, resource in self.ev.resources("AWS::Events::EventBusPolicy").items():
+        for logical_id, resource in self.resources("AWS::Events::EventBusPolicy"):
             document, on = carriers.event_bus_policy(resource.get("Properties") or {})
             self.document("", RESOURCE, document, logical_id, "EventBusPolicy", ("Properties", "Statement"), on=on)
         readers = {"AWS::Lambda::Permission": carriers.lambda_permission,
                    "AWS::Lambda::LayerVersionPermission": carriers.layer_permission}
-        for logical_id, resource in self.ev.resources(*readers).items():
+        for logical_id, resource in self.resources(*readers):
             principal, statement, on = readers[resource["Type"]](resource.get("Properties") or {})
             source = Source(logical_id, "Permission", None, self.template.line_of("Resources", logical_id))
             self.add(principal, RESOURCE, statement, source, on=on)

@@ -147,6 +147,7 @@ def _pattern_accepts(pattern: str, resource: str) -> bool:
     return not names or any(_action_accepts(name, resource) is not False for name in names)
 
 
+@lru_cache(maxsize=8192)
 def mismatches(actions: tuple[str, ...], resources: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(action, resource) pairs of a statement whose action accepts none of its resources.
 
