@@ -136,16 +136,16 @@ def layer_permission(properties: dict) -> tuple[str, dict, tuple[str, ...]]:
 
 
 def event_bus_policy(properties: dict) -> tuple[Any, tuple[str, ...]]:
-    """(policy document, on) of an ``AWS::Events::EventBusPolicy``, either form."""
+    """(policy document, on) of an ``AWS::Events::EventBusPolicy``, either form (None: unreadable)."""
     on = _strings(properties.get("EventBusName")) or ("default",)
     statement = properties.get("Statement")
     if isinstance(statement, str):
         try:
             statement = json.loads(statement)
         except json.JSONDecodeError:
-            statement = None
-    if isinstance(statement, dict):
-        return {"Statement": [statement]}, on
+            return None, on
+    if statement is not None:
+        return ({"Statement": [statement]} if isinstance(statement, dict) else None), on
     principal = properties.get("Principal")
     built: dict = {"Effect": "Allow", "Action": properties.get("Action"),
                    "Principal": principal if principal == "*" else {"AWS": principal}}
