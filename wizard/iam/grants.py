@@ -296,6 +296,10 @@ class _Extractor:
     def policies(self) -> None:
         for logical_id, resource in self.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
             properties = resource.get("Properties") or {}
+            members = [m for f in ("Roles", "Users", "Groups") for m in _strings(properties.get(f))]
+            if not members and resource["Type"] == "AWS::IAM::Policy":
+                self.document(UNATTACHED, IDENTITY, properties.get("PolicyDocument"), logical_id,
+                              str(properties.get("PolicyName", logical_id)), ("Properties", "PolicyDocument"))
             for field_name in ("Roles", "Users", "Groups"):
                 for member in _strings(properties.get(field_name)):
                     principal = self.holder(member)
