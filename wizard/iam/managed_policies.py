@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from wizard.paths import ASSETS
 
@@ -84,3 +86,8 @@ def version(arn: str) -> str | None:
     """The default version id (``v7``) the asset holds for a policy, or None."""
     record = policy(arn)
     return record["version"] if record is not None else None
+
+
+def attached(grants: Iterable[Any]) -> tuple[str, ...]:
+    """The AWS managed policy ARNs a set of grants attaches, sorted, without repeats."""
+    return tuple(sorted({g.attachment for g in grants if g.attachment and is_aws_managed(g.attachment)}))
