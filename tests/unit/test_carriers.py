@@ -90,3 +90,12 @@ def test_the_text_listing_names_what_it_did_not_analyse(capsys):
 def test_an_unattached_managed_policy_shows_its_attachment_as_none(capsys):
     assert main(["grants", "--template", str(CASES / "good" / "managed-policy-unattached.yaml")]) == 0
     assert "Exported (attached to none)" in capsys.readouterr().out
+
+
+def test_the_report_names_what_was_not_analysed(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", "--template", str(CASES / "good" / "not-analysed-type.yaml"), "--out", str(out),
+                 "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [f["rule_id"] for f in findings if "DevicePolicy" in f["message"]] == ["QW-IAM-111"]
+    assert "DevicePolicy (AWS::IoT::Policy) holds a policy document" in next(out.glob("*.md")).read_text()

@@ -5,12 +5,22 @@ to what (resources or not-resources) under which ``condition``, and where it cam
 template. Three kinds:
 
 - ``identity``: a statement in a policy attached to a role, user or group of the stack
-  (inline ``Policies``, stack managed policies reached through ``ManagedPolicyArns`` or through
-  the policy's own ``Roles``/``Users``/``Groups``); an AWS-managed or foreign policy ARN is kept
-  as a named ``attachment`` because its text is not in the template;
-- ``resource``: a statement of a bucket, topic, queue or key policy, or a Lambda permission,
-  one record per principal it names; ``on`` is the protected resource;
+  (inline ``Policies``, ``AWS::IAM::RolePolicy``/``UserPolicy``/``GroupPolicy``,
+  ``AWS::IAM::Policy``, stack managed policies reached through ``ManagedPolicyArns`` or
+  through the policy's own ``Roles``/``Users``/``Groups``); an AWS managed policy is kept as a
+  named ``attachment`` and read from the bundled copy (``wizard.iam.managed_policies``), a
+  foreign one as a bare name; a stack policy attached to nothing has the principal
+  ``UNATTACHED`` and is shown as "attached to none";
+- ``resource``: a statement of a resource policy (``wizard.iam.carriers`` lists them: bucket,
+  access point, topic, queue, key, log, secret, repository, domain, API, event bus, endpoint
+  policies, Lambda and layer permissions), one record per principal it names; ``on`` is the
+  protected resource;
 - ``trust``: who may assume a role (its ``AssumeRolePolicyDocument``); ``on`` is the role.
+
+Each grant also carries its actions' access levels, the actions AWS does not define
+(``unknown_actions``) and the actions given a resource type they do not accept
+(``resource_mismatches``, from ``wizard.iam.resource_types``). A policy document the model
+cannot read is never dropped in silence: ``not_analysed`` names it.
 
 Everything downstream (the diff, the live panel, findings, the report) reads these records.
 """
