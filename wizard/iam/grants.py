@@ -190,9 +190,11 @@ class _Extractor:
         self.attached: set[str] = set()
         self.unreadable: list[UnanalysedPolicy] = []
 
-    def resources(self, *types: str) -> Iterator[tuple[str, dict]]:
-        """The existing resources of these types, resolved, in template order."""
-        ids = [i for t in types for i in self.by_type.get(t, ())]
+    def resources(self, *types: str, holding: dict[str, str] | None = None) -> Iterator[tuple[str, dict]]:
+        """The existing resources of these types, resolved, in template order; with ``holding``
+        (type -> property), only those whose raw properties may hold that property."""
+        ids = [i for t in types for i in self.by_type.get(t, ())
+               if holding is None or self._may_hold(i, holding[t])]
         if len(types) > 1:
             order = {logical_id: n for n, logical_id in enumerate(self.template.resources)}
             ids.sort(key=order.__getitem__)
@@ -200,6 +202,11 @@ class _Extractor:
             resource = self.ev.resource(logical_id)
             if resource is not None:
                 yield logical_id, resource
+
+    def _may_hold(self, logical_id: str, name: str) -> bool:
+        properties = self.template.resources[logical_id].get("Properties")
+        return not isinstance(properties, dict) or name in properties or (
+            len(properties) == 1 and next(iter(properties)).startswith("Fn::"))
 
     def add(self, principal: str, kind: str, statement: dict, source: Source, on: tuple[str, ...] = ()) -> None:
         effect = str(statement.get("Effect", "Allow"))
@@ -332,7 +339,8 @@ class _Extractor:
                 self.managed_policy(UNATTACHED, logical_id)
 
     def resource_policies(self) -> None:
-        for logical_id, resource in self.resources(*carriers.RESOURCE_CARRIERS):
+        documents = {kind: carrier.document[0] for kind, carrier in carriers.RESOURCE_CARRIERS.items()}
+        for logical_id, resource in self.resources(*carriers.RESOURCE_CARRIERS, holding=documents):
             carrier = carriers.RESOURCE_CARRIERS[resource["Type"]]
             properties = resource.get("Properties") or {}
             document = carriers.document_at(properties, carrier.document)
