@@ -39,3 +39,20 @@ def test_a_wildcard_action_is_flagged_only_when_none_of_its_actions_applies():
 def test_unknown_actions_are_left_to_unknown_actions():
     assert accepted("nosuch:Thing") is None
     assert mismatches(("nosuch:Thing",), (TOPIC,)) == ()
+
+
+def test_the_definitions_are_cached_one_file_a_service_and_a_corrupt_file_is_rebuilt(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = "from wizard.iam.resource_types import accepted; print(accepted('sns:Publish'))"
+    env = {**os.environ, "QUILT_WIZARD_CACHE": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    [folder] = tmp_path.glob("iam-resource-types-*")
+    assert (folder / "complete").is_file() and (folder / "sns.json").is_file()
+    (folder / "sns.json").write_text("{not json")
+    again = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert first.stdout == again.stdout == "('arn:*:sns:*:*:*',)\n"

@@ -66,12 +66,19 @@ def _service(prefix: str) -> dict | None:
     return _services[prefix]
 
 
+_built: dict[str, dict] | None = None
+"""Every service, once this process has had to read the raw definitions."""
+
+
 def _load(prefix: str) -> dict | None:
+    global _built
+    if _built is not None:
+        return _built.get(prefix)
     definitions = iam_actions.definitions_file()
     folder = _cache_folder(definitions)
     marker = folder / "complete"
     if not marker.is_file():
-        built = _build(definitions)
+        built = _built = _build(definitions)
         try:
             from wizard.atomic import write_atomic
 
@@ -86,7 +93,8 @@ def _load(prefix: str) -> dict | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        return _build(definitions).get(prefix)
+        _built = _build(definitions)
+        return _built.get(prefix)
 
 
 def accepted(action: str) -> tuple[str, ...] | None:
