@@ -252,9 +252,13 @@ class WizardSession:
         """The preflight of the final parameter values (the session is not changed: see ``adopt``)."""
         from wizard.aws import run_preflight
 
+        from wizard.iam.managed_policies import attached
+
         values = dict(self.deployment().values.raw)
+        policies = attached(analyse(self.template, values, self.pseudo).grants)
         return run_preflight(aws, values, stack_name=self.pseudo.stack_name,
-                             expected_account=self.expected_account, on_progress=on_progress)
+                             expected_account=self.expected_account, on_progress=on_progress,
+                             managed_policy_arns=policies)
 
     def adopt_preflight(self, report: "PreflightReport") -> bool:
         """Keep the report (for the security report) and the deployed stack's parameters;

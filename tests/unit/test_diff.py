@@ -120,7 +120,18 @@ def test_a_new_managed_policy_attachment_is_broadening():
     a, b = parse_template(text), parse_template(attached)
     result = diff_evaluations(Evaluation(a, resolve_parameters(a, {})), Evaluation(b, resolve_parameters(b, {})))
     assert result.broadening
-    assert result.added[0].reason == "attaches arn:aws:iam::aws:policy/AdministratorAccess"
+    # The policy's text is bundled: its statement is judged, and it grants everything.
+    assert [c.reason for c in result.added if c.broadening] == ["grants * on * to Role"]
+
+
+def test_a_new_attachment_of_an_unknown_policy_is_broadening_by_name():
+    text = ROLE.format(statements=S3_STAR, trusted="lambda.amazonaws.com")
+    arn = "arn:aws:iam::111122223333:policy/Foreign"
+    attached = text.replace("      Policies:", f"      ManagedPolicyArns: [{arn}]\n      Policies:")
+    a, b = parse_template(text), parse_template(attached)
+    result = diff_evaluations(Evaluation(a, resolve_parameters(a, {})), Evaluation(b, resolve_parameters(b, {})))
+    assert result.broadening
+    assert result.added[0].reason == f"attaches {arn}"
 
 
 def test_condition_implication():

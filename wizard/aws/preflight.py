@@ -18,7 +18,7 @@ wizard diffs the new answers against.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from wizard.aws.changeset import ChangeSetType, StackState, read_stack
 from wizard.aws.checks import (CheckStatus, PreflightCheck, bucket_check, certificate_checks, guarded,
                                identity_check, kms_checks, log_group_check, skipped, stack_check,
                                workgroup_check)
+from wizard.aws.policy_versions import NAME, managed_policy_check
 from wizard.aws.session import AwsSession, caller_identity
 
 
@@ -86,12 +87,15 @@ class PreflightReport:
 
 def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name: str,
                   expected_account: str | None = None,
-                  on_progress: Callable[[str], None] | None = None) -> PreflightReport:
+                  on_progress: Callable[[str], None] | None = None,
+                  managed_policy_arns: Iterable[str] = ()) -> PreflightReport:
     """Run every check for ``parameters`` against the session's account and region.
 
     ``expected_account``, when given, must match the credentials' account; otherwise the
     identity check fails and the others are not run (they would inspect the wrong account).
-    ``on_progress`` receives one line per check started.
+    ``on_progress`` receives one line per check started. ``managed_policy_arns``, the AWS
+    managed policies the template attaches, adds the check that the account holds the
+    versions the grants were computed from.
     """
     report = on_progress or (lambda _line: None)
     params = {k: "" if v is None else str(v).strip() for k, v in parameters.items()}
@@ -122,6 +126,10 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
     ):
         report(f"Checking {names[0]}")
         checks += guarded(names, run)
+    attached = tuple(managed_policy_arns)
+    if attached:
+        report(f"Checking {NAME}")
+        checks += guarded((NAME,), lambda: [managed_policy_check(session, attached)])
     return PreflightReport(stack_name, session.region, identity.account, tuple(checks),
                            stack=stack)
 

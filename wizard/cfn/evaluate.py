@@ -36,6 +36,7 @@ from wizard.errors import TemplateError
 from wizard.cfn.parameters import ParameterValues, Secret, Unresolved, mask_secrets, secret, shown
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.shapes import problem as shape_problem
+from wizard.cfn.symbolic import SymbolicList, availability_zones, is_token, split
 from wizard.cfn.template import Template
 
 
@@ -450,6 +451,8 @@ class Evaluation:
         if not isinstance(delimiter, str):
             raise self._error("Fn::Join expects a delimiter string first", where)
         items = self._list(items, f"{where}/1", "Fn::Join's second argument")
+        if isinstance(items, SymbolicList) and items.delimiter == delimiter:
+            return items.source  # joining back what was split
         parts = []
         for index, item in enumerate(items):
             if isinstance(item, (dict, list)):
@@ -464,15 +467,19 @@ class Evaluation:
         delimiter, text = self._args(value, 2, where, "Fn::Split")
         if not isinstance(delimiter, str) or not delimiter:
             raise self._error("Fn::Split expects a non-empty delimiter string first", where)
-        return self._string(text, f"{where}/1", "Fn::Split's source").split(delimiter)
+        return split(self._string(text, f"{where}/1", "Fn::Split's source"), delimiter)
 
     def _select(self, value: Any, where: str) -> Any:
         index, items = self._args(value, 2, where, "Fn::Select")
         index = self._eval(index, f"{where}/0")
-        try:
-            position = int(index)
-        except (TypeError, ValueError):
-            raise self._error(f"Fn::Select index must be a number, found {index!r}", where) from None
+        position = _whole_number(index)
+        if position is None:
+            raise self._error(f"Fn::Select index must be a whole number, found {_kind(index)}", where)
+        items = self._eval(items, f"{where}/1")
+        if isinstance(items, SymbolicList):
+            return items.element(position)
+        if is_token(items):
+            return f"{items}[{position}]"  # a list attribute known only after deployment
         items = self._list(items, f"{where}/1", "Fn::Select's list")
         if not 0 <= position < len(items):
             placeholder = self._unresolved_in(items)
@@ -516,7 +523,7 @@ class Evaluation:
         region = self._eval(value, where) or self.pseudo.region
         if not isinstance(region, str):
             raise self._error("Fn::GetAZs expects a region name", where)
-        return [f"{region}{letter}" for letter in "abc"]
+        return availability_zones(region)
 
     def _base64(self, value: Any, where: str) -> str:
         text = self._string(value, where, "Fn::Base64's argument")
@@ -550,8 +557,9 @@ class Evaluation:
     def _import_value(self, value: Any, where: str) -> str:
         return "${Import:" + self._string(value, where, "Fn::ImportValue's name") + "}"
 
-    def _length(self, value: Any, where: str) -> int:
-        return len(self._list(value, where, "Fn::Length's argument"))
+    def _length(self, value: Any, where: str) -> int | str:
+        items = self._list(value, where, "Fn::Length's argument")
+        return "${Length:" + items.label + "}" if isinstance(items, SymbolicList) else len(items)
 
     def _to_json_string(self, value: Any, where: str) -> str:
         return json.dumps(self._eval(value, where), separators=(",", ":"), default=str)
@@ -612,6 +620,19 @@ class Evaluation:
 
 class _NeedsAws(Exception):
     """A Rules function that only CloudFormation can answer (it reads the account)."""
+
+
+def _whole_number(value: Any) -> int | None:
+    """An Fn::Select index: an integer, or a string or float that is one; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
 
 
 def _as_list(value: Any) -> list:

@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from wizard.cfn.parameters import Unresolved
+from wizard.cfn.symbolic import SymbolicList
 from wizard.cfn.yamlsource import LineDict, LineList
 
 _DUMPER_BASE = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -18,6 +19,7 @@ class _Dumper(_DUMPER_BASE):  # type: ignore[misc, valid-type]
 
 _Dumper.add_representer(LineDict, lambda d, v: d.represent_dict(v))
 _Dumper.add_representer(LineList, lambda d, v: d.represent_list(v))
+_Dumper.add_representer(SymbolicList, lambda d, v: d.represent_list(list(v)))
 _Dumper.add_representer(Unresolved, lambda d, v: d.represent_str(str(v)))
 
 

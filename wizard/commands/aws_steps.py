@@ -73,11 +73,11 @@ def session_for(args: argparse.Namespace, region: str):
 
 
 def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, str], stack_name: str,
-                       expected_account: str | None) -> Any:
+                       expected_account: str | None, managed_policy_arns: tuple[str, ...] = ()) -> Any:
     from wizard.aws import run_preflight
 
     return run_preflight(session, parameters, stack_name=stack_name, expected_account=expected_account,
-                         on_progress=progress)
+                         on_progress=progress, managed_policy_arns=managed_policy_arns)
 
 
 def run_change_set_step(args: argparse.Namespace, session, template, parameters: dict[str, str],

@@ -103,7 +103,8 @@ def run_headless(args: argparse.Namespace) -> int:
         session = aws_steps.session_for(args, pseudo.region)
     if args.preflight:
         outcome.preflight = aws_steps.run_preflight_step(args, session, dict(deployment.values.raw),
-                                                         pseudo.stack_name, expected_account)
+                                                         pseudo.stack_name, expected_account,
+                                                         attached_aws_policies(template, deployment, pseudo))
         current = outcome.preflight.baseline_parameters
         if current and not plan["baseline"]:
             # Updating a stack: compare with what is deployed, not with a mode.
@@ -144,3 +145,11 @@ def _print_aws(outcome) -> None:
         sys.stdout.write("\n" + render_change_set(outcome.change_set).rstrip() + "\n")
         if outcome.executed:
             sys.stdout.write("Execution started; follow it in the CloudFormation console.\n")
+
+
+def attached_aws_policies(template, deployment, pseudo) -> tuple[str, ...]:
+    """The AWS managed policies the deployment attaches, for the preflight's version check."""
+    from wizard.iam.analysis import analyse
+    from wizard.iam.managed_policies import attached
+
+    return attached(analyse(template, dict(deployment.values.raw), pseudo).grants)

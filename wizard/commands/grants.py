@@ -22,19 +22,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.iam.grants import extract
+    from wizard.iam.carriers import not_analysed_text
+    from wizard.iam.grants import extract, not_analysed
     from wizard.iam.network import network_rules
     from wizard.flow.terminal import grants_text, use_colour
 
     evaluation = evaluation_from(args)
+    evaluation.rendered()  # the whole template, so that grants refuses what render refuses
     grants = extract(evaluation)
     rules = network_rules(evaluation)
+    skipped = not_analysed(evaluation)
     unresolved = list(evaluation.parameters.unresolved)
     if args.json:
         json.dump({"grants": [g.to_json() for g in grants], "network": [r.to_json() for r in rules],
-                   "unresolved": unresolved}, sys.stdout, indent=2)
+                   "not_analysed": [s.to_json() for s in skipped], "unresolved": unresolved},
+                  sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(grants_text(grants, rules, unresolved, colour=use_colour()))
+        sys.stdout.write(not_analysed_text(skipped))
     findings_gate(evaluation, grants, rules, args.fail_on)
     return 0

@@ -251,6 +251,13 @@ def classify(actions: Iterable[str]) -> Classification:
     return Classification(dict(shared.levels), shared.unknown)
 
 
+@lru_cache(maxsize=8192)
+def summary(actions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(access levels present, unknown patterns) of a statement's actions, cached by the tuple."""
+    shared = _classified(frozenset(actions))
+    return shared.level_names, shared.unknown
+
+
 @lru_cache(maxsize=4096)
 def _classified(patterns: frozenset[str]) -> Classification:
     found: dict[str, set[str]] = {}

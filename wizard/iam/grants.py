@@ -5,12 +5,22 @@ to what (resources or not-resources) under which ``condition``, and where it cam
 template. Three kinds:
 
 - ``identity``: a statement in a policy attached to a role, user or group of the stack
-  (inline ``Policies``, stack managed policies reached through ``ManagedPolicyArns`` or through
-  the policy's own ``Roles``/``Users``/``Groups``); an AWS-managed or foreign policy ARN is kept
-  as a named ``attachment`` because its text is not in the template;
-- ``resource``: a statement of a bucket, topic, queue or key policy, or a Lambda permission,
-  one record per principal it names; ``on`` is the protected resource;
+  (inline ``Policies``, ``AWS::IAM::RolePolicy``/``UserPolicy``/``GroupPolicy``,
+  ``AWS::IAM::Policy``, stack managed policies reached through ``ManagedPolicyArns`` or
+  through the policy's own ``Roles``/``Users``/``Groups``); an AWS managed policy is kept as a
+  named ``attachment`` and read from the bundled copy (``wizard.iam.managed_policies``), a
+  foreign one as a bare name; a stack policy attached to nothing has the principal
+  ``UNATTACHED`` and is shown as "attached to none";
+- ``resource``: a statement of a resource policy (``wizard.iam.carriers`` lists them: bucket,
+  access point, topic, queue, key, log, secret, repository, domain, API, event bus, endpoint
+  policies, Lambda and layer permissions), one record per principal it names; ``on`` is the
+  protected resource;
 - ``trust``: who may assume a role (its ``AssumeRolePolicyDocument``); ``on`` is the role.
+
+Each grant also carries its actions' access levels, the actions AWS does not define
+(``unknown_actions``) and the actions given a resource type they do not accept
+(``resource_mismatches``, from ``wizard.iam.resource_types``). A policy document the model
+cannot read is never dropped in silence: ``not_analysed`` names it.
 
 Everything downstream (the diff, the live panel, findings, the report) reads these records.
 """
@@ -18,23 +28,20 @@ Everything downstream (the diff, the live panel, findings, the report) reads the
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from wizard.iam import actions as iam_actions
+from wizard.iam import carriers, managed_policies, resource_types
+from wizard.iam.carriers import UnanalysedPolicy
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.yamlsource import LineList
 
 IDENTITY, RESOURCE, TRUST = "identity", "resource", "trust"
 
-_POLICY_HOLDERS = {"AWS::IAM::Role": "Roles", "AWS::IAM::User": "Users", "AWS::IAM::Group": "Groups"}
-_RESOURCE_POLICIES = {
-    "AWS::S3::BucketPolicy": ("PolicyDocument", "Bucket"),
-    "AWS::SNS::TopicPolicy": ("PolicyDocument", "Topics"),
-    "AWS::SQS::QueuePolicy": ("PolicyDocument", "Queues"),
-    "AWS::KMS::Key": ("KeyPolicy", None),
-}
+UNATTACHED = ""
+"""The principal of a stack managed policy attached to nothing in the stack."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class Grant:
     sid: str | None = None
     access_levels: tuple[str, ...] = ()
     unknown_actions: tuple[str, ...] = ()
+    resource_mismatches: tuple[tuple[str, str], ...] = ()
     grants_nothing: bool = False
     key: tuple = field(default=(), compare=False, repr=False)
 
@@ -104,6 +112,7 @@ class Grant:
             "sid": self.sid,
             "access_levels": list(self.access_levels),
             "unknown_actions": list(self.unknown_actions),
+            "resource_mismatches": [{"action": a, "resource": r} for a, r in self.resource_mismatches],
             "grants_nothing": self.grants_nothing,
         }
 
@@ -118,18 +127,21 @@ def _strings(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
-def _statements(document: Any) -> list[dict]:
+def _statements(document: Any) -> list[dict] | None:
+    """The statements of a policy document (a mapping or its JSON text); None when unreadable."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
         except json.JSONDecodeError:
-            return []
+            return None
     if not isinstance(document, dict):
-        return []
+        return None
     statements = document.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
-    return [s for s in statements or [] if isinstance(s, dict)]
+    if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
+        return None
+    return statements
 
 
 def principals_of(value: Any) -> tuple[str, ...]:
@@ -160,11 +172,41 @@ class _Extractor:
         self.template = evaluation.template
         self.grants: list[Grant] = []
         self.seen: set[tuple] = set()
-        self.stack_policies = {
-            evaluation.ref_token(logical_id): logical_id
-            for logical_id, raw in self.template.resources.items()
-            if raw.get("Type") == "AWS::IAM::ManagedPolicy" and evaluation.exists(logical_id)
-        }
+        self.stack_policies: dict[str, str] = {}
+        self.holder_names: dict[str, str] = {}
+        self.by_type: dict[str, list[str]] = {}
+        for logical_id, raw in self.template.resources.items():
+            kind = raw.get("Type")
+            if kind in carriers.READ_TYPES:
+                self.by_type.setdefault(kind, []).append(logical_id)
+            if kind == "AWS::IAM::ManagedPolicy" and evaluation.exists(logical_id):
+                self.stack_policies[evaluation.ref_token(logical_id)] = logical_id
+                self.stack_policies["${" + logical_id + ".PolicyArn}"] = logical_id
+            elif kind in carriers.HOLDER_NAMES and carriers.HOLDER_NAMES[kind] in (raw.get("Properties") or {}):
+                resolved = evaluation.resource(logical_id)
+                name = (resolved or {}).get("Properties", {}).get(carriers.HOLDER_NAMES[kind])
+                if isinstance(name, str):
+                    self.holder_names[name] = logical_id
+        self.attached: set[str] = set()
+        self.unreadable: list[UnanalysedPolicy] = []
+
+    def resources(self, *types: str, holding: dict[str, str] | None = None) -> Iterator[tuple[str, dict]]:
+        """The existing resources of these types, resolved, in template order; with ``holding``
+        (type -> property), only those whose raw properties may hold that property."""
+        ids = [i for t in types for i in self.by_type.get(t, ())
+               if holding is None or self._may_hold(i, holding[t])]
+        if len(types) > 1:
+            order = {logical_id: n for n, logical_id in enumerate(self.template.resources)}
+            ids.sort(key=order.__getitem__)
+        for logical_id in ids:
+            resource = self.ev.resource(logical_id)
+            if resource is not None:
+                yield logical_id, resource
+
+    def _may_hold(self, logical_id: str, name: str) -> bool:
+        properties = self.template.resources[logical_id].get("Properties")
+        return not isinstance(properties, dict) or name in properties or (
+            len(properties) == 1 and next(iter(properties)).startswith("Fn::"))
 
     def add(self, principal: str, kind: str, statement: dict, source: Source, on: tuple[str, ...] = ()) -> None:
         effect = str(statement.get("Effect", "Allow"))
@@ -182,16 +224,16 @@ class _Extractor:
             levels = iam_actions.ACCESS_LEVELS
             unknown: tuple[str, ...] = ()
         else:
-            classification = iam_actions.classify(acts)
-            levels = classification.level_names
-            unknown = classification.unknown
+            levels, unknown = iam_actions.summary(acts)
+        mismatched = resource_types.mismatches(acts, res) if acts and res else ()
         nothing = effect == "Allow" and (
             "*" in not_res or "*" in not_acts or (not acts and not not_acts)
             or (kind == IDENTITY and not res and not not_res))
         grant = Grant(principal=principal, kind=kind, source=source, effect=effect, actions=acts,
                       not_actions=not_acts, resources=res, not_resources=not_res,
                       condition_json=condition_json, on=on, sid=statement.get("Sid") or None,
-                      access_levels=tuple(levels), unknown_actions=tuple(unknown), grants_nothing=nothing)
+                      access_levels=tuple(levels), unknown_actions=tuple(unknown),
+                      resource_mismatches=mismatched, grants_nothing=nothing)
         object.__setattr__(grant, "key", (kind, principal, on, effect, acts, not_acts, res, not_res,
                                           condition_json, None))
         self.grants.append(grant)
@@ -201,13 +243,12 @@ class _Extractor:
         if dedupe in self.seen:
             return
         self.seen.add(dedupe)
-        known = aws_managed_policies().get(_partition_free(arn))
-        statements, complete = known if known else ((), False)
+        statements = managed_policies.statements(arn)
         grant = Grant(principal=principal, kind=IDENTITY, source=source, attachment=arn,
-                      attachment_known=complete)
+                      attachment_known=statements is not None)
         object.__setattr__(grant, "key", (IDENTITY, principal, (), "Allow", (), (), (), (), "", arn))
         self.grants.append(grant)
-        for index, statement in enumerate(statements):
+        for index, statement in enumerate(statements or ()):
             self.add(principal, IDENTITY, statement, Source(source.resource, arn.rsplit("/", 1)[-1], index,
                                                             source.line))
 
@@ -216,7 +257,13 @@ class _Extractor:
         raw = self.template.node_at("Resources", resource, *path, "Statement")
         lines = raw.item_lines if isinstance(raw, LineList) else []
         fallback = None if lines else self.template.line_of("Resources", resource, *path)
-        for index, statement in enumerate(_statements(document)):
+        statements = _statements(document)
+        if statements is None:
+            self.unreadable.append(UnanalysedPolicy(
+                resource, str(self.template.resources[resource].get("Type")), "/".join(map(str, path[1:])),
+                self.template.line_of("Resources", resource, *path), "not a readable policy document"))
+            return
+        for index, statement in enumerate(statements):
             source = Source(resource, policy, index, lines[index] if index < len(lines) else fallback)
             if kind == IDENTITY:
                 self.add(principal, kind, statement, source, on)
@@ -224,17 +271,23 @@ class _Extractor:
                 for member in principals_of(statement.get("Principal")) or ("*",):
                     self.add(member, kind, statement, source, on)
 
+    def holder(self, member: str) -> str:
+        """The stack logical id a ``Roles``/``RoleName`` entry names, or the entry itself."""
+        principal = holder_of(member)
+        return self.holder_names.get(principal, principal)
+
     def managed_policy(self, principal: str, logical_id: str) -> None:
         policy = self.ev.resource(logical_id)
         if policy is None:
             return
+        self.attached.add(logical_id)
         properties = policy.get("Properties") or {}
         name = properties.get("ManagedPolicyName") or logical_id
         self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id, str(name),
                       ("Properties", "PolicyDocument"))
 
     def holders(self) -> None:
-        for logical_id, resource in self.ev.resources(*_POLICY_HOLDERS).items():
+        for logical_id, resource in self.resources(*carriers.HOLDERS):
             properties = resource.get("Properties") or {}
             for index, policy in enumerate(properties.get("Policies") or []):
                 if isinstance(policy, dict):
@@ -258,71 +311,79 @@ class _Extractor:
             self.attach(principal, arn, source)
 
     def policies(self) -> None:
-        for logical_id, resource in self.ev.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy").items():
+        for logical_id, resource in self.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
             properties = resource.get("Properties") or {}
+            members = [m for f in ("Roles", "Users", "Groups") for m in _strings(properties.get(f))]
+            if not members and resource["Type"] == "AWS::IAM::Policy":
+                self.document(UNATTACHED, IDENTITY, properties.get("PolicyDocument"), logical_id,
+                              str(properties.get("PolicyName", logical_id)), ("Properties", "PolicyDocument"))
             for field_name in ("Roles", "Users", "Groups"):
                 for member in _strings(properties.get(field_name)):
-                    principal = holder_of(member)
+                    principal = self.holder(member)
                     if resource["Type"] == "AWS::IAM::ManagedPolicy":
                         self.managed_policy(principal, logical_id)
                     else:
                         self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id,
                                       str(properties.get("PolicyName", logical_id)),
                                       ("Properties", "PolicyDocument"))
+        for logical_id, resource in self.resources(*carriers.INLINE_POLICIES):
+            properties = resource.get("Properties") or {}
+            for member in _strings(properties.get(carriers.INLINE_POLICIES[resource["Type"]])):
+                self.document(self.holder(member), IDENTITY, properties.get("PolicyDocument"), logical_id,
+                              str(properties.get("PolicyName", logical_id)), ("Properties", "PolicyDocument"))
+
+    def unattached(self) -> None:
+        """Stack managed policies attached to nothing here (exported for another stack, say)."""
+        for logical_id in dict.fromkeys(self.stack_policies.values()):
+            if logical_id not in self.attached:
+                self.managed_policy(UNATTACHED, logical_id)
 
     def resource_policies(self) -> None:
-        for logical_id, resource in self.ev.resources(*_RESOURCE_POLICIES).items():
-            document_key, target_key = _RESOURCE_POLICIES[resource["Type"]]
+        documents = {kind: carrier.document[0] for kind, carrier in carriers.RESOURCE_CARRIERS.items()}
+        for logical_id, resource in self.resources(*carriers.RESOURCE_CARRIERS, holding=documents):
+            carrier = carriers.RESOURCE_CARRIERS[resource["Type"]]
             properties = resource.get("Properties") or {}
-            on = _strings(properties.get(target_key)) if target_key else ("${" + logical_id + "}",)
-            self.document("", RESOURCE, properties.get(document_key), logical_id, document_key,
-                          ("Properties", document_key), on=on)
-        for logical_id, resource in self.ev.resources("AWS::Lambda::Permission").items():
-            properties = resource.get("Properties") or {}
-            condition: dict = {}
-            if properties.get("SourceArn"):
-                condition.setdefault("ArnLike", {})["AWS:SourceArn"] = properties["SourceArn"]
-            if properties.get("SourceAccount"):
-                condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = properties["SourceAccount"]
-            if properties.get("PrincipalOrgID"):
-                condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = properties["PrincipalOrgID"]
-            principal = str(properties.get("Principal", "*"))
-            principal = principal if principal == "*" else (
-                f"Service:{principal}" if principal.endswith(".amazonaws.com") else f"AWS:{principal}")
-            statement = {"Effect": "Allow", "Action": properties.get("Action"),
-                         "Resource": properties.get("FunctionName")}
-            if condition:
-                statement["Condition"] = condition
+            document = carriers.document_at(properties, carrier.document)
+            if document is None:
+                continue
+            on = (_strings(properties.get(carrier.target)) if carrier.target else ()) \
+                or ((carrier.default_target,) if carrier.default_target else (carriers.self_token(logical_id),))
+            self.document("", RESOURCE, document, logical_id, carrier.document[-1],
+                          ("Properties", *carrier.document), on=on)
+        for logical_id, resource in self.resources("AWS::Events::EventBusPolicy"):
+            document, on = carriers.event_bus_policy(resource.get("Properties") or {})
+            self.document("", RESOURCE, document, logical_id, "EventBusPolicy", ("Properties", "Statement"), on=on)
+        readers = {"AWS::Lambda::Permission": carriers.lambda_permission,
+                   "AWS::Lambda::LayerVersionPermission": carriers.layer_permission}
+        for logical_id, resource in self.resources(*readers):
+            principal, statement, on = readers[resource["Type"]](resource.get("Properties") or {})
             source = Source(logical_id, "Permission", None, self.template.line_of("Resources", logical_id))
-            self.add(principal, RESOURCE, statement, source, on=_strings(properties.get("FunctionName")))
+            self.add(principal, RESOURCE, statement, source, on=on)
 
 
-def _partition_free(arn: str) -> str:
-    """AWS managed policy ARNs are the same in every partition but for the partition name."""
-    return "arn:aws:" + arn.split(":", 2)[2] if arn.startswith("arn:aws") and arn.count(":") >= 2 else arn
+_EXTRACTED: "weakref.WeakKeyDictionary[Evaluation, tuple]" = weakref.WeakKeyDictionary()
 
 
-@lru_cache(maxsize=1)
-def aws_managed_policies() -> dict[str, tuple[tuple[dict, ...], bool]]:
-    """(statements, complete) of the AWS managed policies in ``assets/aws-managed-policies.yaml``."""
-    from wizard.paths import ASSETS
-    from wizard.schemas import validate
-    from wizard.cfn.yamlsource import parse_yaml
-
-    path = ASSETS / "aws-managed-policies.yaml"
-    data = parse_yaml(path.read_text(encoding="utf-8"), str(path))
-    validate(data, "aws-managed-policies", str(path))
-    return {arn: (tuple(entry["statements"]), entry.get("complete", True))
-            for arn, entry in data["policies"].items()}
+def _extracted(evaluation: Evaluation) -> tuple[tuple[Grant, ...], tuple[UnanalysedPolicy, ...]]:
+    found = _EXTRACTED.get(evaluation)
+    if found is None:
+        extractor = _Extractor(evaluation)
+        extractor.holders()
+        extractor.policies()
+        extractor.unattached()
+        extractor.resource_policies()
+        found = _EXTRACTED[evaluation] = (tuple(extractor.grants), tuple(extractor.unreadable))
+    return found
 
 
 def extract(evaluation: Evaluation) -> list[Grant]:
     """Every grant the evaluated template creates, in template order."""
-    extractor = _Extractor(evaluation)
-    extractor.holders()
-    extractor.policies()
-    extractor.resource_policies()
-    return extractor.grants
+    return list(_extracted(evaluation)[0])
+
+
+def not_analysed(evaluation: Evaluation) -> list[UnanalysedPolicy]:
+    """Policy documents the grants do not cover: in types the model does not read, or unreadable."""
+    return carriers.unread_documents(evaluation) + list(_extracted(evaluation)[1])
 
 
 def by_principal(grants: Iterable[Grant]) -> dict[str, list[Grant]]:
@@ -336,6 +397,6 @@ def by_principal(grants: Iterable[Grant]) -> dict[str, list[Grant]]:
 def display_principal(grant: Grant) -> str:
     """How a person reads the grant's holder: a role's logical id, or ``principal -> resource``."""
     if grant.kind == IDENTITY:
-        return grant.principal
+        return grant.principal if grant.principal != UNATTACHED else f"{grant.source.resource} (attached to none)"
     target = ", ".join(holder_of(t) for t in grant.on) or "?"
     return f"{target} ({'trusts' if grant.kind == TRUST else 'policy'})"

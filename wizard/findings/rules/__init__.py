@@ -20,8 +20,8 @@ Detector = Callable[[RuleContext], Iterable[Hit]]
 DETECTORS: dict[str, Detector] = {}
 
 _MODULES = ("placeholders", "wildcards", "policy_creation", "athena", "trust", "escalation_catalog",
-            "cloudtrail", "network", "escalation")
-_MODULES += ("logs", "secrets", "deputy", "instances")
+            "cloudtrail", "network", "escalation", "resource_types", "coverage", "logs", "secrets",
+            "deputy", "instances")
 
 
 def detector(rule_id: str) -> Callable[[Detector], Detector]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from wizard.iam.grants import IDENTITY, Grant, holder_of
+from wizard.iam.grants import IDENTITY, UNATTACHED, Grant, display_principal, holder_of
 
 
 def short(values: Iterable[str], limit: int = 4) -> str:
@@ -48,7 +48,7 @@ def grant_lines_of(grants: Iterable[Grant]) -> tuple[int, ...]:
 
 def holders(group: list[Grant]) -> list[str]:
     """The principals holding one statement, in order, without repeats."""
-    return list(dict.fromkeys(g.principal for g in group))
+    return list(dict.fromkeys(display_principal(g) if g.principal == UNATTACHED else g.principal for g in group))
 
 
 def who(ctx, group: list[Grant]) -> str:

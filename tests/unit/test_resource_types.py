@@ -1,0 +1,58 @@
+"""Action versus resource type, from the IAM definitions: certain mismatches only."""
+
+from __future__ import annotations
+
+import pytest
+
+from wizard.iam.resource_types import accepted, mismatches
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:topic"
+BUCKET = "arn:aws:s3:::acme"
+OBJECTS = "arn:aws:s3:::acme/*"
+
+
+def test_an_action_that_accepts_only_star_is_flagged_on_an_arn():
+    assert accepted("sns:Unsubscribe") == ()
+    assert mismatches(("sns:Unsubscribe", "sns:Publish"), (TOPIC,)) == (("sns:Unsubscribe", TOPIC),)
+
+
+def test_an_arn_of_the_wrong_kind_is_flagged():
+    assert mismatches(("s3:GetObject",), (BUCKET,)) == (("s3:GetObject", BUCKET),)
+    assert mismatches(("kms:Decrypt",), ("arn:aws:kms:us-east-1:1:alias/x",)) != ()
+
+
+def test_a_statement_naming_a_bucket_and_its_objects_serves_both_kinds_of_action():
+    assert mismatches(("s3:GetObject", "s3:ListBucket"), (BUCKET, OBJECTS)) == ()
+
+
+@pytest.mark.parametrize("resource", ["*", "${Topic}", "${Topic.Arn}", "<TopicArn>", "arn:aws:sns:*:*:${Topic.TopicName}",
+                                      "arn:*"])
+def test_wildcards_and_deployment_time_values_are_never_flagged(resource):
+    assert mismatches(("sns:Publish",), (resource,)) == ()
+
+
+def test_a_wildcard_action_is_flagged_only_when_none_of_its_actions_applies():
+    assert mismatches(("s3:Get*",), (OBJECTS,)) == ()
+    assert mismatches(("s3:Get*",), (TOPIC,)) == (("s3:Get*", TOPIC),)
+
+
+def test_unknown_actions_are_left_to_unknown_actions():
+    assert accepted("nosuch:Thing") is None
+    assert mismatches(("nosuch:Thing",), (TOPIC,)) == ()
+
+
+def test_the_definitions_are_cached_one_file_a_service_and_a_corrupt_file_is_rebuilt(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = "from wizard.iam.resource_types import accepted; print(accepted('sns:Publish'))"
+    env = {**os.environ, "QUILT_WIZARD_CACHE": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    [folder] = tmp_path.glob("iam-resource-types-*")
+    assert (folder / "complete").is_file() and (folder / "sns.json").is_file()
+    (folder / "sns.json").write_text("{not json")
+    again = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert first.stdout == again.stdout == "('arn:*:sns:*:*:*',)\n"

@@ -1,0 +1,86 @@
+"""Lists known only after deployment, and the Availability Zones of each region.
+
+``!Select [1, !Split ['/', !Ref Certificate]]`` takes apart a value CloudFormation knows only
+once the certificate exists. The evaluator cannot split ``${Certificate}``, yet the template is
+valid, and two evaluations must still compare equal when nothing changed. So the split of a
+deployment-time value is a ``SymbolicList``: the parts before the first unknown token are
+exact, and element ``i`` from there on is the stable token ``${Certificate}[1]``. A list
+attribute (``!GetAtt Eni.SecondaryPrivateIpAddresses``) selects the same way.
+
+``Fn::GetAZs`` answers from ``assets/availability-zones.yaml`` (the real zones of every region,
+with the table's source and date); a region the table does not know gives a symbolic list.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from wizard.paths import ASSETS
+
+_TOKEN = re.compile(r"\$\{[^}]*\}")
+ZONES_ASSET: Path = ASSETS / "availability-zones.yaml"
+
+
+class SymbolicList(list):
+    """A list whose members past ``known`` exist only after deployment.
+
+    As a plain list it shows its exact leading members and then one ``label[i:]`` token that
+    stands for the rest, so rendering and diffing see something stable.
+    """
+
+    __slots__ = ("label", "known", "source", "delimiter")
+
+    def __init__(self, label: str, known: tuple[str, ...] = (), source: str | None = None,
+                 delimiter: str | None = None):
+        rest = f"{label}[{len(known)}:]" if known else f"{label}[*]"
+        super().__init__([*known, rest])
+        self.label = label
+        self.known = tuple(known)
+        self.source = source
+        self.delimiter = delimiter
+
+    def element(self, index: int) -> str:
+        """Member ``index``: exact when known, else the token ``label[index]``."""
+        return self.known[index] if index < len(self.known) else f"{self.label}[{index}]"
+
+
+def is_token(value: object) -> bool:
+    """Whether ``value`` is exactly one deployment-time token such as ``${Eni.Addresses}``."""
+    return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def split(text: str, delimiter: str) -> list[str]:
+    """``Fn::Split``: exact for known text, a ``SymbolicList`` past a deployment-time token."""
+    match = _TOKEN.search(text)
+    if match is None:
+        return text.split(delimiter)
+    known = tuple(text[:match.start()].split(delimiter)[:-1])
+    label = text if is_token(text) else f"({text})"
+    return SymbolicList(label, known, text, delimiter)
+
+
+_zones: dict[str, tuple[str, ...]] | None = None
+_lock = threading.Lock()
+
+
+def zones() -> dict[str, tuple[str, ...]]:
+    """Every region's Availability Zones from the asset (read and checked once)."""
+    global _zones
+    if _zones is None:
+        with _lock:
+            if _zones is None:
+                from wizard.schemas import validate
+                from wizard.cfn.yamlsource import parse_yaml
+
+                data = parse_yaml(ZONES_ASSET.read_text(encoding="utf-8"), str(ZONES_ASSET))
+                validate(data, "availability-zones", str(ZONES_ASSET))
+                _zones = {region: tuple(names) for region, names in data["regions"].items()}
+    return _zones
+
+
+def availability_zones(region: str) -> list[str]:
+    """``Fn::GetAZs`` for a region: its zones, or a symbolic list when the region is unknown."""
+    found = zones().get(region)
+    return list(found) if found is not None else SymbolicList("${AZs:" + region + "}")

@@ -1,0 +1,33 @@
+"""Actions given a resource they do not accept: statements that look scoped but never apply.
+
+``sns:Unsubscribe`` on a topic ARN, ``s3:GetObject`` on a bucket ARN: IAM matches a request
+only against the resource types the action defines (``wizard.resource_types``), so such an
+action is allowed (or denied) by none of the statement's resources. An Allow then fails at
+run time; a Deny silently protects nothing.
+"""
+
+from __future__ import annotations
+
+from wizard.findings.context import RuleContext
+from wizard.findings.model import Hit
+from wizard.findings.rules import detector
+from wizard.findings.rules.common import grant_lines_of, place, resources_of, short
+from wizard.iam.grants import Grant
+
+
+@detector("QW-IAM-110")
+def action_resource_mismatch(ctx: RuleContext):
+    groups: dict[tuple, list[Grant]] = {}
+    for grant in ctx.grants:
+        if grant.resource_mismatches:
+            groups.setdefault((grant.source.resource, grant.source.policy, grant.source.statement), []).append(grant)
+    for members in groups.values():
+        first = members[0]
+        actions = list(dict.fromkeys(action for action, _ in first.resource_mismatches))
+        named = list(dict.fromkeys(resource for _, resource in first.resource_mismatches))
+        effect = "allows" if first.is_allow else "denies"
+        outcome = "the calls are denied at run time" if first.is_allow else "the Deny protects nothing"
+        message = (f"{place(first)} {effect} {short(actions, 6)} on {short(named, 3)}, a resource of a type "
+                   f"these actions do not accept, so the statement never applies to them: {outcome}.")
+        yield Hit(subject=str(first.source), message=message, grants=tuple(members),
+                  resources=resources_of(members), lines=grant_lines_of(members))

