@@ -10,7 +10,10 @@ import pytest
 from tests.moto import aws_environment, boto_session, endpoint, moto_server, moto_session  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT.parent / "shared" / "fixtures" / "quilt-real" / "stable.yaml"
+#: The vendor fixtures sit in a "shared" folder beside the checkout (or beside a folder of checkouts).
+REAL = next((p / "shared" / "fixtures" / "quilt-real" / "stable.yaml" for p in ROOT.parents
+             if (p / "shared" / "fixtures" / "quilt-real").is_dir()),
+            ROOT.parent / "shared" / "fixtures" / "quilt-real" / "stable.yaml")
 DATA = Path(__file__).resolve().parent / "data"
 
 #: Values for the real template's parameters that have no Default.

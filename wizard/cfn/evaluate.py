@@ -279,6 +279,7 @@ class Evaluation:
         if raw.get("Type") == "AWS::IAM::ManagedPolicy":
             properties = raw.get("Properties") or {}
             path = self._eval(properties.get("Path", "/"), f"Resources/{logical_id}/Properties/Path")
+            path = "/" if path is NO_VALUE else path  # a Path removed by Fn::If is the default path
             name = properties.get("ManagedPolicyName")
             name = logical_id if name is None else self._eval(name, f"Resources/{logical_id}/Properties")
             if isinstance(path, str) and isinstance(name, str):

@@ -1,0 +1,27 @@
+"""The hardening overlay: the vendor's promised security options, applied to the vendor's template.
+
+The customer deploys the vendor's real CloudFormation template, not the project's model of it.
+The options promised in the answer to the security review (``PolicyCreationMode``,
+``CustomerBucketPrefix``, ``AllowedAthenaWorkgroups``, ``EnableEnhancedSecurity``, ...) are kept
+as data under ``assets/overlays/<name>/``: one rule a file, each naming the template parameter
+it adds, the concern of the review it answers, what it matches in a template *by meaning* (a
+role trusted by an AWS service that may create IAM policies, a statement granting S3 actions on
+``*``, a trust policy naming another account, a security-group rule on a port no listener uses)
+and the edits that put the option behind the new parameter. With every added parameter at its
+default, the hardened template grants exactly what the vendor's does.
+
+- ``rules``: load and validate the overlay's data (``assets/schemas/overlay.schema.json``);
+- ``match``: the predicates that find what a rule acts on in a template body;
+- ``edits``: the small vocabulary of edits, implemented once;
+- ``apply``: the whole hardening, with its provenance and a report rule by rule (what matched,
+  what was added, what matched nothing, what needs a change by the vendor).
+
+Layering: this package sits beside ``wizard.findings``. It may import the CloudFormation engine,
+the IAM model and the top-level helpers (errors, paths, schemas); it must never import
+``wizard.flow``, ``wizard.commands``, ``screens`` or Textual.
+"""
+
+from wizard.overlay.apply import Hardening, RuleOutcome, harden
+from wizard.overlay.rules import Overlay, Rule, load_overlay
+
+__all__ = ["Hardening", "Overlay", "Rule", "RuleOutcome", "harden", "load_overlay"]

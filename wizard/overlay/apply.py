@@ -1,0 +1,237 @@
+"""Hardening a vendor template: every rule of the overlay, applied in order, with provenance.
+
+``harden(template)`` copies the template's body, and for each rule of the overlay:
+
+- leaves it out when the template already has the rule's parameter (the option is there);
+- reports it as *needs a change by the vendor* when no template edit can deliver it (TLS served
+  by the containers, say) and never offers it as done;
+- reports it as *matched nothing* (a warning; the run goes on) when none of its predicates finds
+  anything in this template, without adding a parameter that would do nothing;
+- otherwise adds its parameter (default: the vendor's behaviour), its conditions and template
+  ``Rules``, and runs its steps: each step matches, then edits each match.
+
+The hardened body records its provenance under ``Metadata: QuiltWizard::Overlay`` (the vendor
+template's sha256, the overlay's name, version and digest, each rule's outcome and what it
+matched), is written out as YAML and parsed again, so that everything downstream (grants,
+network, diff, findings, report, cfn-lint) reads the hardened template as it will be deployed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from wizard.errors import TemplateError
+from wizard.overlay.edits import EDITS, EditContext
+from wizard.overlay.match import Match, find
+from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
+from wizard.serialize import to_yaml
+from wizard.template import Template, parse_template
+from wizard.yamlsource import LineDict, LineList
+
+APPLIED, NOTHING, PRESENT, VENDOR, BLOCKED = (
+    "applied", "matched-nothing", "already-present", "needs-vendor", "requires-missing")
+
+PROVENANCE_KEY = "QuiltWizard::Overlay"
+_GROUP_LABEL = "Security options added by the quilt-wizard overlay"
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What one step matched and what it added."""
+
+    name: str
+    matches: tuple[Match, ...]
+    says: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"step": self.name, "matched": [m.to_json() for m in self.matches], "adds": list(self.says),
+                "skipped": list(self.skipped)}
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """One rule's result on one template."""
+
+    rule: Rule
+    status: str
+    steps: tuple[StepOutcome, ...] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        out = []
+        if self.status == NOTHING:
+            out.append(f"rule {self.rule.id} ({self.rule.parameter}) matched nothing in this template; "
+                       "the option is not offered")
+        elif self.status == BLOCKED:
+            out.append(f"rule {self.rule.id} ({self.rule.parameter}) needs rule(s) "
+                       f"{', '.join(self.rule.requires)}, which did not apply")
+        for step in self.steps:
+            if self.status == APPLIED and step.matches == () and step.name:
+                out.append(f"rule {self.rule.id}: step '{step.name}' matched nothing")
+        return out
+
+    @property
+    def notes(self) -> list[str]:
+        """What a step saw but left as the vendor wrote it, and why."""
+        return [f"rule {self.rule.id}: {s}" for step in self.steps for s in step.skipped]
+
+    def to_json(self) -> dict:
+        return {"rule": self.rule.id, "title": self.rule.title, "parameter": self.rule.parameter,
+                "concerns": list(self.rule.concerns), "status": self.status,
+                "needs_vendor": self.rule.needs_vendor or None, "preflight": self.rule.preflight or None,
+                "steps": [s.to_json() for s in self.steps]}
+
+
+@dataclass(frozen=True, eq=False)
+class Hardening:
+    """The hardened template and the story of how it was made."""
+
+    vendor: Template
+    template: Template
+    overlay: Overlay
+    outcomes: tuple[RuleOutcome, ...]
+    vendor_sha256: str
+
+    @property
+    def text(self) -> str:
+        return self.template.text
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for o in self.outcomes for w in o.warnings]
+
+    @property
+    def notes(self) -> list[str]:
+        return [n for o in self.outcomes for n in o.notes]
+
+    @property
+    def added_parameters(self) -> list[str]:
+        return [p for o in self.outcomes if o.status == APPLIED for p in o.rule.parameter_specs()]
+
+    @property
+    def needs_vendor(self) -> list[RuleOutcome]:
+        return [o for o in self.outcomes if o.status == VENDOR]
+
+    def to_json(self) -> dict:
+        return {"vendor_template": self.vendor.source, "vendor_sha256": self.vendor_sha256,
+                "overlay": {"name": self.overlay.name, "version": self.overlay.version,
+                            "digest": self.overlay.digest},
+                "parameters_added": self.added_parameters,
+                "rules": [o.to_json() for o in self.outcomes], "warnings": self.warnings,
+                "notes": self.notes}
+
+
+def plain(value: Any) -> Any:
+    """A deep copy made of plain dicts and lists (the loader's line-aware types left behind)."""
+    if isinstance(value, (dict, LineDict)):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, LineList)):
+        return [plain(v) for v in value]
+    return value
+
+
+def _step(body: dict, step: Step, previous: list[Match], source: str) -> tuple[StepOutcome, list[Match]]:
+    matches = find(body, step.match) if step.match else previous
+    if not matches:
+        return StepOutcome(step.name if step.match else "", (), ()), matches
+    ctx = EditContext(body, matches, source)
+    for edit in step.edits:
+        EDITS[edit["op"]](ctx, edit)
+    says = tuple(edit["says"] for edit in step.edits)
+    return StepOutcome(step.name if step.match else "", tuple(matches) if step.match else (), says,
+                       tuple(ctx.skipped)), matches
+
+
+def _declare(body: dict, rule: Rule, source: str) -> None:
+    parameters = body.setdefault("Parameters", {})
+    for name, spec in rule.parameter_specs().items():
+        if name in parameters:
+            raise TemplateError(f"the template already has a parameter {name}; the overlay's rule {rule.id} "
+                                "cannot add its own", file=source, where=f"Parameters/{name}")
+        parameters[name] = copy.deepcopy(spec)
+    conditions = body.setdefault("Conditions", {})
+    for name, expression in rule.conditions.items():
+        if name in conditions:
+            raise TemplateError(f"the template already has a condition {name}; the overlay's rule "
+                                f"{rule.id} cannot add its own", file=source, where=f"Conditions/{name}")
+        conditions[name] = copy.deepcopy(expression)
+    template_rules = body.setdefault("Rules", {}) if rule.template_rules else {}
+    for name, assertion in rule.template_rules.items():
+        if name in template_rules:
+            raise TemplateError(f"the template already has a rule {name}", file=source, where=f"Rules/{name}")
+        template_rules[name] = copy.deepcopy(assertion)
+
+
+def _apply(body: dict, rule: Rule, applied: set[str], source: str) -> RuleOutcome:
+    if rule.needs_vendor:
+        return RuleOutcome(rule, VENDOR)
+    if rule.parameter in (body.get("Parameters") or {}):
+        return RuleOutcome(rule, PRESENT)
+    if not set(rule.requires) <= applied:
+        return RuleOutcome(rule, BLOCKED)
+    if not any(find(body, s.match) for s in rule.steps if s.match):
+        return RuleOutcome(rule, NOTHING)
+    _declare(body, rule, source)
+    outcomes, previous = [], []
+    for step in rule.steps:
+        outcome, previous = _step(body, step, previous, source)
+        outcomes.append(outcome)
+    return RuleOutcome(rule, APPLIED, tuple(outcomes))
+
+
+def _provenance(body: dict, overlay: Overlay, outcomes: list[RuleOutcome], digest: str) -> None:
+    metadata = body.get("Metadata")
+    if not isinstance(metadata, dict):
+        metadata = body["Metadata"] = {}
+    metadata[PROVENANCE_KEY] = {
+        "VendorTemplateSha256": digest,
+        "Overlay": overlay.name,
+        "OverlayVersion": overlay.version,
+        "OverlayDigest": overlay.digest,
+        "Rules": [{"Id": o.rule.id, "Parameter": o.rule.parameter, "Concerns": list(o.rule.concerns),
+                   "Status": o.status,
+                   "Matched": [m.label for s in o.steps for m in s.matches],
+                   **({"NeedsVendor": o.rule.needs_vendor} if o.status == VENDOR else {})}
+                  for o in outcomes],
+    }
+    added = [p for o in outcomes if o.status == APPLIED for p in o.rule.parameter_specs()]
+    interface = metadata.get("AWS::CloudFormation::Interface")
+    if added and isinstance(interface, dict) and isinstance(interface.get("ParameterGroups"), list):
+        interface["ParameterGroups"].append({"Label": {"default": _GROUP_LABEL}, "Parameters": added})
+
+
+_CACHE: dict[tuple[int, str], tuple[Template, Hardening]] = {}
+
+
+def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
+    """The vendor ``template`` with every rule of ``overlay`` (the Quilt overlay) applied."""
+    overlay = overlay or load_overlay()
+    key = (id(template), overlay.digest)
+    cached = _CACHE.get(key)
+    if cached and cached[0] is template:
+        return cached[1]
+    body = plain(template.body)
+    source = template.source
+    outcomes: list[RuleOutcome] = []
+    applied: set[str] = set()
+    for rule in overlay.rules:
+        outcome = _apply(body, rule, applied, source)
+        if outcome.status == APPLIED:
+            applied.add(rule.id)
+        outcomes.append(outcome)
+    digest = hashlib.sha256(template.text.encode("utf-8")).hexdigest()
+    _provenance(body, overlay, outcomes, digest)
+    text = to_yaml(body)
+    try:
+        hardened = parse_template(text, f"{source} (hardened)")
+    except TemplateError as exc:  # a bug in the overlay, never the user's input
+        raise RuntimeError(f"the hardened template does not parse: {exc}") from exc
+    result = Hardening(template, hardened, overlay, tuple(outcomes), digest)
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[key] = (template, result)
+    return result

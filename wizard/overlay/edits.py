@@ -1,0 +1,242 @@
+"""The overlay's vocabulary of edits, implemented once.
+
+Every edit keeps the vendor's behaviour when its condition holds at the new parameter's default:
+a statement is wrapped as ``Fn::If [Condition, <vendor's statement>, <hardened form>]`` (or the
+reverse, for a condition that is false by default), a resource added by the overlay carries a
+``Condition`` false by default. So with every added parameter at its default the hardened
+template creates exactly the vendor's grants and network rules, and each option changes only
+what its rule says.
+
+The vocabulary (``op`` in the data):
+
+- ``wrap-statement``: the statement exists only under the condition; otherwise it is dropped or
+  keeps only the actions the match did not name;
+- ``scope-resource``: under the condition the matched actions are granted on ``resources``
+  instead (the statement's other actions keep the vendor's resource, in a statement of their own);
+- ``add-condition-keys``: under the condition the statement gains condition keys (with, for a
+  trust, an ``aws:SourceArn`` per service the data knows supports it);
+- ``drop-trust-principals``: unless the (keep) condition holds, the trust's principals outside
+  the stack's account are removed, and a trust left with nobody is removed;
+- ``add-policy``: an inline policy for each role the match holds, under the condition;
+- ``add-resource``: a new resource under the condition (a role, a topic, a trail, a managed
+  policy attached to the matched roles);
+- ``set-property``: a resource property takes a value under the condition;
+- ``set-port``: a security-group rule's port becomes the parameter's value, and the rule exists
+  only under the condition.
+
+Data values may hold three markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
+``Ref`` to each matched role), ``{Overlay::MatchedResources: {}}`` (the ``Resource`` values of
+the matched statements) and ``{Overlay::NamedS3Resources: {}}`` (every S3 resource the template
+grants by name, for Denies that must not cut the stack off its own buckets).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+from wizard.errors import TemplateError
+from wizard.overlay.match import (
+    STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps)
+
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+_MARKERS = ("Overlay::MatchedRoles", "Overlay::MatchedResources", "Overlay::NamedS3Resources")
+
+
+class EditContext:
+    """The body being hardened, the matches of the current step, and what the edits did."""
+
+    def __init__(self, body: dict, matches: list[Match], source: str):
+        self.body = body
+        self.matches = matches
+        self.source = source
+        self.skipped: list[str] = []
+
+    def at(self, path: tuple) -> Any:
+        node: Any = self.body
+        for step in path:
+            node = node[step]
+        return node
+
+    def put(self, path: tuple, value: Any) -> None:
+        self.at(path[:-1])[path[-1]] = value
+
+    def roles(self) -> list[str]:
+        return list(dict.fromkeys(h for m in self.matches for h in m.holders))
+
+    def expand(self, value: Any) -> Any:
+        """A deep copy of data with the markers replaced by what they stand for."""
+        if isinstance(value, dict):
+            marker = next((k for k in value if k in _MARKERS), None) if len(value) == 1 else None
+            if marker:
+                return self._marker(marker)
+            return {k: self.expand(v) for k, v in value.items()}
+        if isinstance(value, list):
+            out: list = []
+            for item in value:
+                if isinstance(item, dict) and len(item) == 1 and next(iter(item)) in _MARKERS:
+                    out.extend(self._marker(next(iter(item))))
+                else:
+                    out.append(self.expand(item))
+            return out
+        return value
+
+    def _marker(self, marker: str) -> list:
+        if marker == "Overlay::MatchedRoles":
+            resources = self.body["Resources"]
+            return [_if(resources[r]["Condition"], {"Ref": r}, NO_VALUE) if resources[r].get("Condition")
+                    else {"Ref": r} for r in self.roles()]
+        if marker == "Overlay::MatchedResources":
+            values = [r for m in self.matches if m.kind == STATEMENT
+                      for r in as_items(self.at(m.path).get("Resource"))]
+        else:
+            values = [r for _p, _l, _h, s in TemplateIndex(self.body).statements()
+                      if overlaps(["s3:*"], literals(s.get("Action"))) for r in as_items(s.get("Resource"))
+                      if r != "*"]
+        unique = {canonical(v): copy.deepcopy(v) for v in values}
+        return list(unique.values())
+
+
+def _descending(matches: list[Match]) -> list[Match]:
+    """Later places first, so that inserting after one match moves no other."""
+    return sorted(matches, key=lambda m: tuple((0, p) if isinstance(p, int) else (1, p) for p in m.path),
+                  reverse=True)
+
+
+def _if(condition: str, when: Any, otherwise: Any) -> dict:
+    return {"Fn::If": [condition, when, otherwise]}
+
+
+def wrap_statement(ctx: EditContext, edit: dict) -> None:
+    for m in _descending(ctx.matches):
+        statement = ctx.at(m.path)
+        otherwise: Any = NO_VALUE
+        if edit["otherwise"] == "keep-other-actions":
+            rest = [a for a in literals(statement.get("Action")) if a not in m.detail]
+            if rest:
+                otherwise = {**copy.deepcopy(statement), "Action": rest}
+        ctx.put(m.path, _if(edit["condition"], statement, otherwise))
+
+
+def scope_resource(ctx: EditContext, edit: dict) -> None:
+    resources = ctx.expand(edit["resources"])
+    for m in _descending(ctx.matches):
+        statement = ctx.at(m.path)
+        actions = literals(statement.get("Action"))
+        inside = overlaps(edit["actions"], actions)
+        rest = [a for a in actions if a not in inside]
+        if not rest:
+            scoped = {**statement, "Resource": _if(edit["condition"], resources, statement["Resource"])}
+            ctx.put(m.path, scoped)
+            continue
+        scoped = {**copy.deepcopy(statement), "Action": inside, "Resource": copy.deepcopy(resources)}
+        others = {**copy.deepcopy(statement), "Action": rest}
+        if statement.get("Sid"):
+            others["Sid"] = f"{statement['Sid']}Others"
+        ctx.put(m.path, _if(edit["condition"], scoped, statement))
+        ctx.at(m.path[:-1]).insert(m.path[-1] + 1, _if(edit["condition"], others, NO_VALUE))
+
+
+def add_condition_keys(ctx: EditContext, edit: dict) -> None:
+    per_service = edit.get("source_arns") or {}
+    unsupported: dict[str, list[str]] = {}
+    for m in _descending(ctx.matches):
+        statement = ctx.at(m.path)
+        existing = statement.get("Condition")
+        if existing is not None and not isinstance(existing, dict) or any(
+                k.startswith("Fn::") for k in (existing or {})):
+            ctx.skipped.append(f"{m.label}: its Condition is computed; left as the vendor wrote it")
+            continue
+        keys = ctx.expand(edit["keys"])
+        if m.kind == TRUST and per_service:
+            unknown = [s for s in m.detail if s not in per_service]
+            if unknown:
+                for service in unknown:
+                    unsupported.setdefault(service, []).append(m.holders[0] if m.holders else m.label)
+                continue
+            arns = [ctx.expand(per_service[s]) for s in m.detail]
+            keys.setdefault("ArnLike", {})["aws:SourceArn"] = arns if len(arns) > 1 else arns[0]
+        merged = copy.deepcopy(existing) if existing else {}
+        for operator, pairs in keys.items():
+            merged.setdefault(operator, {}).update(pairs)
+        statement["Condition"] = _if(edit["condition"], merged, existing if existing is not None else NO_VALUE)
+    for service, roles in sorted(unsupported.items()):
+        ctx.skipped.append(f"{service} sets no aws:SourceArn the overlay knows of when it assumes a role: the "
+                           f"trust of {len(roles)} role(s) ({', '.join(sorted(roles)[:3])}"
+                           f"{', ...' if len(roles) > 3 else ''}) left as the vendor wrote it")
+
+
+def drop_trust_principals(ctx: EditContext, edit: dict) -> None:
+    keep = edit["condition"]
+    for m in _descending(ctx.matches):
+        statement = ctx.at(m.path)
+        principal = statement.get("Principal")
+        members = as_items(principal.get("AWS")) if isinstance(principal, dict) else as_items(principal)
+        kept = [p for p in members if not (isinstance(p, str) and external(p))]
+        others = {k: v for k, v in principal.items() if k != "AWS"} if isinstance(principal, dict) else {}
+        if not kept and not others:
+            ctx.put(m.path, _if(keep, statement, NO_VALUE))
+        elif isinstance(principal, dict):
+            principal["AWS"] = _if(keep, principal["AWS"], kept if kept else NO_VALUE)
+        else:
+            statement["Principal"] = _if(keep, principal, {"AWS": kept})
+
+
+def add_policy(ctx: EditContext, edit: dict) -> None:
+    for role in ctx.roles():
+        properties = ctx.body["Resources"][role].setdefault("Properties", {})
+        policies = properties.get("Policies")
+        if policies is not None and not isinstance(policies, list):
+            ctx.skipped.append(f"{role}: its Policies are computed; no policy added")
+            continue
+        properties.setdefault("Policies", []).append(_if(edit["condition"], ctx.expand(edit["policy"]), NO_VALUE))
+
+
+def add_resource(ctx: EditContext, edit: dict) -> None:
+    logical_id = edit["logical_id"]
+    resources = ctx.body["Resources"]
+    if logical_id in resources:
+        raise TemplateError(f"the template already has a resource {logical_id}; the overlay cannot add its own",
+                            file=ctx.source, where=f"Resources/{logical_id}")
+    resources[logical_id] = {"Type": edit["resource"]["Type"], "Condition": edit["condition"],
+                             **{k: ctx.expand(v) for k, v in edit["resource"].items() if k != "Type"}}
+
+
+def set_property(ctx: EditContext, edit: dict) -> None:
+    for m in ctx.matches:
+        properties = ctx.at(m.path).setdefault("Properties", {})
+        before = properties.get(edit["property"], NO_VALUE)
+        properties[edit["property"]] = _if(edit["condition"], ctx.expand(edit["value"]), before)
+
+
+def set_port(ctx: EditContext, edit: dict) -> None:
+    port = {"Ref": edit["parameter"]}
+    condition = edit["condition"]
+    conditions = ctx.body.setdefault("Conditions", {})
+    for m in _descending(ctx.matches):
+        if isinstance(m.path[-1], int):  # a rule inline in its security group
+            rule = ctx.at(m.path)
+            ctx.put(m.path, _if(condition, {**rule, "FromPort": port, "ToPort": port}, NO_VALUE))
+            continue
+        resource = ctx.at(m.path)
+        resource["Properties"].update(FromPort=port, ToPort=port)
+        existing = resource.get("Condition")
+        if existing:
+            both = f"{condition}And{existing}"
+            conditions[both] = {"Fn::And": [{"Condition": condition}, {"Condition": existing}]}
+            resource["Condition"] = both
+        else:
+            resource["Condition"] = condition
+
+
+EDITS: dict[str, Callable[[EditContext, dict], None]] = {
+    "wrap-statement": wrap_statement,
+    "scope-resource": scope_resource,
+    "add-condition-keys": add_condition_keys,
+    "drop-trust-principals": drop_trust_principals,
+    "add-policy": add_policy,
+    "add-resource": add_resource,
+    "set-property": set_property,
+    "set-port": set_port,
+}

@@ -1,0 +1,368 @@
+"""Finding what an overlay rule acts on, by meaning rather than by logical id or line.
+
+The next vendor release renames resources and reorders statements; a rule that said "statement
+9 of AmazonECSTaskExecutionRole" would silently miss. So each predicate here describes the
+thing itself: an Allow statement holding ``iam:CreatePolicy`` in a role an AWS service assumes,
+a statement granting S3 actions on ``*`` to a role that holds a run-time placeholder policy, a
+trust statement naming a literal account, a security-group rule on a port that no listener,
+target group or container uses. Predicates read the raw (unevaluated) template body: literal
+strings are compared, intrinsics are carried along untouched.
+
+Every match records its place in the body (for the edits) and a label a person reads (for the
+report and the provenance).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from wizard.wildcards import action_matches
+
+STATEMENT, TRUST, ROLE, POLICY, PORT_RULE, TEMPLATE = (
+    "statement", "trust", "role", "managed-policy", "port-rule", "template")
+
+#: Actions that write an IAM managed policy or its versions (what a run-time placeholder needs).
+POLICY_VERSION_WRITES = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
+
+_ACCOUNT = re.compile(r"(^|:)\d{12}(:|$)")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One thing a step acts on: where it is, who holds it, and how a person names it."""
+
+    kind: str
+    path: tuple
+    label: str
+    holders: tuple[str, ...] = ()
+    detail: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "at": "/".join(str(p) for p in self.path), "label": self.label,
+                "holders": list(self.holders), "detail": list(self.detail)}
+
+
+def literals(value: Any) -> list[str]:
+    """The literal strings of a value (a string or a list of them); intrinsics are skipped."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def referenced(value: Any) -> str | None:
+    """``X`` for ``{"Ref": X}`` or ``{"Fn::GetAtt": [X, ...]}``; None otherwise."""
+    if isinstance(value, dict) and len(value) == 1:
+        if "Ref" in value and isinstance(value["Ref"], str):
+            return value["Ref"]
+        target = value.get("Fn::GetAtt")
+        if isinstance(target, list) and target and isinstance(target[0], str):
+            return target[0]
+        if isinstance(target, str):
+            return target.split(".", 1)[0]
+    return None
+
+
+def canonical(value: Any) -> str:
+    """A comparable text form of a raw value (a literal or an intrinsic)."""
+    return json.dumps(value, sort_keys=True)
+
+
+def text_of(value: Any) -> str:
+    """The text of a literal or of an ``Fn::Sub`` template (for suffix tests), else ''."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub if isinstance(sub, str) else (sub[0] if isinstance(sub, list) and sub and isinstance(sub[0], str) else "")
+    return ""
+
+
+def as_items(value: Any) -> list:
+    return value if isinstance(value, list) else ([] if value is None else [value])
+
+
+def overlaps(patterns: list[str] | tuple[str, ...], actions: list[str]) -> list[str]:
+    """The statement's actions that a pattern covers, or that cover a pattern (``iam:*``)."""
+    return [a for a in actions
+            if any(action_matches(p, a) or action_matches(a, p) for p in patterns)]
+
+
+def is_statement(value: Any) -> bool:
+    return isinstance(value, dict) and "Effect" in value
+
+
+class TemplateIndex:
+    """Who holds which policy in a template body, computed once per step."""
+
+    def __init__(self, body: dict):
+        self.body = body
+        self.resources: dict = body.get("Resources") or {}
+
+    def of_type(self, *types: str) -> Iterator[tuple[str, dict]]:
+        for logical_id, resource in self.resources.items():
+            if isinstance(resource, dict) and resource.get("Type") in types:
+                yield logical_id, resource
+
+    # --- identity statements -------------------------------------------------------------
+    def statement_lists(self) -> Iterator[tuple[tuple, str, tuple[str, ...]]]:
+        """(path of a Statement list, label, holders) of every identity policy document."""
+        attached: dict[str, list[str]] = {}
+        for role, resource in self.of_type("AWS::IAM::Role"):
+            for arn in as_items((resource.get("Properties") or {}).get("ManagedPolicyArns")):
+                name = referenced(arn)
+                if name:
+                    attached.setdefault(name, []).append(role)
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            properties = resource.get("Properties") or {}
+            kind = resource.get("Type")
+            if kind == "AWS::IAM::Role":
+                for i, policy in enumerate(as_items(properties.get("Policies"))):
+                    if isinstance(policy, dict) and isinstance(policy.get("PolicyDocument"), dict):
+                        path = ("Resources", logical_id, "Properties", "Policies", i, "PolicyDocument")
+                        name = policy.get("PolicyName") if isinstance(policy.get("PolicyName"), str) else str(i)
+                        yield self._listed(path), f"{logical_id}/{name}", (logical_id,)
+            elif kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy") and isinstance(
+                    properties.get("PolicyDocument"), dict):
+                holders = [referenced(r) or "" for r in as_items(properties.get("Roles"))]
+                holders += attached.get(logical_id, [])
+                path = ("Resources", logical_id, "Properties", "PolicyDocument")
+                yield self._listed(path), logical_id, tuple(dict.fromkeys(h for h in holders if h))
+
+    def _listed(self, document_path: tuple) -> tuple:
+        """The path of the document's Statement, made a list when the vendor wrote one mapping."""
+        document = self.at(document_path)
+        if isinstance(document.get("Statement"), dict):
+            document["Statement"] = [document["Statement"]]
+        return (*document_path, "Statement")
+
+    def at(self, path: tuple) -> Any:
+        node: Any = self.body
+        for step in path:
+            node = node[step]
+        return node
+
+    def statements(self) -> Iterator[tuple[tuple, str, tuple[str, ...], dict]]:
+        """(path, label, holders, statement) of every plain Allow identity statement."""
+        for list_path, label, holders in self.statement_lists():
+            listed = self.at(list_path[:-1]).get("Statement")
+            if not isinstance(listed, list):
+                continue  # a computed statement list: nothing to read by meaning
+            for j, statement in enumerate(listed):
+                if is_statement(statement) and statement.get("Effect") == "Allow":
+                    yield (*list_path, j), f"{label}#{j}", holders, statement
+
+    # --- who holds or rewrites run-time policies ----------------------------------------
+    def placeholders(self) -> set[str]:
+        """Managed policies that grant nothing until filled at run time (Allow + NotResource '*')."""
+        found = set()
+        for logical_id, resource in self.of_type("AWS::IAM::ManagedPolicy"):
+            document = (resource.get("Properties") or {}).get("PolicyDocument") or {}
+            statements = as_items(document.get("Statement")) if isinstance(document, dict) else []
+            if statements and all(is_statement(s) and s.get("Effect") == "Allow" and "*" in literals(s.get("NotResource"))
+                                  for s in statements):
+                found.add(logical_id)
+        return found
+
+    def rewritten(self) -> tuple[set[str], set[str]]:
+        """(canonical ARNs of policies some role may re-version, the roles that may)."""
+        targets: set[str] = set()
+        writers: set[str] = set()
+        for _path, _label, holders, statement in self.statements():
+            if overlaps(POLICY_VERSION_WRITES, literals(statement.get("Action"))):
+                targets |= {canonical(r) for r in as_items(statement.get("Resource"))}
+                writers |= set(holders)
+        return targets, writers
+
+    def run_time_policies(self) -> set[str]:
+        """Canonical ARNs (``{"Ref": X}``) of policies rewritten at run time or filled later."""
+        targets, _writers = self.rewritten()
+        return targets | {canonical({"Ref": p}) for p in self.placeholders()}
+
+    def run_time_holders(self) -> set[str]:
+        """Roles that hold a run-time policy (attached by ARN or by the policy's Roles)."""
+        policies = self.run_time_policies()
+        holders = set()
+        for role, resource in self.of_type("AWS::IAM::Role"):
+            arns = as_items((resource.get("Properties") or {}).get("ManagedPolicyArns"))
+            if any(canonical(a) in policies for a in arns):
+                holders.add(role)
+        for logical_id, resource in self.of_type("AWS::IAM::ManagedPolicy"):
+            if canonical({"Ref": logical_id}) in policies:
+                holders |= {referenced(r) for r in as_items((resource.get("Properties") or {}).get("Roles"))
+                            if referenced(r)}
+        return holders
+
+    def service_trusted(self) -> set[str]:
+        roles = set()
+        for role, resource in self.of_type("AWS::IAM::Role"):
+            document = (resource.get("Properties") or {}).get("AssumeRolePolicyDocument") or {}
+            for statement in as_items(document.get("Statement") if isinstance(document, dict) else None):
+                principal = statement.get("Principal") if is_statement(statement) else None
+                if isinstance(principal, dict) and literals(principal.get("Service")):
+                    roles.add(role)
+        return roles
+
+
+def external(principal: str) -> bool:
+    """A literal AWS principal outside the stack's account: a 12-digit account in it, or ``*``."""
+    return principal == "*" or bool(_ACCOUNT.search(principal)) or principal.isdigit()
+
+
+def _statements(index: TemplateIndex, spec: dict) -> list[Match]:
+    holder = spec.get("holder", "any")
+    wanted = {"any": None, "service-trusted-role": index.service_trusted,
+              "bucket-connecting-role": index.run_time_holders}[holder]
+    allowed = wanted() if wanted else None
+    found = []
+    for path, label, holders, statement in index.statements():
+        actions = literals(statement.get("Action"))
+        if spec.get("actions") and not overlaps(spec["actions"], actions):
+            continue
+        resources = as_items(statement.get("Resource"))
+        if spec.get("resource") == "*" and "*" not in resources:
+            continue
+        if spec.get("resource_kind") and not any(text_of(r).endswith(":" + spec["resource_kind"]) for r in resources):
+            continue
+        if allowed is not None and not (set(holders) & allowed):
+            continue
+        chosen = overlaps(spec["actions"], actions) if spec.get("actions") else actions
+        found.append(Match(STATEMENT, path, label, tuple(h for h in holders if allowed is None or h in allowed),
+                           tuple(chosen)))
+    return found
+
+
+def _trust_statements(index: TemplateIndex, spec: dict) -> list[Match]:
+    found = []
+    for role, resource in index.of_type("AWS::IAM::Role"):
+        document = (resource.get("Properties") or {}).get("AssumeRolePolicyDocument")
+        if not isinstance(document, dict):
+            continue
+        list_path = index._listed(("Resources", role, "Properties", "AssumeRolePolicyDocument"))
+        listed = document.get("Statement")
+        for j, statement in enumerate(listed if isinstance(listed, list) else []):
+            if not is_statement(statement) or statement.get("Effect") != "Allow":
+                continue
+            principal = statement.get("Principal")
+            if spec["principal"] == "service":
+                services = literals(principal.get("Service")) if isinstance(principal, dict) else []
+                if services:
+                    found.append(Match(TRUST, (*list_path, j), f"{role} trust #{j}", (role,), tuple(services)))
+            else:
+                members = literals(principal.get("AWS")) if isinstance(principal, dict) else literals(principal)
+                outside = [m for m in members if external(m)]
+                if outside:
+                    found.append(Match(TRUST, (*list_path, j), f"{role} trust #{j}", (role,), tuple(outside)))
+    return found
+
+
+def _roles(index: TemplateIndex, spec: dict) -> list[Match]:
+    _targets, writers = index.rewritten()
+    roles = sorted(index.run_time_holders() | writers, key=list(index.resources).index)
+    return [Match(ROLE, ("Resources", r), r, (r,),
+                  ("rewrites run-time policies",) if r in writers else ("holds a run-time policy",))
+            for r in roles if r in index.resources]
+
+
+def _managed_policies(index: TemplateIndex, spec: dict) -> list[Match]:
+    policies = index.run_time_policies()
+    found = []
+    for logical_id, resource in index.of_type("AWS::IAM::ManagedPolicy"):
+        if canonical({"Ref": logical_id}) not in policies:
+            continue
+        properties = resource.get("Properties") or {}
+        if spec.get("path") == "outside-stack-path" and properties.get("Path") not in (None, "/"):
+            continue
+        document = properties.get("PolicyDocument")
+        actions = [a for s in as_items(document.get("Statement") if isinstance(document, dict) else None)
+                   if is_statement(s) for a in literals(s.get("Action"))]
+        if spec.get("grant") == "s3" and not overlaps(["s3:*"], actions):
+            continue
+        found.append(Match(POLICY, ("Resources", logical_id), logical_id, (), tuple(actions)))
+    return found
+
+
+def _load_balancers(index: TemplateIndex, spec: dict) -> list[Match]:
+    return [Match("load-balancer", ("Resources", logical_id), logical_id, (), (spec["scheme"],))
+            for logical_id, resource in index.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
+            if (resource.get("Properties") or {}).get("Scheme", "internet-facing") == spec["scheme"]]
+
+
+def _ports_in_use(index: TemplateIndex) -> set[int]:
+    used: set[int] = set()
+
+    def add(value: Any) -> None:
+        try:
+            used.add(int(value))
+        except (TypeError, ValueError):
+            pass
+
+    for _id, resource in index.of_type("AWS::ElasticLoadBalancingV2::Listener",
+                                      "AWS::ElasticLoadBalancingV2::TargetGroup"):
+        add((resource.get("Properties") or {}).get("Port"))
+    for _id, resource in index.of_type("AWS::ECS::TaskDefinition"):
+        for container in as_items((resource.get("Properties") or {}).get("ContainerDefinitions")):
+            for mapping in as_items(container.get("PortMappings") if isinstance(container, dict) else None):
+                if isinstance(mapping, dict):
+                    add(mapping.get("ContainerPort"))
+                    add(mapping.get("HostPort"))
+    return used
+
+
+def _port_rules(index: TemplateIndex, spec: dict) -> list[Match]:
+    used = _ports_in_use(index)
+    balancer_groups = {referenced(g) for _id, lb in index.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
+                       for g in as_items((lb.get("Properties") or {}).get("SecurityGroups"))}
+    balancer_groups.discard(None)
+
+    def orphan(rule: dict, group: str) -> int | None:
+        try:
+            low, high = int(rule.get("FromPort")), int(rule.get("ToPort"))
+        except (TypeError, ValueError):
+            return None
+        peer = referenced(rule.get("SourceSecurityGroupId") or rule.get("DestinationSecurityGroupId"))
+        if low != high or low in used or not ({group, peer} & balancer_groups):
+            return None
+        return low
+
+    found = []
+    for group, resource in index.of_type("AWS::EC2::SecurityGroup"):
+        for key in ("SecurityGroupIngress", "SecurityGroupEgress"):
+            for i, rule in enumerate(as_items((resource.get("Properties") or {}).get(key))):
+                port = orphan(rule, group) if isinstance(rule, dict) else None
+                if port is not None:
+                    found.append(Match(PORT_RULE, ("Resources", group, "Properties", key, i),
+                                       f"{group} {key[len('SecurityGroup'):].lower()} tcp/{port}", (group,), (str(port),)))
+    for logical_id, resource in index.of_type("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
+        properties = resource.get("Properties") or {}
+        port = orphan(properties, referenced(properties.get("GroupId")) or "")
+        if port is not None:
+            found.append(Match(PORT_RULE, ("Resources", logical_id), f"{logical_id} tcp/{port}",
+                               (logical_id,), (str(port),)))
+    return found
+
+
+def _template(index: TemplateIndex, spec: dict) -> list[Match]:
+    kind = spec["lacks_type"]
+    if any(True for _ in index.of_type(kind)):
+        return []
+    if spec.get("has_parameter") and spec["has_parameter"] not in (index.body.get("Parameters") or {}):
+        return []
+    return [Match(TEMPLATE, (), f"the template creates no {kind}", (), (kind,))]
+
+
+_KINDS = {"statements": _statements, "trust_statements": _trust_statements, "roles": _roles,
+          "managed_policies": _managed_policies, "port_rules": _port_rules, "template": _template,
+          "load_balancers": _load_balancers}
+
+
+def find(body: dict, spec: dict) -> list[Match]:
+    """Everything in ``body`` that the match ``spec`` (one kind, with its filters) describes."""
+    (kind, filters), = spec.items()
+    return _KINDS[kind](TemplateIndex(body), filters or {})
