@@ -21,10 +21,16 @@ from wizard.cfn.template import Template
 
 
 def add_template_option(parser: argparse.ArgumentParser) -> None:
-    """``--template``: any CloudFormation template; the embedded Quilt template by default."""
+    """``--template``: any CloudFormation template; the embedded Quilt template by default.
+
+    ``--harden`` analyses the template with the hardening overlay applied (``quilt-wizard harden``).
+    """
     parser.add_argument("--template", "-t", metavar="FILE",
                         help="CloudFormation template, YAML or JSON (default: the embedded, hardened "
                              "Quilt template)")
+    parser.add_argument("--harden", action="store_true",
+                        help="apply the hardening overlay first (the vendor's template with the promised "
+                             "options as parameters, as 'quilt-wizard harden' writes it)")
 
 
 def add_pseudo_options(parser: argparse.ArgumentParser) -> None:
@@ -60,9 +66,25 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     add_json_option(parser)
 
 
-def template_from(args: argparse.Namespace) -> Template:
-    """The template named by ``--template``, or the embedded one."""
-    return template_for(getattr(args, "template", None))
+def template_from(args: argparse.Namespace, *, harden: bool | None = None) -> Template:
+    """The template named by ``--template`` (or the embedded one), hardened with ``--harden``.
+
+    The overlay's warnings (rules that matched nothing, options that need the vendor) go to
+    standard error, one line each, so that the analysis on standard output stays clean.
+    """
+    template = template_for(getattr(args, "template", None))
+    if harden is None:
+        harden = getattr(args, "harden", False)
+    if not harden:
+        return template
+    import sys
+
+    from wizard.overlay import harden as apply_overlay
+
+    hardening = apply_overlay(template)
+    for line in hardening.warnings + [f"{o.rule.parameter}: needs a change by the vendor" for o in hardening.needs_vendor]:
+        print(f"quilt-wizard: harden: {line}", file=sys.stderr)
+    return hardening.template
 
 
 def pseudo_from(args: argparse.Namespace) -> Pseudo:

@@ -18,18 +18,18 @@ network, diff, findings, report, cfn-lint) reads the hardened template as it wil
 
 from __future__ import annotations
 
-import copy
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from wizard.errors import TemplateError
 from wizard.overlay.edits import EDITS, EditContext
 from wizard.overlay.match import Match, find
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
-from wizard.serialize import to_yaml
-from wizard.template import Template, parse_template
-from wizard.yamlsource import LineDict, LineList
+from wizard.cfn.template import Template, parse_template
+from wizard.cfn.yamlsource import LineDict, LineList
 
 APPLIED, NOTHING, PRESENT, VENDOR, BLOCKED = (
     "applied", "matched-nothing", "already-present", "needs-vendor", "requires-missing")
@@ -152,18 +152,18 @@ def _declare(body: dict, rule: Rule, source: str) -> None:
         if name in parameters:
             raise TemplateError(f"the template already has a parameter {name}; the overlay's rule {rule.id} "
                                 "cannot add its own", file=source, where=f"Parameters/{name}")
-        parameters[name] = copy.deepcopy(spec)
+        parameters[name] = plain(spec)
     conditions = body.setdefault("Conditions", {})
     for name, expression in rule.conditions.items():
         if name in conditions:
             raise TemplateError(f"the template already has a condition {name}; the overlay's rule "
                                 f"{rule.id} cannot add its own", file=source, where=f"Conditions/{name}")
-        conditions[name] = copy.deepcopy(expression)
+        conditions[name] = plain(expression)
     template_rules = body.setdefault("Rules", {}) if rule.template_rules else {}
     for name, assertion in rule.template_rules.items():
         if name in template_rules:
             raise TemplateError(f"the template already has a rule {name}", file=source, where=f"Rules/{name}")
-        template_rules[name] = copy.deepcopy(assertion)
+        template_rules[name] = plain(assertion)
 
 
 def _apply(body: dict, rule: Rule, applied: set[str], source: str) -> RuleOutcome:
@@ -204,6 +204,27 @@ def _provenance(body: dict, overlay: Overlay, outcomes: list[RuleOutcome], diges
         interface["ParameterGroups"].append({"Label": {"default": _GROUP_LABEL}, "Parameters": added})
 
 
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Block YAML without anchors: CloudFormation rejects YAML aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_Dumper.add_representer(LineDict, lambda d, v: d.represent_dict(v))
+_Dumper.add_representer(LineList, lambda d, v: d.represent_list(v))
+
+
+def dump_template(body: dict) -> str:
+    """A template body as block YAML in long form, keys in their order, no anchors."""
+    return _dump(body)
+
+
+def _dump(body: dict) -> str:
+    return yaml.dump(body, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                     width=100)
+
+
 _CACHE: dict[tuple[int, str], tuple[Template, Hardening]] = {}
 
 
@@ -219,13 +240,17 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     outcomes: list[RuleOutcome] = []
     applied: set[str] = set()
     for rule in overlay.rules:
-        outcome = _apply(body, rule, applied, source)
+        try:
+            outcome = _apply(body, rule, applied, source)
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+            raise TemplateError(f"the overlay's rule {rule.id} cannot read this template: a part it acts on "
+                                f"has an unexpected shape ({type(exc).__name__}: {exc})", file=source) from None
         if outcome.status == APPLIED:
             applied.add(rule.id)
         outcomes.append(outcome)
     digest = hashlib.sha256(template.text.encode("utf-8")).hexdigest()
     _provenance(body, overlay, outcomes, digest)
-    text = to_yaml(body)
+    text = _dump(body)
     try:
         hardened = parse_template(text, f"{source} (hardened)")
     except TemplateError as exc:  # a bug in the overlay, never the user's input

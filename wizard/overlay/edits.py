@@ -93,7 +93,7 @@ class EditContext:
         else:
             values = [r for _p, _l, _h, s in TemplateIndex(self.body).statements()
                       if overlaps(["s3:*"], literals(s.get("Action"))) for r in as_items(s.get("Resource"))
-                      if r != "*"]
+                      if r != "*" and not (isinstance(r, dict) and "Fn::If" in r)]
         unique = {canonical(v): copy.deepcopy(v) for v in values}
         return list(unique.values())
 

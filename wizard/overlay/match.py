@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from wizard.wildcards import action_matches
+from wizard.iam.wildcards import action_matches
 
 STATEMENT, TRUST, ROLE, POLICY, PORT_RULE, TEMPLATE = (
     "statement", "trust", "role", "managed-policy", "port-rule", "template")
@@ -65,6 +65,17 @@ def referenced(value: Any) -> str | None:
         if isinstance(target, str):
             return target.split(".", 1)[0]
     return None
+
+
+def references(value: Any) -> list[dict]:
+    """Every ``Ref``/``Fn::GetAtt`` inside a value, however deeply it is computed."""
+    if isinstance(value, dict):
+        if referenced(value):
+            return [value]
+        return [r for v in value.values() for r in references(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in references(v)]
+    return []
 
 
 def canonical(value: Any) -> str:
@@ -113,10 +124,8 @@ class TemplateIndex:
         """(path of a Statement list, label, holders) of every identity policy document."""
         attached: dict[str, list[str]] = {}
         for role, resource in self.of_type("AWS::IAM::Role"):
-            for arn in as_items((resource.get("Properties") or {}).get("ManagedPolicyArns")):
-                name = referenced(arn)
-                if name:
-                    attached.setdefault(name, []).append(role)
+            for arn in references((resource.get("Properties") or {}).get("ManagedPolicyArns")):
+                attached.setdefault(referenced(arn), []).append(role)
         for logical_id, resource in self.resources.items():
             if not isinstance(resource, dict):
                 continue
@@ -191,7 +200,7 @@ class TemplateIndex:
         holders = set()
         for role, resource in self.of_type("AWS::IAM::Role"):
             arns = as_items((resource.get("Properties") or {}).get("ManagedPolicyArns"))
-            if any(canonical(a) in policies for a in arns):
+            if any(canonical(a) in policies for a in arns + references(arns)):
                 holders.add(role)
         for logical_id, resource in self.of_type("AWS::IAM::ManagedPolicy"):
             if canonical({"Ref": logical_id}) in policies:

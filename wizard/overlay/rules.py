@@ -18,7 +18,7 @@ from typing import Any
 from wizard.errors import InputError
 from wizard.paths import ASSETS
 from wizard.schemas import validate
-from wizard.yamlsource import parse_yaml
+from wizard.cfn.yamlsource import parse_yaml
 
 #: The overlay for the Quilt stack, applied by ``harden`` and ``--harden``.
 DEFAULT_OVERLAY = ASSETS / "overlays" / "quilt"

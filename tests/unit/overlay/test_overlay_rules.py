@@ -1,0 +1,110 @@
+"""The overlay's data: the shipped rules validate, bad rules are one line and exit 2, and the
+rules act by meaning on a small vendor-like template nobody named a resource for."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.unit.overlay.helpers import allows, compare, grants
+from wizard.cfn.template import load_template
+from wizard.cli import main
+from wizard.errors import InputError
+from wizard.overlay import harden, load_overlay
+from wizard.overlay.rules import DEFAULT_OVERLAY
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "overlay"
+BAD = sorted((DATA / "bad-rules").glob("*.yaml"))
+
+
+def test_the_shipped_overlay_validates_and_answers_the_review():
+    overlay = load_overlay()
+    assert overlay.name == "quilt" and overlay.version
+    concerns = {c for rule in overlay.rules for c in rule.concerns}
+    assert concerns >= {1, 2, 3, 4, 5, 6, 7}
+    for rule in overlay.rules:
+        if not rule.needs_vendor:
+            assert "Default" in rule.option and rule.steps, rule.id
+
+
+def _overlay_with(tmp_path: Path, rule_file: Path) -> Path:
+    folder = tmp_path / "overlay"
+    folder.mkdir()
+    (folder / "overlay.yaml").write_text(
+        "overlay: test\nversion: '1'\ndescription: one rule under test\nrules: [bucket-prefix]\n")
+    shutil.copy(rule_file, folder / "bucket-prefix.yaml")
+    return folder
+
+
+@pytest.mark.parametrize("case", BAD, ids=[p.stem for p in BAD])
+def test_bad_overlay_data_is_one_line_and_exit_2(tmp_path, case, capsys):
+    expected = case.read_text().splitlines()[0].removeprefix("# expect: ")
+    folder = _overlay_with(tmp_path, case)
+    with pytest.raises(InputError) as caught:
+        load_overlay(folder)
+    assert expected in str(caught.value)
+    out = tmp_path / "hardened.yaml"
+    code = main(["harden", "--template", str(DATA / "small-vendor.yaml"), "--overlay", str(folder), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "bucket-prefix.yaml" in err
+    assert not out.exists()
+
+
+def test_a_template_the_overlay_cannot_harden_is_one_line_and_exit_2(tmp_path, capsys):
+    out = tmp_path / "hardened.yaml"
+    code = main(["harden", "--template", str(DATA / "condition-clash.yaml"), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "HasBucketPrefix" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("Resources: [unclosed\n")
+    assert main(["harden", "--template", str(broken)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+# --- by meaning, on a template nobody wrote the rules for ---------------------------------------
+
+@pytest.fixture(scope="module")
+def small():
+    template = load_template(DATA / "small-vendor.yaml")
+    return template, harden(template)
+
+
+def test_rules_find_their_targets_by_meaning(small):
+    _template, hardening = small
+    status = {o.rule.id: o.status for o in hardening.outcomes}
+    assert status["bucket-prefix"] == status["policy-creation"] == status["enhanced-security"] == "applied"
+    assert status["trust-external-principals"] == "applied"
+    for absent in ("athena-workgroups", "internal-api-port", "load-balancer-scheme", "cloudtrail"):
+        assert status[absent] == "matched-nothing"
+        assert any(absent in w for w in hardening.warnings)
+    assert status["task-tls"] == "needs-vendor"
+
+
+def test_small_template_defaults_change_nothing_and_options_do_what_they_say(small):
+    template, hardening = small
+    assert compare(template, {}, hardening.template, {}).empty
+    scoped = grants(hardening.template, {"CustomerBucketPrefix": "acme-"})
+    s3 = [g for g in scoped if allows(g) and "s3:ListBucket" in g.actions]
+    sqs = [g for g in scoped if allows(g) and "sqs:ListQueues" in g.actions]
+    assert s3[0].resources == ("arn:aws:s3:::acme-*", "arn:aws:s3:::acme-*/*")
+    assert sqs[0].resources == ("*",), "the statement's other actions keep the vendor's resource"
+    manual = grants(hardening.template, {"PolicyCreationMode": "ManualApproval"})
+    worker = [g for g in manual if allows(g) and g.principal == "WorkerRole"]
+    assert not any("iam:CreatePolicyVersion" in g.actions for g in worker)
+    assert any(g.actions == ("iam:GetPolicy",) for g in worker), "the read-only action stays"
+    removed = grants(hardening.template, {"TrustExternalPrincipals": "Remove"})
+    trust = [g.principal for g in removed if g.kind == "trust"]
+    assert trust == ["Service:ecs-tasks.amazonaws.com"]
+
+
+def test_the_embedded_model_already_has_every_option():
+    from wizard.paths import DEFAULT_TEMPLATE
+
+    hardening = harden(load_template(DEFAULT_TEMPLATE))
+    assert hardening.added_parameters == []
+    statuses = [o.status for o in hardening.outcomes]
+    assert statuses.count("already-present") >= 7
+    assert set(statuses) <= {"already-present", "needs-vendor", "matched-nothing"}
