@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator
 
 from wizard.iam.wildcards import action_matches
@@ -99,8 +100,12 @@ def as_items(value: Any) -> list:
 
 def overlaps(patterns: list[str] | tuple[str, ...], actions: list[str]) -> list[str]:
     """The statement's actions that a pattern covers, or that cover a pattern (``iam:*``)."""
-    return [a for a in actions
-            if any(action_matches(p, a) or action_matches(a, p) for p in patterns)]
+    return [a for a in actions if _overlap(tuple(patterns), a)]
+
+
+@lru_cache(maxsize=4096)
+def _overlap(patterns: tuple[str, ...], action: str) -> bool:
+    return any(action_matches(p, action) or action_matches(action, p) for p in patterns)
 
 
 def is_statement(value: Any) -> bool:
