@@ -37,6 +37,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     face.add_argument("--fail-on-broadening", action="store_true",
                       help="exit 1 when the result broadens access compared with the baseline")
     face.add_argument("--force", action="store_true", help="overwrite an existing parameter file (keeps PATH.bak)")
+    face.add_argument("--no-harden", action="store_true",
+                      help="with --answers: analyse a template without the promised options as it is, "
+                           "instead of applying the hardening overlay")
     from wizard.commands import aws_steps
 
     aws_steps.add_options(parser)
@@ -92,7 +95,7 @@ def run_headless(args: argparse.Namespace) -> int:
     plan = plan_arguments(answers, template=args.template, profile=args.profile, stack_name=args.stack_name,
                           region=args.region, account_id=args.account_id,
                           settings=parse_assignments(args.set_values), out=args.out, fmt=args.format,
-                          baseline=args.baseline)
+                          baseline=args.baseline, harden=not args.no_harden)
     template, pseudo = plan["template"], plan["pseudo"]
     check_stack_name(pseudo.stack_name, where=f"{args.answers}: /stack/name")
     deployment = plan_deployment(**plan)

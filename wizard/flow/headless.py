@@ -6,6 +6,11 @@ baseline (the standard mode by default), and writes the parameter file atomicall
 to overwrite without ``--force`` and keeps ``PATH.bak`` when it does. Everything is checked
 before anything is written, so bad input leaves no file behind.
 
+Given a template without the promised options (the vendor's own), the run applies the hardening
+overlay first (``wizard.overlay``; ``--no-harden`` opts out): the answers then act on the
+hardened template, which is written beside the parameter file (``PATH.template.yaml``) and is
+what preflight and the change set use.
+
 With the "harden after" timeline it writes phase 1 (``PATH``, security options at their
 standard values) and phase 2 (``PATH.phase2``, the chosen hardening) and shows what phase 2
 changes. The same ``Deployment`` is what the line prompts and the TUI build and write.
@@ -30,6 +35,7 @@ from wizard.cfn.parameters import MASK, ParameterValues, resolve_parameters
 from wizard.flow.profiles import BUILTIN_MODES, load_profile, user_profiles_dir
 from wizard.cfn.template import Template
 from wizard.cfn.yamlsource import line_at
+from wizard.overlay import Hardening
 
 DEFAULT_BASELINE = "standard"
 
@@ -58,6 +64,15 @@ class Deployment:
     fmt: str = "cfn"
     tags: Mapping[str, str] = field(default_factory=dict)
     mode: str | None = None
+    hardening: Hardening | None = None
+
+    @property
+    def template_path(self) -> Path | None:
+        """Where the hardened template is written: beside the (first) parameter file."""
+        if self.hardening is None:
+            return None
+        first = self.phases[0].path
+        return first.with_name(first.name + ".template.yaml")
 
     @property
     def diff(self) -> PermissionDiff:
@@ -77,6 +92,8 @@ class Deployment:
             "files": [{"path": str(p.path), "phase": p.label, "format": self.fmt,
                        "diff": p.diff.to_json() if len(self.phases) > 1 else None} for p in self.phases],
             "findings": [f.to_json() for f in findings] if findings is not None else None,
+            "hardening": ({**self.hardening.to_json(), "template_file": str(self.template_path)}
+                          if self.hardening else None),
         }
 
 
@@ -99,16 +116,30 @@ def layers_for(mode: str | None, account_id: str, answers: AnswersFile | None,
     return layers
 
 
+def hardened_for(template: Template) -> Hardening | None:
+    """The overlay applied to a template that lacks the promised options; None when it adds nothing."""
+    from wizard.overlay import harden
+
+    hardening = harden(template)
+    return hardening if hardening.added_parameters else None
+
+
 def plan_arguments(answers: AnswersFile, *, template: str | None = None, profile: str | None = None,
                    stack_name: str | None = None, region: str | None = None, account_id: str | None = None,
                    settings: Mapping[str, str] | None = None, out: str | None = None, fmt: str | None = None,
-                   baseline: str | None = None) -> dict[str, Any]:
-    """The arguments of ``plan_deployment`` for an answers file and the command line's overrides."""
+                   baseline: str | None = None, harden: bool = True) -> dict[str, Any]:
+    """The arguments of ``plan_deployment`` for an answers file and the command line's overrides.
+
+    With ``harden`` (the default) a template without the promised options is hardened first.
+    """
     chosen = template_for(template, answers)
+    hardening = hardened_for(chosen) if harden else None
+    if hardening is not None:
+        chosen = hardening.template
     pseudo = pseudo_for(answers, stack_name, region, account_id)
     mode = profile or answers.mode
     return dict(
-        template=chosen, pseudo=pseudo, mode=mode,
+        template=chosen, pseudo=pseudo, mode=mode, hardening=hardening,
         layers=layers_for(mode, pseudo.account_id, answers, settings or {}),
         out=out or (answers.relative(answers.output["path"]) if answers.output.get("path")
                     else "quilt-parameters.json"),
@@ -157,7 +188,8 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
                     fmt: str = "cfn", baseline: str | None = None, tags: Mapping[str, str] | None = None,
                     mode: str | None = None, catalog: Catalog | None = None,
                     require_complete: bool = True,
-                    baseline_parameters: Mapping[str, str] | None = None) -> Deployment:
+                    baseline_parameters: Mapping[str, str] | None = None,
+                    hardening: Hardening | None = None) -> Deployment:
     """Resolve answers into validated parameter values and the phases to write.
 
     ``baseline_parameters`` (the parameters of the deployed stack, from preflight) replace the
@@ -195,7 +227,8 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
         )
     else:
         phases = (Phase(path, values, compare(template, base.raw, values.raw, pseudo), "deployment"),)
-    return Deployment(template, pseudo, plan, values, baseline_name, base, phases, fmt, dict(tags or {}), mode)
+    return Deployment(template, pseudo, plan, values, baseline_name, base, phases, fmt, dict(tags or {}), mode,
+                      hardening)
 
 
 def check_rules(template: Template, values: ParameterValues, pseudo: Pseudo) -> None:
@@ -213,8 +246,12 @@ def file_values(values: ParameterValues) -> dict[str, str]:
 
 
 def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Path]:
-    """Write every phase's parameter file; refuse to overwrite unless ``force`` (keeping .bak)."""
+    """Write every phase's parameter file, and the hardened template beside the first when the
+    overlay was applied; refuse to overwrite unless ``force`` (keeping .bak)."""
     texts = []
+    beside = deployment.template_path
+    if beside is not None and beside.exists() and not force:
+        raise InputError("already exists; use --force to overwrite it (a .bak copy is kept)", file=str(beside))
     for phase in deployment.phases:
         check_output(phase.path, force=force)
         texts.append((phase, render_parameter_file(file_values(phase.values), deployment.fmt, deployment.tags)))
@@ -226,6 +263,14 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror or exc}", file=str(phase.path)) from None
         written.append(phase.path)
+    if beside is not None:
+        try:
+            if beside.exists():
+                shutil.copy2(beside, beside.with_name(beside.name + ".bak"))
+            write_atomic(beside, deployment.hardening.text)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", file=str(beside)) from None
+        written.append(beside)
     return written
 
 
@@ -236,8 +281,9 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
     paint = Painter(colour)
     lines = [paint(f"Template: {deployment.template.source}", "bold"),
              f"Stack {deployment.pseudo.stack_name} in {deployment.pseudo.region}, "
-             f"account {deployment.pseudo.account_id}" + (f", mode {deployment.mode}" if deployment.mode else ""),
-             "", paint("Parameters", "bold")]
+             f"account {deployment.pseudo.account_id}" + (f", mode {deployment.mode}" if deployment.mode else "")]
+    lines += hardening_lines(deployment, paint)
+    lines += ["", paint("Parameters", "bold")]
     width = max((len(n) for n in deployment.values.specs), default=0)
     shown = deployment.values.display()
     for name in deployment.values.specs:
@@ -259,7 +305,24 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
     lines.append("")
     for phase in deployment.phases:
         lines.append(f"Wrote {phase.path} ({phase.label}, format {deployment.fmt})")
+    if deployment.template_path is not None:
+        lines.append(f"Wrote {deployment.template_path} (the hardened template: deploy this one with the "
+                     "parameter file)")
     return "\n".join(lines) + "\n"
+
+
+def hardening_lines(deployment: Deployment, paint) -> list[str]:
+    """What the overlay did to the vendor's template, for the summary."""
+    hardening = deployment.hardening
+    if hardening is None:
+        return []
+    overlay = hardening.overlay
+    lines = ["", paint(f"The template lacks the promised options: hardened with the {overlay.name} overlay "
+                       f"{overlay.version} (--no-harden analyses it as is)", "bold"),
+             f"  options added: {', '.join(hardening.added_parameters)}"]
+    lines += [f"  needs a change by the vendor: {o.rule.parameter} ({o.rule.title})" for o in hardening.needs_vendor]
+    lines += [f"  warning: {w}" for w in hardening.warnings]
+    return lines
 
 
 def findings_for(deployment: Deployment) -> list:

@@ -1,0 +1,74 @@
+"""The headless run on the vendor's template: hardened first, the template written beside the
+parameter file, said in the summary; ``--no-harden`` analyses it as it is."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from wizard.cfn.template import load_template
+from wizard.cli import main
+
+ANSWERS = Path(__file__).resolve().parents[2] / "data" / "overlay" / "answers-vendor.yaml"
+
+
+@pytest.fixture
+def run(tmp_path, real_template_path):
+    shutil.copy(ANSWERS, tmp_path / "answers.yaml")
+
+    def go(*extra: str) -> int:
+        return main(["--answers", str(tmp_path / "answers.yaml"), "--template", str(real_template_path), *extra])
+
+    return go
+
+
+def test_headless_hardens_the_vendor_template_and_writes_it_beside_the_parameters(run, tmp_path, capsys):
+    assert run() == 0
+    out = capsys.readouterr().out
+    assert "hardened with the quilt overlay" in out and "needs a change by the vendor: EnableTaskTLS" in out
+    beside = tmp_path / "quilt-parameters.json.template.yaml"
+    assert f"Wrote {beside}" in out
+    parameters = {p["ParameterKey"]: p["ParameterValue"]
+                  for p in json.loads((tmp_path / "quilt-parameters.json").read_text())}
+    assert parameters["PolicyCreationMode"] == "ManualApproval"
+    assert parameters["CustomerBucketPrefix"] == "acme-quilt-"
+    hardened = load_template(beside)
+    assert set(parameters) <= set(hardened.parameters), "the parameter file fits the template beside it"
+    assert "QuiltWizard::Overlay" in hardened.body["Metadata"]
+
+
+def test_the_template_beside_is_never_replaced_without_force(run, tmp_path, capsys):
+    beside = tmp_path / "quilt-parameters.json.template.yaml"
+    beside.write_text("mine")
+    assert run() == 2
+    assert "already exists" in capsys.readouterr().err
+    assert beside.read_text() == "mine" and not (tmp_path / "quilt-parameters.json").exists()
+    assert run("--force") == 0
+    assert beside.read_text() != "mine" and (tmp_path / "quilt-parameters.json.template.yaml.bak").is_file()
+
+
+def test_headless_json_summary_carries_the_hardening(run, capsys):
+    assert run("--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["hardening"]["template_file"].endswith("quilt-parameters.json.template.yaml")
+    assert "PolicyCreationMode" in summary["hardening"]["parameters_added"]
+
+
+def test_no_harden_analyses_the_template_as_it_is(run, tmp_path, capsys):
+    assert run("--no-harden") == 0
+    out = capsys.readouterr().out
+    assert "hardened" not in out and not (tmp_path / "quilt-parameters.json.template.yaml").exists()
+    parameters = {p["ParameterKey"] for p in json.loads((tmp_path / "quilt-parameters.json").read_text())}
+    assert "PolicyCreationMode" not in parameters
+
+
+def test_the_embedded_template_is_not_hardened(tmp_path, capsys):
+    from tests.conftest import ROOT
+
+    shutil.copy(ROOT / "examples" / "answers.yaml", tmp_path / "answers.yaml")
+    assert main(["--answers", str(tmp_path / "answers.yaml")]) == 0
+    assert "hardened" not in capsys.readouterr().out
+    assert not list(tmp_path.glob("*.template.yaml"))
