@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         frameworks = frameworks or context.get("frameworks") or None
     else:
         evaluation = evaluation_from(args)
+        if args.harden:
+            context["vendor"] = _vendor_section(args, evaluation, frameworks)
     try:
         paths, findings = write_package(args.out, evaluation, extract(evaluation), network_rules(evaluation),
                                         frameworks=frameworks, context=context, force=args.force)
@@ -81,4 +83,20 @@ def _from_answers(args: argparse.Namespace):
                           stack_name=None if args.stack_name == "quilt" else args.stack_name)
     deployment = plan_deployment(**plan, require_complete=False)
     evaluation = analyse(deployment.template, deployment.values.raw, deployment.pseudo).evaluation
-    return evaluation, deployment_context(deployment)
+    context = deployment_context(deployment)
+    if deployment.hardening is not None:
+        from wizard.flow.posture import vendor_context
+
+        context["vendor"] = vendor_context(deployment.hardening, deployment.values.raw, deployment.pseudo,
+                                           context.get("frameworks") or None)
+    return evaluation, context
+
+
+def _vendor_section(args: argparse.Namespace, evaluation, frameworks) -> dict:
+    """With --harden: the vendor's posture and what the given values change, for the report's lead."""
+    from wizard.flow.posture import vendor_context
+    from wizard.flow.stack import template_for
+    from wizard.overlay import harden
+
+    hardening = harden(template_for(args.template))
+    return vendor_context(hardening, evaluation.parameters.raw, evaluation.pseudo, frameworks)

@@ -80,6 +80,7 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks = [_h(1, f"Security review: stack {pseudo.stack_name} in {pseudo.account_id}, {pseudo.region}")]
     blocks.append(_p(f"Template `{Path(evaluation.template.source).name}`, evaluated for the parameters below. "
                      f"{len(grants)} IAM statements, {len(rules)} network rules, {len(findings)} findings."))
+    blocks += _vendor(context.get("vendor"))
     blocks += _questions(context, findings)
     blocks += _summary(findings)
     blocks += _choices(context)
@@ -142,6 +143,35 @@ def _changes(question: dict, findings: list[Finding]) -> str:
         creators = [f for f in findings if f.rule_id in ("QW-IAM-004", "QW-IAM-005")]
         parts.append(f"This deployment has {len(creators)} finding(s) about IAM policies created at run time.")
     return " ".join(p.strip() for p in parts if p.strip()) or "Nothing in the template."
+
+
+def _vendor(vendor: dict | None) -> list[Block]:
+    """A hardened vendor template: its posture as shipped, what the options change, what they cannot."""
+    if not vendor:
+        return []
+    blocks = [_h(2, "The vendor's template and what the options change", "vendor"),
+              _p(f"The vendor's template `{vendor['template']}` (sha256 `{vendor['sha256'][:16]}`) carries none of "
+                 f"the promised options; the {vendor['overlay']} overlay adds them, each defaulting to the "
+                 "vendor's behaviour. The rest of this report is about the hardened template."),
+              _h(3, "The vendor's template as it is"),
+              _p(f"{vendor['statements']} IAM statements, {vendor['network']} network rules."),
+              _table(["Severity", "Findings"], list(vendor["findings"].items()))]
+    if vendor["top"]:
+        blocks.append(_list(vendor["top"]))
+    blocks.append(_h(3, "What the chosen options change, rule by rule"))
+    if vendor["options"]:
+        blocks.append(_table(["Rule", "Set", "Grants removed", "Grants added", "Network", "Verdict"],
+                             [(o["rule"], o["set"], o["removed"], o["added"], o["network"], o["verdict"])
+                              for o in vendor["options"]]))
+        for option in vendor["options"]:
+            if option["details"]:
+                blocks.append(_p(f"**{option['rule']}** ({option['set']})"))
+                blocks.append(_code("\n".join(option["details"])))
+    else:
+        blocks.append(_p("Every option is at its default: the hardened template grants exactly what the vendor's does."))
+    blocks.append(_h(3, "Out of reach without the vendor"))
+    blocks.append(_list(vendor["out_of_reach"]) if vendor["out_of_reach"] else _p("Nothing."))
+    return blocks
 
 
 def _summary(findings: list[Finding]) -> list[Block]:

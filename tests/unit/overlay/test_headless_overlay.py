@@ -72,3 +72,29 @@ def test_the_embedded_template_is_not_hardened(tmp_path, capsys):
     assert main(["--answers", str(tmp_path / "answers.yaml")]) == 0
     assert "hardened" not in capsys.readouterr().out
     assert not list(tmp_path.glob("*.template.yaml"))
+
+
+def test_the_report_on_a_vendor_template_leads_with_the_vendor_posture(run, tmp_path, real_template_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", "--answers", str(tmp_path / "answers.yaml"), "--template", str(real_template_path),
+                 "--out", str(out)]) == 0
+    text = (out / "security-report.md").read_text()
+    vendor, options, reach = (text.index("### The vendor's template as it is"),
+                              text.index("### What the chosen options change, rule by rule"),
+                              text.index("### Out of reach without the vendor"))
+    assert vendor < options < reach < text.index("## Summary")
+    assert "Role trusts principals of another AWS account" in text[vendor:options]
+    rows = text[options:reach]
+    assert "| policy-creation | PolicyCreationMode=ManualApproval |" in rows
+    assert "| bucket-prefix | CustomerBucketPrefix=acme-quilt- | 1 | 1 | +0 -0 | narrowing |" in rows
+    assert "EnableTaskTLS: needs a change by the vendor" in text[reach:]
+    assert "What the chosen options change, rule by rule" in (out / "security-report.html").read_text()
+
+
+def test_report_with_harden_and_every_option_at_its_default_says_nothing_changes(real_template_path, tmp_path):
+    from tests.conftest import REAL_REQUIRED
+
+    sets = [a for k, v in REAL_REQUIRED.items() for a in ("--set", f"{k}={v}")]
+    assert main(["report", "--template", str(real_template_path), "--harden", *sets, "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "security-report.md").read_text()
+    assert "Every option is at its default: the hardened template grants exactly what the vendor's does." in text

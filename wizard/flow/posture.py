@@ -1,0 +1,65 @@
+"""The vendor's posture and what the options change: the first section of a report on a
+hardened vendor template.
+
+A customer reading the report on the vendor's template must see, in this order, the template
+as the vendor ships it (its findings, unhardened), what each chosen option changes rule by rule
+(grants removed and added, the verdict), and what stays out of reach without the vendor (an
+option no template edit can deliver, a rule that matched nothing, a trust left as it was). This
+module computes that as plain data for the report's ``context["vendor"]``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Mapping
+
+from wizard.cfn.pseudo import Pseudo
+from wizard.iam.analysis import analyse
+from wizard.overlay import Hardening
+from wizard.overlay.effects import option_effects
+
+
+def _grant_line(change) -> str:
+    grant = change.grant
+    if grant.kind == "trust":
+        return f"{', '.join(grant.on)} trusts {grant.principal}" + (" (with conditions)" if grant.condition_json else "")
+    what = ", ".join(grant.actions or grant.not_actions)[:120] or (grant.attachment or "")
+    where = ", ".join(grant.resources or grant.not_resources)[:120]
+    return f"{grant.principal or ', '.join(grant.on)}: {grant.effect} {what}" + (f" on {where}" if where else "")
+
+
+def vendor_context(hardening: Hardening, values: Mapping[str, str], pseudo: Pseudo | None = None,
+                   frameworks: list[str] | None = None) -> dict[str, Any]:
+    """The report's vendor section for a deployment's parameter values."""
+    from wizard.findings import evaluate_findings
+
+    vendor = hardening.vendor
+    own = {k: v for k, v in values.items() if k in vendor.parameters}
+    analysis = analyse(vendor, own, pseudo)
+    findings = evaluate_findings(analysis.evaluation, list(analysis.grants), list(analysis.rules), frameworks)
+    counts = Counter(f.severity for f in findings)
+    top = [f"[{f.severity}] {f.title}: {f.subject}" for f in findings if f.severity in ("critical", "high")]
+    options = []
+    for effect in option_effects(hardening, values, pseudo):
+        diff = effect.diff
+        options.append({
+            "rule": effect.rule.id, "title": effect.rule.title,
+            "set": ", ".join(f"{k}={v}" for k, v in effect.chosen),
+            "removed": len(diff.removed), "added": len(diff.added),
+            "network": f"+{len(diff.network_added)} -{len(diff.network_removed)}",
+            "verdict": "broadening" if diff.broadening else ("no change" if diff.empty else "narrowing"),
+            "details": [f"- {_grant_line(c)}" for c in diff.removed[:8]]
+                       + [f"+ {_grant_line(c)}" for c in diff.added[:8]],
+        })
+    out_of_reach = [f"{o.rule.parameter}: needs a change by the vendor. {o.rule.needs_vendor}"
+                    for o in hardening.needs_vendor]
+    out_of_reach += hardening.warnings + hardening.notes
+    out_of_reach += [o.rule.preflight for o in hardening.outcomes if o.rule.preflight and o.status == "applied"]
+    return {
+        "template": Path(vendor.source).name, "sha256": hardening.vendor_sha256,
+        "overlay": f"{hardening.overlay.name} {hardening.overlay.version}",
+        "statements": len(analysis.grants), "network": len(analysis.rules),
+        "findings": {s: counts.get(s, 0) for s in ("critical", "high", "medium", "low", "info")},
+        "top": top[:15], "options": options, "out_of_reach": out_of_reach,
+    }
