@@ -14,7 +14,8 @@ default, the hardened template grants exactly what the vendor's does.
 - ``match``: the predicates that find what a rule acts on in a template body;
 - ``edits``: the small vocabulary of edits, implemented once;
 - ``apply``: the whole hardening, with its provenance and a report rule by rule (what matched,
-  what was added, what matched nothing, what needs a change by the vendor).
+  what was added, what matched nothing, what needs a change by the vendor);
+- ``effects``: what each chosen option changes on the hardened template, rule by rule.
 
 Layering: this package sits beside ``wizard.findings``. It may import the CloudFormation engine,
 the IAM model and the top-level helpers (errors, paths, schemas); it must never import

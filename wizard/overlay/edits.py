@@ -12,7 +12,9 @@ The vocabulary (``op`` in the data):
 - ``wrap-statement``: the statement exists only under the condition; otherwise it is dropped or
   keeps only the actions the match did not name;
 - ``scope-resource``: under the condition the matched actions are granted on ``resources``
-  instead (the statement's other actions keep the vendor's resource, in a statement of their own);
+  instead of ``*`` (or of what ``replaces`` names, such as every workgroup); the statement's
+  other resources stay, and its other actions keep the vendor's resources in a statement of
+  their own;
 - ``add-condition-keys``: under the condition the statement gains condition keys (with, for a
   trust, an ``aws:SourceArn`` per service the data knows supports it);
 - ``drop-trust-principals``: unless the (keep) condition holds, the trust's principals outside
@@ -37,7 +39,7 @@ from typing import Any, Callable
 
 from wizard.errors import TemplateError
 from wizard.overlay.match import (
-    STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps)
+    STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps, text_of)
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -119,10 +121,18 @@ def wrap_statement(ctx: EditContext, edit: dict) -> None:
         ctx.put(m.path, _if(edit["condition"], statement, otherwise))
 
 
+def _scoped(statement: dict, edit: dict, resources: list) -> list:
+    """The statement's resources with the broad ones (``*``, or ending as ``replaces`` says) swapped."""
+    suffixes = [s for s in edit.get("replaces", ["*"]) if s != "*"]
+    kept = [r for r in as_items(statement.get("Resource"))
+            if r != "*" and not any(text_of(r).endswith(s) for s in suffixes)]
+    return copy.deepcopy(kept) + copy.deepcopy(resources)
+
+
 def scope_resource(ctx: EditContext, edit: dict) -> None:
-    resources = ctx.expand(edit["resources"])
     for m in _descending(ctx.matches):
         statement = ctx.at(m.path)
+        resources = _scoped(statement, edit, ctx.expand(edit["resources"]))
         actions = literals(statement.get("Action"))
         inside = overlaps(edit["actions"], actions)
         rest = [a for a in actions if a not in inside]

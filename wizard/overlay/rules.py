@@ -23,7 +23,7 @@ from wizard.cfn.yamlsource import parse_yaml
 #: The overlay for the Quilt stack, applied by ``harden`` and ``--harden``.
 DEFAULT_OVERLAY = ASSETS / "overlays" / "quilt"
 
-#: Conditions a rule may use without defining them: none (every condition is the overlay's own).
+#: The file that names an overlay and lists its rules in order.
 _MANIFEST = "overlay.yaml"
 
 

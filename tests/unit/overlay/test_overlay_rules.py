@@ -76,8 +76,8 @@ def test_rules_find_their_targets_by_meaning(small):
     _template, hardening = small
     status = {o.rule.id: o.status for o in hardening.outcomes}
     assert status["bucket-prefix"] == status["policy-creation"] == status["enhanced-security"] == "applied"
-    assert status["trust-external-principals"] == "applied"
-    for absent in ("athena-workgroups", "internal-api-port", "load-balancer-scheme", "cloudtrail"):
+    assert status["trust-external-principals"] == status["athena-workgroups"] == "applied"
+    for absent in ("internal-api-port", "load-balancer-scheme", "cloudtrail"):
         assert status[absent] == "matched-nothing"
         assert any(absent in w for w in hardening.warnings)
     assert status["task-tls"] == "needs-vendor"
@@ -95,6 +95,11 @@ def test_small_template_defaults_change_nothing_and_options_do_what_they_say(sma
     worker = [g for g in manual if allows(g) and g.principal == "WorkerRole"]
     assert not any("iam:CreatePolicyVersion" in g.actions for g in worker)
     assert any(g.actions == ("iam:GetPolicy",) for g in worker), "the read-only action stays"
+    athena = [g for g in grants(hardening.template, {"AllowedAthenaWorkgroups": "primary"})
+              if allows(g) and "athena:StartQueryExecution" in g.actions]
+    assert athena[0].resources == ("arn:aws:athena:us-east-1:123456789012:datacatalog/AwsDataCatalog",
+                                   "arn:aws:athena:us-east-1:123456789012:workgroup/primary"), \
+        "only the broad resource is replaced; the data catalog stays"
     removed = grants(hardening.template, {"TrustExternalPrincipals": "Remove"})
     trust = [g.principal for g in removed if g.kind == "trust"]
     assert trust == ["Service:ecs-tasks.amazonaws.com"]
