@@ -38,7 +38,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                       help="exit 1 when the result broadens access compared with the baseline")
     face.add_argument("--force", action="store_true", help="overwrite an existing parameter file (keeps PATH.bak)")
     face.add_argument("--no-harden", action="store_true",
-                      help="with --answers: analyse a template without the promised options as it is, "
+                      help="with --answers or --plain: analyse a template without the promised options as it is, "
                            "instead of applying the hardening overlay")
     from wizard.commands import aws_steps
 

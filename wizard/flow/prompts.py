@@ -67,14 +67,17 @@ class PromptFlow:
     """Walks the catalog with an Asker, printing the permission change of every answer."""
 
     def __init__(self, args: argparse.Namespace, asker: Asker, out: TextIO, catalog: Catalog | None = None):
-        from wizard.flow.headless import pseudo_for, template_for
+        from wizard.flow.headless import hardened_for, pseudo_for, template_for
         from wizard.flow.paramfile import parse_assignments
 
         self.args = args
         self.asker = asker
         self.out = out
         self.catalog = catalog or load_catalog()
-        self.template = template_for(args.template)
+        chosen = template_for(args.template)
+        # A template without the promised options (the vendor's) is hardened, as in the headless run.
+        self.hardening = None if getattr(args, "no_harden", False) else hardened_for(chosen)
+        self.template = self.hardening.template if self.hardening else chosen
         self.pseudo = pseudo_for(None, args.stack_name, args.region, args.account_id)
         self.settings = parse_assignments(args.set_values)
         self.mode: str | None = args.profile
@@ -168,6 +171,9 @@ class PromptFlow:
         from wizard.flow.terminal import use_colour
 
         self.say(f"quilt-wizard: {self.template.source}")
+        if self.hardening:
+            self.say(f"The template lacks the promised options: the {self.hardening.overlay.name} overlay adds "
+                     f"{', '.join(self.hardening.added_parameters)} (--no-harden: as it is)")
         self.choose_mode()
         for question in self.catalog.for_template(self.template):
             in_force = dict(resolve(self.catalog, self.template, self.layers()).answers)
@@ -191,7 +197,8 @@ class PromptFlow:
                        ("overrides", "Key=Value lines (deploy --parameter-overrides)"),
                        ("codepipeline", "CodePipeline template configuration")], "cfn")
         deployment = plan_deployment(template=self.template, pseudo=self.pseudo, layers=self.layers(), out=out,
-                                     fmt=fmt, baseline=self.args.baseline, mode=self.mode, catalog=self.catalog)
+                                     fmt=fmt, baseline=self.args.baseline, mode=self.mode, catalog=self.catalog,
+                                     hardening=self.hardening)
         write_deployment(deployment, force=self.args.force)
         self.say("")
         self.say(summary_text(deployment, colour=use_colour(self.out)).rstrip())

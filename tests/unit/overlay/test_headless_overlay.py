@@ -98,3 +98,27 @@ def test_report_with_harden_and_every_option_at_its_default_says_nothing_changes
     assert main(["report", "--template", str(real_template_path), "--harden", *sets, "--out", str(tmp_path)]) == 0
     text = (tmp_path / "security-report.md").read_text()
     assert "Every option is at its default: the hardened template grants exactly what the vendor's does." in text
+
+
+def test_the_plain_face_hardens_the_vendor_template_too(tmp_path, real_template_path):
+    import argparse
+    import io
+
+    import yaml
+
+    from tests.unit.test_prompts import ScriptedAsker
+    from wizard.flow.prompts import run_prompts
+
+    parameters = yaml.safe_load(ANSWERS.read_text())["parameters"]
+    script = {"deployment mode": "restricted", "S3 buckets": "acme-quilt-", "Athena workgroups": "primary",
+              "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+              "users reach Quilt": "quilt.acme.com", "Review the": False, **parameters}
+    args = argparse.Namespace(template=str(real_template_path), stack_name=None, region=None,
+                              account_id="111122223333", set_values=[], profile=None,
+                              out=str(tmp_path / "plain.json"), format="cfn", baseline=None, force=False)
+    out = io.StringIO()
+    assert run_prompts(args, ScriptedAsker(script), out) == 0
+    assert "the quilt overlay adds" in out.getvalue()
+    assert (tmp_path / "plain.json.template.yaml").is_file()
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "plain.json").read_text())}
+    assert values["PolicyCreationMode"] == "ManualApproval" and values["CustomerBucketPrefix"] == "acme-quilt-"
