@@ -187,6 +187,8 @@ def _provenance(body: dict, overlay: Overlay, outcomes: list[RuleOutcome], diges
     metadata = body.get("Metadata")
     if not isinstance(metadata, dict):
         metadata = body["Metadata"] = {}
+    if PROVENANCE_KEY in metadata and not any(o.status == APPLIED for o in outcomes):
+        return  # an already hardened template keeps the record of its vendor template
     metadata[PROVENANCE_KEY] = {
         "VendorTemplateSha256": digest,
         "Overlay": overlay.name,

@@ -293,3 +293,15 @@ def test_provenance_names_the_vendor_template_the_overlay_and_each_match(any_ven
     assert len(provenance["OverlayDigest"]) == 64
     for record in provenance["Rules"]:
         assert bool(record["Matched"]) == (record["Status"] == "applied")
+
+
+def test_hardening_a_hardened_template_adds_nothing_and_keeps_the_vendors_record(vendor):
+    from wizard.overlay import harden
+
+    template, hardening, values = vendor
+    again = harden(hardening.template)
+    assert again.added_parameters == []
+    assert {o.status for o in again.outcomes} <= {"already-present", "needs-vendor"}
+    record = again.template.body["Metadata"][PROVENANCE_KEY]
+    assert record["VendorTemplateSha256"] == hashlib.sha256(template.text.encode()).hexdigest()
+    assert compare(hardening.template, values, again.template, values).empty
