@@ -167,6 +167,14 @@ def add_condition_keys(ctx: EditContext, edit: dict) -> None:
                 continue
             arns = [ctx.expand(per_service[s]) for s in m.detail]
             keys.setdefault("ArnLike", {})["aws:SourceArn"] = arns if len(arns) > 1 else arns[0]
+            principal = statement.get("Principal")
+            if isinstance(principal, dict) and set(principal) - {"Service"}:
+                # The statement also names accounts or roles, which send no aws:Source* keys: the
+                # keys are checked when present, so those principals keep (or lose) their trust
+                # only by their own option.
+                keys = {f"{operator}IfExists": pairs for operator, pairs in keys.items()}
+                ctx.skipped.append(f"{m.label}: also names principals that are not services; the keys are "
+                                   "checked when present (...IfExists)")
         merged = copy.deepcopy(existing) if existing else {}
         for operator, pairs in keys.items():
             merged.setdefault(operator, {}).update(pairs)

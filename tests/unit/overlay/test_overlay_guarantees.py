@@ -185,10 +185,14 @@ def test_enhanced_security_adds_source_account_and_arn_to_service_trusts(vendor)
     supported = ("Service:ecs-tasks.amazonaws.com", "Service:events.amazonaws.com", "Service:firehose.amazonaws.com")
     trusts = [g for g in after if g.kind == TRUST and g.principal in supported]
     assert trusts
+    mixed = {g.on for g in after if g.kind == TRUST and not g.principal.startswith("Service:")}
     for trust in trusts:
-        assert trust.condition["StringEquals"]["aws:SourceAccount"] == ACCOUNT
-        arns = trust.condition["ArnLike"]["aws:SourceArn"]
+        suffix = "IfExists" if trust.on in mixed else ""
+        assert trust.condition["StringEquals" + suffix]["aws:SourceAccount"] == ACCOUNT
+        arns = trust.condition["ArnLike" + suffix]["aws:SourceArn"]
         assert all(f":us-east-1:{ACCOUNT}:" in a for a in ([arns] if isinstance(arns, str) else arns))
+    assert any(t.on in mixed for t in trusts), "the registry's trust also names IAM users"
+    assert any("IfExists" in n for n in hardening.notes)
     assert any("lambda.amazonaws.com" in n for n in hardening.notes), "trusts left alone are said"
     before = grants(hardening.template, values)
     assert not any(g.condition for g in before if g.kind == TRUST and g.principal in supported)
