@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from wizard.commands.inputs import add_json_option, template_from
 from wizard.errors import InputError
@@ -31,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", "-o", metavar="FILE",
                         help="write the hardened template here (default: standard output, the report then "
                              "goes to standard error)")
-    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
+    parser.add_argument("--force", action="store_true", help="replace an existing --out file (keeps FILE.bak)")
     parser.add_argument("--overlay", metavar="DIR", help=argparse.SUPPRESS)
     add_json_option(parser)
     parser.set_defaults(handler=run)
@@ -72,18 +71,18 @@ def report_text(hardening) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.atomic import write_atomic
+    from wizard.atomic import check_output, write_output
     from wizard.overlay import harden, load_overlay
 
     template = template_from(args, harden=False)
     overlay = load_overlay(args.overlay) if args.overlay else load_overlay()
-    if args.out and Path(args.out).exists() and not args.force:
-        raise InputError("exists; use --force to replace it", file=args.out, where="--out")
+    if args.out:
+        check_output(args.out, force=args.force)
     hardening = harden(template, overlay)
     report = json.dumps(hardening.to_json(), indent=2) + "\n" if args.json else report_text(hardening)
     if args.out:
         try:
-            write_atomic(args.out, hardening.text)
+            write_output(args.out, hardening.text, force=args.force)
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror or exc}", file=args.out, where="--out") from None
         sys.stdout.write(report)

@@ -250,8 +250,8 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
     overlay was applied; refuse to overwrite unless ``force`` (keeping .bak)."""
     texts = []
     beside = deployment.template_path
-    if beside is not None and beside.exists() and not force:
-        raise InputError("already exists; use --force to overwrite it (a .bak copy is kept)", file=str(beside))
+    if beside is not None:
+        check_output(beside, force=force)
     for phase in deployment.phases:
         check_output(phase.path, force=force)
         texts.append((phase, render_parameter_file(file_values(phase.values), deployment.fmt, deployment.tags)))
@@ -265,9 +265,7 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
         written.append(phase.path)
     if beside is not None:
         try:
-            if beside.exists():
-                shutil.copy2(beside, beside.with_name(beside.name + ".bak"))
-            write_atomic(beside, deployment.hardening.text)
+            write_output(beside, deployment.hardening.text, force=force)
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror or exc}", file=str(beside)) from None
         written.append(beside)

@@ -13,7 +13,6 @@ from wizard.cfn.template import load_template
 from wizard.cli import main
 from wizard.errors import InputError
 from wizard.overlay import harden, load_overlay
-from wizard.overlay.rules import DEFAULT_OVERLAY
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "overlay"
 BAD = sorted((DATA / "bad-rules").glob("*.yaml"))
