@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from wizard.errors import GateTripped, InputError
+from wizard.errors import InputError
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                       help="what the permission diff compares against (default: the standard mode)")
     face.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     face.add_argument("--fail-on-broadening", action="store_true",
-                      help="exit 1 when the result broadens access compared with the baseline")
+                      help="exit 1 when the result broadens access or weakens a security control compared "
+                           "with the baseline")
+    face.add_argument("--fail-on-weakening", action="store_true",
+                      help="exit 1 when the result weakens a security control (encryption, TLS, logging, "
+                           "an internet-facing load balancer) compared with the baseline")
     face.add_argument("--force", action="store_true", help="overwrite an existing parameter file (keeps PATH.bak)")
     face.add_argument("--no-harden", action="store_true",
                       help="with --answers or --plain: analyse a template without the promised options as it is, "
@@ -90,6 +94,7 @@ def run_headless(args: argparse.Namespace) -> int:
     from wizard.flow.paramfile import parse_assignments
     from wizard.flow.terminal import use_colour
     from wizard.commands.inputs import check_stack_name
+    from wizard.iam.diff import verdict_gate
 
     answers = load_answers_file(args.answers)
     plan = plan_arguments(answers, template=args.template, profile=args.profile, stack_name=args.stack_name,
@@ -132,8 +137,8 @@ def run_headless(args: argparse.Namespace) -> int:
         sys.stdout.write(summary_text(deployment, colour=use_colour(), findings=findings))
         _print_aws(outcome)
     aws_steps.gate(outcome)
-    if args.fail_on_broadening and deployment.diff.broadening:
-        raise GateTripped("the deployment broadens access compared with the baseline (--fail-on-broadening)")
+    verdict_gate(deployment.diff, broadening=args.fail_on_broadening, weakening=args.fail_on_weakening,
+                 what="the deployment, compared with the baseline,")
     return 0
 
 

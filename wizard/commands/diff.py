@@ -8,7 +8,6 @@ import sys
 
 from wizard.commands.inputs import (add_json_option, add_parameter_options, add_pseudo_options,
                                     add_template_option, evaluation_from, template_from)
-from wizard.errors import GateTripped
 from wizard.findings.gate import add_fail_on_option, findings_gate
 
 
@@ -29,13 +28,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_pseudo_options(parser)
     add_json_option(parser)
     parser.add_argument("--fail-on-broadening", action="store_true",
-                        help="exit 1 when the change broadens access (for CI)")
+                        help="exit 1 when the change broadens access or weakens a security control (for CI)")
+    parser.add_argument("--fail-on-weakening", action="store_true",
+                        help="exit 1 when the change weakens a security control: encryption at rest or in "
+                             "transit, logging, an internet-facing load balancer (for CI)")
     add_fail_on_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.iam.diff import diff_evaluations
+    from wizard.iam.diff import diff_evaluations, verdict_gate
     from wizard.flow.terminal import diff_text, use_colour
 
     template = template_from(args)
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(diff_text(result, colour=use_colour()))
-    if args.fail_on_broadening and result.broadening:
-        raise GateTripped("the change broadens access (--fail-on-broadening)")
+    verdict_gate(result, broadening=args.fail_on_broadening, weakening=args.fail_on_weakening,
+                 what="the change")
     findings_gate(after, None, None, args.fail_on)
     return 0

@@ -117,7 +117,7 @@ def _change_line(sign: str, text: str, change: GrantChange | RuleChange, paint: 
 
 
 def diff_text(diff: PermissionDiff, colour: bool = False, *, title: str = "IAM changes") -> str:
-    """The diff grouped by principal, then network, then the verdict line."""
+    """The diff grouped by principal, then network, then weakenings and gains, then the verdict."""
     paint = Painter(colour)
     lines = []
     if diff.added or diff.removed:
@@ -131,6 +131,11 @@ def diff_text(diff: PermissionDiff, colour: bool = False, *, title: str = "IAM c
         for sign, rule_changes in (("-", diff.network_removed), ("+", diff.network_added)):
             for rule_change in rule_changes:
                 lines.append("    " + _change_line(sign, rule_change.rule.describe(), rule_change, paint))
+    if diff.weakenings or diff.gains:
+        lines.append(paint("Security posture", "bold"))
+        lines += ["    " + paint(f"- {c.reason}", "red") + "  " + paint("weakening", "bold", "yellow")
+                  for c in diff.weakenings]
+        lines += ["    " + paint(f"+ {c.reason}", "green") for c in diff.gains]
     verdict = diff.summary()
-    lines.append(paint(verdict, "bold", "yellow") if diff.broadening else paint(verdict, "bold"))
+    lines.append(paint(verdict, "bold", "yellow") if diff.broadening or diff.weakening else paint(verdict, "bold"))
     return "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Mapping
 
-from wizard.iam.diff import PermissionDiff, diff
+from wizard.iam.diff import PermissionDiff, diff_evaluations
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.pseudo import Pseudo
 from wizard.iam.grants import Grant, extract
@@ -56,7 +56,7 @@ def analyse(template: Template, values: Mapping[str, str], pseudo: Pseudo | None
 def _compare(template: Template, before: Values, after: Values, pseudo: Pseudo) -> PermissionDiff:
     a = _analyse(template, before, pseudo)
     b = _analyse(template, after, pseudo)
-    return diff(list(a.grants), list(b.grants), list(a.rules), list(b.rules), b.evaluation.exists)
+    return diff_evaluations(a.evaluation, b.evaluation, grants=(a.grants, b.grants), rules=(a.rules, b.rules))
 
 
 def compare(template: Template, before: Mapping[str, str], after: Mapping[str, str],

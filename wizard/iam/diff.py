@@ -10,13 +10,28 @@ statement that merely moved is no change. The verdict is semantic, not textual:
   resources or principals are broadening;
 - an Allow that can match nothing (``NotResource: '*'``, a placeholder) covers nothing: when it
   turns into a real grant, that is broadening;
-- a removed Deny is broadening unless a Deny on the other side still applies whenever it did;
-  adding an ARN to a Deny's ``StringNotEquals`` exception list makes it apply less often, so it
-  is broadening;
-- a new managed-policy attachment, a new ingress/egress rule, listener, target port or
-  container port, or a load balancer turning internet-facing, is broadening.
+- a removed Deny is broadening unless a Deny on the other side still applies whenever it did
+  (``NotAction``/``NotResource`` Denies compared as the complements they are); adding an ARN
+  to a Deny's ``StringNotEquals`` exception list makes it apply less often, so it is
+  broadening. A Deny that disappears together with what it protected (the role or user
+  holding it, the role it guards the trust of, the resource whose policy it is) is not;
+- a new managed-policy attachment (AWS managed policies included, for each principal it is
+  attached to), a new ingress/egress rule, listener, target port or container port, or a load
+  balancer turning internet-facing, is broadening. Moving an opening to other ports (as many,
+  same transport, same or a narrower peer) is not. A security group that loses its last egress
+  rule gets AWS's default allow-all egress back, which is broadening; an egress rule to a
+  loopback address only removes that default.
 
-Actions compare case-insensitively and ARNs case-sensitively, both honouring ``*`` and ``?``.
+Actions compare case-insensitively and ARNs case-sensitively, both honouring ``*`` and ``?``;
+conditions compare by implication (``wizard.iam.conditions``).
+
+Beside the broadening verdict, ``PermissionDiff`` carries the security posture's changes
+(``wizard.iam.posture``): ``weakenings`` (encryption, TLS, logging or a public scheme lost;
+``weakening`` is true when there is one) and ``gains`` (such as "trail Trail encrypted with key
+..."), each a ``PostureChange`` with ``control`` (name, category, resource, detail) and a
+one-line ``reason``. Faces show ``summary()`` (its verdict words are ``WEAKENING`` then
+``BROADENING``), the grouped changes, then the weakenings and gains; ``to_json()`` carries them
+all. Gates trip on either verdict.
 """
 
 from __future__ import annotations
@@ -27,20 +42,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from wizard.errors import GateTripped
+from wizard.iam.conditions import condition_implies, peer_within
+from wizard.iam.grants import IDENTITY, TRUST, Grant, display_principal, holder_of
+from wizard.iam.network import EGRESS, OPENINGS, SCHEME, NetworkRule
+from wizard.iam.posture import PostureChange, compare_postures, posture
 from wizard.iam.wildcards import action_matches, pattern_covers
-from wizard.iam.grants import Grant, display_principal, holder_of
-from wizard.iam.network import OPENINGS, SCHEME, NetworkRule
 
 if TYPE_CHECKING:
     from wizard.cfn.evaluate import Evaluation
 
-_NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike",
-            "NotIpAddress")
-_POSITIVE = ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "IpAddress")
-#: Operators whose values are patterns (``*`` and ``?``); the String*Equals ones compare literally.
-_GLOBS = ("StringLike", "StringNotLike", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike")
-_ADDRESSES = ("IpAddress", "NotIpAddress")
+__all__ = ["GrantChange", "PermissionDiff", "RuleChange", "condition_implies", "diff", "diff_evaluations",
+           "diff_grants", "diff_network", "verdict_gate"]
+
 _WILD = re.compile(r"[*?]")
+#: Principals whose policies apply to nobody else: a Deny deleted with one of them protected no one.
+_SOLE_HOLDERS = ("AWS::IAM::Role", "AWS::IAM::User")
 
 
 @dataclass(frozen=True)
@@ -70,14 +87,22 @@ class PermissionDiff:
     network_added: tuple[RuleChange, ...] = ()
     network_removed: tuple[RuleChange, ...] = ()
     reasons: tuple[str, ...] = field(default=())
+    weakenings: tuple[PostureChange, ...] = ()
+    gains: tuple[PostureChange, ...] = ()
 
     @property
     def broadening(self) -> bool:
         return any(c.broadening for c in (*self.added, *self.removed, *self.network_added, *self.network_removed))
 
     @property
+    def weakening(self) -> bool:
+        """Whether the change lowers a security control (encryption, TLS, logging, scheme)."""
+        return bool(self.weakenings)
+
+    @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.network_added or self.network_removed)
+        return not (self.added or self.removed or self.network_added or self.network_removed
+                    or self.weakenings or self.gains)
 
     def grouped(self) -> dict[str, list[tuple[str, GrantChange]]]:
         """Removed then added grant changes, grouped by who holds them, as (sign, change)."""
@@ -88,12 +113,19 @@ class PermissionDiff:
         return groups
 
     def summary(self) -> str:
-        """One line such as ``+3 grants  -1  +1 network  BROADENING``."""
+        """One line such as ``+3 grants  -1  +1 network  BROADENING`` or ``... WEAKENING``."""
         parts = [f"+{len(self.added)} grants", f"-{len(self.removed)}"]
         if self.network_added or self.network_removed:
             parts.append(f"+{len(self.network_added)} network")
             parts.append(f"-{len(self.network_removed)}")
-        parts.append("BROADENING" if self.broadening else ("no change" if self.empty else "not broadening"))
+        if self.gains:
+            parts.append(f"+{len(self.gains)} security {'gain' if len(self.gains) == 1 else 'gains'}")
+        if self.weakening:
+            parts.append("WEAKENING")
+        if self.broadening:
+            parts.append("BROADENING")
+        elif not self.weakening:
+            parts.append("no change" if self.empty else "not broadening")
         return "  ".join(parts)
 
     def to_json(self) -> dict:
@@ -109,62 +141,16 @@ class PermissionDiff:
             "network": {"added": [rule(c) for c in self.network_added],
                         "removed": [rule(c) for c in self.network_removed]},
             "broadening": self.broadening,
+            "weakening": self.weakening,
+            "weakenings": [c.to_json() for c in self.weakenings],
+            "gains": [c.to_json() for c in self.gains],
         }
-
-
-# -- conditions ---------------------------------------------------------------------------
-
-def _values(value: Any) -> frozenset[str]:
-    if isinstance(value, list):
-        return frozenset(str(v) for v in value)
-    return frozenset((str(value),))
-
-
-def _clauses(condition: dict) -> dict[tuple[str, str], frozenset[str]]:
-    clauses = {}
-    for operator, block in (condition or {}).items():
-        if isinstance(block, dict):
-            for key, value in block.items():
-                clauses[(operator, key.lower())] = _values(value)
-    return clauses
-
-
-def _value_within(base: str, inner: str, outer: str) -> bool:
-    """Whether every value matching ``inner`` matches ``outer`` under the operator ``base``."""
-    if base in _GLOBS:
-        return pattern_covers(outer, inner, case_sensitive=True)
-    if base in _ADDRESSES:
-        return _peer_within(inner, outer)
-    if base.endswith("IgnoreCase"):
-        return inner.lower() == outer.lower()
-    return inner == outer
-
-
-def _clause_implies(operator: str, strong: frozenset[str], weak: frozenset[str]) -> bool:
-    """Whether a clause with values ``strong`` guarantees the same clause with values ``weak``."""
-    base = operator.split(":", 1)[-1].removesuffix("IfExists")
-    if operator.startswith("ForAllValues:"):
-        return strong <= weak if base in _POSITIVE else strong >= weak
-    if base in _POSITIVE:
-        return all(any(_value_within(base, s, w) for w in weak) for s in strong)
-    if base in _NEGATED:
-        return all(any(_value_within(base, w, s) for s in strong) for w in weak)
-    return strong == weak
-
-
-def condition_implies(strong: dict, weak: dict) -> bool:
-    """Whether every request that satisfies ``strong`` also satisfies ``weak``."""
-    strong_clauses = _clauses(strong)
-    for (operator, key), weak_values in _clauses(weak).items():
-        strong_values = strong_clauses.get((operator, key))
-        if strong_values is None or not _clause_implies(operator, strong_values, weak_values):
-            return False
-    return True
 
 
 # -- coverage -----------------------------------------------------------------------------
 
 def _principal_covers(general: str, specific: str) -> bool:
+    """``*`` and ``{"AWS": "*"}`` both name everyone; anything else only itself."""
     return general == specific or general in ("*", "AWS:*")
 
 
@@ -188,45 +174,43 @@ def _may_overlap(a: str, b: str, *, case_sensitive: bool) -> bool:
         (tail_a.endswith(tail_b) or tail_b.endswith(tail_a))
 
 
+def _covers_set(general: tuple[str, ...], general_not: tuple[str, ...], specific: tuple[str, ...],
+                specific_not: tuple[str, ...], *, case_sensitive: bool) -> bool:
+    """Whether the strings ``general`` names (or, with ``general_not``, every string but those)
+    include all the strings ``specific`` (or every string but ``specific_not``) names."""
+    if specific_not:
+        if general_not:  # everything but G includes everything but S when G lies inside S
+            return _covers_all(specific_not, general_not, case_sensitive=case_sensitive)
+        return any(pattern_covers(g, "*", case_sensitive=case_sensitive) for g in general)
+    if general_not:
+        return not any(_may_overlap(n, s, case_sensitive=case_sensitive) for n in general_not for s in specific)
+    return _covers_all(general, specific, case_sensitive=case_sensitive)
+
+
+def _same_holder(old: Grant, new: Grant) -> bool:
+    return old.kind == new.kind and old.on == new.on and _principal_covers(old.principal, new.principal)
+
+
 def _allow_covers(old: Grant, new: Grant, action: str, resource: str | None) -> bool:
-    if old.grants_nothing or not old.is_allow or old.kind != new.kind or old.on != new.on:
+    """Whether Allow ``old`` grants ``action`` on ``resource`` whenever ``new`` does."""
+    if old.grants_nothing or not old.is_allow or not _same_holder(old, new):
         return False
-    if not _principal_covers(old.principal, new.principal):
+    if not _covers_set(old.actions, old.not_actions, (action,), (), case_sensitive=False):
         return False
-    if old.not_actions:
-        # Everything but the listed actions: covered only if the new one can be none of them.
-        if any(_may_overlap(n, action, case_sensitive=False) for n in old.not_actions):
-            return False
-    elif not any(pattern_covers(a, action) for a in old.actions):
+    # A statement naming no resource applies to the resource holding it (a trust policy).
+    if resource is not None and (old.resources or old.not_resources) and \
+            not _covers_set(old.resources, old.not_resources, (resource,), (), case_sensitive=True):
         return False
-    if resource is not None:
-        if old.not_resources:
-            if any(_may_overlap(n, resource, case_sensitive=True) for n in old.not_resources):
-                return False
-        elif old.resources and not any(pattern_covers(r, resource, case_sensitive=True) for r in old.resources):
-            return False
     return condition_implies(new.condition, old.condition)
 
 
-def _covers_complement(old: Grant, new: Grant) -> bool:
-    """Whether ``old`` allows everything a NotAction/NotResource grant ``new`` allows: it names
-    every action (or excludes no more than ``new`` does) on every resource ``new`` reaches."""
-    if old.grants_nothing or not old.is_allow or (old.kind, old.principal, old.on) != (new.kind, new.principal, new.on):
+def _allow_covers_whole(old: Grant, new: Grant) -> bool:
+    """Whether ``old`` allows everything a NotAction/NotResource grant ``new`` allows."""
+    if old.grants_nothing or not old.is_allow or not _same_holder(old, new):
         return False
-    if not condition_implies(new.condition, old.condition):
-        return False
-    if new.not_actions:
-        actions_ok = (not old.not_actions and any(pattern_covers(a, "*") for a in old.actions)) or \
-            (old.not_actions and _covers_all(new.not_actions, old.not_actions, case_sensitive=False))
-    else:
-        actions_ok = not old.not_actions and _covers_all(old.actions, new.actions, case_sensitive=False)
-    if new.not_resources:
-        resources_ok = (not old.not_resources and any(pattern_covers(r, "*", case_sensitive=True)
-                                                      for r in old.resources)) or \
-            (old.not_resources and _covers_all(new.not_resources, old.not_resources, case_sensitive=True))
-    else:
-        resources_ok = not old.not_resources and _covers_all(old.resources, new.resources, case_sensitive=True)
-    return bool(actions_ok and resources_ok)
+    return _covers_set(old.actions, old.not_actions, new.actions, new.not_actions, case_sensitive=False) and \
+        _covers_set(old.resources, old.not_resources, new.resources, new.not_resources, case_sensitive=True) and \
+        condition_implies(new.condition, old.condition)
 
 
 def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
@@ -240,7 +224,7 @@ def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
             return ""
         return f"attaches {new.attachment}"
     if new.not_actions or new.not_resources:
-        if any(_covers_complement(old, new) for old in baseline):
+        if any(_allow_covers_whole(old, new) for old in baseline):
             return ""
         return "grants everything except a list (NotAction/NotResource)"
     resources: tuple[str | None, ...] = new.resources or (None,)
@@ -253,18 +237,15 @@ def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
 
 
 def _deny_still_holds(old: Grant, denies: list[Grant]) -> bool:
-    """Whether some Deny in ``denies`` applies whenever ``old`` did."""
+    """Whether some Deny in ``denies`` applies whenever ``old`` did: to the same holder (or
+    everyone), to every action and resource ``old`` named, under a condition ``old`` implies."""
     for new in denies:
         if new.kind != old.kind or new.on != old.on or not _principal_covers(new.principal, old.principal):
             continue
-        if old.not_actions or new.not_actions or old.not_resources or new.not_resources:
-            if new.key[4:8] != old.key[4:8]:
-                continue
-        else:
-            if not _covers_all(new.actions, old.actions, case_sensitive=False):
-                continue
-            if not _covers_all(new.resources, old.resources, case_sensitive=True):
-                continue
+        if not _covers_set(new.actions, new.not_actions, old.actions, old.not_actions, case_sensitive=False):
+            continue
+        if not _covers_set(new.resources, new.not_resources, old.resources, old.not_resources, case_sensitive=True):
+            continue
         if condition_implies(old.condition, new.condition):
             return True
     return False
@@ -275,12 +256,26 @@ def _is_token(value: str) -> bool:
     return value.startswith("${") and value.endswith("}")
 
 
+def _protects_nothing(deny: Grant, still_exists: Callable[[str], bool] | None, gone: frozenset[str]) -> str:
+    """Why a removed Deny protected nothing any more, or ''."""
+    if deny.kind == IDENTITY and deny.principal in gone:
+        return f"{deny.principal} is gone with it"
+    if deny.kind == TRUST and deny.on and all(role in gone for role in deny.on):
+        return "the role it guarded is gone with it"
+    if deny.kind not in (IDENTITY, TRUST) and still_exists is not None and deny.on and \
+            all(_is_token(target) and not still_exists(holder_of(target)) for target in deny.on):
+        return "its resource is gone"
+    return ""
+
+
 def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[[str], bool] | None = None,
-                ) -> tuple[tuple[GrantChange, ...], tuple[GrantChange, ...]]:
+                gone: frozenset[str] = frozenset()) -> tuple[tuple[GrantChange, ...], tuple[GrantChange, ...]]:
     """Added and removed grants, each with its broadening verdict.
 
     ``still_exists`` tells whether a resource (by logical id) exists on the new side: a
     resource policy's Deny that disappears with its resource protects nothing any more.
+    ``gone`` names the roles and users deleted on the new side: their Denies go with them
+    (a group's do not, since they applied to its members, who may remain).
     """
     before_keys = Counter(g.key for g in before)
     after_keys = Counter(g.key for g in after)
@@ -304,32 +299,28 @@ def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[
             continue
         if grant.is_allow:
             removed.append(GrantChange(grant, False, ""))
-        elif grant.kind == "resource" and still_exists is not None and grant.on and \
-                all(_is_token(target) and not still_exists(holder_of(target)) for target in grant.on):
-            removed.append(GrantChange(grant, False, "its resource is gone"))
+            continue
+        why = _protects_nothing(grant, still_exists, gone)
+        if why:
+            removed.append(GrantChange(grant, False, why))
+        elif _deny_still_holds(grant, denies_after):
+            removed.append(GrantChange(grant, False, ""))
         else:
-            holds = _deny_still_holds(grant, denies_after)
-            removed.append(GrantChange(grant, not holds,
-                                       "" if holds else f"a Deny on {grant.principal or 'its resource'} "
-                                                        "applies less often or not at all"))
+            removed.append(GrantChange(grant, True, f"a Deny on {grant.principal or 'its resource'} "
+                                                    "applies less often or not at all"))
     return tuple(added), tuple(removed)
 
 
-def _peer_within(inner: str, outer: str) -> bool:
-    """Whether network peer ``inner`` is the same as or inside ``outer`` (CIDR containment)."""
-    if inner == outer:
-        return True
-    try:
-        a, b = ipaddress.ip_network(inner, strict=False), ipaddress.ip_network(outer, strict=False)
-    except ValueError:
-        return False
-    return a.version == b.version and a.subnet_of(b)
+# -- network ------------------------------------------------------------------------------
+
+#: The rule AWS gives a VPC security group that the template gives no egress rule.
+DEFAULT_EGRESS = "default allow-all egress"
 
 
 def _opens_nothing(rule: NetworkRule) -> bool:
     """An egress rule to a loopback address: the usual way to remove the default allow-all."""
     try:
-        return rule.kind == "egress" and ipaddress.ip_network(rule.peer, strict=False).is_loopback
+        return rule.kind == EGRESS and ipaddress.ip_network(rule.peer, strict=False).is_loopback
     except ValueError:
         return False
 
@@ -348,19 +339,35 @@ def _transport(rule: NetworkRule) -> str:
 
 
 def _replaced(rule: NetworkRule, gone: list[NetworkRule]) -> NetworkRule | None:
-    """A removed rule that ``rule`` merely moves (as many ports, same transport, same or a
-    smaller peer) or narrows; the matched rule is taken out of ``gone``."""
+    """A removed rule that ``rule`` merely moves (as many ports, same transport or one inside all
+    traffic, same or a smaller peer) or narrows; the matched rule is taken out of ``gone``."""
     for old in gone:
-        if (old.kind, old.resource, _transport(old)) != (rule.kind, rule.resource, _transport(rule)):
+        if (old.kind, old.resource) != (rule.kind, rule.resource):
             continue
-        if _width(rule) <= _width(old) and _peer_within(rule.peer, old.peer):
+        if _transport(old) != "all" and _transport(old) != _transport(rule):
+            continue
+        if _width(rule) <= _width(old) and peer_within(rule.peer, old.peer):
             gone.remove(old)
             return old
     return None
 
 
-def diff_network(before: list[NetworkRule], after: list[NetworkRule]) -> tuple[tuple[RuleChange, ...], tuple[RuleChange, ...]]:
-    """Added and removed network rules, each with its broadening verdict."""
+def with_default_egress(rules: list[NetworkRule], groups: Iterable[str]) -> list[NetworkRule]:
+    """``rules`` plus AWS's allow-all egress for each of ``groups`` that has no egress rule."""
+    with_egress = {r.resource for r in rules if r.kind == EGRESS}
+    return [*rules, *(NetworkRule(kind=EGRESS, resource=group, protocol="all", peer="0.0.0.0/0",
+                                  detail=DEFAULT_EGRESS) for group in sorted(groups) if group not in with_egress)]
+
+
+def diff_network(before: list[NetworkRule], after: list[NetworkRule], groups: Iterable[str] = (),
+                 ) -> tuple[tuple[RuleChange, ...], tuple[RuleChange, ...]]:
+    """Added and removed network rules, each with its broadening verdict.
+
+    ``groups`` are the security groups present on both sides: one without any egress rule
+    has AWS's default allow-all egress, so losing its last egress rule opens it.
+    """
+    groups = tuple(groups)
+    before, after = with_default_egress(before, groups), with_default_egress(after, groups)
     before_keys = Counter(r.key for r in before)
     after_keys = Counter(r.key for r in after)
     added = []
@@ -393,18 +400,46 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule]) -> tuple[t
     return tuple(added), tuple(removed)
 
 
+# -- the whole diff -----------------------------------------------------------------------
+
 def diff(before_grants: list[Grant], after_grants: list[Grant],
          before_rules: list[NetworkRule], after_rules: list[NetworkRule],
-         still_exists: Callable[[str], bool] | None = None) -> PermissionDiff:
-    """The whole permission and network diff."""
-    added, removed = diff_grants(before_grants, after_grants, still_exists)
-    network_added, network_removed = diff_network(before_rules, after_rules)
-    return PermissionDiff(added, removed, network_added, network_removed)
+         still_exists: Callable[[str], bool] | None = None, *, gone: frozenset[str] = frozenset(),
+         groups: Iterable[str] = (), postures: tuple | None = None) -> PermissionDiff:
+    """The whole permission and network diff; with ``postures`` (before, after) the
+    weakenings and gains too."""
+    added, removed = diff_grants(before_grants, after_grants, still_exists, gone)
+    network_added, network_removed = diff_network(before_rules, after_rules, groups)
+    weakenings, gains = compare_postures(*postures) if postures else ((), ())
+    return PermissionDiff(added, removed, network_added, network_removed, weakenings=weakenings, gains=gains)
 
 
-def diff_evaluations(before: Evaluation, after: Evaluation) -> PermissionDiff:
-    """Extract grants and rules from two evaluations and compare them."""
+def _ids(evaluation: Evaluation, *types: str) -> frozenset[str]:
+    return frozenset(i for i, raw in evaluation.template.resources.items()
+                     if raw.get("Type") in types and evaluation.exists(i))
+
+
+def diff_evaluations(before: Evaluation, after: Evaluation, *, grants: tuple | None = None,
+                     rules: tuple | None = None) -> PermissionDiff:
+    """Compare two evaluations: grants, network rules and security posture. ``grants`` and
+    ``rules`` (before, after) may be given when already extracted."""
     from wizard.iam.grants import extract
     from wizard.iam.network import network_rules
 
-    return diff(extract(before), extract(after), network_rules(before), network_rules(after), after.exists)
+    before_grants, after_grants = grants or (extract(before), extract(after))
+    before_rules, after_rules = rules or (network_rules(before), network_rules(after))
+    gone = _ids(before, *_SOLE_HOLDERS) - _ids(after, *_SOLE_HOLDERS)
+    groups = _ids(before, "AWS::EC2::SecurityGroup") & _ids(after, "AWS::EC2::SecurityGroup")
+    return diff(list(before_grants), list(after_grants), list(before_rules), list(after_rules), after.exists,
+                gone=gone, groups=groups, postures=(posture(before), posture(after)))
+
+
+def verdict_gate(result: PermissionDiff, *, broadening: bool, weakening: bool, what: str) -> None:
+    """The CI gates: exit 1 (``GateTripped``) on a broadening under ``--fail-on-broadening``,
+    on a weakening under either ``--fail-on-broadening`` or ``--fail-on-weakening``; the
+    message names the first weakening's reason."""
+    if broadening and result.broadening:
+        raise GateTripped(f"{what} broadens access (--fail-on-broadening)")
+    if (broadening or weakening) and result.weakening:
+        flag = "--fail-on-weakening" if weakening else "--fail-on-broadening"
+        raise GateTripped(f"{what} weakens security: {result.weakenings[0].reason} ({flag})")
