@@ -1,0 +1,157 @@
+"""The set arithmetic under the verdicts: overlap and inclusion of action and ARN patterns,
+their complements (NotAction, NotResource), port widths, and the verdict line."""
+
+from __future__ import annotations
+
+import pytest
+
+from wizard.iam import diff as d
+from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
+from wizard.iam.grants import Grant, Source
+from wizard.iam.network import NetworkRule
+from wizard.iam.posture import Control, PostureChange
+
+
+@pytest.mark.parametrize("a, b, overlap", [
+    ("s3:Get*", "s3:GetObject", True),
+    ("s3:GetObject", "s3:Get*", True),           # the literal on either side
+    ("s3:Put*", "s3:GetObject", False),
+    ("s3:GetObject", "s3:Put*", False),
+    ("s3:GetObject", "s3:GetObject", True),
+    ("s3:GetObject", "s3:PutObject", False),
+    ("s3:Get*", "s3:G*", True),
+    ("s3:G*", "s3:Get*", True),
+    ("s3:Get*", "s3:Put*", False),               # the heads disagree
+    ("*Object", "*Policy", False),               # the tails disagree
+    ("*Object", "s3:*", True),
+    ("s3:*", "*Object", True),
+    ("s3:Get*", "s3:*Object", True),             # one tail is empty
+    ("s3:*Object", "s3:Get*", True),
+    ("x*y*z", "x*z", True),                      # heads and tails of several stars
+    ("x*z", "x*y*z", True),
+    ("x*y*z", "x*w", False),
+    ("x*w", "x*y*z", False),
+    ("a*y*z", "b*z", False),
+    ("b*z", "a*y*z", False),
+])
+def test_may_overlap(a, b, overlap):
+    assert d._may_overlap(a, b, case_sensitive=True) is overlap
+
+
+def test_may_overlap_case():
+    assert d._may_overlap("S3:GET*", "s3:getobject", case_sensitive=False)
+    assert d._may_overlap("s3:getobject", "S3:GET*", case_sensitive=False)
+    assert d._may_overlap("S3:GET*", "s3:g*", case_sensitive=False)
+    assert not d._may_overlap("S3:GET*", "s3:getobject", case_sensitive=True)
+    assert not d._may_overlap("s3:getobject", "S3:GET*", case_sensitive=True)
+    assert not d._may_overlap("arn:aws:s3:::Acme-*", "arn:aws:s3:::acme-1", case_sensitive=True)
+
+
+@pytest.mark.parametrize("general, general_not, specific, specific_not, covered", [
+    (("s3:*",), (), ("s3:GetObject",), (), True),
+    (("s3:Get*",), (), ("s3:PutObject",), (), False),
+    ((), ("iam:*",), ("s3:GetObject",), (), True),        # everything but iam includes s3
+    ((), ("iam:*",), ("iam:PassRole",), (), False),
+    (("*",), (), (), ("iam:*",), True),                   # everything includes everything but iam
+    (("s3:*",), (), (), ("iam:*",), False),
+    ((), ("iam:*",), (), ("iam:*", "s3:*"), True),        # excluding more is a subset
+    ((), ("iam:*", "s3:*"), (), ("iam:*",), False),
+])
+def test_covers_set(general, general_not, specific, specific_not, covered):
+    assert d._covers_set(general, general_not, specific, specific_not, case_sensitive=False) is covered
+
+
+def test_covers_set_case():
+    for general, general_not, specific, specific_not in [
+            (("arn:aws:s3:::Acme-*",), (), ("arn:aws:s3:::acme-1",), ()),
+            ((), ("arn:aws:s3:::acme-*",), ("arn:aws:s3:::Acme-1",), ()),
+            ((), ("arn:aws:s3:::acme-*",), (), ("arn:aws:s3:::ACME-*",))]:
+        insensitive = d._covers_set(general, general_not, specific, specific_not, case_sensitive=False)
+        sensitive = d._covers_set(general, general_not, specific, specific_not, case_sensitive=True)
+        assert insensitive != sensitive, (general, general_not, specific, specific_not)
+
+
+def _rule(protocol="tcp", from_port=443, to_port=443, kind="ingress", peer="10.0.0.0/8") -> NetworkRule:
+    return NetworkRule(kind=kind, resource="Sg", protocol=protocol, from_port=from_port, to_port=to_port, peer=peer)
+
+
+def test_width_and_transport():
+    assert d._width(_rule()) == 1
+    assert d._width(_rule(from_port=400, to_port=500)) == 101
+    assert d._width(_rule(to_port=None)) == 1
+    assert d._width(_rule(protocol="all", from_port=443)) == 65536
+    assert d._width(_rule(protocol="-1", from_port=443)) == 65536
+    assert d._width(_rule(from_port=None, to_port=None)) == 65536
+    assert d._width(_rule(from_port=-1, to_port=-1)) == 65536
+    assert [d._transport(_rule(protocol=p)) for p in ("HTTP", "https", "TLS", "tcp", "UDP", "all")] == \
+        ["tcp", "tcp", "tcp", "tcp", "udp", "all"]
+
+
+def test_loopback_opens_nothing_only_for_egress():
+    assert d._opens_nothing(_rule(kind="egress", peer="127.0.0.1/32"))
+    assert d._opens_nothing(_rule(kind="egress", peer="127.0.0.1/8"))   # host bits set, still loopback
+    assert d._opens_nothing(_rule(kind="egress", peer="::1/128"))
+    assert not d._opens_nothing(_rule(kind="ingress", peer="127.0.0.1/32"))
+    assert not d._opens_nothing(_rule(kind="egress", peer="10.0.0.0/8"))
+    assert not d._opens_nothing(_rule(kind="egress", peer="sg-123"))
+
+
+def test_tokens():
+    assert d._is_token("${Bucket}") and d._is_token("${Bucket.Arn}")
+    assert not d._is_token("existing-bucket")
+    assert not d._is_token("arn:aws:s3:::home/${aws:username}")
+    assert not d._is_token("${aws:username}-home")
+
+
+def _grant(effect="Allow") -> Grant:
+    return Grant(principal="Role", kind="identity", source=Source("Role"), effect=effect, actions=("s3:GetObject",),
+                 resources=("*",))
+
+
+def _posture_change() -> PostureChange:
+    return PostureChange(Control("trail-kms", "CloudTrail", "k"), "lost")
+
+
+def test_summary_line():
+    grant, rule = _grant(), _rule()
+    assert PermissionDiff().summary() == "+0 grants  -0  no change"
+    assert PermissionDiff(added=(GrantChange(grant, False),)).summary() == "+1 grants  -0  not broadening"
+    assert PermissionDiff(added=(GrantChange(grant, True),), removed=(GrantChange(grant, False),)).summary() == \
+        "+1 grants  -1  BROADENING"
+    assert PermissionDiff(network_added=(RuleChange(rule, False),)).summary() == \
+        "+0 grants  -0  +1 network  -0  not broadening"
+    assert PermissionDiff(network_removed=(RuleChange(rule, False),)).summary() == \
+        "+0 grants  -0  +0 network  -1  not broadening"
+    assert PermissionDiff(weakenings=(_posture_change(),)).summary() == "+0 grants  -0  WEAKENING"
+    assert PermissionDiff(added=(GrantChange(grant, True),), weakenings=(_posture_change(),)).summary() == \
+        "+1 grants  -0  WEAKENING  BROADENING"
+    assert PermissionDiff(gains=(_posture_change(),)).summary() == "+0 grants  -0  +1 security gain  not broadening"
+    assert PermissionDiff(gains=(_posture_change(),) * 2).summary() == \
+        "+0 grants  -0  +2 security gains  not broadening"
+
+
+def test_empty_counts_every_kind_of_change():
+    grant, rule = _grant(), _rule()
+    assert PermissionDiff().empty
+    for changed in (PermissionDiff(added=(GrantChange(grant, False),)),
+                    PermissionDiff(removed=(GrantChange(grant, False),)),
+                    PermissionDiff(network_added=(RuleChange(rule, False),)),
+                    PermissionDiff(network_removed=(RuleChange(rule, False),)),
+                    PermissionDiff(weakenings=(_posture_change(),)),
+                    PermissionDiff(gains=(_posture_change(),))):
+        assert not changed.empty
+
+
+def test_broadening_counts_every_kind_of_change():
+    grant, rule = _grant(), _rule()
+    for changed in (PermissionDiff(added=(GrantChange(grant, True),)),
+                    PermissionDiff(removed=(GrantChange(grant, True),)),
+                    PermissionDiff(network_added=(RuleChange(rule, True),)),
+                    PermissionDiff(network_removed=(RuleChange(rule, True),))):
+        assert changed.broadening and not changed.weakening
+
+
+def test_grouped_by_holder_removed_first():
+    kept, gone = _grant(), _grant("Deny")
+    groups = PermissionDiff(added=(GrantChange(kept, True),), removed=(GrantChange(gone, False),)).grouped()
+    assert groups == {"Role": [("-", GrantChange(gone, False)), ("+", GrantChange(kept, True))]}

@@ -1,0 +1,233 @@
+"""The security controls read from an evaluated template, and the weakenings and gains
+between two: every control, with its exact one-line reasons."""
+
+from __future__ import annotations
+
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import parse_template
+from wizard.iam.posture import TRAILS, Control, Posture, compare_postures, posture
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/k1"
+
+HARDENED = f"""
+Resources:
+  Logs:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - BucketKeyEnabled: true
+          - ServerSideEncryptionByDefault: {{SSEAlgorithm: 'aws:kms:dsse', KMSMasterKeyID: {KEY}}}
+      LoggingConfiguration: {{DestinationBucketName: access-logs}}
+  Plain:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketEncryption:
+        ServerSideEncryptionConfiguration: [{{ServerSideEncryptionByDefault: {{SSEAlgorithm: AES256}}}}]
+      LoggingConfiguration: {{}}
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: !Ref Logs
+      KMSKeyId: {KEY}
+      CloudWatchLogsLogGroupArn: !GetAtt Audit.Arn
+      IsMultiRegionTrail: 'true'
+      EnableLogFileValidation: true
+  Second:
+    Type: AWS::CloudTrail::Trail
+    Properties: {{IsLogging: 'TRUE', S3BucketName: !Ref Logs, KMSKeyId: alias/other, IsMultiRegionTrail: 'no'}}
+  Audit:
+    Type: AWS::Logs::LogGroup
+    Properties: {{KmsKeyId: {KEY}}}
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties: {{KmsMasterKeyId: alias/aws/sns}}
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties: {{KmsMasterKeyId: alias/aws/sqs}}
+  Key:
+    Type: AWS::KMS::Key
+    Properties: {{EnableKeyRotation: true, KeyPolicy: {{}}}}
+  Lb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties:
+      LoadBalancerAttributes:
+        - {{Key: deletion_protection.enabled, Value: 'true'}}
+        - {{Key: access_logs.s3.enabled, Value: 'true'}}
+        - {{Key: access_logs.s3.bucket, Value: !Ref Logs}}
+  Inside:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {{Scheme: internal, LoadBalancerAttributes: [{{Key: access_logs.s3.enabled, Value: 'false'}}]}}
+  Http:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties: {{LoadBalancerArn: !Ref Lb, Port: 80, Protocol: HTTP, DefaultActions: [{{Type: forward, TargetGroupArn: !Ref Tasks}}]}}
+  Redirect:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Inside
+      Port: 80
+      Protocol: http
+      DefaultActions: [{{Type: redirect, RedirectConfig: {{Protocol: HTTPS, Port: '443', StatusCode: HTTP_301}}}}]
+  HalfRedirect:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties:
+      LoadBalancerArn: !Ref Inside
+      Port: 8080
+      Protocol: HTTP
+      DefaultActions:
+        - {{Type: redirect, RedirectConfig: {{Protocol: HTTP, Port: '80'}}}}
+  Tls:
+    Type: AWS::ElasticLoadBalancingV2::Listener
+    Properties: {{LoadBalancerArn: !Ref Inside, Port: 443, Protocol: HTTPS, DefaultActions: [{{Type: forward}}]}}
+  Tasks:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {{Port: 80, Protocol: http}}
+  Secure:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {{Port: 443, Protocol: HTTPS}}
+"""
+
+
+def _posture(text: str) -> Posture:
+    template = parse_template(text)
+    return posture(Evaluation(template, resolve_parameters(template, {})))
+
+
+def test_every_control_is_read_from_the_resources():
+    found = _posture(HARDENED)
+    assert set(found.controls) == {
+        Control("trail-logging", TRAILS, "", ("Trail", "Second")),
+        Control("trail-kms", TRAILS, KEY, ("Trail", "Second")),
+        Control("trail-cloudwatch", TRAILS, "Audit", ("Trail",)),
+        Control("trail-multi-region", TRAILS, "", ("Trail",)),
+        Control("trail-validation", TRAILS, "", ("Trail",)),
+        Control("kms", "Logs", KEY),
+        Control("access-logs", "Logs", "access-logs"),
+        Control("access-logs", "Plain", "its own bucket"),
+        Control("kms", "Audit", KEY),
+        Control("kms", "Topic", "alias/aws/sns"),
+        Control("kms", "Queue", "alias/aws/sqs"),
+        Control("key-rotation", "Key"),
+        Control("internet-facing", "Lb"),
+        Control("access-logs", "Lb", "Logs"),
+        Control("plaintext-listener", "Lb", "HTTP/80", ("Http",)),
+        Control("plaintext-listener", "Inside", "HTTP/8080", ("HalfRedirect",)),
+        Control("plaintext-target", "Tasks", "HTTP/80"),
+    }
+    assert found.resources == frozenset(parse_template(HARDENED).resources)
+
+
+NOTHING = """
+Resources:
+  Logs: {Type: AWS::S3::Bucket}
+  Plain: {Type: AWS::S3::Bucket}
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties: {IsLogging: false, S3BucketName: !Ref Logs, IsMultiRegionTrail: false, EnableLogFileValidation: 'false'}
+  Audit: {Type: AWS::Logs::LogGroup}
+  Topic: {Type: AWS::SNS::Topic}
+  Queue: {Type: AWS::SQS::Queue}
+  Key: {Type: AWS::KMS::Key, Properties: {EnableKeyRotation: false, KeyPolicy: {}}}
+  Lb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {Scheme: internal}
+  Inside:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {Scheme: internal}
+  Tasks:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Port: 443, Protocol: HTTPS}
+"""
+
+
+def test_no_control_where_none_is_set():
+    assert _posture(NOTHING).controls == ()
+
+
+def test_the_reasons_of_every_weakening_and_gain():
+    hardened, bare = _posture(HARDENED), _posture(NOTHING)
+    weakenings, gains = compare_postures(hardened, bare)
+    assert sorted(c.reason for c in weakenings) == sorted([
+        "no CloudTrail trail records API activity any more",
+        f"CloudTrail log files are no longer encrypted with a KMS key (was {KEY})",
+        "CloudTrail no longer delivers to CloudWatch Logs (was Audit)",
+        "no trail covers every region any more",
+        "CloudTrail log-file validation is turned off",
+        f"Logs is no longer encrypted with a KMS key (was {KEY})",
+        "Logs no longer writes access logs",
+        "Plain no longer writes access logs",
+        f"Audit is no longer encrypted with a KMS key (was {KEY})",
+        "Topic is no longer encrypted with a KMS key (was alias/aws/sns)",
+        "Queue is no longer encrypted with a KMS key (was alias/aws/sqs)",
+        "KMS key Key no longer rotates",
+        "Lb no longer writes access logs",
+    ])
+    assert sorted(c.reason for c in gains) == sorted([
+        "load balancer Lb is no longer reachable from the internet",
+        "load balancer Lb no longer serves unencrypted HTTP/80",
+        "load balancer Inside no longer serves unencrypted HTTP/8080",
+        "target group Tasks reaches its targets over TLS now (was HTTP/80)",
+    ])
+    weakenings, gains = compare_postures(bare, hardened)
+    assert sorted(c.reason for c in weakenings) == sorted([
+        "load balancer Lb becomes reachable from the internet",
+        "load balancer Lb serves unencrypted HTTP/80 (listener Http)",
+        "load balancer Inside serves unencrypted HTTP/8080 (listener HalfRedirect)",
+        "target group Tasks reaches its targets over unencrypted HTTP/80",
+    ])
+    assert sorted(c.reason for c in gains) == sorted([
+        "trail Trail, Second records API activity",
+        f"trail Trail, Second encrypted with key {KEY}",
+        "trail Trail delivers to CloudWatch Logs Audit",
+        "trail Trail covers every region",
+        "trail Trail validates its log files",
+        f"Logs encrypted with key {KEY}",
+        "Logs writes access logs to access-logs",
+        "Plain writes access logs to its own bucket",
+        f"Audit encrypted with key {KEY}",
+        "Topic encrypted with key alias/aws/sns",
+        "Queue encrypted with key alias/aws/sqs",
+        "KMS key Key rotates yearly",
+        "Lb writes access logs to Logs",
+    ])
+    assert weakenings[0].to_json() == {"control": weakenings[0].control.name,
+                                       "category": weakenings[0].control.category,
+                                       "resource": weakenings[0].control.subject,
+                                       "where": list(weakenings[0].control.where),
+                                       "detail": weakenings[0].control.detail, "reason": weakenings[0].reason}
+
+
+def test_categories():
+    assert {Control(n, "x").category for n in ("trail-kms", "kms", "key-rotation")} == {"encryption at rest"}
+    assert {Control(n, "x").category for n in ("trail-logging", "trail-cloudwatch", "trail-multi-region",
+                                               "trail-validation", "access-logs")} == {"logging"}
+    assert {Control(n, "x").category for n in ("plaintext-listener", "plaintext-target")} == {"encryption in transit"}
+    assert Control("internet-facing", "x").category == "exposure"
+
+
+def test_a_control_of_a_deleted_resource_is_neither_lost_nor_gained():
+    hardened = _posture(HARDENED)
+    gone = Posture(hardened.controls, frozenset())
+    weakenings, gains = compare_postures(hardened, Posture((), frozenset()))
+    assert {c.control.subject for c in weakenings} == {TRAILS}
+    assert {c.control.name for c in gains} == {"internet-facing", "plaintext-listener", "plaintext-target"}
+    weakenings, gains = compare_postures(Posture((), frozenset()), gone)
+    assert {c.control.subject for c in gains} == {TRAILS}
+
+
+def test_an_exposure_that_moves_is_neither_lost_nor_gained():
+    before = Posture((Control("plaintext-listener", "Lb", "HTTP/80", ("A",)),
+                      Control("internet-facing", "Old")), frozenset({"Lb", "Old"}))
+    port = Posture((Control("plaintext-listener", "Lb", "HTTP/8080", ("B",)),
+                    Control("internet-facing", "New")), frozenset({"Lb", "New"}))
+    assert compare_postures(before, port) == ((), ())
+    elsewhere = Posture((Control("plaintext-listener", "Other", "HTTP/80", ("C",)),), frozenset({"Other"}))
+    weakenings, gains = compare_postures(before, elsewhere)
+    assert weakenings == () and [c.control.name for c in gains] == ["internet-facing"]
+    both = Posture((Control("plaintext-listener", "Lb", "HTTP/80", ("A",)),
+                    Control("plaintext-listener", "Lb", "HTTP/8080", ("B",))), frozenset({"Lb"}))
+    weakenings, gains = compare_postures(before, both)
+    assert [c.control.detail for c in weakenings] == ["HTTP/8080"]
+    assert [c.control.name for c in gains] == ["internet-facing"]
