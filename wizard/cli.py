@@ -29,7 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="quilt-wizard",
         description="Deploy the Quilt CloudFormation stack with eyes open: every choice shows the "
                     "IAM permissions and network openings it adds or removes.",
-        epilog="Exit status: 0 success, 1 a policy gate tripped, 2 bad input, 3 an AWS call failed.")
+        epilog="Exit status: 0 success, 1 a policy gate tripped, 2 bad input, 3 an AWS call failed.",
+        # No abbreviations here: a subcommand's option (report's --fail-on) must never be read
+        # as a prefix of the wizard's own (--fail-on-broadening, --fail-on-weakening).
+        allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     deploy = importlib.import_module("wizard.commands.deploy")
     deploy.add_options(parser)
