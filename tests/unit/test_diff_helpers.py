@@ -155,3 +155,105 @@ def test_grouped_by_holder_removed_first():
     kept, gone = _grant(), _grant("Deny")
     groups = PermissionDiff(added=(GrantChange(kept, True),), removed=(GrantChange(gone, False),)).grouped()
     assert groups == {"Role": [("-", GrantChange(gone, False)), ("+", GrantChange(kept, True))]}
+
+
+# -- the whole diff, exactly: which statements and rules, with which verdict and reason ----
+
+from wizard.cfn.evaluate import Evaluation  # noqa: E402
+from wizard.cfn.parameters import resolve_parameters  # noqa: E402
+from wizard.cfn.template import parse_template  # noqa: E402
+
+POLICY = """
+Resources:
+  Data: {{Type: AWS::S3::Bucket}}
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Data
+      PolicyDocument:
+        Statement:
+{statements}
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress:
+{ingress}
+      SecurityGroupEgress: [{{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}}]
+  Lb:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {{Scheme: {scheme}}}
+"""
+READ = "          - {Sid: Read, Effect: Allow, Principal: {AWS: 'arn:aws:iam::1:root'}, Action: s3:GetObject, Resource: '*'}"
+WRITE = "          - {Sid: Write, Effect: Allow, Principal: {AWS: 'arn:aws:iam::1:root'}, Action: s3:PutObject, Resource: '*'}"
+TLS = "          - {Sid: Tls, Effect: Deny, Principal: '*', Action: 's3:*', Resource: '*', Condition: {Bool: {aws:SecureTransport: 'false'}}}"
+P443 = "        - {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}"
+P8443 = "        - {IpProtocol: tcp, FromPort: 8443, ToPort: 8443, CidrIp: 10.0.0.0/8}"
+
+
+def _side(statements, ingress, scheme="internal"):
+    template = parse_template(POLICY.format(statements="\n".join(statements), ingress="\n".join(ingress),
+                                            scheme=scheme))
+    return Evaluation(template, resolve_parameters(template, {}))
+
+
+def _outcome(before, after):
+    result = d.diff_evaluations(before, after)
+    return ([(c.grant.sid, c.grant.principal, c.broadening, c.reason) for c in result.added],
+            [(c.grant.sid, c.grant.principal, c.broadening, c.reason) for c in result.removed],
+            [(c.rule.kind, c.rule.from_port, c.broadening, c.reason) for c in result.network_added],
+            [(c.rule.kind, c.rule.from_port, c.broadening, c.reason) for c in result.network_removed])
+
+
+def test_statements_and_rules_count_as_multisets():
+    twice = _side([READ, READ, TLS, TLS], [P443, P443])
+    once = _side([READ, TLS], [P443])
+    assert _outcome(twice, once) == (
+        [], [("Read", "AWS:arn:aws:iam::1:root", False, ""), ("Tls", "*", False, "")],
+        [], [("ingress", 443, False, "")])
+    assert _outcome(once, twice) == (
+        [("Read", "AWS:arn:aws:iam::1:root", False, ""), ("Tls", "*", False, "a new Deny")],
+        [], [("ingress", 443, False, "the same opening as before, once more")], [])
+    thrice = _side([READ, READ, READ, TLS, TLS, TLS], [P443, P443, P443])
+    assert [len(part) for part in _outcome(thrice, once)] == [0, 4, 0, 2]
+    assert [len(part) for part in _outcome(once, thrice)] == [4, 0, 2, 0]
+    assert _outcome(twice, twice) == ([], [], [], [])
+
+
+def test_the_exact_verdicts_and_reasons():
+    before = _side([READ, TLS], [P443])
+    after = _side([READ, WRITE], [P443, P8443], scheme="internet-facing")
+    assert _outcome(before, after) == (
+        [("Write", "AWS:arn:aws:iam::1:root", True, "grants s3:PutObject on * to AWS:arn:aws:iam::1:root")],
+        [("Tls", "*", True, "a Deny on * applies less often or not at all")],
+        [("ingress", 8443, True, "opens ingress Sg tcp/8443 from 10.0.0.0/8"),
+         ("scheme", None, True, "the load balancer becomes reachable from the internet")],
+        [("scheme", None, False, "")])
+    assert _outcome(after, before) == (
+        [("Tls", "*", False, "a new Deny")],
+        [("Write", "AWS:arn:aws:iam::1:root", False, "")],
+        [("scheme", None, False, "")],
+        [("ingress", 8443, False, ""), ("scheme", None, False, "")])
+
+
+def test_a_port_beside_a_kept_one_is_a_new_opening():
+    kept = _side([READ], [P443])
+    both = _side([READ], [P443, P8443])
+    assert _outcome(kept, both)[2] == [("ingress", 8443, True, "opens ingress Sg tcp/8443 from 10.0.0.0/8")]
+    moved = _side([READ], [P8443])
+    assert _outcome(kept, moved)[2] == [("ingress", 8443, False, "replaces ingress Sg tcp/443 from 10.0.0.0/8")]
+
+
+def test_a_deny_of_a_resource_policy_names_its_resource_when_it_has_no_principal():
+    deny = Grant(principal="", kind="resource", source=Source("Policy"), effect="Deny", actions=("s3:*",),
+                 resources=("*",), on=("existing-bucket",))
+    object.__setattr__(deny, "key", ("deny",))
+    added, removed = d.diff_grants([deny], [])
+    assert removed == (GrantChange(deny, True, "a Deny on its resource applies less often or not at all"),)
+
+
+def test_every_change_carries_a_boolean_verdict():
+    before, after = _side([READ, TLS], [P443]), _side([WRITE], [P8443], scheme="internet-facing")
+    for result in (d.diff_evaluations(before, after), d.diff_evaluations(after, before)):
+        for change in (*result.added, *result.removed, *result.network_added, *result.network_removed):
+            assert isinstance(change.broadening, bool) and isinstance(change.reason, str)

@@ -18,9 +18,9 @@ statement that merely moved is no change. The verdict is semantic, not textual:
 - a new managed-policy attachment (AWS managed policies included, for each principal it is
   attached to), a new ingress/egress rule, listener, target port or container port, or a load
   balancer turning internet-facing, is broadening. Moving an opening to other ports (as many,
-  same transport, same or a narrower peer) is not. A security group that loses its last egress
-  rule gets AWS's default allow-all egress back, which is broadening; an egress rule to a
-  loopback address only removes that default.
+  same transport, same or a narrower peer) is not. A security group without egress rules (new,
+  or having lost its last one) has AWS's default allow-all egress, which is broadening; an
+  egress rule to a loopback address only removes that default.
 
 Actions compare case-insensitively and ARNs case-sensitively, both honouring ``*`` and ``?``;
 conditions compare by implication (``wizard.iam.conditions``).
@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from wizard.errors import GateTripped
 from wizard.iam.conditions import condition_implies, peer_within
 from wizard.iam.grants import IDENTITY, TRUST, Grant, display_principal, holder_of
-from wizard.iam.network import EGRESS, OPENINGS, SCHEME, NetworkRule
+from wizard.iam.network import EGRESS, OPENINGS, NetworkRule
 from wizard.iam.posture import PostureChange, compare_postures, posture
 from wizard.iam.wildcards import action_matches, pattern_covers
 
@@ -363,8 +363,9 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule], groups: It
                  ) -> tuple[tuple[RuleChange, ...], tuple[RuleChange, ...]]:
     """Added and removed network rules, each with its broadening verdict.
 
-    ``groups`` are the security groups present on both sides: one without any egress rule
-    has AWS's default allow-all egress, so losing its last egress rule opens it.
+    ``groups`` are the template's security groups: one without any egress rule has AWS's
+    default allow-all egress, so a new group without egress rules, or a group losing its last
+    one, opens it.
     """
     groups = tuple(groups)
     before, after = with_default_egress(before, groups), with_default_egress(after, groups)
@@ -377,6 +378,9 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule], groups: It
         if remaining[rule.key] > 0:
             remaining[rule.key] -= 1
             continue
+        if before_keys[rule.key] > 0:
+            added.append(RuleChange(rule, False, "the same opening as before, once more"))
+            continue
         replaced = _replaced(rule, gone)
         if rule.kind in OPENINGS and _opens_nothing(rule):
             added.append(RuleChange(rule, False, "blocks the default allow-all egress"))
@@ -385,11 +389,9 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule], groups: It
             added.append(RuleChange(rule, False, f"replaces {replaced.describe()}"))
         elif rule.kind in OPENINGS:
             added.append(RuleChange(rule, True, f"opens {rule.describe()}"))
-        elif rule.kind == SCHEME:
+        else:  # the scheme
             added.append(RuleChange(rule, rule.is_public, "the load balancer becomes reachable from the internet"
                                     if rule.is_public else ""))
-        else:
-            added.append(RuleChange(rule, False))
     removed = []
     remaining = after_keys.copy()
     for rule in before:
@@ -429,7 +431,7 @@ def diff_evaluations(before: Evaluation, after: Evaluation, *, grants: tuple | N
     before_grants, after_grants = grants or (extract(before), extract(after))
     before_rules, after_rules = rules or (network_rules(before), network_rules(after))
     gone = _ids(before, *_SOLE_HOLDERS) - _ids(after, *_SOLE_HOLDERS)
-    groups = _ids(before, "AWS::EC2::SecurityGroup") & _ids(after, "AWS::EC2::SecurityGroup")
+    groups = _ids(before, "AWS::EC2::SecurityGroup") | _ids(after, "AWS::EC2::SecurityGroup")
     return diff(list(before_grants), list(after_grants), list(before_rules), list(after_rules), after.exists,
                 gone=gone, groups=groups, postures=(posture(before), posture(after)))
 
