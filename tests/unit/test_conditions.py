@@ -65,4 +65,6 @@ def test_operator_parts():
 def test_peer_within():
     assert peer_within("10.1.0.0/16", "10.0.0.0/8") and peer_within("sg-1", "sg-1")
     assert not peer_within("10.0.0.0/8", "10.1.0.0/16")
+    assert peer_within("10.1.2.3/16", "10.0.0.5/8")  # host bits set, as in many templates
+    assert not peer_within("10.0.0.5/8", "10.1.2.3/16")
     assert not peer_within("::/0", "0.0.0.0/0") and not peer_within("sg-1", "0.0.0.0/0")

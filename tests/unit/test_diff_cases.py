@@ -43,17 +43,26 @@ def _reasons(result: PermissionDiff) -> list[str]:
 
 
 def _check(result: PermissionDiff, expect: dict, name: str) -> None:
+    for change in (*result.added, *result.removed, *result.network_added, *result.network_removed):
+        assert isinstance(change.broadening, bool) and isinstance(change.reason, str), name
     if "broadening" in expect:
         assert result.broadening is expect["broadening"], f"{name}: broadening, reasons {_reasons(result)}"
     if "weakening" in expect:
         assert result.weakening is expect["weakening"], f"{name}: weakening, {[c.reason for c in result.weakenings]}"
     if "reason" in expect:
-        assert any(expect["reason"] in r for r in _reasons(result)), f"{name}: {_reasons(result)}"
+        assert any(r.startswith(expect["reason"]) for r in _reasons(result)), f"{name}: {_reasons(result)}"
     if "removed_reason" in expect:
-        assert any(expect["removed_reason"] in c.reason for c in result.removed), \
+        assert any(c.reason == expect["removed_reason"] for c in result.removed), \
             f"{name}: {[c.reason for c in result.removed]}"
+    if "removed_reasons" in expect:
+        assert sorted(c.reason for c in result.removed) == sorted(expect["removed_reasons"]), name
+    if "added_reasons" in expect:
+        assert sorted(c.reason for c in result.added) == sorted(expect["added_reasons"]), name
+    if "network_removed" in expect:
+        assert len(result.network_removed) == expect["network_removed"], name
     if "gain" in expect:
-        assert any(expect["gain"] in c.reason for c in result.gains), f"{name}: {[c.reason for c in result.gains]}"
+        assert any(c.reason.startswith(expect["gain"]) for c in result.gains), \
+            f"{name}: {[c.reason for c in result.gains]}"
     if "gains" in expect:
         assert len(result.gains) == expect["gains"], f"{name}: {[c.reason for c in result.gains]}"
 

@@ -84,9 +84,13 @@ def test_gates(capsys, args, broadening_gate, weakening_gate):
 
 
 def test_the_weakening_gate_names_the_reason(capsys):
-    assert main(["diff", "--from", "EnableTaskTLS=true", "--set", "EnableTaskTLS=false", "--fail-on-weakening"]) == 1
-    assert "weakens security: target group RegistryTargetGroup reaches its targets over unencrypted HTTP/80" \
-        in capsys.readouterr().err
+    tls_off = ["diff", "--from", "EnableTaskTLS=true", "--set", "EnableTaskTLS=false"]
+    assert main([*tls_off, "--fail-on-weakening"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "quilt-wizard: the change weakens security: target group RegistryTargetGroup reaches its targets "
+        "over unencrypted HTTP/80 (--fail-on-weakening)")
+    assert main([*tls_off, "--fail-on-broadening"]) == 1
+    assert capsys.readouterr().err.strip().endswith(" HTTP/80 (--fail-on-broadening)")
 
 
 def test_from_params_reads_a_baseline_file(tmp_path, capsys):

@@ -56,6 +56,7 @@ def test_may_overlap_case():
     (("s3:*",), (), (), ("iam:*",), False),
     ((), ("iam:*",), (), ("iam:*", "s3:*"), True),        # excluding more is a subset
     ((), ("iam:*", "s3:*"), (), ("iam:*",), False),
+    (("XX*",), (), (), ("iam:*",), False),                 # only a pattern matching everything will do
 ])
 def test_covers_set(general, general_not, specific, specific_not, covered):
     assert d._covers_set(general, general_not, specific, specific_not, case_sensitive=False) is covered
@@ -257,3 +258,10 @@ def test_every_change_carries_a_boolean_verdict():
     for result in (d.diff_evaluations(before, after), d.diff_evaluations(after, before)):
         for change in (*result.added, *result.removed, *result.network_added, *result.network_removed):
             assert isinstance(change.broadening, bool) and isinstance(change.reason, str)
+
+
+def test_default_egress_and_a_diff_without_posture():
+    assert d.with_default_egress([], ["Sg"]) == [
+        NetworkRule(kind="egress", resource="Sg", protocol="all", peer="0.0.0.0/0", detail="default allow-all egress")]
+    result = d.diff([], [], [], [])
+    assert result.weakenings == () and result.gains == () and result.empty

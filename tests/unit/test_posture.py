@@ -60,6 +60,14 @@ Resources:
   Inside:
     Type: AWS::ElasticLoadBalancingV2::LoadBalancer
     Properties: {{Scheme: internal, LoadBalancerAttributes: [{{Key: access_logs.s3.enabled, Value: 'false'}}]}}
+  Quiet:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {{Scheme: internal, LoadBalancerAttributes: [{{Key: access_logs.s3.enabled, Value: true}}]}}
+  Managed:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketEncryption:
+        ServerSideEncryptionConfiguration: [{{ServerSideEncryptionByDefault: {{SSEAlgorithm: 'aws:kms'}}}}]
   Http:
     Type: AWS::ElasticLoadBalancingV2::Listener
     Properties: {{LoadBalancerArn: !Ref Lb, Port: 80, Protocol: HTTP, DefaultActions: [{{Type: forward, TargetGroupArn: !Ref Tasks}}]}}
@@ -97,7 +105,7 @@ def _posture(text: str) -> Posture:
 
 def test_every_control_is_read_from_the_resources():
     found = _posture(HARDENED)
-    assert set(found.controls) == {
+    assert sorted(found.controls, key=repr) == sorted([
         Control("trail-logging", TRAILS, "", ("Trail", "Second")),
         Control("trail-kms", TRAILS, KEY, ("Trail", "Second")),
         Control("trail-cloudwatch", TRAILS, "Audit", ("Trail",)),
@@ -115,7 +123,9 @@ def test_every_control_is_read_from_the_resources():
         Control("plaintext-listener", "Lb", "HTTP/80", ("Http",)),
         Control("plaintext-listener", "Inside", "HTTP/8080", ("HalfRedirect",)),
         Control("plaintext-target", "Tasks", "HTTP/80"),
-    }
+        Control("access-logs", "Quiet", "a bucket"),
+        Control("kms", "Managed", "the AWS managed key"),
+    ], key=repr)
     assert found.resources == frozenset(parse_template(HARDENED).resources)
 
 
@@ -136,6 +146,10 @@ Resources:
   Inside:
     Type: AWS::ElasticLoadBalancingV2::LoadBalancer
     Properties: {Scheme: internal}
+  Quiet:
+    Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+    Properties: {Scheme: internal}
+  Managed: {Type: AWS::S3::Bucket}
   Tasks:
     Type: AWS::ElasticLoadBalancingV2::TargetGroup
     Properties: {Port: 443, Protocol: HTTPS}
@@ -163,6 +177,8 @@ def test_the_reasons_of_every_weakening_and_gain():
         "Queue is no longer encrypted with a KMS key (was alias/aws/sqs)",
         "KMS key Key no longer rotates",
         "Lb no longer writes access logs",
+        "Quiet no longer writes access logs",
+        "Managed is no longer encrypted with a KMS key (was the AWS managed key)",
     ])
     assert sorted(c.reason for c in gains) == sorted([
         "load balancer Lb is no longer reachable from the internet",
@@ -191,6 +207,8 @@ def test_the_reasons_of_every_weakening_and_gain():
         "Queue encrypted with key alias/aws/sqs",
         "KMS key Key rotates yearly",
         "Lb writes access logs to Logs",
+        "Quiet writes access logs to a bucket",
+        "Managed encrypted with key the AWS managed key",
     ])
     assert weakenings[0].to_json() == {"control": weakenings[0].control.name,
                                        "category": weakenings[0].control.category,
@@ -226,6 +244,12 @@ def test_an_exposure_that_moves_is_neither_lost_nor_gained():
     elsewhere = Posture((Control("plaintext-listener", "Other", "HTTP/80", ("C",)),), frozenset({"Other"}))
     weakenings, gains = compare_postures(before, elsewhere)
     assert weakenings == () and [c.control.name for c in gains] == ["internet-facing"]
+    # Another kind of exposure on the same resource is not a move.
+    public = Posture((Control("internet-facing", "Lb"),), frozenset({"Lb"}))
+    plain = Posture((Control("plaintext-listener", "Lb", "HTTP/80", ("A",)),), frozenset({"Lb"}))
+    weakenings, gains = compare_postures(public, plain)
+    assert [c.control.name for c in weakenings] == ["plaintext-listener"]
+    assert [c.control.name for c in gains] == ["internet-facing"]
     both = Posture((Control("plaintext-listener", "Lb", "HTTP/80", ("A",)),
                     Control("plaintext-listener", "Lb", "HTTP/8080", ("B",))), frozenset({"Lb"}))
     weakenings, gains = compare_postures(before, both)

@@ -359,16 +359,17 @@ def with_default_egress(rules: list[NetworkRule], groups: Iterable[str]) -> list
                                   detail=DEFAULT_EGRESS) for group in sorted(groups) if group not in with_egress)]
 
 
-def diff_network(before: list[NetworkRule], after: list[NetworkRule], groups: Iterable[str] = (),
+def diff_network(before: list[NetworkRule], after: list[NetworkRule],
+                 groups: tuple[Iterable[str], Iterable[str]] = ((), ()),
                  ) -> tuple[tuple[RuleChange, ...], tuple[RuleChange, ...]]:
     """Added and removed network rules, each with its broadening verdict.
 
-    ``groups`` are the template's security groups: one without any egress rule has AWS's
-    default allow-all egress, so a new group without egress rules, or a group losing its last
-    one, opens it.
+    ``groups`` are the template's security groups on each side: one without any egress rule
+    has AWS's default allow-all egress, so a new group without egress rules, or a group losing
+    its last one, opens it.
     """
-    groups = tuple(groups)
-    before, after = with_default_egress(before, groups), with_default_egress(after, groups)
+    before = with_default_egress(before, groups[0])
+    after = with_default_egress(after, groups[1])
     before_keys = Counter(r.key for r in before)
     after_keys = Counter(r.key for r in after)
     added = []
@@ -407,7 +408,7 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule], groups: It
 def diff(before_grants: list[Grant], after_grants: list[Grant],
          before_rules: list[NetworkRule], after_rules: list[NetworkRule],
          still_exists: Callable[[str], bool] | None = None, *, gone: frozenset[str] = frozenset(),
-         groups: Iterable[str] = (), postures: tuple | None = None) -> PermissionDiff:
+         groups: tuple[Iterable[str], Iterable[str]] = ((), ()), postures: tuple | None = None) -> PermissionDiff:
     """The whole permission and network diff; with ``postures`` (before, after) the
     weakenings and gains too."""
     added, removed = diff_grants(before_grants, after_grants, still_exists, gone)
@@ -431,7 +432,7 @@ def diff_evaluations(before: Evaluation, after: Evaluation, *, grants: tuple | N
     before_grants, after_grants = grants or (extract(before), extract(after))
     before_rules, after_rules = rules or (network_rules(before), network_rules(after))
     gone = _ids(before, *_SOLE_HOLDERS) - _ids(after, *_SOLE_HOLDERS)
-    groups = _ids(before, "AWS::EC2::SecurityGroup") | _ids(after, "AWS::EC2::SecurityGroup")
+    groups = (_ids(before, "AWS::EC2::SecurityGroup"), _ids(after, "AWS::EC2::SecurityGroup"))
     return diff(list(before_grants), list(after_grants), list(before_rules), list(after_rules), after.exists,
                 gone=gone, groups=groups, postures=(posture(before), posture(after)))
 

@@ -86,7 +86,7 @@ class Control:
 
     def reason(self, *, gained: bool) -> str:
         text = CONTROLS[self.name][3 if gained else 2]
-        return text.format(subject=self.subject, detail=self.detail or "?", where=", ".join(self.where) or "?")
+        return text.format(subject=self.subject, detail=self.detail, where=", ".join(self.where))
 
 
 @dataclass(frozen=True)
