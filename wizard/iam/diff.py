@@ -220,9 +220,7 @@ def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
     if new.attachment:
         if new.attachment_known:
             return ""  # its statements are grants of their own, judged one by one
-        if any(old.attachment == new.attachment and old.principal == new.principal for old in baseline):
-            return ""
-        return f"attaches {new.attachment}"
+        return f"attaches {new.attachment}"  # to this principal: the same one before would be no change
     if new.not_actions or new.not_resources:
         if any(_allow_covers_whole(old, new) for old in baseline):
             return ""
