@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 from wizard import __version__
 from wizard.errors import WizardError
 
-_SUBCOMMANDS = ("render", "grants", "diff", "profiles", "report", "harden", "audit")
+_SUBCOMMANDS = ("render", "grants", "diff", "profiles", "report", "harden", "audit", "fleet")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -233,11 +233,14 @@ def plan_instance(profile: Profile, template: Template, account: str, region: st
 
 
 def plan_fleet(profile_name: str, template: Template, *, accounts: Sequence[str] = (),
-               regions: Sequence[str] = (), stack_name: str = "quilt") -> FleetPlan:
+               regions: Sequence[str] = (), stack_name: str = "quilt",
+               pairs: Sequence[tuple[str, str]] | None = None) -> FleetPlan:
     """Plan every instance of ``profile_name``'s fleet; an invalid one raises ``InputError``
-    naming its account, region and field. No AWS call."""
+    naming its account, region and field. No AWS call.
+
+    ``pairs`` (account, region) replaces the profile's targets: the instances a stack set has."""
     profile = load_profile(profile_name)
-    chosen = targets(profile, accounts, regions)
+    chosen = list(pairs) if pairs is not None else targets(profile, accounts, regions)
     base = base_values(profile, template)
     parameters = {name: base.raw.get(name, "") for name in template.parameters}
     instances = []
