@@ -20,6 +20,11 @@ def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     return [indent + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
+def counted(n: int, word: str) -> str:
+    """``1 account``, ``2 accounts``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def verdict(instance: Instance) -> str:
     if instance.broadening and instance.weakening:
         return "BROADENING, WEAKENING"
@@ -35,6 +40,7 @@ def _assignments(values: Mapping[str, str], shared: Iterable[str], paint: Painte
     shared = set(shared)
     lines = []
     for name, value in values.items():
+        value = value if value != "" else "(empty)"
         if name in shared:
             lines.append("    " + paint(f"* {name} = {value}", "yellow"))
         else:
@@ -47,8 +53,8 @@ def plan_text(plan: FleetPlan, colour: bool = False) -> str:
     matter and the calls that will be made."""
     paint = Painter(colour)
     shared = [n for n in plan.parameters if n not in plan.per_account]
-    lines = [paint(f"Fleet of profile {plan.profile.name}: {len(plan.instances)} stack instances in "
-                   f"{len(plan.accounts)} accounts and {len(plan.regions)} regions", "bold"),
+    lines = [paint(f"Fleet of profile {plan.profile.name}: {counted(len(plan.instances), 'stack instance')} in "
+                   f"{counted(len(plan.accounts), 'account')} and {counted(len(plan.regions), 'region')}", "bold"),
              f"Template: {plan.template.source}", ""]
     explicit = {n: v for n, v in plan.shown_parameters().items()
                 if n in plan.per_account or plan.template.parameters[n].default != plan.parameters[n]}
@@ -84,7 +90,7 @@ def plan_text(plan: FleetPlan, colour: bool = False) -> str:
     lines.append(paint("Stack-instance calls (accounts with the same overrides share one)", "bold"))
     for group in plan.groups():
         lines.append(f"  accounts {', '.join(group.accounts)} in {', '.join(group.regions)}: "
-                     f"{len(group.overrides)} overrides")
+                     f"{counted(len(group.overrides), 'override')}")
     return "\n".join(lines) + "\n"
 
 
@@ -128,7 +134,7 @@ def status_text(status: FleetStatus, colour: bool = False) -> str:
         lines.append(paint(f"{i.account} {i.region}", "bold")
                      + (paint("  not in the profile", "yellow") if i.in_profile is False else ""))
         if i.overrides:
-            lines += [f"    {name} = {value}" for name, value in i.overrides.items()]
+            lines += [f"    {name} = {value if value != '' else '(empty)'}" for name, value in i.overrides.items()]
         else:
             lines.append("    no overrides (the stack set's values)")
         for d in i.differences:
