@@ -1,0 +1,126 @@
+"""``quilt-wizard fleet`` against the local moto server: a stack set, its instances and their overrides."""
+
+from __future__ import annotations
+
+import json
+
+from tests.cli_run import run_cli
+from tests.conftest import DATA
+from wizard.aws.stacksets import ADMINISTRATION_ROLE, PROFILE_TAG
+from wizard.cli import main
+from wizard.flow.profiles import user_profiles_dir
+
+SMALL = str(DATA / "templates" / "fleet-small.yaml")
+A, B = "111122223333", "444455556666"
+NAME = "quilt-fleet"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def write_profile(b_answers: str = '{bucket_scope: ""}', name: str = "teams") -> None:
+    folder = user_profiles_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.yaml").write_text(f"""name: {name}
+extends: standard
+answers: {{bucket_scope: acme-data-}}
+accounts:
+  "{A}": {{parameters: {{VPC: vpc-0123456789abcdef0}}}}
+  "{B}": {{answers: {b_answers}, parameters: {{VPC: vpc-0123456789abcdef1}}}}
+""")
+
+
+def deploy(endpoint: str, *extra: str) -> int:
+    return main(["fleet", "deploy", "--profile", "teams", "--stack-set-name", NAME, "-t", SMALL, "--yes",
+                 "--endpoint-url", endpoint, *extra])
+
+
+def overrides(session, account: str) -> dict[str, str]:
+    instance = session.client("cloudformation").describe_stack_instance(
+        StackSetName=NAME, StackInstanceAccount=account, StackInstanceRegion="us-east-1")["StackInstance"]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in instance["ParameterOverrides"]}
+
+
+def test_deploy_creates_the_stack_set_and_each_account_with_its_overrides(session, endpoint, capsys):
+    session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
+    write_profile()
+    assert deploy(endpoint, "--max-concurrent", "2") == 0, capsys.readouterr().err
+    captured = capsys.readouterr()
+    cloudformation = session.client("cloudformation")
+    stack_set = cloudformation.describe_stack_set(StackSetName=NAME)["StackSet"]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in stack_set["Parameters"]}
+    assert parameters["CustomerBucketPrefix"] == "acme-data-" and parameters["VPC"] == ""
+    assert {t["Key"]: t["Value"] for t in stack_set["Tags"]} == {PROFILE_TAG: "teams"}
+    assert overrides(session, A) == {"VPC": "vpc-0123456789abcdef0"}
+    assert overrides(session, B) == {"CustomerBucketPrefix": "", "VPC": "vpc-0123456789abcdef1"}
+    # The plan was shown, the roles checked, each operation followed, and the instances tabled.
+    assert "BROADENING" in captured.out and "Stack instances" in captured.out
+    assert f"role {ADMINISTRATION_ROLE} in account 123456789012: found" in captured.err
+    assert "SUCCEEDED" in captured.err
+    assert A in captured.out.split("Stack instances")[-1] and B in captured.out.split("Stack instances")[-1]
+
+
+def test_updating_one_accounts_override_updates_only_that_instance(session, endpoint, capsys):
+    session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
+    write_profile()
+    assert deploy(endpoint) == 0
+    capsys.readouterr()
+    cloudformation = session.client("cloudformation")
+    before = len(cloudformation.list_stack_set_operations(StackSetName=NAME)["Summaries"])
+    write_profile(b_answers="{bucket_scope: acme-team-b-}")
+    assert deploy(endpoint, "--json") == 0, capsys.readouterr().err
+    result = json.loads(capsys.readouterr().out)
+    assert [o["action"] for o in result["operations"]] == ["UPDATE"]
+    assert [(r["account"], r["region"]) for r in result["operations"][0]["results"]] == [(B, "us-east-1")]
+    assert overrides(session, B) == {"CustomerBucketPrefix": "acme-team-b-", "VPC": "vpc-0123456789abcdef1"}
+    assert overrides(session, A) == {"VPC": "vpc-0123456789abcdef0"}
+    assert len(cloudformation.list_stack_set_operations(StackSetName=NAME)["Summaries"]) == before + 1
+    # The same profile again: nothing to send.
+    assert deploy(endpoint, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["operations"] == []
+
+
+def test_status_shows_the_overrides_and_an_instance_changed_outside_the_wizard(session, endpoint, capsys):
+    session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
+    write_profile()
+    assert deploy(endpoint) == 0
+    capsys.readouterr()
+    status = ["fleet", "status", "--stack-set-name", NAME, "--endpoint-url", endpoint]
+    assert main([*status, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["profile"] == "teams" and not data["differs_from_profile"]
+    assert {i["account"]: i["overrides"] for i in data["instances"]} == {
+        A: {"VPC": "vpc-0123456789abcdef0"}, B: {"CustomerBucketPrefix": "", "VPC": "vpc-0123456789abcdef1"}}
+    # Someone widens account A by hand, outside the wizard.
+    session.client("cloudformation").update_stack_instances(
+        StackSetName=NAME, Accounts=[A], Regions=["us-east-1"],
+        ParameterOverrides=[{"ParameterKey": "VPC", "ParameterValue": "vpc-0123456789abcdef0"},
+                            {"ParameterKey": "CustomerBucketPrefix", "ParameterValue": ""}])
+    assert main([*status, "--fail-on-difference"]) == 1
+    out = capsys.readouterr().out
+    assert "! CustomerBucketPrefix: runs '', profile 'acme-data-'" in out
+    row = next(line for line in out.splitlines() if A in line and "us-east-1" in line)
+    assert row.lstrip().startswith("!")
+
+
+def test_an_invalid_override_is_refused_before_any_call(session, endpoint, capsys):
+    write_profile(b_answers='{bucket_scope: "*"}')
+    assert deploy(endpoint) == 2
+    err = capsys.readouterr().err
+    assert f"account {B} in us-east-1" in err and "CustomerBucketPrefix" in err
+    assert session.client("cloudformation").list_stack_sets()["Summaries"] == []
+
+
+def test_a_missing_administration_role_is_named_and_nothing_is_created(session, endpoint, capsys):
+    write_profile()
+    assert deploy(endpoint) == 1
+    err = capsys.readouterr().err
+    assert f"{ADMINISTRATION_ROLE} in account 123456789012" in err and "stacksets-prereqs" in err
+    assert session.client("cloudformation").list_stack_sets()["Summaries"] == []
+
+
+def test_without_a_terminal_deploy_needs_yes_before_any_call(session, endpoint):
+    write_profile()
+    result = run_cli("fleet", "deploy", "--profile", "teams", "--stack-set-name", NAME, "-t", SMALL,
+                     "--endpoint-url", endpoint, stdin="")
+    assert result.code == 2 and "--yes" in result.err
+    assert session.client("cloudformation").list_stack_sets()["Summaries"] == []
