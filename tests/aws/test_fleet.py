@@ -124,3 +124,27 @@ def test_without_a_terminal_deploy_needs_yes_before_any_call(session, endpoint):
                      "--endpoint-url", endpoint, stdin="")
     assert result.code == 2 and "--yes" in result.err
     assert session.client("cloudformation").list_stack_sets()["Summaries"] == []
+
+
+def test_a_changed_shared_value_updates_the_stack_set_and_keeps_a_secret_set_by_hand(session, endpoint, capsys):
+    session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
+    write_profile()
+    assert deploy(endpoint) == 0
+    cloudformation = session.client("cloudformation")
+    current = cloudformation.describe_stack_set(StackSetName=NAME)["StackSet"]["Parameters"]
+    by_hand = [{"ParameterKey": p["ParameterKey"], "ParameterValue": "typed-by-an-operator"}
+               if p["ParameterKey"] == "Token" else {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
+               for p in current]
+    cloudformation.update_stack_set(StackSetName=NAME, UsePreviousTemplate=True, Parameters=by_hand,
+                                    Capabilities=["CAPABILITY_IAM"], OperationId="by-hand")
+    capsys.readouterr()
+    user_profiles_dir().joinpath("teams.yaml").write_text(
+        user_profiles_dir().joinpath("teams.yaml").read_text().replace("acme-data-", "acme-shared-"))
+    assert deploy(endpoint, "--json") == 0, capsys.readouterr().err
+    result = json.loads(capsys.readouterr().out)
+    assert result["operations"][0]["action"] == "UPDATE"
+    parameters = {p["ParameterKey"]: p["ParameterValue"]
+                  for p in cloudformation.describe_stack_set(StackSetName=NAME)["StackSet"]["Parameters"]}
+    assert parameters["CustomerBucketPrefix"] == "acme-shared-"
+    assert parameters["Token"] == "typed-by-an-operator"
+    assert "typed-by-an-operator" not in json.dumps(result)

@@ -2,7 +2,8 @@
 
 Everything else in the core is pure and testable without an account. This package makes
 the session (:mod:`.session`), checks the account before a deployment (:mod:`.preflight`),
-creates and renders change sets (:mod:`.changeset`), reads what a deployed stack holds for
+creates and renders change sets (:mod:`.changeset`), creates, updates and follows stack sets and
+their instances for ``quilt-wizard fleet`` (:mod:`.stacksets`), reads what a deployed stack holds for
 ``quilt-wizard audit`` (:mod:`.deployed`) and turns every AWS failure into one
 clear ``AwsError`` (:mod:`.errors`).
 

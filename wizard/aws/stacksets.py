@@ -126,8 +126,11 @@ def operation_id() -> str:
     return f"quilt-wizard-{uuid.uuid4().hex}"
 
 
-def _parameters(values: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"ParameterKey": k, "ParameterValue": "" if v is None else str(v)} for k, v in values.items()]
+def _parameters(values: Mapping[str, str], keep: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Parameters of a request; those in ``keep`` keep the value they have (``UsePreviousValue``)."""
+    kept = set(keep)
+    return [{"ParameterKey": k, "UsePreviousValue": True} if k in kept
+            else {"ParameterKey": k, "ParameterValue": "" if v is None else str(v)} for k, v in values.items()]
 
 
 def _not_found(exc: ServiceError) -> bool:
@@ -239,9 +242,12 @@ def create_stack_set(session: AwsSession, name: str, *, template: Mapping[str, s
 
 
 def update_stack_set(session: AwsSession, name: str, *, template: Mapping[str, str], parameters: Mapping[str, str],
-                     tags: Mapping[str, str], options: Mapping[str, Any]) -> str:
-    """Update the stack set's template and parameters (every instance follows); the operation id."""
-    request = {"StackSetName": name, **template, "Parameters": _parameters(parameters),
+                     tags: Mapping[str, str], options: Mapping[str, Any], keep: Iterable[str] = ()) -> str:
+    """Update the stack set's template and parameters (every instance follows); the operation id.
+
+    ``keep`` names parameters sent as ``UsePreviousValue``: an empty NoEcho value means "the secret
+    set before", since no profile stores secrets."""
+    request = {"StackSetName": name, **template, "Parameters": _parameters(parameters, keep),
                "Capabilities": list(CAPABILITIES), "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
                "OperationId": operation_id(), **options}
     return session.call("cloudformation", "update_stack_set", **request)["OperationId"]

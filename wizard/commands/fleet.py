@@ -197,8 +197,10 @@ def run_deploy(args: argparse.Namespace) -> int:
     new = [t for t in wanted if t not in current]
     changed = [t for t in wanted if t in current
                and dict(current[t].overrides) != dict(plan.instance(*t).overrides)]
+    secret = {n for n, spec in plan.template.parameters.items() if spec.no_echo}
     unchanged_set = (existing is not None and existing.template_body == body
-                     and dict(existing.parameters) == dict(plan.parameters))
+                     and set(existing.parameters) == set(plan.parameters)
+                     and all(existing.parameters[k] == v for k, v in plan.parameters.items() if k not in secret))
     steps = [("create" if existing is None else "keep" if unchanged_set else "update")
              + f" stack set {name} ({model.lower().replace('_', '-')})"
              + ("" if existing is None or unchanged_set else f"; its {len(current)} instances follow the template "
@@ -223,7 +225,7 @@ def run_deploy(args: argparse.Namespace) -> int:
         else:
             progress(f"Updating stack set {name}")
             operation = ss.update_stack_set(session, name, template=source, parameters=plan.parameters, tags=tags,
-                                            options=options)
+                                            options=options, keep=[k for k in secret if not plan.parameters.get(k)])
             operations.append(ss.follow_operation(session, name, operation, on_progress=progress))
     for targets, update in ((new, False), (changed, True)):
         for group in plan.groups(targets):
