@@ -274,7 +274,8 @@ def _check_roles(session, plan, existing) -> None:
 
 
 def _confirmed(name: str) -> bool:
-    answer = input(f"Deploy stack set {name}? Type its name to confirm: ")
+    print(f"Deploy stack set {name}? Type its name to confirm: ", end="", file=sys.stderr, flush=True)
+    answer = input()
     return answer.strip() == name
 
 
