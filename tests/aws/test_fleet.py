@@ -148,3 +148,28 @@ def test_a_changed_shared_value_updates_the_stack_set_and_keeps_a_secret_set_by_
     assert parameters["CustomerBucketPrefix"] == "acme-shared-"
     assert parameters["Token"] == "typed-by-an-operator"
     assert "typed-by-an-operator" not in json.dumps(result)
+
+
+def test_at_a_terminal_deploy_sends_nothing_unless_the_stack_set_name_is_typed(session, endpoint):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
+    write_profile()
+    command = [sys.executable, "-m", "wizard", "fleet", "deploy", "--profile", "teams", "--stack-set-name", NAME,
+               "-t", SMALL, "--endpoint-url", endpoint]
+    for typed, created in (("quilt-other\n", False), (f"{NAME}\n", True)):
+        main_fd, terminal = pty.openpty()
+        try:
+            os.write(main_fd, typed.encode())
+            proc = subprocess.run(command, stdin=terminal, capture_output=True, text=True, timeout=120)
+        finally:
+            os.close(main_fd)
+            os.close(terminal)
+        assert proc.returncode == 0, proc.stderr
+        assert f"Deploy stack set {NAME}? Type its name to confirm" in proc.stderr
+        names = [s["StackSetName"] for s in session.client("cloudformation").list_stack_sets()["Summaries"]]
+        assert (names == [NAME]) is created, proc.stderr
+        assert ("Not deployed." in proc.stderr) is not created
