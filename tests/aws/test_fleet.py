@@ -173,3 +173,34 @@ def test_at_a_terminal_deploy_sends_nothing_unless_the_stack_set_name_is_typed(s
         names = [s["StackSetName"] for s in session.client("cloudformation").list_stack_sets()["Summaries"]]
         assert (names == [NAME]) is created, proc.stderr
         assert ("Not deployed." in proc.stderr) is not created
+
+
+def test_a_failed_operation_ends_with_the_table_and_exit_3_naming_the_instance(session, endpoint, capsys,
+                                                                               monkeypatch):
+    """moto's operations always succeed: the second one is reported as CloudFormation reports a
+    missing execution role."""
+    from dataclasses import replace
+
+    from wizard.aws import stacksets
+
+    real = stacksets.follow_operation
+    seen = []
+
+    def failing_second(*args, **kwargs):
+        result = real(*args, **kwargs)
+        seen.append(result)
+        if len(seen) < 2:
+            return result
+        failed = tuple(replace(r, status="FAILED", reason=f"Account {r.account} should have "
+                               "'AWSCloudFormationStackSetExecutionRole' role") for r in result.results)
+        return replace(result, status="FAILED", results=failed)
+
+    monkeypatch.setattr(stacksets, "follow_operation", failing_second)
+    session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
+    write_profile()
+    assert deploy(endpoint) == 3
+    captured = capsys.readouterr()
+    assert "Stack instances" in captured.out
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("quilt-wizard: stack set quilt-fleet: operation") and "FAILED" in last
+    assert f"{B} us-east-1: Account {B} should have 'AWSCloudFormationStackSetExecutionRole' role" in last
