@@ -1,7 +1,9 @@
-"""Following a stack-set operation: polled until it ends, each instance's result and reason kept.
+"""Following a stack-set operation (polled until it ends, each instance's result and reason kept)
+and the trusted-access check of the service-managed model.
 
-moto's operations end at once and always succeed; a recorded sequence of answers stands in for
-CloudFormation here, so the waiting and a failed instance's reason are exercised too.
+moto's operations end at once and always succeed, and moto has no DescribeOrganizationsAccess;
+recorded answers stand in for CloudFormation here, so the waiting, a failed instance's reason and
+a disabled trusted access are exercised too.
 """
 
 from __future__ import annotations
@@ -46,3 +48,33 @@ def test_an_operation_is_polled_until_it_ends_and_each_instance_reason_is_kept()
     assert "AWSCloudFormationStackSetExecutionRole" in outcome.results[1].reason
     assert [line.split(": ", 1)[1].split(" (")[0] for line in lines[:3]] == ["QUEUED", "RUNNING", "FAILED"]
     assert any("444455556666 eu-west-1: FAILED" in line for line in lines)
+
+
+class OrganizationsAccess:
+    """Answers DescribeOrganizationsAccess with a status, or refuses it."""
+
+    def __init__(self, status: str | None) -> None:
+        self.status = status
+
+    def call(self, service: str, method: str, **params):
+        from wizard.aws.errors import AccessDenied
+
+        assert (service, method) == ("cloudformation", "describe_organizations_access")
+        if self.status is None:
+            raise AccessDenied("denied", code="AccessDenied", action="cloudformation:DescribeOrganizationsAccess",
+                               aws_message="denied")
+        return {"Status": self.status}
+
+
+def test_service_managed_needs_trusted_access_and_says_how_to_activate_it(capsys):
+    import pytest
+
+    from wizard.commands.fleet import _check_organizations_access
+    from wizard.errors import GateTripped
+
+    with pytest.raises(GateTripped, match="activate-organizations-access"):
+        _check_organizations_access(OrganizationsAccess("DISABLED"))
+    _check_organizations_access(OrganizationsAccess("ENABLED"))
+    _check_organizations_access(OrganizationsAccess(None))
+    err = capsys.readouterr().err
+    assert "Organizations: ENABLED" in err and "could not be read by this caller" in err

@@ -197,6 +197,15 @@ def check_roles(session: AwsSession, accounts: Iterable[str], *, administration_
     return checks
 
 
+def organizations_access(session: AwsSession) -> str | None:
+    """Whether StackSets' trusted access with AWS Organizations is ``ENABLED`` or ``DISABLED``
+    (what the service-managed model needs); None when the caller cannot read it."""
+    try:
+        return session.call("cloudformation", "describe_organizations_access").get("Status")
+    except ServiceError:
+        return None
+
+
 def _role_exists(session: AwsSession, name: str) -> bool:
     try:
         session.call("iam", "get_role", RoleName=name)

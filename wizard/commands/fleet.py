@@ -192,6 +192,8 @@ def run_deploy(args: argparse.Namespace) -> int:
         raise InputError(f"stack set {name} is service-managed: give --ous", where="--ous")
     if model == ss.SELF_MANAGED:
         _check_roles(session, plan, existing)
+    else:
+        _check_organizations_access(session)
     current = {(i.account, i.region): i for i in existing.instances} if existing else {}
     wanted = [(i.account, i.region) for i in plan.instances]
     new = [t for t in wanted if t not in current]
@@ -271,6 +273,17 @@ def _check_roles(session, plan, existing) -> None:
         names = "; ".join(f"{c.role} in account {c.account}" for c in missing)
         raise GateTripped(f"self-managed stack sets need {names}: create them as {ss.ROLES_GUIDE} shows "
                           "(or use --permission-model service-managed with AWS Organizations)")
+
+
+def _check_organizations_access(session) -> None:
+    """Service-managed: StackSets' trusted access with AWS Organizations must be activated."""
+    from wizard.aws import stacksets as ss
+
+    access = ss.organizations_access(session)
+    print(f"  trusted access with AWS Organizations: {access or 'could not be read by this caller'}", file=sys.stderr)
+    if access == "DISABLED":
+        raise GateTripped("service-managed stack sets need StackSets' trusted access with AWS Organizations: activate "
+                          "it from the management account (aws cloudformation activate-organizations-access)")
 
 
 def _confirmed(name: str) -> bool:
