@@ -204,3 +204,24 @@ def test_a_failed_operation_ends_with_the_table_and_exit_3_naming_the_instance(s
     last = captured.err.strip().splitlines()[-1]
     assert last.startswith("quilt-wizard: stack set quilt-fleet: operation") and "FAILED" in last
     assert f"{B} us-east-1: Account {B} should have 'AWSCloudFormationStackSetExecutionRole' role" in last
+
+
+def test_a_template_over_the_inline_limit_goes_through_the_template_bucket(session, endpoint, tmp_path, capsys):
+    from pathlib import Path
+
+    big = tmp_path / "big.yaml"
+    padding = "x" * 52_000
+    big.write_text(Path(SMALL).read_text() + f"Metadata:\n  Padding: {padding}\n")
+    session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
+    session.client("s3").create_bucket(Bucket="acme-cfn-templates")
+    write_profile()
+    command = ["fleet", "deploy", "--profile", "teams", "--stack-set-name", NAME, "-t", str(big), "--yes",
+               "--endpoint-url", endpoint]
+    assert main(command) == 2
+    assert "--template-bucket" in capsys.readouterr().err
+    assert session.client("cloudformation").list_stack_sets()["Summaries"] == []
+    assert main([*command, "--template-bucket", "acme-cfn-templates"]) == 0, capsys.readouterr().err
+    keys = [o["Key"] for o in session.client("s3").list_objects_v2(Bucket="acme-cfn-templates")["Contents"]]
+    assert len(keys) == 1 and keys[0].startswith(f"quilt-wizard/stacksets/{NAME}/")
+    body = session.client("cloudformation").describe_stack_set(StackSetName=NAME)["StackSet"]["TemplateBody"]
+    assert padding in body
