@@ -215,3 +215,25 @@ def test_stack_instance_requests_carry_every_override_and_target_accounts_by_mod
                                             "AccountFilterType": "INTERSECTION"}
     assert instances_request("fleet", [A], ["us-east-1"], {}, permission_model="SELF_MANAGED")["OperationId"] != \
         instances_request("fleet", [A], ["us-east-1"], {}, permission_model="SELF_MANAGED")["OperationId"]
+
+
+def test_a_vendor_template_is_hardened_first_and_the_overrides_act_on_the_promised_options(capsys):
+    vendor = str(DATA / "overlay" / "small-vendor.yaml")
+    write_profile("teams", f"""name: teams
+extends: standard
+answers: {{bucket_scope: acme-data-}}
+accounts:
+  "{A}": {{}}
+  "{B}": {{answers: {{bucket_scope: ""}}}}
+""")
+    assert main(["fleet", "plan", "--profile", "teams", "-t", vendor, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "CustomerBucketPrefix" in data["hardening"]["parameters_added"]
+    assert data["stack_set_parameters"]["CustomerBucketPrefix"] == "acme-data-"
+    first, second = data["instances"]
+    assert first["overrides"] == {} and second["overrides"] == {"CustomerBucketPrefix": ""}
+    assert second["broadening"] and not first["broadening"]
+    assert main(["fleet", "plan", "--profile", "teams", "-t", vendor, "--no-harden", "--json"]) == 0
+    unhardened = json.loads(capsys.readouterr().out)
+    assert unhardened["hardening"] is None and unhardened["stack_set_parameters"] == {}
+    assert all(i["overrides"] == {} for i in unhardened["instances"])

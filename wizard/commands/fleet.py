@@ -77,6 +77,9 @@ def _targets_options(parser: argparse.ArgumentParser) -> None:
                         help="deploy each account to these regions (default: the account's region: in the "
                              "profile, else us-east-1)")
     parser.add_argument("--template", "-t", metavar="FILE", help="template (default: the embedded Quilt template)")
+    parser.add_argument("--no-harden", action="store_true",
+                        help="deploy a template without the promised options as it is, instead of applying the "
+                             "hardening overlay")
 
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
@@ -104,12 +107,14 @@ def _check_stack_set_name(name: str | None) -> None:
 
 def _plan(args: argparse.Namespace):
     from wizard.fleet.plan import parse_accounts, parse_regions, plan_fleet
+    from wizard.flow.headless import hardened_for
     from wizard.flow.stack import template_for
 
     accounts, regions = parse_accounts(args.accounts), parse_regions(args.regions)
     template = template_for(args.template)
-    return plan_fleet(args.profile, template, accounts=accounts, regions=regions,
-                      stack_name=args.stack_set_name or "quilt")
+    hardening = None if args.no_harden else hardened_for(template)
+    return plan_fleet(args.profile, hardening.template if hardening else template, accounts=accounts,
+                      regions=regions, stack_name=args.stack_set_name or "quilt", hardening=hardening)
 
 
 def run_plan(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ and :mod:`.text` renders both for a terminal.
 
 AWS's own engine does the multi-account orchestration; nothing here re-implements it.
 
-It sits on ``wizard.flow``, ``wizard.iam`` and ``wizard.cfn`` and must not import ``wizard.aws``
+It sits on ``wizard.flow``, ``wizard.overlay``, ``wizard.iam`` and ``wizard.cfn`` and must not import ``wizard.aws``
 (or boto3), ``wizard.commands`` or the UI: the command reads the stack set through ``wizard.aws``
 and hands plain records to :mod:`.status`.
 """

@@ -36,6 +36,7 @@ from wizard.flow.headless import Deployment, layers_for, plan_deployment
 from wizard.flow.profiles import Profile, load_profile
 from wizard.iam.analysis import compare
 from wizard.iam.diff import PermissionDiff
+from wizard.overlay import Hardening
 
 DEFAULT_REGION = "us-east-1"
 """The region of an account whose profile entry names none, when ``--regions`` is not given."""
@@ -95,6 +96,8 @@ class FleetPlan:
     per_account: tuple[str, ...]
     """Parameters the profile gives only per account (empty in the stack set)."""
     instances: tuple[Instance, ...]
+    hardening: Hardening | None = None
+    """How ``template`` was made from a vendor template without the promised options, if it was."""
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -123,6 +126,7 @@ class FleetPlan:
         return {
             "profile": self.profile.name,
             "template": self.template.source,
+            "hardening": self.hardening.to_json() if self.hardening else None,
             "stack_set_parameters": self.shown_parameters(),
             "per_account": list(self.per_account),
             "instances": [instance(i) for i in self.instances],
@@ -234,11 +238,12 @@ def plan_instance(profile: Profile, template: Template, account: str, region: st
 
 def plan_fleet(profile_name: str, template: Template, *, accounts: Sequence[str] = (),
                regions: Sequence[str] = (), stack_name: str = "quilt",
-               pairs: Sequence[tuple[str, str]] | None = None) -> FleetPlan:
+               pairs: Sequence[tuple[str, str]] | None = None, hardening: Hardening | None = None) -> FleetPlan:
     """Plan every instance of ``profile_name``'s fleet; an invalid one raises ``InputError``
     naming its account, region and field. No AWS call.
 
-    ``pairs`` (account, region) replaces the profile's targets: the instances a stack set has."""
+    ``pairs`` (account, region) replaces the profile's targets: the instances a stack set has.
+    ``hardening`` says how ``template`` was hardened (``wizard.flow.headless.hardened_for``)."""
     profile = load_profile(profile_name)
     chosen = list(pairs) if pairs is not None else targets(profile, accounts, regions)
     base = base_values(profile, template)
@@ -252,4 +257,4 @@ def plan_fleet(profile_name: str, template: Template, *, accounts: Sequence[str]
         fleet_base = {**values, **base.raw}
         instances.append(Instance(account, region, deployment, overrides,
                                   compare(template, fleet_base, values, deployment.pseudo)))
-    return FleetPlan(profile, template, base, parameters, tuple(base.unresolved), tuple(instances))
+    return FleetPlan(profile, template, base, parameters, tuple(base.unresolved), tuple(instances), hardening)

@@ -55,7 +55,11 @@ def plan_text(plan: FleetPlan, colour: bool = False) -> str:
     shared = [n for n in plan.parameters if n not in plan.per_account]
     lines = [paint(f"Fleet of profile {plan.profile.name}: {counted(len(plan.instances), 'stack instance')} in "
                    f"{counted(len(plan.accounts), 'account')} and {counted(len(plan.regions), 'region')}", "bold"),
-             f"Template: {plan.template.source}", ""]
+             f"Template: {plan.template.source}"]
+    if plan.hardening is not None:
+        lines.append(f"  hardened (the stack set deploys this one): adds {', '.join(plan.hardening.added_parameters)}")
+        lines += [paint(f"  {line}", "dim") for line in (*plan.hardening.warnings, *plan.hardening.notes)]
+    lines.append("")
     explicit = {n: v for n, v in plan.shown_parameters().items()
                 if n in plan.per_account or plan.template.parameters[n].default != plan.parameters[n]}
     lines.append(paint(f"Stack set parameters ({len(plan.parameters)}; those not at the template's default)", "bold"))
