@@ -65,8 +65,8 @@ def test_two_accounts_of_the_quilt_template_get_their_own_values_and_the_broaden
     assert "EnableEnhancedSecurity" not in first.overrides
     assert second.overrides["EnableEnhancedSecurity"] == "false"
     # A's overrides change nothing of what the accounts share; B's take the deny guard-rails away.
-    assert first.diff.empty and not first.broadening
-    assert second.broadening
+    assert first.diff.empty and not first.broadening and not first.weakening
+    assert second.broadening and second.weakening
     removed_denies = [c.grant for c in second.diff.removed if c.grant.effect == "Deny"]
     assert removed_denies and all(c.broadening for c in second.diff.removed if c.grant.effect == "Deny")
     # The diff is what the grants say: B's instance really holds no Deny the base has.
