@@ -67,9 +67,12 @@ class ParametersScreen(WizardStep):
                         severity="error")
             return False
         values = {}
+        in_force = self.session.plan().parameters
         for field in fields:
             value, spec = field.value, field.spec
-            if value is not None and (field.question.required or value != spec.default):
+            # A value a weaker layer (the profile, its account) sets is kept even when it equals
+            # the template's default, so that the operator's choice wins over that layer.
+            if value is not None and (field.question.required or value != spec.default or spec.name in in_force):
                 values[spec.name] = value
         self.session.parameters = values
         return True

@@ -29,7 +29,8 @@ from wizard.flow.catalog import MULTI, Catalog, GenericQuestion, Question, load_
 from wizard.iam.diff import PermissionDiff
 from wizard.flow.draft import Draft
 from wizard.errors import InputError
-from wizard.flow.headless import DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, plan_deployment
+from wizard.flow.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, layers_for,
+                                  plan_deployment)
 from wizard.cfn.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.flow.profiles import load_profile
@@ -107,19 +108,12 @@ class WizardSession:
         return list(self._mode_layers[key])
 
     def layers(self, answers: Mapping[str, Any] | None = None) -> list[Layer]:
-        """The run's layers, weakest first; a typed question's ``--set`` value sits under the answers."""
-        typed = {q.parameter for q in self.catalog.questions if q.parameter}
-        prefill = {k: v for k, v in self.settings.items() if k in typed}
-        others = {k: v for k, v in self.settings.items() if k not in typed}
-        layers = self.mode_layers()
-        if prefill:
-            layers.append(Layer("--set", {}, prefill))
-        layers.append(Layer("wizard answers", dict(self.answers if answers is None else answers), {}))
-        if others:
-            layers.append(Layer("--set", {}, others))
-        if self.parameters:
-            layers.append(Layer("parameters form", {}, dict(self.parameters)))
-        return layers
+        """The run's layers, in the one order every face uses (``layers_for``): the mode or
+        profile with its account overrides, ``--set``, then the operator's answers and form."""
+        operator = [Layer("wizard answers", dict(self.answers if answers is None else answers), {}),
+                    Layer("parameters form", {}, dict(self.parameters))]
+        return layers_for(self.profile, self.pseudo.account_id, None, self.settings, operator,
+                          profile_layers=self.mode_layers())
 
     def plan(self, answers: Mapping[str, Any] | None = None) -> Plan:
         return resolve(self.catalog, self.template, self.layers(answers))
@@ -132,17 +126,12 @@ class WizardSession:
         return self.catalog.question(question_id)
 
     def current(self, question: Question) -> Any:
-        """The answer in force: the operator's; else, for a typed question, its parameter's
-        ``--set`` value; else the mode's answer or the default."""
-        plan = self.plan()
-        if (question.parameter and question.id not in self.answers and question.parameter in self.settings
-                and question.parameter in plan.parameters):
-            return plan.parameters[question.parameter]
-        if question.id in plan.answers:
-            return plan.answers[question.id]
-        if question.parameter and question.parameter in plan.parameters:
-            return plan.parameters[question.parameter]
-        return [] if question.kind == MULTI else None
+        """The answer in force (the core's ``Plan.in_force``): the operator's; else what the
+        stronger layers set (``--set``, the profile's account overrides); else the mode's."""
+        value = self.plan().in_force(question)
+        if value is None and question.kind == MULTI:
+            return []
+        return value
 
     def answer(self, question: Question, value: Any) -> None:
         self.answers[question.id] = list(value) if isinstance(value, (list, tuple)) else value

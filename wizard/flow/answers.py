@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from wizard.atomic import read_text
-from wizard.flow.catalog import MULTI, Catalog, Question
+from wizard.flow.catalog import CHOICE, MULTI, Catalog, Question
 from wizard.errors import InputError, suggestion
 from wizard.cfn.parameters import as_parameter_text
 from wizard.schemas import validate
@@ -96,6 +96,23 @@ class Plan:
     asked: tuple[Question, ...]
     sources: Mapping[str, tuple[Layer, tuple]] = field(default_factory=dict)
 
+    def in_force(self, question: Question) -> Any:
+        """The answer a face shows as the one in force: what accepting it leaves unchanged.
+
+        A typed question shows its parameter's value (an account override or ``--set`` may set
+        it above the answer); a choice question the choice whose parameters are the ones in
+        force, so accepting the shown answer never undoes a stronger layer's parameter."""
+        if question.kind in (CHOICE, MULTI) or not question.parameter:
+            answer = self.answers.get(question.id)
+            if question.kind != CHOICE:
+                return answer
+            matching = [c.value for c in question.choices
+                        if c.sets and all(self.parameters.get(k) == v for k, v in c.sets.items())]
+            return answer if answer in matching or not matching else matching[0]
+        if question.parameter in self.parameters:
+            return self.parameters[question.parameter]
+        return self.answers.get(question.id)
+
     def blame(self, error: InputError) -> InputError:
         """Point a parameter error at the answer or parameter entry that set the value."""
         source = self.sources.get(error.where or "")
@@ -105,6 +122,24 @@ class Plan:
         return type(error)(error.message, file=layer.name,
                            where="/" + "/".join(str(p) for p in pointer) + f" ({error.where})",
                            line=line_at(layer.data, list(pointer)) if layer.data is not None else None)
+
+
+def stack_layers(profile: Iterable[Layer], answers: AnswersFile | None = None,
+                 settings: Mapping[str, Any] | None = None, operator: Iterable[Layer] = ()) -> list[Layer]:
+    """The one order of layers every face uses, weakest first.
+
+    The mode or profile with its account overrides (``profile``), the answers file, ``--set``,
+    then what the operator typed in the wizard or at the prompts (``operator``; none headless).
+    In the interactive faces ``--set`` is thus the default the operator may change; when the
+    operator accepts every value shown (``Plan.in_force``), all faces write the same file.
+    """
+    layers = list(profile)
+    if answers is not None:
+        layers.append(answers.layer)
+    if settings:
+        layers.append(Layer("--set", {}, dict(settings)))
+    layers += [layer for layer in operator if layer.answers or layer.parameters]
+    return layers
 
 
 def _fail(layer: Layer, pointer: list, message: str) -> InputError:

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from wizard.iam.analysis import analyse, compare
-from wizard.flow.answers import AnswersFile, Layer, Plan, resolve
+from wizard.flow.answers import AnswersFile, Layer, Plan, resolve, stack_layers
 from wizard.flow.catalog import Catalog, load_catalog
 from wizard.iam.diff import PermissionDiff
 from wizard.errors import InputError
@@ -98,22 +98,24 @@ class Deployment:
 
 
 def layers_for(mode: str | None, account_id: str, answers: AnswersFile | None,
-               settings: Mapping[str, str]) -> list[Layer]:
-    """Mode/profile < its account overrides < answers file < ``--set``."""
+               settings: Mapping[str, str], operator: Iterable[Layer] = (),
+               profile_layers: list[Layer] | None = None) -> list[Layer]:
+    """Mode/profile < its account overrides < answers file < ``--set`` < the operator's typing.
+
+    Every face (headless, ``--plain``, the wizard) builds its layers here (``profile_layers``:
+    the profile's layers when the caller keeps them already read)."""
     layers: list[Layer] = []
-    if mode:
+    if profile_layers is not None:
+        layers = list(profile_layers)
+    elif mode:
         try:
-            layers += load_profile(mode).layers(account_id)
+            layers = load_profile(mode).layers(account_id)
         except InputError as exc:
             if answers is None or answers.mode != mode or exc.file:
                 raise
             raise InputError(exc.message, file=answers.source, where="/mode",
                              line=line_at(answers.data, ["mode"])) from None
-    if answers:
-        layers.append(answers.layer)
-    if settings:
-        layers.append(Layer("--set", {}, dict(settings)))
-    return layers
+    return stack_layers(layers, answers, settings, operator)
 
 
 def hardened_for(template: Template) -> Hardening | None:

@@ -91,10 +91,12 @@ class PromptFlow:
     def layers(self) -> list[Layer]:
         from wizard.flow.headless import layers_for
 
-        # --set gives the defaults of the prompts; what the operator types wins.
-        layers = layers_for(self.mode, self.pseudo.account_id, None, self.settings)
-        layers.append(Layer("prompts", dict(self.answers), dict(self.parameters)))
-        return layers
+        # The order every face uses: --set gives the defaults of the prompts; what the operator types wins.
+        return layers_for(self.mode, self.pseudo.account_id, None, self.settings,
+                          [Layer("prompts", dict(self.answers), dict(self.parameters))])
+
+    def plan(self):
+        return resolve(self.catalog, self.template, self.layers())
 
     def current(self) -> dict[str, str]:
         return dict(resolve(self.catalog, self.template, self.layers()).parameters)
@@ -127,11 +129,9 @@ class PromptFlow:
         self.say(f"{question.title}")
         self.say(f"  {question.help}")
         self.say(f"  Trade-off: {question.tradeoff}")
-        current = in_force.get(question.id, question.default)
-        if question.parameter in self.settings:
-            current = self.settings[question.parameter]  # --set gives the default of its question
-        elif current is None and question.parameter:
-            current = self.current().get(question.parameter)
+        current = self.plan().in_force(question)  # what stronger layers (--set, the account) set
+        if current is None:
+            current = question.default
         if question.kind == CHOICE:
             choices = [(c.value, f"{c.label}  ({c.tradeoff})" if c.tradeoff else c.label) for c in question.choices]
             value: Any = self.asker.select(question.title, choices, current)
