@@ -128,6 +128,11 @@ class QuiltWizardApp(App[int]):
 
     def start(self, session: WizardSession) -> None:
         self.session = session
+        gaps = session.account_gaps()
+        if gaps:
+            self.notify(f"Profile {session.profile} has no values for account {session.pseudo.account_id}: "
+                        f"{', '.join(gaps)}. Enter them on their screens and in the parameters form.",
+                        severity="warning", timeout=10)
         self.go_next(START)
 
     def resume(self, draft: Draft) -> None:
@@ -167,16 +172,9 @@ class QuiltWizardApp(App[int]):
         def save(name: str | None) -> None:
             if not name:
                 return
-            from wizard.flow.profiles import Profile, save_profile
-
             assert self.session is not None
             try:
-                plan = self.session.plan()
-                account = self.session.pseudo.account_id
-                profile = Profile(name=name, description=f"Saved from the wizard for account {account}",
-                                  answers=dict(plan.answers),
-                                  accounts={account: {"parameters": dict(self.session.parameters)}})
-                path = save_profile(profile, self.session.secret_parameters)
+                path = self.session.save_profile(name)
             except (WizardError, OSError) as exc:
                 self.notify(f"Profile not saved: {write_failure(exc)}", severity="error")
                 return

@@ -286,6 +286,25 @@ class WizardSession:
                                         frameworks=context["frameworks"], context=context, preflight=preflight)
         return list(paths), findings
 
+    # -- profiles ------------------------------------------------------------------------------
+
+    def account_gaps(self) -> dict[str, list[str]]:
+        """Values the profile keeps for other accounts but not for this one (asked, never borrowed)."""
+        from wizard.flow.headless import account_gaps
+
+        return account_gaps(self.profile, self.pseudo.account_id)
+
+    def save_profile(self, name: str) -> Path:
+        """Save the answers in force as a profile; values tied to the account go under it."""
+        from wizard.flow.profiles import account_profile, save_profile
+
+        account = self.pseudo.account_id
+        types = {n: spec.type for n, spec in self.template.parameters.items()}
+        profile = account_profile(name, answers=dict(self.plan().answers), parameters=dict(self.parameters),
+                                  account_id=account, types=types,
+                                  description=f"Saved from the wizard for account {account}")
+        return save_profile(profile, self.secret_parameters, types)
+
     # -- drafts ------------------------------------------------------------------------------
 
     def draft(self, step: str | None) -> Draft:

@@ -70,19 +70,18 @@ def run_show(args: argparse.Namespace) -> int:
 def run_save(args: argparse.Namespace) -> int:
     from wizard.flow.answers import load_answers_file
     from wizard.flow.headless import template_for
-    from wizard.flow.profiles import Profile, save_profile
+    from wizard.flow.profiles import account_profile, save_profile
 
     answers = load_answers_file(args.answers)
     template = template_for(None, answers)
     secrets = frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
-    parameters = dict(answers.parameters)
-    accounts = {}
-    if args.account_id:
-        accounts[args.account_id] = {"parameters": parameters}
-        parameters = {}
-    profile = Profile(name=args.name, description=args.description, extends=args.extends or answers.mode,
-                      answers=dict(answers.answers), parameters=parameters, accounts=accounts)
-    path = save_profile(profile, secrets, force=args.force)
+    types = {name: spec.type for name, spec in template.parameters.items()}
+    # Values of one account (certificate, KMS key, VPC...) are kept for that account only.
+    profile = account_profile(args.name, answers=dict(answers.answers), parameters=dict(answers.parameters),
+                              account_id=args.account_id or answers.stack.get("account_id"),
+                              all_parameters_per_account=bool(args.account_id), types=types,
+                              description=args.description, extends=args.extends or answers.mode)
+    path = save_profile(profile, secrets, types, force=args.force)
     print(f"saved profile {args.name} to {path}")
     return 0
 

@@ -32,7 +32,8 @@ from wizard.flow.stack import pseudo_for, template_for
 from wizard.atomic import check_output, write_output
 from wizard.flow.paramfile import FORMATS, read_parameter_file, render_parameter_file
 from wizard.cfn.parameters import MASK, ParameterValues, resolve_parameters
-from wizard.flow.profiles import BUILTIN_MODES, load_profile, user_profiles_dir
+from wizard.flow.accounts import missing_for_account
+from wizard.flow.profiles import BUILTIN_MODES, load_profile, question_parameters, user_profiles_dir
 from wizard.cfn.template import Template
 from wizard.cfn.yamlsource import line_at
 from wizard.overlay import Hardening
@@ -140,13 +141,33 @@ def plan_arguments(answers: AnswersFile, *, template: str | None = None, profile
         chosen = hardening.template
     pseudo = pseudo_for(answers, stack_name, region, account_id)
     mode = profile or answers.mode
+    settings = settings or {}
+    layers = layers_for(mode, pseudo.account_id, answers, settings)
+    gaps = account_gaps(mode, pseudo.account_id)
+    given = set(settings) | set(answers.parameters)
+    given |= {q.parameter or q.id for q in load_catalog().questions if q.id in answers.answers}
+    missing = [name for name in gaps if name not in given]
+    if missing:
+        kept = sorted({account for name in missing for account in gaps[name]})
+        raise InputError(f"profile {mode} keeps {', '.join(missing)} for account {', '.join(kept)} but has no "
+                         f"values for account {pseudo.account_id}; give them in the answers file or with --set",
+                         where="--account-id")
     return dict(
         template=chosen, pseudo=pseudo, mode=mode, hardening=hardening,
-        layers=layers_for(mode, pseudo.account_id, answers, settings or {}),
+        layers=layers,
         out=out or (answers.relative(answers.output["path"]) if answers.output.get("path")
                     else "quilt-parameters.json"),
         fmt=fmt or answers.output.get("format", "cfn"),
         baseline=baseline or answers.baseline, tags=answers.tags)
+
+
+def account_gaps(mode: str | None, account_id: str) -> dict[str, list[str]]:
+    """Values a saved profile keeps for other accounts but not for this one: parameter -> accounts.
+
+    A headless run refuses to go on without them; the wizard and the prompts ask for them."""
+    if not mode or mode in BUILTIN_MODES:
+        return {}
+    return missing_for_account(load_profile(mode).accounts, account_id, question_parameters())
 
 
 def _names_a_file(baseline: str) -> bool:

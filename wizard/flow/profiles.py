@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from wizard.flow.accounts import split_for_account
 from wizard.flow.answers import Layer, read_document
 from wizard.errors import InputError
 from wizard.atomic import write_atomic
@@ -138,9 +139,37 @@ def scrub(values: Mapping[str, Any], secret_parameters: frozenset[str] = frozens
     return {k: v for k, v in values.items() if k not in secret_parameters and not _SECRET.search(k)}
 
 
-def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset(), *,
-                 force: bool = False) -> Path:
-    """Write a user profile (0600, atomically); built-in mode names are reserved.
+def question_parameters() -> dict[str, str]:
+    """Question id -> the parameter a typed question sets (an answer judged as its parameter)."""
+    from wizard.flow.catalog import load_catalog
+
+    return {q.id: q.parameter for q in load_catalog().questions if q.parameter}
+
+
+def account_profile(name: str, *, answers: Mapping[str, Any], parameters: Mapping[str, Any],
+                    account_id: str | None, all_parameters_per_account: bool = False,
+                    types: Mapping[str, str] | None = None, **options: Any) -> Profile:
+    """A profile whose values tied to an account (its ARNs, VPC, subnets, certificate, KMS key,
+    log group) go under ``accounts: <account_id>``, never in the part every account shares.
+
+    ``all_parameters_per_account`` puts every parameter under the account. Without an account,
+    tied values are refused, named."""
+    split = split_for_account(answers, parameters, types, question_parameters())
+    if split.account_names and not account_id:
+        raise ProfileError(f"{', '.join(split.account_names)} belong to one AWS account; give the account "
+                           "(--account-id or the answers file's stack.account_id) to keep them for it",
+                           where="--account-id")
+    own_parameters = dict(parameters) if all_parameters_per_account else split.account_parameters
+    shared_parameters = {} if all_parameters_per_account else split.parameters
+    override = {k: v for k, v in (("answers", split.account_answers), ("parameters", own_parameters)) if v}
+    return Profile(name=name, answers=split.answers, parameters=shared_parameters,
+                   accounts={account_id: override} if account_id and override else {}, **options)
+
+
+def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset(),
+                 types: Mapping[str, str] | None = None, *, force: bool = False) -> Path:
+    """Write a user profile (0600, atomically); built-in mode names are reserved, and values tied
+    to one account are refused in the shared part (``account_profile`` places them).
 
     Saving over a saved profile merges its accounts (the new overrides win for the same
     account); its answers, parameters and base are replaced only with ``force``, and only
@@ -148,6 +177,10 @@ def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset
     concurrent saves of one name lose no account.
     """
     _check_name(profile.name)
+    shared = split_for_account(profile.answers, profile.parameters, types, question_parameters())
+    if shared.account_names:
+        raise ProfileError(f"{', '.join(shared.account_names)} belong to one AWS account and cannot be shared "
+                           "by every account of the profile; keep them under accounts: <id>", where="NAME")
     if profile.name in BUILTIN_MODES:
         raise ProfileError(f"{profile.name!r} is a built-in mode; choose another name", where="NAME")
     if profile.extends:

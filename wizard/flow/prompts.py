@@ -175,19 +175,26 @@ class PromptFlow:
             self.say(f"The template lacks the promised options: the {self.hardening.overlay.name} overlay adds "
                      f"{', '.join(self.hardening.added_parameters)} (--no-harden: as it is)")
         self.choose_mode()
+        from wizard.flow.headless import account_gaps
+
+        gaps = account_gaps(self.mode, self.pseudo.account_id)
+        if gaps:
+            self.say(f"Profile {self.mode} has no values for account {self.pseudo.account_id}: "
+                     f"{', '.join(gaps)} (kept for {', '.join(sorted({a for v in gaps.values() for a in v}))}); "
+                     "they are asked below.")
         for question in self.catalog.for_template(self.template):
             in_force = dict(resolve(self.catalog, self.template, self.layers()).answers)
             if question.applies({**in_force, **self.answers}):
                 self.ask_question(question, in_force)
         current = self.current()
         generic = self.catalog.generic(self.template)
-        missing = [g for g in generic if g.required and g.id not in current]
+        missing = [g for g in generic if (g.required and g.id not in current) or g.id in gaps]
         if missing:
             self.say("")
             self.say("Values only you know:")
         for item in missing:
             self.ask_parameter(item, None)
-        optional = [g for g in generic if not (g.required and g in missing)]
+        optional = [g for g in generic if g not in missing]
         if optional and self.asker.confirm(f"Review the {len(optional)} other template parameters?", False):
             for item in optional:
                 self.ask_parameter(item, self.current().get(item.id))
