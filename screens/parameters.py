@@ -40,7 +40,7 @@ class ParametersScreen(WizardStep):
             for question in generic:
                 name = question.spec.name
                 value = session.parameters.get(name, plan_values.get(name))
-                yield ParameterField(question, value, id=f"field-{name}")
+                yield ParameterField(question, value, session.value_problem, id=f"field-{name}")
             if not generic:
                 yield Static("Every parameter of this template is covered by a question.")
 

@@ -30,10 +30,12 @@ from wizard.iam.diff import PermissionDiff
 from wizard.flow.draft import Draft
 from wizard.errors import InputError
 from wizard.flow.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, layers_for,
-                                  plan_deployment)
+                                  phase_one, plan_deployment)
+from wizard.flow.risk import PostureChange, change, findings_of
 from wizard.cfn.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
-from wizard.flow.profiles import load_profile
+from wizard.flow.checks import value_problem
+from wizard.flow.profiles import load_profile, requirements
 from wizard.cfn.pseudo import Pseudo
 from wizard.flow.stack import pseudo_for
 from wizard.cfn.template import Template, load_template
@@ -44,11 +46,22 @@ if TYPE_CHECKING:
     from wizard.aws import AwsSession, ChangeSetResult, PreflightReport
 
 START, PARAMETERS, REVIEW, WRITE = "start", "parameters", "review", "write"
+TIMELINE = "timeline"
+"""The question whose "after" answer deploys in two phases (``plan_deployment``)."""
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    """One phase of "deploy now, harden after": what it deploys against the baseline, its findings."""
+
+    label: str
+    against_baseline: str
+    findings: tuple = ()
 
 
 @dataclass(frozen=True)
 class Preview:
-    """What a candidate answer would change, for the live panel."""
+    """What a candidate answer would change, for the live panel: the risk first, then the grants."""
 
     title: str
     diff: PermissionDiff | None = None
@@ -57,6 +70,10 @@ class Preview:
     baseline_name: str = DEFAULT_BASELINE
     against_baseline: str | None = None
     frameworks: tuple[str, ...] = ()
+    posture: PostureChange | None = None
+    """How the findings change if this answer is chosen (None: the findings rules are not installed)."""
+    phases: tuple[PhaseView, ...] = ()
+    """With "harden after": each phase against the baseline, with its findings."""
 
 
 @dataclass
@@ -143,10 +160,21 @@ class WizardSession:
             return problem
         for name, text in question.parameter_values(value).items():
             spec = self.template.parameters.get(name)
-            problem = spec.problem(text) if spec else None
+            problem = (spec.problem(text) if spec else None) or self.value_problem(name, text)
             if problem:
                 return problem
         return None
+
+    def value_problem(self, name: str, value: str | None) -> str | None:
+        """What the core refuses in a value beyond the template's constraints: an ARN of another
+        region or account, a value the mode requires left empty (``wizard.flow.checks``)."""
+        if name not in self.template.parameters:
+            return None
+        try:
+            required = requirements(self.profile)
+        except InputError:
+            required = {}
+        return value_problem(name, value, self.pseudo, required)
 
     def generic(self) -> tuple[GenericQuestion, ...]:
         return self.catalog.generic(self.template)
@@ -175,12 +203,37 @@ class WizardSession:
             if problem:
                 return Preview(title, problem=problem, frameworks=self.frameworks(after.answers))
             changes = compare(self.template, dict(before.parameters), dict(after.parameters), self.pseudo)
+            if question.id == TIMELINE:
+                # The timeline changes what is deployed first, not what is deployed in the end.
+                posture = change(self.findings(self.deployed_first(self.answers, before)),
+                                 self.findings(self.deployed_first(answers, after)))
+            else:
+                posture = change(self.findings(before.parameters), self.findings(after.parameters))
+            phases = self.phase_views(answers, after) if after.answers.get("timeline") == "after" else ()
             return Preview(title, diff=changes, is_current=self.current(question) == candidate,
                            baseline_name=self.baseline_label,
                            against_baseline=self.against_baseline(after.parameters).summary(),
-                           frameworks=self.frameworks(after.answers))
+                           frameworks=self.frameworks(after.answers), posture=posture, phases=phases)
         except InputError as exc:
             return Preview(title, problem=exc.message if exc.where is None else str(exc))
+
+    def findings(self, parameters: Mapping[str, str]) -> tuple:
+        """The findings of these parameter values (the core's cached posture)."""
+        return findings_of(self.template, resolve_parameters(self.template, dict(parameters)).raw, self.pseudo)
+
+    def deployed_first(self, answers: Mapping[str, Any], plan: Plan) -> Mapping[str, str]:
+        """The parameters deployed first: phase 1's with "harden after", else the final ones."""
+        if plan.answers.get(TIMELINE) != "after":
+            return plan.parameters
+        return phase_one(self.catalog, self.template, self.layers(answers), self.pseudo.account_id, plan).parameters
+
+    def phase_views(self, answers: Mapping[str, Any], plan: Plan) -> tuple[PhaseView, ...]:
+        """Phase 1 (the hardening postponed, as ``plan_deployment`` writes it) and phase 2, each
+        against the baseline with its findings."""
+        first = phase_one(self.catalog, self.template, self.layers(answers), self.pseudo.account_id, plan)
+        return tuple(PhaseView(label, self.against_baseline(values).summary(), self.findings(values))
+                     for label, values in (("Phase 1, deployed first", first.parameters),
+                                           ("Phase 2, after hardening", plan.parameters)))
 
     @property
     def baseline_name(self) -> str:

@@ -1,8 +1,12 @@
-"""The live panel: which IAM grants and network openings a choice adds (+) or removes (-).
+"""The live panel: the risk a choice changes first, then the IAM grants and network openings
+it adds (+) or removes (-).
 
-Grouped by principal (the core's ``PermissionDiff.grouped``), each grant described by the core
+The first lines give the change in findings by severity (``-1 critical -1 high +1 low``, the
+critical and high ones named; the core's ``wizard.flow.risk``), and for "harden after" each
+phase's findings against the baseline. Then the grants, grouped by principal (the core's ``PermissionDiff.grouped``), each grant described by the core
 (``describe_grant``, with its access-level badges), network rules after the grants, and the
-summary line of ``PermissionDiff.summary()`` with BROADENING highlighted. Colours are theme
+summary line of ``PermissionDiff.summary()`` with BROADENING highlighted; an ARN prefix that
+repeats (``arn:aws:iam::123456789012:``) is shown once and shortened to ``…:`` in the lines. Colours are theme
 variables, so the panel reads well in the light and the dark theme. Long lines wrap with a
 hanging indent, re-wrapped when the panel is resized.
 
@@ -11,6 +15,10 @@ The panel keeps the plain text it shows in ``plain``, for tests and for copying.
 
 from __future__ import annotations
 
+import os
+import re
+from collections import Counter
+
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -18,6 +26,7 @@ from textual.widgets import Static
 from screens.session import Preview
 from screens.widgets.hanging import hanging
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
+from wizard.flow.risk import PostureChange, name_of, posture_text, serious
 from wizard.flow.terminal import describe_grant
 
 ADDED, REMOVED = "$text-success", "$text-error"
@@ -49,16 +58,69 @@ def summary_line(diff: PermissionDiff) -> Line:
     return _line((text, "bold"))
 
 
+_ARN_PREFIX = re.compile(r"arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:")
+SHORT = "…:"
+"""What a long ARN prefix shared by the lines is shortened to (the prefix is shown once)."""
+
+
+def shorten(texts: list[str]) -> tuple[list[str], str | None]:
+    """Replace the most common ``arn:partition:service:region:account:`` prefix by ``…:``.
+
+    Returns the texts and the prefix (None when no prefix repeats). The full text stays in
+    "show full grants" and ``--json``."""
+    counts = Counter(m.group(0) for text in texts for m in _ARN_PREFIX.finditer(text))
+    if not counts:
+        return texts, None
+    prefix, times = counts.most_common(1)[0]
+    if times < 2:
+        return texts, None
+    # Extend it to the longest path the ARNs with that prefix share (up to a '/' or ':').
+    arns = [m.group(0) for text in texts for m in re.finditer(re.escape(prefix) + r"[^\s,]*", text)]
+    shared = os.path.commonprefix(arns)
+    cut = max(shared.rfind("/"), shared.rfind(":")) + 1
+    prefix = shared[:cut] if cut > len(prefix) else prefix
+    return [text.replace(prefix, SHORT) for text in texts], prefix
+
+
 def diff_lines(diff: PermissionDiff) -> list[Line]:
-    """The changes grouped by principal, then the network changes."""
-    lines: list[Line] = []
+    """The changes grouped by principal, then the network changes; a repeated ARN prefix is
+    shown once at the top and shortened to ``…:`` in the lines."""
+    rows: list[tuple[str, str, GrantChange | RuleChange | None]] = []
     for principal, members in diff.grouped().items():
-        lines.append(_line((principal, "bold")))
-        lines += [_change(sign, describe_grant(c.grant), c) for sign, c in members]
+        rows.append(("", principal, None))
+        rows += [(sign, describe_grant(c.grant), c) for sign, c in members]
     if diff.network_added or diff.network_removed:
-        lines.append(_line(("Network", "bold")))
+        rows.append(("", "Network", None))
         for sign, rule_changes in (("-", diff.network_removed), ("+", diff.network_added)):
-            lines += [_change(sign, c.rule.describe(), c) for c in rule_changes]
+            rows += [(sign, c.rule.describe(), c) for c in rule_changes]
+    texts, prefix = shorten([text for _, text, _ in rows])
+    lines: list[Line] = []
+    if prefix:
+        lines.append(_line((f"{SHORT} stands for {prefix}", "$text-muted")))
+    for (sign, _, change), text in zip(rows, texts):
+        lines.append(_line((text, "bold")) if change is None else _change(sign, text, change))
+    return lines
+
+
+def posture_lines(posture: PostureChange) -> list[Line]:
+    """The change in findings by severity, the critical and high ones named: the risk first."""
+    style = "bold $text-error" if posture.worsens else "bold $text-success" if not posture.empty else "bold"
+    lines = [_line(("Findings: ", "bold"), (posture.text(), style))]
+    for sign, finding in posture.named():
+        colour = REMOVED if sign == "+" else ADDED  # a finding that goes is good news
+        lines.append(_line((f"{finding.severity.upper()} {name_of(finding)}", colour),
+                           prefix=Content.styled(f"  {sign} ", f"bold {colour}")))
+    return lines
+
+
+def phase_lines(phases) -> list[Line]:
+    """Each phase of "harden after": its change against the baseline and its findings."""
+    lines: list[Line] = []
+    for phase in phases:
+        lines.append(_line((f"{phase.label}: ", "bold"), (f"findings {posture_text(phase.findings)}", "bold"),
+                           (f"; against the baseline {phase.against_baseline}", "")))
+        for finding in serious(phase.findings):
+            lines.append(_line((f"{finding.severity.upper()} {name_of(finding)}", REMOVED), prefix="    "))
     return lines
 
 
@@ -98,6 +160,10 @@ class DiffPanel(VerticalScroll):
         if preview.problem:
             lines.append(_line((preview.problem, "$text-error"), prefix=Content.styled("Refused: ", "bold $text-error")))
         elif preview.diff is not None:
+            if preview.posture is not None:
+                lines += posture_lines(preview.posture)
+            if preview.phases:
+                lines += phase_lines(preview.phases)
             lines.append(summary_line(preview.diff))
             if preview.diff.empty:
                 hint = ("The answer in force; move the highlight to see what another choice changes."

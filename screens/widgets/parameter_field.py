@@ -8,6 +8,8 @@ A required parameter (no Default) is marked with ``*``.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -19,9 +21,12 @@ from wizard.flow.catalog import GenericQuestion
 class ParameterField(Vertical):
     """A form row for one GenericQuestion."""
 
-    def __init__(self, question: GenericQuestion, value: str | None, **kwargs) -> None:
+    def __init__(self, question: GenericQuestion, value: str | None,
+                 check: Callable[[str, str], str | None] | None = None, **kwargs) -> None:
         super().__init__(classes="parameter-field", **kwargs)
         self.question = question
+        self.check = check
+        """The core's further checks (name, value) -> problem: another region or account..."""
         self.initial = value
         self.touched = False
 
@@ -70,7 +75,7 @@ class ParameterField(Vertical):
         value = self.value
         if value is None:
             return "choose a value"
-        return self.spec.problem(value)
+        return self.spec.problem(value) or (self.check(self.spec.name, value) if self.check else None)
 
     def show_problem(self) -> str | None:
         problem = self.problem

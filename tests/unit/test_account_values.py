@@ -118,3 +118,28 @@ def test_arns_of_another_region_or_account_are_refused():
     assert "123456789012" in arn_problem(KEY.replace("111122223333", "123456789012"), pseudo)
     assert arn_problem(CERT, pseudo) is None
     assert split_for_account({"certificate": CERT}, {}, None, {"certificate": "CertificateArnELB"}).account_answers
+
+
+@pytest.mark.parametrize("extra,field", [
+    (["--set", "CertificateArnELB=" + CERT.replace("us-east-1", "us-west-2")], "CertificateArnELB"),
+    (["--set", "KMSKeyId=" + KEY.replace("111122223333", "444455556666")], "KMSKeyId"),
+    (["--set", "CloudWatchLogGroupArn=arn:aws:logs:eu-west-1:111122223333:log-group:audit"], "CloudWatchLogGroupArn"),
+    (["--profile", "enterprise", "--set", "KMSKeyId="], "KMSKeyId"),
+])
+def test_headless_refuses_before_writing_naming_the_field(tmp_path, capsys, extra, field):
+    out = tmp_path / "p.json"
+    assert main(["--answers", EXAMPLE, "--out", str(out), *extra]) == 2
+    err = capsys.readouterr().err
+    assert field in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_the_prompts_refuse_a_certificate_of_another_region(tmp_path):
+    from wizard.flow.prompts import PromptFlow
+
+    flow = PromptFlow(args(tmp_path), ScriptedAsker({}), io.StringIO())
+    check = flow._validator(flow.catalog.question("certificate"))
+    assert "us-west-2" in check(CERT.replace("us-east-1", "us-west-2"))
+    assert check(CERT) is True
+    enterprise = PromptFlow(args(tmp_path, profile="enterprise"), ScriptedAsker({}), io.StringIO())
+    assert "enterprise" in enterprise._validator(enterprise.catalog.question("cloudtrail_kms"))("")

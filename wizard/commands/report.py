@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 
 from wizard.commands.inputs import add_analysis_options, evaluation_from
 from wizard.errors import InputError
@@ -22,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_analysis_options(parser)
     parser.add_argument("--answers", metavar="FILE",
                         help="take template, stack, mode and parameters from an answers file (as the headless "
-                             "run does); the report then records the deployment mode and the answers")
+                             "run does); the report then records the deployment mode and the answers; with "
+                             "the 'harden after' timeline phase 1's report is written to DIR/phase-1 too")
     parser.add_argument("--profile", metavar="NAME", help="with --answers: the mode or profile to start from")
     parser.add_argument("--frameworks", metavar="LIST",
                         help="compliance frameworks to map, comma-separated: soc2, hipaa, pci-dss, iso27001, "
@@ -42,28 +44,43 @@ def run(args: argparse.Namespace) -> int:
 
     frameworks = parse_frameworks(args.frameworks)
     context: dict = {}
+    first = None
     if args.answers:
-        evaluation, context = _from_answers(args)
+        evaluation, context, first = _from_answers(args)
         frameworks = frameworks or context.get("frameworks") or None
     else:
         evaluation = evaluation_from(args)
         if args.harden:
             context["vendor"] = _vendor_section(args, evaluation, frameworks)
-    try:
-        paths, findings = write_package(args.out, evaluation, extract(evaluation), network_rules(evaluation),
-                                        frameworks=frameworks, context=context, force=args.force)
-    except InputError as exc:
-        raise InputError(exc.message, file=exc.file, where="--out") from None
-    counts = Counter(f.severity for f in findings)
+    # "Harden after" deploys phase 1 first: its report is written too (OUT/phase-1), and gated.
+    packages = [(args.out, evaluation, context, "")]
+    if first is not None:
+        packages.insert(0, (str(Path(args.out) / "phase-1"), first, context, "phase 1 (deployed first): "))
+        packages[1] = (args.out, evaluation, context, "phase 2 (harden): ")
+    written = []
+    for out, found_in, found_context, label in packages:
+        try:
+            paths, findings = write_package(out, found_in, extract(found_in), network_rules(found_in),
+                                            frameworks=frameworks, context=found_context, force=args.force)
+        except InputError as exc:
+            raise InputError(exc.message, file=exc.file, where="--out") from None
+        written.append((label, paths, findings))
     if args.json:
-        json.dump({"files": [str(p) for p in paths], "counts": dict(counts),
-                   "findings": [f.to_json() for f in findings]}, sys.stdout, indent=2)
+        document = [{"phase": label.rstrip(": ") or None, "files": [str(p) for p in paths],
+                     "counts": dict(Counter(f.severity for f in findings)),
+                     "findings": [f.to_json() for f in findings]} for label, paths, findings in written]
+        json.dump(document[-1] if len(document) == 1 else {**document[-1], "phases": document},
+                  sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if counts[s])
-        sys.stdout.write(f"Wrote {paths[0]} and {paths[1]}: {len(findings)} findings"
-                         + (f" ({summary})" if summary else "") + "\n")
-    check_gate(findings, args.fail_on)
+        for label, paths, findings in written:
+            counts = Counter(f.severity for f in findings)
+            summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low", "info")
+                                if counts[s])
+            sys.stdout.write(f"{label}Wrote {paths[0]} and {paths[1]}: {len(findings)} findings"
+                             + (f" ({summary})" if summary else "") + "\n")
+    for _, _, findings in written:
+        check_gate(findings, args.fail_on)
     return 0
 
 
@@ -89,7 +106,10 @@ def _from_answers(args: argparse.Namespace):
 
         context["vendor"] = vendor_context(deployment.hardening, deployment.values.raw, deployment.pseudo,
                                            context.get("frameworks") or None)
-    return evaluation, context
+    first = None
+    if len(deployment.phases) > 1:
+        first = analyse(deployment.template, deployment.phases[0].values.raw, deployment.pseudo).evaluation
+    return evaluation, context, first
 
 
 def _vendor_section(args: argparse.Namespace, evaluation, frameworks) -> dict:

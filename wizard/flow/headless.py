@@ -18,6 +18,7 @@ changes. The same ``Deployment`` is what the line prompts and the TUI build and 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -33,6 +34,8 @@ from wizard.atomic import check_output, write_output
 from wizard.flow.paramfile import FORMATS, read_parameter_file, render_parameter_file
 from wizard.cfn.parameters import MASK, ParameterValues, resolve_parameters
 from wizard.flow.accounts import missing_for_account
+from wizard.flow.checks import value_problems
+from wizard.flow.risk import findings_of, name_of, posture_text, serious
 from wizard.flow.profiles import BUILTIN_MODES, load_profile, question_parameters, user_profiles_dir
 from wizard.cfn.template import Template
 from wizard.cfn.yamlsource import line_at
@@ -91,11 +94,20 @@ class Deployment:
             "baseline": self.baseline_name,
             "diff": self.diff.to_json(),
             "files": [{"path": str(p.path), "phase": p.label, "format": self.fmt,
-                       "diff": p.diff.to_json() if len(self.phases) > 1 else None} for p in self.phases],
+                       "diff": p.diff.to_json() if len(self.phases) > 1 else None,
+                       "findings": _counts(found) if findings is not None else None}
+                      for p, (_, found) in zip(self.phases, phase_findings(self, findings) if findings is not None
+                                               else [("", None)] * len(self.phases))],
             "findings": [f.to_json() for f in findings] if findings is not None else None,
             "hardening": ({**self.hardening.to_json(), "template_file": str(self.template_path)}
                           if self.hardening else None),
         }
+
+
+def _counts(findings: list) -> dict[str, Any]:
+    """Findings of one phase by severity, the critical and high ones named."""
+    return {"total": len(findings), "by_severity": dict(Counter(f.severity for f in findings)),
+            "serious": [name_of(f) for f in serious(findings)]}
 
 
 def layers_for(mode: str | None, account_id: str, answers: AnswersFile | None,
@@ -231,6 +243,10 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
         raise InputError(f"no value for {missing}; give them under 'parameters:' in the answers file "
                          "or with --set KEY=VALUE", where="parameters")
     check_rules(template, values, pseudo)
+    problems = value_problems(values.raw, pseudo, mode, template.parameters)
+    if problems:
+        name, problem = problems[0]
+        raise plan.blame(InputError(problem, where=name)) from None
     if baseline_parameters is not None:
         baseline_name = f"the deployed stack {pseudo.stack_name}"
         base = deployed_values(template, baseline_parameters, values.raw)
@@ -239,9 +255,7 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
         base = baseline_values(template, catalog, baseline_name, pseudo.account_id, values.raw)
     path = Path(out)
     if plan.answers.get("timeline") == "after":
-        standard = resolve(catalog, template, load_profile(DEFAULT_BASELINE).layers(pseudo.account_id))
-        postponed = {q.id: standard.answers[q.id] for q in plan.asked if q.hardening and q.id in standard.answers}
-        first = resolve(catalog, template, layers, final=postponed)
+        first = phase_one(catalog, template, layers, pseudo.account_id, plan)
         phase1 = resolve_parameters(template, first.parameters, origin=first.origin)
         phases = (
             Phase(path, phase1, compare(template, base.raw, phase1.raw, pseudo), "phase 1: deploy now"),
@@ -252,6 +266,16 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
         phases = (Phase(path, values, compare(template, base.raw, values.raw, pseudo), "deployment"),)
     return Deployment(template, pseudo, plan, values, baseline_name, base, phases, fmt, dict(tags or {}), mode,
                       hardening)
+
+
+def phase_one(catalog: Catalog, template: Template, layers: list[Layer], account_id: str,
+              plan: Plan | None = None) -> Plan:
+    """What "deploy now, harden after" deploys first: the answers with every hardening question
+    put back on the standard mode's answer."""
+    plan = plan or resolve(catalog, template, layers)
+    standard = resolve(catalog, template, load_profile(DEFAULT_BASELINE).layers(account_id))
+    postponed = {q.id: standard.answers[q.id] for q in plan.asked if q.hardening and q.id in standard.answers}
+    return resolve(catalog, template, layers, final=postponed)
 
 
 def check_rules(template: Template, values: ParameterValues, pseudo: Pseudo) -> None:
@@ -312,17 +336,22 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
         marker = "" if value == MASK else ("  (default)" if deployment.values.specs[name].default == value else "")
         lines.append(f"  {name:<{width}}  {value}{paint(marker, 'dim')}")
     lines.append("")
-    lines.append(paint(f"Permission changes against the baseline ({deployment.baseline_name})", "bold"))
-    lines.append(diff_text(deployment.diff, colour).rstrip())
-    if len(deployment.phases) > 1:
+    phased = len(deployment.phases) > 1
+    if phased:
+        lines.append(paint(f"Phase 1 (deployed first) against the baseline ({deployment.baseline_name})", "bold"))
+        lines.append(diff_text(deployment.phases[0].diff, colour).rstrip())
         lines.append("")
-        lines.append(paint("What phase 2 changes after phase 1", "bold"))
+        lines.append(paint("What phase 2 (harden) changes after phase 1", "bold"))
         lines.append(diff_text(deployment.phases[1].diff, colour).rstrip())
+    else:
+        lines.append(paint(f"Permission changes against the baseline ({deployment.baseline_name})", "bold"))
+        lines.append(diff_text(deployment.diff, colour).rstrip())
     if findings is not None:
-        from wizard.findings import severity_summary
-
         lines.append("")
-        lines.append(paint(f"Findings: {severity_summary(findings)}; see `quilt-wizard report`", "bold"))
+        for label, found in phase_findings(deployment, findings):
+            lines.append(paint(f"Findings{label}: {posture_text(found)}", "bold"))
+            lines += [f"  {f.severity.upper()} {name_of(f)}" for f in serious(found)]
+        lines.append(paint("See `quilt-wizard report` for every finding.", "dim"))
     lines.append("")
     for phase in deployment.phases:
         lines.append(f"Wrote {phase.path} ({phase.label}, format {deployment.fmt})")
@@ -344,6 +373,14 @@ def hardening_lines(deployment: Deployment, paint) -> list[str]:
     lines += [f"  needs a change by the vendor: {o.rule.parameter} ({o.rule.title})" for o in hardening.needs_vendor]
     lines += [f"  warning: {w}" for w in hardening.warnings]
     return lines
+
+
+def phase_findings(deployment: Deployment, findings: list) -> list[tuple[str, list]]:
+    """(label, findings) of each phase: phase 1 is deployed too, so its findings are shown."""
+    if len(deployment.phases) == 1:
+        return [("", findings)]
+    first = list(findings_of(deployment.template, deployment.phases[0].values.raw, deployment.pseudo))
+    return [(" of phase 1 (deployed first)", first), (" of phase 2 (harden)", findings)]
 
 
 def findings_for(deployment: Deployment) -> list:

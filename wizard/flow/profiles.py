@@ -46,6 +46,8 @@ class Profile:
     answers: Mapping[str, Any] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
     accounts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    requires: Mapping[str, str] = field(default_factory=dict)
+    """Parameters the mode cannot do without (enterprise: the KMS key), with the reason."""
     source: str = ""
     builtin: bool = False
     data: Any = None
@@ -56,7 +58,7 @@ class Profile:
                    extends=data.get("extends"), answers=dict(data.get("answers") or {}),
                    parameters=dict(data.get("parameters") or {}),
                    accounts={k: dict(v) for k, v in (data.get("accounts") or {}).items()},
-                   source=source, builtin=builtin, data=data)
+                   requires=dict(data.get("requires") or {}), source=source, builtin=builtin, data=data)
 
     def to_document(self) -> dict[str, Any]:
         document: dict[str, Any] = {"name": self.name}
@@ -68,6 +70,8 @@ class Profile:
             document["answers"] = dict(self.answers)
         if self.parameters:
             document["parameters"] = dict(self.parameters)
+        if self.requires:
+            document["requires"] = dict(self.requires)
         if self.accounts:
             document["accounts"] = {k: dict(v) for k, v in self.accounts.items()}
         return document
@@ -86,6 +90,18 @@ class Profile:
             layers.append(Layer(f"{self.source} (account {account_id})", override.get("answers") or {},
                                 override.get("parameters") or {}, None))
         return layers
+
+
+def requirements(name: str | None) -> dict[str, str]:
+    """What a mode or profile (and what it extends) requires: parameter -> reason."""
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    while name and name not in seen:
+        seen.add(name)
+        profile = load_profile(name)
+        found = {**profile.requires, **found}
+        name = profile.extends
+    return found
 
 
 def user_profiles_dir() -> Path:

@@ -151,10 +151,17 @@ class PromptFlow:
 
         def check(value: str) -> bool | str:
             if value == "" and spec.default is not None:
-                return True
-            return spec.problem(value) or True
+                return self._value_problem(spec.name, value) or True
+            return spec.problem(value) or self._value_problem(spec.name, value) or True
 
         return check
+
+    def _value_problem(self, name: str, value: str) -> str | None:
+        """The core's checks beyond the template's: another region or account, the mode's needs."""
+        from wizard.flow.checks import value_problem
+        from wizard.flow.profiles import requirements
+
+        return value_problem(name, value, self.pseudo, requirements(self.mode))
 
     def ask_parameter(self, generic: GenericQuestion, current: str | None) -> None:
         spec = generic.spec
@@ -163,7 +170,8 @@ class PromptFlow:
             value = self.asker.select(label, [(v, v) for v in spec.allowed_values], current or spec.default)
         else:
             value = self.asker.text(label, "" if spec.no_echo else (current or spec.default or ""),
-                                    validate=lambda v: spec.problem(v) or True, secret=spec.no_echo)
+                                    validate=lambda v: spec.problem(v) or self._value_problem(spec.name, v) or True,
+                                    secret=spec.no_echo)
         self.parameters[spec.name] = value
 
     def run(self) -> int:

@@ -1,0 +1,42 @@
+""""Deploy now, harden after": phase 1 is deployed too, so the summary and the report show it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from wizard.cli import main
+
+EXAMPLE = Path("examples/answers.yaml")
+
+
+def _after(tmp_path) -> Path:
+    answers = tmp_path / "after.yaml"
+    answers.write_text(EXAMPLE.read_text().replace("timeline: before ", "timeline: after "))
+    return answers
+
+
+def test_the_summary_shows_phase_one_against_the_baseline_and_its_findings(tmp_path, capsys):
+    assert main(["--answers", str(_after(tmp_path)), "--out", str(tmp_path / "p.json")]) == 0
+    out = capsys.readouterr().out
+    assert "Phase 1 (deployed first) against the baseline (standard)" in out
+    assert "Findings of phase 1 (deployed first): 44 (1 critical" in out
+    assert "CRITICAL QW-ESC-002" in out
+    assert "Findings of phase 2 (harden): 18" in out
+
+
+def test_the_json_summary_counts_each_phase(tmp_path, capsys):
+    assert main(["--answers", str(_after(tmp_path)), "--out", str(tmp_path / "p.json"), "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert files[0]["findings"]["by_severity"]["critical"] == 1
+    assert "critical" not in files[1]["findings"]["by_severity"]
+    assert any("QW-ESC-002" in name for name in files[0]["findings"]["serious"])
+
+
+def test_the_report_writes_phase_one_too_and_gates_on_it(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", "--answers", str(_after(tmp_path)), "--out", str(out), "--fail-on", "critical"]) == 1
+    text = capsys.readouterr().out
+    assert "phase 1 (deployed first)" in text and "1 critical" in text
+    assert (out / "phase-1" / "security-report.md").is_file() and (out / "security-report.md").is_file()
+    assert "QW-ESC-002" in (out / "phase-1" / "security-report.md").read_text()
