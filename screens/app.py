@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Mapping
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.commands import WizardCommands
 from screens.navigation import WizardOptions
+from screens.step import WizardStep
 from screens.session import PARAMETERS, REVIEW, START, WRITE, WizardSession
 from wizard.flow.draft import Draft, discard_draft, save_draft
 from wizard.errors import InputError, WizardError, write_failure
@@ -33,6 +34,15 @@ from wizard.paths import ASSETS
 DARK, LIGHT = "textual-dark", "textual-light"
 REPORT_FOLDER = "./quilt-security-report"
 """Where the security report goes unless the operator says otherwise."""
+
+
+def typed_before(event: events.Key, screen: Screen) -> bool:
+    """A key pressed before a wizard step was shown (its time, from the terminal, is earlier).
+
+    A step that is not shown yet has no ``shown_at``: every key waits for it to be shown."""
+    if not isinstance(screen, WizardStep):
+        return False
+    return screen.shown_at is None or event.time < screen.shown_at
 
 
 class QuiltWizardApp(App[int]):
@@ -52,6 +62,11 @@ class QuiltWizardApp(App[int]):
         self.options = options
         self.session: WizardSession | None = None
         self.current_step = START
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and typed_before(event, self.screen):
+            return  # pressed before this screen was shown: meant for the one before
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         from screens.start import StartScreen

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from screens.aws_screen import AwsCall
     from wizard.aws import AwsSession, ChangeSetResult
 
+OVERRIDE = "override"
+"""What the operator types to create a change set after a failed preflight."""
+
 ACTION_WIDTH, REPLACEMENT_WIDTH = 7, 11
 """Fixed columns (Dynamic, Conditional); the logical id and the type share the rest of the width."""
 
@@ -85,6 +88,8 @@ class ChangeSetScreen(AwsScreen):
         self.result: "ChangeSetResult | None" = None
         self.aws: "AwsSession | None" = None
         self.executed = False
+        self.overridden = False
+        """The operator typed the override after a failed preflight."""
 
     def compose_fields(self) -> Iterable[Widget]:
         session, options = self.session, self.wizard.options
@@ -125,11 +130,26 @@ class ChangeSetScreen(AwsScreen):
         except InputError as exc:
             self.set_status(Content.styled(f"Cannot create a change set: {exc}", "$text-error"))
             return None
+        refusal = session.change_set_refusal()
+        if refusal and not self.overridden:
+            self.set_status(Content.assemble(("Refused: ", "bold $text-error"),
+                                             (f"{refusal}. Fix it and run the preflight again, or type "
+                                              f"{OVERRIDE} in the dialog to create the change set anyway.",
+                                              "$text-error")))
+            self.app.push_screen(TypedConfirmDialog(
+                f"{refusal[0].upper()}{refusal[1:]}. A change set created now may fail or deploy into an "
+                "account that is not ready.", OVERRIDE, yes="Create anyway"), self._overridden)
+            return None
         self.result = None
         self.executed = False
         self.query_one("#changes", DataTable).display = False
         return lambda aws, progress, cancel: session.create_change_set(
             aws, stack_name=stack, change_set_name=name, template_bucket=bucket, on_progress=progress, cancel=cancel)
+
+    def _overridden(self, yes: bool | None) -> None:
+        if yes:
+            self.overridden = True
+            self.action_run()
 
     def cancelled_note(self) -> str:
         return (": its result will be ignored. A change set already created stays in CloudFormation, "

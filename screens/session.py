@@ -299,8 +299,8 @@ class WizardSession:
         values = dict(self.deployment().values.raw)
         policies = attached(analyse(self.template, values, self.pseudo).grants)
         return run_preflight(aws, values, stack_name=self.pseudo.stack_name,
-                             expected_account=self.expected_account, on_progress=on_progress,
-                             managed_policy_arns=policies)
+                             expected_account=self.expected_account, target_account=self.pseudo.account_id,
+                             on_progress=on_progress, managed_policy_arns=policies)
 
     def adopt_preflight(self, report: "PreflightReport") -> bool:
         """Keep the report (for the security report) and the deployed stack's parameters;
@@ -308,6 +308,13 @@ class WizardSession:
         self.preflight = report
         self.deployed_parameters = dict(report.baseline_parameters) or None
         return self.deployed_baseline is not None
+
+    def change_set_refusal(self) -> str | None:
+        """Why a change set should not be created: the preflight of this run failed (None: go on).
+        The headless run refuses outright; the wizard asks for a typed override."""
+        if self.preflight is not None and not self.preflight.ok:
+            return f"the preflight failed ({', '.join(self.preflight.failed)})"
+        return None
 
     def create_change_set(self, aws: "AwsSession", *, stack_name: str, change_set_name: str | None,
                           template_bucket: str | None, on_progress: Callable[[str], None],

@@ -1,12 +1,14 @@
 """What every wizard screen shares: the header, the footer, and Back / Next.
 
 A step is one screen of the run (the start, a question, the parameters, the review, the
-write). Next asks the screen to ``confirm`` (record its answer, or refuse with a message)
+write). Keys pressed before a step was shown are not for it (type-ahead would skip the review):
+the app drops them (``typed_before``). Next asks the screen to ``confirm`` (record its answer, or refuse with a message)
 and then lets the app move on; Back never records anything.
 """
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import TYPE_CHECKING, Iterable
 
 from textual.app import ComposeResult
@@ -48,6 +50,11 @@ class WizardStep(OnTheWizard, Screen):
 
     step: str = ""
     section: str = ""
+    shown_at: float | None = None
+    """When the screen was last shown (monotonic); keys pressed before it are ignored (the app)."""
+
+    def on_screen_resume(self) -> None:
+        self.shown_at = monotonic()
 
     def compose(self) -> ComposeResult:
         yield StepHeader(self.wizard.position(self.step, self.section), self.wizard.target_line(),

@@ -6,7 +6,7 @@ critical and high ones named; the core's ``wizard.flow.risk``), and for "harden 
 phase's findings against the baseline. Then the grants, grouped by principal (the core's ``PermissionDiff.grouped``), each grant described by the core
 (``describe_grant``, with its access-level badges), network rules after the grants, and the
 summary line of ``PermissionDiff.summary()`` with BROADENING highlighted; an ARN prefix that
-repeats (``arn:aws:iam::123456789012:``) is shown once and shortened to ``…:`` in the lines. Colours are theme
+repeats (``arn:aws:iam::123456789012:``) is shown once and shortened to ``…`` in the lines. Colours are theme
 variables, so the panel reads well in the light and the dark theme. Long lines wrap with a
 hanging indent, re-wrapped when the panel is resized.
 
@@ -59,7 +59,7 @@ def summary_line(diff: PermissionDiff) -> Line:
 
 
 _ARN_PREFIX = re.compile(r"arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:")
-SHORT = "…:"
+SHORT = "…"
 """What a long ARN prefix shared by the lines is shortened to (the prefix is shown once)."""
 
 
@@ -84,7 +84,7 @@ def shorten(texts: list[str]) -> tuple[list[str], str | None]:
 
 def diff_lines(diff: PermissionDiff) -> list[Line]:
     """The changes grouped by principal, then the network changes; a repeated ARN prefix is
-    shown once at the top and shortened to ``…:`` in the lines."""
+    shown once at the top and shortened to ``…`` in the lines."""
     rows: list[tuple[str, str, GrantChange | RuleChange | None]] = []
     for principal, members in diff.grouped().items():
         rows.append(("", principal, None))

@@ -45,8 +45,9 @@ def test_a_failed_preflight_stops_before_the_change_set(session, endpoint, tmp_p
 
 
 def test_credentials_for_another_account_are_refused(session, endpoint, tmp_path):
-    result = run_cli("--answers", GOOD, "--account-id", "999999999999", "--out", str(tmp_path / "p.json"),
-                     "--create-change-set", "--template-bucket", "b", "--endpoint-url", endpoint)
+    certificate = "arn:aws:acm:us-east-1:999999999999:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    result = run_cli("--answers", GOOD, "--account-id", "999999999999", "--set", f"CertificateArnELB={certificate}",
+                     "--out", str(tmp_path / "p.json"), "--create-change-set", "--template-bucket", "b", "--endpoint-url", endpoint)
     assert result.code == 3, result.err
     assert "999999999999" in result.err and ACCOUNT in result.err
 

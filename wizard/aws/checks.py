@@ -108,12 +108,19 @@ def guarded(names: tuple[str, ...],
                           for n in names[1:]]
 
 
-def identity_check(identity: CallerIdentity, expected: str | None) -> PreflightCheck:
+def identity_check(identity: CallerIdentity, expected: str | None, target: str | None = None) -> PreflightCheck:
+    """Fail when the credentials are not for the ``expected`` account the operator named; warn
+    when they are not for the ``target`` the parameters were prepared for (a default account)."""
     if expected and identity.account != expected.strip():
         return failure("identity",
                      f"The credentials are for account {identity.account} ({identity.arn}), "
                      f"not {expected.strip()}.",
                      f"Choose the AWS profile for account {expected.strip()}.")
+    if target and identity.account != target.strip():
+        return warning("identity",
+                       f"The credentials are for account {identity.account} ({identity.arn}); the parameters "
+                       f"were prepared for account {target.strip()}.",
+                       f"Give --account-id {identity.account} (or the account's profile) and prepare them again.")
     return passed("identity", f"{identity.arn} in account {identity.account}")
 
 

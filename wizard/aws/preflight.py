@@ -39,6 +39,8 @@ class PreflightReport:
     account: str | None
     checks: tuple[PreflightCheck, ...]
     stack: StackState | None = None
+    target_account: str | None = None
+    """The account the parameters are for (the caller's ``account`` should be the same)."""
 
     @property
     def ok(self) -> bool:
@@ -61,6 +63,16 @@ class PreflightReport:
             return {}
         return dict(self.stack.parameters)
 
+    @property
+    def failed(self) -> list[str]:
+        """The names of the checks that failed."""
+        return [c.name for c in self.checks if c.status is CheckStatus.FAIL]
+
+    @property
+    def caller_differs(self) -> bool:
+        """The credentials belong to another account than the one the parameters target."""
+        return bool(self.account and self.target_account and self.account != self.target_account)
+
     def check(self, name: str) -> PreflightCheck:
         return next(c for c in self.checks if c.name == name)
 
@@ -75,6 +87,7 @@ class PreflightReport:
             "stack_name": self.stack_name,
             "region": self.region,
             "account": self.account,
+            "target_account": self.target_account,
             "ok": self.ok,
             "counts": self.counts(),
             "change_set_type": self.change_set_type,
@@ -86,27 +99,31 @@ class PreflightReport:
 
 
 def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name: str,
-                  expected_account: str | None = None,
+                  expected_account: str | None = None, target_account: str | None = None,
                   on_progress: Callable[[str], None] | None = None,
                   managed_policy_arns: Iterable[str] = ()) -> PreflightReport:
     """Run every check for ``parameters`` against the session's account and region.
 
     ``expected_account``, when given, must match the credentials' account; otherwise the
     identity check fails and the others are not run (they would inspect the wrong account).
+    ``target_account`` (default ``expected_account``) is the account the parameters were
+    prepared for: the report names it, and a caller of another account gets a warning.
     ``on_progress`` receives one line per check started. ``managed_policy_arns``, the AWS
     managed policies the template attaches, adds the check that the account holds the
     versions the grants were computed from.
     """
+    target_account = target_account or expected_account
     report = on_progress or (lambda _line: None)
     params = {k: "" if v is None else str(v).strip() for k, v in parameters.items()}
 
     report("Checking the caller identity")
     identity = caller_identity(session)
-    checks = [identity_check(identity, expected_account)]
+    checks = [identity_check(identity, expected_account, target_account)]
     if checks[0].status is CheckStatus.FAIL:
         checks += [skipped(name, "not run: the credentials are for another account")
                    for name in _LATER_CHECKS]
-        return PreflightReport(stack_name, session.region, identity.account, tuple(checks))
+        return PreflightReport(stack_name, session.region, identity.account, tuple(checks),
+                               target_account=target_account)
 
     report(f"Checking stack {stack_name}")
     stack: StackState | None = None
@@ -131,7 +148,7 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
         report(f"Checking {NAME}")
         checks += guarded((NAME,), lambda: [managed_policy_check(session, attached)])
     return PreflightReport(stack_name, session.region, identity.account, tuple(checks),
-                           stack=stack)
+                           stack=stack, target_account=target_account)
 
 
 _LATER_CHECKS = ("stack", "certificate", "certificate-host", "kms-key", "kms-key-cloudtrail",
@@ -141,8 +158,11 @@ _LATER_CHECKS = ("stack", "certificate", "certificate-host", "kms-key", "kms-key
 def render_preflight(report: PreflightReport) -> str:
     """The report as plain text: one line per check, the fix under each failure or warning."""
     width = max(len(c.name) for c in report.checks)
-    account = f", account {report.account}" if report.account else ""
+    target = report.target_account or report.account
+    account = f", account {target}" if target else ""
     lines = [f"Preflight for stack {report.stack_name} in {report.region}{account}"]
+    if report.caller_differs:
+        lines.append(f"  WARNING: the credentials are for account {report.account}, not {report.target_account}")
     for check in report.checks:
         lines.append(f"  {check.status.value.upper():4}  {check.name:{width}}  {check.detail}")
         if check.hint and check.status in (CheckStatus.FAIL, CheckStatus.WARN):

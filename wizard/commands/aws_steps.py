@@ -46,6 +46,9 @@ def check_usage(args: argparse.Namespace) -> None:
         raise InputError("--execute needs --create-change-set", where="--execute")
     if args.yes and not args.execute:
         raise InputError("--yes only confirms --execute", where="--yes")
+    if args.execute and not args.yes and not sys.stdin.isatty():
+        # Found before any AWS call: nothing is uploaded or created for a run that cannot finish.
+        raise InputError("--execute needs --yes when nobody can confirm at a terminal", where="--execute")
 
 
 @dataclass
@@ -73,11 +76,13 @@ def session_for(args: argparse.Namespace, region: str):
 
 
 def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, str], stack_name: str,
-                       expected_account: str | None, managed_policy_arns: tuple[str, ...] = ()) -> Any:
+                       expected_account: str | None, managed_policy_arns: tuple[str, ...] = (),
+                       target_account: str | None = None) -> Any:
     from wizard.aws import run_preflight
 
     return run_preflight(session, parameters, stack_name=stack_name, expected_account=expected_account,
-                         on_progress=progress, managed_policy_arns=managed_policy_arns)
+                         target_account=target_account, on_progress=progress,
+                         managed_policy_arns=managed_policy_arns)
 
 
 def run_change_set_step(args: argparse.Namespace, session, template, parameters: dict[str, str],
@@ -111,9 +116,16 @@ def confirm_and_execute(args: argparse.Namespace, session, result) -> bool:
     return True
 
 
-def gate(outcome: AwsOutcome) -> None:
-    """A failed preflight check stops the run like any other policy gate (exit 1)."""
+def gate_reason(outcome: AwsOutcome) -> str | None:
+    """Why a failed preflight stops the run (before anything is written), or None."""
     report = outcome.preflight
     if report is not None and not report.ok:
-        failed = [c.name for c in report.checks if c.status.value == "fail"]
-        raise GateTripped(f"preflight failed: {', '.join(failed)}")
+        return f"preflight failed: {', '.join(report.failed)}"
+    return None
+
+
+def gate(outcome: AwsOutcome) -> None:
+    """A failed preflight check stops the run like any other policy gate (exit 1)."""
+    reason = gate_reason(outcome)
+    if reason:
+        raise GateTripped(reason)

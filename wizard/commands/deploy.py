@@ -112,14 +112,17 @@ def run_headless(args: argparse.Namespace) -> int:
     if args.preflight:
         outcome.preflight = aws_steps.run_preflight_step(args, session, dict(deployment.values.raw),
                                                          pseudo.stack_name, expected_account,
-                                                         attached_aws_policies(template, deployment, pseudo))
+                                                         attached_aws_policies(template, deployment, pseudo),
+                                                         pseudo.account_id)
         current = outcome.preflight.baseline_parameters
         if current and not plan["baseline"]:
             # Updating a stack: compare with what is deployed, not with a mode.
             deployment = plan_deployment(**plan, baseline_parameters=current)
     findings = findings_for(deployment)
-    write_deployment(deployment, force=args.force)
-    if outcome.preflight is None or outcome.preflight.ok:
+    # Every gate is decided before anything is written: a tripped gate writes nothing.
+    tripped = gates(args, deployment, outcome)
+    if not tripped:
+        write_deployment(deployment, force=args.force)
         if args.create_change_set:
             first = deployment.phases[0].values
             outcome.change_set = aws_steps.run_change_set_step(
@@ -129,17 +132,40 @@ def run_headless(args: argparse.Namespace) -> int:
                 outcome.executed = aws_steps.confirm_and_execute(args, session, outcome.change_set)
     if args.json:
         summary = deployment.summary_json(findings)
+        summary["written"] = not tripped
         if aws_steps.wanted(args):
             summary["aws"] = outcome.to_json()
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(summary_text(deployment, colour=use_colour(), findings=findings))
+        sys.stdout.write(summary_text(deployment, colour=use_colour(), findings=findings, written=not tripped))
         _print_aws(outcome)
-    aws_steps.gate(outcome)
-    verdict_gate(deployment.diff, broadening=args.fail_on_broadening, weakening=args.fail_on_weakening,
-                 what="the deployment, compared with the baseline,")
+    if tripped:
+        raise GateTripped(f"{'; '.join(tripped)}; nothing was written")
     return 0
+
+
+def gates(args: argparse.Namespace, deployment, outcome) -> list[str]:
+    """The policy gates that trip for this deployment (each a reason); checked before writing."""
+    from wizard.commands import aws_steps
+
+    tripped = []
+    reason = aws_steps.gate_reason(outcome)
+    if reason:
+        tripped.append(reason)
+    from wizard.iam.diff import verdict_gate
+
+    checked = [(deployment.diff, "the deployment, compared with the baseline,")]
+    if len(deployment.phases) > 1:
+        checked.append((deployment.phases[0].diff, "phase 1, compared with the baseline,"))
+    for diff, what in checked:
+        try:
+            verdict_gate(diff, broadening=args.fail_on_broadening,
+                         weakening=getattr(args, "fail_on_weakening", False), what=what)
+        except GateTripped as exc:
+            tripped.append(str(exc))
+            break
+    return tripped
 
 
 def _print_aws(outcome) -> None:

@@ -319,7 +319,8 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
     return written
 
 
-def summary_text(deployment: Deployment, *, colour: bool = False, findings: list | None = None) -> str:
+def summary_text(deployment: Deployment, *, colour: bool = False, findings: list | None = None,
+                 written: bool = True) -> str:
     """What a person reads after a headless run."""
     from wizard.flow.terminal import Painter, diff_text
 
@@ -354,8 +355,11 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
         lines.append(paint("See `quilt-wizard report` for every finding.", "dim"))
     lines.append("")
     for phase in deployment.phases:
-        lines.append(f"Wrote {phase.path} ({phase.label}, format {deployment.fmt})")
-    if deployment.template_path is not None:
+        if written:
+            lines.append(f"Wrote {phase.path} ({phase.label}, format {deployment.fmt})")
+        else:
+            lines.append(f"Not written: {phase.path} ({phase.label}): a gate tripped")
+    if deployment.template_path is not None and written:
         lines.append(f"Wrote {deployment.template_path} (the hardened template: deploy this one with the "
                      "parameter file)")
     return "\n".join(lines) + "\n"
