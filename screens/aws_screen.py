@@ -229,6 +229,7 @@ class AwsScreen(OnTheWizard, Screen):
     def failed(self, message: Failed) -> None:
         if self._current(message.run):
             self.running = ""
+            self.query_one("#aws-progress", Static).display = False  # no stale "Checking ..." above it
             self._show_form(True)
             self.set_status(Content.assemble(("Failed: ", "bold $text-error"), (message.message, "$text-error")))
 
@@ -253,6 +254,7 @@ class AwsScreen(OnTheWizard, Screen):
             return
         self.cancel_event.set()
         self.running = ""
+        self.query_one("#aws-progress", Static).display = False
         self.set_status(Content.assemble(("Cancelled", "bold $text-warning"), self.cancelled_note()))
 
     def cancelled_note(self) -> str:

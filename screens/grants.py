@@ -1,7 +1,8 @@
 """Every IAM grant and network opening of the answers in force (command palette, escape closes).
 
 The same listing as ``quilt-wizard grants``: grants grouped by principal with their access
-levels and source lines, then the network rules.
+levels and source lines, then the network rules; nothing abbreviated (every action, resource
+and condition in full: this is where the panel's shortened lines can be read whole).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class GrantsScreen(Screen):
         session = self.app.session  # type: ignore[attr-defined]
         try:
             analysis, unresolved = session.current_grants()
-            text = grants_text(list(analysis.grants), list(analysis.rules), unresolved)
+            text = grants_text(list(analysis.grants), list(analysis.rules), unresolved, full=True)
         except InputError as exc:
             text = f"Cannot evaluate the template with these answers: {exc}"
         with VerticalScroll(id="grants"):

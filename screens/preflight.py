@@ -82,12 +82,16 @@ class PreflightScreen(AwsScreen):
         report: "PreflightReport" = result
         self.report = report
         counts = ", ".join(f"{n} {s}" for s, n in report.counts().items() if n)
+        target = report.target_account or report.account
+        where = f" (account {target}, {report.region})"
+        caller = (Content.styled(f"\nThe credentials are for account {report.account}, not {target}.",
+                                 "bold $text-warning") if report.caller_differs else Content(""))
         if report.ok:
-            self.set_status(Content.assemble(("Ready", "bold $text-success"), f": {counts}."))
+            self.set_status(Content.assemble(("Ready", "bold $text-success"), f"{where}: {counts}.", caller))
         else:
-            failed = ", ".join(c.name for c in report.checks if c.status.value == "fail")
-            self.set_status(Content.assemble(("Not ready", "bold $text-error"), f": {counts}. Fix {failed}, "
-                                             "then run the preflight again."))
+            failed = ", ".join(report.failed)
+            self.set_status(Content.assemble(("Not ready", "bold $text-error"), f"{where}: {counts}. Fix {failed}, "
+                                             "then run the preflight again.", caller))
         self._show_baseline(report, self.session.adopt_preflight(report))
         self._fill(report)
         self.refresh_bindings()

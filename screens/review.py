@@ -1,9 +1,11 @@
-"""Review before writing: every parameter (NoEcho masked), the answers, and the whole diff.
+"""Review before writing: the answers (each question by its title, with the chosen answer's
+label), every parameter (NoEcho masked, an empty one shown as empty), the posture and the diff.
 
 The deployment is planned by the core exactly as the headless run plans it
 (``plan_deployment``); a value that is missing or refused is shown here and Next is refused.
-The findings count (the core's ``findings_for`` and ``severity_summary``) appears when the
-findings rules are installed; ``r`` writes the security report. After a preflight found the
+The posture (the core's ``findings_for`` and ``phase_findings``: findings by severity, the
+critical and high ones named, each phase of "harden after") appears when the findings rules are
+installed, then the total change against the baseline (and each phase's); ``r`` writes the security report. After a preflight found the
 deployed stack, the diff is against its parameters.
 """
 
@@ -25,20 +27,30 @@ from screens.widgets.diff_panel import DiffPanel
 from wizard.errors import InputError, WizardError
 from wizard.cfn.parameters import MASK
 
+EMPTY = "(empty)"
+"""How a NoEcho parameter with no value is shown (a mask would claim a secret is set)."""
 
-def findings_count(deployment) -> str | None:
-    """``Findings: 7 (2 high, 5 medium)``, or None when the findings rules are not installed."""
+
+def findings_count(deployment) -> Content | None:
+    """The findings of what will be deployed, by severity, critical and high named, each phase
+    ("harden after" deploys phase 1 first); None when the findings rules are not installed."""
     try:
-        from wizard.findings import severity_summary
+        from wizard.flow.posture import name_of, posture_text, serious
     except ImportError:
         return None
-    from wizard.flow.headless import findings_for
+    from wizard.flow.headless import findings_for, phase_findings
 
     try:
-        findings = findings_for(deployment)
+        phases = phase_findings(deployment, findings_for(deployment))
     except WizardError as exc:
-        return f"Findings: not available ({exc})"
-    return f"Findings: {severity_summary(findings)}"
+        return Content(f"Findings: not available ({exc})")
+    parts: list = []
+    for label, found in phases:
+        parts.append((f"Findings{label}: {posture_text(found)}\n", "bold"))
+        for finding in serious(found):
+            parts.append((f"  {finding.severity.upper()} {name_of(finding)}\n", "$text-error"))
+    parts.append(("r writes the security report", "$text-muted"))
+    return Content.assemble(*parts)
 
 
 class ReviewScreen(WizardStep):
@@ -82,9 +94,12 @@ class ReviewScreen(WizardStep):
                 for name, value, note in self._parameters():
                     yield Static(Content.styled(name, "$text-muted"))
                     yield Static(Content.assemble((value, "" if note else "bold"), (note, "$text-muted")))
-            yield Static("", id="review-findings")
+            yield Static(Content.styled("Posture: the findings of what will be deployed", "bold"),
+                         classes="review-heading")
+            yield Static(Content.styled("Counting the findings…", "$text-muted"), id="review-findings")
             yield DiffPanel("Permission diff", id="review-diff")
             if len(deployment.phases) > 1:
+                yield DiffPanel("Phase 1", id="review-phase1")
                 yield DiffPanel("Phase 2", id="review-phase2")
 
     def on_mount(self) -> None:
@@ -92,15 +107,18 @@ class ReviewScreen(WizardStep):
             return
         deployment = self.deployment
         self.query_one("#review-diff", DiffPanel).show_diff(
-            deployment.diff, f"Against the baseline ({deployment.baseline_name})")
+            deployment.diff, f"Total change against the baseline ({deployment.baseline_name})")
         if len(deployment.phases) > 1:
+            self.query_one("#review-phase1", DiffPanel).show_diff(
+                deployment.phases[0].diff, f"What phase 1 (deployed first) changes against the baseline "
+                                           f"({deployment.baseline_name})")
             self.query_one("#review-phase2", DiffPanel).show_diff(
                 deployment.phases[1].diff, "What phase 2 (harden) changes after phase 1")
         self.query_one("#review").focus()
         self.count_findings(deployment)
 
     @work(thread=True, exclusive=True, group="findings")
-    def count_findings(self, deployment) -> str | None:
+    def count_findings(self, deployment) -> Content | None:
         """The findings count, off the UI thread (the rules take a moment on a large template).
 
         The thread only computes: no widget is touched there. The count is shown by
@@ -113,11 +131,10 @@ class ReviewScreen(WizardStep):
         if worker.group != "findings" or event.state != WorkerState.SUCCESS or not self.is_attached:
             return
         if worker.result:
-            text = Content.styled(worker.result + "; r writes the security report", "bold")
-            self.query_one("#review-findings", Static).update(text)
+            self.query_one("#review-findings", Static).update(worker.result)
 
     def _answers(self) -> list[tuple[str, str]]:
-        """(question id, answer as its label) for every question answered."""
+        """(question title, answer as its label) for every question answered."""
         plan = self.deployment.plan
         rows = []
         for question in plan.asked:
@@ -129,7 +146,7 @@ class ReviewScreen(WizardStep):
                 shown = ", ".join(question.choice(v).label if question.choice(v) else v for v in values) or "none"
             else:
                 shown = str(value) or "(empty)"
-            rows.append((question.id, shown))
+            rows.append((question.title, shown))
         return rows
 
     def _parameters(self) -> list[tuple[str, str, str]]:
@@ -139,6 +156,9 @@ class ReviewScreen(WizardStep):
         rows = []
         for name, spec in values.specs.items():
             value = shown[name]
+            if spec.no_echo and not values.raw.get(name):
+                rows.append((name, EMPTY, ""))  # no secret to hide: say it is empty
+                continue
             rows.append((name, value, "  (default)" if value != MASK and spec.default == value else ""))
         return rows
 

@@ -309,6 +309,14 @@ class WizardSession:
         self.deployed_parameters = dict(report.baseline_parameters) or None
         return self.deployed_baseline is not None
 
+    def secrets_to_write(self) -> list[str]:
+        """The NoEcho parameters the parameter file will hold a value for (in plaintext)."""
+        try:
+            values = self.deployment().values
+        except InputError:
+            return []
+        return [name for name, spec in values.specs.items() if spec.no_echo and values.raw.get(name)]
+
     def change_set_refusal(self) -> str | None:
         """Why a change set should not be created: the preflight of this run failed (None: go on).
         The headless run refuses outright; the wizard asks for a typed override."""

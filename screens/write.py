@@ -1,7 +1,9 @@
 """Write the parameter file: choose the format and the path, then show what was written.
 
 Writing goes through the core (``write_deployment``): atomic, refusing to overwrite unless
-the operator confirms (a ``.bak`` copy is kept). A path that cannot be written is one line
+the operator confirms (a ``.bak`` copy is kept). When the file holds a secret (a NoEcho value)
+and the path lands in a git work tree that does not ignore it, a warning says so as the path is
+typed (``wizard.flow.worktree``). A path that cannot be written is one line
 under the form, which stays for another path. With the "harden after" timeline two files
 are written. After writing, the summary is the same text a headless run prints, and the
 draft is removed. Enter then closes the wizard; ``p`` (preflight) and ``c`` (change set) open
@@ -24,6 +26,7 @@ from screens.step import WizardStep
 from wizard.errors import InputError, WizardError, write_failure
 from wizard.flow.headless import summary_text, write_deployment
 from wizard.flow.paramfile import FORMATS
+from wizard.flow.worktree import exposure
 
 FORMAT_LABELS = {
     "cfn": "cfn — CloudFormation CLI list (create-stack --parameters file://)",
@@ -44,6 +47,8 @@ class WriteScreen(WizardStep):
     def __init__(self) -> None:
         super().__init__()
         self.written: list[str] = []
+        self.secrets: list[str] = []
+        """The NoEcho parameters with a value: what the file holds in plaintext."""
 
     def compose_body(self) -> Iterable[Widget]:
         session = self.session
@@ -57,11 +62,24 @@ class WriteScreen(WizardStep):
                 with Horizontal(id="write-row"):
                     yield Input(session.out, placeholder="quilt-parameters.json", id="path")
                     yield Button("Write", variant="primary", id="write-button")
+            yield Static("", id="write-warning")
             yield Static("", id="write-result")
             yield Static("", id="write-summary")
 
     def on_mount(self) -> None:
+        self.secrets = self.session.secrets_to_write()
         self.query_one("#path", Input).focus()
+        self._warn(self.query_one("#path", Input).value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "path":
+            self._warn(event.value)
+
+    def _warn(self, path: str) -> None:
+        """Say, as the path is typed, when a file holding a secret would land unignored in git."""
+        warning = exposure(path.strip() or "quilt-parameters.json", self.secrets)
+        self.query_one("#write-warning", Static).update(
+            Content.assemble(("Warning: ", "bold $text-warning"), (warning, "$text-warning")) if warning else "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("preflight", "change_set"):

@@ -334,6 +334,8 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
     shown = deployment.values.display()
     for name in deployment.values.specs:
         value = shown[name]
+        if deployment.values.specs[name].no_echo and not deployment.values.raw.get(name):
+            value = "(empty)"  # no secret to hide: a mask would claim one is set
         marker = "" if value == MASK else ("  (default)" if deployment.values.specs[name].default == value else "")
         lines.append(f"  {name:<{width}}  {value}{paint(marker, 'dim')}")
     lines.append("")

@@ -50,18 +50,20 @@ def badges(grant: Grant) -> str:
     return f"[{' '.join(marks)}]" if marks else ""
 
 
-def _short(values: Iterable[str], limit: int = 4) -> str:
+def _short(values: Iterable[str], limit: int | None = 4) -> str:
     values = [holder_of(v) if v.startswith("${") else v for v in values]
-    if len(values) > limit:
+    if limit is not None and len(values) > limit:
         return ", ".join(values[:limit]) + f" (+{len(values) - limit} more)"
     return ", ".join(values)
 
 
-def describe_grant(grant: Grant) -> str:
-    """One line: effect, actions, resources, condition, badges, source."""
+def describe_grant(grant: Grant, full: bool = False) -> str:
+    """One line: effect, actions, resources, condition, badges, source (``full``: every action
+    and resource and the whole condition, nothing abbreviated)."""
     if grant.attachment:
         return f"attaches {grant.attachment}"
-    acts = _short(grant.actions) if grant.actions else "everything except " + _short(grant.not_actions)
+    few, some = (None, None) if full else (4, 3)
+    acts = _short(grant.actions, few) if grant.actions else "everything except " + _short(grant.not_actions, few)
     if grant.kind == "trust":
         what = f"{grant.principal} may {acts}"
     elif grant.kind == "resource":
@@ -69,11 +71,12 @@ def describe_grant(grant: Grant) -> str:
     else:
         what = f"{grant.effect} {acts}"
     if grant.resources:
-        what += f" on {_short(grant.resources, 3)}"
+        what += f" on {_short(grant.resources, some)}"
     elif grant.not_resources:
-        what += f" on everything except {_short(grant.not_resources, 3)}"
+        what += f" on everything except {_short(grant.not_resources, some)}"
     if grant.condition_json:
-        what += f" if {json.dumps(grant.condition, separators=(',', ':'))[:120]}"
+        condition = json.dumps(grant.condition, separators=(',', ':'))
+        what += f" if {condition if full else condition[:120]}"
     mark = badges(grant)
     if mark:
         what += f" {mark}"
@@ -83,7 +86,7 @@ def describe_grant(grant: Grant) -> str:
 
 
 def grants_text(grants: list[Grant], rules: list[NetworkRule], unresolved: Iterable[str] = (),
-                colour: bool = False) -> str:
+                colour: bool = False, full: bool = False) -> str:
     """The full grants listing for ``quilt-wizard grants``."""
     paint = Painter(colour)
     lines = []
@@ -95,7 +98,7 @@ def grants_text(grants: list[Grant], rules: list[NetworkRule], unresolved: Itera
         for grant in members:
             style = ("dim",) if grant.grants_nothing else (("red",) if grant.effect == "Deny" else ())
             where = f"  ({grant.source}" + (f", line {grant.source.line})" if grant.source.line else ")")
-            lines.append("  " + paint(describe_grant(grant), *style) + paint(where, "dim"))
+            lines.append("  " + paint(describe_grant(grant, full), *style) + paint(where, "dim"))
     lines.append("")
     lines.append(paint(f"Network: {len(rules)} rules", "bold"))
     for rule in rules:
