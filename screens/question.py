@@ -63,6 +63,9 @@ class QuestionScreen(WizardStep):
     def _compose_answer(self) -> Iterable[Widget]:
         question = self.question
         yield Static(Content(question.help), id="question-help")
+        recommended = self.session.recommendation(question)
+        if recommended:
+            yield Static(Content.styled(recommended, "bold $text-success"), id="question-recommended")
         if self.is_choice:
             yield ChoiceList([ChoiceItem(c.value, c.label, c.tradeoff) for c in question.choices],
                              current=self.initial, multiple=question.kind == MULTI, id="choices")

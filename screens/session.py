@@ -150,6 +150,11 @@ class WizardSession:
             return []
         return value
 
+    def recommendation(self, question: Question) -> str | None:
+        """What the chosen frameworks recommend for this question, as one line, or None."""
+        found = self.catalog.recommendations(self.plan().answers).get(question.id)
+        return found.describe(question) if found else None
+
     def answer(self, question: Question, value: Any) -> None:
         self.answers[question.id] = list(value) if isinstance(value, (list, tuple)) else value
 

@@ -140,3 +140,19 @@ async def test_the_review_names_questions_by_title_and_shows_each_phase_posture(
         assert "CRITICAL QW-ESC-002" in posture and "Findings of phase 2 (harden)" in posture
         assert "against the baseline" in app.screen.query_one("#review-phase1").plain
         assert "Total change against the baseline" in app.screen.query_one("#review-diff").plain
+
+
+async def test_a_framework_marks_the_answers_it_recommends(tmp_path):
+    from tests.functional.helpers import EMBEDDED_REQUIRED, text_of
+
+    app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "frameworks")
+        assert not app.screen.query("#question-recommended")
+        app.session.answer(app.screen.question, ["hipaa"])
+        app.go_next("frameworks")
+        await settle(pilot)
+        await advance_to(pilot, "cloudwatch")
+        assert "Recommended for HIPAA: Yes, integrate with CloudWatch Logs" in \
+            text_of(app.screen.query_one("#question-recommended"))

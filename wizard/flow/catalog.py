@@ -27,6 +27,15 @@ CHOICE, MULTI, TEXT, LIST = "choice", "multi", "text", "list"
 
 
 @dataclass(frozen=True)
+class Recommends:
+    """An answer a choice recommends for another question (``value`` None: any non-empty value)."""
+
+    question: str
+    why: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
 class Choice:
     """One answer to a choice question, with the parameters it sets."""
 
@@ -34,6 +43,27 @@ class Choice:
     label: str
     tradeoff: str = ""
     sets: Mapping[str, str] = field(default_factory=dict)
+    recommends: tuple[Recommends, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What the answers given recommend for one question, and which chosen answers say so."""
+
+    value: str | None
+    by: tuple[str, ...]
+    why: str
+
+    def met(self, answer: Any) -> bool:
+        if self.value is None:
+            return bool(str(answer or "").strip())
+        return answer == self.value
+
+    def describe(self, question: "Question") -> str:
+        """``Recommended for HIPAA, PCI DSS v4: Yes, integrate with CloudWatch Logs (why)``."""
+        choice = question.choice(self.value) if self.value is not None else None
+        wanted = choice.label if choice else self.value if self.value is not None else f"a {question.parameter} value"
+        return f"Recommended for {', '.join(self.by)}: {wanted} ({self.why})"
 
 
 @dataclass(frozen=True)
@@ -159,6 +189,20 @@ class Catalog:
                 return question
         raise KeyError(question_id)
 
+    def recommendations(self, answers: Mapping[str, Any]) -> dict[str, Recommendation]:
+        """Question id -> the answer the chosen answers recommend (the frameworks: HIPAA and PCI
+        DSS recommend the KMS key, CloudWatch Logs, multi-region logging), with who says so."""
+        found: dict[str, Recommendation] = {}
+        for question in self.questions:
+            given = answers.get(question.id)
+            for value in (given if isinstance(given, (list, tuple)) else [given]):
+                choice = question.choice(value) if isinstance(value, str) else None
+                for item in choice.recommends if choice else ():
+                    known = found.get(item.question)
+                    by = (known.by if known else ()) + (choice.label,)
+                    found[item.question] = Recommendation(item.value, by, item.why)
+        return found
+
     def for_template(self, template: Template) -> tuple[Question, ...]:
         """The questions this template can honour (all parameters they set exist in it)."""
         names = set(template.parameters)
@@ -189,7 +233,9 @@ def _question(raw: Mapping[str, Any]) -> Question:
         default=tuple(default) if isinstance(default, list) else default,
         hardening=bool(raw.get("hardening", False)), placeholder=raw.get("placeholder", ""),
         parameter=raw.get("parameter"), max_items=raw.get("max_items"), when=raw.get("when"),
-        choices=tuple(Choice(c["value"], c["label"], c.get("tradeoff", ""), dict(c.get("sets") or {}))
+        choices=tuple(Choice(c["value"], c["label"], c.get("tradeoff", ""), dict(c.get("sets") or {}),
+                             tuple(Recommends(r["question"], r["why"], r.get("value"))
+                                   for r in c.get("recommends") or ()))
                       for c in raw.get("choices") or ()),
     )
 
@@ -220,6 +266,11 @@ def _load(path: str) -> Catalog:
         if question.when and question.when["question"] not in seen:
             raise InputError(f"'when' refers to {question.when['question']!r}, which is not asked before",
                              file=path, where=where)
+        for choice in question.choices:
+            for item in choice.recommends:
+                if item.question not in {q.id for q in questions}:
+                    raise InputError(f"{choice.value!r} recommends an answer to {item.question!r}, which is not a "
+                                     "question", file=path, where=where)
         if question.default is not None and question.kind in (CHOICE, MULTI):
             problem = question.problem(list(question.default) if question.kind == MULTI else question.default)
             if problem:

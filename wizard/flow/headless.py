@@ -349,6 +349,11 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
     else:
         lines.append(paint(f"Permission changes against the baseline ({deployment.baseline_name})", "bold"))
         lines.append(diff_text(deployment.diff, colour).rstrip())
+    unmet = unmet_recommendations(deployment)
+    if unmet:
+        lines.append("")
+        lines.append(paint("Recommended by the frameworks chosen, not followed", "bold", "yellow"))
+        lines += [f"  {question.title} {text}" for question, text in unmet]
     if findings is not None:
         lines.append("")
         for label, found in phase_findings(deployment, findings):
@@ -379,6 +384,19 @@ def hardening_lines(deployment: Deployment, paint) -> list[str]:
     lines += [f"  needs a change by the vendor: {o.rule.parameter} ({o.rule.title})" for o in hardening.needs_vendor]
     lines += [f"  warning: {w}" for w in hardening.warnings]
     return lines
+
+
+def unmet_recommendations(deployment: Deployment) -> list[tuple[Any, str]]:
+    """(question, what is recommended) for each recommendation of the chosen answers (the
+    frameworks) that the final answers do not follow."""
+    catalog = load_catalog()
+    asked = {q.id: q for q in deployment.plan.asked}
+    found = []
+    for question_id, recommendation in catalog.recommendations(deployment.plan.answers).items():
+        question = asked.get(question_id)
+        if question is not None and not recommendation.met(deployment.plan.in_force(question)):
+            found.append((question, recommendation.describe(question).replace("Recommended for", "— for", 1)))
+    return found
 
 
 def phase_findings(deployment: Deployment, findings: list) -> list[tuple[str, list]]:

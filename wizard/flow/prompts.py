@@ -129,6 +129,9 @@ class PromptFlow:
         self.say(f"{question.title}")
         self.say(f"  {question.help}")
         self.say(f"  Trade-off: {question.tradeoff}")
+        recommended = self.catalog.recommendations({**in_force, **self.answers}).get(question.id)
+        if recommended:
+            self.say(f"  {recommended.describe(question)}")
         current = self.plan().in_force(question)  # what stronger layers (--set, the account) set
         if current is None:
             current = question.default
