@@ -38,8 +38,9 @@ FORMAT_LABELS = {
 class WriteScreen(WizardStep):
     """Format, path, write; then the summary."""
 
-    BINDINGS = [Binding("p", "preflight", "Preflight"), Binding("c", "change_set", "Change set")]
-    """The optional AWS steps, once the parameter file is written."""
+    BINDINGS = [Binding("p", "preflight", "Preflight"), Binding("c", "change_set", "Change set"),
+                Binding("s", "save_profile", "Save as profile")]
+    """The optional AWS steps and saving the answers as a profile, once the parameter file is written."""
 
     step = WRITE
     section = "write the parameter file"
@@ -82,9 +83,15 @@ class WriteScreen(WizardStep):
             Content.assemble(("Warning: ", "bold $text-warning"), (warning, "$text-warning")) if warning else "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("preflight", "change_set"):
+        if action in ("preflight", "change_set", "save_profile"):
             return bool(self.written)
         return True
+
+    def action_save_profile(self) -> None:
+        """Offer, at the end, to keep these answers as a profile (as guided deploys offer to
+        save their configuration); the app asks for the name."""
+        if self.written:
+            self.app.action_save_profile()  # type: ignore[attr-defined]
 
     def action_preflight(self) -> None:
         from screens.preflight import PreflightScreen
@@ -133,9 +140,11 @@ class WriteScreen(WizardStep):
         lines = [Content.assemble(("Wrote ", "bold $text-success"), (str(p), "bold"),
                                   f"  ({phase.label}, format {deployment.fmt})")
                  for p, phase in zip(paths, deployment.phases)]
-        lines.append(Content.styled("Enter closes the wizard. Optional AWS steps: p runs the preflight, c creates "
-                                    "a change set (never executed without your typed confirmation). The summary "
-                                    "follows.", "$text-muted"))
+        lines.append(Content.styled("Enter closes the wizard. s saves these answers as a profile for other "
+                                    "accounts (this account's certificate, key and network kept under it). "
+                                    "Optional AWS steps: p runs the preflight, c creates a change set (never "
+                                    "executed without your typed confirmation). The summary follows.",
+                                    "$text-muted"))
         self._result(Content("\n").join(lines))
         self.query_one("#write-summary", Static).update(Content(summary_text(deployment)))
         self.query_one("#write-form").display = False

@@ -156,3 +156,22 @@ async def test_a_framework_marks_the_answers_it_recommends(tmp_path):
         await advance_to(pilot, "cloudwatch")
         assert "Recommended for HIPAA: Yes, integrate with CloudWatch Logs" in \
             text_of(app.screen.query_one("#question-recommended"))
+
+
+async def test_the_wizard_offers_to_save_the_answers_as_a_profile_at_the_end(tmp_path, isolated_home):
+    from screens.dialogs import NameDialog
+    from tests.functional.helpers import press, write_parameter_file
+    from wizard.flow.profiles import load_profile
+
+    app = _topic_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "write")
+        assert "s" not in {b.binding.key for b in app.screen.active_bindings.values()}  # typed into the path
+        await write_parameter_file(pilot)
+        assert "s saves these answers as a profile" in str(app.screen.query_one("#write-result").render())
+        await press(pilot, "s")
+        assert isinstance(app.screen, NameDialog)
+        await pilot.press(*"acme-topic")
+        await press(pilot, "enter")
+    assert load_profile("acme-topic").parameters == {"TopicName": "quilt-events"}
