@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plain:
         from wizard.flow.prompts import run_prompts
 
-        return run_prompts(args)
+        return run_prompts(args, after=lambda flow: offer_aws_steps(args, flow))
     return _tui()(args)
 
 
@@ -166,6 +166,37 @@ def gates(args: argparse.Namespace, deployment, outcome) -> list[str]:
             tripped.append(str(exc))
             break
     return tripped
+
+
+def offer_aws_steps(args: argparse.Namespace, flow) -> None:
+    """The end of ``--plain``: offer the preflight, then the change set (never executed here).
+
+    A failed preflight refuses the change set unless the operator types ``override``, as in the
+    wizard."""
+    from wizard.aws import render_preflight, render_change_set
+    from wizard.commands import aws_steps
+
+    deployment, asker = flow.deployment, flow.asker
+    pseudo = deployment.pseudo
+    if not asker.confirm("Run the preflight against AWS now (read-only checks of the account)?", False):
+        return
+    session = aws_steps.session_for(args, pseudo.region)
+    report = aws_steps.run_preflight_step(args, session, dict(deployment.values.raw), pseudo.stack_name,
+                                          args.account_id, pseudo.account_id)
+    flow.say(render_preflight(report).rstrip())
+    if not asker.confirm("Create a change set with the first file's parameters (it is not executed)?", False):
+        return
+    if not report.ok and asker.text(f"The preflight failed ({', '.join(report.failed)}). Type override to "
+                                    "create the change set anyway", "") != "override":
+        flow.say("No change set created.")
+        return
+    if not getattr(args, "template_bucket", None) and len(deployment.template.text.encode()) > 51_200:
+        args.template_bucket = asker.text("Template bucket (S3, the template is over the inline limit)", "")
+    result = aws_steps.run_change_set_step(args, session, deployment.template,
+                                           dict(deployment.phases[0].values.raw), pseudo.stack_name,
+                                           args.account_id, dict(deployment.tags))
+    flow.say(render_change_set(result).rstrip())
+    flow.say("Not executed: run `aws cloudformation execute-change-set` when you mean it.")
 
 
 def _print_aws(outcome) -> None:

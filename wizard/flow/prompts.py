@@ -3,7 +3,9 @@
 It asks exactly what the Textual screens ask, in the same order (the same ``Catalog``), prints
 after each answer what that answer added to or removed from IAM and the network, then asks for
 the template parameters no question covers and ends with the same parameter file as the
-headless run. The prompts go through an ``Asker`` so tests can script the answers; the real
+headless run. Like the wizard it asks for the stack, region and account the command line did not
+give, keeps a draft after every answer (resumed on the next start), and ends by offering the
+optional AWS steps (through the ``after`` hook the command line gives). The prompts go through an ``Asker`` so tests can script the answers; the real
 one uses questionary, imported only when the plain face runs.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Protocol, Sequence, TextIO
+from typing import Any, Callable, Protocol, Sequence, TextIO
 
 from wizard.flow.answers import Layer, resolve
 from wizard.flow.catalog import CHOICE, MULTI, Catalog, GenericQuestion, Question, load_catalog
@@ -83,6 +85,9 @@ class PromptFlow:
         self.mode: str | None = args.profile
         self.answers: dict[str, Any] = {}
         self.parameters: dict[str, str] = {}
+        self.deployment = None
+        """What was written, once it is."""
+        self.after: Callable[["PromptFlow"], None] | None = None
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -146,6 +151,7 @@ class PromptFlow:
         before = self.current()
         self.answers[question.id] = value
         self.show_change(before)
+        self.keep_draft(question.id)
 
     def _validator(self, question: Question) -> Any:
         spec = self.template.parameters.get(question.parameter or "")
@@ -176,6 +182,59 @@ class PromptFlow:
                                     validate=lambda v: spec.problem(v) or self._value_problem(spec.name, v) or True,
                                     secret=spec.no_echo)
         self.parameters[spec.name] = value
+        self.keep_draft("parameters")
+
+    # -- the target and the draft, as the wizard's start screen has them ---------------------
+
+    def choose_target(self) -> None:
+        """Ask for the stack name, region and account the command line did not give."""
+        from wizard.flow.stack import pseudo_for
+
+        stack = self.args.stack_name or self.asker.text("Stack name", self.pseudo.stack_name)
+        region = self.args.region or self.asker.text("Region", self.pseudo.region)
+
+        def account_problem(value: str) -> bool | str:
+            return True if value.isdigit() and len(value) == 12 else "expected a 12-digit AWS account id"
+
+        account = self.args.account_id or self.asker.text("AWS account id", self.pseudo.account_id,
+                                                          validate=account_problem)
+        self.pseudo = pseudo_for(None, stack, region, account)
+
+    def resume_or_start(self) -> None:
+        """Offer to resume the unfinished run a draft keeps (the wizard's or this face's)."""
+        from wizard.flow.draft import discard_draft, load_draft
+
+        draft = load_draft()
+        if draft is None or (draft.template or None) != (self.args.template or None):
+            return
+        if not self.asker.confirm(f"Resume the unfinished run (mode {draft.profile or 'none'}, "
+                                  f"{len(draft.answers)} answers, stopped at {draft.step or 'the start'})?", True):
+            discard_draft()
+            return
+        from wizard.flow.stack import pseudo_for
+
+        self.pseudo = pseudo_for(None, draft.stack_name, draft.region, draft.account_id)
+        self.args.stack_name = self.args.stack_name or draft.stack_name
+        self.args.region = self.args.region or draft.region
+        self.args.account_id = self.args.account_id or draft.account_id
+        self.mode = self.mode or draft.profile
+        known = {q.id for q in self.catalog.questions}
+        self.answers.update({k: v for k, v in draft.answers.items() if k in known})
+        self.parameters.update({k: v for k, v in draft.parameters.items() if k in self.template.parameters})
+
+    def keep_draft(self, step: str) -> None:
+        """Save the run so far (never a NoEcho value), as the wizard does after every screen."""
+        from wizard.flow.draft import Draft, save_draft
+
+        secrets = frozenset(n for n, spec in self.template.parameters.items() if spec.no_echo)
+        try:
+            save_draft(Draft(template=self.args.template, profile=self.mode, account_id=self.pseudo.account_id,
+                             region=self.pseudo.region, stack_name=self.pseudo.stack_name,
+                             baseline=self.args.baseline, answers=dict(self.answers),
+                             parameters=dict(self.parameters), step=step, out=self.args.out,
+                             fmt=self.args.format), secrets)
+        except (OSError, InputError) as exc:
+            self.say(f"  (could not save the draft: {exc})")
 
     def run(self) -> int:
         from wizard.flow.headless import plan_deployment, summary_text, write_deployment
@@ -185,7 +244,10 @@ class PromptFlow:
         if self.hardening:
             self.say(f"The template lacks the promised options: the {self.hardening.overlay.name} overlay adds "
                      f"{', '.join(self.hardening.added_parameters)} (--no-harden: as it is)")
+        self.resume_or_start()
+        self.choose_target()
         self.choose_mode()
+        self.keep_draft("start")
         from wizard.flow.headless import account_gaps
 
         gaps = account_gaps(self.mode, self.pseudo.account_id)
@@ -218,14 +280,24 @@ class PromptFlow:
                                      fmt=fmt, baseline=self.args.baseline, mode=self.mode, catalog=self.catalog,
                                      hardening=self.hardening)
         write_deployment(deployment, force=self.args.force)
+        from wizard.flow.draft import discard_draft
+
+        discard_draft()  # the file is written: the draft has done its job
+        self.deployment = deployment
         self.say("")
         self.say(summary_text(deployment, colour=use_colour(self.out)).rstrip())
+        if self.after is not None:
+            self.after(self)
         return 0
 
 
-def run_prompts(args: argparse.Namespace, asker: Asker | None = None, out: TextIO | None = None) -> int:
-    """Run the plain face; ``asker`` and ``out`` are for tests."""
+def run_prompts(args: argparse.Namespace, asker: Asker | None = None, out: TextIO | None = None,
+                after: Callable[[PromptFlow], None] | None = None) -> int:
+    """Run the plain face; ``asker`` and ``out`` are for tests. ``after`` runs once the file is
+    written (the command line offers the preflight and the change set there)."""
     if asker is None and not sys.stdin.isatty():
         raise InputError("--plain needs an interactive terminal; use --answers FILE for a headless run",
                          where="--plain")
-    return PromptFlow(args, asker or QuestionaryAsker(), out or sys.stdout).run()
+    flow = PromptFlow(args, asker or QuestionaryAsker(), out or sys.stdout)
+    flow.after = after
+    return flow.run()

@@ -1,0 +1,78 @@
+"""--plain as complete as the wizard: the target asked, a draft kept, the AWS steps offered."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.unit.test_prompts import REQUIRED, ScriptedAsker, args
+from wizard.commands import aws_steps
+from wizard.commands.deploy import offer_aws_steps
+from wizard.flow.draft import draft_path, load_draft
+from wizard.flow.prompts import run_prompts
+
+WEST_CERT = "arn:aws:acm:us-west-2:444455556666:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+
+def test_the_stack_region_and_account_are_asked(tmp_path):
+    required = {**REQUIRED, "RegistryImage": "r/quilt:1", "SearchDomainArn": "arn:aws:es:us-west-2:444455556666:domain/quilt"}
+    asker = ScriptedAsker({"Stack name": "quilt-prod", "Region": "us-west-2", "AWS account id": "444455556666",
+                           "deployment mode": "standard", "Review the": False, "load balancer use": WEST_CERT,
+                           "users reach Quilt": "quilt.example.com", **required})
+    out = io.StringIO()
+    assert run_prompts(args(tmp_path, account_id=None), asker, out) == 0
+    assert {"Stack name", "Region", "AWS account id"} <= set(asker.asked)
+    assert "Stack quilt-prod in us-west-2, account 444455556666" in out.getvalue()
+
+
+class Interrupting(ScriptedAsker):
+    """Stops the run (as Ctrl-C does) at the prompt containing ``stop_at``."""
+
+    def __init__(self, script, stop_at: str):
+        super().__init__(script)
+        self.stop_at = stop_at
+
+    def _pick(self, message, default):
+        if self.stop_at in message:
+            raise KeyboardInterrupt
+        return super()._pick(message, default)
+
+
+def test_a_draft_is_kept_after_every_answer_and_resumed(tmp_path):
+    script = {"deployment mode": "restricted", "S3 buckets": "acme-data-", "Review the": False}
+    with pytest.raises(KeyboardInterrupt):
+        run_prompts(args(tmp_path), Interrupting(script, "Athena workgroups"), io.StringIO())
+    draft = load_draft()
+    assert draft is not None and draft.profile == "restricted" and draft.answers["bucket_scope"] == "acme-data-"
+    asker = ScriptedAsker({"Resume the unfinished run": True, "Review the": False,
+                           "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
+                                                "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                           "users reach Quilt": "quilt.example.com", **REQUIRED})
+    assert run_prompts(args(tmp_path), asker, io.StringIO()) == 0
+    assert "deployment mode" not in " ".join(asker.asked)  # the mode came back with the draft
+    text = (tmp_path / "plain.json").read_text()
+    assert '"acme-data-"' in text  # the answer typed before the interruption is the default kept
+    assert not draft_path().exists()  # written: the draft is gone
+
+
+class FailedReport:
+    ok = False
+    failed = ["certificate"]
+
+
+def test_the_end_offers_the_preflight_then_refuses_the_change_set_without_override(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(aws_steps, "session_for", lambda a, region: "aws")
+    monkeypatch.setattr(aws_steps, "run_preflight_step", lambda *a, **k: calls.append("preflight") or FailedReport())
+    monkeypatch.setattr(aws_steps, "run_change_set_step", lambda *a, **k: calls.append("change set"))
+    monkeypatch.setattr("wizard.aws.render_preflight", lambda report: "Preflight: Not ready")
+    asker = ScriptedAsker({"deployment mode": "standard", "Review the": False, "Run the preflight": True,
+                           "Create a change set": True, "Type override": "",
+                           "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
+                                                "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                           "users reach Quilt": "quilt.example.com", **REQUIRED})
+    out = io.StringIO()
+    options = args(tmp_path, template_bucket="b", change_set_name=None, aws_profile=None, endpoint_url=None)
+    assert run_prompts(options, asker, out, after=lambda flow: offer_aws_steps(options, flow)) == 0
+    assert calls == ["preflight"] and "No change set created." in out.getvalue()
