@@ -74,7 +74,14 @@ class WriteScreen(WizardStep):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "path":
+            # Kept as typed: leaving the screen (Tab to the button, then left or escape) and coming
+            # back shows the same path.
+            self.session.out = event.value.strip() or "quilt-parameters.json"
             self._warn(event.value)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "format" and event.value is not Select.NULL:
+            self.session.fmt = str(event.value)
 
     def _warn(self, path: str) -> None:
         """Say, as the path is typed, when a file holding a secret would land unignored in git."""

@@ -67,7 +67,11 @@ async def test_the_write_screen_keeps_the_typed_path_on_tab(tmp_path):
         await pilot.press(*typed)
         await press(pilot, "tab")
         assert path.value == typed
-        await press(pilot, "enter")  # the Write button has the focus now
+        await press(pilot, "left")  # on the button, left goes back to the review
+        assert app.screen.step == "review"
+        await press(pilot, "enter")
+        assert app.screen.query_one("#path", Input).value == typed  # kept as typed
+        await press(pilot, "tab", "enter")  # the Write button
         assert app.screen.written == [typed], app.screen.query_one("#write-result").render()
 
 

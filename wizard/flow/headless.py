@@ -83,6 +83,12 @@ class Deployment:
         """The whole change against the baseline (what the final phase deploys)."""
         return compare(self.template, self.baseline.raw, self.values.raw, self.pseudo)
 
+    def _phase_findings(self, findings: list | None) -> list:
+        """The findings of each phase (None each when the findings were not computed)."""
+        if findings is None:
+            return [None] * len(self.phases)
+        return [found for _, found in phase_findings(self, findings)]
+
     def summary_json(self, findings: list | None = None) -> dict[str, Any]:
         return {
             "template": self.template.source,
@@ -95,9 +101,8 @@ class Deployment:
             "diff": self.diff.to_json(),
             "files": [{"path": str(p.path), "phase": p.label, "format": self.fmt,
                        "diff": p.diff.to_json() if len(self.phases) > 1 else None,
-                       "findings": _counts(found) if findings is not None else None}
-                      for p, (_, found) in zip(self.phases, phase_findings(self, findings) if findings is not None
-                                               else [("", None)] * len(self.phases))],
+                       "findings": _counts(found) if found is not None else None}
+                      for p, found in zip(self.phases, self._phase_findings(findings))],
             "findings": [f.to_json() for f in findings] if findings is not None else None,
             "hardening": ({**self.hardening.to_json(), "template_file": str(self.template_path)}
                           if self.hardening else None),
