@@ -107,7 +107,7 @@ class ReviewScreen(WizardStep):
             return
         deployment = self.deployment
         self.query_one("#review-diff", DiffPanel).show_diff(
-            deployment.diff, f"Total change against the baseline ({deployment.baseline_name})")
+            deployment.diff, f"Against the baseline ({deployment.baseline_name}): the total change")
         if len(deployment.phases) > 1:
             self.query_one("#review-phase1", DiffPanel).show_diff(
                 deployment.phases[0].diff, f"What phase 1 (deployed first) changes against the baseline "

@@ -143,7 +143,7 @@ async def test_the_review_names_questions_by_title_and_shows_each_phase_posture(
         assert "Findings of phase 1 (deployed first): 44 (1 critical" in posture
         assert "CRITICAL QW-ESC-002" in posture and "Findings of phase 2 (harden)" in posture
         assert "against the baseline" in app.screen.query_one("#review-phase1").plain
-        assert "Total change against the baseline" in app.screen.query_one("#review-diff").plain
+        assert "the total change" in app.screen.query_one("#review-diff").plain
 
 
 async def test_a_framework_marks_the_answers_it_recommends(tmp_path):
