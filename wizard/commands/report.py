@@ -53,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
         if args.harden:
             context["vendor"] = _vendor_section(args, evaluation, frameworks)
     # "Harden after" deploys phase 1 first: its report is written too (OUT/phase-1), and gated.
+    # OUT is written first: phase 1's folder is made inside it.
     packages = [(args.out, evaluation, context, "")]
     if first is not None:
-        packages.insert(0, (str(Path(args.out) / "phase-1"), first, context, "phase 1 (deployed first): "))
-        packages[1] = (args.out, evaluation, context, "phase 2 (harden): ")
+        packages = [(args.out, evaluation, context, "phase 2 (harden): "),
+                    (str(Path(args.out) / "phase-1"), first, context, "phase 1 (deployed first): ")]
     written = []
     for out, found_in, found_context, label in packages:
         try:
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                                             frameworks=frameworks, context=found_context, force=args.force)
         except InputError as exc:
             raise InputError(exc.message, file=exc.file, where="--out") from None
-        written.append((label, paths, findings))
+        written.insert(0, (label, paths, findings))  # phase 1 first, as it is deployed
     if args.json:
         document = [{"phase": label.rstrip(": ") or None, "files": [str(p) for p in paths],
                      "counts": dict(Counter(f.severity for f in findings)),
