@@ -40,3 +40,16 @@ def test_the_report_writes_phase_one_too_and_gates_on_it(tmp_path, capsys):
     assert "phase 1 (deployed first)" in text and "1 critical" in text
     assert (out / "phase-1" / "security-report.md").is_file() and (out / "security-report.md").is_file()
     assert "QW-ESC-002" in (out / "phase-1" / "security-report.md").read_text()
+
+
+def test_the_summary_warns_when_a_secret_lands_unignored_in_a_git_work_tree(tmp_path, capsys):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    out = tmp_path / "p.json"
+    assert main(["--answers", str(EXAMPLE), "--out", str(out), "--set", "AdminPassword=correct-horse-battery"]) == 0
+    assert "not ignored: it holds the plaintext AdminPassword" in capsys.readouterr().out
+    (tmp_path / ".gitignore").write_text("*.json\n")
+    assert main(["--answers", str(EXAMPLE), "--out", str(out), "--force",
+                 "--set", "AdminPassword=correct-horse-battery"]) == 0
+    assert "not ignored" not in capsys.readouterr().out

@@ -324,6 +324,21 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
     return written
 
 
+def exposures(deployment: Deployment) -> list[str]:
+    """A warning for each file that holds a NoEcho value in plaintext and lands, not ignored, in
+    a git work tree (``wizard.flow.worktree``)."""
+    from wizard.flow.worktree import exposure
+
+    found = []
+    for phase in deployment.phases:
+        values = phase.values
+        secrets = [name for name, spec in values.specs.items() if spec.no_echo and values.raw.get(name)]
+        warning = exposure(phase.path, secrets)
+        if warning:
+            found.append(warning)
+    return found
+
+
 def summary_text(deployment: Deployment, *, colour: bool = False, findings: list | None = None,
                  written: bool = True) -> str:
     """What a person reads after a headless run."""
@@ -374,6 +389,8 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
     if deployment.template_path is not None and written:
         lines.append(f"Wrote {deployment.template_path} (the hardened template: deploy this one with the "
                      "parameter file)")
+    if written:
+        lines += [paint(f"Warning: {warning}", "bold", "yellow") for warning in exposures(deployment)]
     return "\n".join(lines) + "\n"
 
 
