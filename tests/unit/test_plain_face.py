@@ -76,3 +76,15 @@ def test_the_end_offers_the_preflight_then_refuses_the_change_set_without_overri
     options = args(tmp_path, template_bucket="b", change_set_name=None, aws_profile=None, endpoint_url=None)
     assert run_prompts(options, asker, out, after=lambda flow: offer_aws_steps(options, flow)) == 0
     assert calls == ["preflight"] and "No change set created." in out.getvalue()
+
+
+def test_each_answer_leads_with_the_change_in_findings(tmp_path):
+    asker = ScriptedAsker({"deployment mode": "standard", "IAM policies be created": "manual", "Review the": False,
+                           "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
+                                                "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                           "users reach Quilt": "quilt.example.com", **REQUIRED})
+    out = io.StringIO()
+    assert run_prompts(args(tmp_path), asker, out) == 0
+    text = out.getvalue()
+    first = text.index("Findings: -1 critical")
+    assert text.index("- CRITICAL QW-ESC-002", first) < text.index("What this answer changes", first)

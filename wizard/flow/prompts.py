@@ -110,11 +110,22 @@ class PromptFlow:
         from wizard.iam.analysis import compare
         from wizard.flow.terminal import diff_text, use_colour
 
+        from wizard.cfn.parameters import resolve_parameters
+        from wizard.flow.posture import change as posture_change
+        from wizard.flow.posture import findings_of, name_of
+
+        after = self.current()
         try:
-            change = compare(self.template, before, self.current(), self.pseudo)
+            change = compare(self.template, before, after, self.pseudo)
+            risk = posture_change(*(findings_of(self.template, resolve_parameters(self.template, v).raw, self.pseudo)
+                                    for v in (before, after)))
         except WizardError as exc:
             self.say(f"  (cannot show the permission change yet: {exc})")
             return
+        # The risk first, as in the wizard's panel: findings by severity, critical and high named.
+        self.say(f"  Findings: {risk.text()}")
+        for sign, finding in risk.named():
+            self.say(f"    {sign} {finding.severity.upper()} {name_of(finding)}")
         if change.empty:
             self.say("  No change to IAM or the network.")
         else:
