@@ -207,13 +207,12 @@ class WizardSession:
             problem = self.text_problem(question, candidate) if isinstance(candidate, str) else None
             if problem:
                 return Preview(title, problem=problem, frameworks=self.frameworks(after.answers))
-            changes = compare(self.template, dict(before.parameters), dict(after.parameters), self.pseudo)
+            old, new = before.parameters, after.parameters
             if question.id == TIMELINE:
                 # The timeline changes what is deployed first, not what is deployed in the end.
-                posture = change(self.findings(self.deployed_first(self.answers, before)),
-                                 self.findings(self.deployed_first(answers, after)))
-            else:
-                posture = change(self.findings(before.parameters), self.findings(after.parameters))
+                old, new = self.deployed_first(self.answers, before), self.deployed_first(answers, after)
+            changes = compare(self.template, dict(old), dict(new), self.pseudo)
+            posture = change(self.findings(old), self.findings(new))
             phases = self.phase_views(answers, after) if after.answers.get("timeline") == "after" else ()
             return Preview(title, diff=changes, is_current=self.current(question) == candidate,
                            baseline_name=self.baseline_label,
