@@ -113,7 +113,7 @@ def run_headless(args: argparse.Namespace) -> int:
         outcome.preflight = aws_steps.run_preflight_step(args, session, dict(deployment.values.raw),
                                                          pseudo.stack_name, expected_account,
                                                          attached_aws_policies(template, deployment, pseudo),
-                                                         pseudo.account_id)
+                                                         target_account=pseudo.account_id)
         current = outcome.preflight.baseline_parameters
         if current and not plan["baseline"]:
             # Updating a stack: compare with what is deployed, not with a mode.
@@ -181,8 +181,9 @@ def offer_aws_steps(args: argparse.Namespace, flow) -> None:
     if not asker.confirm("Run the preflight against AWS now (read-only checks of the account)?", False):
         return
     session = aws_steps.session_for(args, pseudo.region)
-    report = aws_steps.run_preflight_step(args, session, dict(deployment.values.raw), pseudo.stack_name,
-                                          args.account_id, pseudo.account_id)
+    report = aws_steps.run_preflight_step(
+        args, session, dict(deployment.values.raw), pseudo.stack_name, args.account_id,
+        attached_aws_policies(deployment.template, deployment, pseudo), target_account=pseudo.account_id)
     flow.say(render_preflight(report).rstrip())
     if not asker.confirm("Create a change set with the first file's parameters (it is not executed)?", False):
         return
