@@ -35,7 +35,7 @@ def findings_count(deployment) -> Content | None:
     """The findings of what will be deployed, by severity, critical and high named, each phase
     ("harden after" deploys phase 1 first); None when the findings rules are not installed."""
     try:
-        from wizard.flow.posture import name_of, posture_text, serious
+        from wizard.flow.risk import name_of, posture_text, serious
     except ImportError:
         return None
     from wizard.flow.headless import findings_for, phase_findings

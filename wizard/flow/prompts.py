@@ -111,8 +111,8 @@ class PromptFlow:
         from wizard.flow.terminal import diff_text, use_colour
 
         from wizard.cfn.parameters import resolve_parameters
-        from wizard.flow.posture import change as posture_change
-        from wizard.flow.posture import findings_of, name_of
+        from wizard.flow.risk import change as posture_change
+        from wizard.flow.risk import findings_of, name_of
 
         after = self.current()
         try:

@@ -1,4 +1,4 @@
-"""The security posture of a set of parameter values: its findings, and how a choice changes them.
+"""The risk of a set of parameter values: its findings, and how a choice changes them.
 
 A security team reads risk before grants: "this choice removes the critical self-escalation
 finding" says more than "+7 grants". ``findings_of`` runs the findings rules over the cached
