@@ -16,7 +16,9 @@ ACCOUNT = "123456789012"  # moto's account
 
 def test_the_change_set_uploads_the_hardened_template(session, endpoint, tmp_path, real_template_path):
     session.client("s3").create_bucket(Bucket="acme-cfn-templates")
+    certificate = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
     result = run_cli("--answers", ANSWERS, "--template", str(real_template_path), "--account-id", ACCOUNT,
+                     "--set", f"CertificateArnELB={certificate}",  # a certificate of the target account
                      "--out", str(tmp_path / "p.json"), "--create-change-set",
                      "--template-bucket", "acme-cfn-templates", "--endpoint-url", endpoint, "--json")
     assert result.code == 0, result.err
