@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from wizard.errors import InputError
+from wizard.errors import GateTripped, InputError
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +94,6 @@ def run_headless(args: argparse.Namespace) -> int:
     from wizard.flow.paramfile import parse_assignments
     from wizard.flow.terminal import use_colour
     from wizard.commands.inputs import check_stack_name
-    from wizard.iam.diff import verdict_gate
 
     answers = load_answers_file(args.answers)
     plan = plan_arguments(answers, template=args.template, profile=args.profile, stack_name=args.stack_name,
