@@ -31,7 +31,7 @@ from wizard.flow.draft import Draft
 from wizard.errors import InputError
 from wizard.flow.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, layers_for,
                                   phase_one, plan_deployment)
-from wizard.flow.risk import PostureChange, change, findings_of
+from wizard.flow.risk import RiskChange, change, findings_of
 from wizard.cfn.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.flow.checks import value_problem
@@ -70,7 +70,7 @@ class Preview:
     baseline_name: str = DEFAULT_BASELINE
     against_baseline: str | None = None
     frameworks: tuple[str, ...] = ()
-    posture: PostureChange | None = None
+    posture: RiskChange | None = None
     """How the findings change if this answer is chosen (None: the findings rules are not installed)."""
     phases: tuple[PhaseView, ...] = ()
     """With "harden after": each phase against the baseline, with its findings."""

@@ -5,7 +5,8 @@ The first lines give the change in findings by severity (``-1 critical -1 high +
 critical and high ones named; the core's ``wizard.flow.risk``), and for "harden after" each
 phase's findings against the baseline. Then the grants, grouped by principal (the core's ``PermissionDiff.grouped``), each grant described by the core
 (``describe_grant``, with its access-level badges), network rules after the grants, and the
-summary line of ``PermissionDiff.summary()`` with BROADENING highlighted; an ARN prefix that
+summary line of ``PermissionDiff.summary()`` with WEAKENING and BROADENING highlighted, each
+weakening and security gain with its reason under it; an ARN prefix that
 repeats (``arn:aws:iam::123456789012:``) is shown once and shortened to ``…`` in the lines. Colours are theme
 variables, so the panel reads well in the light and the dark theme. Long lines wrap with a
 hanging indent, re-wrapped when the panel is resized.
@@ -26,7 +27,7 @@ from textual.widgets import Static
 from screens.session import Preview
 from screens.widgets.hanging import hanging
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
-from wizard.flow.risk import PostureChange, name_of, posture_text, serious
+from wizard.flow.risk import RiskChange, name_of, posture_text, serious
 from wizard.flow.terminal import describe_grant
 
 ADDED, REMOVED = "$text-success", "$text-error"
@@ -51,11 +52,25 @@ def _change(sign: str, text: str, change: GrantChange | RuleChange) -> Line:
 
 
 def summary_line(diff: PermissionDiff) -> Line:
-    """The verdict line, BROADENING in reverse video."""
-    text = diff.summary()
-    if diff.broadening and text.endswith("BROADENING"):
-        return _line((text.removesuffix("BROADENING"), "bold"), ("BROADENING", VERDICT_STYLE))
-    return _line((text, "bold"))
+    """The verdict line, WEAKENING and BROADENING in reverse video."""
+    parts: list[tuple[str, str]] = []
+    for word in diff.summary().split("  "):
+        if word in ("WEAKENING", "BROADENING"):
+            parts.append((word, VERDICT_STYLE))
+        else:
+            parts.append((word, "bold"))
+        parts.append(("  ", ""))
+    return _line(*parts[:-1])
+
+
+def security_lines(diff: PermissionDiff) -> list[Line]:
+    """Each weakening (encryption, TLS, logging, a public scheme) and each security gain, with
+    the core's one-line reason: what the grants alone do not say."""
+    lines = [_line((change.reason, REMOVED), ("  weakening", BROADENING_STYLE),
+                   prefix=Content.styled("  - ", f"bold {REMOVED}")) for change in diff.weakenings]
+    lines += [_line((change.reason, ADDED), prefix=Content.styled("  + ", f"bold {ADDED}"))
+              for change in diff.gains]
+    return lines
 
 
 _ARN_PREFIX = re.compile(r"arn:[a-z-]+:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:")
@@ -102,7 +117,7 @@ def diff_lines(diff: PermissionDiff) -> list[Line]:
     return lines
 
 
-def posture_lines(posture: PostureChange) -> list[Line]:
+def posture_lines(posture: RiskChange) -> list[Line]:
     """The change in findings by severity, the critical and high ones named: the risk first."""
     style = "bold $text-error" if posture.worsens else "bold $text-success" if not posture.empty else "bold"
     lines = [_line(("Findings: ", "bold"), (posture.text(), style))]
@@ -165,6 +180,7 @@ class DiffPanel(VerticalScroll):
             if preview.phases:
                 lines += phase_lines(preview.phases)
             lines.append(summary_line(preview.diff))
+            lines += security_lines(preview.diff)
             if preview.diff.empty:
                 hint = ("The answer in force; move the highlight to see what another choice changes."
                         if preview.is_current else "No IAM or network change compared with the answer in force.")
@@ -177,16 +193,16 @@ class DiffPanel(VerticalScroll):
             lines.append(_line((f"All answers against the baseline ({preview.baseline_name}): ", "$text-muted"),
                                (preview.against_baseline, "bold")))
         self._show_lines(lines)
-        self.set_class(bool(preview.diff and preview.diff.broadening), "-broadening")
+        self.set_class(bool(preview.diff and (preview.diff.broadening or preview.diff.weakening)), "-broadening")
 
     def show_diff(self, diff: PermissionDiff, heading: str) -> None:
         """A whole diff under a heading (the review screen)."""
-        lines: list[Line] = [_line((heading, "bold $text-accent")), summary_line(diff)]
+        lines: list[Line] = [_line((heading, "bold $text-accent")), summary_line(diff), *security_lines(diff)]
         if not diff.empty:
             lines.append(BLANK)
             lines += diff_lines(diff)
         self._show_lines(lines)
-        self.set_class(diff.broadening, "-broadening")
+        self.set_class(diff.broadening or diff.weakening, "-broadening")
 
     def show_message(self, text: str, style: str = "$text-muted") -> None:
         self._show_lines([_line((text, style))])

@@ -53,3 +53,31 @@ def test_a_repeated_arn_prefix_is_shown_once():
     assert prefix == "arn:aws:iam::123456789012:role/"  # the longest path they share
     assert short[0] == "Allow iam:PassRole on …a" and short[2] == texts[2]
     assert shorten(texts[:1]) == (texts[:1], None)
+
+
+async def test_a_weakening_choice_is_named_with_its_reason_and_a_gain_is_shown(tmp_path):
+    app = build_app(out=tmp_path / "p.json", profile="restricted", settings=EMBEDDED_REQUIRED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "task_tls")
+        plain = await _highlight(pilot, "no")
+        verdict = next(line for line in plain.splitlines() if "grants" in line)
+        assert "WEAKENING" in verdict, plain
+        reasons = [line for line in plain.splitlines() if line.startswith("  - ") and line.endswith("weakening")]
+        assert reasons, plain
+        assert pilot.app.screen.query_one(DiffPanel).has_class("-broadening")
+        kept = await _highlight(pilot, "yes")
+        assert "WEAKENING" not in kept and not any(line.endswith("weakening") for line in kept.splitlines())
+
+
+async def test_a_choice_that_adds_a_control_shows_the_gain(tmp_path):
+    app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "task_tls")
+        plain = await _highlight(pilot, "yes")
+        lines = plain.splitlines()
+        at = next(i for i, line in enumerate(lines) if "grants" in line)
+        assert "security gain" in lines[at] and "WEAKENING" not in lines[at], plain
+        under = lines[at + 1:lines.index("", at)]  # the verdict's own lines, before the grants
+        assert under and all(line.startswith("  + ") for line in under), plain

@@ -46,7 +46,7 @@ def name_of(finding: Finding) -> str:
 
 
 @dataclass(frozen=True)
-class PostureChange:
+class RiskChange:
     """How the findings change from one set of values to another."""
 
     added: tuple[Finding, ...]
@@ -93,12 +93,12 @@ class PostureChange:
         return False
 
 
-def change(before: Iterable[Finding], after: Iterable[Finding]) -> PostureChange:
+def change(before: Iterable[Finding], after: Iterable[Finding]) -> RiskChange:
     """The findings that appear and disappear between two sets (matched by rule and subject)."""
     before, after = list(before), list(after)
     old = {_key(f) for f in before}
     new = {_key(f) for f in after}
-    return PostureChange(tuple(f for f in after if _key(f) not in old),
+    return RiskChange(tuple(f for f in after if _key(f) not in old),
                          tuple(f for f in before if _key(f) not in new))
 
 
