@@ -7,7 +7,8 @@ came from, and gives the evaluator the long form of every intrinsic. Size limits
 count guard against huge files and YAML bombs.
 
 A parsed template is immutable and cached by path, size and modification time: the TUI
-re-evaluates it on every keypress and must never parse it twice.
+re-evaluates it on every keypress and must never parse it twice. Across runs, the parsed body
+of a large template is kept on disk by the digest of its text (``wizard.cfn.parsecache``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.atomic import read_text
+from wizard.cfn import parsecache
 from wizard.cfn.parameters import ParameterSpec
 from wizard.cfn.shapes import problem as shape_problem
 from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
@@ -94,6 +96,16 @@ def parse_template(text: str, source: str = "<template>") -> Template:
         raise TemplateError(f"the template is {len(text.encode()):,} bytes; CloudFormation accepts "
                             f"at most {MAX_TEMPLATE_BYTES:,}", file=source)
     fmt = "json" if text.lstrip().startswith("{") else "yaml"
+    cached = parsecache.load(text)
+    if cached is not None:
+        return Template(source=source, text=text, body=cached, format=fmt)
+    body = _parse_body(text, source, fmt)
+    parsecache.store(text, body)
+    return Template(source=source, text=text, body=body, format=fmt)
+
+
+def _parse_body(text: str, source: str, fmt: str) -> LineDict:
+    """The checked body of a template that was not in the parse cache."""
     try:
         body = parse_yaml(text, source, TemplateError)
     except TemplateError as exc:
@@ -135,7 +147,7 @@ def parse_template(text: str, source: str = "<template>") -> Template:
     depth = _depth(body)
     if depth > MAX_DEPTH:
         raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", file=source)
-    return Template(source=source, text=text, body=body, format=fmt)
+    return body
 
 
 def _parse_json(text: str, source: str) -> LineDict:

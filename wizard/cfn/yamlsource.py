@@ -9,6 +9,7 @@ pointer's target, which is what a JSON Schema error gives.
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any, Sequence
 
@@ -162,6 +163,8 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     ``string_keys``: every mapping key must be text (answers and profiles), so ``5:``, ``~:``
     or ``yes:`` is an error naming its line rather than a number, null or boolean key."""
     loader = YamlLoader(text, source, error)
+    collecting = gc.isenabled()
+    gc.disable()  # parsing builds many containers and no cycles: collecting would only re-walk them
     try:
         data = loader.get_single_data()
     except InputError:
@@ -175,6 +178,8 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     except RecursionError:
         raise error("nested too deeply to be read", file=source) from None
     finally:
+        if collecting:
+            gc.enable()
         loader.dispose()
     if _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
         raise error(f"the document expands to more than {MAX_NODES:,} values through YAML aliases "
