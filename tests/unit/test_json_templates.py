@@ -40,9 +40,16 @@ def test_the_real_template_as_json_reads_as_yaml_reads_it(real_template_path):
     '{"a": "\\/"}',
     '{"a": 1, "a": 2}',           # duplicate key: YAML words the error
     '[1, 2]', '{} trailing', '', '{"a": NaN}', '{"a": "\\u0000"}',
+    '{"a": "line\u2028break"}', '{"a": "\x85"}', '{"a": "\x7f"}',   # YAML line breaks, unprintable
 ])
 def test_what_yaml_might_read_otherwise_is_left_to_it(text):
     assert read_json(text) is None
+
+
+def test_text_beyond_ascii_is_read():
+    text = '{"caf\u00e9": ["\u65e5\u672c", "\U0001f600"]}'
+    same_lines(parse_yaml(text, "t.json"), read_json(text))
+    assert read_json(text) == {"caf\u00e9": ["\u65e5\u672c", "\U0001f600"]}
 
 
 def test_plain_values_are_yamls():

@@ -23,13 +23,13 @@ _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 #: Characters this reader leaves to YAML: other line breaks and whitespace (tabs, carriage
 #: returns), and characters YAML refuses; the first pattern is the quick one for ASCII text.
 _UNUSUAL_ASCII = re.compile("[^\n\x20-\x7e]")
-_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]")
+_UNUSUAL = "[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]"
 #: Escapes, one at a time: ``\\u`` and ``\\/`` (whose YAML meaning differs or may) are left to YAML.
 _ESCAPE = re.compile(r"\\(?:\\|([u/]))")
 
 
 def _declines(text: str) -> bool:
-    if (_UNUSUAL_ASCII if text.isascii() else _UNUSUAL).search(text):
+    if (_UNUSUAL_ASCII.search(text) if text.isascii() else re.search(_UNUSUAL, text)):
         return True
     if "\\u" in text or "\\/" in text:
         return any(escape.group(1) for escape in _ESCAPE.finditer(text))

@@ -24,7 +24,6 @@ from typing import Any
 
 from wizard.atomic import read_text
 from wizard.cfn import parsecache
-from wizard.cfn.jsonsource import read_json
 from wizard.cfn.parameters import ParameterSpec
 from wizard.cfn.shapes import problem as shape_problem
 from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
@@ -108,7 +107,11 @@ def parse_template(text: str, source: str = "<template>") -> Template:
 
 def _parse_body(text: str, source: str, fmt: str) -> LineDict:
     """The checked body of a template that was not in the parse cache."""
-    body = read_json(text) if fmt == "json" else None  # the YAML reader's result, faster
+    body = None
+    if fmt == "json":
+        from wizard.cfn.jsonsource import read_json
+
+        body = read_json(text)  # the YAML reader's result, faster
     try:
         if body is None:
             body = parse_yaml(text, source, TemplateError)
