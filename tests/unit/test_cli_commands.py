@@ -39,3 +39,19 @@ def test_only_the_chosen_commands_module_is_imported():
     loaded = eval(out)
     assert "wizard.commands.grants" in loaded
     assert not {"wizard.commands.audit", "wizard.commands.report", "wizard.commands.diff"} & set(loaded)
+
+
+def test_a_warm_grants_run_reads_no_yaml_and_validates_no_shipped_file(tmp_path):
+    """The second run reads the parsed template and the expanded patterns from the cache folder:
+    neither PyYAML nor jsonschema, nor the IAM catalog, is loaded."""
+    import os
+
+    code = ("import contextlib, io, sys\nfrom wizard.cli import main\nimport wizard.iam.actions as a\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['grants', '--json'])\n"
+            "print([m for m in ('yaml', 'jsonschema') if m in sys.modules], a._catalog is not None)")
+    env = {**os.environ, "QUILT_WIZARD_HOME": str(tmp_path)}
+    env.pop("QUILT_WIZARD_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+            for _ in range(2)]
+    assert runs[0].split("]")[1].strip() == "True"  # the first run built the caches
+    assert runs[1].strip() == "[] False"

@@ -17,8 +17,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from wizard import paths
 from wizard.errors import InputError
 from wizard.findings.model import Control
@@ -100,6 +98,8 @@ class Catalog:
 def _read(name: str, check: bool = False) -> Any:
     """One shipped data file. Its schema is checked by the tests (``check_assets``), not on
     every run: importing jsonschema costs more than the rest of a ``grants`` start-up."""
+    import yaml
+
     path = paths.ASSETS / name
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
