@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._timing import REAL, report  # noqa: E402
 
 CHILD = """
-import json, resource, statistics, sys, time
+import gc, json, resource, statistics, sys, time
 sys.path.insert(0, {root!r})
 from tests.conftest import REAL_REQUIRED
 from wizard.cfn.evaluate import Evaluation
@@ -51,7 +51,10 @@ def analyse():
     evaluate_findings(ev, grants, rules)
     return [(parsed - start) * 1000, (analysed - parsed) * 1000, (time.perf_counter() - analysed) * 1000]
 
-samples = [analyse() for _ in range({repeat})]
+samples = []
+for _ in range({repeat}):
+    samples.append(analyse())
+    gc.collect()  # one run's garbage is not counted in the next one's peak
 phases = [statistics.median(column) for column in zip(*samples)]
 total = statistics.median(sum(row) for row in samples)
 print(json.dumps([total, *phases, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
