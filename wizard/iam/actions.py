@@ -227,6 +227,9 @@ def _entries(pattern: str) -> tuple[Entry, ...]:
 
 @lru_cache(maxsize=8192)
 def _entries_by_level(pattern: str) -> dict[str, frozenset[str]]:
+    known = expansions().by_level(pattern)
+    if known is not None:
+        return known
     grouped: dict[str, set[str]] = {}
     for name, level in _entries(pattern):
         grouped.setdefault(level, set()).add(name)

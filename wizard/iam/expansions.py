@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import json
 import threading
+from itertools import compress
 from pathlib import Path
 
 from wizard.atomic import write_atomic
@@ -44,12 +45,29 @@ class Expansions:
                 return None  # a damaged line: the catalog answers, and the file is rewritten
         return found
 
+    def by_level(self, pattern: str) -> dict[str, frozenset[str]] | None:
+        """The actions ``pattern`` matches grouped by access level (levels in order of first
+        appearance), straight from the stored form; None when it is not stored or damaged."""
+        if pattern in self.known or pattern not in self.stored:
+            return None
+        try:
+            names, codes = self._checked(self.stored[pattern])
+            present = sorted(set(codes), key=codes.index)
+            return {self.level_of[code]: frozenset(compress(names, map(code.__eq__, codes))) for code in present}
+        except (ValueError, TypeError, KeyError):
+            return None
+
     def _decode(self, stored: list) -> tuple[Entry, ...]:
+        names, codes = self._checked(stored)
+        return tuple(zip(names, map(self.level_of.__getitem__, codes)))
+
+    @staticmethod
+    def _checked(stored: list) -> tuple[list[str], str]:
         names, codes = stored
         if not (isinstance(names, list) and isinstance(codes, str) and len(names) == len(codes)
-                and all(isinstance(name, str) for name in names)):
+                and set(map(type, names)) <= {str}):
             raise ValueError("damaged")
-        return tuple(zip(names, map(self.level_of.__getitem__, codes)))
+        return names, codes
 
     def add(self, pattern: str, entries: tuple[Entry, ...]) -> None:
         with self.lock:
