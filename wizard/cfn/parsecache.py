@@ -2,8 +2,9 @@
 
 Reading the real Quilt template with its line numbers takes longer than everything a ``grants``
 run does with it; a parsed body read back from disk takes a tenth of that. The key is the
-SHA-256 of the text together with the code that reads it (``yamlsource``, ``template`` and
-``shapes``): a changed template or a changed reader is a different entry, never a stale one.
+SHA-256 of the text together with the code that reads it (``yamlsource``, ``jsonsource``,
+``template`` and ``shapes``): a changed template or a changed reader is a different entry,
+never a stale one.
 Entries live in the user cache folder (``$QUILT_WIZARD_HOME/cache/templates``) and are written
 atomically. Only what those readers build can be read back (mappings and lists that remember
 their lines, and plain values); a missing, corrupt or foreign entry is ignored and rewritten,
@@ -30,14 +31,21 @@ _FORMAT = b"quilt-wizard parsed template 1\n"
 _ALLOWED = {("wizard.cfn.yamlsource", "LineDict"): LineDict, ("wizard.cfn.yamlsource", "LineList"): LineList}
 
 
+#: The code that turns text into a checked body, beside this module.
+_READERS = ("yamlsource.py", "jsonsource.py", "template.py", "shapes.py")
+
+
 @lru_cache(maxsize=1)
 def _reader_digest() -> bytes:
     """The digest of the code that turns text into a body: a change to it retires every entry."""
-    from wizard.cfn import shapes, template, yamlsource
+    from wizard import __version__
 
-    digest = hashlib.sha256(_FORMAT)
-    for module in (yamlsource, template, shapes):
-        digest.update(Path(module.__file__).read_bytes())
+    digest = hashlib.sha256(_FORMAT + __version__.encode())
+    for name in _READERS:
+        try:
+            digest.update(Path(__file__).with_name(name).read_bytes())
+        except OSError:
+            digest.update(name.encode())  # an install without sources: the version decides
     return digest.digest()
 
 
