@@ -26,6 +26,15 @@ def test_a_shipped_data_file_fits_its_schema(path):
     validate(parse_yaml(path.read_text(encoding="utf-8"), str(path)), path.stem, str(path))
 
 
+OVERLAY = sorted((paths.ASSETS / "overlays").glob("*/*.yaml"))
+
+
+@pytest.mark.parametrize("path", OVERLAY, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_shipped_overlay_file_fits_the_overlay_schema(path):
+    assert OVERLAY
+    validate(parse_yaml(path.read_text(encoding="utf-8"), str(path)), "overlay", str(path))
+
+
 def test_the_check_fails_on_a_broken_file(tmp_path):
     path = paths.ASSETS / "questions.yaml"
     data = parse_yaml(path.read_text(encoding="utf-8"), str(path))
