@@ -1,17 +1,22 @@
-"""Small timing helpers shared by the benchmarks (median of repeated runs)."""
+"""Small timing helpers shared by the benchmarks (median of repeated runs, CPU and peak memory
+of whole processes)."""
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
 import time
 from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The vendor fixtures sit in a "shared" folder beside the checkout (or beside a folder of checkouts).
-REAL = next((p / "shared" / "fixtures" / "quilt-real" / "stable.yaml" for p in ROOT.parents
-             if (p / "shared" / "fixtures" / "quilt-real").is_dir()),
-            ROOT.parent / "shared" / "fixtures" / "quilt-real" / "stable.yaml")
+#: The vendor fixtures sit in a "shared" folder beside the checkout (or beside a folder of checkouts);
+#: ``QUILT_WIZARD_REAL_TEMPLATE`` points elsewhere.
+REAL = Path(os.environ.get("QUILT_WIZARD_REAL_TEMPLATE") or next(
+    (p / "shared" / "fixtures" / "quilt-real" / "stable.yaml" for p in ROOT.parents
+     if (p / "shared" / "fixtures" / "quilt-real").is_dir()),
+    ROOT.parent / "shared" / "fixtures" / "quilt-real" / "stable.yaml"))
 
 
 def median_ms(action: Callable[[], object], repeat: int = 30, warmup: int = 2) -> float:
@@ -30,3 +35,27 @@ def report(name: str, value: float, unit: str = "ms", target: str = "") -> None:
     """Print one benchmark line."""
     suffix = f"   (target {target})" if target else ""
     print(f"{name:<58} {value:10.2f} {unit}{suffix}")
+
+
+def process_cost(command: list[str], repeat: int = 5, check: bool = True,
+                 env: dict | None = None) -> tuple[float, float]:
+    """(median CPU seconds, user + system, and the largest peak RSS in MiB) of running ``command``."""
+    cpu, rss = [], []
+    for _ in range(repeat):
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        if check and proc.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed: {stderr.strip()}")
+        cpu.append(usage.ru_utime + usage.ru_stime)
+        rss.append(usage.ru_maxrss / 1024)
+    return statistics.median(cpu), max(rss)
+
+
+def report_cost(name: str, cost: tuple[float, float], target: str = "") -> None:
+    """Print one whole-process line: CPU seconds and peak RSS."""
+    suffix = f"   (target {target})" if target else ""
+    print(f"{name:<58} {cost[0]:8.3f} s CPU  {cost[1]:7.1f} MiB peak{suffix}")

@@ -19,21 +19,22 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from wizard.errors import InputError
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, *, mode: int = 0o644,
+def write_atomic(path: str | os.PathLike[str], text: str | bytes, *, mode: int = 0o644,
                  make_parents: bool = True) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    """Write ``text`` (or bytes) to ``path`` so that readers see the old file or the new one, never half."""
     target = Path(path)
     if make_parents:
         target.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only a run that writes pays for importing it
+
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -18,11 +18,54 @@ from typing import Iterator, Sequence
 from wizard import __version__
 from wizard.errors import WizardError
 
-_SUBCOMMANDS = ("render", "grants", "diff", "profiles", "report", "harden", "audit", "fleet")
+#: Each analysis command and its one-line help, in the order ``--help`` lists them. A command's
+#: module (``wizard.commands.NAME``) is imported only when that command runs: ``grants`` should not
+#: pay for the imports of ``audit``. A test checks these lines against each module's own.
+_SUBCOMMANDS = {
+    "render": "print the evaluated template",
+    "grants": "list the IAM grants and network openings a template creates",
+    "diff": "compare the grants and network openings of two parameter sets",
+    "profiles": "list, show, save or delete profiles (reusable answers across accounts)",
+    "report": "write the security report (Markdown and HTML) for a template",
+    "harden": "add the promised security options to a vendor template",
+    "audit": "compare a deployed stack's IAM with its template and judge run-time policies",
+    "fleet": "one profile, many accounts: plan, deploy and follow a CloudFormation stack set",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line, subcommands included."""
+class _LazySubcommands(argparse._SubParsersAction):
+    """Subcommands listed by name and help; the chosen one's module registers its real parser
+    when it is selected, in the place of its placeholder."""
+
+    def register_placeholders(self) -> None:
+        for name, summary in _SUBCOMMANDS.items():
+            self.add_parser(name, help=summary, add_help=False).set_defaults(_placeholder=name)
+
+    def load(self, name: str) -> None:
+        """Replace ``name``'s placeholder by the parser its module registers."""
+        import importlib
+
+        if self._name_parser_map[name].get_default("_placeholder") != name:
+            return
+        order = list(self._name_parser_map)
+        index = next(i for i, choice in enumerate(self._choices_actions) if choice.dest == name)
+        del self._name_parser_map[name]
+        del self._choices_actions[index]
+        importlib.import_module(f"wizard.commands.{name}").register(self)
+        self._choices_actions.insert(index, self._choices_actions.pop())
+        parsers = dict(self._name_parser_map)
+        self._name_parser_map.clear()
+        self._name_parser_map.update((key, parsers[key]) for key in order)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if values and values[0] in _SUBCOMMANDS:
+            self.load(values[0])
+        super().__call__(parser, namespace, values, option_string)
+
+
+def build_parser(every: bool = False) -> argparse.ArgumentParser:
+    """The whole command line; a subcommand's own parser is built when it is chosen (or at once,
+    ``every``)."""
     import importlib
 
     parser = argparse.ArgumentParser(
@@ -37,9 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     deploy = importlib.import_module("wizard.commands.deploy")
     deploy.add_options(parser)
     parser.set_defaults(handler=deploy.run)
-    subparsers = parser.add_subparsers(title="analysis commands", metavar="COMMAND")
-    for name in _SUBCOMMANDS:
-        importlib.import_module(f"wizard.commands.{name}").register(subparsers)
+    parser.register("action", "lazy_parsers", _LazySubcommands)
+    subparsers = parser.add_subparsers(title="analysis commands", metavar="COMMAND", action="lazy_parsers")
+    subparsers.register_placeholders()
+    if every:
+        for name in _SUBCOMMANDS:
+            subparsers.load(name)
     return parser
 
 

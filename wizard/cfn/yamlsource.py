@@ -9,14 +9,12 @@ pointer's target, which is what a JSON Schema error gives.
 
 from __future__ import annotations
 
+import gc
 import re
+from functools import lru_cache
 from typing import Any, Sequence
 
-import yaml
-
 from wizard.errors import InputError
-
-_LOADER_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _SHORT_TAGS = {
     "Ref": "Ref",
@@ -53,73 +51,70 @@ class LineList(list):
         self.item_lines: list[int] = []
 
 
-class YamlLoader(_LOADER_BASE):  # type: ignore[misc, valid-type]
-    """Safe YAML loader that builds LineDict/LineList and long-form intrinsics."""
+@lru_cache(maxsize=1)
+def _loader() -> type:
+    """The loader class, built on first use: a run that reads its template from the parse cache
+    never imports PyYAML."""
+    import yaml
 
-    def __init__(self, stream: str, source: str, error: type[InputError] = InputError) -> None:
-        super().__init__(stream)
-        self.source = source
-        self.error = error
+    class YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """Safe YAML loader that builds LineDict/LineList and long-form intrinsics."""
 
-    def fail(self, node: yaml.Node, message: str) -> InputError:
-        return self.error(message, file=self.source, line=node.start_mark.line + 1)
+        def __init__(self, stream: str, source: str, error: type[InputError] = InputError) -> None:
+            super().__init__(stream)
+            self.source = source
+            self.error = error
 
-    def build_map(self, node: yaml.MappingNode) -> LineDict:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"expected a mapping, found {node.id}")
-        self.flatten_mapping(node)
-        data = LineDict()
-        data.line = node.start_mark.line + 1
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise self.fail(key_node, "a mapping key must be a plain value")
-            if key in data:
-                raise self.fail(key_node, f"duplicate key {key!r} (first at line {data.key_lines[key]})")
-            data[key] = self.construct_object(value_node, deep=True)
-            data.key_lines[key] = key_node.start_mark.line + 1
-        return data
+        def fail(self, node: yaml.Node, message: str) -> InputError:
+            return self.error(message, file=self.source, line=node.start_mark.line + 1)
 
-    def build_list(self, node: yaml.SequenceNode) -> LineList:
-        data = LineList(self.construct_object(child, deep=True) for child in node.value)
-        data.line = node.start_mark.line + 1
-        data.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return data
+        def build_map(self, node: yaml.MappingNode) -> LineDict:
+            if not isinstance(node, yaml.MappingNode):
+                raise self.fail(node, f"expected a mapping, found {node.id}")
+            self.flatten_mapping(node)
+            data = LineDict()
+            data.line = node.start_mark.line + 1
+            for key_node, value_node in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise self.fail(key_node, "a mapping key must be a plain value")
+                if key in data:
+                    raise self.fail(key_node, f"duplicate key {key!r} (first at line {data.key_lines[key]})")
+                data[key] = self.construct_object(value_node, deep=True)
+                data.key_lines[key] = key_node.start_mark.line + 1
+            return data
 
+        def build_list(self, node: yaml.SequenceNode) -> LineList:
+            data = LineList(self.construct_object(child, deep=True) for child in node.value)
+            data.line = node.start_mark.line + 1
+            data.item_lines = [child.start_mark.line + 1 for child in node.value]
+            return data
 
-def _construct_map(loader: YamlLoader, node: yaml.MappingNode) -> LineDict:
-    return loader.build_map(node)
+    def construct_tag(loader: YamlLoader, suffix: str, node: yaml.Node) -> LineDict:
+        name = _SHORT_TAGS.get(suffix)
+        if name is None:
+            raise loader.fail(node, f"unknown tag !{suffix}; expected a CloudFormation short form "
+                                    f"such as !Ref, !Sub or !GetAtt")
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if name == "Fn::GetAtt":
+                resource, dot, attribute = value.partition(".")
+                if not dot or not resource or not attribute:
+                    raise loader.fail(node, f"!GetAtt {value!r}: expected Resource.Attribute")
+                value = [resource, attribute]
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.build_list(node)
+        else:
+            value = loader.build_map(node)
+        result = LineDict({name: value})
+        result.line = node.start_mark.line + 1
+        result.key_lines[name] = result.line
+        return result
 
-
-def _construct_list(loader: YamlLoader, node: yaml.SequenceNode) -> LineList:
-    return loader.build_list(node)
-
-
-def _construct_tag(loader: YamlLoader, suffix: str, node: yaml.Node) -> LineDict:
-    name = _SHORT_TAGS.get(suffix)
-    if name is None:
-        raise loader.fail(node, f"unknown tag !{suffix}; expected a CloudFormation short form "
-                                f"such as !Ref, !Sub or !GetAtt")
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if name == "Fn::GetAtt":
-            resource, dot, attribute = value.partition(".")
-            if not dot or not resource or not attribute:
-                raise loader.fail(node, f"!GetAtt {value!r}: expected Resource.Attribute")
-            value = [resource, attribute]
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.build_list(node)
-    else:
-        value = loader.build_map(node)
-    result = LineDict({name: value})
-    result.line = node.start_mark.line + 1
-    result.key_lines[name] = result.line
-    return result
-
-
-YamlLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-YamlLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
-YamlLoader.add_multi_constructor("!", _construct_tag)
+    YamlLoader.add_constructor("tag:yaml.org,2002:map", YamlLoader.build_map)
+    YamlLoader.add_constructor("tag:yaml.org,2002:seq", YamlLoader.build_list)
+    YamlLoader.add_multi_constructor("!", construct_tag)
+    return YamlLoader
 
 
 #: Past this many values (counted through aliases) a document is refused as a YAML bomb.
@@ -161,7 +156,11 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     document that aliases expand past ``MAX_NODES`` values is refused as a YAML bomb.
     ``string_keys``: every mapping key must be text (answers and profiles), so ``5:``, ``~:``
     or ``yes:`` is an error naming its line rather than a number, null or boolean key."""
-    loader = YamlLoader(text, source, error)
+    import yaml
+
+    loader = _loader()(text, source, error)
+    collecting = gc.isenabled()
+    gc.disable()  # parsing builds many containers and no cycles: collecting would only re-walk them
     try:
         data = loader.get_single_data()
     except InputError:
@@ -175,6 +174,8 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     except RecursionError:
         raise error("nested too deeply to be read", file=source) from None
     finally:
+        if collecting:
+            gc.enable()
         loader.dispose()
     if _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
         raise error(f"the document expands to more than {MAX_NODES:,} values through YAML aliases "

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     after = evaluation_from(args, template)
     result = diff_evaluations(before, after)
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=2)
+        sys.stdout.write(json.dumps(result.to_json(), indent=2))  # one write, not thousands
         sys.stdout.write("\n")
     else:
         sys.stdout.write(diff_text(result, colour=use_colour()))

@@ -34,9 +34,10 @@ def run(args: argparse.Namespace) -> int:
     skipped = not_analysed(evaluation)
     unresolved = list(evaluation.parameters.unresolved)
     if args.json:
-        json.dump({"grants": [g.to_json() for g in grants], "network": [r.to_json() for r in rules],
-                   "not_analysed": [s.to_json() for s in skipped], "unresolved": unresolved},
-                  sys.stdout, indent=2)
+        # one write of the whole text: json.dump writes each of its thousands of pieces separately
+        sys.stdout.write(json.dumps({"grants": [g.to_json() for g in grants], "network": [r.to_json() for r in rules],
+                                     "not_analysed": [s.to_json() for s in skipped], "unresolved": unresolved},
+                                    indent=2))
         sys.stdout.write("\n")
     else:
         sys.stdout.write(grants_text(grants, rules, unresolved, colour=use_colour()))

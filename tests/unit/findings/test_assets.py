@@ -78,7 +78,7 @@ def _edit(path, change):
 def test_a_rule_with_a_bad_severity_is_refused_with_its_pointer(assets_copy):
     _edit(assets_copy / "findings.yaml", lambda d: d["rules"]["QW-IAM-001"].update(severity="urgent"))
     with pytest.raises(InputError) as caught:
-        catalog_module._build()
+        catalog_module.check_assets()
     assert "/rules/QW-IAM-001/severity" in str(caught.value)
 
 
@@ -87,6 +87,10 @@ def test_a_control_naming_an_unknown_rule_is_refused(assets_copy):
           lambda d: d["frameworks"]["soc2"]["controls"][0]["rules"].append("QW-IAM-999"))
     with pytest.raises(InputError, match="QW-IAM-999"):
         catalog_module._build()
+
+
+def test_the_shipped_assets_fit_their_schemas_and_each_other():
+    catalog_module.check_assets()
 
 
 def test_the_shipped_assets_load_once(monkeypatch):

@@ -1,0 +1,129 @@
+"""How the analysis grows with the template: the real template's resources copied up to 4x.
+
+Run: ``.venv/bin/python benchmarks/bench_scale.py``. For 1x, 2x and 4x the real template (each
+copy's resources renamed, references followed; 4x stays under CloudFormation's 1 MB limit),
+each in a fresh interpreter: parse (without the disk parse cache), evaluate, extract grants and
+network rules, and evaluate the findings; prints median milliseconds beside the peak RSS, and
+the 4x / 1x ratio (target: within 4.5x).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._timing import REAL, report  # noqa: E402
+
+CHILD = """
+import gc, json, resource, statistics, sys, time
+sys.path.insert(0, {root!r})
+from tests.conftest import REAL_REQUIRED
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.template import parse_template
+from wizard.findings import evaluate_findings
+from wizard.iam.actions import classify
+from wizard.iam.grants import extract
+from wizard.iam.network import network_rules
+
+try:
+    from wizard.cfn import parsecache
+    parsecache.MIN_CHARS = float("inf")  # measure the parse itself
+except ImportError:
+    pass
+text = open({path!r}).read()
+classify(["*"])  # the IAM catalog, loaded once per process whatever the size
+
+def analyse():
+    start = time.perf_counter()
+    template = parse_template(text)
+    parsed = time.perf_counter()
+    ev = Evaluation(template, resolve_parameters(template, REAL_REQUIRED))
+    grants, rules = extract(ev), network_rules(ev)
+    analysed = time.perf_counter()
+    evaluate_findings(ev, grants, rules)
+    return [(parsed - start) * 1000, (analysed - parsed) * 1000, (time.perf_counter() - analysed) * 1000]
+
+samples = []
+for _ in range({repeat}):
+    samples.append(analyse())
+    gc.collect()  # one run's garbage is not counted in the next one's peak
+phases = [statistics.median(column) for column in zip(*samples)]
+total = statistics.median(sum(row) for row in samples)
+print(json.dumps([total, *phases, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
+"""
+
+
+def scaled(body: dict, copies: int) -> dict:
+    """``body`` with its resources present ``copies`` times, each copy's names suffixed."""
+    resources = body["Resources"]
+    result = copy.deepcopy(body)
+    for number in range(2, copies + 1):
+        suffix = f"Copy{number}"
+        names = set(resources)
+        sub = re.compile(r"\$\{(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")([.}])")
+
+        def rename(node):
+            if isinstance(node, dict):
+                if set(node) == {"Ref"} and node["Ref"] in names:
+                    return {"Ref": node["Ref"] + suffix}
+                if set(node) == {"Fn::GetAtt"} and isinstance(node["Fn::GetAtt"], list) \
+                        and node["Fn::GetAtt"][0] in names:
+                    return {"Fn::GetAtt": [node["Fn::GetAtt"][0] + suffix, *node["Fn::GetAtt"][1:]]}
+                if set(node) == {"Fn::Sub"}:
+                    value = node["Fn::Sub"]
+                    if isinstance(value, str):
+                        return {"Fn::Sub": sub.sub(lambda m: "${" + m[1] + suffix + m[2], value)}
+                    return {"Fn::Sub": [sub.sub(lambda m: "${" + m[1] + suffix + m[2], value[0]),
+                                        rename(value[1])]}
+                return {key: rename(value) for key, value in node.items()}
+            if isinstance(node, list):
+                return [rename(item) for item in node]
+            return node
+
+        for name, resource in resources.items():
+            clone = rename(resource)
+            depends = clone.get("DependsOn")
+            if isinstance(depends, str):
+                clone["DependsOn"] = depends + suffix
+            elif isinstance(depends, list):
+                clone["DependsOn"] = [d + suffix for d in depends]
+            result["Resources"][name + suffix] = clone
+    return result
+
+
+def main() -> None:
+    if not REAL.is_file():
+        sys.exit(f"the real template is not at {REAL}")
+    from wizard.cfn.template import parse_template
+
+    body = json.loads(json.dumps(parse_template(REAL.read_text()).body))
+    folder = Path(tempfile.mkdtemp(prefix="qw-bench-scale-"))
+    root = str(Path(__file__).resolve().parent.parent)
+    results = {}
+    for copies in (1, 2, 4):
+        import yaml
+
+        path = folder / f"x{copies}.yaml"
+        path.write_text(yaml.safe_dump(scaled(body, copies), sort_keys=False, width=4096))
+        code = CHILD.format(root=root, path=str(path), repeat=5 if copies < 4 else 3)
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if proc.returncode:
+            sys.exit(proc.stderr)
+        ms, parse, analysis, findings, rss = json.loads(proc.stdout)
+        results[copies] = ms
+        report(f"parse + analysis + findings, {copies}x real ({path.stat().st_size // 1024} KiB, "
+               f"{rss:.0f} MiB peak)", ms)
+        print(f"{'    of which parse, analysis, findings':<58} {parse:7.1f} {analysis:7.1f} {findings:7.1f} ms")
+    print(f"{'  4x / 1x':<58} {results[4] / results[1]:10.2f} x   (target <= 4.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Parsed templates kept on disk, keyed by the digest of their text, so a run does not parse again.
+
+Reading the real Quilt template with its line numbers takes longer than everything a ``grants``
+run does with it; a parsed body read back from disk takes a tenth of that. The key is the
+SHA-256 of the text together with the code that reads it (``yamlsource``, ``jsonsource``,
+``template`` and ``shapes``): a changed template or a changed reader is a different entry,
+never a stale one.
+Entries live in the user cache folder (``$QUILT_WIZARD_HOME/cache/templates``) and are written
+atomically. Only what those readers build can be read back (mappings and lists that remember
+their lines, and plain values); a missing, corrupt or foreign entry is ignored and rewritten,
+and a folder that cannot be written only costs speed. Small templates parse faster than a
+file can be opened, so they are not cached.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import io
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from wizard.atomic import write_atomic
+from wizard.cfn.yamlsource import LineDict, LineList
+
+#: Templates shorter than this (in characters) are parsed every time.
+MIN_CHARS = 16_384
+_FORMAT = b"quilt-wizard parsed template 1\n"
+_ALLOWED = {("wizard.cfn.yamlsource", "LineDict"): LineDict, ("wizard.cfn.yamlsource", "LineList"): LineList}
+
+
+#: The code that turns text into a checked body, beside this module.
+_READERS = ("yamlsource.py", "jsonsource.py", "template.py", "shapes.py")
+
+
+@lru_cache(maxsize=1)
+def _reader_digest() -> bytes:
+    """The digest of the code that turns text into a body: a change to it retires every entry."""
+    from wizard import __version__
+
+    digest = hashlib.sha256(_FORMAT + __version__.encode())
+    for name in _READERS:
+        try:
+            digest.update(Path(__file__).with_name(name).read_bytes())
+        except OSError:
+            digest.update(name.encode())  # an install without sources: the version decides
+    return digest.digest()
+
+
+def _entry(text: str) -> tuple[Path, bytes]:
+    from wizard.paths import user_dir
+
+    key = hashlib.sha256(_reader_digest() + text.encode("utf-8", "surrogatepass")).digest()
+    return user_dir("cache") / "templates" / f"{key.hex()}.pickle", key
+
+
+class _BodyUnpickler(pickle.Unpickler):
+    """Reads back only the two container types of a parsed body; anything else is refused."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _ALLOWED[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a parsed template") from None
+
+
+def load(text: str) -> LineDict | None:
+    """The cached body parsed from ``text``, or None (not cached, unreadable, or not ours)."""
+    if len(text) < MIN_CHARS:
+        return None
+    path, key = _entry(text)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(key):
+        return None
+    collecting = gc.isenabled()
+    gc.disable()  # thousands of new containers and no cycles: collecting would only re-walk them
+    try:
+        body = _BodyUnpickler(io.BytesIO(data[len(key):])).load()
+    except Exception:  # a corrupt entry (truncated, foreign, garbage) is rewritten by the caller
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    return body if isinstance(body, LineDict) else None
+
+
+def store(text: str, body: LineDict) -> None:
+    """Keep ``body`` for the next run that reads the same ``text``."""
+    if len(text) < MIN_CHARS:
+        return
+    path, key = _entry(text)
+    try:
+        write_atomic(path, key + pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass  # a cache we cannot write only costs speed
