@@ -1,7 +1,7 @@
 """The AWS steps of a wizard run: preflight, change set, and (only when asked) execution.
 
-Options: ``--preflight``, ``--create-change-set`` (with ``--change-set-name`` and
-``--template-bucket``), ``--execute`` (after an explicit confirmation, ``--yes`` when there is
+Options: ``--preflight``, ``--create-change-set`` (with ``--change-set-name``,
+``--template-bucket`` or the managed bucket, ``--create-template-bucket``), ``--execute`` (after an explicit confirmation, ``--yes`` when there is
 nobody to ask), ``--aws-profile``, ``--endpoint-url``. Progress goes to standard error so
 that ``--json`` output stays one object on standard output.
 """
@@ -25,7 +25,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                        help="create (never execute) a change set for --stack-name with the written parameters")
     group.add_argument("--change-set-name", metavar="NAME", help="default: quilt-wizard-YYYYMMDD-HHMMSS")
     group.add_argument("--template-bucket", metavar="BUCKET",
-                       help="S3 bucket for templates over 51,200 bytes (CloudFormation's inline limit)")
+                       help="S3 bucket for templates over 51,200 bytes (CloudFormation's inline limit); "
+                            "default: the managed bucket quilt-wizard-templates-ACCOUNT-REGION or the "
+                            "profile's template_bucket")
+    group.add_argument("--create-template-bucket", action="store_true",
+                       help="create the managed template bucket when it does not exist yet (encrypted, "
+                            "public access blocked, TLS only, versioned, old templates expire)")
+    group.add_argument("--template-bucket-kms-key", metavar="KEY",
+                       help="KMS key for a template bucket created now (default: SSE-S3)")
     group.add_argument("--execute", action="store_true",
                        help="execute the change set after an explicit confirmation")
     group.add_argument("--yes", action="store_true", help="confirm --execute without asking (for CI)")
@@ -44,6 +51,11 @@ def check_usage(args: argparse.Namespace) -> None:
         check_endpoint_url(args.endpoint_url)
     if args.execute and not args.create_change_set:
         raise InputError("--execute needs --create-change-set", where="--execute")
+    if (args.create_template_bucket or args.template_bucket_kms_key) and not args.create_change_set:
+        raise InputError("the template bucket is used by --create-change-set", where="--create-template-bucket")
+    if args.template_bucket_kms_key and not args.create_template_bucket:
+        raise InputError("--template-bucket-kms-key applies to a bucket created with --create-template-bucket",
+                         where="--template-bucket-kms-key")
     if args.yes and not args.execute:
         raise InputError("--yes only confirms --execute", where="--yes")
     if args.execute and not args.yes and not sys.stdin.isatty():
@@ -86,15 +98,47 @@ def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, 
 
 
 def run_change_set_step(args: argparse.Namespace, session, template, parameters: dict[str, str],
-                        stack_name: str, expected_account: str | None, tags: dict[str, str]) -> Any:
+                        stack_name: str, expected_account: str | None, tags: dict[str, str],
+                        profile_bucket: str | None = None) -> Any:
     from wizard.aws import create_change_set, require_account
 
     if expected_account:
         require_account(session, expected_account)
     secrets = frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
+    bucket = template_bucket_for(args, session, template.text, profile_bucket)
     return create_change_set(session, stack_name=stack_name, template_body=template.text, parameters=parameters,
-                             change_set_name=args.change_set_name, template_bucket=args.template_bucket,
+                             change_set_name=args.change_set_name, template_bucket=bucket,
                              tags=tags or None, on_progress=progress, secret_parameters=secrets)
+
+
+def template_bucket_for(args: argparse.Namespace, session, body: str, profile_bucket: str | None) -> str | None:
+    """The bucket a template over the inline limit goes through (None when it fits inline)."""
+    from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
+    from wizard.aws.template_bucket import resolve_template_bucket
+
+    if len(body.encode("utf-8")) <= TEMPLATE_BODY_LIMIT and not args.template_bucket:
+        return None
+    bucket = resolve_template_bucket(session, given=args.template_bucket, profile_bucket=profile_bucket,
+                                     create=args.create_template_bucket, kms_key=args.template_bucket_kms_key,
+                                     on_progress=progress)
+    if not bucket.created:
+        progress(f"Template bucket s3://{bucket.name} ({bucket.origin})")
+    return bucket.name
+
+
+def profile_template_bucket(profile: str | None, account_id: str | None) -> str | None:
+    """The ``template_bucket`` of the profile's account section (or of a profile it extends)."""
+    from wizard.flow.profiles import load_profile
+
+    seen: set[str] = set()
+    while profile and profile not in seen and account_id:
+        seen.add(profile)
+        found = load_profile(profile)
+        bucket = (found.accounts.get(account_id) or {}).get("template_bucket")
+        if bucket:
+            return str(bucket)
+        profile = found.extends
+    return None
 
 
 def confirm_and_execute(args: argparse.Namespace, session, result) -> bool:

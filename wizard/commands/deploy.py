@@ -126,7 +126,7 @@ def run_headless(args: argparse.Namespace) -> int:
             first = deployment.phases[0].values
             outcome.change_set = aws_steps.run_change_set_step(
                 args, session, template, dict(first.raw), pseudo.stack_name, expected_account,
-                dict(deployment.tags))
+                dict(deployment.tags), aws_steps.profile_template_bucket(plan["mode"], pseudo.account_id))
             if args.execute:
                 outcome.executed = aws_steps.confirm_and_execute(args, session, outcome.change_set)
     if args.json:
