@@ -30,6 +30,7 @@ _SUBCOMMANDS = {
     "harden": "add the promised security options to a vendor template",
     "audit": "compare a deployed stack's IAM with its template and judge run-time policies",
     "fleet": "one profile, many accounts: plan, deploy and follow a CloudFormation stack set",
+    "status": "a stack's status, first failure, events and outputs; --follow watches it to the end",
 }
 
 

@@ -36,7 +36,10 @@ TEMPLATE_BODY_LIMIT = 51_200
 """The largest template CloudFormation accepts inline (``TemplateBody``), in bytes."""
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
-"""The Quilt template creates named IAM roles and policies."""
+"""Both IAM capabilities: what a caller that computed none acknowledges."""
+
+DETAIL_LINES = 8
+"""Security lines shown under one resource of the table (``--json`` has them all)."""
 
 TEMPLATE_KEY_PREFIX = "quilt-wizard"
 """Uploaded templates go to ``s3://BUCKET/quilt-wizard/STACK/CHANGE-SET.template``."""
@@ -101,6 +104,8 @@ class ChangeSetResult:
     cancelled: bool = False
     """The caller stopped the wait (or the creation) through its cancel event."""
     template_url: str | None = None
+    capabilities: tuple[str, ...] = ()
+    """The capabilities acknowledged when the change set was created."""
 
     @property
     def executable(self) -> bool:
@@ -110,6 +115,7 @@ class ChangeSetResult:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["parameter_keys"] = list(self.parameter_keys)
+        data["capabilities"] = list(self.capabilities)
         data["changes"] = [asdict(c) | {"scope": list(c.scope)} for c in self.changes]
         data["executable"] = self.executable
         return data
@@ -179,6 +185,7 @@ def create_change_set(
     cancel: threading.Event | None = None,
     backoff: Backoff | None = None,
     secret_parameters: frozenset[str] = frozenset(),
+    capabilities: tuple[str, ...] | None = None,
 ) -> ChangeSetResult:
     """Create a change set for ``stack_name`` and wait until CloudFormation has computed it.
 
@@ -188,7 +195,9 @@ def create_change_set(
     rather than "erase it". ``on_progress`` receives one
     line of text per step; setting ``cancel`` stops before creating or while waiting, and the
     result then has ``cancelled=True``. A change set with no changes returns
-    ``empty=True``. ``backoff`` paces the polling (default :class:`Backoff`). Raises
+    ``empty=True``. ``backoff`` paces the polling (default :class:`Backoff`).
+    ``capabilities`` are the ones to acknowledge (default: both IAM ones; the commands pass
+    what :func:`wizard.aws.security.required_capabilities` finds). Raises
     :class:`ChangeSetFailed` when CloudFormation rejects the template or parameters, and
     ``AwsError`` for every other failure.
     """
@@ -211,8 +220,10 @@ def create_change_set(
     stack = read_stack(session, stack_name)
     kind: ChangeSetType = "CREATE" if stack is None else stack.change_set_type
     values = {k: "" if v is None else str(v) for k, v in parameters.items()}
+    granted = tuple(CAPABILITIES if capabilities is None else capabilities)
     result = ChangeSetResult(stack_name=stack_name, change_set_name=name,
-                             change_set_type=kind, parameter_keys=tuple(values))
+                             change_set_type=kind, parameter_keys=tuple(values),
+                             capabilities=granted)
     if waiter.is_set():
         return replace(result, cancelled=True)
 
@@ -223,7 +234,7 @@ def create_change_set(
         "Parameters": [{"ParameterKey": k, "UsePreviousValue": True}
                        if kind == "UPDATE" and k in secret_parameters and not v
                        else {"ParameterKey": k, "ParameterValue": v} for k, v in values.items()],
-        "Capabilities": list(CAPABILITIES),
+        "Capabilities": list(granted),
         "Description": "Created by quilt-wizard; review before executing.",
         "ClientToken": _request_token(),
     }
@@ -287,8 +298,14 @@ def execute_change_set(session: AwsSession, result: ChangeSetResult) -> None:
                  ClientRequestToken=_request_token())
 
 
-def render_change_set(result: ChangeSetResult) -> str:
-    """The change set as plain text: a headline, then one row per resource change."""
+def render_change_set(result: ChangeSetResult, security: Any = None) -> str:
+    """The change set as plain text: a headline, then one row per resource change.
+
+    With ``security`` (a :class:`wizard.aws.security.ChangeSetSecurity`), IAM and network rows
+    get a Security column (grants and rules added and removed, the verdict) and, under the
+    row, what each change is and what a replacement risks; then the capabilities and the
+    resources that need them.
+    """
     head = (f"Change set {result.change_set_name} ({result.change_set_type}) "
             f"for stack {result.stack_name}")
     if result.cancelled:
@@ -301,14 +318,34 @@ def render_change_set(result: ChangeSetResult) -> str:
     lines = [f"{head}: {_summary(result.changes)}. Not executed."]
     if result.template_url:
         lines.append(f"Template: {result.template_url}")
+    reviewed = security.resources if security is not None else {}
+    if security is not None and security.baseline:
+        lines.append(f"Security change against {security.baseline}.")
     if result.changes:
-        rows = [("Action", "Logical id", "Type", "Replacement")] + [
+        head = ("Action", "Logical id", "Type", "Replacement") + (("Security",) if security else ())
+        rows = [head] + [
             (c.action, c.logical_id, c.resource_type, c.replacement or "-")
+            + ((reviewed[c.logical_id].summary() if c.logical_id in reviewed else "-",)
+               if security else ())
             for c in result.changes]
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        for row in rows:
-            cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:3])] + [row[3]]
-            lines.append("  " + "  ".join(cells))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
+        for row, change in zip(rows, (None, *result.changes)):
+            cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
+            lines.append(("  " + "  ".join(cells)).rstrip())
+            review = reviewed.get(change.logical_id) if change is not None else None
+            if review is not None:
+                details = review.details()
+                lines += [f"      {line}" for line in details[:DETAIL_LINES]]
+                if len(details) > DETAIL_LINES:
+                    lines.append(f"      ... {len(details) - DETAIL_LINES} more (--json lists them all)")
+    if security is not None:
+        for note in security.unattributed:
+            lines.append(f"Also changed by the new values (no row in the change set): {note}")
+        if security.capabilities:
+            lines.append("Capabilities acknowledged on execution:")
+            lines += [f"  {capability.describe()}" for capability in security.capabilities]
+        else:
+            lines.append("Capabilities: none (no IAM resources).")
     return "\n".join(lines) + "\n"
 
 

@@ -70,11 +70,18 @@ class AwsOutcome:
     preflight: Any = None
     change_set: Any = None
     executed: bool = False
+    security: Any = None
+    """The security change of each resource of the change set (``ChangeSetSecurity``)."""
+    deployment: Any = None
+    """Where the executed change set's stack operation ended (``FollowResult``)."""
 
     def to_json(self) -> dict[str, Any]:
+        change_set = self.change_set.to_json() if self.change_set else None
+        if change_set is not None and self.security is not None:
+            change_set["security"] = self.security.to_json()
         return {"preflight": self.preflight.to_json() if self.preflight else None,
-                "change_set": self.change_set.to_json() if self.change_set else None,
-                "executed": self.executed}
+                "change_set": change_set, "executed": self.executed,
+                "deployment": self.deployment.to_json() if self.deployment else None}
 
 
 def progress(line: str) -> None:
@@ -97,18 +104,43 @@ def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, 
                          managed_policy_arns=managed_policy_arns)
 
 
-def run_change_set_step(args: argparse.Namespace, session, template, parameters: dict[str, str],
-                        stack_name: str, expected_account: str | None, tags: dict[str, str],
-                        profile_bucket: str | None = None) -> Any:
-    from wizard.aws import create_change_set, require_account
+def run_change_set_step(args: argparse.Namespace, session, outcome: AwsOutcome, template,
+                        parameters: dict[str, str], stack_name: str, expected_account: str | None,
+                        tags: dict[str, str], profile_bucket: str | None = None) -> None:
+    """Create the change set (acknowledging only the capabilities the template needs) and
+    review the security change of each resource against what is deployed."""
+    from wizard.aws import caller_identity, create_change_set, require_account
+    from wizard.aws.security import required_capabilities
+    from wizard.cfn.evaluate import Evaluation
+    from wizard.cfn.parameters import resolve_parameters
+    from wizard.cfn.pseudo import Pseudo
 
-    if expected_account:
-        require_account(session, expected_account)
+    identity = require_account(session, expected_account) if expected_account else caller_identity(session)
+    pseudo = Pseudo(stack_name=stack_name, region=session.region, account_id=identity.account)
+    after = Evaluation(template, resolve_parameters(template, parameters), pseudo)
+    capabilities = tuple(c.name for c in required_capabilities(after))
     secrets = frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
     bucket = template_bucket_for(args, session, template.text, profile_bucket)
-    return create_change_set(session, stack_name=stack_name, template_body=template.text, parameters=parameters,
-                             change_set_name=args.change_set_name, template_bucket=bucket,
-                             tags=tags or None, on_progress=progress, secret_parameters=secrets)
+    outcome.change_set = create_change_set(
+        session, stack_name=stack_name, template_body=template.text, parameters=parameters,
+        change_set_name=args.change_set_name, template_bucket=bucket, tags=tags or None, on_progress=progress,
+        secret_parameters=secrets, capabilities=capabilities)
+    if outcome.change_set.changes:
+        outcome.security = review_step(session, outcome.change_set, template, parameters, after, pseudo)
+
+
+def review_step(session, result, template, parameters: dict[str, str], after, pseudo) -> Any:
+    """Our diff of the deployed stack (or of nothing, for a new stack) against the change set's."""
+    from wizard.aws import read_stack
+    from wizard.aws.security import deployed_template, evaluate_deployed, review_changes
+
+    if result.change_set_type == "CREATE":
+        return review_changes(result.changes, None, after, baseline="nothing (a new stack)")
+    progress(f"Reading the deployed template of {result.stack_name} to compare grants and rules")
+    stack = read_stack(session, result.stack_name)
+    before, label = evaluate_deployed(deployed_template(session, result.stack_name), stack, template,
+                                      parameters, pseudo)
+    return review_changes(result.changes, before, after, baseline=label)
 
 
 def template_bucket_for(args: argparse.Namespace, session, body: str, profile_bucket: str | None) -> str | None:
@@ -141,23 +173,42 @@ def profile_template_bucket(profile: str | None, account_id: str | None) -> str 
     return None
 
 
-def confirm_and_execute(args: argparse.Namespace, session, result) -> bool:
-    from wizard.aws import execute_change_set
+def confirm_and_execute(args: argparse.Namespace, session, outcome: AwsOutcome) -> None:
+    """Execute after the operator confirms the change set and its capabilities, then follow it."""
+    from wizard.aws import execute_change_set, render_change_set
+    from wizard.aws.events import event_ids
 
+    result = outcome.change_set
     if not result.executable:
         print("Nothing to execute: " + ("no changes." if result.empty else f"status {result.status}."),
               file=sys.stderr)
-        return False
+        return
+    capabilities = ", ".join(result.capabilities) or "no capabilities"
     if not args.yes:
         if not sys.stdin.isatty():
             raise InputError("--execute needs --yes when nobody can confirm at a terminal", where="--execute")
-        answer = input(f"Execute change set {result.change_set_name} on stack {result.stack_name}? "
-                       "Type the stack name to confirm: ")
+        sys.stderr.write("\n" + render_change_set(result, outcome.security))
+        answer = input(f"Execute change set {result.change_set_name} on stack {result.stack_name}, "
+                       f"acknowledging {capabilities}? Type the stack name to confirm: ")
         if answer.strip() != result.stack_name:
             print("Not executed.", file=sys.stderr)
-            return False
+            return
+    else:
+        for line in _capability_lines(outcome):
+            progress(f"{line} (confirmed by --yes)")
+    seen = event_ids(session, result.stack_name)
     execute_change_set(session, result)
-    return True
+    outcome.executed = True
+    from wizard.commands.status import follow
+
+    outcome.deployment = follow(session, result.stack_name, seen=seen, after_execution=True)
+
+
+def _capability_lines(outcome: AwsOutcome) -> list[str]:
+    if outcome.security is not None and outcome.security.capabilities:
+        return [f"Acknowledging {c.describe()}" for c in outcome.security.capabilities]
+    names = outcome.change_set.capabilities
+    return [f"Acknowledging {', '.join(names)}"] if names else ["No capabilities acknowledged"]
 
 
 def gate_reason(outcome: AwsOutcome) -> str | None:
@@ -169,7 +220,15 @@ def gate_reason(outcome: AwsOutcome) -> str | None:
 
 
 def gate(outcome: AwsOutcome) -> None:
-    """A failed preflight check stops the run like any other policy gate (exit 1)."""
+    """A failed preflight check stops the run like any other policy gate (exit 1); a deployment
+    that failed is an AWS failure (exit 3)."""
     reason = gate_reason(outcome)
     if reason:
         raise GateTripped(reason)
+    deployed = outcome.deployment
+    if deployed is not None and deployed.finished and not deployed.succeeded:
+        from wizard.errors import AwsError
+
+        failure = deployed.first_failure
+        why = f": {failure.logical_id}: {failure.reason}" if failure is not None and failure.reason else ""
+        raise AwsError(f"the deployment of stack {deployed.stack_name} ended in {deployed.status}{why}")

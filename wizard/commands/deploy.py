@@ -124,11 +124,11 @@ def run_headless(args: argparse.Namespace) -> int:
         write_deployment(deployment, force=args.force)
         if args.create_change_set:
             first = deployment.phases[0].values
-            outcome.change_set = aws_steps.run_change_set_step(
-                args, session, template, dict(first.raw), pseudo.stack_name, expected_account,
+            aws_steps.run_change_set_step(
+                args, session, outcome, template, dict(first.raw), pseudo.stack_name, expected_account,
                 dict(deployment.tags), aws_steps.profile_template_bucket(plan["mode"], pseudo.account_id))
             if args.execute:
-                outcome.executed = aws_steps.confirm_and_execute(args, session, outcome.change_set)
+                aws_steps.confirm_and_execute(args, session, outcome)
     if args.json:
         summary = deployment.summary_json(findings)
         summary["written"] = not tripped
@@ -141,6 +141,7 @@ def run_headless(args: argparse.Namespace) -> int:
         _print_aws(outcome)
     if tripped:
         raise GateTripped(f"{'; '.join(tripped)}; nothing was written")
+    aws_steps.gate(outcome)  # a deployment that failed (exit 3)
     return 0
 
 
@@ -207,9 +208,11 @@ def _print_aws(outcome) -> None:
     if outcome.change_set is not None:
         from wizard.aws import render_change_set
 
-        sys.stdout.write("\n" + render_change_set(outcome.change_set).rstrip() + "\n")
-        if outcome.executed:
-            sys.stdout.write("Execution started; follow it in the CloudFormation console.\n")
+        sys.stdout.write("\n" + render_change_set(outcome.change_set, outcome.security).rstrip() + "\n")
+    if outcome.deployment is not None:
+        from wizard.aws.events import render_follow
+
+        sys.stdout.write("\n" + render_follow(outcome.deployment))
 
 
 def attached_aws_policies(template, deployment, pseudo) -> tuple[str, ...]:

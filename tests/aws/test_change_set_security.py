@@ -1,0 +1,200 @@
+"""The change-set table's security columns: grants and rules each resource adds and removes,
+the verdict, the replacement risk, and the capabilities with the resources that need them.
+
+The verdicts are read from the grants and rules our diff attributes to each resource, never
+from the rendered text alone; the deployed side is read back from moto's CloudFormation.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from botocore.stub import ANY, Stubber
+
+from tests.moto import REGION, TOPIC_TEMPLATE, free_port
+from wizard.aws import AwsSession, Backoff, ResourceChange, create_change_set, read_stack, render_change_set
+from wizard.aws.changeset import ChangeSetResult
+from wizard.aws.security import (deployed_template, evaluate_deployed, replacement_risk,
+                                 required_capabilities, review_changes)
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.pseudo import Pseudo
+from wizard.cfn.template import parse_template
+
+FAST = Backoff(first=0.01, factor=1.0, longest=0.01, timeout=60)
+PSEUDO = Pseudo(stack_name="quilt", region=REGION, account_id="123456789012")
+
+BEFORE = """\
+Parameters:
+  Scope: {Type: String, Default: 'arn:aws:s3:::acme-data/*'}
+  Secret: {Type: String, NoEcho: true, Default: ''}
+Resources:
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: s3:GetObject, Resource: !Ref Scope}]
+  Old:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: tasks, VpcId: vpc-1}
+  Topic:
+    Type: AWS::SNS::Topic
+"""
+
+AFTER = """\
+Parameters:
+  Scope: {Type: String, Default: 'arn:aws:s3:::acme-data/*'}
+  Secret: {Type: String, NoEcho: true, Default: ''}
+Resources:
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: quilt-reader
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: ['s3:GetObject', 's3:PutObject'], Resource: !Ref Scope}]
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: tasks, VpcId: vpc-1}
+  OpenHttp:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: !Ref Group, IpProtocol: tcp, FromPort: 80, ToPort: 80, CidrIp: 0.0.0.0/0}
+  Topic:
+    Type: AWS::SNS::Topic
+"""
+
+CHANGES = (
+    ResourceChange("Modify", "Reader", "AWS::IAM::Role", "quilt-Reader-1", "True", ("Properties",)),
+    ResourceChange("Remove", "Old", "AWS::IAM::Role", "quilt-Old-1"),
+    ResourceChange("Add", "OpenHttp", "AWS::EC2::SecurityGroupIngress"),
+    ResourceChange("Modify", "Topic", "AWS::SNS::Topic", "arn:t", "False", ("Tags",)),
+)
+
+
+def _evaluation(text: str, values: dict[str, str] | None = None) -> Evaluation:
+    template = parse_template(text, "t.yaml")
+    return Evaluation(template, resolve_parameters(template, values or {}), PSEUDO)
+
+
+def _review():
+    return review_changes(CHANGES, _evaluation(BEFORE), _evaluation(AFTER), baseline="the deployed stack quilt")
+
+
+def test_each_resource_gets_the_grants_and_rules_it_adds_and_removes() -> None:
+    security = _review()
+    reader = security.resources["Reader"]
+    added = [(c.grant.principal, c.grant.actions) for c in reader.added]
+    removed = [(c.grant.principal, c.grant.actions) for c in reader.removed]
+    assert added == [("Reader", ("s3:GetObject", "s3:PutObject"))]
+    assert removed == [("Reader", ("s3:GetObject",))]
+    assert reader.broadening and "s3:PutObject" in reader.added[0].reason
+
+    old = security.resources["Old"]
+    assert [c.grant.principal for c in old.removed] == ["Service:lambda.amazonaws.com"]
+    assert not old.added and not old.broadening  # a removed Allow narrows
+
+    ingress = security.resources["OpenHttp"]  # attributed to its own row, not to the group
+    [opening] = ingress.added
+    assert (opening.rule.peer, opening.rule.from_port, opening.broadening) == ("0.0.0.0/0", 80, True)
+    assert "Topic" not in security.resources  # neither IAM nor network, and no change of ours
+    assert security.broadening
+
+
+def test_the_replacement_risk_of_a_named_role() -> None:
+    reader = _review().resources["Reader"]
+    assert "new ARN" in reader.replacement_risk and "named one cannot be replaced" in reader.replacement_risk
+    group = replacement_risk(ResourceChange("Modify", "Group", "AWS::EC2::SecurityGroup", "sg-1", "Conditional"))
+    assert group.startswith("may be replaced") and "group id" in group
+    assert replacement_risk(ResourceChange("Modify", "Topic", "AWS::SNS::Topic", "t", "False")) is None
+    assert replacement_risk(ResourceChange("Add", "Topic", "AWS::SNS::Topic")) is None
+
+
+def test_capabilities_are_named_with_the_resources_that_need_them() -> None:
+    assert required_capabilities(_evaluation(TOPIC_TEMPLATE, {"TopicName": "t"})) == ()
+    [iam] = required_capabilities(_evaluation(BEFORE))
+    assert iam.name == "CAPABILITY_IAM" and [i for i, _ in iam.resources] == ["Reader", "Old"]
+    iam, named = required_capabilities(_evaluation(AFTER))
+    assert named.name == "CAPABILITY_NAMED_IAM" and named.resources == (("Reader", "AWS::IAM::Role"),)
+    assert _review().capability_names == ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
+
+
+def test_the_table_has_a_security_column_and_the_changes_under_each_row() -> None:
+    result = ChangeSetResult(stack_name="quilt", change_set_name="cs", change_set_type="UPDATE",
+                             parameter_keys=(), changes=CHANGES, status="CREATE_COMPLETE")
+    text = render_change_set(result, _review())
+    assert re.search(r"Action\s+Logical id\s+Type\s+Replacement\s+Security", text)
+    assert re.search(r"Modify\s+Reader\s+AWS::IAM::Role\s+True\s+\+1 -1 grants; BROADENING", text)
+    assert re.search(r"Add\s+OpenHttp\s+AWS::EC2::SecurityGroupIngress\s+-\s+\+1 -0 rules; BROADENING", text)
+    assert re.search(r"Modify\s+Topic\s+AWS::SNS::Topic\s+False\s+-$", text, re.MULTILINE)
+    assert "+ Reader Allow s3:GetObject, s3:PutObject on arn:aws:s3:::acme-data/*  [broadening: " in text
+    assert "- Service:lambda.amazonaws.com may sts:AssumeRole" in text
+    assert "! replacement: a new role with a new ARN" in text
+    assert "CAPABILITY_NAMED_IAM: the template names IAM resources (Reader)" in text
+    assert "Security change against the deployed stack quilt." in text
+    assert "Security" not in render_change_set(result).splitlines()[1]  # without a review, the old table
+
+
+def test_the_deployed_side_is_read_back_from_cloudformation(session: AwsSession) -> None:
+    session.client("cloudformation").create_stack(
+        StackName="quilt", TemplateBody=BEFORE, Capabilities=["CAPABILITY_IAM"],
+        Parameters=[{"ParameterKey": "Scope", "ParameterValue": "arn:aws:s3:::acme-old/*"},
+                    {"ParameterKey": "Secret", "ParameterValue": "hunter2"}])
+    stack = read_stack(session, "quilt")
+    new = parse_template(AFTER, "after.yaml")
+    values = {"Scope": "arn:aws:s3:::acme-old/*", "Secret": "typed-again"}
+    before, label = evaluate_deployed(deployed_template(session, "quilt"), stack, new, values, PSEUDO)
+    assert "its template and parameters" in label
+    assert before.template.resources.keys() >= {"Old"}  # the deployed template, not the new one
+    assert before.parameters.raw["Scope"] == "arn:aws:s3:::acme-old/*"
+    after = Evaluation(new, resolve_parameters(new, values), PSEUDO)
+    reader = review_changes(CHANGES, before, after).resources["Reader"]
+    assert [c.grant.resources for c in reader.added] == [("arn:aws:s3:::acme-old/*",)]
+
+
+def test_an_unreadable_deployed_template_falls_back_to_the_deployed_parameters() -> None:
+    from wizard.aws.changeset import StackState
+
+    stack = StackState("quilt", "id", "UPDATE_COMPLETE", None,
+                       {"Scope": "arn:aws:s3:::acme-old/*", "Secret": "****"})
+    new = parse_template(AFTER, "after.yaml")
+    before, label = evaluate_deployed("{not: [valid", stack, new, {"Secret": "s"}, PSEUDO)
+    assert "could not be read" in label
+    assert before.parameters.raw["Scope"] == "arn:aws:s3:::acme-old/*"
+    assert before.parameters.raw["Secret"] == "s"  # NoEcho: the new value, so no false change
+
+
+@pytest.fixture
+def stubbed(boto_session: object) -> tuple[AwsSession, Stubber]:
+    session = AwsSession(boto_session, region=REGION, endpoint_url=f"http://127.0.0.1:{free_port()}",
+                         max_attempts=1)
+    stub = Stubber(session.client("cloudformation"))
+    stub.activate()
+    return session, stub
+
+
+def test_only_the_capabilities_found_are_acknowledged(stubbed: tuple[AwsSession, Stubber]) -> None:
+    session, stub = stubbed
+    stub.add_client_error("describe_stacks", "ValidationError", "Stack with id quilt does not exist")
+    stub.add_response("create_change_set", {"Id": "arn:cs", "StackId": "arn:st"}, {
+        "StackName": "quilt", "ChangeSetName": "cs", "ChangeSetType": "CREATE", "TemplateBody": ANY,
+        "Parameters": ANY, "Capabilities": ["CAPABILITY_IAM"], "Description": ANY, "ClientToken": ANY})
+    stub.add_response("describe_change_set", {"Status": "CREATE_COMPLETE", "ExecutionStatus": "AVAILABLE",
+                                              "Changes": []}, {"ChangeSetName": "arn:cs", "StackName": "quilt"})
+    result = create_change_set(session, stack_name="quilt", template_body=BEFORE, parameters={},
+                               change_set_name="cs", backoff=FAST, capabilities=("CAPABILITY_IAM",))
+    stub.assert_no_pending_responses()
+    assert result.capabilities == ("CAPABILITY_IAM",)
+    assert result.to_json()["capabilities"] == ["CAPABILITY_IAM"]
