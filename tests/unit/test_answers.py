@@ -58,7 +58,7 @@ BAD = {
     "bad-choice.yaml": ":4: /answers/task_tls: expected one of yes, no, found 'maybe'",
     "bad-bucket-wildcard.yaml": ":3: /answers/bucket_scope (CustomerBucketPrefix): 'acme-*' does not match AllowedPattern",
     "bad-unknown-parameter.yaml": ":3: /parameters/AdminEmial (AdminEmial): the template has no parameter AdminEmial; did you mean 'AdminEmail'?",
-    "bad-format.yaml": ":3: /output/format: expected one of cfn, overrides, codepipeline, found 'json'",
+    "bad-format.yaml": ":3: /output/format: expected one of cfn, overrides, codepipeline, tfvars, found 'json'",
     "bad-version.yaml": ":1: /version: expected 1, found 2",
     "bad-mode.yaml": ":2: /mode: no profile named 'paranoid'",
 }

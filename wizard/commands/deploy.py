@@ -27,10 +27,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     face.add_argument("--account-id", metavar="ID", help="target AWS account id; selects a profile's account overrides")
     face.add_argument("--set", dest="set_values", action="append", default=[], metavar="KEY=VALUE",
                       help="a template parameter value; repeatable; wins over everything else")
-    face.add_argument("--out", "-o", metavar="PATH", help="parameter file to write (default: quilt-parameters.json)")
-    face.add_argument("--format", choices=("cfn", "overrides", "codepipeline"), default=None,
+    face.add_argument("--out", "-o", metavar="PATH",
+                      help="parameter file to write (default: quilt-parameters.json; quilt.auto.tfvars.json for tfvars)")
+    face.add_argument("--format", choices=("cfn", "overrides", "codepipeline", "tfvars"), default=None,
                       help="cfn: CloudFormation CLI list; overrides: Key=Value lines for `aws cloudformation "
-                           "deploy`; codepipeline: template configuration (default: cfn)")
+                           "deploy`; codepipeline: template configuration; tfvars: *.auto.tfvars.json for the "
+                           "vendor's Terraform module (default: cfn)")
     face.add_argument("--baseline", metavar="MODE|PROFILE|FILE",
                       help="what the permission diff compares against (default: the standard mode)")
     face.add_argument("--json", action="store_true", help="print the summary as one JSON object")

@@ -31,7 +31,7 @@ from wizard.errors import InputError
 from wizard.cfn.pseudo import Pseudo
 from wizard.flow.stack import pseudo_for, template_for
 from wizard.atomic import check_output, write_output
-from wizard.flow.paramfile import FORMATS, read_parameter_file, render_parameter_file
+from wizard.flow.paramfile import FORMATS, check_path, default_path, read_parameter_file, render_parameter_file
 from wizard.cfn.parameters import MASK, ParameterValues, resolve_parameters
 from wizard.flow.accounts import missing_for_account
 from wizard.flow.checks import value_problems
@@ -173,7 +173,7 @@ def plan_arguments(answers: AnswersFile, *, template: str | None = None, profile
         template=chosen, pseudo=pseudo, mode=mode, hardening=hardening,
         layers=layers,
         out=out or (answers.relative(answers.output["path"]) if answers.output.get("path")
-                    else "quilt-parameters.json"),
+                    else default_path(fmt or answers.output.get("format", "cfn"))),
         fmt=fmt or answers.output.get("format", "cfn"),
         baseline=baseline or answers.baseline, tags=answers.tags)
 
@@ -258,6 +258,7 @@ def plan_deployment(*, template: Template, pseudo: Pseudo, layers: list[Layer], 
     else:
         baseline_name = baseline or DEFAULT_BASELINE
         base = baseline_values(template, catalog, baseline_name, pseudo.account_id, values.raw)
+    check_path(str(out), fmt)
     path = Path(out)
     if plan.answers.get("timeline") == "after":
         first = phase_one(catalog, template, layers, pseudo.account_id, plan)
@@ -297,6 +298,16 @@ def file_values(values: ParameterValues) -> dict[str, str]:
     return {name: values.raw[name] for name in values.specs if name in values.raw}
 
 
+def template_file(deployment: Deployment) -> str:
+    """The template to deploy, as the parameter file names it (the ``tfvars`` format): the
+    hardened one written beside the parameter file when there is one, else the template read;
+    relative to the parameter file's folder when it is inside it."""
+    beside = getattr(deployment, "template_path", None)  # the hardened template, when the overlay wrote one
+    chosen = Path(beside or deployment.template.source).resolve()
+    folder = deployment.phases[0].path.resolve().parent
+    return str(chosen.relative_to(folder)) if chosen.is_relative_to(folder) else str(chosen)
+
+
 def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Path]:
     """Write every phase's parameter file, and the hardened template beside the first when the
     overlay was applied; refuse to overwrite unless ``force`` (keeping .bak)."""
@@ -306,7 +317,9 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
         check_output(beside, force=force)
     for phase in deployment.phases:
         check_output(phase.path, force=force)
-        texts.append((phase, render_parameter_file(file_values(phase.values), deployment.fmt, deployment.tags)))
+        texts.append((phase, render_parameter_file(
+            file_values(phase.values), deployment.fmt, deployment.tags, template_file=template_file(deployment),
+            secrets=frozenset(name for name, spec in phase.values.specs.items() if spec.no_echo))))
     written = []
     for phase, text in texts:
         secret = any(spec.no_echo and phase.values.raw.get(name) for name, spec in phase.values.specs.items())

@@ -1,11 +1,16 @@
 """Parameter files in the formats AWS tools read, and ``KEY=VALUE`` settings.
 
-Three formats, read and written:
+Four formats, read and written:
 
 - ``cfn``: the CloudFormation CLI list, ``[{"ParameterKey": k, "ParameterValue": v}]``
   (``aws cloudformation create-stack --parameters file://...``);
 - ``overrides``: ``Key=Value`` lines (``aws cloudformation deploy --parameter-overrides``);
-- ``codepipeline``: the template configuration, ``{"Parameters": {...}, "Tags": {...}}``.
+- ``codepipeline``: the template configuration, ``{"Parameters": {...}, "Tags": {...}}``;
+- ``tfvars``: a Terraform variables file (``*.auto.tfvars.json``) for the vendor's Terraform
+  module, ``{"parameters": {...}, "template_file": ...}``. The module computes some parameters
+  from the resources it creates (network, database, search domain: ``assets/terraform-module.yaml``
+  names them); those are left out, and so are NoEcho values, which do not belong in a file a
+  repository keeps: a ``//`` note (Terraform reads it as a comment) says where each goes.
 
 Every value is written as a string, as CloudFormation wants (writing the file itself is
 ``wizard.atomic``'s job).
@@ -23,13 +28,15 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from wizard.atomic import read_text
 from wizard.errors import InputError
+from wizard.paths import ASSETS
 from wizard.cfn.parameters import as_parameter_text
 
-FORMATS = ("cfn", "overrides", "codepipeline")
+FORMATS = ("cfn", "overrides", "codepipeline", "tfvars")
 #: A parameter file is small (CloudFormation allows 200 parameters of 4 KB): past this, refuse.
 MAX_PARAMETER_FILE_BYTES = 1_048_576
 
@@ -73,6 +80,8 @@ def read_parameter_file(path: str | os.PathLike[str]) -> dict[str, str]:
         return values
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         return {str(k): as_parameter_text(v) for k, v in data["Parameters"].items()}
+    if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
+        return {str(k): as_parameter_text(v) for k, v in data["parameters"].items()}
     raise InputError('expected a list of {"ParameterKey", "ParameterValue"}, {"Parameters": {...}} '
                      "or KEY=VALUE lines", file=display)
 
@@ -104,8 +113,10 @@ def _override_line(key: str, value: str) -> str:
     return f"{key}={value}\n"
 
 
-def render_parameter_file(values: Mapping[str, str], fmt: str, tags: Mapping[str, str] | None = None) -> str:
-    """The text of a parameter file in format ``fmt``."""
+def render_parameter_file(values: Mapping[str, str], fmt: str, tags: Mapping[str, str] | None = None, *,
+                          secrets: frozenset[str] = frozenset(), template_file: str | None = None) -> str:
+    """The text of a parameter file in format ``fmt`` (``secrets``, the NoEcho parameters, and
+    ``template_file``, the template to deploy, are for ``tfvars``)."""
     if fmt == "cfn":
         items = [{"ParameterKey": k, "ParameterValue": as_parameter_text(v)} for k, v in values.items()]
         return json.dumps(items, indent=2) + "\n"
@@ -115,4 +126,46 @@ def render_parameter_file(values: Mapping[str, str], fmt: str, tags: Mapping[str
         body = {"Parameters": {k: as_parameter_text(v) for k, v in values.items()},
                 "Tags": {k: as_parameter_text(v) for k, v in (tags or {}).items()}}
         return json.dumps(body, indent=2) + "\n"
+    if fmt == "tfvars":
+        return _tfvars(values, secrets, template_file)
     raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where="--format")
+
+
+@lru_cache(maxsize=1)
+def terraform_module() -> dict:
+    """What the vendor's Terraform module computes itself, and its variables' names."""
+    from wizard.flow.answers import read_document
+
+    return read_document(ASSETS / "terraform-module.yaml", "terraform-module")
+
+
+def _tfvars(values: Mapping[str, str], secrets: frozenset[str], template_file: str | None) -> str:
+    module = terraform_module()
+    computed = module["computed"]
+    kept = {k: as_parameter_text(v) for k, v in values.items() if k not in computed and k not in secrets}
+    notes = [f"For {module['module']}: pass var.{module['parameters_variable']} and "
+             f"var.{module['template_variable']} on to the module."]
+    left = [f"{k} (set {computed[k]['variable']})" if computed[k].get("variable") else k
+            for k in values if k in computed]
+    if left:
+        notes.append(f"Left out, the module computes them: {', '.join(left)}.")
+    hidden = [k for k in values if k in secrets and k not in computed]
+    if hidden:
+        notes.append(f"Secret (NoEcho) parameters not written: {', '.join(hidden)}; merge them into "
+                     f"{module['parameters_variable']} in the root module from a secret store (a sensitive "
+                     "variable, TF_VAR_ from the CI's secrets, or aws_secretsmanager_secret_version).")
+    body = {"//": " ".join(notes), module["template_variable"]: template_file,
+            module["parameters_variable"]: kept}
+    return json.dumps(body, indent=2) + "\n"
+
+
+def default_path(fmt: str) -> str:
+    """The parameter file's name when none is given (Terraform loads ``*.auto.tfvars.json`` itself)."""
+    return "quilt.auto.tfvars.json" if fmt == "tfvars" else "quilt-parameters.json"
+
+
+def check_path(path: str, fmt: str) -> None:
+    """A Terraform variables file must be named so that Terraform reads it as one."""
+    if fmt == "tfvars" and not path.endswith(".tfvars.json"):
+        raise InputError("a Terraform variables file must end in .tfvars.json (.auto.tfvars.json to be "
+                         "loaded without -var-file)", where="--out", file=path)
