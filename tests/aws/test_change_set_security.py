@@ -198,3 +198,25 @@ def test_only_the_capabilities_found_are_acknowledged(stubbed: tuple[AwsSession,
     stub.assert_no_pending_responses()
     assert result.capabilities == ("CAPABILITY_IAM",)
     assert result.to_json()["capabilities"] == ["CAPABILITY_IAM"]
+
+
+def test_an_update_is_reviewed_against_the_deployed_stack(session: AwsSession) -> None:
+    from wizard.aws.security import planned_evaluation, review_change_set
+
+    session.client("cloudformation").create_stack(
+        StackName="quilt", TemplateBody=BEFORE, Capabilities=["CAPABILITY_IAM"],
+        Parameters=[{"ParameterKey": "Scope", "ParameterValue": "arn:aws:s3:::acme-data/*"}])
+    values = {"Scope": "arn:aws:s3:::acme-data/*", "Secret": ""}
+    after = planned_evaluation(parse_template(AFTER, "after.yaml"), values, "quilt", REGION, "123456789012")
+    result = create_change_set(session, stack_name="quilt", template_body=AFTER, parameters=values,
+                               backoff=FAST, capabilities=("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"))
+    assert result.change_set_type == "UPDATE"
+    progress: list[str] = []
+    security = review_change_set(session, result, after, on_progress=progress.append)
+    assert security.baseline == "the deployed stack quilt (its template and parameters)"
+    assert any("deployed template" in line for line in progress)
+    assert {(c.action, c.logical_id) for c in result.changes} >= {
+        ("Add", "OpenHttp"), ("Modify", "Reader"), ("Remove", "Old")}
+    assert security.resources["OpenHttp"].broadening
+    assert [c.grant.actions for c in security.resources["Reader"].added] == [("s3:GetObject", "s3:PutObject")]
+    assert [c.grant.principal for c in security.resources["Old"].removed] == ["Service:lambda.amazonaws.com"]

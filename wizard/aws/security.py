@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from wizard.aws.changeset import ResourceChange, StackState
+from wizard.aws.changeset import ChangeSetResult, ResourceChange, StackState, read_stack
 from wizard.aws.session import AwsSession
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.parameters import resolve_parameters
@@ -268,6 +268,29 @@ def evaluate_deployed(template_text: str | None, stack: StackState, new_template
     values = {**new_values, **{k: v for k, v in deployed.items() if k in new_template.parameters}}
     return (Evaluation(new_template, resolve_parameters(new_template, values), pseudo),
             f"the deployed parameters of {stack.name} (its template could not be read)")
+
+
+def planned_evaluation(template: Template, parameters: Mapping[str, str], stack_name: str, region: str,
+                       account: str) -> Evaluation:
+    """What the change set deploys, evaluated for the real stack, region and account."""
+    pseudo = Pseudo(stack_name=stack_name, region=region, account_id=account)
+    return Evaluation(template, resolve_parameters(template, dict(parameters)), pseudo)
+
+
+def review_change_set(session: AwsSession, result: ChangeSetResult, after: Evaluation, *,
+                      on_progress: Callable[[str], None] | None = None) -> ChangeSetSecurity:
+    """The security change of each resource of ``result``: against the deployed stack for an
+    update (read here), against nothing for a new stack."""
+    if result.change_set_type == "CREATE":
+        return review_changes(result.changes, None, after, baseline="nothing (a new stack)")
+    if on_progress:
+        on_progress(f"Reading the deployed template of {result.stack_name} to compare grants and rules")
+    stack = read_stack(session, result.stack_name)
+    if stack is None:
+        return review_changes(result.changes, None, after, baseline="nothing (the stack is gone)")
+    before, label = evaluate_deployed(deployed_template(session, result.stack_name), stack, after.template,
+                                      after.parameters.raw, after.pseudo)
+    return review_changes(result.changes, before, after, baseline=label)
 
 
 # -- per resource -----------------------------------------------------------------------------

@@ -110,14 +110,10 @@ def run_change_set_step(args: argparse.Namespace, session, outcome: AwsOutcome, 
     """Create the change set (acknowledging only the capabilities the template needs) and
     review the security change of each resource against what is deployed."""
     from wizard.aws import caller_identity, create_change_set, require_account
-    from wizard.aws.security import required_capabilities
-    from wizard.cfn.evaluate import Evaluation
-    from wizard.cfn.parameters import resolve_parameters
-    from wizard.cfn.pseudo import Pseudo
+    from wizard.aws.security import planned_evaluation, required_capabilities, review_change_set
 
     identity = require_account(session, expected_account) if expected_account else caller_identity(session)
-    pseudo = Pseudo(stack_name=stack_name, region=session.region, account_id=identity.account)
-    after = Evaluation(template, resolve_parameters(template, parameters), pseudo)
+    after = planned_evaluation(template, parameters, stack_name, session.region, identity.account)
     capabilities = tuple(c.name for c in required_capabilities(after))
     secrets = frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
     bucket = template_bucket_for(args, session, template.text, profile_bucket)
@@ -126,21 +122,7 @@ def run_change_set_step(args: argparse.Namespace, session, outcome: AwsOutcome, 
         change_set_name=args.change_set_name, template_bucket=bucket, tags=tags or None, on_progress=progress,
         secret_parameters=secrets, capabilities=capabilities)
     if outcome.change_set.changes:
-        outcome.security = review_step(session, outcome.change_set, template, parameters, after, pseudo)
-
-
-def review_step(session, result, template, parameters: dict[str, str], after, pseudo) -> Any:
-    """Our diff of the deployed stack (or of nothing, for a new stack) against the change set's."""
-    from wizard.aws import read_stack
-    from wizard.aws.security import deployed_template, evaluate_deployed, review_changes
-
-    if result.change_set_type == "CREATE":
-        return review_changes(result.changes, None, after, baseline="nothing (a new stack)")
-    progress(f"Reading the deployed template of {result.stack_name} to compare grants and rules")
-    stack = read_stack(session, result.stack_name)
-    before, label = evaluate_deployed(deployed_template(session, result.stack_name), stack, template,
-                                      parameters, pseudo)
-    return review_changes(result.changes, before, after, baseline=label)
+        outcome.security = review_change_set(session, outcome.change_set, after, on_progress=progress)
 
 
 def template_bucket_for(args: argparse.Namespace, session, body: str, profile_bucket: str | None) -> str | None:
