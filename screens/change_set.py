@@ -5,9 +5,13 @@ A security-conscious customer reads the exact list of resources a deployment add
 replaces or removes before anything happens, so creating and executing are two separate
 acts here, as in the core: ``create_change_set`` runs in a worker (cancellable with Escape,
 through the core's ``cancel`` event), its changes fill a table, and ``x`` opens a
-confirmation that only the typed stack name satisfies. Nothing is ever executed otherwise.
-The embedded template is larger than CloudFormation takes inline, so a template bucket is
-asked for (prefilled from ``--template-bucket``).
+confirmation that only the typed stack name satisfies, naming the capabilities it acknowledges.
+Nothing is ever executed otherwise. Each IAM and network row shows its security change (the
+core's ``review_change_set``), detailed under the status line. The embedded template is larger
+than CloudFormation takes inline: it goes through the bucket typed (prefilled from
+``--template-bucket``) or the managed template bucket, which a dialog asks before creating.
+After an execution the stack's events scroll by as progress until it ends (Escape stops the
+watching, never the deployment), then the final status and the outputs are shown.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import DataTable, Input, Label, Static
 
 from screens.aws_screen import AwsScreen
-from screens.dialogs import TypedConfirmDialog
+from screens.dialogs import ConfirmDialog, TypedConfirmDialog
 from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
 from wizard.errors import InputError
 
@@ -34,7 +38,7 @@ if TYPE_CHECKING:
 OVERRIDE = "override"
 """What the operator types to create a change set after a failed preflight."""
 
-ACTION_WIDTH, REPLACEMENT_WIDTH = 7, 11
+ACTION_WIDTH, REPLACEMENT_WIDTH, SECURITY_WIDTH = 7, 11, 26
 """Fixed columns (Dynamic, Conditional); the logical id and the type share the rest of the width."""
 
 _BREAKS = (re.compile(r"(?<=::)"), re.compile(r"(?<=[a-z0-9])(?=[A-Z])"))
@@ -86,10 +90,15 @@ class ChangeSetScreen(AwsScreen):
     def __init__(self) -> None:
         super().__init__()
         self.result: "ChangeSetResult | None" = None
+        self.security: Any = None
         self.aws: "AwsSession | None" = None
         self.executed = False
         self.overridden = False
         """The operator typed the override after a failed preflight."""
+        self.bucket_agreed = False
+        """The operator agreed to create the managed template bucket."""
+        self.deployment_result: Any = None
+        """Where the executed change set's stack operation ended (``FollowResult``)."""
 
     def compose_fields(self) -> Iterable[Widget]:
         session, options = self.session, self.wizard.options
@@ -106,6 +115,9 @@ class ChangeSetScreen(AwsScreen):
                 yield Label(bucket_label, classes="field-label")
                 yield Input(options.template_bucket or "", placeholder=f"an S3 bucket in {session.pseudo.region}",
                             id="template-bucket")
+
+    def compose_notes(self) -> Iterable[Widget]:
+        yield Static("", id="change-set-security", markup=False)
 
     def compose_results(self) -> Iterable[Widget]:
         table = DataTable(id="changes", cursor_type="row", zebra_stripes=True)
@@ -141,10 +153,32 @@ class ChangeSetScreen(AwsScreen):
                 "account that is not ready.", OVERRIDE, yes="Create anyway"), self._overridden)
             return None
         self.result = None
+        self.security = None
         self.executed = False
         self.query_one("#changes", DataTable).display = False
-        return lambda aws, progress, cancel: session.create_change_set(
-            aws, stack_name=stack, change_set_name=name, template_bucket=bucket, on_progress=progress, cancel=cancel)
+        self.query_one("#change-set-security", Static).update("")
+        parameters = dict(session.deployment().phases[0].values.raw)
+        needed = len(session.template.text.encode("utf-8")) > TEMPLATE_BODY_LIMIT
+        agreed, template, pseudo = self.bucket_agreed, session.template, session.pseudo
+
+        def call(aws: "AwsSession", progress, cancel) -> Any:
+            from wizard.aws.security import planned_evaluation, required_capabilities, review_change_set
+            from wizard.aws.template_bucket import TemplateBucketNeeded, resolve_template_bucket
+
+            chosen = bucket
+            if needed:
+                try:
+                    chosen = resolve_template_bucket(aws, given=bucket, create=agreed, on_progress=progress).name
+                except TemplateBucketNeeded as exc:
+                    return exc  # the operator is asked, on the UI thread
+            after = planned_evaluation(template, parameters, stack, pseudo.region, pseudo.account_id)
+            result = session.create_change_set(
+                aws, stack_name=stack, change_set_name=name, template_bucket=chosen, on_progress=progress,
+                cancel=cancel, capabilities=tuple(c.name for c in required_capabilities(after)))
+            security = review_change_set(aws, result, after, on_progress=progress) if result.changes else None
+            return result, security
+
+        return call
 
     def _overridden(self, yes: bool | None) -> None:
         if yes:
@@ -152,21 +186,64 @@ class ChangeSetScreen(AwsScreen):
             self.action_run()
 
     def cancelled_note(self) -> str:
+        if self.executed:
+            stack = self.result.stack_name if self.result else "NAME"
+            return (f": stopped following; the deployment goes on in CloudFormation. Follow it again with "
+                    f"quilt-wizard status --stack-name {stack} --follow")
         return (": its result will be ignored. A change set already created stays in CloudFormation, "
                 "unexecuted, until deleted.")
+
+    def ask_for_bucket(self, needed: Any) -> None:
+        """Ask before creating the managed template bucket; on yes, create the change set again."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.bucket_agreed = True
+                self.action_run()
+            else:
+                self.set_status(Content.styled("Not created: type a template bucket to use instead.",
+                                               "$text-warning"))
+
+        self._show_form(True)
+        self.app.push_screen(ConfirmDialog(
+            f"The template is over CloudFormation's inline limit. Create the template bucket s3://{needed.bucket}? "
+            "Encrypted, public access blocked, TLS only, versioned, templates expire after 90 days; it is "
+            "reused on later runs.", yes="Create bucket"), answered)
+
+    def follow(self, seen: set[str]) -> None:
+        """Watch the stack the execution started: its events as progress, until it ends."""
+        from wizard.aws.events import follow_stack
+
+        assert self.result is not None and self.aws is not None
+        stack = self.result.stack_name
+        self.start("follow", lambda aws, progress, cancel: follow_stack(
+            aws, stack, seen=seen, on_event=lambda event: progress(event.line()), cancel=cancel,
+            after_execution=True), aws=self.aws)
+        self.set_status(Content.styled(f"Executing: following stack {stack}… (escape stops following, "
+                                       "not the deployment)", "$text-muted"))
 
     def show_result(self, kind: str, result: Any, aws: "AwsSession") -> None:
         from wizard.aws import render_change_set
 
+        from wizard.aws.template_bucket import TemplateBucketNeeded
+
         if kind == "execute":
             self.executed = True
             assert self.result is not None
-            self.set_status(Content.assemble(
-                ("Executing", "bold $text-success"),
-                f": change set {self.result.change_set_name} was started on stack {self.result.stack_name}; "
-                "follow it in the CloudFormation console."))
             self.refresh_bindings()
+            self.follow(result)
             return
+        if kind == "follow":
+            from wizard.aws.events import render_follow
+
+            self.deployment_result = result
+            style = "bold $text-success" if result.succeeded else "bold $text-error"
+            first, _, rest = render_follow(result).partition("\n")
+            self.set_status(Content.assemble((first, style), ("\n" + rest.rstrip(), "")))
+            return
+        if isinstance(result, TemplateBucketNeeded):
+            self.ask_for_bucket(result)
+            return
+        result, self.security = result
         self.result, self.aws = result, aws
         headline = render_change_set(result).splitlines()[0]
         if result.executable:
@@ -176,22 +253,42 @@ class ChangeSetScreen(AwsScreen):
             self.set_status(Content.styled(headline, "bold"))
         table = self.query_one("#changes", DataTable)
         table.clear(columns=True)
+        reviewed = self.security.resources if self.security is not None else {}
+        self.query_one("#change-set-security", Static).update(self.security_text())
         if result.changes:
-            id_width, type_width = _shared_widths(result, self.table_width() - ACTION_WIDTH - REPLACEMENT_WIDTH - 8)
+            id_width, type_width = _shared_widths(
+                result, self.table_width() - ACTION_WIDTH - REPLACEMENT_WIDTH - SECURITY_WIDTH - 10)
             table.add_column("Action", width=ACTION_WIDTH, key="action")
             table.add_column("Logical id", width=id_width, key="logical_id")
             table.add_column("Type", width=type_width, key="type")
             table.add_column("Replacement", width=REPLACEMENT_WIDTH, key="replacement")
+            table.add_column("Security", width=SECURITY_WIDTH, key="security")
             for change in result.changes:
+                review = reviewed.get(change.logical_id)
+                summary = review.summary() if review is not None else "-"
+                style = "bold red" if review is not None and (review.broadening or review.weakening) else ""
                 table.add_row(Text(change.action), Text(_fold(change.logical_id, id_width)),
                               Text(_fold(change.resource_type, type_width)), Text(change.replacement or "-"),
-                              key=change.logical_id, height=None)
+                              Text(summary.replace("; ", "\n"), style=style), key=change.logical_id, height=None)
             table.display = True
             table.focus()
         self.refresh_bindings()
 
+    def security_text(self) -> str:
+        """Under the status line: what each IAM and network change is, and the capabilities."""
+        if self.security is None:
+            return ""
+        lines = [f"Security change against {self.security.baseline}:"]
+        for logical_id, review in self.security.resources.items():
+            details = review.details()
+            if details:
+                lines.append(f"  {logical_id}")
+                lines += [f"    {line}" for line in details]
+        lines += [f"  {capability.describe()}" for capability in self.security.capabilities]
+        return "\n".join(lines)
+
     def action_execute(self) -> None:
-        """Ask for the typed stack name; execute only on a match."""
+        """Ask for the typed stack name; execute only on a match, then follow the stack."""
         result = self.result
         if result is None or not result.executable or self.executed:
             return
@@ -199,10 +296,19 @@ class ChangeSetScreen(AwsScreen):
         def confirmed(yes: bool | None) -> None:
             if yes and self.aws is not None:
                 from wizard.aws import execute_change_set
+                from wizard.aws.events import event_ids
 
-                self.start("execute", lambda aws, _progress, _cancel: execute_change_set(aws, result), aws=self.aws)
+                def execute(aws: "AwsSession", _progress, _cancel) -> set[str]:
+                    seen = event_ids(aws, result.stack_name)
+                    execute_change_set(aws, result)
+                    return seen
 
+                self.start("execute", execute, aws=self.aws)
+
+        capabilities = (", ".join(c.describe() for c in self.security.capabilities)
+                        if self.security is not None else ", ".join(result.capabilities))
+        acknowledged = f" It acknowledges {capabilities}." if capabilities else ""
         self.app.push_screen(TypedConfirmDialog(
             f"Execute change set {result.change_set_name} on stack {result.stack_name}? CloudFormation will "
-            f"make the {len(result.changes)} changes listed; this cannot be undone from here.",
+            f"make the {len(result.changes)} changes listed; this cannot be undone from here.{acknowledged}",
             result.stack_name, yes="Execute"), confirmed)

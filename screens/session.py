@@ -330,7 +330,7 @@ class WizardSession:
 
     def create_change_set(self, aws: "AwsSession", *, stack_name: str, change_set_name: str | None,
                           template_bucket: str | None, on_progress: Callable[[str], None],
-                          cancel: "threading.Event") -> "ChangeSetResult":
+                          cancel: "threading.Event", capabilities: tuple[str, ...] | None = None) -> "ChangeSetResult":
         """Create (never execute) the change set of the first phase's parameters, as the headless run does."""
         from wizard.aws import create_change_set, require_account
 
@@ -341,7 +341,7 @@ class WizardSession:
                                  parameters=dict(deployment.phases[0].values.raw),
                                  change_set_name=change_set_name or None, template_bucket=template_bucket or None,
                                  tags=dict(deployment.tags) or None, on_progress=on_progress, cancel=cancel,
-                                 secret_parameters=self.secret_parameters)
+                                 secret_parameters=self.secret_parameters, capabilities=capabilities)
 
     def write_security_report(self, folder: str) -> tuple[list[Path], list]:
         """Write the security documentation package of the answers in force: (paths, findings).

@@ -32,6 +32,7 @@ FORMAT_LABELS = {
     "cfn": "cfn — CloudFormation CLI list (create-stack --parameters file://)",
     "overrides": "overrides — Key=Value lines (deploy --parameter-overrides)",
     "codepipeline": "codepipeline — template configuration (Parameters, Tags)",
+    "tfvars": "tfvars — Terraform variables for the vendor's module (*.auto.tfvars.json)",
 }
 
 

@@ -124,3 +124,9 @@ def test_moto_applies_the_deny_to_plain_http(session: AwsSession) -> None:
     resolve_template_bucket(session, create=True)
     with pytest.raises(Exception, match="403|Forbidden|AccessDenied"):
         session.client("s3").put_object(Bucket=MANAGED, Key="t.template", Body=b"x")
+
+
+def test_the_refusal_names_the_bucket_it_would_create(session: AwsSession) -> None:
+    with pytest.raises(TemplateBucketNeeded) as caught:
+        resolve_template_bucket(session)
+    assert caught.value.bucket == MANAGED

@@ -24,6 +24,7 @@ from screens.widgets.diff_panel import DiffPanel
 from screens.write import WriteScreen
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle, text_of, write_parameter_file
 from tests.moto import TOPIC_TEMPLATE, free_port, import_certificate
+from wizard.aws.events import FollowResult
 from wizard.aws import (ChangeSetResult, CheckStatus, EndpointUnreachable, PreflightCheck, PreflightReport,
                         RequestInvalid, ResourceChange, StackState)
 
@@ -151,7 +152,11 @@ async def test_a_change_set_is_listed_and_not_executed_without_the_typed_name(tm
         table = screen.query_one("#changes", DataTable)
         assert table.row_count == len(result.changes) > 10
         assert _row(screen, "#changes", "LoadBalancer") == [
-            "Add", "LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer", "-"]
+            "Add", "LoadBalancer", "AWS::ElasticLoadBalancingV2::\nLoadBalancer", "-", "+1 -0 rules\nBROADENING"]
+        security = text_of(screen.query_one("#change-set-security"))
+        assert "Security change against nothing (a new stack):" in security
+        assert "load balancer LoadBalancer is internet-facing" in security
+        assert "CAPABILITY_IAM: the template creates IAM resources" in security
         key = "quilt-wizard/quilt/quilt-review.template"
         assert moto_session.client("s3").head_object(Bucket=BUCKET, Key=key)["ContentLength"] > 51_200
         assert _stack_events(moto_session) == ["REVIEW_IN_PROGRESS"]  # created, not executed
@@ -173,13 +178,15 @@ async def test_the_change_set_is_executed_after_the_stack_name_is_typed(tmp_path
     async with app.run_test(size=(120, 40)) as pilot:
         await write_parameter_file(pilot)
         screen = await _create_change_set(pilot, "add-topic")
-        assert _row(screen, "#changes", "Topic") == ["Add", "Topic", "AWS::SNS::Topic", "-"]
+        assert _row(screen, "#changes", "Topic") == ["Add", "Topic", "AWS::SNS::Topic", "-", "-"]
         assert cloudformation.describe_stacks(StackName="quilt")["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
         await press(pilot, "x")
         await pilot.press(*"quilt")
         await press(pilot, "enter")
+        await settle(pilot)  # the execution, then the following
         assert app.screen is screen and screen.executed
-        assert screen.status_text.startswith("Executing: change set add-topic was started on stack quilt")
+        assert screen.status_text.startswith("Stack quilt: CREATE_COMPLETE")
+        assert screen.deployment_result.succeeded
         assert screen.check_action("execute", ()) is False  # once only
     assert cloudformation.describe_stacks(StackName="quilt")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     topics = moto_session.client("sns").list_topics()["Topics"]
@@ -268,6 +275,9 @@ async def test_escape_during_an_execution_claims_no_cancel(tmp_path, monkeypatch
     monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint: object())
     monkeypatch.setattr(WizardSession, "create_change_set", _ready_change_set)
     monkeypatch.setattr("wizard.aws.execute_change_set", slow_execute)
+    monkeypatch.setattr("wizard.aws.events.event_ids", lambda aws, stack: set())
+    monkeypatch.setattr("wizard.aws.events.follow_stack",
+                        lambda aws, stack, **_kwargs: FollowResult(stack, "CREATE_COMPLETE"))
     app = _topic_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await write_parameter_file(pilot)
@@ -286,7 +296,7 @@ async def test_escape_during_an_execution_claims_no_cancel(tmp_path, monkeypatch
         assert screen.running == "execute" and not screen.cancel_event.is_set() and app.screen is screen
         release.set()
         await settle(pilot)  # the outcome is still shown
-        assert screen.executed and screen.status_text.startswith("Executing: change set add-topic was started")
+        assert screen.executed and screen.status_text.startswith("Stack quilt: CREATE_COMPLETE")
     assert executed == ["add-topic"]
 
 

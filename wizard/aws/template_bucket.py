@@ -57,6 +57,11 @@ class TemplateBucket:
 class TemplateBucketNeeded(InputError):
     """The template is too large to go inline and no bucket may be created without consent."""
 
+    def __init__(self, message: str, *, bucket: str, where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.bucket = bucket
+        """The bucket that would be created."""
+
 
 def managed_bucket_name(account: str, region: str) -> str:
     """``quilt-wizard-templates-123456789012-us-east-1`` (at most 63 characters)."""
@@ -175,7 +180,7 @@ def resolve_template_bucket(session: AwsSession, *, given: str | None = None,
             f"the template is over CloudFormation's inline limit and needs a bucket: add "
             f"--create-template-bucket to create s3://{name} (encrypted, private, TLS only, "
             "versioned, old templates expire), or name one with --template-bucket",
-            where="--create-template-bucket")
+            bucket=name, where="--create-template-bucket")
     create_template_bucket(session, name, account=account, kms_key=kms_key,
                            on_progress=on_progress)
     return TemplateBucket(name, "created")
