@@ -39,6 +39,9 @@ OVERRIDE = "override"
 """What the operator types to create a change set after a failed preflight."""
 
 ACTION_WIDTH, REPLACEMENT_WIDTH, SECURITY_WIDTH = 7, 11, 26
+
+DETAIL_LINES = 4
+"""Security lines shown for the highlighted resource (the table needs the rest of the screen)."""
 """Fixed columns (Dynamic, Conditional); the logical id and the type share the rest of the width."""
 
 _BREAKS = (re.compile(r"(?<=::)"), re.compile(r"(?<=[a-z0-9])(?=[A-Z])"))
@@ -274,18 +277,26 @@ class ChangeSetScreen(AwsScreen):
             table.focus()
         self.refresh_bindings()
 
-    def security_text(self) -> str:
-        """Under the status line: what each IAM and network change is, and the capabilities."""
+    def security_text(self, logical_id: str | None = None) -> str:
+        """Under the status line: the capabilities, and what the highlighted row's IAM and
+        network changes are (the first few; ``--json`` of the headless run has them all)."""
         if self.security is None:
             return ""
-        lines = [f"Security change against {self.security.baseline}:"]
-        for logical_id, review in self.security.resources.items():
+        lines = [f"Security change against {self.security.baseline}; capabilities: "
+                 + ("; ".join(c.describe() for c in self.security.capabilities) or "none")]
+        review = self.security.resources.get(logical_id or "")
+        if review is not None:
             details = review.details()
-            if details:
-                lines.append(f"  {logical_id}")
-                lines += [f"    {line}" for line in details]
-        lines += [f"  {capability.describe()}" for capability in self.security.capabilities]
+            lines.append(f"{logical_id}:")
+            lines += [f"  {line}" for line in details[:DETAIL_LINES]]
+            if len(details) > DETAIL_LINES:
+                lines.append(f"  … {len(details) - DETAIL_LINES} more")
         return "\n".join(lines)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted resource's security change, under the status line."""
+        if event.data_table.id == "changes" and event.row_key is not None:
+            self.query_one("#change-set-security", Static).update(self.security_text(str(event.row_key.value)))
 
     def action_execute(self) -> None:
         """Ask for the typed stack name; execute only on a match, then follow the stack."""

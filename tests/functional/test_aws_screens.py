@@ -153,10 +153,11 @@ async def test_a_change_set_is_listed_and_not_executed_without_the_typed_name(tm
         assert table.row_count == len(result.changes) > 10
         assert _row(screen, "#changes", "LoadBalancer") == [
             "Add", "LoadBalancer", "AWS::ElasticLoadBalancingV2::\nLoadBalancer", "-", "+1 -0 rules\nBROADENING"]
+        table.move_cursor(row=table.get_row_index("LoadBalancer"))
+        await pilot.pause()
         security = text_of(screen.query_one("#change-set-security"))
-        assert "Security change against nothing (a new stack):" in security
-        assert "load balancer LoadBalancer is internet-facing" in security
-        assert "CAPABILITY_IAM: the template creates IAM resources" in security
+        assert "Security change against nothing (a new stack); capabilities: CAPABILITY_IAM: " in security
+        assert "LoadBalancer:\n  + load balancer LoadBalancer is internet-facing" in security
         key = "quilt-wizard/quilt/quilt-review.template"
         assert moto_session.client("s3").head_object(Bucket=BUCKET, Key=key)["ContentLength"] > 51_200
         assert _stack_events(moto_session) == ["REVIEW_IN_PROGRESS"]  # created, not executed
