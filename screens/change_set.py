@@ -40,6 +40,9 @@ OVERRIDE = "override"
 
 ACTION_WIDTH, REPLACEMENT_WIDTH, SECURITY_WIDTH = 7, 11, 26
 
+EVENT_LINES = 6
+"""Stack events kept on screen once the deployment has ended."""
+
 DETAIL_LINES = 4
 """Security lines shown for the highlighted resource (the table needs the rest of the screen)."""
 """Fixed columns (Dynamic, Conditional); the logical id and the type share the rest of the width."""
@@ -241,7 +244,9 @@ class ChangeSetScreen(AwsScreen):
             self.deployment_result = result
             style = "bold $text-success" if result.succeeded else "bold $text-error"
             first, _, rest = render_follow(result).partition("\n")
-            self.set_status(Content.assemble((first, style), ("\n" + rest.rstrip(), "")))
+            events = [f"  {event.line()}" for event in result.events[-EVENT_LINES:]]
+            shown = "\n".join([f"Events ({len(result.events)}, the latest):", *events, rest.rstrip()])
+            self.set_status(Content.assemble((first, style), ("\n" + shown.rstrip(), "")))
             return
         if isinstance(result, TemplateBucketNeeded):
             self.ask_for_bucket(result)
