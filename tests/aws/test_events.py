@@ -191,3 +191,9 @@ def test_stopping_leaves_the_operation_running(stubbed: tuple[AwsSession, Stubbe
     stub.assert_no_pending_responses()  # nothing but reads: no cancel-update-stack call
     assert followed.stopped and not followed.finished
     assert "quilt-wizard status --stack-name quilt --follow" in render_follow(followed)
+
+
+def test_a_stack_still_running_says_how_to_follow_it() -> None:
+    text = render_follow(FollowResult("quilt", "UPDATE_IN_PROGRESS"))
+    assert "Still running; follow it with: quilt-wizard status --stack-name quilt --follow" in text
+    assert "Still running" not in render_follow(FollowResult("quilt", "UPDATE_COMPLETE"))

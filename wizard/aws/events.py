@@ -257,7 +257,7 @@ def render_follow(result: FollowResult) -> str:
                      f"{failure.reason or 'no reason given'}")
     if result.explanation:
         lines.append(f"What it means: {result.explanation}")
-    if result.stopped or result.timed_out:
+    if not result.finished:
         lines.append(f"Still running; follow it with: {resume_hint(result.stack_name)}")
     if result.outputs or result.succeeded:
         lines.append(render_outputs(result.outputs).rstrip())
