@@ -249,6 +249,7 @@ class PromptFlow:
 
     def run(self) -> int:
         from wizard.flow.headless import plan_deployment, summary_text, write_deployment
+        from wizard.flow.paramfile import default_path
         from wizard.flow.terminal import use_colour
 
         self.say(f"quilt-wizard: {self.template.source}")
@@ -282,11 +283,12 @@ class PromptFlow:
         if optional and self.asker.confirm(f"Review the {len(optional)} other template parameters?", False):
             for item in optional:
                 self.ask_parameter(item, self.current().get(item.id))
-        out = self.args.out or self.asker.text("Write the parameter file to", "quilt-parameters.json")
         fmt = self.args.format or self.asker.select(
             "Format", [("cfn", "CloudFormation CLI list (create-stack --parameters)"),
                        ("overrides", "Key=Value lines (deploy --parameter-overrides)"),
-                       ("codepipeline", "CodePipeline template configuration")], "cfn")
+                       ("codepipeline", "CodePipeline template configuration"),
+                       ("tfvars", "Terraform variables for the vendor's module (*.auto.tfvars.json)")], "cfn")
+        out = self.args.out or self.asker.text("Write the parameter file to", default_path(fmt))
         deployment = plan_deployment(template=self.template, pseudo=self.pseudo, layers=self.layers(), out=out,
                                      fmt=fmt, baseline=self.args.baseline, mode=self.mode, catalog=self.catalog,
                                      hardening=self.hardening)
