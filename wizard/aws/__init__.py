@@ -52,7 +52,7 @@ _EXPORTS = {
     "create_change_set": "changeset",
     "execute_change_set": "changeset",
     "read_stack": "changeset",
-    "render_change_set": "changeset",
+    "render_change_set": "change_table",
     "AccessDenied": "errors",
     "CredentialsError": "errors",
     "EndpointUnreachable": "errors",
@@ -64,9 +64,10 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
+    from wizard.aws.change_table import render_change_set
     from wizard.aws.changeset import (Backoff, ChangeSetFailed, ChangeSetResult,
                                       ResourceChange, StackState, create_change_set,
-                                      execute_change_set, read_stack, render_change_set)
+                                      execute_change_set, read_stack)
     from wizard.aws.errors import (AccessDenied, CredentialsError, EndpointUnreachable,
                                    RequestInvalid, ServiceError, Throttled)
     from wizard.aws.preflight import (CheckStatus, PreflightCheck, PreflightReport,
