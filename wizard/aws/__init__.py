@@ -2,10 +2,11 @@
 
 Everything else in the core is pure and testable without an account. This package makes
 the session (:mod:`.session`), checks the account before a deployment (:mod:`.preflight`),
-keeps the managed template bucket (:mod:`.template_bucket`), creates and renders change sets
-(:mod:`.changeset`) with the security change of each resource (:mod:`.security`), follows an
-execution to its end (:mod:`.events`, :mod:`.outputs`), creates, updates and follows stack sets
-and their instances for ``quilt-wizard fleet`` (:mod:`.stacksets`), reads what a deployed stack holds for
+keeps the managed template bucket (:mod:`.template_bucket`), creates change sets
+(:mod:`.changeset`) and shows them (:mod:`.change_table`) with the security change of each
+resource (:mod:`.security`), follows an execution to its end (:mod:`.events`, :mod:`.outputs`),
+creates, updates and follows stack sets and their instances for ``quilt-wizard fleet``
+(:mod:`.stacksets`), reads what a deployed stack holds for
 ``quilt-wizard audit`` (:mod:`.deployed`) and turns every AWS failure into one
 clear ``AwsError`` (:mod:`.errors`).
 
