@@ -170,3 +170,22 @@ def test_ctrl_c_stops_following_and_says_how_to_resume(canned_endpoint: CannedEn
     assert "quilt-wizard status --stack-name quilt --region us-east-1 --follow" in err
     assert "the deployment goes on" in err and "Traceback" not in err
     assert not any("CancelUpdateStack" in r for r in canned_endpoint.requests)
+
+
+def test_a_deployment_that_rolled_back_is_exit_3() -> None:
+    from datetime import datetime
+
+    import pytest
+
+    from wizard.aws.events import FollowResult, StackEvent
+    from wizard.commands.aws_steps import AwsOutcome, gate
+    from wizard.errors import AwsError
+
+    failure = StackEvent("e3", datetime(2026, 1, 1), "RegistryRole", "AWS::IAM::Role", "CREATE_FAILED",
+                         "Policy arn:aws:iam::aws:policy/Nope does not exist")
+    outcome = AwsOutcome(deployment=FollowResult("quilt", "ROLLBACK_COMPLETE", first_failure=failure))
+    with pytest.raises(AwsError, match="ended in ROLLBACK_COMPLETE: RegistryRole: Policy") as caught:
+        gate(outcome)
+    assert caught.value.exit_code == 3
+    gate(AwsOutcome(deployment=FollowResult("quilt", "UPDATE_COMPLETE")))  # success passes
+    gate(AwsOutcome(deployment=FollowResult("quilt", "UPDATE_IN_PROGRESS", stopped=True)))  # not finished
