@@ -189,3 +189,29 @@ def test_a_deployment_that_rolled_back_is_exit_3() -> None:
     assert caught.value.exit_code == 3
     gate(AwsOutcome(deployment=FollowResult("quilt", "UPDATE_COMPLETE")))  # success passes
     gate(AwsOutcome(deployment=FollowResult("quilt", "UPDATE_IN_PROGRESS", stopped=True)))  # not finished
+
+
+def test_the_bucket_used_is_recorded_in_a_saved_profile(session: AwsSession, endpoint: str,
+                                                        tmp_path: Path) -> None:
+    import yaml
+
+    from wizard.flow.profiles import user_profiles_dir
+
+    folder = user_profiles_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "acme.yaml").write_text("name: acme\nextends: standard\n")
+    managed = f"quilt-wizard-templates-{ACCOUNT}-us-east-1"
+    session.client("s3").create_bucket(Bucket=managed)
+    arn = import_certificate(session, "quilt.example.com")
+    common = ["--answers", str(DATA / "answers" / "good-standard.yaml"), "--profile", "acme",
+              "--account-id", ACCOUNT, "--set", f"CertificateArnELB={arn}", "--create-change-set",
+              "--endpoint-url", endpoint]
+    first = run_cli(*common, "--out", str(tmp_path / "one.json"))
+    assert first.code == 0, first.err
+    saved = yaml.safe_load((folder / "acme.yaml").read_text())
+    assert saved["accounts"][ACCOUNT]["template_bucket"] == managed
+    assert saved["extends"] == "standard"
+    second = run_cli(*common, "--out", str(tmp_path / "two.json"))
+    assert second.code == 0, second.err
+    assert f"Template bucket s3://{managed} (profile)" in second.err
+    assert "recorded" not in second.err

@@ -106,17 +106,20 @@ def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, 
 
 def run_change_set_step(args: argparse.Namespace, session, outcome: AwsOutcome, template,
                         parameters: dict[str, str], stack_name: str, expected_account: str | None,
-                        tags: dict[str, str], profile_bucket: str | None = None) -> None:
+                        tags: dict[str, str], profile: str | None = None) -> None:
     """Create the change set (acknowledging only the capabilities the template needs) and
     review the security change of each resource against what is deployed."""
     from wizard.aws import caller_identity, create_change_set, require_account
     from wizard.aws.security import planned_evaluation, required_capabilities, review_change_set
 
     identity = require_account(session, expected_account) if expected_account else caller_identity(session)
+    profile_bucket = profile_template_bucket(profile, identity.account)
     after = planned_evaluation(template, parameters, stack_name, session.region, identity.account)
     capabilities = tuple(c.name for c in required_capabilities(after))
     secrets = frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
     bucket = template_bucket_for(args, session, template.text, profile_bucket)
+    if bucket and not args.template_bucket:
+        record_template_bucket(profile, identity.account, bucket)
     outcome.change_set = create_change_set(
         session, stack_name=stack_name, template_body=template.text, parameters=parameters,
         change_set_name=args.change_set_name, template_bucket=bucket, tags=tags or None, on_progress=progress,
@@ -138,6 +141,20 @@ def template_bucket_for(args: argparse.Namespace, session, body: str, profile_bu
     if not bucket.created:
         progress(f"Template bucket s3://{bucket.name} ({bucket.origin})")
     return bucket.name
+
+
+def record_template_bucket(profile: str | None, account_id: str, bucket: str) -> None:
+    """Name the template bucket in a saved profile's account section, so that the next run with
+    that profile (for this account) says which bucket it uses. Built-in modes are not written."""
+    from wizard.flow.profiles import BUILTIN_MODES, Profile, load_profile, save_profile
+
+    if not profile or profile in BUILTIN_MODES or profile_template_bucket(profile, account_id) == bucket:
+        return
+    saved = load_profile(profile)
+    account = {**dict(saved.accounts.get(account_id) or {}), "template_bucket": bucket}
+    save_profile(Profile(name=saved.name, description=saved.description, extends=saved.extends,
+                         answers=saved.answers, parameters=saved.parameters, accounts={account_id: account}))
+    progress(f"Profile {profile}: template_bucket {bucket} recorded for account {account_id}")
 
 
 def profile_template_bucket(profile: str | None, account_id: str | None) -> str | None:

@@ -128,7 +128,7 @@ def run_headless(args: argparse.Namespace) -> int:
             first = deployment.phases[0].values
             aws_steps.run_change_set_step(
                 args, session, outcome, template, dict(first.raw), pseudo.stack_name, expected_account,
-                dict(deployment.tags), aws_steps.profile_template_bucket(plan["mode"], pseudo.account_id))
+                dict(deployment.tags), plan["mode"])
             if args.execute:
                 aws_steps.confirm_and_execute(args, session, outcome)
     if args.json:
