@@ -166,6 +166,9 @@ class ChangeSetScreen(AwsScreen):
         parameters = dict(session.deployment().phases[0].values.raw)
         needed = len(session.template.text.encode("utf-8")) > TEMPLATE_BODY_LIMIT
         agreed, template, pseudo = self.bucket_agreed, session.template, session.pseudo
+        from wizard.commands.aws_steps import profile_template_bucket
+
+        profile_bucket = profile_template_bucket(session.profile, pseudo.account_id) if needed else None
 
         def call(aws: "AwsSession", progress, cancel) -> Any:
             from wizard.aws.security import planned_evaluation, required_capabilities, review_change_set
@@ -174,7 +177,8 @@ class ChangeSetScreen(AwsScreen):
             chosen = bucket
             if needed:
                 try:
-                    chosen = resolve_template_bucket(aws, given=bucket, create=agreed, on_progress=progress).name
+                    chosen = resolve_template_bucket(aws, given=bucket, profile_bucket=profile_bucket, create=agreed,
+                                                     on_progress=progress).name
                 except TemplateBucketNeeded as exc:
                     return exc  # the operator is asked, on the UI thread
             after = planned_evaluation(template, parameters, stack, pseudo.region, pseudo.account_id)
