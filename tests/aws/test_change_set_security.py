@@ -220,3 +220,30 @@ def test_an_update_is_reviewed_against_the_deployed_stack(session: AwsSession) -
     assert security.resources["OpenHttp"].broadening
     assert [c.grant.actions for c in security.resources["Reader"].added] == [("s3:GetObject", "s3:PutObject")]
     assert [c.grant.principal for c in security.resources["Old"].removed] == ["Service:lambda.amazonaws.com"]
+
+
+TRAIL = """\
+Parameters:
+  KeyArn: {Type: String, Default: ''}
+Conditions:
+  Encrypted: !Not [!Equals [!Ref KeyArn, '']]
+Resources:
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: acme-trail
+      KMSKeyId: !If [Encrypted, !Ref KeyArn, !Ref 'AWS::NoValue']
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("wizard.iam.diff").iam.diff.PermissionDiff(), "weakenings"),
+                    reason="the diff has no weakening verdicts yet")
+def test_a_weakened_resource_says_so() -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/1"
+    change = ResourceChange("Modify", "Trail", "AWS::CloudTrail::Trail", "trail", "False", ("Properties",))
+    security = review_changes((change,), _evaluation(TRAIL, {"KeyArn": key}), _evaluation(TRAIL))
+    trail = security.resources["Trail"]
+    assert trail.weakening and not trail.broadening and security.weakening
+    assert "WEAKENING" in trail.summary()
+    assert any(line.startswith("! weakening: ") and "KMS" in line for line in trail.details())
