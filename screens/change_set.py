@@ -29,6 +29,8 @@ from textual.widgets import DataTable, Input, Label, Static
 from screens.aws_screen import AwsScreen
 from screens.dialogs import ConfirmDialog, TypedConfirmDialog
 from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
+from wizard.aws.template_bucket import EXPIRE_DAYS, TemplateBucketNeeded
+from wizard.commands.aws_steps import profile_template_bucket
 from wizard.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,13 +41,14 @@ OVERRIDE = "override"
 """What the operator types to create a change set after a failed preflight."""
 
 ACTION_WIDTH, REPLACEMENT_WIDTH, SECURITY_WIDTH = 7, 11, 26
+"""Fixed columns (Dynamic, Conditional, a two-line verdict); the logical id and the type share
+the rest of the width."""
 
 EVENT_LINES = 6
 """Stack events kept on screen once the deployment has ended."""
 
 DETAIL_LINES = 4
 """Security lines shown for the highlighted resource (the table needs the rest of the screen)."""
-"""Fixed columns (Dynamic, Conditional); the logical id and the type share the rest of the width."""
 
 _BREAKS = (re.compile(r"(?<=::)"), re.compile(r"(?<=[a-z0-9])(?=[A-Z])"))
 """Where a long name may wrap, best first: after ``::``, between the words of a CamelCase name."""
@@ -166,13 +169,11 @@ class ChangeSetScreen(AwsScreen):
         parameters = dict(session.deployment().phases[0].values.raw)
         needed = len(session.template.text.encode("utf-8")) > TEMPLATE_BODY_LIMIT
         agreed, template, pseudo = self.bucket_agreed, session.template, session.pseudo
-        from wizard.commands.aws_steps import profile_template_bucket
-
         profile_bucket = profile_template_bucket(session.profile, pseudo.account_id) if needed else None
 
         def call(aws: "AwsSession", progress, cancel) -> Any:
             from wizard.aws.security import planned_evaluation, required_capabilities, review_change_set
-            from wizard.aws.template_bucket import TemplateBucketNeeded, resolve_template_bucket
+            from wizard.aws.template_bucket import resolve_template_bucket
 
             chosen = bucket
             if needed:
@@ -216,7 +217,7 @@ class ChangeSetScreen(AwsScreen):
         self._show_form(True)
         self.app.push_screen(ConfirmDialog(
             f"The template is over CloudFormation's inline limit. Create the template bucket s3://{needed.bucket}? "
-            "Encrypted, public access blocked, TLS only, versioned, templates expire after 90 days; it is "
+            f"Encrypted, public access blocked, TLS only, versioned, templates expire after {EXPIRE_DAYS} days; it is "
             "reused on later runs.", yes="Create bucket"), answered)
 
     def follow(self, seen: set[str]) -> None:
@@ -233,8 +234,6 @@ class ChangeSetScreen(AwsScreen):
 
     def show_result(self, kind: str, result: Any, aws: "AwsSession") -> None:
         from wizard.aws import render_change_set
-
-        from wizard.aws.template_bucket import TemplateBucketNeeded
 
         if kind == "execute":
             self.executed = True
