@@ -85,3 +85,15 @@ def test_terraform_reads_the_file_as_the_module_variables(tmp_path: Path) -> Non
     assert seen["p"]["QuiltWebHost"] == "quilt.example.com"
     assert "VPC" not in seen["p"] and "Subnets" not in seen["p"]
     assert seen["t"].endswith("quilt.yaml")
+
+
+def test_template_file_is_the_hardened_template_when_the_overlay_wrote_one(tmp_path: Path) -> None:
+    vendor = DATA / "overlay" / "small-vendor.yaml"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("version: 1\nmode: standard\n")
+    result = run_cli("--answers", str(answers), "--template", str(vendor), "--format", "tfvars", cwd=tmp_path)
+    assert result.code == 0, result.err
+    body = json.loads((tmp_path / "quilt.auto.tfvars.json").read_text())
+    assert body["template_file"] == "quilt.auto.tfvars.json.template.yaml"
+    assert (tmp_path / body["template_file"]).is_file()
+    assert set(body["parameters"]) >= {"PolicyCreationMode", "CustomerBucketPrefix"}  # the overlay's options

@@ -302,7 +302,7 @@ def template_file(deployment: Deployment) -> str:
     """The template to deploy, as the parameter file names it (the ``tfvars`` format): the
     hardened one written beside the parameter file when there is one, else the template read;
     relative to the parameter file's folder when it is inside it."""
-    beside = getattr(deployment, "template_path", None)  # the hardened template, when the overlay wrote one
+    beside = deployment.template_path  # the hardened template, when the overlay wrote one
     chosen = Path(beside or deployment.template.source).resolve()
     folder = deployment.phases[0].path.resolve().parent
     return str(chosen.relative_to(folder)) if chosen.is_relative_to(folder) else str(chosen)
