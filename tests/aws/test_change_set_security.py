@@ -237,8 +237,6 @@ Resources:
 """
 
 
-@pytest.mark.skipif(not hasattr(__import__("wizard.iam.diff").iam.diff.PermissionDiff(), "weakenings"),
-                    reason="the diff has no weakening verdicts yet")
 def test_a_weakened_resource_says_so() -> None:
     key = "arn:aws:kms:us-east-1:123456789012:key/1"
     change = ResourceChange("Modify", "Trail", "AWS::CloudTrail::Trail", "trail", "False", ("Properties",))

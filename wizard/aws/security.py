@@ -334,7 +334,7 @@ def review_changes(changes: Iterable[ResourceChange], before: Evaluation | None,
                 owner = _owner_by_line(owners, change.rule.line, change.rule.resource)
             bucket.setdefault(owner, []).append(change)
     weakened: dict[str, list[str]] = {}
-    for change in getattr(result, "weakenings", ()):
+    for change in result.weakenings:
         control = change.control
         for owner in (tuple(control.where) or (control.subject,)):
             weakened.setdefault(owner, []).append(change.reason)
