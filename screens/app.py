@@ -141,14 +141,18 @@ class QuiltWizardApp(App[int]):
 
     # -- the run ------------------------------------------------------------------------------
 
-    def start(self, session: WizardSession) -> None:
+    def adopt(self, session: WizardSession) -> None:
+        """Make ``session`` the run in progress, saying what the operator must know first: the
+        hardening overlay applied to the template, and account values the profile lacks."""
         self.session = session
+        notice = session.hardening_notice()
+        if notice:
+            self.notify(notice, title="Hardening overlay", timeout=15)
         gaps = session.account_gaps()
         if gaps:
             self.notify(f"Profile {session.profile} has no values for account {session.pseudo.account_id}: "
                         f"{', '.join(gaps)}. Enter them on their screens and in the parameters form.",
                         severity="warning", timeout=10)
-        self.go_next(START)
 
     def resume(self, draft: Draft) -> None:
         """Continue an unfinished run where it stopped."""

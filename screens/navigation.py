@@ -56,6 +56,10 @@ class WizardNavigation(Protocol):
         """Leave ``step`` backwards."""
         ...
 
+    def adopt(self, session: "WizardSession") -> None:
+        """Make ``session`` the run in progress (the start screen's confirmation)."""
+        ...
+
     def resume(self, draft: "Draft") -> None:
         """Continue the run saved in ``draft``."""
         ...

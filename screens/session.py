@@ -30,7 +30,7 @@ from wizard.iam.diff import PermissionDiff
 from wizard.flow.draft import Draft
 from wizard.errors import InputError
 from wizard.flow.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, layers_for,
-                                  phase_one, plan_deployment)
+                                  hardened_for, phase_one, plan_deployment)
 from wizard.flow.risk import RiskChange, change, findings_of
 from wizard.cfn.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import threading
 
     from wizard.aws import AwsSession, ChangeSetResult, PreflightReport
+    from wizard.overlay import Hardening
 
 START, PARAMETERS, REVIEW, WRITE = "start", "parameters", "review", "write"
 TIMELINE = "timeline"
@@ -96,6 +97,10 @@ class WizardSession:
     preflight: "PreflightReport | None" = None
     deployed_parameters: dict[str, str] | None = None
     """The deployed stack's parameters, when a preflight found the stack to update."""
+    hardening: "Hardening | None" = None
+    """The overlay applied to a template without the promised options (the vendor's): the
+    questions act on the hardened template, which is what the parameter file, the preflight and
+    the change set use."""
     _mode_layers: dict = field(default_factory=dict, repr=False, compare=False)
     _against: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -107,9 +112,12 @@ class WizardSession:
         Raises InputError (a bad account id, template, profile or parameter value)."""
         pseudo = pseudo_for(None, stack_name or None, region or None, account_id or None)
         template = load_template(template_path or DEFAULT_TEMPLATE)
+        hardening = hardened_for(template)
+        if hardening is not None:
+            template = hardening.template
         settings = dict(options.pop("settings", None) or {})
         session = cls(template=template, pseudo=pseudo, template_path=template_path or None,
-                      settings=settings, expected_account=account_id or None, **options)
+                      settings=settings, expected_account=account_id or None, hardening=hardening, **options)
         generic = {g.id for g in session.generic()}
         session.parameters = {k: v for k, v in settings.items() if k in generic} | session.parameters
         resolve_parameters(template, dict(session.plan().parameters), origin={k: "--set" for k in settings})
@@ -284,7 +292,7 @@ class WizardSession:
         return plan_deployment(template=self.template, pseudo=self.pseudo, layers=self.layers(),
                                out=Path(out or self.out), fmt=fmt or self.fmt, baseline=self.baseline,
                                mode=self.profile, catalog=self.catalog, require_complete=require_complete,
-                               baseline_parameters=self.deployed_baseline)
+                               baseline_parameters=self.deployed_baseline, hardening=self.hardening)
 
     # -- AWS (worker threads; raise AwsError or InputError) --------------------------------------
 
@@ -337,7 +345,8 @@ class WizardSession:
         deployment = self.deployment()
         if self.expected_account:
             require_account(aws, self.expected_account)
-        return create_change_set(aws, stack_name=stack_name, template_body=self.template.text,
+        body = self.hardening.text if self.hardening else self.template.text
+        return create_change_set(aws, stack_name=stack_name, template_body=body,
                                  parameters=dict(deployment.phases[0].values.raw),
                                  change_set_name=change_set_name or None, template_bucket=template_bucket or None,
                                  tags=dict(deployment.tags) or None, on_progress=on_progress, cancel=cancel,
@@ -359,6 +368,18 @@ class WizardSession:
         return list(paths), findings
 
     # -- profiles ------------------------------------------------------------------------------
+
+    def hardening_notice(self) -> str | None:
+        """What the overlay did to the chosen template, in one sentence; None when nothing."""
+        if self.hardening is None:
+            return None
+        notice = (f"The template lacks the promised security options: the {self.hardening.overlay.name} overlay "
+                  f"adds {', '.join(self.hardening.added_parameters)}; the hardened template is written beside "
+                  "the parameter file and is what the change set deploys.")
+        vendor = [outcome.rule.parameter for outcome in self.hardening.needs_vendor]
+        if vendor:
+            notice += f" Needs a change by the vendor: {', '.join(vendor)}."
+        return notice
 
     def account_gaps(self) -> dict[str, list[str]]:
         """Values the profile keeps for other accounts but not for this one (asked, never borrowed)."""

@@ -127,5 +127,5 @@ class StartScreen(WizardStep):
             session.baseline = previous.baseline
             if previous.profile == session.profile:
                 session.answers = previous.answers
-        self.wizard.session = session
+        self.wizard.adopt(session)
         return True
