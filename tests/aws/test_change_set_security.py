@@ -139,7 +139,7 @@ def test_the_table_has_a_security_column_and_the_changes_under_each_row() -> Non
     assert re.search(r"Modify\s+Reader\s+AWS::IAM::Role\s+True\s+\+1 -1 grants; BROADENING", text)
     assert re.search(r"Add\s+OpenHttp\s+AWS::EC2::SecurityGroupIngress\s+-\s+\+1 -0 rules; BROADENING", text)
     assert re.search(r"Modify\s+Topic\s+AWS::SNS::Topic\s+False\s+-$", text, re.MULTILINE)
-    assert "+ Reader Allow s3:GetObject, s3:PutObject on arn:aws:s3:::acme-data/*  [broadening: " in text
+    assert "+ Reader Allow s3:GetObject, s3:PutObject on arn:aws:s3:::acme-data/* [R W]  [broadening: " in text
     assert "- Service:lambda.amazonaws.com may sts:AssumeRole" in text
     assert "! replacement: a new role with a new ARN" in text
     assert "CAPABILITY_NAMED_IAM: the template names IAM resources (Reader)" in text

@@ -15,19 +15,10 @@ from pathlib import Path
 from tests.aws.conftest import CannedEndpoint
 from tests.cli_run import run_cli
 from tests.conftest import DATA
-from tests.moto import ACCOUNT, import_certificate
+from tests.moto import ACCOUNT, TOPIC_TEMPLATE, import_certificate
 from wizard.aws import AwsSession
 
-SMALL = """\
-AWSTemplateFormatVersion: '2010-09-09'
-Parameters:
-  TopicName:
-    Type: String
-Resources:
-  Topic:
-    Type: AWS::SNS::Topic
-    Properties:
-      TopicName: !Ref TopicName
+SMALL = TOPIC_TEMPLATE + """\
   Publisher:
     Type: AWS::IAM::Role
     Properties:

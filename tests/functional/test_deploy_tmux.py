@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.functional.test_terminal_e2e import TIMEOUT, _command, _header, _tmux, _wait_for, _wait_for_change_of_header
+from tests.functional.test_terminal_e2e import TIMEOUT, _command, _enter_until_the_write_screen, _tmux, _wait_for
 from tests.moto import TOPIC_TEMPLATE
 
 pytestmark = pytest.mark.slow
@@ -30,15 +30,7 @@ def test_a_change_set_executed_in_the_wizard_shows_the_events(tmp_path, endpoint
     _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "40", *environment,
           "-c", str(tmp_path), subprocess.list2cmdline(command))
     try:
-        shown = _wait_for(session, "quilt-wizard")
-        for _ in range(40):
-            if "Write the parameter file" in shown:
-                break
-            header = _header(shown)
-            _tmux("send-keys", "-t", session, "Enter")
-            shown = _wait_for_change_of_header(session, header)
-        else:
-            raise AssertionError(f"never reached the write screen:\n{shown}")
+        _enter_until_the_write_screen(session, _wait_for(session, "quilt-wizard"))
         _tmux("send-keys", "-t", session, "Enter")
         _wait_for(session, "Wrote")
         _tmux("send-keys", "-t", session, "c")

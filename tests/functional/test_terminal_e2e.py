@@ -57,6 +57,17 @@ def _header(shown: str) -> str:
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def _enter_until_the_write_screen(session: str, shown: str) -> str:
+    """Accept every screen's default with Enter until the write screen shows; its screen text."""
+    for _ in range(40):
+        if "Write the parameter file" in shown:
+            return shown
+        header = _header(shown)
+        _tmux("send-keys", "-t", session, "Enter")
+        shown = _wait_for_change_of_header(session, header)
+    raise AssertionError(f"never reached the write screen:\n{shown}")
+
+
 def test_standard_mode_to_the_end_in_tmux(tmp_path):
     out = tmp_path / "quilt-parameters.json"
     home = tmp_path / "home"
@@ -69,14 +80,7 @@ def test_standard_mode_to_the_end_in_tmux(tmp_path):
           "-c", str(tmp_path), subprocess.list2cmdline(command))
     try:
         shown = _wait_for(session, "Deploy the Quilt stack")
-        for _ in range(40):
-            if "Write the parameter file" in shown:
-                break
-            header = _header(shown)
-            _tmux("send-keys", "-t", session, "Enter")
-            shown = _wait_for_change_of_header(session, header)
-        else:
-            raise AssertionError(f"never reached the write screen:\n{shown}")
+        shown = _enter_until_the_write_screen(session, shown)
         _tmux("send-keys", "-t", session, "Enter")
         shown = _wait_for(session, "Wrote")
         assert out.name in "".join(line.strip() for line in shown.splitlines())  # the path may wrap

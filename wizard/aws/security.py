@@ -26,16 +26,15 @@ from typing import Any, Mapping
 from wizard.aws.changeset import ChangeSetResult, ResourceChange, StackState, read_stack
 from wizard.aws.session import AwsSession
 from wizard.cfn.evaluate import Evaluation
-from wizard.cfn.parameters import resolve_parameters
+from wizard.cfn.parameters import MASK, resolve_parameters
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template, parse_template
 from wizard.errors import InputError
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange, diff, diff_evaluations
-from wizard.iam.grants import Grant, extract
+from wizard.iam.describe import describe_change_subject
+from wizard.iam.grants import extract
 from wizard.iam.network import network_rules
 
-MASK = "****"
-"""How CloudFormation shows a NoEcho parameter's value."""
 
 #: The property that gives an IAM resource a fixed name (CAPABILITY_NAMED_IAM).
 NAME_PROPERTIES = {
@@ -136,7 +135,7 @@ class ResourceSecurity:
         lines = []
         for sign, changes in (("-", self.removed), ("+", self.added)):
             for change in changes:
-                text = (describe_grant(change.grant) if isinstance(change, GrantChange)
+                text = (describe_change_subject(change.grant) if isinstance(change, GrantChange)
                         else change.rule.describe())
                 if change.broadening:
                     text += f"  [broadening: {change.reason}]" if change.reason else "  [broadening]"
@@ -186,32 +185,6 @@ class ChangeSetSecurity:
                 "resources": {k: v.to_json() for k, v in self.resources.items()},
                 "unattributed": list(self.unattributed),
                 "broadening": self.broadening, "weakening": self.weakening}
-
-
-def describe_grant(grant: Grant) -> str:
-    """One short line for a grant: who, effect, actions, resources."""
-    if grant.attachment:
-        return f"{grant.principal} attaches {grant.attachment}"
-    actions = _short(grant.actions) if grant.actions else "everything except " + _short(grant.not_actions)
-    if grant.kind == "trust":
-        text = f"{grant.principal} may {actions}"
-    else:
-        text = f"{grant.principal} {grant.effect} {actions}"
-    if grant.resources:
-        text += f" on {_short(grant.resources, 3)}"
-    elif grant.not_resources:
-        text += f" on everything except {_short(grant.not_resources, 3)}"
-    if grant.condition_json:
-        text += f" if {json.dumps(grant.condition, separators=(',', ':'))[:100]}"
-    if grant.grants_nothing:
-        text += " (grants nothing: placeholder)"
-    return text
-
-
-def _short(values: Iterable[str], limit: int = 4) -> str:
-    items = list(values)
-    shown = ", ".join(items[:limit])
-    return shown + (f" +{len(items) - limit} more" if len(items) > limit else "")
 
 
 # -- capabilities -----------------------------------------------------------------------------

@@ -7,17 +7,16 @@ when ``NO_COLOR`` is set. The line prompts and the headless summary print these 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Iterable, TextIO
 
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
-from wizard.iam.grants import Grant, by_principal, holder_of
+from wizard.iam.describe import badges, describe_grant
+from wizard.iam.grants import Grant, by_principal
 from wizard.iam.network import NetworkRule
 
 _CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2", "magenta": "35"}
-_BADGES = {"List": "L", "Read": "R", "Write": "W", "Tagging": "T", "Permissions management": "PM"}
 
 
 def use_colour(stream: TextIO | None = None) -> bool:
@@ -40,49 +39,6 @@ class Painter:
             return text
         codes = ";".join(_CODES[s] for s in styles)
         return f"\033[{codes}m{text}\033[0m"
-
-
-def badges(grant: Grant) -> str:
-    """Access-level badges such as ``[R W PM]``; ``[?]`` for actions AWS does not define."""
-    marks = [_BADGES[level] for level in grant.access_levels]
-    if grant.unknown_actions:
-        marks.append("?")
-    return f"[{' '.join(marks)}]" if marks else ""
-
-
-def _short(values: Iterable[str], limit: int | None = 4) -> str:
-    values = [holder_of(v) if v.startswith("${") else v for v in values]
-    if limit is not None and len(values) > limit:
-        return ", ".join(values[:limit]) + f" (+{len(values) - limit} more)"
-    return ", ".join(values)
-
-
-def describe_grant(grant: Grant, full: bool = False) -> str:
-    """One line: effect, actions, resources, condition, badges, source (``full``: every action
-    and resource and the whole condition, nothing abbreviated)."""
-    if grant.attachment:
-        return f"attaches {grant.attachment}"
-    few, some = (None, None) if full else (4, 3)
-    acts = _short(grant.actions, few) if grant.actions else "everything except " + _short(grant.not_actions, few)
-    if grant.kind == "trust":
-        what = f"{grant.principal} may {acts}"
-    elif grant.kind == "resource":
-        what = f"{grant.principal} {grant.effect} {acts}"
-    else:
-        what = f"{grant.effect} {acts}"
-    if grant.resources:
-        what += f" on {_short(grant.resources, some)}"
-    elif grant.not_resources:
-        what += f" on everything except {_short(grant.not_resources, some)}"
-    if grant.condition_json:
-        condition = json.dumps(grant.condition, separators=(',', ':'))
-        what += f" if {condition if full else condition[:120]}"
-    mark = badges(grant)
-    if mark:
-        what += f" {mark}"
-    if grant.grants_nothing:
-        what += " (grants nothing: placeholder)"
-    return what
 
 
 def grants_text(grants: list[Grant], rules: list[NetworkRule], unresolved: Iterable[str] = (),
