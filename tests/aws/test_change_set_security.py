@@ -245,3 +245,51 @@ def test_a_weakened_resource_says_so() -> None:
     assert trail.weakening and not trail.broadening and security.weakening
     assert "WEAKENING" in trail.summary()
     assert any(line.startswith("! weakening: ") and "KMS" in line for line in trail.details())
+
+
+NEW_GROUPS = """\
+Resources:
+  Tasks:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: tasks, VpcId: vpc-1}
+  Database:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: database
+      VpcId: vpc-1
+      SecurityGroupEgress: [{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/8}]
+  Search:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: search, VpcId: vpc-1}
+  SearchOut:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties: {GroupId: !Ref Search, IpProtocol: tcp, FromPort: 5432, ToPort: 5432, CidrIp: 10.0.0.0/8}
+"""
+NEW_CHANGES = tuple(ResourceChange("Add", logical_id, kind) for logical_id, kind in (
+    ("Tasks", "AWS::EC2::SecurityGroup"), ("Database", "AWS::EC2::SecurityGroup"),
+    ("Search", "AWS::EC2::SecurityGroup"), ("SearchOut", "AWS::EC2::SecurityGroupEgress")))
+
+
+def test_a_new_group_without_egress_rules_opens_the_default_allow_all_egress() -> None:
+    security = review_changes(NEW_CHANGES, None, _evaluation(NEW_GROUPS), baseline="nothing (a new stack)")
+    tasks = security.resources["Tasks"]
+    [default] = tasks.added
+    assert (default.rule.kind, default.rule.resource, default.rule.protocol, default.rule.peer,
+            default.rule.line) == ("egress", "Tasks", "all", "0.0.0.0/0", None)
+    assert default.broadening and tasks.broadening and not tasks.removed
+    assert tasks.summary() == "+1 -0 rules; BROADENING"
+    # a group with an egress rule of its own, inline or as a resource, has no default
+    database = security.resources["Database"]
+    assert [(c.rule.protocol, c.rule.peer) for c in database.added] == [("tcp", "10.0.0.0/8")]
+    assert security.resources["Search"].summary() == "no grant or rule change"
+    assert [c.rule.resource for c in security.resources["SearchOut"].added] == ["Search"]
+    assert not security.unattributed and not security.weakening  # nothing was there to weaken
+
+    result = ChangeSetResult(stack_name="quilt", change_set_name="cs", change_set_type="CREATE",
+                             parameter_keys=(), changes=NEW_CHANGES, status="CREATE_COMPLETE")
+    text = render_change_set(result, security)
+    assert re.search(r"Add\s+Tasks\s+AWS::EC2::SecurityGroup\s+-\s+\+1 -0 rules; BROADENING$", text, re.MULTILINE)
+    assert ("+ egress Tasks all traffic to 0.0.0.0/0 (default allow-all egress)  [broadening: opens egress "
+            "Tasks all traffic to 0.0.0.0/0 (default allow-all egress)]") in text
+    assert re.search(r"Add\s+Search\s+AWS::EC2::SecurityGroup\s+-\s+no grant or rule change$", text, re.MULTILINE)
+    assert text.count("default allow-all egress)  [") == 1

@@ -30,10 +30,8 @@ from wizard.cfn.parameters import MASK, resolve_parameters
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template, parse_template
 from wizard.errors import InputError
-from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange, diff, diff_evaluations
+from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange, diff_evaluations, diff_new
 from wizard.iam.describe import describe_change_subject
-from wizard.iam.grants import extract
-from wizard.iam.network import network_rules
 
 
 #: The property that gives an IAM resource a fixed name (CAPABILITY_NAMED_IAM).
@@ -286,9 +284,10 @@ def _owner_by_line(owners: tuple[list[int], list[str]], line: int | None, fallba
 def review_changes(changes: Iterable[ResourceChange], before: Evaluation | None, after: Evaluation, *,
                    baseline: str = "") -> ChangeSetSecurity:
     """Attribute our diff of ``before`` -> ``after`` to the change set's resources (``before``
-    None: a new stack, where every grant and rule is an addition)."""
+    None: a new stack, where every grant and rule is an addition, and so is the default
+    allow-all egress of each security group created without an egress rule, on that group's row)."""
     if before is None:
-        result: PermissionDiff = diff([], extract(after), [], network_rules(after))
+        result: PermissionDiff = diff_new(after)
         owners_before: tuple[list[int], list[str]] = ([], [])
     else:
         result = diff_evaluations(before, after)

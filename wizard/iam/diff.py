@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from wizard.errors import GateTripped
 from wizard.iam.conditions import condition_implies, peer_within
 from wizard.iam.grants import IDENTITY, TRUST, Grant, display_principal, holder_of
-from wizard.iam.network import EGRESS, OPENINGS, NetworkRule
+from wizard.iam.network import DEFAULT_EGRESS, EGRESS, OPENINGS, NetworkRule
 from wizard.iam.posture import PostureChange, compare_postures, posture
 from wizard.iam.wildcards import action_matches, pattern_covers
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from wizard.cfn.evaluate import Evaluation
 
 __all__ = ["GrantChange", "PermissionDiff", "RuleChange", "condition_implies", "diff", "diff_evaluations",
-           "diff_grants", "diff_network", "verdict_gate"]
+           "diff_grants", "diff_network", "diff_new", "verdict_gate"]
 
 _WILD = re.compile(r"[*?]")
 #: Principals whose policies apply to nobody else: a Deny deleted with one of them protected no one.
@@ -311,9 +311,6 @@ def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[
 
 # -- network ------------------------------------------------------------------------------
 
-#: The rule AWS gives a VPC security group that the template gives no egress rule.
-DEFAULT_EGRESS = "default allow-all egress"
-
 
 def _opens_nothing(rule: NetworkRule) -> bool:
     """An egress rule to a loopback address: the usual way to remove the default allow-all."""
@@ -433,6 +430,17 @@ def diff_evaluations(before: Evaluation, after: Evaluation, *, grants: tuple | N
     groups = (_ids(before, "AWS::EC2::SecurityGroup"), _ids(after, "AWS::EC2::SecurityGroup"))
     return diff(list(before_grants), list(after_grants), list(before_rules), list(after_rules), after.exists,
                 gone=gone, groups=groups, postures=(posture(before), posture(after)))
+
+
+def diff_new(after: Evaluation) -> PermissionDiff:
+    """What a new stack adds: every grant and rule of ``after``, and AWS's default allow-all
+    egress of each security group it creates without an egress rule. No posture: a weakening
+    is a control lost, and nothing was there to lose."""
+    from wizard.iam.grants import extract
+    from wizard.iam.network import network_rules
+
+    return diff([], extract(after), [], network_rules(after),
+                groups=((), _ids(after, "AWS::EC2::SecurityGroup")))
 
 
 def verdict_gate(result: PermissionDiff, *, broadening: bool, weakening: bool, what: str) -> None:

@@ -22,6 +22,10 @@ INGRESS, EGRESS, LISTENER, SCHEME, TARGET, CONTAINER = (
 #: Kinds whose appearance opens something new (the diff calls their addition broadening).
 OPENINGS = frozenset({INGRESS, EGRESS, LISTENER, TARGET, CONTAINER})
 
+#: The detail of the rule AWS gives a VPC security group that the template gives no egress rule
+#: (no line of the template holds it, so its description says where it comes from).
+DEFAULT_EGRESS = "default allow-all egress"
+
 
 @dataclass(frozen=True)
 class NetworkRule:
@@ -65,7 +69,8 @@ class NetworkRule:
             return f"container {self.detail} in {self.resource} listens on {self.protocol}/{self.ports}"
         direction = "from" if self.kind == INGRESS else "to"
         protocol = "all traffic" if self.protocol in ("-1", "all") else f"{self.protocol}/{self.ports}"
-        return f"{self.kind} {self.resource} {protocol} {direction} {self.peer or '?'}"
+        implicit = f" ({DEFAULT_EGRESS})" if self.detail == DEFAULT_EGRESS and self.line is None else ""
+        return f"{self.kind} {self.resource} {protocol} {direction} {self.peer or '?'}{implicit}"
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "resource": self.resource, "protocol": self.protocol,
