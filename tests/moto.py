@@ -188,3 +188,35 @@ Resources:
     Properties:
       TopicName: !Ref TopicName
 """
+
+#: The one-topic stack with a role that may publish to it: moto executes it to CREATE_COMPLETE,
+#: it needs CAPABILITY_IAM, and its change set has a security change to show. (No outputs: moto
+#: gives a stack created by executing a change set none.)
+PUBLISHER_TEMPLATE = TOPIC_TEMPLATE + """\
+  Publisher:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: publish
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: sns:Publish
+                Resource: !Ref Topic
+"""
+
+
+def publisher_stack(folder: Path) -> tuple[str, str]:
+    """``PUBLISHER_TEMPLATE`` and an answers file for it (stack quilt), written in ``folder``."""
+    template = folder / "publisher.yaml"
+    template.write_text(PUBLISHER_TEMPLATE)
+    answers = folder / "answers.yaml"
+    answers.write_text("version: 1\nparameters:\n  TopicName: quilt-events\n")
+    return str(template), str(answers)

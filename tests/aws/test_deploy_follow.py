@@ -15,41 +15,13 @@ from pathlib import Path
 from tests.aws.conftest import CannedEndpoint
 from tests.cli_run import run_cli
 from tests.conftest import DATA
-from tests.moto import ACCOUNT, TOPIC_TEMPLATE, import_certificate
+from tests.moto import ACCOUNT, import_certificate, publisher_stack
 from wizard.aws import AwsSession
-
-SMALL = TOPIC_TEMPLATE + """\
-  Publisher:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: '2012-10-17'
-        Statement:
-          - Effect: Allow
-            Principal: {Service: lambda.amazonaws.com}
-            Action: sts:AssumeRole
-      Policies:
-        - PolicyName: publish
-          PolicyDocument:
-            Version: '2012-10-17'
-            Statement:
-              - Effect: Allow
-                Action: sns:Publish
-                Resource: !Ref Topic
-"""
-
-
-def _small(tmp_path: Path) -> tuple[str, str]:
-    template = tmp_path / "small.yaml"
-    template.write_text(SMALL)
-    answers = tmp_path / "answers.yaml"
-    answers.write_text("version: 1\nparameters:\n  TopicName: quilt-events\n")
-    return str(template), str(answers)
 
 
 def test_a_headless_execution_is_followed_to_create_complete(session: AwsSession, endpoint: str,
                                                              tmp_path: Path) -> None:
-    template, answers = _small(tmp_path)
+    template, answers = publisher_stack(tmp_path)
     result = run_cli("--answers", answers, "--template", template, "--out", str(tmp_path / "p.json"),
                      "--create-change-set", "--execute", "--yes", "--endpoint-url", endpoint)
     assert result.code == 0, result.err
@@ -60,13 +32,14 @@ def test_a_headless_execution_is_followed_to_create_complete(session: AwsSession
     assert "Following stack quilt" in result.err
     assert [line for line in result.err.splitlines() if "CREATE_COMPLETE" in line and "quilt" in line]
     assert "Stack quilt: CREATE_COMPLETE" in result.out
+    assert "for stack quilt: 2 changes (2 add). Executed." in result.out  # the summary says so
     assert session.client("cloudformation").describe_stacks(
         StackName="quilt")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
 
 
 def test_json_carries_the_security_review_and_the_deployment(session: AwsSession, endpoint: str,
                                                              tmp_path: Path) -> None:
-    template, answers = _small(tmp_path)
+    template, answers = publisher_stack(tmp_path)
     result = run_cli("--answers", answers, "--template", template, "--out", str(tmp_path / "p.json"),
                      "--create-change-set", "--execute", "--yes", "--endpoint-url", endpoint, "--json")
     assert result.code == 0, result.err

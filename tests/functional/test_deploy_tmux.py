@@ -1,34 +1,54 @@
-"""A change set executed in the wizard in a real terminal (tmux, 110x40), against moto's server:
-the stack's events are seen on the screen, and the final status after them."""
+"""Change sets executed in a real terminal (tmux) against moto's server: in the wizard, where the
+stack's events are seen on the screen; and at the headless run's own prompt (``--execute``
+without ``--yes``), where a wrong stack name leaves the change set unexecuted and the right one
+executes it and follows its events to the end."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 
 from tests.functional.test_terminal_e2e import TIMEOUT, _command, _enter_until_the_write_screen, _tmux, _wait_for
-from tests.moto import TOPIC_TEMPLATE
+from tests.moto import TOPIC_TEMPLATE, publisher_stack
+from wizard.aws.outputs import read_outputs, render_outputs
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
+
+PROMPT = "Type the stack name to confirm: "
+EXITED = "[exit code "
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def _start(tmp_path: Path, command: list[str], *, width: int, height: int) -> str:
+    """Start ``command`` in a new tmux session with the test's AWS environment; the session name."""
+    session = f"qw-deploy-{uuid.uuid4().hex[:8]}"
+    env = {"QUILT_WIZARD_HOME": str(tmp_path / "home"), "TERM": "xterm-256color",
+           **{k: v for k, v in os.environ.items() if k.startswith("AWS_") or k.lower() == "no_proxy"}}
+    # Always set (a tmux server started elsewhere has its own); absolute, as the command runs in tmp_path.
+    paths = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
+    env["PYTHONPATH"] = os.pathsep.join(map(os.path.abspath, paths))
+    environment = [part for key, value in env.items() for part in ("-e", f"{key}={value}")]
+    _tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), *environment,
+          "-c", str(tmp_path), shlex.join(command))
+    return session
+
+
+def _kill(session: str) -> None:
+    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, timeout=30)
+
+
 def test_a_change_set_executed_in_the_wizard_shows_the_events(tmp_path, endpoint, moto_session):
     template = tmp_path / "topic.yaml"
     template.write_text(TOPIC_TEMPLATE)
-    command = [*_command(), "--template", str(template), "--set", "TopicName=quilt-events",
-               "--out", str(tmp_path / "p.json"), "--endpoint-url", endpoint]
-    session = f"qw-deploy-{uuid.uuid4().hex[:8]}"
-    env = {"QUILT_WIZARD_HOME": str(tmp_path / "home"), "TERM": "xterm-256color",
-           **{k: v for k, v in os.environ.items()
-              if k.startswith("AWS_") or k.lower() == "no_proxy" or k == "PYTHONPATH"}}
-    environment = [part for key, value in env.items() for part in ("-e", f"{key}={value}")]
-    _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "40", *environment,
-          "-c", str(tmp_path), subprocess.list2cmdline(command))
+    session = _start(tmp_path, [*_command(), "--template", str(template), "--set", "TopicName=quilt-events",
+                                "--out", str(tmp_path / "p.json"), "--endpoint-url", endpoint],
+                     width=110, height=40)
     try:
         _enter_until_the_write_screen(session, _wait_for(session, "quilt-wizard"))
         _tmux("send-keys", "-t", session, "Enter")
@@ -47,6 +67,92 @@ def test_a_change_set_executed_in_the_wizard_shows_the_events(tmp_path, endpoint
         assert any("CREATE_COMPLETE" in line for line in events)
         assert "REVIEW_IN_PROGRESS" not in "\n".join(events)  # only what the execution did
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, timeout=30)
+        _kill(session)
     stack = moto_session.client("cloudformation").describe_stacks(StackName="quilt")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
+
+
+# -- the headless run's prompt ----------------------------------------------------------------
+
+def _history(session: str) -> str:
+    """Everything the pane has shown, its scrollback included, wrapped lines joined."""
+    return _tmux("capture-pane", "-p", "-J", "-S", "-", "-t", session)
+
+
+def _wait_in_history(session: str, text: str) -> str:
+    deadline = time.monotonic() + TIMEOUT
+    shown = ""
+    while time.monotonic() < deadline:
+        shown = _history(session)
+        if text in shown:
+            return shown
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared; the pane shows:\n{shown}")
+
+
+def _prompted(tmp_path: Path, endpoint: str) -> tuple[str, str]:
+    """The headless run with ``--execute`` and no ``--yes``, stopped at its prompt; the session and
+    what it shows. The pane stays after the run, with its exit code."""
+    template, answers = publisher_stack(tmp_path)
+    command = [*_command(), "--answers", answers, "--template", template, "--out", str(tmp_path / "p.json"),
+               "--create-change-set", "--change-set-name", "review-1", "--execute", "--endpoint-url", endpoint]
+    wrapped = ["sh", "-c", f'{shlex.join(command)}; echo "{EXITED}$?]"; exec sleep 600']
+    session = _start(tmp_path, wrapped, width=160, height=50)
+    return session, _wait_in_history(session, PROMPT)
+
+
+def _answer(session: str, typed: str) -> str:
+    _tmux("send-keys", "-t", session, "-l", typed)
+    _tmux("send-keys", "-t", session, "Enter")
+    return _wait_in_history(session, EXITED)
+
+
+def _check_the_prompt(shown: str) -> None:
+    """The table with its security column, and the capability with the role that needs it,
+    stand before the question, which names the change set, the stack and the capability."""
+    before = shown[:shown.index(PROMPT)]
+    assert "Change set review-1 (CREATE) for stack quilt: 2 changes (2 add). Not executed." in before
+    assert "Security" in before and "+ Publisher Allow sns:Publish" in before
+    assert "CAPABILITY_IAM: the template creates IAM resources (Publisher)" in before
+    assert ("Execute change set review-1 on stack quilt, acknowledging CAPABILITY_IAM? " + PROMPT) in shown
+
+
+def test_a_wrong_stack_name_at_the_prompt_leaves_the_change_set_unexecuted(tmp_path, endpoint, moto_session):
+    session, shown = _prompted(tmp_path, endpoint)
+    try:
+        _check_the_prompt(shown)
+        shown = _answer(session, "quil")
+    finally:
+        _kill(session)
+    after = shown[shown.index(PROMPT):]
+    assert "Not executed." in after.splitlines() and f"{EXITED}0]" in after  # declined is not a failure
+    assert "Following stack" not in after
+    assert "Change set review-1 (CREATE) for stack quilt: 2 changes (2 add). Not executed." in after  # the summary
+    cloudformation = moto_session.client("cloudformation")
+    assert cloudformation.describe_stacks(StackName="quilt")["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
+    [change_set] = cloudformation.list_change_sets(StackName="quilt")["Summaries"]
+    assert (change_set["ChangeSetName"], change_set["ExecutionStatus"]) == ("review-1", "AVAILABLE")
+
+
+def test_the_stack_name_at_the_prompt_executes_and_follows_to_the_end(tmp_path, endpoint, moto_session):
+    session, shown = _prompted(tmp_path, endpoint)
+    try:
+        _check_the_prompt(shown)
+        shown = _answer(session, "quilt")
+    finally:
+        _kill(session)
+    after = shown[shown.index(PROMPT):]
+    assert "Not executed." not in after.splitlines() and f"{EXITED}0]" in after
+    assert "Change set review-1 (CREATE) for stack quilt: 2 changes (2 add). Executed." in after  # the summary
+    following = after[after.index("Following stack quilt (Ctrl-C stops following, not the deployment)"):]
+    events = [line for line in following.splitlines() if "AWS::CloudFormation::Stack" in line]
+    assert any("CREATE_IN_PROGRESS" in line for line in events)
+    assert any("CREATE_COMPLETE" in line for line in events)
+    end = following[following.index("Stack quilt: CREATE_COMPLETE\n"):]
+    cloudformation = moto_session.client("cloudformation")
+    assert cloudformation.describe_stacks(StackName="quilt")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    [change_set] = cloudformation.list_change_sets(StackName="quilt")["Summaries"]
+    assert change_set["ExecutionStatus"] == "EXECUTE_COMPLETE"
+    # the outputs printed are the stack's, as CloudFormation holds them
+    outputs = render_outputs(read_outputs(moto_session, "quilt")).splitlines()
+    assert end.splitlines()[1:1 + len(outputs)] == outputs

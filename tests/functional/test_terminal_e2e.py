@@ -56,7 +56,6 @@ def _header(shown: str) -> str:
     return shown.splitlines()[0] if shown else ""
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def _enter_until_the_write_screen(session: str, shown: str) -> str:
     """Accept every screen's default with Enter until the write screen shows; its screen text."""
     for _ in range(40):
@@ -68,6 +67,7 @@ def _enter_until_the_write_screen(session: str, shown: str) -> str:
     raise AssertionError(f"never reached the write screen:\n{shown}")
 
 
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_standard_mode_to_the_end_in_tmux(tmp_path):
     out = tmp_path / "quilt-parameters.json"
     home = tmp_path / "home"

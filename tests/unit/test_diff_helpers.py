@@ -264,6 +264,7 @@ def test_default_egress_and_a_diff_without_posture():
     assert d.with_default_egress([], ["Sg"]) == [
         NetworkRule(kind="egress", resource="Sg", protocol="all", peer="0.0.0.0/0", detail="default allow-all egress")]
     # no line of the template holds it: its description says where it comes from
-    assert d.with_default_egress([], ["Sg"])[0].describe() == "egress Sg all traffic to 0.0.0.0/0 (default allow-all egress)"
+    [default] = d.with_default_egress([], ["Sg"])
+    assert default.describe() == "egress Sg all traffic to 0.0.0.0/0 (default allow-all egress)"
     result = d.diff([], [], [], [])
     assert result.weakenings == () and result.gains == () and result.empty

@@ -16,8 +16,9 @@ DETAIL_LINES = 8
 """Security lines shown under one resource of the table (``--json`` has them all)."""
 
 
-def render_change_set(result: ChangeSetResult, security: Any = None) -> str:
-    """The change set as plain text: a headline, then one row per resource change.
+def render_change_set(result: ChangeSetResult, security: Any = None, *, executed: bool = False) -> str:
+    """The change set as plain text: a headline (saying whether it was ``executed``), then one
+    row per resource change.
 
     With ``security`` (a :class:`wizard.aws.security.ChangeSetSecurity`), IAM and network rows
     get a Security column (grants and rules added and removed, the verdict) and, under the
@@ -33,7 +34,7 @@ def render_change_set(result: ChangeSetResult, security: Any = None) -> str:
     if result.empty:
         return (f"{head}: no changes. The stack already matches this template and these "
                 "parameters; there is nothing to execute.\n")
-    lines = [f"{head}: {_summary(result.changes)}. Not executed."]
+    lines = [f"{head}: {_summary(result.changes)}. {'Executed' if executed else 'Not executed'}."]
     if result.template_url:
         lines.append(f"Template: {result.template_url}")
     reviewed = security.resources if security is not None else {}

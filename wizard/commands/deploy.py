@@ -210,7 +210,8 @@ def _print_aws(outcome) -> None:
     if outcome.change_set is not None:
         from wizard.aws import render_change_set
 
-        sys.stdout.write("\n" + render_change_set(outcome.change_set, outcome.security).rstrip() + "\n")
+        sys.stdout.write("\n" + render_change_set(outcome.change_set, outcome.security,
+                                                   executed=outcome.executed).rstrip() + "\n")
     if outcome.deployment is not None:
         from wizard.aws.events import render_follow
 
