@@ -237,3 +237,44 @@ accounts:
     unhardened = json.loads(capsys.readouterr().out)
     assert unhardened["hardening"] is None and unhardened["stack_set_parameters"] == {}
     assert all(i["overrides"] == {} for i in unhardened["instances"])
+
+
+TEAMS = f"""name: teams
+extends: standard
+answers: {{bucket_scope: acme-data-}}
+accounts:
+  "{A}": {{parameters: {{VPC: vpc-0123456789abcdef0}}}}
+  "{B}": {{answers: {{bucket_scope: "*"}}, parameters: {{VPC: vpc-0123456789abcdef1}}}}
+  "{C}": {{parameters: {{VPC: vpc-0123456789abcdef2}}}}
+"""
+
+
+def test_without_strict_every_instance_is_planned_and_the_refused_ones_kept_with_their_message():
+    write_profile("teams", TEAMS)
+    template = load_template(SMALL)
+    with pytest.raises(InputError, match=f"account {B} in us-east-1"):
+        plan_fleet("teams", template)
+    plan = plan_fleet("teams", template, strict=False)
+    assert [i.account for i in plan.instances] == [A, C] and not plan.deployable
+    (refusal,) = plan.refused
+    assert (refusal.account, refusal.region) == (B, "us-east-1")
+    assert f"account {B} in us-east-1" in refusal.message and "CustomerBucketPrefix" in refusal.message
+    assert plan.to_json()["refused"] == [refusal.to_json()]
+    assert plan_fleet("teams", template, accounts=[A, C], strict=False).deployable
+
+
+def test_a_runs_values_the_profile_does_not_hold_are_named():
+    from wizard.fleet.plan import not_in_profile
+
+    write_profile("teams", TEAMS)
+    plan = plan_fleet("teams", load_template(SMALL), accounts=[A, C])
+    own = dict(plan.instance(A, "us-east-1").values.raw)
+    assert not_in_profile(plan, own, A, "us-east-1") == ()
+    assert not_in_profile(plan, own, A, "eu-west-1") == ()  # the account's values, in another region
+    assert not_in_profile(plan, {**own, "CustomerBucketPrefix": "acme-other-"}, A, "us-east-1") == (
+        "CustomerBucketPrefix",)
+    # An account outside the fleet: only the shared values are compared (it has its own VPC).
+    outside = {**own, "VPC": "vpc-0123456789abcdef9"}
+    assert not_in_profile(plan, outside, "999999999999", "us-east-1") == ()
+    assert not_in_profile(plan, {**outside, "TopicName": "other"}, "999999999999", "us-east-1") == ("TopicName",)
+

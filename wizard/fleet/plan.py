@@ -18,6 +18,10 @@ the other:
 - each instance's permission diff against the base (in its own account and region, with its own
   per-account values) shows what its overrides change: broadening (and weakening, when the diff
   says so) stands out.
+
+The command refuses the whole fleet at its first invalid instance; the wizard's fleet screen plans
+with ``strict=False`` so that every instance is shown, the refused ones with their message
+(:class:`Refusal`), and nothing can be deployed while one is refused.
 """
 
 from __future__ import annotations
@@ -76,6 +80,18 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """An instance a single run for its account and region would refuse, and why (naming the field)."""
+
+    account: str
+    region: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"account": self.account, "region": self.region, "message": self.message}
+
+
+@dataclass(frozen=True)
 class CallGroup:
     """One stack-instances call: these accounts in these regions, with these overrides."""
 
@@ -98,6 +114,13 @@ class FleetPlan:
     instances: tuple[Instance, ...]
     hardening: Hardening | None = None
     """How ``template`` was made from a vendor template without the promised options, if it was."""
+    refused: tuple[Refusal, ...] = ()
+    """Instances that cannot be deployed as the profile stands (only with ``strict=False``)."""
+
+    @property
+    def deployable(self) -> bool:
+        """Every instance planned: none refused."""
+        return not self.refused
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -130,6 +153,7 @@ class FleetPlan:
             "stack_set_parameters": self.shown_parameters(),
             "per_account": list(self.per_account),
             "instances": [instance(i) for i in self.instances],
+            "refused": [r.to_json() for r in self.refused],
             "calls": [{"accounts": list(g.accounts), "regions": list(g.regions),
                        "overrides": masked(dict(g.overrides), self.base)} for g in self.groups()],
             "broadening": [f"{i.account}/{i.region}" for i in self.instances if i.broadening],
@@ -238,9 +262,11 @@ def plan_instance(profile: Profile, template: Template, account: str, region: st
 
 def plan_fleet(profile_name: str, template: Template, *, accounts: Sequence[str] = (),
                regions: Sequence[str] = (), stack_name: str = "quilt",
-               pairs: Sequence[tuple[str, str]] | None = None, hardening: Hardening | None = None) -> FleetPlan:
+               pairs: Sequence[tuple[str, str]] | None = None, hardening: Hardening | None = None,
+               strict: bool = True) -> FleetPlan:
     """Plan every instance of ``profile_name``'s fleet; an invalid one raises ``InputError``
-    naming its account, region and field. No AWS call.
+    naming its account, region and field (with ``strict=False`` it is kept in ``refused`` and the
+    others are planned). No AWS call.
 
     ``pairs`` (account, region) replaces the profile's targets: the instances a stack set has.
     ``hardening`` says how ``template`` was hardened (``wizard.flow.headless.hardened_for``)."""
@@ -248,13 +274,34 @@ def plan_fleet(profile_name: str, template: Template, *, accounts: Sequence[str]
     chosen = list(pairs) if pairs is not None else targets(profile, accounts, regions)
     base = base_values(profile, template)
     parameters = {name: base.raw.get(name, "") for name in template.parameters}
-    instances = []
+    instances, refused = [], []
     for account, region in chosen:
-        deployment = plan_instance(profile, template, account, region, stack_name)
+        try:
+            deployment = plan_instance(profile, template, account, region, stack_name)
+        except InputError as exc:
+            if strict:
+                raise
+            refused.append(Refusal(account, region, str(exc)))
+            continue
         values = deployment.values.raw
         overrides = {name: values[name] for name in template.parameters
                      if name in values and values[name] != parameters[name]}
         fleet_base = {**values, **base.raw}
         instances.append(Instance(account, region, deployment, overrides,
                                   compare(template, fleet_base, values, deployment.pseudo)))
-    return FleetPlan(profile, template, base, parameters, tuple(base.unresolved), tuple(instances), hardening)
+    return FleetPlan(profile, template, base, parameters, tuple(base.unresolved), tuple(instances), hardening,
+                     tuple(refused))
+
+
+def not_in_profile(plan: FleetPlan, values: Mapping[str, str], account: str, region: str) -> tuple[str, ...]:
+    """The parameters a single run for ``account`` in ``region`` sets otherwise than the fleet
+    deploys there: what that run changed without saving it in the profile (the fleet deploys the
+    profile as saved). An account outside the fleet is compared on the shared values alone."""
+    planned = plan.instance(account, region) or next((i for i in plan.instances if i.account == account), None)
+    if planned is not None:
+        expected: Mapping[str, str] = planned.values.raw
+        names = [n for n in expected if n in values]
+    else:
+        expected = plan.parameters
+        names = [n for n in expected if n not in plan.per_account and n in values]
+    return tuple(n for n in names if values[n] != expected[n])
