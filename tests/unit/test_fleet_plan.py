@@ -278,3 +278,17 @@ def test_a_runs_values_the_profile_does_not_hold_are_named():
     assert not_in_profile(plan, outside, "999999999999", "us-east-1") == ()
     assert not_in_profile(plan, {**outside, "TopicName": "other"}, "999999999999", "us-east-1") == ("TopicName",)
 
+
+def test_the_stack_set_acknowledges_what_its_instances_need_with_the_resources():
+    from wizard.commands.fleet_deploy import FleetDeployment, fleet_capabilities
+
+    write_profile("teams", TEAMS)
+    plan = plan_fleet("teams", load_template(SMALL), accounts=[A, C])
+    (capability,) = fleet_capabilities(plan)
+    assert capability.name == "CAPABILITY_IAM" and capability.resources == (("DataRole", "AWS::IAM::Role"),)
+    new = FleetDeployment("quilt-fleet", "SELF_MANAGED", (), None, ((A, "us-east-1"), (C, "us-east-1")), (), False,
+                          (capability,), ())
+    assert new.steps(plan) == ["create stack set quilt-fleet (self-managed)", "create 2 instances in 2 calls"]
+    kept = FleetDeployment("quilt-fleet", "SELF_MANAGED", (), None, (), ((C, "us-east-1"),), True, (capability,), ())
+    assert kept.steps(plan)[1:] == ["set the overrides of 1 instance in 1 call", "leave 1 instance unchanged"]
+    assert new.acknowledged() == "CAPABILITY_IAM: the template creates IAM resources (DataRole)"

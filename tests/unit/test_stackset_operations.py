@@ -66,15 +66,12 @@ class OrganizationsAccess:
         return {"Status": self.status}
 
 
-def test_service_managed_needs_trusted_access_and_says_how_to_activate_it(capsys):
-    import pytest
+def test_service_managed_needs_trusted_access_and_says_how_to_activate_it():
+    from wizard.commands.fleet_deploy import _organizations_check
 
-    from wizard.commands.fleet import _check_organizations_access
-    from wizard.errors import GateTripped
-
-    with pytest.raises(GateTripped, match="activate-organizations-access"):
-        _check_organizations_access(OrganizationsAccess("DISABLED"))
-    _check_organizations_access(OrganizationsAccess("ENABLED"))
-    _check_organizations_access(OrganizationsAccess(None))
-    err = capsys.readouterr().err
-    assert "Organizations: ENABLED" in err and "could not be read by this caller" in err
+    (check,), problem = _organizations_check(OrganizationsAccess("DISABLED"))
+    assert not check.ok and "activate-organizations-access" in problem
+    (check,), problem = _organizations_check(OrganizationsAccess("ENABLED"))
+    assert check.ok and problem is None and "Organizations: ENABLED" in check.text
+    (check,), problem = _organizations_check(OrganizationsAccess(None))
+    assert check.ok and problem is None and "could not be read by this caller" in check.text

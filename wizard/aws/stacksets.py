@@ -239,11 +239,13 @@ def preferences(max_concurrent: int | None, failure_tolerance: int | None) -> di
 
 
 def create_stack_set(session: AwsSession, name: str, *, template: Mapping[str, str], parameters: Mapping[str, str],
-                     permission_model: str, tags: Mapping[str, str], description: str) -> str:
-    """Create the stack set (no instance yet); its id."""
+                     permission_model: str, tags: Mapping[str, str], description: str,
+                     capabilities: Sequence[str] | None = None) -> str:
+    """Create the stack set (no instance yet); its id. ``capabilities``: those to acknowledge
+    (None: every IAM capability)."""
     request: dict[str, Any] = {
         "StackSetName": name, "Description": description, **template, "Parameters": _parameters(parameters),
-        "Capabilities": list(CAPABILITIES), "PermissionModel": permission_model,
+        "Capabilities": list(CAPABILITIES if capabilities is None else capabilities), "PermissionModel": permission_model,
         "Tags": [{"Key": k, "Value": v} for k, v in tags.items()], "ClientRequestToken": operation_id()}
     if permission_model == SERVICE_MANAGED:
         request["AutoDeployment"] = {"Enabled": False}
@@ -251,13 +253,14 @@ def create_stack_set(session: AwsSession, name: str, *, template: Mapping[str, s
 
 
 def update_stack_set(session: AwsSession, name: str, *, template: Mapping[str, str], parameters: Mapping[str, str],
-                     tags: Mapping[str, str], options: Mapping[str, Any], keep: Iterable[str] = ()) -> str:
+                     tags: Mapping[str, str], options: Mapping[str, Any], keep: Iterable[str] = (),
+                     capabilities: Sequence[str] | None = None) -> str:
     """Update the stack set's template and parameters (every instance follows); the operation id.
 
     ``keep`` names parameters sent as ``UsePreviousValue``: an empty NoEcho value means "the secret
-    set before", since no profile stores secrets."""
+    set before", since no profile stores secrets. ``capabilities`` as for ``create_stack_set``."""
     request = {"StackSetName": name, **template, "Parameters": _parameters(parameters, keep),
-               "Capabilities": list(CAPABILITIES), "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+               "Capabilities": list(CAPABILITIES if capabilities is None else capabilities), "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
                "OperationId": operation_id(), **options}
     return session.call("cloudformation", "update_stack_set", **request)["OperationId"]
 

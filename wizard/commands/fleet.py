@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from typing import Any
 
+from wizard.commands.fleet_deploy import PERMISSION_MODELS, check_stack_set_name, parse_ous
 from wizard.errors import AwsError, GateTripped, InputError
-
-PERMISSION_MODELS = {"self-managed": "SELF_MANAGED", "service-managed": "SERVICE_MANAGED"}
-_STACK_SET_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}")
-_OU = re.compile(r"ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,12 +95,6 @@ def _emit(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _check_stack_set_name(name: str | None) -> None:
-    if name is not None and not _STACK_SET_NAME.fullmatch(name):
-        raise InputError(f"{name!r} is not a stack set name: a letter, then letters, digits and hyphens, at most "
-                         "128 characters", where="--stack-set-name")
-
-
 def _plan(args: argparse.Namespace):
     from wizard.fleet.plan import parse_accounts, parse_regions, plan_fleet
     from wizard.flow.headless import hardened_for
@@ -121,7 +111,7 @@ def run_plan(args: argparse.Namespace) -> int:
     from wizard.fleet.text import plan_text
     from wizard.flow.terminal import use_colour
 
-    _check_stack_set_name(args.stack_set_name)
+    check_stack_set_name(args.stack_set_name)
     plan = _plan(args)
     if args.json:
         _emit(plan.to_json())
@@ -145,7 +135,7 @@ def _check_deploy_usage(args: argparse.Namespace) -> str | None:
         from wizard.aws.session import check_endpoint_url
 
         check_endpoint_url(args.endpoint_url)
-    _check_stack_set_name(args.stack_set_name)
+    check_stack_set_name(args.stack_set_name)
     model = PERMISSION_MODELS.get(args.permission_model) if args.permission_model else None
     if args.ous is not None and model != "SERVICE_MANAGED":
         raise InputError("--ous targets organizational units: it needs --permission-model service-managed",
@@ -162,133 +152,42 @@ def _check_deploy_usage(args: argparse.Namespace) -> str | None:
     return model
 
 
-def _ous(text: str | None) -> list[str]:
-    from wizard.fleet.plan import parse_list
-
-    return parse_list(text, "organizational unit ids (ou-xxxx-xxxxxxxx or r-xxxx)", _OU, "--ous")
-
-
 def run_deploy(args: argparse.Namespace) -> int:
-    from wizard.aws import stacksets as ss
-    from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
     from wizard.aws.session import make_session
+    from wizard.aws.stacksets import preferences
+    from wizard.commands.fleet_deploy import check_template_size, deploy_fleet, prepare_fleet
     from wizard.fleet.text import instances_text, plan_text
     from wizard.flow.terminal import use_colour
 
     asked_model = _check_deploy_usage(args)
-    ous = _ous(args.ous)
+    ous = parse_ous(args.ous)
     plan = _plan(args)
-    body = plan.template.text
-    if len(body.encode("utf-8")) > TEMPLATE_BODY_LIMIT and not args.template_bucket:
-        raise InputError(f"the template is {len(body.encode('utf-8')):,} bytes, over CloudFormation's "
-                         f"{TEMPLATE_BODY_LIMIT:,}-byte inline limit: give --template-bucket", where="--template-bucket")
+    check_template_size(plan, args.template_bucket)
     colour = use_colour()
     out = sys.stderr if args.json else sys.stdout
     out.write(plan_text(plan, colour))
     name = args.stack_set_name
     session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url)
-    progress(f"Looking up stack set {name} in {session.region}")
-    existing = ss.read_stack_set(session, name)
-    model = asked_model or (existing.permission_model if existing else ss.SELF_MANAGED)
-    if existing and existing.permission_model != model:
-        raise InputError(f"stack set {name} is {existing.permission_model}; it cannot become {model}",
-                         where="--permission-model")
-    if model == ss.SERVICE_MANAGED and not ous:
-        raise InputError(f"stack set {name} is service-managed: give --ous", where="--ous")
-    if model == ss.SELF_MANAGED:
-        _check_roles(session, plan, existing)
-    else:
-        _check_organizations_access(session)
-    current = {(i.account, i.region): i for i in existing.instances} if existing else {}
-    wanted = [(i.account, i.region) for i in plan.instances]
-    new = [t for t in wanted if t not in current]
-    changed = [t for t in wanted if t in current
-               and dict(current[t].overrides) != dict(plan.instance(*t).overrides)]
-    secret = {n for n, spec in plan.template.parameters.items() if spec.no_echo}
-    unchanged_set = (existing is not None and existing.template_body == body
-                     and set(existing.parameters) == set(plan.parameters)
-                     and all(existing.parameters[k] == v for k, v in plan.parameters.items() if k not in secret))
-    steps = [("create" if existing is None else "keep" if unchanged_set else "update")
-             + f" stack set {name} ({model.lower().replace('_', '-')})"
-             + ("" if existing is None or unchanged_set else f"; its {len(current)} instances follow the template "
-                "and shared parameters"),
-             f"create {len(new)} instances in {len(plan.groups(new))} calls",
-             f"set the overrides of {len(changed)} instances in {len(plan.groups(changed))} calls",
-             f"leave {len(wanted) - len(new) - len(changed)} instances as they are"]
-    out.write("\nDeployment\n" + "".join(f"  {s}\n" for s in steps))
+    prepared = prepare_fleet(session, plan, name, model=asked_model, ous=ous, on_progress=progress)
+    for check in prepared.checks:
+        print(f"  {check.text}", file=sys.stderr)
+    if prepared.problem:
+        raise GateTripped(prepared.problem)
+    out.write("\nDeployment\n" + "".join(f"  {s}\n" for s in prepared.steps(plan))
+              + f"  acknowledge {prepared.acknowledged()}\n")
     out.flush()
     if not args.yes and not _confirmed(name):
         print("Not deployed.", file=sys.stderr)
         return 0
-    options = ss.preferences(args.max_concurrent, args.failure_tolerance)
-    tags = {ss.PROFILE_TAG: plan.profile.name}
-    operations = []
-    if existing is None or not unchanged_set:
-        source = ss.template_source(session, name, body, args.template_bucket)
-        if existing is None:
-            progress(f"Creating stack set {name}")
-            ss.create_stack_set(session, name, template=source, parameters=plan.parameters, permission_model=model,
-                                tags=tags, description=f"Quilt, profile {plan.profile.name}; deployed by quilt-wizard")
-        else:
-            progress(f"Updating stack set {name}")
-            operation = ss.update_stack_set(session, name, template=source, parameters=plan.parameters, tags=tags,
-                                            options=options, keep=[k for k in secret if not plan.parameters.get(k)])
-            operations.append(ss.follow_operation(session, name, operation, on_progress=progress))
-    for targets, update in ((new, False), (changed, True)):
-        for group in plan.groups(targets):
-            if operations and not operations[-1].succeeded:
-                break
-            request = ss.instances_request(name, group.accounts, group.regions, dict(group.overrides),
-                                           permission_model=model, ous=ous, options=options)
-            progress(f"{'Updating' if update else 'Creating'} instances: {', '.join(group.accounts)} in "
-                     f"{', '.join(group.regions)}")
-            operation = ss.start_instances(session, request, update=update)
-            operations.append(ss.follow_operation(session, name, operation, on_progress=progress))
-    final = ss.read_stack_set(session, name)
-    instances = final.instances if final else ()
+    outcome = deploy_fleet(session, plan, prepared, template_bucket=args.template_bucket,
+                           options=preferences(args.max_concurrent, args.failure_tolerance), on_progress=progress)
     if args.json:
-        _emit({"plan": plan.to_json(), "stack_set": name, "permission_model": model,
-               "operations": [o.to_json() for o in operations], "instances": [i.to_json() for i in instances]})
+        _emit(outcome.to_json(plan))
     else:
-        sys.stdout.write("\n" + instances_text(instances, colour))
-    failed = next((o for o in operations if not o.succeeded), None)
-    if failed is not None:
-        reason = next((f"{r.account} {r.region}: {r.reason}" for r in failed.results if r.reason
-                       and r.status != "SUCCEEDED"), failed.status_reason or "no reason given")
-        raise AwsError(f"stack set {name}: operation {failed.operation_id} ({failed.action}) {failed.status}: {reason}")
+        sys.stdout.write("\n" + instances_text(outcome.instances, colour))
+    if outcome.failure:
+        raise AwsError(outcome.failure)
     return 0
-
-
-def _check_roles(session, plan, existing) -> None:
-    """Self-managed: the administration role in this account and the execution role in each
-    target account must exist; the missing ones are named (exit 1)."""
-    from wizard.aws import stacksets as ss
-
-    admin = ss.ADMINISTRATION_ROLE
-    if existing and existing.administration_role_arn:
-        admin = existing.administration_role_arn.rsplit("/", 1)[-1]
-    execution = (existing.execution_role_name if existing else None) or ss.EXECUTION_ROLE
-    progress("Checking the roles of a self-managed stack set")
-    checks = ss.check_roles(session, plan.accounts, administration_role=admin, execution_role=execution)
-    for check in checks:
-        state = {True: "found", False: "MISSING", None: "not visible from this account: create it there"}[check.found]
-        print(f"  role {check.role} in account {check.account}: {state} ({check.purpose})", file=sys.stderr)
-    missing = [c for c in checks if c.found is False]
-    if missing:
-        names = "; ".join(f"{c.role} in account {c.account}" for c in missing)
-        raise GateTripped(f"self-managed stack sets need {names}: create them as {ss.ROLES_GUIDE} shows "
-                          "(or use --permission-model service-managed with AWS Organizations)")
-
-
-def _check_organizations_access(session) -> None:
-    """Service-managed: StackSets' trusted access with AWS Organizations must be activated."""
-    from wizard.aws import stacksets as ss
-
-    access = ss.organizations_access(session)
-    print(f"  trusted access with AWS Organizations: {access or 'could not be read by this caller'}", file=sys.stderr)
-    if access == "DISABLED":
-        raise GateTripped("service-managed stack sets need StackSets' trusted access with AWS Organizations: activate "
-                          "it from the management account (aws cloudformation activate-organizations-access)")
 
 
 def _confirmed(name: str) -> bool:
@@ -312,7 +211,7 @@ def run_status(args: argparse.Namespace) -> int:
         from wizard.aws.session import check_endpoint_url
 
         check_endpoint_url(args.endpoint_url)
-    _check_stack_set_name(args.stack_set_name)
+    check_stack_set_name(args.stack_set_name)
     chosen_template = template_for(args.template) if args.template else None
     if args.profile:
         load_profile(args.profile)
