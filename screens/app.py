@@ -7,8 +7,10 @@ the screens: start, the customer's questions, the security options, the deployme
 the remaining template parameters, the review, and writing the parameter file. The draft is
 saved each time the operator moves on, so quitting loses nothing. After the file is written,
 two optional AWS screens (preflight, change set) are a key away; they take the AWS profile,
-endpoint and template bucket from the command line. The security report can be written from
-the review screen or the command palette at any point of the run.
+endpoint and template bucket from the command line. From the review, a profile whose accounts:
+section lists several accounts can be deployed to all of them through a stack set (the fleet
+screen). The security report can be written from the review screen or the command palette at any
+point of the run.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ The deployment is planned by the core exactly as the headless run plans it
 The posture (the core's ``findings_for`` and ``phase_findings``: findings by severity, the
 critical and high ones named, each phase of "harden after") appears when the findings rules are
 installed, then the total change against the baseline (and each phase's); ``r`` writes the security report. After a preflight found the
-deployed stack, the diff is against its parameters.
+deployed stack, the diff is against its parameters. When the profile's ``accounts:`` section lists
+several accounts, ``f`` (or the button at the top) opens the fleet screen (``screens.fleet``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import Iterable
 
 from textual import work
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from screens.session import REVIEW
@@ -56,14 +57,19 @@ def findings_count(deployment) -> Content | None:
 class ReviewScreen(WizardStep):
     """Everything that will be written, and what it changes against the baseline."""
 
-    BINDINGS = [Binding("r", "app.write_report", "Security report")]
-    """r writes the security report of these answers (a folder is asked for)."""
+    BINDINGS = [Binding("r", "app.write_report", "Security report"),
+                Binding("f", "deploy_fleet", "Deploy to the fleet")]
+    """r writes the security report of these answers (a folder is asked for); f opens the fleet
+    screen, offered only when the profile lists several accounts."""
 
     step = REVIEW
     section = "review"
+    fleet: tuple[str, ...] = ()
+    """The accounts of the profile's ``accounts:`` section (a fleet when there are several)."""
 
     def compose_body(self) -> Iterable[Widget]:
         session = self.session
+        self.fleet = session.fleet_accounts()
         self.problem: str | None = None
         try:
             self.deployment = session.deployment()
@@ -72,6 +78,13 @@ class ReviewScreen(WizardStep):
             self.problem = str(exc)
         with VerticalScroll(id="review"):
             yield Static(Content.styled("Review", "bold $text-accent"), id="review-title")
+            if len(self.fleet) > 1:
+                with Horizontal(id="review-fleet"):
+                    yield Static(Content.assemble(
+                        (f"Profile {session.profile} lists {len(self.fleet)} accounts", "bold"),
+                        f" ({', '.join(self.fleet)}): deploy them all through one CloudFormation stack set, "
+                        "each with its own values."))
+                    yield Button("Deploy to the fleet", id="fleet-button")
             if self.deployment is None:
                 yield Static(Content.assemble(("Cannot deploy yet: ", "bold $text-error"),
                                               (self.problem or "", "$text-error"),
@@ -132,6 +145,23 @@ class ReviewScreen(WizardStep):
             return
         if worker.result:
             self.query_one("#review-findings", Static).update(worker.result)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "deploy_fleet":
+            return len(self.fleet) > 1
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "fleet-button":
+            event.stop()
+            self.action_deploy_fleet()
+
+    def action_deploy_fleet(self) -> None:
+        """The fleet screen: the profile's accounts through a stack set (pushed: escape comes back)."""
+        from screens.fleet import FleetScreen
+
+        if len(self.fleet) > 1:
+            self.app.push_screen(FleetScreen())
 
     def _answers(self) -> list[tuple[str, str]]:
         """(question title, answer as its label) for every question answered."""

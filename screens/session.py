@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import threading
 
     from wizard.aws import AwsSession, ChangeSetResult, PreflightReport
+    from wizard.fleet.plan import FleetPlan
     from wizard.overlay import Hardening
 
 START, PARAMETERS, REVIEW, WRITE = "start", "parameters", "review", "write"
@@ -386,6 +387,33 @@ class WizardSession:
         from wizard.flow.headless import account_gaps
 
         return account_gaps(self.profile, self.pseudo.account_id)
+
+    # -- the fleet: the profile's accounts through a stack set -------------------------------------
+
+    def fleet_accounts(self) -> tuple[str, ...]:
+        """The accounts of the profile's ``accounts:`` section (none for a mode, or a profile that
+        cannot be read)."""
+        if not self.profile:
+            return ()
+        try:
+            return tuple(load_profile(self.profile).accounts)
+        except InputError:
+            return ()
+
+    def plan_fleet(self, stack_set_name: str) -> "tuple[FleetPlan, tuple[str, ...]]":
+        """The fleet's plan (``wizard.fleet.plan``) of the profile as saved, on this run's template,
+        refused instances kept; and the parameters this run sets otherwise for its own account
+        (answers not saved in the profile; none when the run is not complete)."""
+        from wizard.fleet.plan import not_in_profile, plan_fleet
+
+        assert self.profile is not None
+        plan = plan_fleet(self.profile, self.template, stack_name=stack_set_name, hardening=self.hardening,
+                          strict=False)
+        try:
+            values = self.deployment().values.raw
+        except InputError:
+            return plan, ()
+        return plan, not_in_profile(plan, values, self.pseudo.account_id, self.pseudo.region)
 
     def save_profile(self, name: str) -> Path:
         """Save the answers in force as a profile; values tied to the account go under it."""

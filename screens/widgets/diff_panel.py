@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from typing import Sequence
 
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -195,9 +196,10 @@ class DiffPanel(VerticalScroll):
         self._show_lines(lines)
         self.set_class(bool(preview.diff and (preview.diff.broadening or preview.diff.weakening)), "-broadening")
 
-    def show_diff(self, diff: PermissionDiff, heading: str) -> None:
-        """A whole diff under a heading (the review screen)."""
-        lines: list[Line] = [_line((heading, "bold $text-accent")), summary_line(diff), *security_lines(diff)]
+    def show_diff(self, diff: PermissionDiff, heading: str, lead: Sequence[Line] = ()) -> None:
+        """A whole diff under a heading (the review screen), after the ``lead`` lines (a fleet
+        instance's overrides)."""
+        lines: list[Line] = [_line((heading, "bold $text-accent")), *lead, summary_line(diff), *security_lines(diff)]
         if not diff.empty:
             lines.append(BLANK)
             lines += diff_lines(diff)

@@ -1,7 +1,8 @@
-"""Change sets executed in a real terminal (tmux) against moto's server: in the wizard, where the
-stack's events are seen on the screen; and at the headless run's own prompt (``--execute``
-without ``--yes``), where a wrong stack name leaves the change set unexecuted and the right one
-executes it and follows its events to the end."""
+"""Deployments in a real terminal (tmux) against moto's server: a change set in the wizard, where the
+stack's events are seen on the screen; at the headless run's own prompt (``--execute`` without
+``--yes``), where a wrong stack name leaves the change set unexecuted and the right one executes
+it and follows its events to the end; and a profile's fleet deployed from the wizard's review
+through a stack set, ending with its instances."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.test_terminal_e2e import TIMEOUT, _command, _enter_until_the_write_screen, _tmux, _wait_for
+from tests.functional.test_terminal_e2e import (TIMEOUT, _command, _enter_until_the_write_screen, _header, _tmux,
+                                                 _wait_for, _wait_for_change_of_header)
+from tests.aws.test_fleet import A, B, SMALL, TRUST, write_profile
 from tests.moto import TOPIC_TEMPLATE, publisher_stack
 from wizard.aws.outputs import read_outputs, render_outputs
+from wizard.aws.stacksets import ADMINISTRATION_ROLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
@@ -156,3 +160,59 @@ def test_the_stack_name_at_the_prompt_executes_and_follows_to_the_end(tmp_path, 
     # the outputs printed are the stack's, as CloudFormation holds them
     outputs = render_outputs(read_outputs(moto_session, "quilt")).splitlines()
     assert end.splitlines()[1:1 + len(outputs)] == outputs
+
+
+# -- the fleet, from the review -----------------------------------------------------------------
+
+def _enter_until(session: str, shown: str, text: str) -> str:
+    """Accept every screen's default with Enter until ``text`` shows; the screen's text."""
+    for _ in range(40):
+        if text in shown:
+            return shown
+        header = _header(shown)
+        _tmux("send-keys", "-t", session, "Enter")
+        shown = _wait_for_change_of_header(session, header)
+    raise AssertionError(f"{text!r} never appeared:\n{shown}")
+
+
+def test_the_fleet_deployed_from_the_review_in_a_terminal(tmp_path, endpoint, moto_session, monkeypatch):
+    """A two-account profile: from the review, the fleet screen shows account B's broadening
+    override, the typed stack-set name deploys both accounts, and the table of instances ends it."""
+    monkeypatch.setenv("QUILT_WIZARD_HOME", str(tmp_path / "home"))  # the wizard's home (``_start``)
+    write_profile()
+    moto_session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
+    # A tmux server started under pytest can hold COLUMNS=80 and LINES=24 in its environment, which
+    # the terminal-size lookup prefers to the pane's size: the wizard asks the terminal instead.
+    session = _start(tmp_path, ["env", "-u", "COLUMNS", "-u", "LINES", *_command(), "--template", SMALL,
+                                "--profile", "teams", "--account-id", A, "--out", str(tmp_path / "p.json"),
+                                "--endpoint-url", endpoint], width=110, height=40)
+    try:
+        shown = _enter_until(session, _wait_for(session, "quilt-wizard"), "Deploy to the fleet")
+        assert "Profile teams lists 2 accounts" in shown
+        _tmux("send-keys", "-t", session, "f")
+        _wait_for(session, "Fleet of profile teams")
+        shown = _wait_for(session, "Overrides of the stack set's values")  # the panels follow the summary
+        rows = {line.split()[0]: line.split()[1:] for line in shown.splitlines()
+                if line.split() and line.split()[0] in (A, B)}
+        assert rows[A][:4] == ["us-east-1", "1", "no", "change"] and rows[B][:3] == ["us-east-1", "2", "BROADENING"]
+        # Tab to the plan, End to its last panel: account B's override and what it broadens.
+        _tmux("send-keys", "-t", session, "Tab", "End")
+        broadening = "+ Allow s3:GetObject, s3:PutObject on * [R W]  broadening"
+        shown = _wait_for(session, broadening)
+        panel = shown[shown.index(f"{B} · us-east-1 · BROADENING"):]
+        assert "* CustomerBucketPrefix = (empty)" in panel and broadening in panel
+        _tmux("send-keys", "-t", session, "BTab", "Enter")  # back to the Check button, and press it
+        _wait_for(session, "Press x to deploy")
+        _tmux("send-keys", "-t", session, "x")
+        _wait_for(session, "Type quilt-fleet to confirm")
+        _tmux("send-keys", "-t", session, "quilt-fleet", "Enter")
+        shown = _wait_for(session, "Deployed stack set quilt-fleet", timeout=TIMEOUT)
+        table = [line.split() for line in shown.splitlines() if line.split() and line.split()[0] in (A, B)]
+        assert [row[:4] for row in table] == [[A, "us-east-1", "CURRENT", "SUCCEEDED"],
+                                              [B, "us-east-1", "CURRENT", "SUCCEEDED"]]
+    finally:
+        _kill(session)
+    instance = moto_session.client("cloudformation").describe_stack_instance(
+        StackSetName="quilt-fleet", StackInstanceAccount=B, StackInstanceRegion="us-east-1")["StackInstance"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in instance["ParameterOverrides"]} == {
+        "CustomerBucketPrefix": "", "VPC": "vpc-0123456789abcdef1"}
