@@ -82,3 +82,40 @@ def test_an_unwritable_folder_only_costs_speed(tmp_path):
     memo.add("a:x", ())
     memo.save()
     assert blocker.read_text() == ""
+
+
+SUMMARY = f"""
+    import json
+    import wizard.iam.actions as a
+    patterns = {PATTERNS!r}
+    summaries = [a.summary(tuple(patterns[:n])) for n in range(1, len(patterns) + 1)]
+    classified = [a.classify(patterns[:n]) for n in range(1, len(patterns) + 1)]
+    print(json.dumps([summaries, [[c.level_names, c.unknown] for c in classified]]))
+"""
+
+
+def test_a_statement_summary_from_the_stored_levels_is_the_catalog_s(tmp_path):
+    """The badges' summary reads only the stored level codes: it must say what classify says,
+    whether the catalog or the stored file answers, and with a damaged line."""
+    def summaries() -> tuple[list, list]:
+        out = subprocess.run([sys.executable, "-c", textwrap.dedent(SUMMARY)], cwd=REPO, check=True,
+                             env={**os.environ, actions.CACHE_ENV: str(tmp_path)}, capture_output=True,
+                             text=True).stdout
+        return json.loads(out)
+
+    first, classified = summaries()
+    assert first == classified
+    assert first[-1][1] == ["no-such:Thing"] and "Permissions management" in first[-1][0]
+    assert summaries() == [first, classified]  # from the stored file
+    path = patterns_file(tmp_path)
+    path.write_text(path.read_text().replace('["s3:', '[7, "s3:', 1))
+    assert summaries() == [first, classified]
+
+
+def test_levels_are_read_from_the_stored_codes(tmp_path):
+    memo = Expansions(tmp_path / "p.json", {}, actions.ACCESS_LEVELS)
+    memo.add("b:*", (("b:Put", "Write"), ("b:Tag", "Tagging"), ("b:Get", "Write")))
+    memo.save()
+    stored = Expansions(tmp_path / "p.json", {}, actions.ACCESS_LEVELS)
+    assert stored.levels_of("b:*") == frozenset({"Write", "Tagging"})
+    assert stored.levels_of("c:*") is None

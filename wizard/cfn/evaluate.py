@@ -58,24 +58,25 @@ def _dynamic_nodes(body: Any) -> frozenset[int]:
     """Ids of every dict/list under ``body`` that holds an intrinsic function somewhere."""
     dynamic: set[int] = set()
 
-    def visit(node: Any) -> bool:
+    containers = (dict, list)
+
+    def visit(node: dict | list) -> bool:
+        # Only containers are visited: most nodes are scalars, and a call each would double the cost.
         if isinstance(node, dict):
             found = len(node) == 1 and _is_intrinsic_key(next(iter(node)))
-            for value in node.values():
-                if visit(value):
-                    found = True
-        elif isinstance(node, list):
-            found = False
-            for value in node:
-                if visit(value):
-                    found = True
+            values = node.values()
         else:
-            return False
+            found = False
+            values = node
+        for value in values:
+            if isinstance(value, containers) and visit(value):
+                found = True
         if found:
             dynamic.add(id(node))
         return found
 
-    visit(body)
+    if isinstance(body, containers):
+        visit(body)
     return frozenset(dynamic)
 
 

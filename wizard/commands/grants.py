@@ -22,10 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.iam.carriers import not_analysed_text
     from wizard.iam.grants import extract, not_analysed
     from wizard.iam.network import network_rules
-    from wizard.flow.terminal import grants_text, use_colour
 
     evaluation = evaluation_from(args)
     evaluation.rendered()  # the whole template, so that grants refuses what render refuses
@@ -40,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
                                     indent=2))
         sys.stdout.write("\n")
     else:
+        from wizard.flow.terminal import grants_text, use_colour
+        from wizard.iam.carriers import not_analysed_text
+
         sys.stdout.write(grants_text(grants, rules, unresolved, colour=use_colour()))
         sys.stdout.write(not_analysed_text(skipped))
     findings_gate(evaluation, grants, rules, args.fail_on)

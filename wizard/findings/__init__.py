@@ -27,8 +27,6 @@ from __future__ import annotations
 from typing import Iterable
 
 from wizard.cfn.evaluate import Evaluation
-from wizard.findings.catalog import catalog as rule_catalog
-from wizard.findings.catalog import check_frameworks, framework_keys, parse_frameworks
 from wizard.findings.model import SEVERITIES, Control, Finding, Hit, Step, severity_rank
 from wizard.iam.grants import Grant
 from wizard.iam.network import NetworkRule
@@ -48,6 +46,8 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
     ``select`` runs only the rules whose id starts with one of the given strings. Within
     those orders, more serious findings come first, then by rule id and template line.
     """
+    from wizard.findings.catalog import catalog as rule_catalog
+    from wizard.findings.catalog import check_frameworks
     from wizard.findings.context import RuleContext
     from wizard.findings.rules import detectors
 
@@ -79,6 +79,16 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
     findings.sort(key=lambda f: (0 if not chosen or f.controls else 1, -f.rank, f.rule_id,
                                  f.lines[0] if f.lines else 0, f.subject))
     return findings
+
+
+def __getattr__(name: str):
+    """The rule catalog's helpers, loaded when first asked for: the ``--fail-on`` option of every
+    analysis command reads the severities here without paying for the catalog."""
+    if name in ("framework_keys", "parse_frameworks"):
+        from wizard.findings import catalog
+
+        return getattr(catalog, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _finding(text, controls: tuple[Control, ...], hit: Hit) -> Finding:

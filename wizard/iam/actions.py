@@ -283,9 +283,23 @@ def classify(actions: Iterable[str]) -> Classification:
 
 @lru_cache(maxsize=8192)
 def summary(actions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(access levels present, unknown patterns) of a statement's actions, cached by the tuple."""
-    shared = _classified(frozenset(actions))
-    return shared.level_names, shared.unknown
+    """(access levels present, unknown patterns) of a statement's actions, cached by the tuple:
+    ``classify`` without the action names, which a grant's badges never need."""
+    present: set[str] = set()
+    unknown = []
+    for pattern in frozenset(actions):
+        levels = _levels(pattern.lower())
+        if not levels:
+            unknown.append(pattern)
+        present |= levels
+    return tuple(level for level in ACCESS_LEVELS if level in present), tuple(sorted(unknown))
+
+
+@lru_cache(maxsize=8192)
+def _levels(pattern: str) -> frozenset[str]:
+    """The access levels of the actions ``pattern`` matches."""
+    stored = expansions().levels_of(pattern)
+    return stored if stored is not None else frozenset(_entries_by_level(pattern))
 
 
 @lru_cache(maxsize=4096)

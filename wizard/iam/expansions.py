@@ -57,6 +57,19 @@ class Expansions:
         except (ValueError, TypeError, KeyError):
             return None
 
+    def levels_of(self, pattern: str) -> frozenset[str] | None:
+        """The access levels ``pattern`` matches actions at, without building the action names;
+        None when it is not stored or damaged."""
+        found = self.known.get(pattern)
+        if found is not None:
+            return frozenset(level for _, level in found)
+        if pattern not in self.stored:
+            return None
+        try:
+            return frozenset(map(self.level_of.__getitem__, set(self._checked(self.stored[pattern])[1])))
+        except (ValueError, TypeError, KeyError):
+            return None
+
     def _decode(self, stored: list) -> tuple[Entry, ...]:
         names, codes = self._checked(stored)
         return tuple(zip(names, map(self.level_of.__getitem__, codes)))
