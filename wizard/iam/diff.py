@@ -213,7 +213,53 @@ def _allow_covers_whole(old: Grant, new: Grant) -> bool:
         condition_implies(new.condition, old.condition)
 
 
-def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
+#: The service key of patterns whose service part is not one literal prefix (``*``, ``s3*:Get``)
+#: and of NotAction grants: they may cover an action of any service.
+_ANY_SERVICE = ""
+_EVERYONE = ("*", "AWS:*")
+
+
+def _service_of(pattern: str) -> str:
+    """The lower-case service prefix an action pattern is limited to, or ``_ANY_SERVICE``."""
+    service, colon, _ = pattern.partition(":")
+    return service.lower() if colon and not _WILD.search(service) else _ANY_SERVICE
+
+
+class BaselineAllows:
+    """The baseline's Allows, indexed by holder and by service, so that a new grant is compared
+    only with those that can cover it: the same holder (or everyone) and, for each action, the
+    same service (or any). An Allow that grants nothing is left out, as ``_allow_covers`` would
+    refuse it. An action pattern with a literal service cannot be covered by a pattern limited
+    to another service, so the answers are those of comparing with every Allow."""
+
+    def __init__(self, allows: Iterable[Grant]) -> None:
+        self.by_holder: dict[tuple, dict[str, list[Grant]]] = {}
+        for old in allows:
+            if old.grants_nothing or not old.is_allow:
+                continue
+            services = self.by_holder.setdefault((old.kind, old.on, old.principal), {})
+            keys = {_ANY_SERVICE} if old.not_actions else {_service_of(a) for a in old.actions}
+            for key in keys:
+                services.setdefault(key, []).append(old)
+
+    def _holders(self, new: Grant) -> list[dict[str, list[Grant]]]:
+        keys = (new.principal, *(p for p in _EVERYONE if p != new.principal))
+        return [found for p in keys if (found := self.by_holder.get((new.kind, new.on, p)))]
+
+    def holding(self, new: Grant) -> list[Grant]:
+        """Every Allow of ``new``'s holder or of everyone, whatever its actions."""
+        return list({id(g): g for services in self._holders(new) for gs in services.values() for g in gs}.values())
+
+    def for_action(self, new: Grant, action: str) -> list[Grant]:
+        """The Allows that may grant ``action`` to ``new``'s holder."""
+        service = _service_of(action)
+        if service == _ANY_SERVICE:
+            return self.holding(new)
+        return [g for services in self._holders(new)
+                for key in (service, _ANY_SERVICE) for g in services.get(key, ())]
+
+
+def _allow_broadens(new: Grant, baseline: BaselineAllows) -> str:
     """Why ``new`` grants something the baseline did not, or '' when it does not."""
     if new.grants_nothing:
         return ""
@@ -222,13 +268,14 @@ def _allow_broadens(new: Grant, baseline: list[Grant]) -> str:
             return ""  # its statements are grants of their own, judged one by one
         return f"attaches {new.attachment}"  # to this principal: the same one before would be no change
     if new.not_actions or new.not_resources:
-        if any(_allow_covers_whole(old, new) for old in baseline):
+        if any(_allow_covers_whole(old, new) for old in baseline.holding(new)):
             return ""
         return "grants everything except a list (NotAction/NotResource)"
     resources: tuple[str | None, ...] = new.resources or (None,)
     for action in new.actions:
+        candidates = baseline.for_action(new, action)
         for resource in resources:
-            if not any(_allow_covers(old, new, action, resource) for old in baseline):
+            if not any(_allow_covers(old, new, action, resource) for old in candidates):
                 target = f" on {resource}" if resource else ""
                 return f"grants {action}{target} to {new.principal or '?'}"
     return ""
@@ -279,7 +326,7 @@ def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[
     after_keys = Counter(g.key for g in after)
     added, removed = [], []
     remaining = before_keys.copy()
-    allows_before = [g for g in before if g.is_allow]
+    allows_before = BaselineAllows(before)
     for grant in after:
         if remaining[grant.key] > 0:
             remaining[grant.key] -= 1

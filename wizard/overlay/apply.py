@@ -28,7 +28,7 @@ from wizard.errors import TemplateError
 from wizard.overlay.edits import EDITS, EditContext
 from wizard.overlay.match import Match, find
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
-from wizard.cfn.template import Template, parse_template
+from wizard.cfn.template import MAX_TEMPLATE_BYTES, Template, parse_template
 from wizard.cfn.yamlsource import LineDict, LineList
 
 APPLIED, NOTHING, PRESENT, VENDOR, BLOCKED = (
@@ -253,6 +253,12 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     digest = hashlib.sha256(template.text.encode("utf-8")).hexdigest()
     _provenance(body, overlay, outcomes, digest)
     text = _dump(body)
+    size = len(text.encode("utf-8"))
+    if size > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"hardened, the template would be {size:,} bytes, over CloudFormation's limit of "
+                            f"{MAX_TEMPLATE_BYTES:,} (the overlay adds {size - len(template.text.encode('utf-8')):,}): "
+                            "it cannot be deployed hardened; deploy it as it is, or ask the vendor for a smaller one",
+                            file=source)
     try:
         hardened = parse_template(text, f"{source} (hardened)")
     except TemplateError as exc:  # a bug in the overlay, never the user's input

@@ -81,3 +81,21 @@ def test_render_and_report_take_harden(vendor_path, tmp_path, capsys):
     assert rendered["Resources"]["QuiltTrail"]["Properties"]["IsMultiRegionTrail"] is True
     assert main(["report", *base, "--out", str(tmp_path / "report")]) == 0
     assert (tmp_path / "report" / "security-report.md").is_file()
+
+
+def test_a_template_too_close_to_the_size_limit_to_harden_is_refused_clearly(vendor_path, tmp_path, capsys):
+    """The overlay adds parameters, conditions and statements: a vendor template just under
+    CloudFormation's 1 MB would grow over it. One message and exit 2, nothing written."""
+    from wizard.cfn.template import MAX_TEMPLATE_BYTES
+
+    text = open(vendor_path).read()
+    padding = MAX_TEMPLATE_BYTES - len(text.encode()) - 200
+    big = tmp_path / "big.yaml"
+    big.write_text(text.rstrip("\n") + f"\nMetadata:\n  Padding: {'x' * padding}\n"
+                   if "\nMetadata:" not in text else text.replace("\nMetadata:\n", f"\nMetadata:\n  Padding: {'x' * padding}\n", 1))
+    assert len(big.read_bytes()) <= MAX_TEMPLATE_BYTES
+    out = tmp_path / "hardened.yaml"
+    assert main(["harden", "--template", str(big), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "big.yaml" in err and "over CloudFormation's limit of 1,048,576" in err
+    assert not out.exists()
