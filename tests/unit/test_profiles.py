@@ -62,6 +62,30 @@ def test_a_malformed_profile_names_file_and_line(isolated_home):
     assert caught.value.file.endswith("bad.yaml") and "/accounts" in caught.value.where
 
 
+def test_a_saved_profile_is_read_once_until_its_file_changes(isolated_home, monkeypatch):
+    """A fleet asks for its profile several times per account: the file is read and validated
+    once, and read again as soon as it is saved, edited or broken."""
+    from wizard.flow import profiles
+
+    reads = []
+    real = profiles.read_document
+    monkeypatch.setattr(profiles, "read_document", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    save_profile(Profile(name="acme", answers={"host": "one.example.com"}))
+    first = load_profile("acme")
+    assert load_profile("acme") is first and load_profile("acme").layers() and len(reads) == 1
+    save_profile(Profile(name="acme", answers={"host": "two.example.com"}), force=True)
+    assert load_profile("acme").answers["host"] == "two.example.com" and len(reads) == 2
+    path = isolated_home / "config" / "profiles" / "acme.yaml"
+    path.write_text(path.read_text().replace("two.example.com", "three.example.com"))  # edited in place
+    assert load_profile("acme").answers["host"] == "three.example.com"
+    path.write_text("name: acme\naccounts:\n  '12': {}\n")
+    with pytest.raises(InputError):
+        load_profile("acme")
+    path.unlink()
+    with pytest.raises(InputError, match="no profile named"):
+        load_profile("acme")
+
+
 ACCOUNT_A, ACCOUNT_B = "111111111111", "222222222222"
 
 

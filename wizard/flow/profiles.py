@@ -127,14 +127,29 @@ def load_profile(name: str) -> Profile:
     if name in BUILTIN_MODES:
         return builtin_profile(name)
     path = user_profiles_dir() / f"{name}.yaml"
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    if stat is None or not path.is_file():
         known = ", ".join(p.name for p in list_profiles())
         raise ProfileError(f"no profile named {name!r} (known: {known})", where="--profile")
+    version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    loaded = _LOADED.get(path)
+    if loaded is not None and loaded[0] == version:
+        return loaded[1]
     profile = Profile.from_document(read_document(path, "profile", ProfileError), str(path))
     if profile.name != name:
         raise ProfileError(f"the file names the profile {profile.name!r}, expected {name!r}", file=str(path),
                            where="/name")
+    _LOADED[path] = (version, profile)
     return profile
+
+
+_LOADED: dict[Path, tuple[tuple[int, int, int], Profile]] = {}
+"""Saved profiles already read and validated, with the file's inode, size and modification time:
+a fleet of a hundred accounts asks for its profile several times per account, and a file saved
+again (always a new inode: saves are atomic) is read again."""
 
 
 def list_profiles() -> list[Profile]:
