@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_engine.py", "bench_actions.py", "bench_overlay.py", "bench_cli.py", "bench_scale.py",
+SCRIPTS = ("bench_engine.py", "bench_actions.py", "bench_overlay.py", "bench_cli.py", "bench_scale.py", "bench_fleet.py",
            "bench_tui.py")
 
 

@@ -2,9 +2,10 @@
 
 The same screen serves every question of the catalog: choices (``ChoiceList``), several
 choices (tick boxes) and typed values (``Input``). The highlighted or typed answer is the
-``candidate``, a reactive attribute; its watcher asks the session, in a worker thread, for the
-permission diff against the answers in force, and the panel shows it (on the UI thread) before
-anything is confirmed. Typed values update the panel after a short pause
+``candidate``, a reactive attribute; its watcher shows the session's preview of it at once when
+one was computed before (the choices are prefetched after the first), or else asks the session,
+in a worker thread, for the permission diff against the answers in force, and the panel shows
+it (on the UI thread) before anything is confirmed. Typed values update the panel after a short pause
 (``DEBOUNCE_SECONDS``) and show the template's refusal (AllowedPattern and the rest) as they
 are typed. A typed question whose parameter was given with ``--set`` starts from that value.
 """
@@ -127,8 +128,15 @@ class QuestionScreen(WizardStep):
                 Content.styled(problem, "$text-error") if problem else "")
 
     def watch_candidate(self, candidate: Any) -> None:
-        if candidate is not None:
-            self.compute_preview(self.session, self.question, candidate, self.title_for(candidate))
+        if candidate is None:
+            return
+        title = self.title_for(candidate)
+        known = self.session.known_preview(self.question, candidate, title)
+        if known is not None:
+            # Seen before (or prefetched): shown in the same frame as the highlight that asked for it.
+            self._show(known)
+        else:
+            self.compute_preview(self.session, self.question, candidate, title)
 
     def title_for(self, candidate: Any) -> str:
         if self.question.kind == CHOICE:
@@ -155,19 +163,23 @@ class QuestionScreen(WizardStep):
             return
         candidate, preview = worker.result
         if candidate == self.candidate:
-            self.query_one(DiffPanel).show_preview(preview)
-            self.previews_shown += 1
-            if self.previews_shown == 1 and self.question.kind == CHOICE:
-                self.prefetch(self.session, self.question, [c.value for c in self.question.choices])
+            self._show(preview)
+
+    def _show(self, preview: Preview) -> None:
+        self.query_one(DiffPanel).show_preview(preview)
+        self.previews_shown += 1
+        if self.previews_shown == 1 and self.question.kind == CHOICE:
+            self.prefetch(self.session, self.question,
+                          [(c.value, self.title_for(c.value)) for c in self.question.choices])
 
     @work(thread=True, exclusive=True, group="prefetch")
-    def prefetch(self, session: WizardSession, question: Question, values: list[str]) -> None:
-        """Warm the analysis caches for every choice, so moving the highlight is instant."""
+    def prefetch(self, session: WizardSession, question: Question, choices: list[tuple[str, str]]) -> None:
+        """Compute every choice's preview ahead, so that moving the highlight shows it at once."""
         worker = get_current_worker()
-        for value in values:
+        for value, title in choices:
             if worker.is_cancelled:
                 return
-            session.preview(question, value, "")
+            session.preview(question, value, title)
 
     # -- confirming ------------------------------------------------------------------------
 

@@ -104,6 +104,7 @@ class WizardSession:
     the change set use."""
     _mode_layers: dict = field(default_factory=dict, repr=False, compare=False)
     _against: dict = field(default_factory=dict, repr=False, compare=False)
+    _previews: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def open(cls, template_path: str | None, *, account_id: str | None, region: str | None,
@@ -207,8 +208,31 @@ class WizardSession:
 
     # -- what choices change --------------------------------------------------------------
 
+    def _preview_key(self, question: Question, candidate: Any, title: str) -> tuple:
+        """Everything a preview depends on: the candidate, and the session's state that decides
+        the answers in force and the baseline."""
+        return (question.id, _hashable(candidate), title, _hashable(self.answers), _hashable(self.parameters),
+                _hashable(self.settings), self.profile, self.baseline, _hashable(self.deployed_parameters),
+                self.pseudo, id(self.template))
+
+    def known_preview(self, question: Question, candidate: Any, title: str) -> Preview | None:
+        """The preview already computed for this candidate in this state of the session, or None:
+        a screen shows it at once, in the frame that moves the highlight."""
+        return self._previews.get(self._preview_key(question, candidate, title))
+
     def preview(self, question: Question, candidate: Any, title: str) -> Preview:
-        """The permission diff of ``candidate`` against the answers in force (thread-safe)."""
+        """The permission diff of ``candidate`` against the answers in force (thread-safe), kept
+        for ``known_preview``."""
+        key = self._preview_key(question, candidate, title)
+        found = self._previews.get(key)
+        if found is None:
+            found = self._compute_preview(question, candidate, title)
+            if len(self._previews) > 512:
+                self._previews.clear()
+            self._previews[key] = found
+        return found
+
+    def _compute_preview(self, question: Question, candidate: Any, title: str) -> Preview:
         try:
             before = self.plan()
             answers = {**self.answers, question.id: candidate}
@@ -445,3 +469,13 @@ class WizardSession:
         names = set(session.template.parameters)
         session.parameters.update({k: v for k, v in draft.parameters.items() if k in names})
         return session
+
+
+def _hashable(value: Any) -> Any:
+    """A hashable form of an answer or a mapping of answers (lists stay ordered, mappings not)."""
+    if isinstance(value, Mapping):
+        return ("{}", tuple(sorted((str(k), _hashable(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = tuple(_hashable(v) for v in value)
+        return ("[]", tuple(sorted(items, key=repr)) if isinstance(value, (set, frozenset)) else items)
+    return value

@@ -25,8 +25,11 @@ from wizard.errors import InputError
 
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes, *, mode: int = 0o644,
-                 make_parents: bool = True) -> None:
-    """Write ``text`` (or bytes) to ``path`` so that readers see the old file or the new one, never half."""
+                 make_parents: bool = True, durable: bool = True) -> None:
+    """Write ``text`` (or bytes) to ``path`` so that readers see the old file or the new one, never half.
+
+    ``durable=False`` skips flushing to the disk before the rename: for caches, which a power cut
+    may leave empty (read as damaged and rebuilt) but never half-written to a running reader."""
     target = Path(path)
     if make_parents:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +40,8 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes, *, mode: int =
         with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException:

@@ -110,3 +110,30 @@ async def test_a_click_on_a_choice_moves_the_highlight_and_the_panel(tmp_path):
         assert choices.highlighted_value == "precreated"
         assert "Pre-created" in app.screen.query_one(DiffPanel).plain.splitlines()[0]
         assert "policy_creation" not in app.session.answers
+
+
+async def test_a_prefetched_choice_reaches_the_panel_with_the_highlight_and_no_worker(tmp_path):
+    """After the first preview the screen computes every choice's ahead; moving the highlight
+    then shows it in the same turn of the event loop, with no worker started, and what it shows
+    is what a worker computes for that choice in that state."""
+    app = build_app(out=tmp_path / "p.json")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "policy_creation")
+        screen = app.screen
+        panel = screen.query_one(DiffPanel)
+        choices = screen.query_one(ChoiceList)
+        started: list[str] = []
+        original = screen.compute_preview
+        screen.compute_preview = lambda *args: started.append(args[2]) or original(*args)
+        choices.highlighted = 1
+        await pilot.pause()
+        assert not started
+        assert "Manual approval" in panel.plain.splitlines()[0] and "+7 grants  -2  BROADENING" in panel.plain
+        # A new state of the session (another answer in force) is not served from what was kept.
+        question = app.session.question("policy_creation")
+        title = screen.title_for("manual")
+        kept = app.session.known_preview(question, "manual", title)
+        assert kept is not None and kept == app.session._compute_preview(question, "manual", title)
+        app.session.answers["policy_creation"] = "manual"
+        assert app.session.known_preview(question, "manual", title) is None

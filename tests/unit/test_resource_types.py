@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from wizard.iam.resource_types import accepted, mismatches
+from wizard.iam.resource_types import accepted, mismatches, only_star
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:topic"
 BUCKET = "arn:aws:s3:::acme"
@@ -41,18 +43,39 @@ def test_unknown_actions_are_left_to_unknown_actions():
     assert mismatches(("nosuch:Thing",), (TOPIC,)) == ()
 
 
-def test_the_definitions_are_cached_one_file_a_service_and_a_corrupt_file_is_rebuilt(tmp_path):
+def test_the_definitions_are_cached_one_line_a_service_and_a_damaged_file_is_rebuilt(tmp_path):
     import os
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
-    code = "from wizard.iam.resource_types import accepted; print(accepted('sns:Publish'))"
-    env = {**os.environ, "QUILT_WIZARD_CACHE": str(tmp_path)}
-    first = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
-    [folder] = tmp_path.glob("iam-resource-types-*")
-    assert (folder / "complete").is_file() and (folder / "sns.json").is_file()
-    (folder / "sns.json").write_text("{not json")
-    again = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
-    assert first.stdout == again.stdout == "('arn:*:sns:*:*:*',)\n"
+    def run(code: str) -> str:
+        env = {**os.environ, "QUILT_WIZARD_CACHE": str(tmp_path)}
+        return subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout
+
+    accepted_sns = "from wizard.iam.resource_types import accepted; print(accepted('sns:Publish'))"
+    first = run(accepted_sns)
+    [path] = tmp_path.glob("iam-resource-types-*.jsonl")
+    index = json.loads(path.read_bytes().split(b"\n", 1)[0])
+    assert "sns" in index and "s3" in index
+    expected = "('arn:*:sns:*:*:*',)\n"
+    assert first == expected == run(accepted_sns)
+    whole = path.read_bytes()
+    for damage in (b"{not json", whole[:len(whole) // 2], whole.replace(b'{"types"', b'{"typez"'), b""):
+        path.write_bytes(damage)
+        assert run(accepted_sns) == expected
+    # The catalog's parse of the definitions writes the resource types too: one parse on a fresh install.
+    path.unlink()
+    for cached in tmp_path.glob("iam-actions-*"):
+        cached.unlink()
+    run("import wizard.iam.resource_types; from wizard.iam.actions import catalog; catalog()")
+    assert path.is_file()
+
+
+def test_actions_that_accept_only_a_star_are_told_apart():
+    assert only_star("s3:ListAllMyBuckets") is True
+    assert only_star("aws-marketplace:MeterUsage") is True
+    assert only_star("s3:GetObject") is False
+    assert only_star("nosuch:Thing") is None

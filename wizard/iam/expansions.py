@@ -100,7 +100,7 @@ class Expansions:
             self.added = {}
         payload = {"key": self.key, "patterns": dict(list(merged.items())[:MAX_PATTERNS])}
         try:
-            write_atomic(self.path, json.dumps(payload, separators=(",", ":")))
+            write_atomic(self.path, json.dumps(payload, separators=(",", ":")), durable=False)
         except OSError:
             pass  # a cache we cannot write only costs speed
 

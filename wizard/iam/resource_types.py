@@ -15,9 +15,10 @@ at all, so a mismatch is certain, never a guess. An action is flagged only when 
 the statement's resources (a statement naming a bucket and its objects serves actions of
 both), and a wildcard action (``s3:Get*``) only when none of the actions it expands to does.
 
-The definitions are cut into one small file per service in the cache directory (keyed by the
-definitions file's size and modification time, like ``wizard.actions``), so a run reads only
-the services its template uses.
+The definitions are kept in the cache directory as one line per service behind an index of
+where each starts (keyed by the definitions file's size and modification time, like
+``wizard.iam.actions``, which builds it from the same parse), so a run reads only the services
+its template uses. ``only_star`` tells the actions that accept no resource ARN at all.
 """
 
 from __future__ import annotations
@@ -30,20 +31,20 @@ from pathlib import Path
 
 from wizard.iam import actions as iam_actions
 
-_FORMAT = 1
+_FORMAT = 2
 _VARIABLE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
 _lock = threading.Lock()
 _services: dict[str, dict | None] = {}
 
 
-def _cache_folder(definitions: Path) -> Path:
+def _cache_file(definitions: Path) -> Path:
     stat = definitions.stat()
-    return iam_actions.cache_dir() / f"iam-resource-types-{_FORMAT}-{stat.st_size}-{stat.st_mtime_ns}"
+    return iam_actions.cache_dir() / f"iam-resource-types-{_FORMAT}-{stat.st_size}-{stat.st_mtime_ns}.jsonl"
 
 
-def _build(definitions: Path) -> dict[str, dict]:
-    """Per lower-case service prefix: type name -> ARN pattern, lower-case action -> type names."""
-    raw = json.loads(definitions.read_bytes())
+def build(raw: dict) -> dict[str, dict]:
+    """Per lower-case service prefix: type name -> ARN pattern, lower-case action -> type names,
+    from the parsed definitions."""
     built = {}
     for prefix, service in raw.items():
         if not isinstance(service, dict):
@@ -54,6 +55,39 @@ def _build(definitions: Path) -> dict[str, dict]:
                    for name, privilege in (service.get("privileges") or {}).items()}
         built[prefix.lower()] = {"types": types, "actions": actions}
     return built
+
+
+def store(raw: dict, definitions: Path) -> None:
+    """Build from the parsed definitions and keep in the cache folder, when not kept yet: the
+    catalog (``wizard.iam.actions``) calls this with the definitions it has just parsed."""
+    global _built
+    path = _cache_file(definitions)
+    if path.is_file():
+        return
+    built = build(raw)
+    with _lock:
+        _built = built
+    _save(path, built)
+
+
+iam_actions.DERIVED.append(store)
+
+
+def _save(path: Path, built: dict[str, dict]) -> None:
+    """One file: a first line indexing each service's (offset, length) in the lines after it, so
+    that a run reads only the services its template uses."""
+    bodies = [(name, json.dumps(entry, separators=(",", ":")).encode()) for name, entry in built.items()]
+    index, offset = {}, 0
+    for name, body in bodies:
+        index[name] = [offset, len(body)]
+        offset += len(body) + 1
+    payload = json.dumps(index, separators=(",", ":")).encode() + b"\n" + b"".join(body + b"\n" for _, body in bodies)
+    try:
+        from wizard.atomic import write_atomic
+
+        write_atomic(path, payload, durable=False)
+    except OSError:
+        pass  # an unwritable cache only costs time
 
 
 def _service(prefix: str) -> dict | None:
@@ -68,33 +102,35 @@ def _service(prefix: str) -> dict | None:
 
 _built: dict[str, dict] | None = None
 """Every service, once this process has had to read the raw definitions."""
+_index: tuple[Path, int, dict[str, list[int]]] | None = None
+"""The cache file, where its services start, and each service's (offset, length)."""
 
 
 def _load(prefix: str) -> dict | None:
-    global _built
+    global _built, _index
     if _built is not None:
         return _built.get(prefix)
     definitions = iam_actions.definitions_file()
-    folder = _cache_folder(definitions)
-    marker = folder / "complete"
-    if not marker.is_file():
-        built = _built = _build(definitions)
-        try:
-            from wizard.atomic import write_atomic
-
-            for name, entry in built.items():
-                write_atomic(folder / f"{name}.json", json.dumps(entry, separators=(",", ":")))
-            write_atomic(marker, str(len(built)))
-        except OSError:
-            pass  # an unwritable cache only costs time
-        return built.get(prefix)
+    path = _cache_file(definitions)
     try:
-        return json.loads((folder / f"{prefix}.json").read_bytes())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError):
-        _built = _build(definitions)
-        return _built.get(prefix)
+        if _index is None or _index[0] != path:
+            with path.open("rb") as handle:
+                first = handle.readline()
+                _index = (path, len(first), json.loads(first))
+        where = _index[2].get(prefix)
+        if where is None:
+            return None
+        with path.open("rb") as handle:
+            handle.seek(_index[1] + where[0])
+            found = json.loads(handle.read(where[1]))
+        if not isinstance(found, dict) or not {"types", "actions"} <= set(found):
+            raise ValueError("damaged")
+        return found
+    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        # missing or damaged: read the definitions once, and keep them for the next run
+        built = _built = build(json.loads(definitions.read_bytes()))
+        _save(path, built)
+        return built.get(prefix)
 
 
 def accepted(action: str) -> tuple[str, ...] | None:
@@ -104,6 +140,16 @@ def accepted(action: str) -> tuple[str, ...] | None:
     if service is None or name not in service["actions"]:
         return None
     return tuple(service["types"][t] for t in service["actions"][name] if t in service["types"])
+
+
+def only_star(action: str) -> bool | None:
+    """Whether an action accepts only ``Resource: '*'`` (no resource type: ``s3:ListAllMyBuckets``);
+    None when the action is unknown."""
+    prefix, colon, name = action.lower().partition(":")
+    service = _service(prefix) if colon and "/" not in prefix else None
+    if service is None or name not in service["actions"]:
+        return None
+    return not service["actions"][name]
 
 
 def _as_pattern(resource: str) -> str:
