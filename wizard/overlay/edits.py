@@ -26,10 +26,12 @@ The vocabulary (``op`` in the data):
 - ``set-port``: a security-group rule's port becomes the parameter's value, and the rule exists
   only under the condition.
 
-Data values may hold three markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
+Data values may hold four markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
 ``Ref`` to each matched role), ``{Overlay::MatchedResources: {}}`` (the ``Resource`` values of
-the matched statements) and ``{Overlay::NamedS3Resources: {}}`` (every S3 resource the template
-grants by name, for Denies that must not cut the stack off its own buckets).
+the matched statements), ``{Overlay::MatchedStatements: {actions: [...]}}`` (in a statement
+list: one Allow per matched statement with its actions that the patterns name, on its own
+resources) and ``{Overlay::NamedS3Resources: {}}`` (every S3 resource the template grants by
+name, for Denies that must not cut the stack off its own buckets).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from wizard.overlay.match import (
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
-_MARKERS = ("Overlay::MatchedRoles", "Overlay::MatchedResources", "Overlay::NamedS3Resources")
+_MARKERS = ("Overlay::MatchedRoles", "Overlay::MatchedResources", "Overlay::MatchedStatements",
+            "Overlay::NamedS3Resources")
 
 
 class EditContext:
@@ -72,19 +75,21 @@ class EditContext:
         if isinstance(value, dict):
             marker = next((k for k in value if k in _MARKERS), None) if len(value) == 1 else None
             if marker:
-                return self._marker(marker)
+                return self._marker(marker, value[marker])
             return {k: self.expand(v) for k, v in value.items()}
         if isinstance(value, list):
             out: list = []
             for item in value:
                 if isinstance(item, dict) and len(item) == 1 and next(iter(item)) in _MARKERS:
-                    out.extend(self._marker(next(iter(item))))
+                    out.extend(self._marker(*next(iter(item.items()))))
                 else:
                     out.append(self.expand(item))
             return out
         return value
 
-    def _marker(self, marker: str) -> list:
+    def _marker(self, marker: str, argument: Any = None) -> list:
+        if marker == "Overlay::MatchedStatements":
+            return self._matched_statements(literals((argument or {}).get("actions")))
         if marker == "Overlay::MatchedRoles":
             resources = self.body["Resources"]
             return [_if(resources[r]["Condition"], {"Ref": r}, NO_VALUE) if resources[r].get("Condition")
@@ -98,6 +103,21 @@ class EditContext:
                       if r != "*" and not (isinstance(r, dict) and "Fn::If" in r)]
         unique = {canonical(v): copy.deepcopy(v) for v in values}
         return list(unique.values())
+
+
+    def _matched_statements(self, patterns: list[str]) -> list[dict]:
+        """One Allow per matched statement: its actions that ``patterns`` name, on its own
+        resources (so an action granted on one set of resources never spreads to another's)."""
+        found: dict[str, dict] = {}
+        for match in self.matches:
+            if match.kind != STATEMENT:
+                continue
+            statement = self.at(match.path)
+            actions = [a for a in literals(statement.get("Action")) if overlaps(patterns, [a])]
+            if actions and "Resource" in statement:
+                granted = {"Effect": "Allow", "Action": actions, "Resource": copy.deepcopy(statement["Resource"])}
+                found.setdefault(canonical(granted), granted)
+        return list(found.values())
 
 
 def _descending(matches: list[Match]) -> list[Match]:

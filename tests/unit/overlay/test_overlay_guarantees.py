@@ -91,6 +91,28 @@ def test_manual_approval_moves_the_writes_to_an_approver_with_mfa(vendor):
                          and g.condition["Bool"]["aws:MultiFactorAuthPresent"] == "true" for g in trust)
 
 
+def test_the_approver_gets_each_policy_write_only_where_the_service_had_it(vendor):
+    """The approver holds, statement by statement, the vendor's own (action, resources) pairs:
+    creating a policy stays on the stack's path, and no write spreads to another statement's
+    policies (a union of the resources let it create policies at the account's root)."""
+    from wizard.findings import evaluate_findings
+
+    _template, hardening, values = vendor
+    before = grants(hardening.template, values)
+    vendor_pairs = {(w, r) for g in before if allows(g) and g.principal in service_trusted_roles(before)
+                    for w in POLICY_WRITES if holds(g, w) for r in g.resources}
+    manual = {**values, "PolicyCreationMode": "ManualApproval"}
+    approver = [g for g in grants(hardening.template, manual) if g.principal == "PolicyApproverRole" and allows(g)]
+    pairs = {(w, r) for g in approver for w in POLICY_WRITES if holds(g, w) for r in g.resources}
+    assert pairs and pairs <= vendor_pairs
+    creatable = {r for w, r in pairs if w == "iam:CreatePolicy"}
+    assert creatable and all(r.startswith(f"arn:aws:iam::{ACCOUNT}:policy/quilt/quilt/us-east-1/") for r in creatable)
+    analysis = analyse(hardening.template, manual)
+    flagged = [f for f in evaluate_findings(analysis.evaluation, list(analysis.grants), list(analysis.rules))
+               if f.rule_id == "QW-IAM-004" and f.subject == "PolicyApproverRole"]
+    assert flagged == []
+
+
 def test_pre_created_policies_grant_only_the_prefix(any_vendor):
     template, hardening, values = any_vendor
     if "PolicyCreationMode" not in hardening.template.parameters:
