@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("bench_engine.py", "bench_actions.py", "bench_overlay.py", "bench_cli.py", "bench_scale.py", "bench_fleet.py",
-           "bench_tui.py")
+           "bench_tui.py", "bench_terminal.py")
 
 
 def main() -> int:

@@ -31,10 +31,11 @@ def median_ms(action: Callable[[], object], repeat: int = 30, warmup: int = 2) -
     return statistics.median(samples)
 
 
-def report(name: str, value: float, unit: str = "ms", target: str = "") -> None:
-    """Print one benchmark line."""
+def report(name: str, value: float, unit: str = "ms", target: str = "", peak: float | None = None) -> None:
+    """Print one benchmark line (with the peak RSS in MiB of the process measured, when given)."""
+    memory = f"  {peak:7.1f} MiB peak" if peak is not None else ""
     suffix = f"   (target {target})" if target else ""
-    print(f"{name:<58} {value:10.2f} {unit}{suffix}")
+    print(f"{name:<58} {value:10.2f} {unit}{memory}{suffix}")
 
 
 def process_cost(command: list[str], repeat: int = 5, check: bool = True,
