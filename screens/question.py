@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.session import Preview, WizardSession
@@ -84,6 +84,7 @@ class QuestionScreen(WizardStep):
         if self.is_choice:
             choices = self.query_one("#choices", ChoiceList)
             choices.focus()
+            choices.follower = self._follow
             self.candidate = self._choice_candidate(choices)
         else:
             self.query_one("#answer", Input).focus()
@@ -101,9 +102,11 @@ class QuestionScreen(WizardStep):
         extra = {highlighted} if highlighted else set()
         return [item.value for item in choices.items if item.value in choices.checked | extra]
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if isinstance(event.option_list, ChoiceList):
-            self.candidate = self._choice_candidate(event.option_list)
+    def _follow(self, choices: ChoiceList) -> None:
+        """The highlight moved (called by the list at once, not through a message): the candidate
+        follows, so a preview computed before is shown in the frame that moves the highlight."""
+        if self.is_attached:
+            self.candidate = self._choice_candidate(choices)
 
     def on_choice_list_changed(self, event: ChoiceList.Changed) -> None:
         self.candidate = event.choice_list.checked_values

@@ -10,7 +10,7 @@ trade-off under its label. Enter is deliberately not bound here: it belongs to t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from textual.binding import Binding
 from textual.content import Content
@@ -99,6 +99,16 @@ class ChoiceList(OptionList, inherit_bindings=False):
             self._wrapped_at = self._width
             for index in range(len(self.items)):
                 self.replace_option_prompt_at_index(index, self._prompt(index))
+
+    follower: "Callable[[ChoiceList], None] | None" = None
+    """Told of each highlight change at once, before the frame that shows it is painted (the
+    ``OptionHighlighted`` message arrives after it): the question screen's panel follows the
+    highlight in the same frame."""
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        if self.follower is not None and highlighted is not None:
+            self.follower(self)
 
     @property
     def highlighted_value(self) -> str | None:

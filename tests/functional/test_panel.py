@@ -114,8 +114,9 @@ async def test_a_click_on_a_choice_moves_the_highlight_and_the_panel(tmp_path):
 
 async def test_a_prefetched_choice_reaches_the_panel_with_the_highlight_and_no_worker(tmp_path):
     """After the first preview the screen computes every choice's ahead; moving the highlight
-    then shows it in the same turn of the event loop, with no worker started, and what it shows
-    is what a worker computes for that choice in that state."""
+    then shows it at once (the list tells the screen directly, not through a message that
+    arrives after the frame), with no worker started, and what it shows is what a worker
+    computes for that choice in that state."""
     app = build_app(out=tmp_path / "p.json")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -126,10 +127,10 @@ async def test_a_prefetched_choice_reaches_the_panel_with_the_highlight_and_no_w
         started: list[str] = []
         original = screen.compute_preview
         screen.compute_preview = lambda *args: started.append(args[2]) or original(*args)
-        choices.highlighted = 1
-        await pilot.pause()
-        assert not started
+        choices.highlighted = 1  # no await: the panel follows before the next frame can be painted
         assert "Manual approval" in panel.plain.splitlines()[0] and "+7 grants  -2  BROADENING" in panel.plain
+        await pilot.pause()
+        assert not started and "Manual approval" in panel.plain.splitlines()[0]
         # A new state of the session (another answer in force) is not served from what was kept.
         question = app.session.question("policy_creation")
         title = screen.title_for("manual")
