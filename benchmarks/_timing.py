@@ -32,7 +32,12 @@ def median_ms(action: Callable[[], object], repeat: int = 30, warmup: int = 2) -
 
 
 def report(name: str, value: float, unit: str = "ms", target: str = "", peak: float | None = None) -> None:
-    """Print one benchmark line (with the peak RSS in MiB of the process measured, when given)."""
+    """Print one benchmark line with the peak RSS in MiB of the process measured: ``peak`` when
+    given (a child process), else this process's so far (a figure measured in process)."""
+    if peak is None and unit == "ms":
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     memory = f"  {peak:7.1f} MiB peak" if peak is not None else ""
     suffix = f"   (target {target})" if target else ""
     print(f"{name:<58} {value:10.2f} {unit}{memory}{suffix}")

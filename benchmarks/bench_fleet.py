@@ -84,9 +84,9 @@ def main() -> None:
     every = [account_id(n) for n in range(ACCOUNTS)]
     run(home, one, 1)  # warm the cache folder (parse, IAM catalog), as every run after the first
     single = run(home, one, 7)
-    report(f"fleet plan, 1 account ({single[1]:.0f} MiB peak)", single[0])
+    report("fleet plan, 1 account", single[0], peak=single[1])
     whole = run(home, every, 3)
-    report(f"fleet plan, {whole[2]} accounts, {whole[3]} broadening ({whole[1]:.0f} MiB peak)", whole[0])
+    report(f"fleet plan, {whole[2]} accounts, {whole[3]} broadening", whole[0], peak=whole[1])
     print(f"{'  100 accounts / 1':<58} {whole[0] / single[0]:10.2f} x   (target <= 25x)")
 
 

@@ -83,7 +83,7 @@ if hardened is not None:
         found = diff_evaluations(before, after, grants=pairs[0], rules=pairs[1])
         diffs.append((time.process_time() - start) * 1000)
     diff_ms, added = statistics.median(diffs), len(found.added)
-print(json.dumps([total, *phases, rss, diff_ms, added]))
+print(json.dumps([total, *phases, rss, diff_ms, added, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))
 """
 
 
@@ -143,14 +143,13 @@ def main() -> None:
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         if proc.returncode:
             sys.exit(proc.stderr)
-        ms, parse, analysis, findings, rss, diff_ms, added = json.loads(proc.stdout)
+        ms, parse, analysis, findings, rss, diff_ms, added, diff_rss = json.loads(proc.stdout)
         results[copies] = ms
-        report(f"parse + analysis + findings, {copies}x real ({path.stat().st_size // 1024} KiB, "
-               f"{rss:.0f} MiB peak)", ms)
+        report(f"parse + analysis + findings, {copies}x real ({path.stat().st_size // 1024} KiB)", ms, peak=rss)
         print(f"{'    of which parse, analysis, findings':<58} {parse:7.1f} {analysis:7.1f} {findings:7.1f} ms")
         if diff_ms is not None:
             diffs[copies] = diff_ms
-            report(f"  diff, hardened options on against off ({added} grants new)", diff_ms)
+            report(f"  diff, hardened options on against off ({added} grants new)", diff_ms, peak=diff_rss)
     print(f"{'  4x / 1x':<58} {results[4] / results[1]:10.2f} x   (target <= 4.5x)")
     print(f"{'  diff 3x / 1x (linear: 3x)':<58} {diffs[3] / diffs[1]:10.2f} x")
 
