@@ -6,18 +6,14 @@ through a stack set, ending with its instances."""
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
-import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.functional.test_terminal_e2e import (TIMEOUT, _command, _enter_until_the_write_screen, _header, _tmux,
-                                                 _wait_for, _wait_for_change_of_header)
+from tests.functional import tmux
 from tests.aws.test_fleet import A, B, SMALL, TRUST, write_profile
 from tests.moto import TOPIC_TEMPLATE, publisher_stack
 from wizard.aws.outputs import read_outputs, render_outputs
@@ -29,49 +25,31 @@ PROMPT = "Type the stack name to confirm: "
 EXITED = "[exit code "
 
 
-def _start(tmp_path: Path, command: list[str], *, width: int, height: int) -> str:
-    """Start ``command`` in a new tmux session with the test's AWS environment; the session name."""
-    session = f"qw-deploy-{uuid.uuid4().hex[:8]}"
-    env = {"QUILT_WIZARD_HOME": str(tmp_path / "home"), "TERM": "xterm-256color",
-           **{k: v for k, v in os.environ.items() if k.startswith("AWS_") or k.lower() == "no_proxy"}}
-    # Always set (a tmux server started elsewhere has its own); absolute, as the command runs in tmp_path.
-    paths = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
-    env["PYTHONPATH"] = os.pathsep.join(map(os.path.abspath, paths))
-    environment = [part for key, value in env.items() for part in ("-e", f"{key}={value}")]
-    _tmux("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), *environment,
-          "-c", str(tmp_path), shlex.join(command))
-    return session
-
-
-def _kill(session: str) -> None:
-    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, timeout=30)
-
-
 def test_a_change_set_executed_in_the_wizard_shows_the_events(tmp_path, endpoint, moto_session):
     template = tmp_path / "topic.yaml"
     template.write_text(TOPIC_TEMPLATE)
-    session = _start(tmp_path, [*_command(), "--template", str(template), "--set", "TopicName=quilt-events",
-                                "--out", str(tmp_path / "p.json"), "--endpoint-url", endpoint],
-                     width=110, height=40)
+    session = tmux.start(tmp_path, [*tmux.command(), "--template", str(template), "--set", "TopicName=quilt-events",
+                                    "--out", str(tmp_path / "p.json"), "--endpoint-url", endpoint],
+                         width=110, height=40, prefix="qw-deploy")
     try:
-        _enter_until_the_write_screen(session, _wait_for(session, "quilt-wizard"))
-        _tmux("send-keys", "-t", session, "Enter")
-        _wait_for(session, "Wrote")
-        _tmux("send-keys", "-t", session, "c")
-        _wait_for(session, "Create change set")
-        _tmux("send-keys", "-t", session, "Enter")  # the Create button has the focus
-        _wait_for(session, "Press x to execute")
-        _tmux("send-keys", "-t", session, "x")
-        _wait_for(session, "Type quilt to confirm")
-        _tmux("send-keys", "-t", session, "quilt", "Enter")
-        shown = _wait_for(session, "Stack quilt: CREATE_COMPLETE", timeout=TIMEOUT)
+        tmux.enter_until_the_write_screen(session, tmux.wait_for(session, "quilt-wizard"))
+        tmux.tmux("send-keys", "-t", session, "Enter")
+        tmux.wait_for(session, "Wrote")
+        tmux.tmux("send-keys", "-t", session, "c")
+        tmux.wait_for(session, "Create change set")
+        tmux.tmux("send-keys", "-t", session, "Enter")  # the Create button has the focus
+        tmux.wait_for(session, "Press x to execute")
+        tmux.tmux("send-keys", "-t", session, "x")
+        tmux.wait_for(session, "Type quilt to confirm")
+        tmux.tmux("send-keys", "-t", session, "quilt", "Enter")
+        shown = tmux.wait_for(session, "Stack quilt: CREATE_COMPLETE", timeout=tmux.TIMEOUT)
         assert "Events (" in shown
         events = [line for line in shown.splitlines() if "AWS::CloudFormation::Stack" in line]
         assert any("CREATE_IN_PROGRESS" in line for line in events)
         assert any("CREATE_COMPLETE" in line for line in events)
         assert "REVIEW_IN_PROGRESS" not in "\n".join(events)  # only what the execution did
     finally:
-        _kill(session)
+        tmux.kill(session)
     stack = moto_session.client("cloudformation").describe_stacks(StackName="quilt")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
 
@@ -80,11 +58,11 @@ def test_a_change_set_executed_in_the_wizard_shows_the_events(tmp_path, endpoint
 
 def _history(session: str) -> str:
     """Everything the pane has shown, its scrollback included, wrapped lines joined."""
-    return _tmux("capture-pane", "-p", "-J", "-S", "-", "-t", session)
+    return tmux.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", session)
 
 
 def _wait_in_history(session: str, text: str) -> str:
-    deadline = time.monotonic() + TIMEOUT
+    deadline = time.monotonic() + tmux.TIMEOUT
     shown = ""
     while time.monotonic() < deadline:
         shown = _history(session)
@@ -98,16 +76,16 @@ def _prompted(tmp_path: Path, endpoint: str) -> tuple[str, str]:
     """The headless run with ``--execute`` and no ``--yes``, stopped at its prompt; the session and
     what it shows. The pane stays after the run, with its exit code."""
     template, answers = publisher_stack(tmp_path)
-    command = [*_command(), "--answers", answers, "--template", template, "--out", str(tmp_path / "p.json"),
+    command = [*tmux.command(), "--answers", answers, "--template", template, "--out", str(tmp_path / "p.json"),
                "--create-change-set", "--change-set-name", "review-1", "--execute", "--endpoint-url", endpoint]
     wrapped = ["sh", "-c", f'{shlex.join(command)}; echo "{EXITED}$?]"; exec sleep 600']
-    session = _start(tmp_path, wrapped, width=160, height=50)
+    session = tmux.start(tmp_path, wrapped, width=160, height=50, prefix="qw-deploy")
     return session, _wait_in_history(session, PROMPT)
 
 
 def _answer(session: str, typed: str) -> str:
-    _tmux("send-keys", "-t", session, "-l", typed)
-    _tmux("send-keys", "-t", session, "Enter")
+    tmux.tmux("send-keys", "-t", session, "-l", typed)
+    tmux.tmux("send-keys", "-t", session, "Enter")
     return _wait_in_history(session, EXITED)
 
 
@@ -127,7 +105,7 @@ def test_a_wrong_stack_name_at_the_prompt_leaves_the_change_set_unexecuted(tmp_p
         _check_the_prompt(shown)
         shown = _answer(session, "quil")
     finally:
-        _kill(session)
+        tmux.kill(session)
     after = shown[shown.index(PROMPT):]
     assert "Not executed." in after.splitlines() and f"{EXITED}0]" in after  # declined is not a failure
     assert "Following stack" not in after
@@ -144,7 +122,7 @@ def test_the_stack_name_at_the_prompt_executes_and_follows_to_the_end(tmp_path, 
         _check_the_prompt(shown)
         shown = _answer(session, "quilt")
     finally:
-        _kill(session)
+        tmux.kill(session)
     after = shown[shown.index(PROMPT):]
     assert "Not executed." not in after.splitlines() and f"{EXITED}0]" in after
     assert "Change set review-1 (CREATE) for stack quilt: 2 changes (2 add). Executed." in after  # the summary
@@ -169,49 +147,47 @@ def _enter_until(session: str, shown: str, text: str) -> str:
     for _ in range(40):
         if text in shown:
             return shown
-        header = _header(shown)
-        _tmux("send-keys", "-t", session, "Enter")
-        shown = _wait_for_change_of_header(session, header)
+        header = tmux.header(shown)
+        tmux.tmux("send-keys", "-t", session, "Enter")
+        shown = tmux.wait_for_change_of_header(session, header)
     raise AssertionError(f"{text!r} never appeared:\n{shown}")
 
 
 def test_the_fleet_deployed_from_the_review_in_a_terminal(tmp_path, endpoint, moto_session, monkeypatch):
     """A two-account profile: from the review, the fleet screen shows account B's broadening
     override, the typed stack-set name deploys both accounts, and the table of instances ends it."""
-    monkeypatch.setenv("QUILT_WIZARD_HOME", str(tmp_path / "home"))  # the wizard's home (``_start``)
+    monkeypatch.setenv("QUILT_WIZARD_HOME", str(tmp_path / "home"))  # the wizard's home (``tmux.start``)
     write_profile()
     moto_session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
-    # A tmux server started under pytest can hold COLUMNS=80 and LINES=24 in its environment, which
-    # the terminal-size lookup prefers to the pane's size: the wizard asks the terminal instead.
-    session = _start(tmp_path, ["env", "-u", "COLUMNS", "-u", "LINES", *_command(), "--template", SMALL,
-                                "--profile", "teams", "--account-id", A, "--out", str(tmp_path / "p.json"),
-                                "--endpoint-url", endpoint], width=110, height=40)
+    session = tmux.start(tmp_path, [*tmux.command(), "--template", SMALL, "--profile", "teams", "--account-id", A,
+                                    "--out", str(tmp_path / "p.json"), "--endpoint-url", endpoint],
+                         width=110, height=40, prefix="qw-deploy")
     try:
-        shown = _enter_until(session, _wait_for(session, "quilt-wizard"), "Deploy to the fleet")
+        shown = _enter_until(session, tmux.wait_for(session, "quilt-wizard"), "Deploy to the fleet")
         assert "Profile teams lists 2 accounts" in shown
-        _tmux("send-keys", "-t", session, "f")
-        _wait_for(session, "Fleet of profile teams")
-        shown = _wait_for(session, "Overrides of the stack set's values")  # the panels follow the summary
+        tmux.tmux("send-keys", "-t", session, "f")
+        tmux.wait_for(session, "Fleet of profile teams")
+        shown = tmux.wait_for(session, "Overrides of the stack set's values")  # the panels follow the summary
         rows = {line.split()[0]: line.split()[1:] for line in shown.splitlines()
                 if line.split() and line.split()[0] in (A, B)}
         assert rows[A][:4] == ["us-east-1", "1", "no", "change"] and rows[B][:3] == ["us-east-1", "2", "BROADENING"]
         # Tab to the plan, End to its last panel: account B's override and what it broadens.
-        _tmux("send-keys", "-t", session, "Tab", "End")
+        tmux.tmux("send-keys", "-t", session, "Tab", "End")
         broadening = "+ Allow s3:GetObject, s3:PutObject on * [R W]  broadening"
-        shown = _wait_for(session, broadening)
+        shown = tmux.wait_for(session, broadening)
         panel = shown[shown.index(f"{B} · us-east-1 · BROADENING"):]
         assert "* CustomerBucketPrefix = (empty)" in panel and broadening in panel
-        _tmux("send-keys", "-t", session, "BTab", "Enter")  # back to the Check button, and press it
-        _wait_for(session, "Press x to deploy")
-        _tmux("send-keys", "-t", session, "x")
-        _wait_for(session, "Type quilt-fleet to confirm")
-        _tmux("send-keys", "-t", session, "quilt-fleet", "Enter")
-        shown = _wait_for(session, "Deployed stack set quilt-fleet", timeout=TIMEOUT)
+        tmux.tmux("send-keys", "-t", session, "BTab", "Enter")  # back to the Check button, and press it
+        tmux.wait_for(session, "Press x to deploy")
+        tmux.tmux("send-keys", "-t", session, "x")
+        tmux.wait_for(session, "Type quilt-fleet to confirm")
+        tmux.tmux("send-keys", "-t", session, "quilt-fleet", "Enter")
+        shown = tmux.wait_for(session, "Deployed stack set quilt-fleet", timeout=tmux.TIMEOUT)
         table = [line.split() for line in shown.splitlines() if line.split() and line.split()[0] in (A, B)]
         assert [row[:4] for row in table] == [[A, "us-east-1", "CURRENT", "SUCCEEDED"],
                                               [B, "us-east-1", "CURRENT", "SUCCEEDED"]]
     finally:
-        _kill(session)
+        tmux.kill(session)
     instance = moto_session.client("cloudformation").describe_stack_instance(
         StackSetName="quilt-fleet", StackInstanceAccount=B, StackInstanceRegion="us-east-1")["StackInstance"]
     assert {p["ParameterKey"]: p["ParameterValue"] for p in instance["ParameterOverrides"]} == {
