@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from wizard.commands.aws_options import add_connection_options
 from wizard.errors import InputError
 from wizard.findings.gate import add_fail_on_option, check_gate
 
@@ -22,9 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "/quilt/STACK/REGION/ with its versions (and who created them, from CloudTrail), and each "
                     "run-time statement outside the envelope the deployment chose.")
     parser.add_argument("--stack-name", required=True, metavar="NAME", help="the deployed stack")
-    parser.add_argument("--region", metavar="REGION", help="the stack's region (default: the profile's)")
-    parser.add_argument("--aws-profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE or the default chain)")
-    parser.add_argument("--endpoint-url", metavar="URL", help="a local AWS endpoint, for tests")
+    add_connection_options(parser, region="the stack's region (default: the profile's)")
     parser.add_argument("--json", action="store_true", help="print JSON for a machine to read")
     parser.add_argument("--out", metavar="DIR", help=f"write {REPORT_MD} and {REPORT_HTML} into this folder")
     parser.add_argument("--force", action="store_true", help="with --out: replace an existing audit report")

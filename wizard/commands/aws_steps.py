@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from wizard.commands.aws_options import add_connection_options
 from wizard.errors import GateTripped, InputError
 
 
@@ -36,8 +37,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--execute", action="store_true",
                        help="execute the change set after an explicit confirmation")
     group.add_argument("--yes", action="store_true", help="confirm --execute without asking (for CI)")
-    group.add_argument("--aws-profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE or the default chain)")
-    group.add_argument("--endpoint-url", metavar="URL", help="a local AWS endpoint, for tests")
+    add_connection_options(group)
 
 
 def wanted(args: argparse.Namespace) -> bool:

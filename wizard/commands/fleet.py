@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from wizard.commands.aws_options import add_connection_options
 from wizard.commands.fleet_deploy import PERMISSION_MODELS, check_stack_set_name, parse_ous
 from wizard.errors import AwsError, GateTripped, InputError
 
@@ -80,10 +81,7 @@ def _targets_options(parser: argparse.ArgumentParser) -> None:
 
 def _aws_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("AWS")
-    group.add_argument("--region", metavar="REGION",
-                       help="the stack set's home region (default: the AWS profile's region)")
-    group.add_argument("--aws-profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE or the default chain)")
-    group.add_argument("--endpoint-url", metavar="URL", help="a local AWS endpoint, for tests")
+    add_connection_options(group, region="the stack set's home region (default: the AWS profile's region)")
 
 
 def progress(line: str) -> None:

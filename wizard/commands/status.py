@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 
+from wizard.commands.aws_options import add_connection_options
 from wizard.errors import AwsError
 
 RECENT_EVENTS = 10
@@ -29,9 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "never the deployment.")
     parser.add_argument("--stack-name", required=True, metavar="NAME", help="the stack")
     parser.add_argument("--follow", action="store_true", help="watch the running operation until it ends")
-    parser.add_argument("--region", metavar="REGION", help="the stack's region (default: the profile's)")
-    parser.add_argument("--aws-profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE or the default chain)")
-    parser.add_argument("--endpoint-url", metavar="URL", help="a local AWS endpoint, for tests")
+    add_connection_options(parser, region="the stack's region (default: the profile's)")
     parser.add_argument("--json", action="store_true", help="print JSON for a machine to read")
     parser.set_defaults(handler=run)
 
