@@ -140,7 +140,7 @@ class FleetScreen(AwsScreen):
         from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
 
         session = self.session
-        text = (f"The stack set (in {session.pseudo.region}) gets profile {session.profile}'s shared values, each "
+        text = (f"The stack set (in {session.pseudo.region}) gets the shared values of profile {session.profile}, each "
                 "instance its account's own. Self-managed needs IAM roles you create; service-managed, AWS "
                 "Organizations. The check only reads: nothing changes until you press x and type the name.")
         size = len(session.template.text.encode("utf-8"))
