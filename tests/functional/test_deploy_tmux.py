@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -56,22 +55,6 @@ def test_a_change_set_executed_in_the_wizard_shows_the_events(tmp_path, endpoint
 
 # -- the headless run's prompt ----------------------------------------------------------------
 
-def _history(session: str) -> str:
-    """Everything the pane has shown, its scrollback included, wrapped lines joined."""
-    return tmux.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", session)
-
-
-def _wait_in_history(session: str, text: str) -> str:
-    deadline = time.monotonic() + tmux.TIMEOUT
-    shown = ""
-    while time.monotonic() < deadline:
-        shown = _history(session)
-        if text in shown:
-            return shown
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} never appeared; the pane shows:\n{shown}")
-
-
 def _prompted(tmp_path: Path, endpoint: str) -> tuple[str, str]:
     """The headless run with ``--execute`` and no ``--yes``, stopped at its prompt; the session and
     what it shows. The pane stays after the run, with its exit code."""
@@ -80,13 +63,13 @@ def _prompted(tmp_path: Path, endpoint: str) -> tuple[str, str]:
                "--create-change-set", "--change-set-name", "review-1", "--execute", "--endpoint-url", endpoint]
     wrapped = ["sh", "-c", f'{shlex.join(command)}; echo "{EXITED}$?]"; exec sleep 600']
     session = tmux.start(tmp_path, wrapped, width=160, height=50, prefix="qw-deploy")
-    return session, _wait_in_history(session, PROMPT)
+    return session, tmux.wait_for(session, PROMPT, read=tmux.history)
 
 
 def _answer(session: str, typed: str) -> str:
     tmux.tmux("send-keys", "-t", session, "-l", typed)
     tmux.tmux("send-keys", "-t", session, "Enter")
-    return _wait_in_history(session, EXITED)
+    return tmux.wait_for(session, EXITED, read=tmux.history)
 
 
 def _check_the_prompt(shown: str) -> None:

@@ -55,6 +55,17 @@ async def _check(pilot, screen: FleetScreen) -> None:
     await settle(pilot)
 
 
+async def _deploy(pilot) -> FleetScreen:
+    """The fleet screen, checked, confirmed with the typed name, and its deployment followed."""
+    screen = await _fleet(pilot)
+    await _check(pilot, screen)
+    await press(pilot, "x")
+    await pilot.press(*NAME)
+    await press(pilot, "enter")
+    await settle(pilot)  # the deployment, each operation followed
+    return screen
+
+
 def _stack_sets(moto_session) -> list[str]:
     return [s["StackSetName"] for s in moto_session.client("cloudformation").list_stack_sets()["Summaries"]]
 
@@ -186,12 +197,7 @@ async def test_the_typed_name_deploys_each_account_with_its_overrides(tmp_path, 
     moto_session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
     write_profile()
     async with _app(tmp_path, endpoint_url=endpoint).run_test(size=(120, 40)) as pilot:
-        screen = await _fleet(pilot)
-        await _check(pilot, screen)
-        await press(pilot, "x")
-        await pilot.press(*NAME)
-        await press(pilot, "enter")
-        await settle(pilot)  # the deployment, each operation followed
+        screen = await _deploy(pilot)
         assert pilot.app.screen is screen and screen.outcome is not None and screen.outcome.failure is None
         assert screen.status_text.startswith(f"Deployed stack set {NAME}: 2 operations succeeded; 2 stack instances")
         table = screen.query_one("#fleet-instances", DataTable)
@@ -230,12 +236,7 @@ async def test_an_aws_error_while_deploying_is_one_line_and_asks_for_a_new_check
     moto_session.client("iam").create_role(RoleName=ADMINISTRATION_ROLE, AssumeRolePolicyDocument=TRUST)
     write_profile()
     async with _app(tmp_path, endpoint_url=endpoint).run_test(size=(120, 40)) as pilot:
-        screen = await _fleet(pilot)
-        await _check(pilot, screen)
-        await press(pilot, "x")
-        await pilot.press(*NAME)
-        await press(pilot, "enter")
-        await settle(pilot)
+        screen = await _deploy(pilot)
         assert pilot.app.screen is screen and screen.outcome is None
         assert screen.status_text == ("Failed: AWS refused CreateStackInstances: not authorized to perform "
                                       "cloudformation:CreateStackInstances")

@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 TIMEOUT = 60.0
 
@@ -63,15 +64,21 @@ def size(session: str) -> tuple[int, int]:
     return int(columns), int(rows)
 
 
-def wait_for(session: str, text: str, timeout: float = TIMEOUT) -> str:
+def history(session: str) -> str:
+    """Everything the pane has shown, its scrollback included, wrapped lines joined."""
+    return tmux("capture-pane", "-p", "-J", "-S", "-", "-t", session)
+
+
+def wait_for(session: str, text: str, timeout: float = TIMEOUT, *, read: Callable[[str], str] = screen) -> str:
+    """What ``read`` (the screen, or the whole ``history``) shows once ``text`` is in it."""
     deadline = time.monotonic() + timeout
     shown = ""
     while time.monotonic() < deadline:
-        shown = screen(session)
+        shown = read(session)
         if text in shown:
             return shown
         time.sleep(0.1)
-    raise AssertionError(f"{text!r} never appeared; the screen shows:\n{shown}")
+    raise AssertionError(f"{text!r} never appeared; the pane shows:\n{shown}")
 
 
 def header(shown: str) -> str:
