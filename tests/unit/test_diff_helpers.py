@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from wizard.iam import coverage
 from wizard.iam import diff as d
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
 from wizard.iam.grants import Grant, Source
@@ -35,16 +36,16 @@ from wizard.iam.posture import Control, PostureChange
     ("b*z", "a*y*z", False),
 ])
 def test_may_overlap(a, b, overlap):
-    assert d._may_overlap(a, b, case_sensitive=True) is overlap
+    assert coverage.may_overlap(a, b, case_sensitive=True) is overlap
 
 
 def test_may_overlap_case():
-    assert d._may_overlap("S3:GET*", "s3:getobject", case_sensitive=False)
-    assert d._may_overlap("s3:getobject", "S3:GET*", case_sensitive=False)
-    assert d._may_overlap("S3:GET*", "s3:g*", case_sensitive=False)
-    assert not d._may_overlap("S3:GET*", "s3:getobject", case_sensitive=True)
-    assert not d._may_overlap("s3:getobject", "S3:GET*", case_sensitive=True)
-    assert not d._may_overlap("arn:aws:s3:::Acme-*", "arn:aws:s3:::acme-1", case_sensitive=True)
+    assert coverage.may_overlap("S3:GET*", "s3:getobject", case_sensitive=False)
+    assert coverage.may_overlap("s3:getobject", "S3:GET*", case_sensitive=False)
+    assert coverage.may_overlap("S3:GET*", "s3:g*", case_sensitive=False)
+    assert not coverage.may_overlap("S3:GET*", "s3:getobject", case_sensitive=True)
+    assert not coverage.may_overlap("s3:getobject", "S3:GET*", case_sensitive=True)
+    assert not coverage.may_overlap("arn:aws:s3:::Acme-*", "arn:aws:s3:::acme-1", case_sensitive=True)
 
 
 @pytest.mark.parametrize("general, general_not, specific, specific_not, covered", [
@@ -59,7 +60,7 @@ def test_may_overlap_case():
     (("XX*",), (), (), ("iam:*",), False),                 # only a pattern matching everything will do
 ])
 def test_covers_set(general, general_not, specific, specific_not, covered):
-    assert d._covers_set(general, general_not, specific, specific_not, case_sensitive=False) is covered
+    assert coverage.covers_set(general, general_not, specific, specific_not, case_sensitive=False) is covered
 
 
 def test_covers_set_case():
@@ -67,8 +68,8 @@ def test_covers_set_case():
             (("arn:aws:s3:::Acme-*",), (), ("arn:aws:s3:::acme-1",), ()),
             ((), ("arn:aws:s3:::acme-*",), ("arn:aws:s3:::Acme-1",), ()),
             ((), ("arn:aws:s3:::acme-*",), (), ("arn:aws:s3:::ACME-*",))]:
-        insensitive = d._covers_set(general, general_not, specific, specific_not, case_sensitive=False)
-        sensitive = d._covers_set(general, general_not, specific, specific_not, case_sensitive=True)
+        insensitive = coverage.covers_set(general, general_not, specific, specific_not, case_sensitive=False)
+        sensitive = coverage.covers_set(general, general_not, specific, specific_not, case_sensitive=True)
         assert insensitive != sensitive, (general, general_not, specific, specific_not)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wizard.iam import coverage
 from wizard.iam import diff as d
 from wizard.iam.grants import IDENTITY, RESOURCE, Grant, Source
 
@@ -33,13 +34,13 @@ grants = st.builds(
 def against_every_allow(new: Grant, baseline: list[Grant]) -> str:
     """The verdict without the index: every Allow of the baseline is a candidate."""
     if new.grants_nothing or new.attachment:
-        return d._allow_broadens(new, d.BaselineAllows(baseline))
+        return d._allow_broadens(new, coverage.BaselineAllows(baseline))
     if new.not_actions or new.not_resources:
-        covered = any(d._allow_covers_whole(old, new) for old in baseline)
+        covered = any(coverage.allow_covers_whole(old, new) for old in baseline)
         return "" if covered else "grants everything except a list (NotAction/NotResource)"
     for action in new.actions:
         for resource in new.resources or (None,):
-            if not any(d._allow_covers(old, new, action, resource) for old in baseline):
+            if not any(coverage.allow_covers(old, new, action, resource) for old in baseline):
                 target = f" on {resource}" if resource else ""
                 return f"grants {action}{target} to {new.principal or '?'}"
     return ""
@@ -48,7 +49,7 @@ def against_every_allow(new: Grant, baseline: list[Grant]) -> str:
 @settings(max_examples=400, derandomize=True, deadline=None, database=None)
 @given(st.lists(grants, max_size=8), grants)
 def test_the_index_gives_the_verdict_of_every_allow(baseline, new):
-    assert d._allow_broadens(new, d.BaselineAllows(baseline)) == against_every_allow(new, baseline)
+    assert d._allow_broadens(new, coverage.BaselineAllows(baseline)) == against_every_allow(new, baseline)
 
 
 def test_a_literal_service_is_looked_up_with_its_own_and_any_service():
@@ -56,7 +57,7 @@ def test_a_literal_service_is_looked_up_with_its_own_and_any_service():
     by_ec2 = Grant(principal="RoleA", kind=IDENTITY, source=Source("R"), actions=("ec2:*",), resources=("*",))
     by_any = Grant(principal="RoleA", kind=IDENTITY, source=Source("R"), actions=("*:Get*",), resources=("*",))
     other = Grant(principal="RoleB", kind=IDENTITY, source=Source("R"), actions=("s3:*",), resources=("*",))
-    index = d.BaselineAllows([by_s3, by_ec2, by_any, other])
+    index = coverage.BaselineAllows([by_s3, by_ec2, by_any, other])
     new = Grant(principal="RoleA", kind=IDENTITY, source=Source("R"), actions=("S3:GetObject",), resources=("*",))
     assert index.for_action(new, "S3:GetObject") == [by_s3, by_any]
     assert set(map(id, index.for_action(new, "*"))) == {id(by_s3), id(by_ec2), id(by_any)}

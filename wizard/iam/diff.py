@@ -22,8 +22,8 @@ statement that merely moved is no change. The verdict is semantic, not textual:
   or having lost its last one) has AWS's default allow-all egress, which is broadening; an
   egress rule to a loopback address only removes that default.
 
-Actions compare case-insensitively and ARNs case-sensitively, both honouring ``*`` and ``?``;
-conditions compare by implication (``wizard.iam.conditions``).
+Whether one statement covers another (actions case-insensitively, ARNs case-sensitively, both
+honouring ``*`` and ``?``; conditions by implication) is ``wizard.iam.coverage``.
 
 Beside the broadening verdict, ``PermissionDiff`` carries the security posture's changes
 (``wizard.iam.posture``): ``weakenings`` (encryption, TLS, logging or a public scheme lost;
@@ -37,17 +37,16 @@ all. Gates trip on either verdict.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from wizard.errors import GateTripped
 from wizard.iam.conditions import condition_implies, peer_within
+from wizard.iam.coverage import BaselineAllows, allow_covers, allow_covers_whole, deny_still_holds
 from wizard.iam.grants import IDENTITY, TRUST, Grant, display_principal, holder_of
 from wizard.iam.network import DEFAULT_EGRESS, EGRESS, OPENINGS, NetworkRule
 from wizard.iam.posture import PostureChange, compare_postures, posture
-from wizard.iam.wildcards import action_matches, pattern_covers
 
 if TYPE_CHECKING:
     from wizard.cfn.evaluate import Evaluation
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["GrantChange", "PermissionDiff", "RuleChange", "condition_implies", "diff", "diff_evaluations",
            "diff_grants", "diff_network", "diff_new", "verdict_gate"]
 
-_WILD = re.compile(r"[*?]")
 #: Principals whose policies apply to nobody else: a Deny deleted with one of them protected no one.
 _SOLE_HOLDERS = ("AWS::IAM::Role", "AWS::IAM::User")
 
@@ -147,118 +145,6 @@ class PermissionDiff:
         }
 
 
-# -- coverage -----------------------------------------------------------------------------
-
-def _principal_covers(general: str, specific: str) -> bool:
-    """``*`` and ``{"AWS": "*"}`` both name everyone; anything else only itself."""
-    return general == specific or general in ("*", "AWS:*")
-
-
-def _covers_all(general: Iterable[str], specific: Iterable[str], *, case_sensitive: bool) -> bool:
-    general = tuple(general)
-    return all(any(pattern_covers(g, s, case_sensitive=case_sensitive) for g in general) for s in specific)
-
-
-def _may_overlap(a: str, b: str, *, case_sensitive: bool) -> bool:
-    """Whether some string could match both patterns (exact for a literal, conservative otherwise:
-    two wildcard patterns overlap unless their fixed heads or tails disagree)."""
-    if not case_sensitive:
-        a, b = a.lower(), b.lower()
-    if not _WILD.search(a):
-        return action_matches(b, a, case_sensitive=True)
-    if not _WILD.search(b):
-        return action_matches(a, b, case_sensitive=True)
-    head_a, head_b = _WILD.split(a, 1)[0], _WILD.split(b, 1)[0]
-    tail_a, tail_b = _WILD.split(a)[-1], _WILD.split(b)[-1]
-    return (head_a.startswith(head_b) or head_b.startswith(head_a)) and \
-        (tail_a.endswith(tail_b) or tail_b.endswith(tail_a))
-
-
-def _covers_set(general: tuple[str, ...], general_not: tuple[str, ...], specific: tuple[str, ...],
-                specific_not: tuple[str, ...], *, case_sensitive: bool) -> bool:
-    """Whether the strings ``general`` names (or, with ``general_not``, every string but those)
-    include all the strings ``specific`` (or every string but ``specific_not``) names."""
-    if specific_not:
-        if general_not:  # everything but G includes everything but S when G lies inside S
-            return _covers_all(specific_not, general_not, case_sensitive=case_sensitive)
-        return any(pattern_covers(g, "*", case_sensitive=case_sensitive) for g in general)
-    if general_not:
-        return not any(_may_overlap(n, s, case_sensitive=case_sensitive) for n in general_not for s in specific)
-    return _covers_all(general, specific, case_sensitive=case_sensitive)
-
-
-def _same_holder(old: Grant, new: Grant) -> bool:
-    return old.kind == new.kind and old.on == new.on and _principal_covers(old.principal, new.principal)
-
-
-def _allow_covers(old: Grant, new: Grant, action: str, resource: str | None) -> bool:
-    """Whether Allow ``old`` grants ``action`` on ``resource`` whenever ``new`` does."""
-    if old.grants_nothing or not old.is_allow or not _same_holder(old, new):
-        return False
-    if not _covers_set(old.actions, old.not_actions, (action,), (), case_sensitive=False):
-        return False
-    # A statement naming no resource applies to the resource holding it (a trust policy).
-    if resource is not None and (old.resources or old.not_resources) and \
-            not _covers_set(old.resources, old.not_resources, (resource,), (), case_sensitive=True):
-        return False
-    return condition_implies(new.condition, old.condition)
-
-
-def _allow_covers_whole(old: Grant, new: Grant) -> bool:
-    """Whether ``old`` allows everything a NotAction/NotResource grant ``new`` allows."""
-    if old.grants_nothing or not old.is_allow or not _same_holder(old, new):
-        return False
-    return _covers_set(old.actions, old.not_actions, new.actions, new.not_actions, case_sensitive=False) and \
-        _covers_set(old.resources, old.not_resources, new.resources, new.not_resources, case_sensitive=True) and \
-        condition_implies(new.condition, old.condition)
-
-
-#: The service key of patterns whose service part is not one literal prefix (``*``, ``s3*:Get``)
-#: and of NotAction grants: they may cover an action of any service.
-_ANY_SERVICE = ""
-_EVERYONE = ("*", "AWS:*")
-
-
-def _service_of(pattern: str) -> str:
-    """The lower-case service prefix an action pattern is limited to, or ``_ANY_SERVICE``."""
-    service, colon, _ = pattern.partition(":")
-    return service.lower() if colon and not _WILD.search(service) else _ANY_SERVICE
-
-
-class BaselineAllows:
-    """The baseline's Allows, indexed by holder and by service, so that a new grant is compared
-    only with those that can cover it: the same holder (or everyone) and, for each action, the
-    same service (or any). An Allow that grants nothing is left out, as ``_allow_covers`` would
-    refuse it. An action pattern with a literal service cannot be covered by a pattern limited
-    to another service, so the answers are those of comparing with every Allow."""
-
-    def __init__(self, allows: Iterable[Grant]) -> None:
-        self.by_holder: dict[tuple, dict[str, list[Grant]]] = {}
-        for old in allows:
-            if old.grants_nothing or not old.is_allow:
-                continue
-            services = self.by_holder.setdefault((old.kind, old.on, old.principal), {})
-            keys = {_ANY_SERVICE} if old.not_actions else {_service_of(a) for a in old.actions}
-            for key in keys:
-                services.setdefault(key, []).append(old)
-
-    def _holders(self, new: Grant) -> list[dict[str, list[Grant]]]:
-        keys = (new.principal, *(p for p in _EVERYONE if p != new.principal))
-        return [found for p in keys if (found := self.by_holder.get((new.kind, new.on, p)))]
-
-    def holding(self, new: Grant) -> list[Grant]:
-        """Every Allow of ``new``'s holder or of everyone, whatever its actions."""
-        return list({id(g): g for services in self._holders(new) for gs in services.values() for g in gs}.values())
-
-    def for_action(self, new: Grant, action: str) -> list[Grant]:
-        """The Allows that may grant ``action`` to ``new``'s holder."""
-        service = _service_of(action)
-        if service == _ANY_SERVICE:
-            return self.holding(new)
-        return [g for services in self._holders(new)
-                for key in (service, _ANY_SERVICE) for g in services.get(key, ())]
-
-
 def _allow_broadens(new: Grant, baseline: BaselineAllows) -> str:
     """Why ``new`` grants something the baseline did not, or '' when it does not."""
     if new.grants_nothing:
@@ -268,32 +154,17 @@ def _allow_broadens(new: Grant, baseline: BaselineAllows) -> str:
             return ""  # its statements are grants of their own, judged one by one
         return f"attaches {new.attachment}"  # to this principal: the same one before would be no change
     if new.not_actions or new.not_resources:
-        if any(_allow_covers_whole(old, new) for old in baseline.holding(new)):
+        if any(allow_covers_whole(old, new) for old in baseline.holding(new)):
             return ""
         return "grants everything except a list (NotAction/NotResource)"
     resources: tuple[str | None, ...] = new.resources or (None,)
     for action in new.actions:
         candidates = baseline.for_action(new, action)
         for resource in resources:
-            if not any(_allow_covers(old, new, action, resource) for old in candidates):
+            if not any(allow_covers(old, new, action, resource) for old in candidates):
                 target = f" on {resource}" if resource else ""
                 return f"grants {action}{target} to {new.principal or '?'}"
     return ""
-
-
-def _deny_still_holds(old: Grant, denies: list[Grant]) -> bool:
-    """Whether some Deny in ``denies`` applies whenever ``old`` did: to the same holder (or
-    everyone), to every action and resource ``old`` named, under a condition ``old`` implies."""
-    for new in denies:
-        if new.kind != old.kind or new.on != old.on or not _principal_covers(new.principal, old.principal):
-            continue
-        if not _covers_set(new.actions, new.not_actions, old.actions, old.not_actions, case_sensitive=False):
-            continue
-        if not _covers_set(new.resources, new.not_resources, old.resources, old.not_resources, case_sensitive=True):
-            continue
-        if condition_implies(old.condition, new.condition):
-            return True
-    return False
 
 
 def _is_token(value: str) -> bool:
@@ -348,7 +219,7 @@ def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[
         why = _protects_nothing(grant, still_exists, gone)
         if why:
             removed.append(GrantChange(grant, False, why))
-        elif _deny_still_holds(grant, denies_after):
+        elif deny_still_holds(grant, denies_after):
             removed.append(GrantChange(grant, False, ""))
         else:
             removed.append(GrantChange(grant, True, f"a Deny on {grant.principal or 'its resource'} "
