@@ -222,7 +222,7 @@ def test_import_loads_nothing(tmp_path):
     out = _run("""
         import json
         import wizard.iam.actions as a
-        print(json.dumps([a._catalog is None, a._entries.cache_info().currsize]))
+        print(json.dumps([not a.catalog.loaded(), a._entries.cache_info().currsize]))
     """, **{actions.CACHE_ENV: str(tmp_path)})
     assert json.loads(out) == [True, 0]
     assert not list(tmp_path.iterdir())

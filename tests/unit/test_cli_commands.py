@@ -48,7 +48,7 @@ def test_a_warm_grants_run_reads_no_yaml_and_validates_no_shipped_file(tmp_path)
 
     code = ("import contextlib, io, sys\nfrom wizard.cli import main\nimport wizard.iam.actions as a\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n    main(['grants', '--json'])\n"
-            "print([m for m in ('yaml', 'jsonschema') if m in sys.modules], a._catalog is not None)")
+            "print([m for m in ('yaml', 'jsonschema') if m in sys.modules], a.catalog.loaded())")
     env = {**os.environ, "QUILT_WIZARD_HOME": str(tmp_path)}
     env.pop("QUILT_WIZARD_CACHE", None)
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout

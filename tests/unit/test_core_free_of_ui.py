@@ -56,7 +56,7 @@ def test_render_and_profiles_do_not_load_the_iam_definitions(tmp_path):
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    main(['render', '--template', {str(template)!r}])\n"
             "    main(['profiles', 'list'])\n"
-            "print(a._catalog is None, 'textual' in sys.modules, 'boto3' in sys.modules)")
+            "print(not a.catalog.loaded(), 'textual' in sys.modules, 'boto3' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "QUILT_WIZARD_HOME": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr

@@ -21,7 +21,7 @@ PROGRAM = f"""
     import json
     import wizard.iam.actions as a
     found = a.classify({PATTERNS!r})
-    print(json.dumps([found.levels, found.unknown, a._catalog is not None]))
+    print(json.dumps([found.levels, found.unknown, a.catalog.loaded()]))
 """
 
 

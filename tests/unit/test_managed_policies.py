@@ -97,7 +97,7 @@ def test_the_asset_is_read_only_when_a_template_attaches_an_aws_managed_policy(t
     path = tmp_path / "t.yaml"
     path.write_text("Resources:\n  T: {Type: AWS::SNS::Topic}\n")
     code = ("import sys; from wizard.cli import main; main(['grants', '--template', sys.argv[1]]);"
-            "from wizard.iam import managed_policies as m; print(m._bytes is None)")
+            "from wizard.iam import managed_policies as m; print(not m._data.loaded())")
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                             cwd=ROOT, check=True)
     assert result.stdout.strip().splitlines()[-1] == "True"

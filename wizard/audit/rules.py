@@ -9,7 +9,6 @@ that compliance.yaml does not know is refused when the texts are first read.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from wizard import paths
@@ -17,10 +16,7 @@ from wizard.errors import InputError
 from wizard.findings.catalog import catalog
 from wizard.findings.model import Control, Finding
 from wizard.iam.grants import Grant
-
-_lock = threading.Lock()
-_texts: dict[str, "AuditRule"] | None = None
-
+from wizard.once import once
 
 @dataclass(frozen=True)
 class AuditRule:
@@ -36,13 +32,10 @@ class AuditRule:
     concern: int | None = None
 
 
+@once
 def audit_rules() -> dict[str, AuditRule]:
     """Every audit rule, read and checked once per process."""
-    global _texts
-    with _lock:
-        if _texts is None:
-            _texts = _read()
-        return _texts
+    return _read()
 
 
 def _read() -> dict[str, AuditRule]:

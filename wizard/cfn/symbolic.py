@@ -14,10 +14,10 @@ with the table's source and date); a region the table does not know gives a symb
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 from wizard.paths import ASSETS
+from wizard.once import once
 
 _TOKEN = re.compile(r"\$\{[^}]*\}")
 ZONES_ASSET: Path = ASSETS / "availability-zones.yaml"
@@ -61,22 +61,14 @@ def split(text: str, delimiter: str) -> list[str]:
     return SymbolicList(label, known, text, delimiter)
 
 
-_zones: dict[str, tuple[str, ...]] | None = None
-_lock = threading.Lock()
-
-
+@once
 def zones() -> dict[str, tuple[str, ...]]:
     """Every region's Availability Zones from the asset (read once; its schema is checked by
     the tests, not on every run)."""
-    global _zones
-    if _zones is None:
-        with _lock:
-            if _zones is None:
-                from wizard.cfn.yamlsource import parse_yaml
+    from wizard.cfn.yamlsource import parse_yaml
 
-                data = parse_yaml(ZONES_ASSET.read_text(encoding="utf-8"), str(ZONES_ASSET))
-                _zones = {region: tuple(names) for region, names in data["regions"].items()}
-    return _zones
+    data = parse_yaml(ZONES_ASSET.read_text(encoding="utf-8"), str(ZONES_ASSET))
+    return {region: tuple(names) for region, names in data["regions"].items()}
 
 
 def availability_zones(region: str) -> list[str]:

