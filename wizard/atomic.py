@@ -43,13 +43,10 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes, *, mode: int =
             if durable:
                 os.fsync(handle.fileno())
         os.chmod(temp, mode)
-        os.replace(temp, target)
     except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
+        _discard(temp)
         raise
+    _move(temp, target)
 
 
 def check_output(path: str | os.PathLike[str], *, force: bool, what: str = "a file path") -> Path:
@@ -103,14 +100,23 @@ def _keep_backup(target: Path) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(temp, stat.S_IMODE(os.lstat(target).st_mode))
+    _move(temp, backup)
+
+
+def _move(temp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Rename ``temp`` over ``target`` (atomic on one filesystem); on failure ``temp`` is removed."""
     try:
-        os.replace(temp, backup)
+        os.replace(temp, target)
     except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
+        _discard(temp)
         raise
+
+
+def _discard(temp: str | os.PathLike[str]) -> None:
+    try:
+        os.unlink(temp)
+    except FileNotFoundError:
+        pass
 
 
 def _read_regular(path: str | os.PathLike[str], limit: int, error: type[InputError]) -> bytes:

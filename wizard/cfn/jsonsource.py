@@ -11,12 +11,12 @@ YAML reader decides, so results and messages stay exactly those of the YAML read
 
 from __future__ import annotations
 
-import gc
 import re
 from json.decoder import scanstring
 from typing import Any
 
 from wizard.cfn.yamlsource import LineDict, LineList
+from wizard.gcpause import collection_paused
 
 _SPACE = re.compile(r"[ \n]*")
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -45,17 +45,13 @@ def read_json(text: str) -> LineDict | None:
     if _declines(text):
         return None
     reader = _Reader(text)
-    collecting = gc.isenabled()
-    gc.disable()  # many new containers and no cycles: collecting would only re-walk them
     try:
-        body, end = reader.value(_SPACE.match(text, 0).end())
+        with collection_paused():
+            body, end = reader.value(_SPACE.match(text, 0).end())
         if _SPACE.match(text, end).end() != len(text) or not isinstance(body, LineDict):
             return None
     except (_Declined, IndexError, ValueError, RecursionError):
         return None
-    finally:
-        if collecting:
-            gc.enable()
     return body
 
 

@@ -14,7 +14,6 @@ file can be opened, so they are not cached.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import io
 import pickle
@@ -24,6 +23,7 @@ from typing import Any
 
 from wizard.atomic import write_atomic
 from wizard.cfn.yamlsource import LineDict, LineList
+from wizard.gcpause import collection_paused
 
 #: Templates shorter than this (in characters) are parsed every time.
 MIN_CHARS = 16_384
@@ -77,15 +77,11 @@ def load(text: str) -> LineDict | None:
         return None
     if not data.startswith(key):
         return None
-    collecting = gc.isenabled()
-    gc.disable()  # thousands of new containers and no cycles: collecting would only re-walk them
     try:
-        body = _BodyUnpickler(io.BytesIO(data[len(key):])).load()
+        with collection_paused():
+            body = _BodyUnpickler(io.BytesIO(data[len(key):])).load()
     except Exception:  # a corrupt entry (truncated, foreign, garbage) is rewritten by the caller
         return None
-    finally:
-        if collecting:
-            gc.enable()
     return body if isinstance(body, LineDict) else None
 
 

@@ -9,12 +9,12 @@ pointer's target, which is what a JSON Schema error gives.
 
 from __future__ import annotations
 
-import gc
 import re
 from functools import lru_cache
 from typing import Any, Sequence
 
 from wizard.errors import InputError
+from wizard.gcpause import collection_paused
 
 _SHORT_TAGS = {
     "Ref": "Ref",
@@ -159,10 +159,9 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     import yaml
 
     loader = _loader()(text, source, error)
-    collecting = gc.isenabled()
-    gc.disable()  # parsing builds many containers and no cycles: collecting would only re-walk them
     try:
-        data = loader.get_single_data()
+        with collection_paused():
+            data = loader.get_single_data()
     except InputError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -174,8 +173,6 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     except RecursionError:
         raise error("nested too deeply to be read", file=source) from None
     finally:
-        if collecting:
-            gc.enable()
         loader.dispose()
     if _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
         raise error(f"the document expands to more than {MAX_NODES:,} values through YAML aliases "

