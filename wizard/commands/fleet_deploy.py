@@ -70,13 +70,13 @@ def check_template_size(plan: "FleetPlan", bucket: str | None, where: str = "--t
 def fleet_capabilities(plan: "FleetPlan") -> tuple["Capability", ...]:
     """The capabilities the stack set acknowledges: those any instance needs (in its own account
     and region, with its own values), each with every resource that needs it."""
-    from wizard.aws.security import Capability, planned_evaluation, required_capabilities
+    from wizard.aws.security import Capability, required_capabilities
+    from wizard.iam.analysis import analyse
 
     found: dict[str, dict[tuple[str, str], None]] = {}
     for instance in plan.instances:
-        pseudo = instance.deployment.pseudo
-        evaluation = planned_evaluation(plan.template, instance.values.raw, pseudo.stack_name, instance.region,
-                                        instance.account)
+        # The evaluation the plan's diff already made for this instance (the analysis is cached).
+        evaluation = analyse(plan.template, instance.values.raw, instance.deployment.pseudo).evaluation
         for capability in required_capabilities(evaluation):
             found.setdefault(capability.name, {}).update(dict.fromkeys(capability.resources))
     order = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
