@@ -105,15 +105,41 @@ def interrupts_deferred() -> Iterator[list]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` is, or was caused by, a Ctrl-C."""
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``exc`` is, or was caused by, an exception of ``kind``."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, kind):
             return True
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was caused by, a Ctrl-C."""
+    return _caused_by(exc, KeyboardInterrupt)
+
+
+PIPE_CLOSED = 128 + 13
+"""The exit status when standard output's reader went away (``| head``): what a shell reports for a
+program that SIGPIPE ended, as ``yes | head`` does."""
+
+
+def _stdout_closed() -> int:
+    """Stop quietly once nobody reads standard output: point it at the null device (Python's
+    documented recipe), so the interpreter's last flush has somewhere to go and prints nothing."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no file descriptor behind sys.stdout
+        pass
+    return PIPE_CLOSED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,7 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if received:
             raise KeyboardInterrupt
         args = parser.parse_args(argv)
-        return args.handler(args)
+        status = args.handler(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a reader gone away shows here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except WizardError as exc:
         print(f"quilt-wizard: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -135,9 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("quilt-wizard: interrupted; nothing was written", file=sys.stderr)
         return 130
     except Exception as exc:
+        if _caused_by(exc, BrokenPipeError):
+            return _stdout_closed()
         if not _interrupted(exc):
             raise
         print("quilt-wizard: interrupted; nothing was written", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
