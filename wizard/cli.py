@@ -142,9 +142,21 @@ def _stdout_closed() -> int:
     return PIPE_CLOSED
 
 
+def _take_over_interrupts() -> None:
+    """Ctrl-C is ``main``'s to handle from here (KeyboardInterrupt: one line, exit 130, or what the
+    command makes of it, such as ``status --follow``'s way back): the quiet exit that guarded the
+    command's start (:func:`wizard.interrupted_while_starting`) gives way to Python's own."""
+    import wizard
+
+    if threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGINT) is wizard.interrupted_while_starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
+        _take_over_interrupts()  # inside the handling: a Ctrl-C right after it is one line too
         with interrupts_deferred() as received:
             parser = build_parser()
         if received:
