@@ -185,7 +185,7 @@ def _examined(ctx: RuleContext, rule_id: str, category: str) -> list[Evidence]:
         hidden = [n for n, spec in ctx.template.parameters.items() if spec.no_echo]
         if hidden:
             return [Evidence(rule_id, f"no plain environment variable takes the NoEcho parameter(s) "
-                                      f"{', '.join(hidden[:6])}" + (" and others" if len(hidden) > 6 else ""))]
+                                      f"{', '.join(hidden)}")]
     return []
 
 

@@ -81,6 +81,8 @@ def _columns(edges: list[tuple[str, str, str, bool]]) -> dict[str, int]:
 
 
 def _wrap(text: str, width: int = 30) -> list[str]:
+    """``text`` in lines of about ``width`` characters, broken at spaces and after ``/``; every
+    character kept (a word longer than the width is a line of its own, never cut)."""
     words, lines, line = text.replace("/", "/ ").split(), [], ""
     for word in words:
         candidate = f"{line} {word}".strip() if not line.endswith("/") else f"{line}{word}"
@@ -91,7 +93,7 @@ def _wrap(text: str, width: int = 30) -> list[str]:
             line = candidate
     if line:
         lines.append(line)
-    return [part.replace("/ ", "/") for part in lines[:2]] or [""]
+    return [part.replace("/ ", "/") for part in lines] or [""]
 
 
 def _head(start: tuple[int, int], end: tuple[int, int], size: float = 8.0) -> str:
@@ -113,15 +115,17 @@ def svg(found: list[Flow], title: str = "Network flows") -> str:
     if not edges:
         return ""
     column = _columns(edges)
+    # Every name is drawn whole: the boxes are as tall as the longest name needs.
+    box_h = max(_BOX_H, 18 + 13 * max(len(_wrap(n)) for e in edges for n in e[:2]))
     by_column: dict[int, list[str]] = {}
     for node, index in column.items():
         by_column.setdefault(index, []).append(node)
     position: dict[str, tuple[int, int]] = {}
     for index, members in sorted(by_column.items()):
         for row, node in enumerate(sorted(members, key=lambda n: (n != INTERNET, n))):
-            position[node] = (_MARGIN + 20 + index * (_BOX_W + _COL_GAP), _MARGIN + 40 + row * (_BOX_H + _ROW_GAP))
+            position[node] = (_MARGIN + 20 + index * (_BOX_W + _COL_GAP), _MARGIN + 40 + row * (box_h + _ROW_GAP))
     width = max(x for x, _ in position.values()) + _BOX_W + _MARGIN + 20
-    height = max(y for _, y in position.values()) + _BOX_H + _MARGIN + 20
+    height = max(y for _, y in position.values()) + box_h + _MARGIN + 20
     # Inline in HTML5, the element needs no namespace; arrow heads are drawn, not referenced, so
     # the drawing holds no url() at all.
     parts = [f'<svg class="network" role="img" width="{width}" height="{height}" '
@@ -132,7 +136,7 @@ def svg(found: list[Flow], title: str = "Network flows") -> str:
         left = min(position[n][0] for n in inside) - 12
         top = min(position[n][1] for n in inside) - 26
         right = max(position[n][0] for n in inside) + _BOX_W + 12
-        bottom = max(position[n][1] for n in inside) + _BOX_H + 12
+        bottom = max(position[n][1] for n in inside) + box_h + 12
         parts.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" rx="8" '
                      f'fill="none" stroke="#2f5fd0" stroke-dasharray="6 4"/>')
         parts.append(f'<text x="{left + 8}" y="{top + 16}" fill="#2f5fd0" font-weight="600">Trust boundary: the '
@@ -141,11 +145,11 @@ def svg(found: list[Flow], title: str = "Network flows") -> str:
     for index, (source, target, label, public) in enumerate(edges):
         (x1, y1), (x2, y2) = position[source], position[target]
         if x2 > x1:
-            start, end = (x1 + _BOX_W, y1 + _BOX_H // 2), (x2, y2 + _BOX_H // 2)
+            start, end = (x1 + _BOX_W, y1 + box_h // 2), (x2, y2 + box_h // 2)
         elif x2 < x1:
-            start, end = (x1, y1 + _BOX_H // 2), (x2 + _BOX_W, y2 + _BOX_H // 2)
+            start, end = (x1, y1 + box_h // 2), (x2 + _BOX_W, y2 + box_h // 2)
         else:
-            start, end = (x1 + _BOX_W // 2, y1 + _BOX_H), (x2 + _BOX_W // 2, y2)
+            start, end = (x1 + _BOX_W // 2, y1 + box_h), (x2 + _BOX_W // 2, y2)
         colour, stroke = ("#c0392b", 2.5) if public else ("#4a5468", 1.2)
         parts.append(f'<line x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" stroke="{colour}" '
                      f'stroke-width="{stroke}"><title>{escape(f"{source} -> {target}: {label}")}</title></line>')
@@ -153,22 +157,26 @@ def svg(found: list[Flow], title: str = "Network flows") -> str:
         along = 0.35 + 0.3 * (index % 2)  # alternate label positions so neighbouring edges do not collide
         mid_x = int(start[0] + (end[0] - start[0]) * along)
         mid_y = int(start[1] + (end[1] - start[1]) * along) - 4
-        short = label if len(label) <= 32 else label[:31] + "…"
-        width = int(len(short) * 5.6) + 6
-        labels.append(f'<rect x="{mid_x - width // 2}" y="{mid_y - 10}" width="{width}" height="13" rx="2" '
-                      f'fill="#ffffff" fill-opacity="0.85"/>')
+        rows = _wrap(label, 32)  # a long label wraps onto more lines, never cut
+        width = int(max(len(r) for r in rows) * 5.6) + 6
+        labels.append(f'<rect x="{mid_x - width // 2}" y="{mid_y - 10}" width="{width}" height="{13 * len(rows)}" '
+                      f'rx="2" fill="#ffffff" fill-opacity="0.85"/>')
+        spans = "".join(f'<tspan x="{mid_x}" dy="{0 if i == 0 else 12}">{escape(r)}</tspan>'
+                        for i, r in enumerate(rows))
         labels.append(f'<text x="{mid_x}" y="{mid_y}" text-anchor="middle" fill="{colour}" font-size="10">'
-                      f"{escape(short)}</text>")
+                      f"{spans}</text>")
     for node, (x, y) in position.items():
         public = node == INTERNET
         fill, stroke = ("#fdecea", "#c0392b") if public else (("#eef6ee", "#3c8d40") if node == _EGRESS
                                                                 else ("#eef1f6", "#4a5468"))
-        parts.append(f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{_BOX_H}" rx="5" fill="{fill}" '
+        parts.append(f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{box_h}" rx="5" fill="{fill}" '
                      f'stroke="{stroke}"/>')
-        lines = _wrap(node)
-        for index, line in enumerate(lines):
-            offset = _BOX_H // 2 + 4 + (index * 13 - (len(lines) - 1) * 6)
-            parts.append(f'<text x="{x + _BOX_W // 2}" y="{y + offset}" text-anchor="middle">{escape(line)}</text>')
+        lines = _wrap(node)  # one text, a line a tspan: a name wrapped over lines is still one name
+        middle = x + _BOX_W // 2
+        spans = "".join(f'<tspan x="{middle}" dy="{0 if index == 0 else 13}">{escape(line)}</tspan>'
+                        for index, line in enumerate(lines))
+        parts.append(f'<text x="{middle}" y="{y + box_h // 2 + 4 - (len(lines) - 1) * 6}" '
+                     f'text-anchor="middle">{spans}</text>')
     parts += labels
     parts.append("</svg>")
     return "\n".join(parts)

@@ -92,6 +92,7 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks += _bucket_connection(evaluation)
     blocks += _key_policies(evaluation)
     blocks += _checklist(checklist(evaluation, findings, preflight))
+    blocks += _vendor_appendix(context.get("vendor"))
     return blocks
 
 
@@ -150,7 +151,7 @@ def _vendor(vendor: dict | None) -> list[Block]:
     if not vendor:
         return []
     blocks = [_h(2, "The vendor's template and what the options change", "vendor"),
-              _p(f"The vendor's template `{vendor['template']}` (sha256 `{vendor['sha256'][:16]}`) carries none of "
+              _p(f"The vendor's template `{vendor['template']}` (sha256 `{vendor['sha256']}`) carries none of "
                  f"the promised options; the {vendor['overlay']} overlay adds them, each defaulting to the "
                  "vendor's behaviour. The rest of this report is about the hardened template."),
               _h(3, "The vendor's template as it is"),
@@ -164,13 +165,37 @@ def _vendor(vendor: dict | None) -> list[Block]:
                              [(o["rule"], o["set"], o["removed"], o["added"], o["network"], o["verdict"])
                               for o in vendor["options"]]))
         for option in vendor["options"]:
-            if option["details"]:
-                blocks.append(_p(f"**{option['rule']}** ({option['set']})"))
-                blocks.append(_code("\n".join(option["details"])))
+            if not option["details"]:
+                continue
+            blocks.append(_p(f"**{option['rule']}** ({option['set']})"))
+            if len(option["details"]) <= INLINE_CHANGES:
+                blocks.append(_list(option["details"]))
+            else:
+                blocks.append(_p(f"{len(option['details'])} changes, listed in full at the end of this report under "
+                                 f"\"{_APPENDIX}\"."))
     else:
         blocks.append(_p("Every option is at its default: the hardened template grants exactly what the vendor's does."))
     blocks.append(_h(3, "Out of reach without the vendor"))
     blocks.append(_list(vendor["out_of_reach"]) if vendor["out_of_reach"] else _p("Nothing."))
+    return blocks
+
+
+#: An option that changes more grants than this lists them in the appendix, not in the lead.
+INLINE_CHANGES = 8
+_APPENDIX = "Appendix: every change of the chosen options"
+
+
+def _vendor_appendix(vendor: dict | None) -> list[Block]:
+    """The options whose changes are too many for the lead, each change in full."""
+    long = [o for o in (vendor or {}).get("options", ()) if len(o["details"]) > INLINE_CHANGES]
+    if not long:
+        return []
+    blocks = [_h(2, _APPENDIX, "appendix-options"),
+              _p("Every grant and network rule each option removes and adds, on top of the options before it, "
+                 "as the vendor section counts them.")]
+    for option in long:
+        blocks.append(_h(3, f"{option['rule']} ({option['set']})"))
+        blocks.append(_list(option["details"]))
     return blocks
 
 
@@ -287,7 +312,7 @@ def _compliance(evaluation: Evaluation, grants: list[Grant], rules: list[Network
                 shown = [", ".join(dict.fromkeys(ids)) + f": {text}"
                          + (f" (line {', '.join(map(str, lines))})" if lines else "")
                          for (text, lines), ids in merged.items()]
-                detail = "; ".join(shown[:4]) + (f"; and {len(shown) - 4} more" if len(shown) > 4 else "")
+                detail = "; ".join(shown)
             else:
                 detail = status.note
             rows.append((status.control.id, status.control.title, status.status, detail))

@@ -16,17 +16,41 @@ from typing import Any, Mapping
 
 from wizard.cfn.pseudo import Pseudo
 from wizard.iam.analysis import analyse
+from wizard.iam.grants import display_principal
 from wizard.overlay import Hardening
 from wizard.overlay.effects import option_effects
 
 
+def _values(values) -> str:
+    """Every value in full, each as `code`: a report never cuts an action or an ARN short."""
+    return ", ".join(f"`{v}`" for v in values)
+
+
 def _grant_line(change) -> str:
+    """One changed statement in full: holder, effect, every action and resource, the condition."""
     grant = change.grant
+    condition = f" if `{grant.condition_json}`" if grant.condition_json else ""
+    if grant.attachment:
+        return f"{display_principal(grant)}: attaches `{grant.attachment}`"
+    what = _values(grant.actions) if grant.actions else "everything except " + _values(grant.not_actions)
     if grant.kind == "trust":
-        return f"{', '.join(grant.on)} trusts {grant.principal}" + (" (with conditions)" if grant.condition_json else "")
-    what = ", ".join(grant.actions or grant.not_actions)[:120] or (grant.attachment or "")
-    where = ", ".join(grant.resources or grant.not_resources)[:120]
-    return f"{grant.principal or ', '.join(grant.on)}: {grant.effect} {what}" + (f" on {where}" if where else "")
+        return f"{', '.join(grant.on)} trusts `{grant.principal}` to {what}{condition}"
+    where = (_values(grant.resources) if grant.resources
+             else "everything except " + _values(grant.not_resources) if grant.not_resources else "")
+    if grant.kind == "resource":
+        holder = f"{display_principal(grant)}: {grant.effect} `{grant.principal}`"
+    else:
+        holder = f"{grant.principal or display_principal(grant)}: {grant.effect}"
+    placeholder = " (grants nothing: placeholder)" if grant.grants_nothing else ""
+    return f"{holder} {what}" + (f" on {where}" if where else "") + condition + placeholder
+
+
+def _details(diff) -> list[str]:
+    """Every grant and network rule an option removes and adds, none left out."""
+    return ([f"removed: {_grant_line(c)}" for c in diff.removed]
+            + [f"added: {_grant_line(c)}" for c in diff.added]
+            + [f"removed: network: {c.rule.describe()}" for c in diff.network_removed]
+            + [f"added: network: {c.rule.describe()}" for c in diff.network_added])
 
 
 def vendor_context(hardening: Hardening, values: Mapping[str, str], pseudo: Pseudo | None = None,
@@ -49,8 +73,7 @@ def vendor_context(hardening: Hardening, values: Mapping[str, str], pseudo: Pseu
             "removed": len(diff.removed), "added": len(diff.added),
             "network": f"+{len(diff.network_added)} -{len(diff.network_removed)}",
             "verdict": "broadening" if diff.broadening else ("no change" if diff.empty else "narrowing"),
-            "details": [f"- {_grant_line(c)}" for c in diff.removed[:8]]
-                       + [f"+ {_grant_line(c)}" for c in diff.added[:8]],
+            "details": _details(diff),
         })
     out_of_reach = [f"{o.rule.parameter}: needs a change by the vendor. {o.rule.needs_vendor}"
                     for o in hardening.needs_vendor]
@@ -61,5 +84,5 @@ def vendor_context(hardening: Hardening, values: Mapping[str, str], pseudo: Pseu
         "overlay": f"{hardening.overlay.name} {hardening.overlay.version}",
         "statements": len(analysis.grants), "network": len(analysis.rules),
         "findings": {s: counts.get(s, 0) for s in ("critical", "high", "medium", "low", "info")},
-        "top": top[:15], "options": options, "out_of_reach": out_of_reach,
+        "top": top, "options": options, "out_of_reach": out_of_reach,
     }

@@ -194,15 +194,14 @@ def add_condition_keys(ctx: EditContext, edit: dict) -> None:
                 # only by their own option.
                 keys = {f"{operator}IfExists": pairs for operator, pairs in keys.items()}
                 ctx.skipped.append(f"{m.label}: also names principals that are not services; the keys are "
-                                   "checked when present (...IfExists)")
+                                   "checked when present (the IfExists form of each operator)")
         merged = copy.deepcopy(existing) if existing else {}
         for operator, pairs in keys.items():
             merged.setdefault(operator, {}).update(pairs)
         statement["Condition"] = _if(edit["condition"], merged, existing if existing is not None else NO_VALUE)
     for service, roles in sorted(unsupported.items()):
         ctx.skipped.append(f"{service} sets no aws:SourceArn the overlay knows of when it assumes a role: the "
-                           f"trust of {len(roles)} role(s) ({', '.join(sorted(roles)[:3])}"
-                           f"{', ...' if len(roles) > 3 else ''}) left as the vendor wrote it")
+                           f"trust of {len(roles)} role(s) ({', '.join(sorted(roles))}) left as the vendor wrote it")
 
 
 def drop_trust_principals(ctx: EditContext, edit: dict) -> None:

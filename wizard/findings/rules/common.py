@@ -34,11 +34,11 @@ def resources_of(grants: Iterable[Grant]) -> tuple[str, ...]:
 
 
 def condition_note(grant: Grant) -> str:
-    """`` (only if ...)`` when the statement has a Condition, else ''."""
+    """`` (only if {the condition})`` when the statement has a Condition, else ''; the whole
+    condition, never cut (a report shows every key and value)."""
     if not grant.condition_json:
         return ""
-    text = grant.condition_json if len(grant.condition_json) <= 100 else grant.condition_json[:97] + "..."
-    return f" (only if {text})"
+    return f" (only if {grant.condition_json})"
 
 
 def grant_lines_of(grants: Iterable[Grant]) -> tuple[int, ...]:
