@@ -1,5 +1,5 @@
-"""Small modal questions: a name, a mode or profile, a yes/no, a typed confirmation. Each
-dismisses with its answer."""
+"""Small modal questions: a name, a mode or profile, a yes/no, a typed confirmation, the
+template to resume a draft on. Each dismisses with its answer."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from wizard.flow.draft import TemplateMismatch
 from wizard.flow.profiles import list_profiles
 
 
@@ -150,3 +151,39 @@ class TypedConfirmDialog(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class TemplateChoiceDialog(ModalScreen[str | None]):
+    """A draft made on another template than this run's: resume on which one? Dismisses with
+    ``"draft"`` (offered only when that template is still there, unchanged), ``"current"``, or
+    None (escape or Cancel: nothing is resumed)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    """Escape closes without resuming."""
+
+    def __init__(self, mismatch: TemplateMismatch) -> None:
+        super().__init__()
+        self.mismatch = mismatch
+
+    def compose(self) -> ComposeResult:
+        mismatch = self.mismatch
+        with Vertical(classes="dialog"):
+            yield Static("Resume on which template?", classes="dialog-title")
+            yield Static(mismatch.describe(), id="template-mismatch", markup=False)
+            yield Static("The two are never mixed: the run resumes on the template chosen, with the answers and "
+                         "values that apply to it.", classes="dialog-hint", markup=False)
+            with Vertical(classes="dialog-choices"):
+                if mismatch.draft_available:
+                    yield Button("Resume on the draft's template", variant="primary", id="draft")
+                yield Button("Resume on this run's template", id="current")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#draft" if self.mismatch.draft_available else "#current", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -27,7 +27,7 @@ from wizard.iam.analysis import analyse, compare, freeze
 from wizard.flow.answers import Layer, Plan, resolve
 from wizard.flow.catalog import MULTI, Catalog, GenericQuestion, Question, load_catalog
 from wizard.iam.diff import PermissionDiff
-from wizard.flow.draft import Draft
+from wizard.flow.draft import Draft, recorded_path, template_sha256
 from wizard.errors import InputError
 from wizard.flow.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, layers_for,
                                   hardened_for, phase_one, plan_deployment)
@@ -102,6 +102,8 @@ class WizardSession:
     """The overlay applied to a template without the promised options (the vendor's): the
     questions act on the hardened template, which is what the parameter file, the preflight and
     the change set use."""
+    template_sha256: str | None = None
+    """The digest of the chosen template's text (before any hardening), recorded in the draft."""
     _mode_layers: dict = field(default_factory=dict, repr=False, compare=False)
     _against: dict = field(default_factory=dict, repr=False, compare=False)
     _previews: dict = field(default_factory=dict, repr=False, compare=False)
@@ -114,12 +116,14 @@ class WizardSession:
         Raises InputError (a bad account id, template, profile or parameter value)."""
         pseudo = pseudo_for(None, stack_name or None, region or None, account_id or None)
         template = load_template(template_path or DEFAULT_TEMPLATE)
+        digest = template_sha256(template.text)
         hardening = hardened_for(template)
         if hardening is not None:
             template = hardening.template
         settings = dict(options.pop("settings", None) or {})
         session = cls(template=template, pseudo=pseudo, template_path=template_path or None,
-                      settings=settings, expected_account=account_id or None, hardening=hardening, **options)
+                      settings=settings, expected_account=account_id or None, hardening=hardening,
+                      template_sha256=digest, **options)
         generic = {g.id for g in session.generic()}
         session.parameters = {k: v for k, v in settings.items() if k in generic} | session.parameters
         resolve_parameters(template, dict(session.plan().parameters), origin={k: "--set" for k in settings})
@@ -453,18 +457,25 @@ class WizardSession:
     # -- drafts ------------------------------------------------------------------------------
 
     def draft(self, step: str | None) -> Draft:
-        return Draft(template=self.template_path, profile=self.profile, account_id=self.pseudo.account_id,
+        return Draft(template=recorded_path(self.template_path), template_sha256=self.template_sha256,
+                     profile=self.profile, account_id=self.pseudo.account_id,
                      region=self.pseudo.region, stack_name=self.pseudo.stack_name, baseline=self.baseline,
                      answers=dict(self.answers), parameters=dict(self.parameters), step=step,
                      out=self.out, fmt=self.fmt)
 
     @classmethod
     def from_draft(cls, draft: Draft, settings: Mapping[str, str] | None = None) -> "WizardSession":
+        """The run ``draft`` saved, on its template (``Draft.on_template`` moves it to another):
+        only the answers and parameter values that template has are kept. A template that changed
+        since the draft recorded its digest is refused (InputError), never mixed."""
         session = cls.open(draft.template, account_id=draft.account_id, region=draft.region,
                            stack_name=draft.stack_name, profile=draft.profile, baseline=draft.baseline,
                            settings=dict(settings or {}), out=draft.out or "quilt-parameters.json",
                            fmt=draft.fmt or "cfn")
-        known = {q.id for q in session.catalog.questions}
+        if draft.template_sha256 is not None and draft.template_sha256 != session.template_sha256:
+            raise InputError("has changed since the unfinished run was saved on it", file=draft.template or
+                             str(DEFAULT_TEMPLATE))
+        known = {q.id for q in session.catalog.for_template(session.template)}
         session.answers = {k: v for k, v in draft.answers.items() if k in known}
         names = set(session.template.parameters)
         session.parameters.update({k: v for k, v in draft.parameters.items() if k in names})

@@ -1,6 +1,7 @@
 """The first screen: which template, which mode or profile, which account, region and stack.
 
-It offers to resume an unfinished run when a draft exists (or to discard it). Nothing is
+It offers to resume an unfinished run when a draft exists (or to discard it); a draft made on
+another template than the one in the form asks which of the two to resume on. Nothing is
 decided here that the core does not check: the account id and the template are validated by
 ``WizardSession.open`` and a refusal is shown under the form.
 """
@@ -18,7 +19,7 @@ from textual.widgets import Button, Input, Label, Static
 from screens.session import START, WizardSession
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
-from wizard.flow.draft import Draft, discard_draft, load_draft
+from wizard.flow.draft import Draft, discard_draft, load_draft, sha256_now, template_label, template_mismatch
 from wizard.errors import InputError
 from wizard.flow.headless import DEFAULT_BASELINE
 from wizard.flow.profiles import list_profiles
@@ -27,9 +28,10 @@ from wizard.flow.profiles import list_profiles
 def _draft_text(draft: Draft) -> Content:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(draft.saved_at)) if draft.saved_at else "earlier"
     where = draft.step or "the start"
+    answers = f"{len(draft.answers)} answer{'' if len(draft.answers) == 1 else 's'}"
+    on = f", made on {template_label(draft.template)}" if draft.template_sha256 else ""
     return Content.assemble(("An unfinished run was saved ", ""), (when, "bold"), (": ", ""),
-                            (f"mode {draft.profile or 'none'}, {len(draft.answers)} answer{'' if len(draft.answers) == 1 else 's'}, "
-                             f"stopped at {where}.", ""))
+                            (f"mode {draft.profile or 'none'}, {answers}{on}, stopped at {where}.", ""))
 
 
 class StartScreen(WizardStep):
@@ -90,15 +92,35 @@ class StartScreen(WizardStep):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "resume" and self.draft is not None:
-            try:
-                self.wizard.resume(self.draft)
-            except InputError as exc:
-                self._error(f"cannot resume: {exc}")
+            self.resume(self.draft)
         elif event.button.id == "discard":
             discard_draft()
             self.draft = None
             self.query_one("#draft-box").remove()
             self.query_one("#mode", ChoiceList).focus()
+
+    def resume(self, draft: Draft) -> None:
+        """Resume the draft; made on another template than the form's, ask which one first."""
+        current = self.query_one("#template", Input).value.strip() or None
+        mismatch = template_mismatch(draft, current, sha256_now(current))
+        if mismatch is None:
+            self._resume(draft)
+            return
+        from screens.dialogs import TemplateChoiceDialog
+
+        def chosen(choice: str | None) -> None:
+            if choice == "draft":
+                self._resume(draft)
+            elif choice == "current":
+                self._resume(draft.on_template(current))
+
+        self.app.push_screen(TemplateChoiceDialog(mismatch), chosen)
+
+    def _resume(self, draft: Draft) -> None:
+        try:
+            self.wizard.resume(draft)
+        except InputError as exc:
+            self._error(f"cannot resume: {exc}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

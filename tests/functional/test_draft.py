@@ -1,16 +1,26 @@
-"""Interrupted runs: the draft is saved after every answer and resumed (or discarded) on the next start."""
+"""Interrupted runs: the draft is saved after every answer and resumed (or discarded) on the next start,
+on the template it was made on or, when the run has another one, on the template the operator chooses."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from textual.widgets import Button, Input
 
 from screens.app import build_app
+from screens.dialogs import TemplateChoiceDialog
 from screens.parameters import ParametersScreen
 from screens.question import QuestionScreen
+from screens.session import WizardSession
 from screens.start import StartScreen
 from screens.widgets.choice_list import ChoiceList
-from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle
+from screens.widgets.diff_panel import DiffPanel
+from tests.conftest import DATA
+from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle, text_of
 from wizard.flow.draft import draft_path, load_draft
+
+SMALL = str(DATA / "templates" / "fleet-small.yaml")
 
 
 async def test_an_interrupted_run_is_resumed_with_its_answers(tmp_path):
@@ -76,3 +86,52 @@ async def test_the_draft_never_holds_a_noecho_value(tmp_path):
     draft = load_draft()
     assert draft is not None and draft.step == "review"
     assert (draft_path().stat().st_mode & 0o777) == 0o600
+
+
+def _numbers(template: str | None, answers: dict) -> list[str]:
+    """The panel's numbers on the timeline question (its answer in force highlighted) for a run on
+    ``template`` with ``answers``, as a session opened afresh on that template computes them."""
+    session = WizardSession.open(template, account_id=None, region=None, stack_name=None)
+    session.answers = dict(answers)
+    question = session.question("timeline")
+    preview = session.preview(question, session.current(question), "")
+    return [f"Findings: {preview.posture.text()}",
+            f"All answers against the baseline ({preview.baseline_name}): {preview.against_baseline}"]
+
+
+@pytest.mark.parametrize("choice", ["current", "draft"])
+async def test_a_draft_of_another_template_asks_which_one_and_never_mixes_them(tmp_path, choice):
+    first = build_app(out=tmp_path / "p.json")  # the embedded template
+    async with first.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "2", "enter", "1", "enter", "enter")  # manual, tighter, no frameworks
+        assert first.screen.step == "timeline"
+        await pilot.press("ctrl+q")
+    answers = {"policy_creation": "manual", "tighter_security": "yes", "frameworks": []}
+    assert load_draft().answers == answers
+
+    second = build_app(template_path=SMALL, out=tmp_path / "p.json")
+    async with second.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert "on the embedded template" in text_of(second.screen.query_one("#draft-text"))
+        await press(pilot, "enter")  # Resume
+        dialog = second.screen
+        assert isinstance(dialog, TemplateChoiceDialog)  # asked, not switched silently
+        assert text_of(dialog.query_one("#template-mismatch")) == (
+            f"The unfinished run was made on the embedded template; this run uses {SMALL}.")
+        await pilot.click(f"#{choice}")
+        await settle(pilot)
+        screen = second.screen
+        assert isinstance(screen, QuestionScreen) and screen.step == "timeline"
+        if choice == "current":
+            chosen, kept = SMALL, {"frameworks": []}  # the policy questions do not apply to it
+        else:
+            chosen, kept = None, answers
+        assert second.session.template_path == chosen
+        assert second.session.answers == kept
+        shown = screen.query_one(DiffPanel).plain
+        for line in _numbers(chosen, kept):
+            assert line in shown.splitlines(), (line, shown)
+    # The two templates' numbers differ, so the panel shows the chosen one's, not the other's.
+    assert _numbers(SMALL, {"frameworks": []}) != _numbers(None, answers)
+    assert load_draft().template == (None if choice == "draft" else str(Path(SMALL).resolve()))  # saved as resumed

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
+from tests.conftest import DATA
 from tests.unit.test_prompts import REQUIRED, ScriptedAsker, args
 from wizard.commands import aws_steps
 from wizard.commands.deploy import offer_aws_steps
@@ -54,6 +56,35 @@ def test_a_draft_is_kept_after_every_answer_and_resumed(tmp_path):
     text = (tmp_path / "plain.json").read_text()
     assert '"acme-data-"' in text  # the answer typed before the interruption is the default kept
     assert not draft_path().exists()  # written: the draft is gone
+
+
+SMALL = str(DATA / "templates" / "fleet-small.yaml")
+
+
+def _interrupted_on_the_embedded_template(tmp_path):
+    script = {"deployment mode": "restricted", "S3 buckets": "acme-data-", "Review the": False}
+    with pytest.raises(KeyboardInterrupt):
+        run_prompts(args(tmp_path), Interrupting(script, "Athena workgroups"), io.StringIO())
+
+
+@pytest.mark.parametrize("choice", ["current", "draft"])
+def test_a_draft_of_another_template_asks_which_one_and_never_mixes_them(tmp_path, choice):
+    _interrupted_on_the_embedded_template(tmp_path)
+    asker = ScriptedAsker({"on which template": choice, "Review the": False, "VPC": "vpc-0123456789abcdef0",
+                           "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
+                                                "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                           "users reach Quilt": "quilt.example.com", **REQUIRED})
+    out = io.StringIO()
+    assert run_prompts(args(tmp_path, template=SMALL), asker, out) == 0
+    assert any("on which template" in message for message in asker.asked)
+    assert f"The unfinished run was made on the embedded template; this run uses {SMALL}." in out.getvalue()
+    written = json.loads((tmp_path / "plain.json").read_text())
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in written}
+    assert values["CustomerBucketPrefix"] == "acme-data-"  # the answer that applies to both is kept
+    if choice == "current":
+        assert set(values) == {"CustomerBucketPrefix", "TopicName", "VPC", "Token"}  # the small template's
+    else:
+        assert values["PolicyCreationMode"] == "ManualApproval" and "TopicName" not in values  # the embedded one's
 
 
 class FailedReport:

@@ -4,7 +4,8 @@ It asks exactly what the Textual screens ask, in the same order (the same ``Cata
 after each answer what that answer added to or removed from IAM and the network, then asks for
 the template parameters no question covers and ends with the same parameter file as the
 headless run. Like the wizard it asks for the stack, region and account the command line did not
-give, keeps a draft after every answer (resumed on the next start), and ends by offering the
+give, keeps a draft after every answer (resumed on the next start; a draft made on another
+template asks which of the two to resume on, never mixing them), and ends by offering the
 optional AWS steps (through the ``after`` hook the command line gives). The prompts go through an ``Asker`` so tests can script the answers; the real
 one uses questionary, imported only when the plain face runs.
 """
@@ -69,17 +70,14 @@ class PromptFlow:
     """Walks the catalog with an Asker, printing the permission change of every answer."""
 
     def __init__(self, args: argparse.Namespace, asker: Asker, out: TextIO, catalog: Catalog | None = None):
-        from wizard.flow.headless import hardened_for, pseudo_for, template_for
+        from wizard.flow.headless import pseudo_for
         from wizard.flow.paramfile import parse_assignments
 
         self.args = args
         self.asker = asker
         self.out = out
         self.catalog = catalog or load_catalog()
-        chosen = template_for(args.template)
-        # A template without the promised options (the vendor's) is hardened, as in the headless run.
-        self.hardening = None if getattr(args, "no_harden", False) else hardened_for(chosen)
-        self.template = self.hardening.template if self.hardening else chosen
+        self.use_template(args.template)
         self.pseudo = pseudo_for(None, args.stack_name, args.region, args.account_id)
         self.settings = parse_assignments(args.set_values)
         self.mode: str | None = args.profile
@@ -88,6 +86,24 @@ class PromptFlow:
         self.deployment = None
         """What was written, once it is."""
         self.after: Callable[["PromptFlow"], None] | None = None
+
+    def use_template(self, path: str | None) -> None:
+        """Load the template at ``path`` (the embedded one when None); one without the promised
+        options (the vendor's) is hardened, as in the headless run."""
+        from wizard.flow.draft import template_sha256
+        from wizard.flow.headless import hardened_for, template_for
+
+        chosen = template_for(path)
+        self.args.template = path
+        self.template_sha256 = template_sha256(chosen.text)
+        self.hardening = None if getattr(self.args, "no_harden", False) else hardened_for(chosen)
+        self.template = self.hardening.template if self.hardening else chosen
+
+    def announce_template(self) -> None:
+        self.say(f"quilt-wizard: {self.template.source}")
+        if self.hardening:
+            self.say(f"The template lacks the promised options: the {self.hardening.overlay.name} overlay adds "
+                     f"{', '.join(self.hardening.added_parameters)} (--no-harden: as it is)")
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -212,16 +228,39 @@ class PromptFlow:
         self.pseudo = pseudo_for(None, stack, region, account)
 
     def resume_or_start(self) -> None:
-        """Offer to resume the unfinished run a draft keeps (the wizard's or this face's)."""
-        from wizard.flow.draft import discard_draft, load_draft
+        """Offer to resume the unfinished run a draft keeps (the wizard's or this face's). A draft
+        made on another template asks which of the two to resume on; the run then goes on with
+        that template alone."""
+        from wizard.flow.draft import discard_draft, load_draft, template_label, template_mismatch
 
         draft = load_draft()
-        if draft is None or (draft.template or None) != (self.args.template or None):
+        if draft is None:
             return
-        if not self.asker.confirm(f"Resume the unfinished run (mode {draft.profile or 'none'}, "
-                                  f"{len(draft.answers)} answers, stopped at {draft.step or 'the start'})?", True):
-            discard_draft()
-            return
+        mismatch = template_mismatch(draft, self.args.template, self.template_sha256)
+        legacy = draft.template_sha256 is None
+        if legacy and (draft.template or None) != (self.args.template or None):
+            return  # a draft from before templates were recorded, of another template: as then
+        run = (f"mode {draft.profile or 'none'}, {len(draft.answers)} answers, "
+               f"stopped at {draft.step or 'the start'}")
+        if mismatch is None:
+            if not self.asker.confirm(f"Resume the unfinished run ({run})?", True):
+                discard_draft()
+                return
+        else:
+            self.say(mismatch.describe())
+            choices = [("draft", f"Resume on the draft's template, {template_label(draft.template)}")] \
+                if mismatch.draft_available else []
+            choices += [("current", f"Resume on this run's template, {template_label(self.args.template)}, "
+                                    "with the answers that apply to it"),
+                        ("discard", "Start afresh (the draft is discarded)")]
+            choice = self.asker.select(f"Resume the unfinished run ({run}) on which template?", choices,
+                                       choices[0][0])
+            if choice == "discard":
+                discard_draft()
+                return
+            if choice == "draft":
+                self.use_template(draft.template)
+                self.announce_template()
         from wizard.flow.stack import pseudo_for
 
         self.pseudo = pseudo_for(None, draft.stack_name, draft.region, draft.account_id)
@@ -229,17 +268,18 @@ class PromptFlow:
         self.args.region = self.args.region or draft.region
         self.args.account_id = self.args.account_id or draft.account_id
         self.mode = self.mode or draft.profile
-        known = {q.id for q in self.catalog.questions}
+        known = {q.id for q in self.catalog.for_template(self.template)}
         self.answers.update({k: v for k, v in draft.answers.items() if k in known})
         self.parameters.update({k: v for k, v in draft.parameters.items() if k in self.template.parameters})
 
     def keep_draft(self, step: str) -> None:
         """Save the run so far (never a NoEcho value), as the wizard does after every screen."""
-        from wizard.flow.draft import Draft, save_draft
+        from wizard.flow.draft import Draft, recorded_path, save_draft
 
         secrets = frozenset(n for n, spec in self.template.parameters.items() if spec.no_echo)
         try:
-            save_draft(Draft(template=self.args.template, profile=self.mode, account_id=self.pseudo.account_id,
+            save_draft(Draft(template=recorded_path(self.args.template), template_sha256=self.template_sha256,
+                             profile=self.mode, account_id=self.pseudo.account_id,
                              region=self.pseudo.region, stack_name=self.pseudo.stack_name,
                              baseline=self.args.baseline, answers=dict(self.answers),
                              parameters=dict(self.parameters), step=step, out=self.args.out,
@@ -252,10 +292,7 @@ class PromptFlow:
         from wizard.flow.paramfile import default_path
         from wizard.flow.terminal import use_colour
 
-        self.say(f"quilt-wizard: {self.template.source}")
-        if self.hardening:
-            self.say(f"The template lacks the promised options: the {self.hardening.overlay.name} overlay adds "
-                     f"{', '.join(self.hardening.added_parameters)} (--no-harden: as it is)")
+        self.announce_template()
         self.resume_or_start()
         self.choose_target()
         self.choose_mode()
