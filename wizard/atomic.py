@@ -129,12 +129,18 @@ def _read_regular(path: str | os.PathLike[str], limit: int, error: type[InputErr
         raise error("is a folder, expected a file", file=str(display)) from None
     except OSError as exc:
         raise error(f"cannot read: {exc.strerror}", file=str(display)) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
+    except OSError as exc:
+        os.close(fd)
+        raise error(f"cannot read: {exc.strerror}", file=str(display)) from None
+    if not stat.S_ISREG(info.st_mode):
+        # Checked before the descriptor becomes a file object: os.fdopen refuses a folder's.
+        os.close(fd)
         if stat.S_ISDIR(info.st_mode):
             raise error("is a folder, expected a file", file=str(display))
-        if not stat.S_ISREG(info.st_mode):
-            raise error("is not a regular file (a device, a pipe or a socket)", file=str(display))
+        raise error("is not a regular file (a device, a pipe or a socket)", file=str(display))
+    with os.fdopen(fd, "rb") as handle:
         if info.st_size > limit:
             raise error(f"the file is {info.st_size:,} bytes; expected at most {limit:,}", file=str(display))
         try:

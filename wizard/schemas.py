@@ -29,6 +29,12 @@ def _validator(name: str) -> Any:
     return cls(schema, registry=registry)
 
 
+@lru_cache(maxsize=None)
+def top_level_keys(schema: str) -> tuple[str, ...]:
+    """The fields a schema declares at the top of a document: how a file of that kind is recognised."""
+    return tuple(json.loads((SCHEMAS / f"{schema}.schema.json").read_text()).get("properties", {}))
+
+
 def validate(data: Any, schema: str, source: str, error: type[InputError] = InputError) -> None:
     """Raise ``error`` naming file, pointer and line when ``data`` does not fit ``schema``."""
     import jsonschema

@@ -123,3 +123,71 @@ def test_ctrl_c_while_python_m_wizard_imports_is_130(monkeypatch, capsys):
         runpy.run_module("wizard", run_name="__main__")
     assert caught.value.code == 130
     assert "interrupted" in one_line(capsys)
+
+
+@pytest.mark.parametrize("name, command", [
+    *((name, command) for name in ("number-4301-digits.yaml", "number-4301-digits.json", "nul-byte.yaml")
+      for command in ("render", "grants", "harden")),
+    ("select-index-4301-digits.yaml", "render"), ("select-index-4301-digits.yaml", "grants"),
+])
+def test_a_number_past_pythons_digit_limit_or_a_nul_byte_is_one_line(name, command, tmp_path, capsys):
+    out = tmp_path / "hardened.yaml"
+    extra = ["--out", str(out)] if command == "harden" else []
+    assert main([command, "--template", str(CASES / "templates" / name), *extra]) == 2
+    err = one_line(capsys)
+    assert name in err and "ValueError" not in err
+    if name == "nul-byte.yaml":
+        assert f"{name}:6: not valid YAML: unacceptable character #x0000" in err
+    elif name.startswith("number"):
+        assert "4,301 digits" in err
+    assert not out.exists()
+
+
+def test_a_number_past_pythons_digit_limit_in_a_parameter_file(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_text('[{"ParameterKey": "InternalApiPort", "ParameterValue": ' + "9" * 4301 + "}]")
+    assert main(["render", "--params", str(path)]) == 2
+    assert str(path) in one_line(capsys)
+
+
+@pytest.mark.parametrize("option", ["--params", "--from-params", "--baseline", "--answers"])
+def test_a_folder_given_for_a_file_is_one_line_naming_it(option, tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "p.json"
+    argv = {"--params": ["render", "--params", "inputs"],
+            "--from-params": ["diff", "--from-params", "inputs"],
+            "--baseline": ["--answers", GOOD, "--baseline", "inputs", "--out", str(out)],
+            "--answers": ["--answers", "inputs", "--out", str(out)]}[option]
+    assert main(argv) == 2
+    assert "inputs: is a folder, expected a file" in one_line(capsys)
+    assert not out.exists()
+
+
+def test_a_noecho_value_split_by_a_space_in_a_key_value_file_is_not_quoted(capsys):
+    template = str(DATA / "templates" / "noecho-derived.yaml")
+    assert main(["render", "--template", template, "--params", str(CASES / "params-noecho-value-with-a-space.txt")]) == 2
+    err = one_line(capsys)
+    assert "params-noecho-value-with-a-space.txt:3: expected KEY=VALUE" in err
+    assert "SECRETX" not in err and "space" not in err.split(":3:")[1].split("(")[0]
+    assert "in-the-secret" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["--answers", GOOD, "--baseline", "{path}", "--out", "{out}"],
+    ["--answers", "{path}", "--out", "{out}"],
+    ["render", "--params", "{path}"],
+    ["diff", "--from-params", "{path}"],
+    ["render", "--template", "{path}"],
+    ["profiles", "save", "copied", "--answers", "{path}"],
+], ids=["baseline", "answers", "params", "from-params", "template", "profile"])
+def test_a_file_that_is_not_ours_is_never_quoted(argv, tmp_path, capsys):
+    path = str(CASES / "not-ours-shadow")
+    out = tmp_path / "p.json"
+    assert main([a.format(path=path, out=out) for a in argv]) == 2
+    err = one_line(capsys)
+    assert path in err
+    for word in ("root", "saltsalt", "HASHED", "daemon", "19700", "99999"):
+        assert word not in err.replace(path, ""), err
+    assert not out.exists()

@@ -28,6 +28,7 @@ import base64
 import ipaddress
 import json
 import re
+import sys
 import threading
 import weakref
 from typing import Any, Callable, Mapping
@@ -488,7 +489,8 @@ class Evaluation:
             if placeholder is not None:
                 # The list was made from a value nobody has given yet: its parts are unknown too.
                 return Unresolved(placeholder, f"{placeholder}[{position}]")
-            raise self._error(f"Fn::Select index {position} is outside a list of {len(items)}", where)
+            shown_index = position if abs(position) < sys.maxsize else f"of {len(str(index).strip()):,} digits"
+            raise self._error(f"Fn::Select index {shown_index} is outside a list of {len(items)}", where)
         return items[position]
 
     def _unresolved_in(self, items: list) -> str | None:
@@ -632,8 +634,11 @@ def _whole_number(value: Any) -> int | None:
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isascii() and value.strip().lstrip("-").isdigit():
+        try:
+            return int(value)
+        except ValueError:  # more digits than Python reads: past the end of any list
+            return -sys.maxsize if value.strip().startswith("-") else sys.maxsize
     return None
 
 

@@ -41,6 +41,8 @@ MASK = "****"
 #: NoEcho values shorter than this are not searched for in output (they would mask noise).
 MIN_SECRET = 4
 
+#: Past this many characters a value is quoted cut short in a message.
+_SHOWN = 60
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _LIST_TYPE = re.compile(r"^List<(.+)>$")
 _EC2_ID_TYPE = re.compile(r"^AWS::EC2::[A-Za-z]+::(Id|Name)$|^AWS::Route53::HostedZone::Id$")
@@ -236,7 +238,9 @@ class ParameterSpec:
         return None
 
     def _shown(self, raw: str) -> str:
-        return "the value" if self.no_echo else repr(raw)
+        if self.no_echo:
+            return "the value"
+        return repr(raw) if len(raw) <= _SHOWN else f"{raw[:_SHOWN]!r}... ({len(raw):,} characters)"
 
     def value_of(self, raw: str) -> str | list[str]:
         """What ``Ref`` to this parameter gives for a raw string: a string, or a list for list types."""

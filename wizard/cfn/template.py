@@ -118,7 +118,7 @@ def _parse_body(text: str, source: str, fmt: str) -> LineDict:
     except TemplateError as exc:
         if fmt != "json" or exc.message.startswith("duplicate key"):
             raise
-        body = _parse_json(text, source)  # JSON that YAML 1.1 refuses (e.g. tabs): a second opinion
+        body = _parse_json(text, source, exc)  # JSON that YAML 1.1 refuses (e.g. tabs): a second opinion
     if not isinstance(body, dict):
         raise TemplateError("expected a CloudFormation template (a mapping with Resources), "
                             f"found {type(body).__name__ if body is not None else 'an empty file'}",
@@ -157,11 +157,13 @@ def _parse_body(text: str, source: str, fmt: str) -> LineDict:
     return body
 
 
-def _parse_json(text: str, source: str) -> LineDict:
+def _parse_json(text: str, source: str, yaml_error: TemplateError) -> LineDict:
     try:
         data = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, source))
     except json.JSONDecodeError as exc:
         raise TemplateError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
+    except ValueError:  # a number of more digits than Python reads: the YAML reader said where
+        raise yaml_error from None
     except RecursionError:
         raise TemplateError("nested too deeply to be read", file=source) from None
     return data

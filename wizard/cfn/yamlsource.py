@@ -111,6 +111,18 @@ def _loader() -> type:
         result.key_lines[name] = result.line
         return result
 
+    def construct_int(loader: YamlLoader, node: yaml.ScalarNode) -> int:
+        try:
+            return loader.construct_yaml_int(node)
+        except ValueError:
+            # Python refuses to read an integer of more digits than sys.get_int_max_str_digits().
+            import sys
+
+            digits = sum(c.isdigit() for c in str(node.value))
+            raise loader.fail(node, f"a number of {digits:,} digits, more than the {sys.get_int_max_str_digits():,} "
+                                    "that can be read (quote it if it is text)") from None
+
+    YamlLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
     YamlLoader.add_constructor("tag:yaml.org,2002:map", YamlLoader.build_map)
     YamlLoader.add_constructor("tag:yaml.org,2002:seq", YamlLoader.build_list)
     YamlLoader.add_multi_constructor("!", construct_tag)
@@ -167,9 +179,17 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise error(f"not valid YAML: {problem}", file=source, line=mark.line + 1 if mark else None) from None
+        raise error(f"not valid YAML: {_one_line(problem)}", file=source,
+                    line=mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (a NUL byte, another control character): its line,
+        # not PyYAML's two-line text with the position in the whole stream.
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else "a character"
+        raise error(f"not valid YAML: unacceptable character {character}: {_one_line(exc.reason)}",
+                    file=source, line=line) from None
     except yaml.YAMLError as exc:
-        raise error(f"not valid YAML: {exc}", file=source) from None
+        raise error(f"not valid YAML: {_one_line(str(exc))}", file=source) from None
     except RecursionError:
         raise error("nested too deeply to be read", file=source) from None
     finally:
@@ -183,6 +203,17 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
             key, line = found
             raise error(f"a key must be text, found {key!r}; quote it", file=source, line=line)
     return data
+
+
+#: What PyYAML quotes of the text in its messages (an alias, an anchor, a tag), past a character
+#: or an escape; its token names (``'<scalar>'``) are kept.
+_QUOTED = re.compile(r"(?<![\w'])'(?!<)[^'\s][^']{3,}'|(?<![\w\"])\"(?!<)[^\"\s][^\"]{3,}\"")
+
+
+def _one_line(text: str) -> str:
+    """A parser's message as one line that quotes nothing longer than a character of the file (a
+    file that does not parse may be anything, and is not repeated)."""
+    return " ".join(_QUOTED.sub("(not shown)", str(text)).split())
 
 
 def line_at(data: Any, path: Sequence[Any]) -> int | None:

@@ -21,7 +21,7 @@ from wizard.atomic import read_text
 from wizard.flow.catalog import CHOICE, MULTI, Catalog, Question
 from wizard.errors import InputError, suggestion
 from wizard.cfn.parameters import as_parameter_text
-from wizard.schemas import validate
+from wizard.schemas import top_level_keys, validate
 from wizard.cfn.template import Template
 from wizard.cfn.yamlsource import line_at, parse_yaml
 
@@ -70,8 +70,19 @@ def read_document(path: str | Path, schema: str, error: type[InputError] = Input
     data = parse_yaml(text, display, error, string_keys=True)
     if data is None:
         raise error("the file is empty", file=display)
+    keys = top_level_keys(schema)
+    if not isinstance(data, dict) or not set(data) & set(keys):
+        # Not one of ours (another YAML file, a list of words, /etc/shadow...): nothing of it is
+        # quoted, since it may hold anything.
+        found = "none of them" if isinstance(data, dict) else f"{_a(type(data).__name__)}"
+        raise error(f"expected a YAML or JSON mapping with some of {', '.join(keys)}; found {found}", file=display)
     validate(data, schema, display, error)
     return data
+
+
+def _a(kind: str) -> str:
+    return {"str": "text", "list": "a list", "int": "a number", "float": "a number", "bool": "true or false",
+            "LineList": "a list"}.get(kind, kind)
 
 
 def load_answers_file(path: str | Path) -> AnswersFile:

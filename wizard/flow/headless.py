@@ -190,7 +190,7 @@ def account_gaps(mode: str | None, account_id: str) -> dict[str, list[str]]:
 def _names_a_file(baseline: str) -> bool:
     """A baseline is a parameter file when it looks like a path; otherwise a mode or profile
     (so a stray file called ``standard`` in the current folder changes nothing)."""
-    return baseline not in BUILTIN_MODES and ("/" in baseline or "." in baseline or Path(baseline).is_file()
+    return baseline not in BUILTIN_MODES and ("/" in baseline or "." in baseline or Path(baseline).exists()
                                               and not (user_profiles_dir() / f"{baseline}.yaml").is_file())
 
 

@@ -69,6 +69,11 @@ def read_parameter_file(path: str | os.PathLike[str]) -> dict[str, str]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", file=display, line=exc.lineno) from None
+    except ValueError:
+        raise InputError("a number of more digits than can be read; quote it (every value is a string)",
+                         file=display) from None
+    except RecursionError:
+        raise InputError("nested too deeply to be read", file=display) from None
     if isinstance(data, list):
         values = {}
         for index, item in enumerate(data):
@@ -93,10 +98,14 @@ def _read_overrides(text: str, display: str) -> dict[str, str]:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#"):
             continue
-        for word in line.split():
+        for index, word in enumerate(line.split(), start=1):
             key, sep, value = word.partition("=")
             if not sep or not key:
-                raise InputError(f"expected KEY=VALUE, found {word[:40]!r}", file=display, line=number)
+                # The word is never quoted: it may be the rest of a secret that held a space, or a
+                # line of a file that is not a parameter file at all.
+                raise InputError(f"expected KEY=VALUE words; word {index} of the line is not one (the format "
+                                 "splits at whitespace: a value with a space needs the cfn format)",
+                                 file=display, line=number)
             values[key] = value
     return values
 
