@@ -37,7 +37,7 @@ def test_a_failed_preflight_stops_before_the_change_set(session, endpoint, tmp_p
     missing = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
     result = run_cli("--answers", GOOD, "--account-id", ACCOUNT, "--set", f"CertificateArnELB={missing}",
                      "--out", str(tmp_path / "p.json"), "--preflight", "--create-change-set",
-                     "--template-bucket", "b", "--endpoint-url", endpoint)
+                     "--template-bucket", "acme-cfn-templates", "--endpoint-url", endpoint)
     assert result.code == 1, result.err
     assert "preflight failed: certificate" in result.err
     assert "FAIL" in result.out
@@ -47,7 +47,7 @@ def test_a_failed_preflight_stops_before_the_change_set(session, endpoint, tmp_p
 def test_credentials_for_another_account_are_refused(session, endpoint, tmp_path):
     certificate = "arn:aws:acm:us-east-1:999999999999:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
     result = run_cli("--answers", GOOD, "--account-id", "999999999999", "--set", f"CertificateArnELB={certificate}",
-                     "--out", str(tmp_path / "p.json"), "--create-change-set", "--template-bucket", "b", "--endpoint-url", endpoint)
+                     "--out", str(tmp_path / "p.json"), "--create-change-set", "--template-bucket", "acme-cfn-templates", "--endpoint-url", endpoint)
     assert result.code == 3, result.err
     assert "999999999999" in result.err and ACCOUNT in result.err
 

@@ -10,11 +10,16 @@ import json
 
 import pytest
 
+from tests.aws.conftest import CannedEndpoint
+from tests.conftest import DATA
 from tests.moto import ACCOUNT, REGION
 from wizard.aws import AwsSession
 from wizard.aws.template_bucket import (EXPIRE_DAYS, TemplateBucketNeeded, managed_bucket_name,
                                         resolve_template_bucket)
-from wizard.errors import AwsError
+from wizard.cli import main
+from wizard.errors import AwsError, InputError
+
+GOOD = str(DATA / "answers" / "good-standard.yaml")
 
 MANAGED = f"quilt-wizard-templates-{ACCOUNT}-{REGION}"
 
@@ -130,3 +135,92 @@ def test_the_refusal_names_the_bucket_it_would_create(session: AwsSession) -> No
     with pytest.raises(TemplateBucketNeeded) as caught:
         resolve_template_bucket(session)
     assert caught.value.bucket == MANAGED
+
+
+# -- bucket names S3 refuses: refused before any AWS call, nothing written --------------------------
+
+BAD_NAMES = {
+    "ab": "3 to 63", "a" * 64: "3 to 63", "Acme-templates": "lowercase", "acme_templates": "lowercase",
+    "-acme": "begins and ends", "acme.": "begins and ends", "acme..templates": "two dots",
+    "192.168.5.4": "IP address", "xn--acme": "'xn--'", "sthree-acme": "'sthree-'",
+    "amzn-s3-demo-acme": "'amzn-s3-demo-'", "acme-s3alias": "'-s3alias'", "acme--ol-s3": "'--ol-s3'",
+    "acme.mrap": "'.mrap'", "acme--x-s3": "'--x-s3'", "acme--table-s3": "'--table-s3'",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_NAMES))
+def test_names_s3_refuses_are_named_with_the_rule(name: str) -> None:
+    from wizard.aws.template_bucket import bucket_name_problem
+
+    assert BAD_NAMES[name] in (bucket_name_problem(name) or "")
+
+
+@pytest.mark.parametrize("name", ["abc", "a" * 63, "acme.quilt-templates", "1acme9",
+                                  "quilt-wizard-templates-123456789012-ap-southeast-3", "1.2.3.4.5"])
+def test_names_s3_allows_pass(name: str) -> None:
+    from wizard.aws.template_bucket import bucket_name_problem
+
+    assert bucket_name_problem(name) is None
+
+
+def test_a_bad_name_given_to_the_bucket_resolution_makes_no_call(canned_endpoint: CannedEndpoint) -> None:
+    from wizard.aws import make_session
+
+    session = make_session(region=REGION, endpoint_url=canned_endpoint.url, max_attempts=1)
+    with pytest.raises(InputError, match="--template-bucket: 'Acme' is not an S3 bucket name"):
+        resolve_template_bucket(session, given="Acme")
+    with pytest.raises(InputError, match="template_bucket: 'acme..t' is not an S3 bucket name: .*two dots"):
+        resolve_template_bucket(session, profile_bucket="acme..t")
+    assert canned_endpoint.requests == []
+
+
+@pytest.mark.parametrize("name", ["acme..templates", "192.168.5.4", "acme-s3alias", "x"])
+def test_a_bad_template_bucket_option_stops_before_any_call_and_writes_nothing(
+        name: str, canned_endpoint: CannedEndpoint, tmp_path, capsys) -> None:
+    out = tmp_path / "p.json"
+    code = main(["--answers", GOOD, "--out", str(out), "--preflight", "--create-change-set",
+                 "--template-bucket", name, "--endpoint-url", canned_endpoint.url])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err == f"quilt-wizard: --template-bucket: {name!r} is not an S3 bucket name: {bucket_problem(name)}\n"
+    assert canned_endpoint.requests == [] and not out.exists()
+
+
+def test_a_bad_bucket_in_the_profile_stops_before_any_call_and_writes_nothing(
+        canned_endpoint: CannedEndpoint, tmp_path, capsys) -> None:
+    from wizard.commands.aws_steps import check_profile_template_buckets
+    from wizard.flow.profiles import user_profiles_dir
+
+    folder = user_profiles_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = folder / "acme.yaml"
+    profile.write_text("name: acme\nextends: standard\naccounts:\n  '111122223333':\n"
+                       "    template_bucket: xn--acme-templates\n  '444455556666':\n    template_bucket: acme-ok\n")
+    expected = (f"{profile}:5: /accounts/111122223333/template_bucket: 'xn--acme-templates' is not an S3 bucket "
+                "name: S3 reserves the prefix 'xn--'")
+    out = tmp_path / "p.json"
+    for account in ([], ["--account-id", "111122223333"]):  # the answers' account, or the one given
+        code = main(["--answers", GOOD, "--profile", "acme", *account, "--out", str(out), "--create-change-set",
+                     "--endpoint-url", canned_endpoint.url])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert err == f"quilt-wizard: {expected}\n"
+        assert canned_endpoint.requests == [] and not out.exists()
+    check_profile_template_buckets("acme", "444455556666")  # another account's bucket is its own affair
+    with pytest.raises(InputError) as caught:  # the account known only from the credentials: every one
+        check_profile_template_buckets("acme", None)
+    assert str(caught.value) == expected
+
+
+def test_fleet_deploy_refuses_a_bad_bucket_before_any_call(canned_endpoint: CannedEndpoint, capsys) -> None:
+    code = main(["fleet", "deploy", "--profile", "acme", "--stack-set-name", "quilt-fleet", "--yes",
+                 "--template-bucket", "acme--ol-s3", "--endpoint-url", canned_endpoint.url])
+    assert code == 2
+    assert "--template-bucket: 'acme--ol-s3' is not an S3 bucket name" in capsys.readouterr().err
+    assert canned_endpoint.requests == []
+
+
+def bucket_problem(name: str) -> str:
+    from wizard.aws.template_bucket import bucket_name_problem
+
+    return bucket_name_problem(name) or ""

@@ -20,6 +20,7 @@ rather than used.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +37,14 @@ EXPIRE_DAYS = 90
 update was made from, short enough that the bucket does not grow for ever."""
 
 PURPOSE_TAG = ("quilt-wizard:purpose", "cloudformation-templates")
+
+RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+"""What S3 keeps for itself at either end of a bucket's name (punycode, its own services, access
+point aliases, Object Lambda, multi-region access points, directory and table buckets)."""
+
+_IP_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+_ALLOWED = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 _MISSING = frozenset({"404", "NoSuchBucket", "NotFound"})
 _FOREIGN = frozenset({"403", "AccessDenied", "Forbidden"})
@@ -61,6 +70,36 @@ class TemplateBucketNeeded(InputError):
         super().__init__(message, where=where)
         self.bucket = bucket
         """The bucket that would be created."""
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """What S3's naming rules for a general purpose bucket say against ``name``; None: it may be one."""
+    if not 3 <= len(name) <= 63:
+        return f"it has {len(name)} characters; a bucket name has 3 to 63"
+    others = sorted({c for c in name if c not in _ALLOWED})
+    if others:
+        shown = ", ".join(repr(c) for c in others[:5])
+        return f"it has {shown}; a bucket name has only lowercase letters, digits, dots and hyphens"
+    if not (name[0].isalnum() and name[-1].isalnum()):
+        return "a bucket name begins and ends with a letter or a digit"
+    if ".." in name:
+        return "a bucket name has no two dots in a row"
+    if _IP_ADDRESS.fullmatch(name):
+        return "a bucket name is not an IP address"
+    prefix = next((p for p in RESERVED_PREFIXES if name.startswith(p)), None)
+    if prefix:
+        return f"S3 reserves the prefix {prefix!r}"
+    suffix = next((x for x in RESERVED_SUFFIXES if name.endswith(x)), None)
+    if suffix:
+        return f"S3 reserves the suffix {suffix!r}"
+    return None
+
+
+def check_bucket_name(name: str, *, where: str, file: str | None = None, line: int | None = None) -> None:
+    """An ``InputError`` (exit 2, before any AWS call) when S3 would refuse ``name``."""
+    problem = bucket_name_problem(name)
+    if problem:
+        raise InputError(f"{name!r} is not an S3 bucket name: {problem}", file=file, where=where, line=line)
 
 
 def managed_bucket_name(account: str, region: str) -> str:
@@ -162,7 +201,10 @@ def resolve_template_bucket(session: AwsSession, *, given: str | None = None,
     consent: :class:`TemplateBucketNeeded`, nothing created.
     """
     if given:
+        check_bucket_name(given, where="--template-bucket")
         return TemplateBucket(given, "--template-bucket")
+    if profile_bucket:
+        check_bucket_name(profile_bucket, where="the profile's template_bucket")
     account = caller_identity(session).account
     name = profile_bucket or managed_bucket_name(account, session.region)
     origin = "profile" if profile_bucket else "managed"

@@ -61,6 +61,10 @@ def check_usage(args: argparse.Namespace) -> None:
     if args.execute and not args.yes and not sys.stdin.isatty():
         # Found before any AWS call: nothing is uploaded or created for a run that cannot finish.
         raise InputError("--execute needs --yes when nobody can confirm at a terminal", where="--execute")
+    if args.template_bucket is not None:
+        from wizard.aws.template_bucket import check_bucket_name
+
+        check_bucket_name(args.template_bucket, where="--template-bucket")
 
 
 @dataclass
@@ -155,6 +159,29 @@ def record_template_bucket(profile: str | None, account_id: str, bucket: str) ->
     save_profile(Profile(name=saved.name, description=saved.description, extends=saved.extends,
                          answers=saved.answers, parameters=saved.parameters, accounts={account_id: account}))
     progress(f"Profile {profile}: template_bucket {bucket} recorded for account {account_id}")
+
+
+def check_profile_template_buckets(profile: str | None, account_id: str | None) -> None:
+    """Before any AWS call: the ``template_bucket`` the profile names for the account (for every
+    account, when the account is not known before the credentials are read) is a name S3 allows."""
+    from wizard.aws.template_bucket import check_bucket_name
+    from wizard.cfn.yamlsource import line_at
+    from wizard.flow.profiles import load_profile
+
+    seen: set[str] = set()
+    checked: set[str] = set()
+    while profile and profile not in seen:
+        seen.add(profile)
+        found = load_profile(profile)
+        for account, values in found.accounts.items():
+            bucket = (values or {}).get("template_bucket")
+            if not bucket or account in checked or (account_id and account != account_id):
+                continue
+            checked.add(account)  # the first profile of the chain that names one wins, as when it is used
+            path = ["accounts", account, "template_bucket"]
+            check_bucket_name(str(bucket), file=found.source or None, where="/" + "/".join(path),
+                              line=line_at(found.data, path) if found.data is not None else None)
+        profile = found.extends
 
 
 def profile_template_bucket(profile: str | None, account_id: str | None) -> str | None:

@@ -108,6 +108,8 @@ def run_headless(args: argparse.Namespace) -> int:
     expected_account = args.account_id or answers.stack.get("account_id")
     outcome = aws_steps.AwsOutcome()
     session = None
+    if args.create_change_set and not args.template_bucket:
+        aws_steps.check_profile_template_buckets(plan["mode"], expected_account)
     if aws_steps.wanted(args):
         session = aws_steps.session_for(args, pseudo.region)
     if args.preflight:

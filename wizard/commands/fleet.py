@@ -134,6 +134,10 @@ def _check_deploy_usage(args: argparse.Namespace) -> str | None:
 
         check_endpoint_url(args.endpoint_url)
     check_stack_set_name(args.stack_set_name)
+    if args.template_bucket is not None:
+        from wizard.aws.template_bucket import check_bucket_name
+
+        check_bucket_name(args.template_bucket, where="--template-bucket")
     model = PERMISSION_MODELS.get(args.permission_model) if args.permission_model else None
     if args.ous is not None and model != "SERVICE_MANAGED":
         raise InputError("--ous targets organizational units: it needs --permission-model service-managed",

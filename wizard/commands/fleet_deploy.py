@@ -58,8 +58,13 @@ def parse_ous(text: str | None, where: str = "--ous") -> list[str]:
 
 
 def check_template_size(plan: "FleetPlan", bucket: str | None, where: str = "--template-bucket") -> None:
-    """A template over CloudFormation's inline limit needs a bucket: refused before any call."""
+    """A template over CloudFormation's inline limit needs a bucket, and a bucket named must have a
+    name S3 allows: refused before any call."""
     from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
+    from wizard.aws.template_bucket import check_bucket_name
+
+    if bucket:
+        check_bucket_name(bucket, where=where)
 
     size = len(plan.template.text.encode("utf-8"))
     if size > TEMPLATE_BODY_LIMIT and not bucket:
