@@ -28,8 +28,8 @@ SETTINGS = {
     "RegistryImage": "r/quilt:1",
     "SearchDomainArn": f"arn:aws:es:us-east-1:{ACCOUNT}:domain/quilt",
     "CloudTrailBucket": "acme-trail",
-    "Subnets": "subnet-0a1,subnet-0a2",
-    "PublicSubnets": "subnet-0a3",
+    "Subnets": "subnet-00000a01,subnet-00000a02",
+    "PublicSubnets": "subnet-00000a03",
     "QuiltWebHost": "quilt.acme.com",
 }
 ANSWERS = {"bucket_scope": "acme-quilt-", "lb_scheme": "internal"}

@@ -39,3 +39,26 @@ async def test_enterprise_refuses_an_empty_kms_key_and_a_key_of_another_account(
         assert "account 111122223333" in text_of(app.screen.query_one("#answer-problem", Static))
         await press(pilot, "enter")
         assert app.screen.step == "cloudtrail_kms"
+
+
+async def test_a_value_not_of_its_aws_type_is_refused_on_the_parameters_screen(tmp_path):
+    from screens.parameters import ParametersScreen
+    from screens.widgets.parameter_field import ParameterField
+
+    settings = {k: v for k, v in EMBEDDED_REQUIRED.items() if k != "VPC"}
+    app = build_app(out=tmp_path / "p.json", settings=settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "parameters")
+        assert isinstance(app.screen, ParametersScreen)
+        app.screen.query_one("#param-VPC", Input).value = "foo"
+        await settle(pilot)
+        field = app.screen.query_one("#field-VPC", ParameterField)
+        assert field.has_class("-invalid")
+        assert "expected vpc- followed by 8 or 17 hexadecimal digits" in text_of(field.query_one(".parameter-problem"))
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ParametersScreen)  # refused: nothing goes on to the review
+        app.screen.query_one("#param-VPC", Input).value = EMBEDDED_REQUIRED["VPC"]
+        await settle(pilot)
+        assert not field.has_class("-invalid")
+    assert not (tmp_path / "p.json").exists()

@@ -29,7 +29,7 @@ Resources:
 
 
 def test_computed_and_secret_parameters_stay_out_with_a_note() -> None:
-    values = {"QuiltWebHost": "q.acme.com", "VPC": "vpc-1", "DBUrl": "postgresql://u:p@h/d",
+    values = {"QuiltWebHost": "q.acme.com", "VPC": "vpc-00000001", "DBUrl": "postgresql://u:p@h/d",
               "OktaClientSecret": "s3cret"}
     text = render_parameter_file(values, "tfvars", secrets=frozenset({"DBUrl", "OktaClientSecret"}),
                                  template_file="quilt.yaml")
@@ -47,7 +47,7 @@ def test_a_headless_run_writes_the_auto_tfvars_file_beside_the_template(tmp_path
     template = tmp_path / "quilt.yaml"
     template.write_text(SECRET_TEMPLATE)
     answers = tmp_path / "answers.yaml"
-    answers.write_text("version: 1\nparameters:\n  QuiltWebHost: q.acme.com\n  VPC: vpc-1\n"
+    answers.write_text("version: 1\nparameters:\n  QuiltWebHost: q.acme.com\n  VPC: vpc-00000001\n"
                        "  DBUrl: postgresql://u:p@h/d\n  OktaClientSecret: s3cret\n")
     result = run_cli("--answers", str(answers), "--template", str(template), "--format", "tfvars", cwd=tmp_path)
     assert result.code == 0, result.err

@@ -91,7 +91,7 @@ def test_prompts_for_an_account_without_its_values_ask_for_them(isolated_home, t
     asker = ScriptedAsker({"Review the": False, "load balancer use": cert, "AdminEmail": "a@acme.com",
                            "RegistryImage": "r/quilt:1", "SearchDomainArn": "arn:aws:es:us-east-1:123456789012:domain/quilt",
                            "CloudTrailBucket": "acme-trail", "VPC": "vpc-0c1b2c3d4e5f60718",
-                           "Subnets": "subnet-0c1", "PublicSubnets": "subnet-0c2"})
+                           "Subnets": "subnet-00000c01", "PublicSubnets": "subnet-00000c02"})
     out = io.StringIO()
     assert run_prompts(args(tmp_path, profile="acme", account_id="123456789012"), asker, out) == 0
     assert "has no values for account 123456789012" in out.getvalue()

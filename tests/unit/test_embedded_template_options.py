@@ -17,8 +17,8 @@ REQUIRED = {
     "CloudTrailBucket": "example-trail",
     "CertificateArnELB": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
     "VPC": "vpc-0123456789abcdef0",
-    "Subnets": "subnet-01,subnet-02",
-    "PublicSubnets": "subnet-03,subnet-04",
+    "Subnets": "subnet-00000001,subnet-00000002",
+    "PublicSubnets": "subnet-00000003,subnet-00000004",
 }
 POLICY_PATH = "arn:aws:iam::123456789012:policy/quilt/quilt/us-east-1/"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

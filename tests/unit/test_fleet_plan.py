@@ -38,8 +38,8 @@ def quilt_account(account: str, region: str, extra: str = "") -> str:
       RegistryImage: {account}.dkr.ecr.{region}.amazonaws.com/quilt:1
       SearchDomainArn: arn:aws:es:{region}:{account}:domain/quilt
       VPC: vpc-0123456789abcdef0
-      Subnets: subnet-01,subnet-02
-      PublicSubnets: subnet-03,subnet-04"""
+      Subnets: subnet-00000001,subnet-00000002
+      PublicSubnets: subnet-00000003,subnet-00000004"""
 
 
 QUILT_PROFILE = """name: acme

@@ -101,9 +101,9 @@ def test_a_profile_saved_once_gives_correct_files_in_two_accounts(isolated_home,
         "parameters": common,
         "accounts": {
             ACCOUNT_A: {"answers": {"certificate": cert.format(ACCOUNT_A)},
-                        "parameters": {"VPC": "vpc-aaaa", "Subnets": "subnet-a1,subnet-a2", "PublicSubnets": "subnet-a3"}},
+                        "parameters": {"VPC": "vpc-0000aaaa", "Subnets": "subnet-000000a1,subnet-000000a2", "PublicSubnets": "subnet-000000a3"}},
             ACCOUNT_B: {"answers": {"certificate": cert.format(ACCOUNT_B), "lb_scheme": "internal"},
-                        "parameters": {"VPC": "vpc-bbbb", "Subnets": "subnet-b1", "PublicSubnets": "subnet-b2"}},
+                        "parameters": {"VPC": "vpc-0000bbbb", "Subnets": "subnet-000000b1", "PublicSubnets": "subnet-000000b2"}},
         },
     }
     (folder / "acme.yaml").write_text(yaml.safe_dump(document))
@@ -116,7 +116,7 @@ def test_a_profile_saved_once_gives_correct_files_in_two_accounts(isolated_home,
                      "--out", str(out), "--json"]) == 0, capsys.readouterr().err
         files[account] = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads(out.read_text())}
     a, b = files[ACCOUNT_A], files[ACCOUNT_B]
-    assert a["VPC"] == "vpc-aaaa" and b["VPC"] == "vpc-bbbb"
+    assert a["VPC"] == "vpc-0000aaaa" and b["VPC"] == "vpc-0000bbbb"
     assert a["CertificateArnELB"] == cert.format(ACCOUNT_A) and b["CertificateArnELB"] == cert.format(ACCOUNT_B)
     assert a["LoadBalancerScheme"] == "internet-facing" and b["LoadBalancerScheme"] == "internal"
     for values in (a, b):

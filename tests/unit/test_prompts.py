@@ -17,8 +17,8 @@ REQUIRED = {
     "SearchDomainArn": "arn:aws:es:us-east-1:111122223333:domain/quilt",
     "CloudTrailBucket": "example-trail",
     "VPC": "vpc-0123456789abcdef0",
-    "Subnets": "subnet-01,subnet-02",
-    "PublicSubnets": "subnet-03",
+    "Subnets": "subnet-00000001,subnet-00000002",
+    "PublicSubnets": "subnet-00000003",
 }
 
 
@@ -140,3 +140,27 @@ def test_a_set_value_is_the_default_even_where_the_mode_answers_the_question(tmp
     assert run_prompts(args(tmp_path, set_values=[f"KMSKeyId={key}"]), asker, io.StringIO()) == 0
     values = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "plain.json").read_text())}
     assert values["KMSKeyId"] == key  # restricted answers cloudtrail_kms with "", --set still counts
+
+
+def test_the_prompts_refuse_a_value_not_of_its_aws_type(tmp_path):
+    class FirstTypedWrong(ScriptedAsker):
+        """Types ``foo`` at the VPC prompt first, and the valid value once it is refused."""
+
+        def __init__(self, script):
+            super().__init__(script)
+            self.refused: list[str] = []
+
+        def text(self, message, default, validate=None, secret=False):
+            if message.startswith("VPC (") and validate is not None:
+                problem = validate("foo")
+                assert problem is not True
+                self.refused.append(problem)
+            return super().text(message, default, validate, secret)
+
+    asker = FirstTypedWrong({"deployment mode": "standard", "Review the": False,
+                             "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
+                                                  "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                             "users reach Quilt": "quilt.example.com", **REQUIRED})
+    assert run_prompts(args(tmp_path), asker, io.StringIO()) == 0
+    assert asker.refused == ["'foo' is not AWS::EC2::VPC::Id: expected vpc- followed by 8 or 17 hexadecimal "
+                             "digits, such as vpc-0123456789abcdef0"]

@@ -68,3 +68,27 @@ def test_the_reviews_pattern_ends():
         assert not pattern_matches("(a|a)*b", "a" * 40)
     except TimeoutError:
         pass  # refused in bounded time: what matters is that it returns
+
+
+def test_a_headless_run_refuses_a_value_not_of_its_aws_type_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "p.json"
+    assert main(["--answers", str(CASES / "answers-vpc-not-an-id.yaml"), "--out", str(out)]) == 2
+    err = one_line(capsys)
+    assert "answers-vpc-not-an-id.yaml:13: /parameters/VPC (VPC): 'foo' is not AWS::EC2::VPC::Id" in err
+    assert "expected vpc- followed by 8 or 17 hexadecimal digits" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("setting, name", [("VPC=foo", "VPC"), ("Subnets=subnet-0123456789abcdef0,foo", "Subnets"),
+                                           ("PublicSubnets=vpc-0123456789abcdef0", "PublicSubnets")])
+def test_set_refuses_a_value_not_of_its_aws_type(setting, name, tmp_path, capsys):
+    out = tmp_path / "p.json"
+    assert main(["--answers", GOOD, "--out", str(out), "--set", setting]) == 2
+    err = one_line(capsys)
+    assert f"({name}):" in err and "is not AWS::EC2::" in err
+    assert not out.exists()
+
+
+def test_a_parameter_file_with_a_subnet_that_is_not_an_id(capsys):
+    assert main(["render", "--params", str(CASES / "params-subnets-not-ids.json")]) == 2
+    assert "Subnets: element 'subnet-1' is not AWS::EC2::Subnet::Id" in one_line(capsys)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Protocol
 
 from wizard.errors import ParameterError, suggestion
+from wizard.once import once
+from wizard.paths import ASSETS
 
 class Declaring(Protocol):
     """What validation needs of a template: its file, its lines and its declarations.
@@ -191,24 +193,37 @@ class ParameterSpec:
     def problem(self, raw: str) -> str | None:
         """What is wrong with ``raw`` for this parameter, or None when CloudFormation would take it."""
         if self.is_ssm:
-            return None if raw else "expected the name of an SSM parameter"
+            if not raw:
+                return "expected the name of an SSM parameter"
+            return self._form_problem(raw, SSM_NAME)
         if self.type == "String" or self.type == "Number":
             return self._element_problem(raw, self.type)
         if self.is_list:
             elements = raw.split(",")
             kind = self.element_type if self.type != "CommaDelimitedList" else "String"
-            if _EC2_ID_TYPE.match(kind) and not all(elements):
+            if _aws_specific(kind) and not all(elements):
                 return f"expected a comma-separated list of {kind} values, found an empty element"
             for element in elements:
+                problem = self._form_problem(element, kind)
+                if problem:
+                    return problem if len(elements) == 1 else f"element {problem}"
                 problem = self._element_problem(element, kind, checks_length=False)
                 if problem:
                     return problem if len(elements) == 1 else f"element {self._shown(element)}: {problem}"
             return None
-        if _EC2_ID_TYPE.match(self.type):
+        if _aws_specific(self.type):
             if not raw:
                 return f"expected a value of type {self.type}"
-            return self._element_problem(raw, "String", checks_length=False)
+            return self._form_problem(raw, self.type) or self._element_problem(raw, "String", checks_length=False)
         return None
+
+    def _form_problem(self, raw: str, kind: str) -> str | None:
+        """Whether ``raw`` has the form CloudFormation requires of an AWS-specific ``kind``
+        (``assets/parameter-types.yaml``); None for a type without one."""
+        form = aws_forms().get(kind)
+        if form is None or form.pattern.fullmatch(raw):
+            return None
+        return f"{self._shown(raw)} is not {kind}: expected {form.expected}, such as {form.example}"
 
     def _element_problem(self, raw: str, kind: str, checks_length: bool = True) -> str | None:
         if kind == "Number":
@@ -245,6 +260,35 @@ class ParameterSpec:
     def value_of(self, raw: str) -> str | list[str]:
         """What ``Ref`` to this parameter gives for a raw string: a string, or a list for list types."""
         return raw.split(",") if self.is_list else raw
+
+
+@dataclass(frozen=True)
+class AwsForm:
+    """The form of a value of an AWS-specific parameter type, from ``assets/parameter-types.yaml``."""
+
+    pattern: re.Pattern[str]
+    expected: str
+    example: str
+
+
+#: The type whose form an SSM parameter type's value (the name of an SSM parameter) has.
+SSM_NAME = "AWS::SSM::Parameter::Name"
+PARAMETER_TYPES_ASSET = ASSETS / "parameter-types.yaml"
+
+
+@once
+def aws_forms() -> dict[str, AwsForm]:
+    """Every AWS-specific parameter type's form (read once; its schema is checked by the tests)."""
+    from wizard.cfn.yamlsource import parse_yaml
+
+    data = parse_yaml(PARAMETER_TYPES_ASSET.read_text(encoding="utf-8"), str(PARAMETER_TYPES_ASSET))
+    return {name: AwsForm(re.compile(spec["pattern"]), spec["expected"], spec["example"])
+            for name, spec in data["types"].items()}
+
+
+def _aws_specific(kind: str) -> bool:
+    """Whether ``kind`` is an AWS-specific type (a value CloudFormation looks up in the account)."""
+    return bool(_EC2_ID_TYPE.match(kind)) or kind in aws_forms()
 
 
 #: Seconds an AllowedPattern may take on one value; past it the value is refused.

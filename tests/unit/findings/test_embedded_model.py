@@ -19,7 +19,7 @@ REQUIRED = {
     "RegistryImage": "111122223333.dkr.ecr.us-east-1.amazonaws.com/quilt:1",
     "SearchDomainArn": "arn:aws:es:us-east-1:111122223333:domain/quilt", "CloudTrailBucket": "example-trail",
     "CertificateArnELB": "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-    "VPC": "vpc-0123456789abcdef0", "Subnets": "subnet-01,subnet-02", "PublicSubnets": "subnet-03,subnet-04",
+    "VPC": "vpc-0123456789abcdef0", "Subnets": "subnet-00000001,subnet-00000002", "PublicSubnets": "subnet-00000003,subnet-00000004",
 }
 ENHANCED = {**REQUIRED, "EnableEnhancedSecurity": "true", "CustomerBucketPrefix": "acme-"}
 
