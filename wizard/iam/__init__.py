@@ -4,7 +4,8 @@
 :mod:`.wildcards` matches IAM patterns, :mod:`.grants` turns every policy carrier into normalized
 ``Grant`` records, :mod:`.network` lists security-group rules, listeners and schemes,
 :mod:`.diff` compares two evaluations semantically (is a change broadening?) on the set
-arithmetic of :mod:`.coverage` (does one statement cover another?), and
+arithmetic of :mod:`.coverage` (does one statement cover another?), :mod:`.bucket_access` tells
+a bucket policy meant for reading from one meant for writing, and
 :mod:`.analysis` caches one template's analysis per set of parameter values so the faces can
 recompute a diff on every keystroke.
 

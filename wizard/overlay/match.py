@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterator
 
+from wizard.iam.bucket_access import purpose_of
 from wizard.iam.wildcards import action_matches
 
-STATEMENT, TRUST, ROLE, POLICY, PORT_RULE, TEMPLATE = (
-    "statement", "trust", "role", "managed-policy", "port-rule", "template")
+STATEMENT, TRUST, ROLE, POLICY, PORT_RULE, TEMPLATE, RESOURCE, GROUP = (
+    "statement", "trust", "role", "managed-policy", "port-rule", "template", "resource", "security-group")
 
 #: Actions that write an IAM managed policy or its versions (what a run-time placeholder needs).
 POLICY_VERSION_WRITES = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
@@ -213,6 +214,19 @@ class TemplateIndex:
                             if referenced(r)}
         return holders
 
+    def versioned_in_place(self) -> list[dict]:
+        """A ``Ref`` to each existing policy the stack versions at run time outside its policy
+        path: the template's run-time policies at the root path, and a policy ARN given as a
+        parameter (the split template's), which the guardrail lets be versioned where it is."""
+        found = [{"Ref": m.path[-1]} for m in _managed_policies(self, {"path": "outside-stack-path"})]
+        parameters = self.body.get("Parameters") or {}
+        targets, _writers = self.rewritten()
+        for target in sorted(targets):
+            name = referenced(json.loads(target))
+            if name in parameters and {"Ref": name} not in found:
+                found.append({"Ref": name})
+        return found
+
     def service_trusted(self) -> set[str]:
         roles = set()
         for role, resource in self.of_type("AWS::IAM::Role"):
@@ -298,6 +312,8 @@ def _managed_policies(index: TemplateIndex, spec: dict) -> list[Match]:
                    if is_statement(s) for a in literals(s.get("Action"))]
         if spec.get("grant") == "s3" and not overlaps(["s3:*"], actions):
             continue
+        if spec.get("purpose") and purpose_of(index.body, logical_id) != spec["purpose"]:
+            continue
         found.append(Match(POLICY, ("Resources", logical_id), logical_id, (), tuple(actions)))
     return found
 
@@ -371,9 +387,79 @@ def _template(index: TemplateIndex, spec: dict) -> list[Match]:
     return [Match(TEMPLATE, (), f"the template creates no {kind}", (), (kind,))]
 
 
+def _resources(index: TemplateIndex, spec: dict) -> list[Match]:
+    return [Match(RESOURCE, ("Resources", logical_id), logical_id, (), (spec["type"],))
+            for logical_id, _resource in index.of_type(spec["type"])]
+
+
+#: Where a workload (a service, a scheduled task, a function) names its security groups and subnets.
+_WORKLOAD_NETWORK = {
+    "AWS::ECS::Service": (("NetworkConfiguration", "AwsvpcConfiguration"), "SecurityGroups", "Subnets"),
+    "AWS::Lambda::Function": (("VpcConfig",), "SecurityGroupIds", "SubnetIds"),
+}
+
+
+def workload_networks(body: dict) -> list[tuple[list[str], Any]]:
+    """(security groups the template creates, subnets value) of every workload placed in a VPC:
+    ECS services, functions and the ECS tasks EventBridge rules start."""
+    index = TemplateIndex(body)
+    found: list[tuple[list[str], Any]] = []
+
+    def add(config: Any, groups_key: str, subnets_key: str) -> None:
+        if isinstance(config, dict) and config.get(subnets_key) is not None:
+            groups = [referenced(g) for g in as_items(config.get(groups_key))]
+            found.append(([g for g in groups if g in index.resources], config[subnets_key]))
+
+    for kind, (path, groups_key, subnets_key) in _WORKLOAD_NETWORK.items():
+        for _id, resource in index.of_type(kind):
+            config: Any = resource.get("Properties") or {}
+            for step in path:
+                config = config.get(step) if isinstance(config, dict) else None
+            add(config, groups_key, subnets_key)
+    for _id, resource in index.of_type("AWS::Events::Rule"):
+        for target in as_items((resource.get("Properties") or {}).get("Targets")):
+            ecs = target.get("EcsParameters") if isinstance(target, dict) else None
+            network = (ecs.get("NetworkConfiguration") or {}) if isinstance(ecs, dict) else {}
+            add(network.get("AwsVpcConfiguration") if isinstance(network, dict) else None,
+                "SecurityGroups", "Subnets")
+    return found
+
+
+def _reaches_anywhere_on_443(rule: Any) -> bool:
+    if not isinstance(rule, dict) or rule.get("CidrIp") != "0.0.0.0/0":
+        return False
+    protocol = str(rule.get("IpProtocol", ""))
+    if protocol in ("-1", "all"):
+        return True
+    try:
+        return protocol in ("tcp", "6") and int(rule.get("FromPort")) <= 443 <= int(rule.get("ToPort"))
+    except (TypeError, ValueError):
+        return False
+
+
+def _security_groups(index: TemplateIndex, spec: dict) -> list[Match]:
+    """Security groups through which the stack's workloads call AWS APIs: egress to anywhere on
+    443, attached to a workload placed in subnets, in a VPC the template names."""
+    egress: dict[str, bool] = {}
+    for group, resource in index.of_type("AWS::EC2::SecurityGroup"):
+        rules = as_items((resource.get("Properties") or {}).get("SecurityGroupEgress"))
+        egress[group] = any(_reaches_anywhere_on_443(r) for r in rules)
+    for _id, resource in index.of_type("AWS::EC2::SecurityGroupEgress"):
+        properties = resource.get("Properties") or {}
+        group = referenced(properties.get("GroupId"))
+        if group in egress and _reaches_anywhere_on_443(properties):
+            egress[group] = True
+    used = {g for groups, _subnets in workload_networks(index.body) for g in groups}
+    found = []
+    for group, resource in index.of_type("AWS::EC2::SecurityGroup"):
+        if egress.get(group) and group in used and (resource.get("Properties") or {}).get("VpcId") is not None:
+            found.append(Match(GROUP, ("Resources", group), group, (group,), ("egress to anywhere on 443",)))
+    return found
+
+
 _KINDS = {"statements": _statements, "trust_statements": _trust_statements, "roles": _roles,
           "managed_policies": _managed_policies, "port_rules": _port_rules, "template": _template,
-          "load_balancers": _load_balancers}
+          "load_balancers": _load_balancers, "resources": _resources, "security_groups": _security_groups}
 
 
 def find(body: dict, spec: dict) -> list[Match]:
