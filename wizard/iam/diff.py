@@ -45,7 +45,7 @@ from wizard.errors import GateTripped
 from wizard.iam.conditions import condition_implies, peer_within
 from wizard.iam.coverage import BaselineAllows, allow_covers, allow_covers_whole, deny_still_holds
 from wizard.iam.grants import IDENTITY, TRUST, Grant, display_principal, holder_of
-from wizard.iam.network import DEFAULT_EGRESS, EGRESS, OPENINGS, NetworkRule
+from wizard.iam.network import DEFAULT_EGRESS, EGRESS, ENDPOINT, OPENINGS, NetworkRule
 from wizard.iam.posture import PostureChange, compare_postures, posture
 
 if TYPE_CHECKING:
@@ -303,6 +303,8 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule],
             added.append(RuleChange(rule, False, f"replaces {replaced.describe()}"))
         elif rule.kind in OPENINGS:
             added.append(RuleChange(rule, True, f"opens {rule.describe()}"))
+        elif rule.kind == ENDPOINT:
+            added.append(RuleChange(rule, False, f"calls to {rule.peer} stay inside the AWS network"))
         else:  # the scheme
             added.append(RuleChange(rule, rule.is_public, "the load balancer becomes reachable from the internet"
                                     if rule.is_public else ""))

@@ -4,8 +4,9 @@ Security-group ingress and egress (inline in ``AWS::EC2::SecurityGroup`` and as 
 ``SecurityGroupIngress``/``SecurityGroupEgress`` resources; the peer is a CIDR, a prefix list
 or another security group), load-balancer listeners (port, protocol, certificate, default
 action including redirects), the load balancer's scheme (internet-facing or internal), target
-groups (port and protocol to the tasks) and ECS container ports. Each becomes one
-``NetworkRule``; the diff compares them and the findings read them.
+groups (port and protocol to the tasks), ECS container ports and VPC endpoints (which AWS
+service the VPC reaches without leaving the AWS network). Each becomes one ``NetworkRule``; the
+diff compares them and the findings read them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any, Iterable
 from wizard.cfn.evaluate import Evaluation
 from wizard.iam.grants import holder_of
 
-INGRESS, EGRESS, LISTENER, SCHEME, TARGET, CONTAINER = (
-    "ingress", "egress", "listener", "scheme", "target-group", "container-port")
+INGRESS, EGRESS, LISTENER, SCHEME, TARGET, CONTAINER, ENDPOINT = (
+    "ingress", "egress", "listener", "scheme", "target-group", "container-port", "vpc-endpoint")
 
 #: Kinds whose appearance opens something new (the diff calls their addition broadening).
 OPENINGS = frozenset({INGRESS, EGRESS, LISTENER, TARGET, CONTAINER})
@@ -67,6 +68,8 @@ class NetworkRule:
             return f"target group {self.resource} {self.protocol}/{self.ports} to the tasks"
         if self.kind == CONTAINER:
             return f"container {self.detail} in {self.resource} listens on {self.protocol}/{self.ports}"
+        if self.kind == ENDPOINT:
+            return f"VPC endpoint {self.resource} to {self.peer} ({self.detail})"
         direction = "from" if self.kind == INGRESS else "to"
         protocol = "all traffic" if self.protocol in ("-1", "all") else f"{self.protocol}/{self.ports}"
         implicit = f" ({DEFAULT_EGRESS})" if self.detail == DEFAULT_EGRESS and self.line is None else ""
@@ -120,6 +123,17 @@ def _default_action(actions: Any) -> str:
     return "no default action"
 
 
+def _endpoint_detail(properties: dict) -> str:
+    """``Interface, private DNS, in subnet-1, subnet-2`` or ``Gateway, on rtb-1``."""
+    kind = str(properties.get("VpcEndpointType", "Gateway"))
+    if kind == "Gateway":
+        tables = [str(t) for t in properties.get("RouteTableIds") or []]
+        return f"{kind}, on {', '.join(tables) or 'no route table'}"
+    subnets = [str(s) for s in properties.get("SubnetIds") or []]
+    dns = ", private DNS" if str(properties.get("PrivateDnsEnabled", "")).lower() == "true" else ""
+    return f"{kind}{dns}, in {', '.join(subnets) or 'no subnet'}"
+
+
 def network_rules(evaluation: Evaluation) -> list[NetworkRule]:
     """Every network opening the evaluated template creates, in template order."""
     template = evaluation.template
@@ -127,7 +141,8 @@ def network_rules(evaluation: Evaluation) -> list[NetworkRule]:
     for logical_id, resource in evaluation.resources(
             "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress",
             "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener",
-            "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::ECS::TaskDefinition").items():
+            "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::ECS::TaskDefinition",
+            "AWS::EC2::VPCEndpoint").items():
         kind = resource["Type"]
         properties = resource.get("Properties") or {}
         line = template.line_of("Resources", logical_id)
@@ -161,6 +176,9 @@ def network_rules(evaluation: Evaluation) -> list[NetworkRule]:
                 rules.append(NetworkRule(kind=TARGET, resource=logical_id,
                                          protocol=str(properties.get("Protocol", "")), from_port=port,
                                          to_port=port, line=line))
+        elif kind == "AWS::EC2::VPCEndpoint":
+            rules.append(NetworkRule(kind=ENDPOINT, resource=logical_id, peer=str(properties.get("ServiceName", "")),
+                                     detail=_endpoint_detail(properties), line=line))
         elif kind == "AWS::ECS::TaskDefinition":
             for container in properties.get("ContainerDefinitions") or []:
                 if not isinstance(container, dict):

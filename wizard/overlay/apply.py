@@ -2,7 +2,9 @@
 
 ``harden(template)`` copies the template's body, and for each rule of the overlay:
 
-- leaves it out when the template already has the rule's parameter (the option is there);
+- leaves it out when the template already has the rule's parameter (the option is there); a
+  rule whose option is an earlier rule's parameter (``option_of``) adds no parameter and applies
+  when that rule did;
 - reports it as *needs a change by the vendor* when no template edit can deliver it (TLS served
   by the containers, say) and never offers it as done;
 - reports it as *matched nothing* (a warning; the run goes on) when none of its predicates finds
@@ -169,8 +171,8 @@ def _declare(body: dict, rule: Rule, source: str) -> None:
 def _apply(body: dict, rule: Rule, applied: set[str], source: str) -> RuleOutcome:
     if rule.needs_vendor:
         return RuleOutcome(rule, VENDOR)
-    if rule.parameter in (body.get("Parameters") or {}):
-        return RuleOutcome(rule, PRESENT)
+    if rule.parameter in (body.get("Parameters") or {}) and rule.option_of not in applied:
+        return RuleOutcome(rule, PRESENT)  # an option_of rule: its option came with the template
     if not set(rule.requires) <= applied:
         return RuleOutcome(rule, BLOCKED)
     if not any(find(body, s.match) for s in rule.steps if s.match):

@@ -31,7 +31,11 @@ Data values may hold four markers the code fills in: ``{Overlay::MatchedRoles: {
 the matched statements), ``{Overlay::MatchedStatements: {actions: [...]}}`` (in a statement
 list: one Allow per matched statement with its actions that the patterns name, on its own
 resources) and ``{Overlay::NamedS3Resources: {}}`` (every S3 resource the template grants by
-name, for Denies that must not cut the stack off its own buckets).
+name, for Denies that must not cut the stack off its own buckets). For the network:
+``{Overlay::ForEachMatch: VALUE}`` in a list gives one copy of ``VALUE`` per match, in which
+``{Overlay::ThisMatch: {}}`` is a ``Ref`` to that match; ``{Overlay::MatchedVpc: {}}`` and
+``{Overlay::MatchedSubnets: {}}`` are the VPC of the matched security groups and the subnets of
+the workloads that use them, as the template writes them.
 """
 
 from __future__ import annotations
@@ -41,12 +45,16 @@ from typing import Any, Callable
 
 from wizard.errors import TemplateError
 from wizard.overlay.match import (
-    STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps, text_of)
+    STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps, text_of,
+    workload_networks)
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
 _MARKERS = ("Overlay::MatchedRoles", "Overlay::MatchedResources", "Overlay::MatchedStatements",
-            "Overlay::NamedS3Resources")
+            "Overlay::NamedS3Resources", "Overlay::ForEachMatch")
+
+#: Markers that stand for one value (the others stand for a list of values).
+_SCALAR_MARKERS = ("Overlay::ThisMatch", "Overlay::MatchedVpc", "Overlay::MatchedSubnets")
 
 
 class EditContext:
@@ -57,6 +65,7 @@ class EditContext:
         self.matches = matches
         self.source = source
         self.skipped: list[str] = []
+        self._this: Match | None = None
 
     def at(self, path: tuple) -> Any:
         node: Any = self.body
@@ -73,6 +82,8 @@ class EditContext:
     def expand(self, value: Any) -> Any:
         """A deep copy of data with the markers replaced by what they stand for."""
         if isinstance(value, dict):
+            if len(value) == 1 and next(iter(value)) in _SCALAR_MARKERS:
+                return self._scalar(next(iter(value)))
             marker = next((k for k in value if k in _MARKERS), None) if len(value) == 1 else None
             if marker:
                 return self._marker(marker, value[marker])
@@ -87,7 +98,30 @@ class EditContext:
             return out
         return value
 
+    def _scalar(self, marker: str) -> Any:
+        if marker == "Overlay::ThisMatch":
+            if self._this is None:
+                raise ValueError("Overlay::ThisMatch outside Overlay::ForEachMatch")
+            return {"Ref": self._this.path[-1]}
+        groups = [m.path[-1] for m in self.matches]
+        if marker == "Overlay::MatchedVpc":
+            return copy.deepcopy(self.body["Resources"][groups[0]]["Properties"]["VpcId"])
+        subnets = [s for used, s in workload_networks(self.body) if set(used) & set(groups)]
+        return copy.deepcopy(subnets[0])
+
+    def _for_each_match(self, value: Any) -> list:
+        out = []
+        for match in self.matches:
+            self._this = match
+            try:
+                out.append(self.expand(value))
+            finally:
+                self._this = None
+        return out
+
     def _marker(self, marker: str, argument: Any = None) -> list:
+        if marker == "Overlay::ForEachMatch":
+            return self._for_each_match(argument)
         if marker == "Overlay::MatchedStatements":
             return self._matched_statements(literals((argument or {}).get("actions")))
         if marker == "Overlay::MatchedRoles":

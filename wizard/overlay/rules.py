@@ -53,6 +53,8 @@ class Rule:
     needs_vendor: str = ""
     preflight: str = ""
     more_options: tuple[dict, ...] = ()
+    option_of: str = ""
+    """The earlier rule whose parameter is this rule's option (this rule adds none of its own)."""
 
     @property
     def parameter(self) -> str:
@@ -60,8 +62,8 @@ class Rule:
 
     def parameter_specs(self) -> dict[str, dict]:
         """The CloudFormation ``Parameters`` entries this rule adds, its own option first."""
-        return {o["parameter"]: {k: v for k, v in o.items() if k != "parameter"}
-                for o in (self.option, *self.more_options)}
+        options = self.more_options if self.option_of else (self.option, *self.more_options)
+        return {o["parameter"]: {k: v for k, v in o.items() if k != "parameter"} for o in options}
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ def _rule(data: dict, source: str) -> Rule:
                 conditions=dict(data.get("conditions") or {}),
                 template_rules=dict(data.get("template_rules") or {}),
                 requires=tuple(data.get("requires") or ()), needs_vendor=data.get("needs_vendor", ""),
-                preflight=data.get("preflight", ""), more_options=tuple(data.get("more_options") or ()))
+                preflight=data.get("preflight", ""), more_options=tuple(data.get("more_options") or ()),
+                option_of=data.get("option_of", ""))
 
 
 def _check(rules: list[Rule]) -> None:
@@ -109,6 +112,11 @@ def _check(rules: list[Rule]) -> None:
             if required not in seen:
                 raise InputError(f"rule {rule.id} requires {required}, which must come earlier in "
                                  f"{_MANIFEST}", file=rule.source, where="/requires")
+        if rule.option_of:
+            owner = next((r for r in rules if r.id == rule.option_of), None)
+            if rule.option_of not in rule.requires or owner is None or rule.parameter not in owner.parameter_specs():
+                raise InputError(f"rule {rule.id}'s option is {rule.parameter} of rule {rule.option_of}: that rule "
+                                 "must declare it and be required", file=rule.source, where="/option_of")
         for name in rule.conditions:
             if name in defined:
                 raise InputError(f"condition {name} is already defined by rule {defined[name]}",

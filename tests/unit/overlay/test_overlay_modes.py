@@ -35,6 +35,14 @@ OPTIONS = {
     "LoadBalancerScheme": "internal",
     "EnableCloudWatchIntegration": "true",
     "KMSKeyId": "alias/audit",
+    "UseVPCEndpoints": "true",
+}
+
+#: Options that act together: the topics take the key only with enhanced security; the S3
+#: gateway endpoint needs route tables.
+COMBINED = {
+    "key-and-endpoints": {"EnableEnhancedSecurity": "true", "KMSKeyId": "alias/audit", "UseVPCEndpoints": "true",
+                          "PrivateRouteTableIds": "rtb-0123456789abcdef0"},
 }
 
 
@@ -94,6 +102,7 @@ def _with_defaults(hardening, values: dict) -> str:
 
 
 CASES = ([("stable.yaml", f"mode:{m}") for m in MODES] + [("stable.yaml", f"option:{o}") for o in OPTIONS]
+         + [("stable.yaml", f"combined:{c}") for c in COMBINED]
          + [("stable-app.yaml", f"mode:{m}") for m in MODES] + [("stable-iam.yaml", "mode:standard")])
 
 
@@ -107,7 +116,8 @@ def test_the_hardened_template_adds_no_cfn_lint_error(name, case):
 
     hardening = harden(load_template(REAL.parent / name))
     kind, what = case.split(":")
-    values = mode_values(hardening.template, what) if kind == "mode" else {what: OPTIONS[what]}
+    values = (mode_values(hardening.template, what) if kind == "mode" else dict(COMBINED[what]) if kind == "combined"
+              else {what: OPTIONS[what]})
     if kind == "mode" and hardening.added_parameters:
         assert set(values) & set(hardening.added_parameters)
     new = _lint(_with_defaults(hardening, values)) - _vendor_errors(name)

@@ -24,7 +24,10 @@ def test_the_shipped_overlay_validates_and_answers_the_review():
     concerns = {c for rule in overlay.rules for c in rule.concerns}
     assert concerns >= {1, 2, 3, 4, 5, 6, 7}
     for rule in overlay.rules:
-        if not rule.needs_vendor:
+        if rule.option_of:  # the option is an earlier rule's parameter, declared (with its default) there
+            assert rule.parameter in overlay.rule(rule.option_of).parameter_specs() and rule.steps, rule.id
+            assert rule.parameter_specs() == {}, rule.id
+        elif not rule.needs_vendor:
             assert "Default" in rule.option and rule.steps, rule.id
 
 
