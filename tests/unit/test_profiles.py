@@ -140,3 +140,40 @@ def test_profiles_command_round_trip(capsys):
     assert main(["profiles", "delete", "team"]) == 0
     assert main(["profiles", "show", "team"]) == 2
     assert "no profile named 'team'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("account", ["111122223333", "444455556666"])
+def test_a_profile_saved_on_the_embedded_template_runs_on_the_vendors(account, real_template_path, tmp_path,
+                                                                       capsys):
+    """The profile keeps RegistryImage, a parameter of the embedded template only: on the vendor's
+    template it is left out and named in one warning line, and its answers still apply."""
+    assert main(["profiles", "save", "acme", "--answers", str(DATA / "answers" / "good-standard.yaml"),
+                 "--account-id", "111122223333"]) == 0
+    with open(load_profile("acme").source) as handle:
+        saved = yaml.safe_load(handle)
+    assert "RegistryImage" in saved["accounts"]["111122223333"]["parameters"]
+    capsys.readouterr()
+    out = tmp_path / "p.json"
+    # Another account has none of the profile's values for 111122223333: it gives its own, and
+    # RegistryImage, which the vendor's template lacks, is not asked of it.
+    own = ["--set", f"CertificateArnELB=arn:aws:acm:us-east-1:{account}:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"]
+    assert main(["--answers", str(DATA / "overlay" / "answers-vendor.yaml"), "--profile", "acme",
+                 "--account-id", account, "--template", str(real_template_path), "--out", str(out), "--json",
+                 *own]) == 0
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if "warning" in line]
+    summary = json.loads(captured.out)
+    assert summary["mode"] == "acme" and summary["answers"]["host"] == "quilt.acme.com"
+    if account == "111122223333":
+        assert len(warnings) == 1 and "left out: RegistryImage (from " in warnings[0]
+        assert list(summary["left_out"].values()) == [["RegistryImage"]]
+    else:
+        assert warnings == [] and summary["left_out"] == {}
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads(out.read_text())}
+    assert "RegistryImage" not in values and values["VPC"] == "vpc-0a1b2c3d4e5f60718"
+
+
+def test_an_answers_file_naming_a_parameter_the_template_lacks_is_still_refused(tmp_path, capsys):
+    assert main(["--answers", str(DATA / "answers" / "bad-unknown-parameter.yaml"), "--out",
+                 str(tmp_path / "p.json")]) == 2
+    assert "has no parameter" in capsys.readouterr().err

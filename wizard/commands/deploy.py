@@ -105,6 +105,9 @@ def run_headless(args: argparse.Namespace) -> int:
     template, pseudo = plan["template"], plan["pseudo"]
     check_stack_name(pseudo.stack_name, where=f"{args.answers}: /stack/name")
     deployment = plan_deployment(**plan)
+    left_out = deployment.plan.left_out_warning()
+    if left_out:
+        print(f"quilt-wizard: warning: {left_out}", file=sys.stderr)
     expected_account = args.account_id or answers.stack.get("account_id")
     outcome = aws_steps.AwsOutcome()
     session = None
@@ -136,6 +139,7 @@ def run_headless(args: argparse.Namespace) -> int:
     if args.json:
         summary = deployment.summary_json(findings)
         summary["written"] = not tripped
+        summary["left_out"] = {layer: list(names) for layer, names in deployment.plan.left_out.items()}
         if aws_steps.wanted(args):
             summary["aws"] = outcome.to_json()
         json.dump(summary, sys.stdout, indent=2)

@@ -36,6 +36,9 @@ class Layer:
     answers: Mapping[str, Any] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
     data: Any = None  # the parsed document, for line numbers in messages
+    portable: bool = False
+    """A profile's layer: saved on one template, used on another (the embedded one, the vendor's),
+    so its parameters the template lacks are left out and named (``Plan.left_out``), not refused."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,15 @@ class Plan:
     origin: Mapping[str, str]
     asked: tuple[Question, ...]
     sources: Mapping[str, tuple[Layer, tuple]] = field(default_factory=dict)
+    left_out: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per profile layer, the parameters it sets that the template lacks (left out)."""
+
+    def left_out_warning(self) -> str | None:
+        """One line naming the parameters a profile sets that this template lacks, or None."""
+        if not self.left_out:
+            return None
+        parts = [f"{', '.join(names)} (from {layer})" for layer, names in self.left_out.items()]
+        return f"not parameters of this template, left out: {'; '.join(parts)}"
 
     def in_force(self, question: Question) -> Any:
         """The answer a face shows as the one in force: what accepting it leaves unchanged.
@@ -169,6 +181,7 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
     layers = list(layers)
     questions = catalog.for_template(template)
     known = {q.id for q in catalog.questions}
+    left_out: dict[str, list[str]] = {}
     answers: dict[str, Any] = {}
     answer_rank: dict[str, int] = {}
     answer_layer: dict[str, Layer] = {}
@@ -180,6 +193,9 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
                                                      f"{suggestion(key, known)}")
             answers[key], answer_rank[key], answer_layer[key] = value, rank, layer
         for key, value in layer.parameters.items():
+            if layer.portable and key not in template.parameters:
+                left_out.setdefault(layer.name, []).append(key)
+                continue
             explicit[key] = (rank, as_parameter_text(value), layer)
     for key, value in (final or {}).items():
         answers[key], answer_rank[key] = value, len(layers)
@@ -220,4 +236,5 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
             parameters[name] = text
             origin[name] = layer.name
             sources[name] = (layer, ("parameters", name))
-    return Plan(in_force, parameters, origin, tuple(asked), sources)
+    return Plan(in_force, parameters, origin, tuple(asked), sources,
+                {name: tuple(keys) for name, keys in left_out.items()})

@@ -163,7 +163,7 @@ def plan_arguments(answers: AnswersFile, *, template: str | None = None, profile
     gaps = account_gaps(mode, pseudo.account_id)
     given = set(settings) | set(answers.parameters)
     given |= {q.parameter or q.id for q in load_catalog().questions if q.id in answers.answers}
-    missing = [name for name in gaps if name not in given]
+    missing = [name for name in gaps if name not in given and name in chosen.parameters]
     if missing:
         kept = sorted({account for name in missing for account in gaps[name]})
         raise InputError(f"profile {mode} keeps {', '.join(missing)} for account {', '.join(kept)} but has no "

@@ -84,11 +84,13 @@ class Profile:
         layers = []
         if self.extends:
             layers += load_profile(self.extends).layers(account_id, _seen=_seen + (self.name,))
-        layers.append(Layer(self.source, self.answers, self.parameters, self.data))
+        # A profile's answers apply to any template; its parameters the template lacks (a profile
+        # saved on the embedded template, used on the vendor's) are left out and named.
+        layers.append(Layer(self.source, self.answers, self.parameters, self.data, portable=True))
         override = self.accounts.get(account_id or "")
         if override:
             layers.append(Layer(f"{self.source} (account {account_id})", override.get("answers") or {},
-                                override.get("parameters") or {}, None))
+                                override.get("parameters") or {}, None, portable=True))
         return layers
 
 
