@@ -10,17 +10,17 @@ two optional AWS screens (preflight, change set) are a key away; they take the A
 endpoint and template bucket from the command line. From the review, a profile whose accounts:
 section lists several accounts can be deployed to all of them through a stack set (the fleet
 screen). The security report can be written from the review screen or the command palette at any
-point of the run.
+point of the run; the palette's Screenshot is saved where a folder exists (``screens.screenshot``).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -177,6 +177,26 @@ class QuiltWizardApp(App[int]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT if self.theme == DARK else DARK
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, its Screenshot saved where a folder exists (``screens.screenshot``)."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                yield SystemCommand("Screenshot", "Save an SVG of the screen (to Downloads, else the current folder)",
+                                    self.action_screenshot)
+            else:
+                yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG of the screen once the palette has closed (into ``path`` when given), and
+        say where, or why it could not."""
+        self.call_after_refresh(self._take_screenshot, filename, path)
+
+    def _take_screenshot(self, filename: str | None, path: str | None) -> None:
+        from screens.screenshot import save_screenshot
+
+        severity, message = save_screenshot(self, filename, path)
+        self.notify(message, title="Screenshot", severity=severity, markup=False)
 
     def action_show_grants(self) -> None:
         from screens.grants import GrantsScreen
