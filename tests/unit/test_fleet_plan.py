@@ -292,3 +292,32 @@ def test_the_stack_set_acknowledges_what_its_instances_need_with_the_resources()
     kept = FleetDeployment("quilt-fleet", "SELF_MANAGED", (), None, (), ((C, "us-east-1"),), True, (capability,), ())
     assert kept.steps(plan)[1:] == ["set the overrides of 1 instance in 1 call", "leave 1 instance unchanged"]
     assert new.acknowledged() == "CAPABILITY_IAM: the template creates IAM resources (DataRole)"
+
+
+KMS = "arn:aws:kms:{region}:{account}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f{last}"
+ENTERPRISE_PROFILE = """name: secure
+extends: enterprise
+answers:
+  host: quilt.example.com
+  bucket_scope: acme-quilt-
+  athena_scope: primary
+parameters:
+  AdminEmail: admin@example.com
+  CloudTrailBucket: example-trail
+accounts:""" + quilt_account(A, "us-east-1", "\n      cloudtrail_kms: " + KMS.format(region="us-east-1", account=A, last=0)) \
+    + quilt_account(B, "us-east-1", "\n      cloudtrail_kms: " + KMS.format(region="us-east-1", account=B, last=1))
+
+
+def test_the_kms_key_each_account_must_give_is_its_own_not_a_broadening(capsys):
+    """Enterprise requires a KMS key, and a key belongs to one account: each account gives its own,
+    as it gives its VPC. Against a base without a key, every instance would gain kms: grants."""
+    write_profile("secure", ENTERPRISE_PROFILE)
+    plan = plan_fleet("secure", template_for(None))
+    assert "KMSKeyId" in plan.per_account and plan.parameters["KMSKeyId"] == ""
+    for instance, account, last in zip(plan.instances, (A, B), (0, 1)):
+        assert instance.overrides["KMSKeyId"] == KMS.format(region="us-east-1", account=account, last=last)
+        assert not instance.broadening and not instance.weakening and instance.diff.empty, instance.account
+    assert main(["fleet", "plan", "--profile", "secure", "--fail-on-broadening"]) == 0
+    out = capsys.readouterr().out
+    assert "BROADENING" not in out and "* KMSKeyId" not in out
+    assert any(line.split()[:2] == ["KMSKeyId", "(each"] for line in out.splitlines())

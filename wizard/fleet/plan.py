@@ -10,14 +10,15 @@ the other:
   validation against the template and its ``Rules``, the same checks), so an instance that a
   single run would refuse is refused here, naming the account, the region and the field;
 - the fleet's base is the profile's shared layers alone; the stack set gets the base's value of
-  every parameter, and an empty value for a parameter only accounts give (a VPC, a certificate):
-  an instance created without its override then fails instead of inheriting another account's;
+  every parameter, and an empty value for a parameter only accounts give (a VPC, a certificate, a
+  value the mode requires that the shared part leaves empty, such as enterprise's KMS key): an
+  instance created without its override then fails instead of inheriting another account's;
 - an instance's overrides are the parameters whose value differs from the stack set's; accounts
   with the same overrides in the same regions share one ``CreateStackInstances`` or
   ``UpdateStackInstances`` call (:class:`CallGroup`);
 - each instance's permission diff against the base (in its own account and region, with its own
-  per-account values) shows what its overrides change: broadening (and weakening, when the diff
-  says so) stands out.
+  per-account values, those it must give included) shows what its overrides change: broadening
+  (and weakening, when the diff says so) stands out.
 
 The command refuses the whole fleet at its first invalid instance; the wizard's fleet screen plans
 with ``strict=False`` so that every instance is shown, the refused ones with their message
@@ -37,7 +38,7 @@ from wizard.errors import InputError
 from wizard.flow.answers import resolve
 from wizard.flow.catalog import load_catalog
 from wizard.flow.headless import Deployment, layers_for, plan_deployment
-from wizard.flow.profiles import Profile, load_profile
+from wizard.flow.profiles import Profile, load_profile, requirements
 from wizard.iam.analysis import compare
 from wizard.iam.diff import PermissionDiff
 from wizard.overlay import Hardening
@@ -273,6 +274,10 @@ def plan_fleet(profile_name: str, template: Template, *, accounts: Sequence[str]
     profile = load_profile(profile_name)
     chosen = list(pairs) if pairs is not None else targets(profile, accounts, regions)
     base = base_values(profile, template)
+    # What the mode requires and the shared part leaves empty (enterprise's KMS key) each account
+    # must give: like a value without a Default, it is each account's own, never a broadening.
+    required = {name for name in requirements(profile.name) if name in template.parameters and not base.raw.get(name)}
+    per_account = tuple(name for name in template.parameters if name in base.unresolved or name in required)
     parameters = {name: base.raw.get(name, "") for name in template.parameters}
     instances, refused = [], []
     for account, region in chosen:
@@ -286,10 +291,10 @@ def plan_fleet(profile_name: str, template: Template, *, accounts: Sequence[str]
         values = deployment.values.raw
         overrides = {name: values[name] for name in template.parameters
                      if name in values and values[name] != parameters[name]}
-        fleet_base = {**values, **base.raw}
+        fleet_base = {**values, **{name: value for name, value in base.raw.items() if name not in required}}
         instances.append(Instance(account, region, deployment, overrides,
                                   compare(template, fleet_base, values, deployment.pseudo)))
-    return FleetPlan(profile, template, base, parameters, tuple(base.unresolved), tuple(instances), hardening,
+    return FleetPlan(profile, template, base, parameters, per_account, tuple(instances), hardening,
                      tuple(refused))
 
 
