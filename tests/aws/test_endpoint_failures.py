@@ -1,18 +1,22 @@
-"""An endpoint that answers with a web page, or never answers, is one line and exit 3 in time."""
+"""An endpoint that answers with a web page or an answer of the wrong shape, or never answers, is one
+line and exit 3 in time."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 
 import pytest
 
-from tests.aws.conftest import CannedEndpoint
+from tests.aws.conftest import CannedEndpoint, Request, http_answer
 from tests.moto import REGION
 from wizard.aws import EndpointUnreachable, caller_identity, make_session
 from wizard.aws import session as aws_session
 from wizard.cli import main
 from tests.conftest import DATA
+
+GOOD = str(DATA / "answers" / "good-standard.yaml")
 
 
 def test_a_web_page_instead_of_an_aws_answer_is_exit_3(canned_endpoint: CannedEndpoint) -> None:
@@ -97,3 +101,106 @@ def test_ctrl_c_during_an_aws_call_is_130_and_nothing_is_written(canned_endpoint
     assert code == 130 and "Traceback" not in err
     assert err.splitlines()[-1] == "quilt-wizard: interrupted; nothing was written"  # after the progress lines
     assert not out.exists()
+
+
+# -- answers of the wrong shape: one line naming the endpoint and what is missing, exit 3 ---------------
+
+SMALL = str(DATA / "templates" / "fleet-small.yaml")
+TARGET = "111122223333"  # the account of the answers file
+
+
+def entry_points(out) -> dict[str, list[str]]:
+    """Every command that talks to AWS, without its --endpoint-url."""
+    return {
+        "--preflight": ["--answers", GOOD, "--out", str(out), "--preflight"],
+        "--create-change-set": ["--answers", GOOD, "--out", str(out), "--create-change-set",
+                                "--template-bucket", "acme-cfn-templates"],
+        "status": ["status", "--stack-name", "quilt", "--region", REGION],
+        "status --follow": ["status", "--stack-name", "quilt", "--region", REGION, "--follow"],
+        "audit": ["audit", "--stack-name", "quilt", "--region", REGION],
+        "fleet deploy": ["fleet", "deploy", "--profile", "teams", "--stack-set-name", "quilt-fleet", "-t", SMALL,
+                         "--yes", "--region", REGION],
+        "fleet status": ["fleet", "status", "--stack-set-name", "quilt-fleet", "--region", REGION],
+    }
+
+
+def fleet_profile() -> None:
+    from wizard.flow.profiles import user_profiles_dir
+
+    folder = user_profiles_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "teams.yaml").write_text(f"name: teams\nextends: standard\nanswers: {{bucket_scope: acme-data-}}\n"
+                                       f"accounts:\n  '{TARGET}': {{parameters: {{VPC: vpc-0123456789abcdef0}}}}\n")
+
+
+def another_shape(request: Request, stopped) -> list[bytes]:
+    """A well-formed answer of no AWS call (botocore finds no result element)."""
+    if request.json:
+        return [http_answer(b"[]", "application/x-amz-json-1.1")]
+    return [http_answer(b"<Response><Unrelated/></Response>")]
+
+
+def members_missing(request: Request, stopped) -> list[bytes]:
+    """The result element of each call the commands make first, with members left out."""
+    if request.json:
+        return [http_answer(b"{}", "application/x-amz-json-1.1")]
+    return [http_answer(b"<Response><GetCallerIdentityResult/>"
+                        b"<DescribeStacksResult><Stacks><member/></Stacks></DescribeStacksResult>"
+                        b"<DescribeStackEventsResult><StackEvents><member/></StackEvents></DescribeStackEventsResult>"
+                        b"<DescribeStackSetResult><StackSet/></DescribeStackSetResult>"
+                        b"<ListStackInstancesResult><Summaries><member/></Summaries></ListStackInstancesResult>"
+                        b"</Response>")]
+
+
+def json_members_missing(request: Request, stopped) -> list[bytes]:
+    """STS and CloudFormation answer as AWS does; the JSON services (ACM, KMS...) answer ``{}``."""
+    if request.json:
+        return [http_answer(b"{}", "application/x-amz-json-1.1")]
+    if request.operation == "GetCallerIdentity":
+        return [http_answer(f"<GetCallerIdentityResponse><GetCallerIdentityResult><Account>{TARGET}</Account>"
+                            f"<Arn>arn:aws:iam::{TARGET}:user/ops</Arn><UserId>AIDA</UserId>"
+                            "</GetCallerIdentityResult></GetCallerIdentityResponse>".encode())]
+    return [http_answer(b"<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+                        b"<Message>Stack with id quilt does not exist</Message></Error></ErrorResponse>",
+                        status="400 Bad Request")]
+
+
+@pytest.mark.parametrize("answer", [another_shape, members_missing], ids=["another shape", "members missing"])
+@pytest.mark.parametrize("entry", list(entry_points("p.json")))
+def test_an_answer_of_the_wrong_shape_is_one_line_naming_the_endpoint(entry, answer, scripted_endpoint, tmp_path,
+                                                                      capsys) -> None:
+    fleet_profile()
+    endpoint = scripted_endpoint(answer)
+    code = main([*entry_points(tmp_path / "p.json")[entry], "--endpoint-url", endpoint.url])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "Traceback" not in err and "KeyError" not in err
+    [line] = [line for line in err.splitlines() if line.startswith("quilt-wizard:")]
+    assert line.startswith(f"quilt-wizard: The endpoint {endpoint.url} answered ")
+    assert " without " in line or " another shape " in line, line
+    assert endpoint.requests  # it was asked
+
+
+def test_a_json_service_answering_the_wrong_shape_stops_the_preflight(scripted_endpoint, tmp_path, capsys) -> None:
+    endpoint = scripted_endpoint(json_members_missing)
+    out = tmp_path / "p.json"
+    code = main(["--answers", GOOD, "--out", str(out), "--preflight", "--endpoint-url", endpoint.url])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert err.splitlines()[-1] == (f"quilt-wizard: The endpoint {endpoint.url} answered acm:DescribeCertificate "
+                                    "without Certificate: is it an AWS endpoint? Check the endpoint URL and proxy "
+                                    "settings.")
+    assert not out.exists()
+
+
+def test_a_member_read_from_an_answer_it_lacks_names_where_it_should_be() -> None:
+    from wizard.aws.answers import MalformedAnswer, answer_of
+
+    answer = answer_of({"Stacks": [{"StackName": "quilt"}], "Outputs": []}, "http://aws.test", "cloudformation:X")
+    assert answer["Stacks"][0]["StackName"] == "quilt" and answer.get("Nope") is None
+    with pytest.raises(MalformedAnswer, match=r"http://aws.test answered cloudformation:X without Stacks\[0\]\.StackId"):
+        answer["Stacks"][0]["StackId"]
+    with pytest.raises(MalformedAnswer, match=r"without Outputs\[0\]"):
+        answer["Outputs"][0]
+    assert isinstance(answer, dict) and json.loads(json.dumps(answer)) == {"Stacks": [{"StackName": "quilt"}],
+                                                                           "Outputs": []}

@@ -8,7 +8,7 @@ resource (:mod:`.security`), follows an execution to its end (:mod:`.events`, :m
 creates, updates and follows stack sets and their instances for ``quilt-wizard fleet``
 (:mod:`.stacksets`), reads what a deployed stack holds for
 ``quilt-wizard audit`` (:mod:`.deployed`) and turns every AWS failure into one
-clear ``AwsError`` (:mod:`.errors`).
+clear ``AwsError`` (:mod:`.errors`), an answer of the wrong shape included (:mod:`.answers`).
 
 Importing this package imports neither boto3 nor botocore: the names below are loaded on
 first use, and boto3 itself only when a session is made. A run that never talks to AWS
@@ -57,6 +57,7 @@ _EXPORTS = {
     "AccessDenied": "errors",
     "CredentialsError": "errors",
     "EndpointUnreachable": "errors",
+    "MalformedAnswer": "errors",
     "RequestInvalid": "errors",
     "ServiceError": "errors",
     "Throttled": "errors",
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
                                       ResourceChange, StackState, create_change_set,
                                       execute_change_set, read_stack)
     from wizard.aws.errors import (AccessDenied, CredentialsError, EndpointUnreachable,
-                                   RequestInvalid, ServiceError, Throttled)
+                                   MalformedAnswer, RequestInvalid, ServiceError, Throttled)
     from wizard.aws.preflight import (CheckStatus, PreflightCheck, PreflightReport,
                                       render_preflight, run_preflight)
     from wizard.aws.session import (AwsSession, CallerIdentity, caller_identity,

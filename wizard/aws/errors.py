@@ -27,6 +27,7 @@ __all__ = [
     "AwsError",
     "CredentialsError",
     "EndpointUnreachable",
+    "MalformedAnswer",
     "RequestInvalid",
     "ServiceError",
     "Throttled",
@@ -42,6 +43,14 @@ class CredentialsError(AwsError):
 
 class EndpointUnreachable(AwsError):
     """The AWS (or local) endpoint did not answer: network, proxy, region or endpoint URL."""
+
+
+class MalformedAnswer(EndpointUnreachable):
+    """An endpoint answered a call with a body that is not that call's answer: a member the wizard
+    reads is missing (:mod:`wizard.aws.answers`), or botocore could not read it as that call's."""
+
+
+NOT_AWS = "is it an AWS endpoint? Check the endpoint URL and proxy settings"
 
 
 class ServiceError(AwsError):
@@ -201,8 +210,9 @@ def _from_client_error(exc: object, *, service: str) -> AwsError:
 
 
 @contextmanager
-def translated(service: str, operation: str = "") -> Iterator[None]:
-    """Run an AWS call; any botocore failure leaves as the ``AwsError`` that explains it."""
+def translated(service: str, operation: str = "", endpoint: str | None = None) -> Iterator[None]:
+    """Run an AWS call; any botocore failure leaves as the ``AwsError`` that explains it, and so
+    does an answer botocore could not read (``endpoint``: the URL it came from, for the message)."""
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError
 
@@ -213,5 +223,23 @@ def translated(service: str, operation: str = "") -> Iterator[None]:
     except ResponseParserError:
         action = iam_action(service, operation) if operation else service
         raise EndpointUnreachable(
-            f"The endpoint answered {action} with something that is not an AWS response (a proxy "
-            "or captive portal page?): check the endpoint URL and proxy settings.") from None
+            f"The endpoint {endpoint or ''}{' ' if endpoint else ''}answered {action} with something that "
+            "is not an AWS response (a proxy or captive portal page?): check the endpoint URL and proxy "
+            "settings.") from None
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        if not (operation and _raised_reading_an_answer(exc)):
+            raise
+        missing = f"no {exc.args[0]} element" if isinstance(exc, KeyError) and exc.args else _one_line(exc)
+        raise MalformedAnswer(f"The endpoint {endpoint or '?'} answered {iam_action(service, operation)} with an "
+                              f"answer of another shape ({missing}): {NOT_AWS}.") from None
+
+
+def _raised_reading_an_answer(exc: BaseException) -> bool:
+    """Whether botocore raised ``exc`` while reading an answer (its parsers and the handlers that
+    rework an answer), not while the wizard used one."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") in ("botocore.parsers", "botocore.handlers"):
+            return True
+        tb = tb.tb_next
+    return False

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.aws.errors import AwsError, operation_name, translated
+from wizard.aws.answers import answer_of
+from wizard.aws.errors import AwsError, iam_action, operation_name, translated
 from wizard.errors import InputError
 
 DEFAULT_MAX_ATTEMPTS = 4
@@ -93,16 +94,28 @@ class AwsSession:
 
     def call(self, service: str, method: str, *, region: str | None = None,
              **params: Any) -> dict[str, Any]:
-        """Call ``client(service).method(**params)``; failures raise ``AwsError``."""
-        with translated(service, operation_name(method)):
-            return getattr(self.client(service, region=region), method)(**params)
+        """Call ``client(service).method(**params)``; failures raise ``AwsError``, and so does
+        reading a member the answer lacks (:mod:`wizard.aws.answers`)."""
+        operation = operation_name(method)
+        client = self.client(service, region=region)
+        endpoint = self.endpoint_of(client)
+        with translated(service, operation, endpoint):
+            answer = getattr(client, method)(**params)
+        return answer_of(answer, endpoint, iam_action(service, operation))
 
     def pages(self, service: str, method: str, *, region: str | None = None,
               **params: Any) -> Iterator[dict[str, Any]]:
-        """Every page of a paginated call; failures raise ``AwsError``."""
-        with translated(service, operation_name(method)):
-            paginator = self.client(service, region=region).get_paginator(method)
-            yield from paginator.paginate(**params)
+        """Every page of a paginated call; failures raise ``AwsError``, as for :meth:`call`."""
+        operation = operation_name(method)
+        client = self.client(service, region=region)
+        endpoint = self.endpoint_of(client)
+        with translated(service, operation, endpoint):
+            for page in client.get_paginator(method).paginate(**params):
+                yield answer_of(page, endpoint, iam_action(service, operation))
+
+    def endpoint_of(self, client: Any) -> str:
+        """The URL a client's calls go to (the local endpoint, or AWS's for the region)."""
+        return self.endpoint_url or getattr(getattr(client, "meta", None), "endpoint_url", None) or "?"
 
 
 def make_session(*, profile: str | None = None, region: str | None = None,
