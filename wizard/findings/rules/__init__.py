@@ -21,7 +21,7 @@ DETECTORS: dict[str, Detector] = {}
 
 _MODULES = ("placeholders", "wildcards", "policy_creation", "athena", "trust", "escalation_catalog",
             "cloudtrail", "network", "escalation", "resource_types", "coverage", "logs", "secrets",
-            "deputy", "instances")
+            "deputy", "instances", "kms")
 
 
 def detector(rule_id: str) -> Callable[[Detector], Detector]:
