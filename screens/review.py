@@ -1,5 +1,7 @@
-"""Review before writing: the answers (each question by its title, with the chosen answer's
-label), every parameter (NoEcho masked, an empty one shown as empty), the posture and the diff.
+"""Review before writing: the answers (each question by its title, the chosen answer's label
+under it, wrapped at word boundaries at any width), every parameter (NoEcho masked, an empty one
+shown as empty; its value beside its name, or under it below ``NARROW_BELOW`` columns), the
+posture and the diff.
 
 The deployment is planned by the core exactly as the headless run plans it
 (``plan_deployment``); a value that is missing or refused is shown here and Next is refused.
@@ -16,7 +18,7 @@ from typing import Iterable
 
 from textual import work
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Static
@@ -27,6 +29,10 @@ from screens.step import WizardStep
 from screens.widgets.diff_panel import DiffPanel
 from wizard.errors import InputError, WizardError
 from wizard.cfn.parameters import MASK
+
+NARROW_BELOW = 100
+"""Terminals narrower than this show the parameters stacked, as the answers always are: beside
+the longest name, an ARN would be cut mid-word."""
 
 EMPTY = "(empty)"
 """How a NoEcho parameter with no value is shown (a mask would claim a secret is set)."""
@@ -61,6 +67,9 @@ class ReviewScreen(WizardStep):
                 Binding("f", "deploy_fleet", "Deploy to the fleet")]
     """r writes the security report of these answers (a folder is asked for); f opens the fleet
     screen, offered only when the profile lists several accounts."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    """Below ``NARROW_BELOW`` columns each parameter's value goes under its name (``.-narrow``)."""
 
     step = REVIEW
     section = "review"
@@ -97,16 +106,19 @@ class ReviewScreen(WizardStep):
                                           f", mode {deployment.mode}" if deployment.mode else ""),
                          id="review-stack")
             yield Static(Content.styled("Answers", "bold"), classes="review-heading")
-            with Grid(id="review-answers", classes="review-table"):
+            with Vertical(id="review-answers"):
+                # Stacked, each answer under its question: a question title is a sentence, and a
+                # column beside the longest one left the answers a few characters at 80 columns.
                 for key, value in self._answers():
-                    yield Static(Content.styled(key, "$text-muted"))
-                    yield Static(Content(value))
+                    yield Static(Content.styled(key, "$text-muted"), classes="review-question")
+                    yield Static(Content.styled(value, "bold"), classes="review-answer")
             yield Static(Content.styled(f"Parameters ({len(deployment.values.specs)})", "bold"),
                          classes="review-heading")
             with Grid(id="review-parameters", classes="review-table"):
                 for name, value, note in self._parameters():
-                    yield Static(Content.styled(name, "$text-muted"))
-                    yield Static(Content.assemble((value, "" if note else "bold"), (note, "$text-muted")))
+                    yield Static(Content.styled(name, "$text-muted"), classes="review-name")
+                    yield Static(Content.assemble((value, "" if note else "bold"), (note, "$text-muted")),
+                                 classes="review-value")
             yield Static(Content.styled("Posture: the findings of what will be deployed", "bold"),
                          classes="review-heading")
             yield Static(Content.styled("Counting the findings…", "$text-muted"), id="review-findings")
