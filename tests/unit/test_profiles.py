@@ -171,6 +171,14 @@ def test_a_profile_saved_on_the_embedded_template_runs_on_the_vendors(account, r
         assert warnings == [] and summary["left_out"] == {}
     values = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads(out.read_text())}
     assert "RegistryImage" not in values and values["VPC"] == "vpc-0a1b2c3d4e5f60718"
+    # The text summary (the headless run's, the prompts' and the wizard's) says it in one line.
+    assert main(["--answers", str(DATA / "overlay" / "answers-vendor.yaml"), "--profile", "acme",
+                 "--account-id", account, "--template", str(real_template_path), "--out", str(out), "--force",
+                 *own]) == 0
+    summary = capsys.readouterr().out
+    lines = [line for line in summary.splitlines() if "left out" in line]
+    assert lines == (["Warning: not parameters of this template, left out: RegistryImage (from "
+                      f"{load_profile('acme').source} (account 111122223333))"] if account == "111122223333" else [])
 
 
 def test_an_answers_file_naming_a_parameter_the_template_lacks_is_still_refused(tmp_path, capsys):

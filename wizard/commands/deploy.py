@@ -106,7 +106,7 @@ def run_headless(args: argparse.Namespace) -> int:
     check_stack_name(pseudo.stack_name, where=f"{args.answers}: /stack/name")
     deployment = plan_deployment(**plan)
     left_out = deployment.plan.left_out_warning()
-    if left_out:
+    if left_out and args.json:  # the text summary says it in its place
         print(f"quilt-wizard: warning: {left_out}", file=sys.stderr)
     expected_account = args.account_id or answers.stack.get("account_id")
     outcome = aws_steps.AwsOutcome()

@@ -362,6 +362,9 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
              f"Stack {deployment.pseudo.stack_name} in {deployment.pseudo.region}, "
              f"account {deployment.pseudo.account_id}" + (f", mode {deployment.mode}" if deployment.mode else "")]
     lines += hardening_lines(deployment, paint)
+    left_out = deployment.plan.left_out_warning()  # a profile saved on another template
+    if left_out:
+        lines.append(paint(f"Warning: {left_out}", "bold", "yellow"))
     lines += ["", paint("Parameters", "bold")]
     width = max((len(n) for n in deployment.values.specs), default=0)
     shown = deployment.values.display()
