@@ -1,11 +1,12 @@
-"""An endpoint that answers with a web page or an answer of the wrong shape, or never answers, is one
-line and exit 3 in time."""
+"""An endpoint that answers with a web page or an answer of the wrong shape, that never answers or
+trickles its answer, is one line and exit 3 in time."""
 
 from __future__ import annotations
 
 import json
 import socket
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -204,3 +205,63 @@ def test_a_member_read_from_an_answer_it_lacks_names_where_it_should_be() -> Non
         answer["Outputs"][0]
     assert isinstance(answer, dict) and json.loads(json.dumps(answer)) == {"Stacks": [{"StackName": "quilt"}],
                                                                            "Outputs": []}
+
+
+# -- an endpoint that trickles: every call has an overall deadline -------------------------------------
+
+def trickle(request: Request, stopped) -> Iterator[bytes]:
+    """``200 OK`` and a long body, one byte at a time: each byte restarts botocore's read timeout."""
+    yield b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n<"
+    while not stopped.wait(0.5):
+        yield b" "
+
+
+@pytest.mark.parametrize("entry", list(entry_points("p.json")))
+def test_an_endpoint_that_trickles_is_given_up_at_the_deadline(entry, scripted_endpoint, tmp_path, capsys) -> None:
+    fleet_profile()
+    endpoint = scripted_endpoint(trickle)
+    code = main([*entry_points(tmp_path / "p.json")[entry], "--endpoint-url", endpoint.url, "--aws-deadline", "1"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "Traceback" not in err
+    [line] = [line for line in err.splitlines() if line.startswith("quilt-wizard:")]
+    assert line.startswith(f"quilt-wizard: No complete answer from the endpoint {endpoint.url} (calling ")
+    assert ") within 1 s: it answers too slowly or not at all" in line and "--aws-deadline" in line
+
+
+def test_an_endpoint_that_never_answers_is_given_up_at_the_deadline(silent_endpoint, tmp_path, capsys) -> None:
+    out = tmp_path / "p.json"
+    code = main(["--answers", GOOD, "--out", str(out), "--preflight", "--endpoint-url", silent_endpoint,
+                 "--aws-deadline", "0.5"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert err.splitlines()[-1] == (f"quilt-wizard: No complete answer from the endpoint {silent_endpoint} (calling "
+                                    "sts:GetCallerIdentity) within 0.5 s: it answers too slowly or not at all. Check "
+                                    "the network, proxy settings and any endpoint URL given, or allow longer with "
+                                    "--aws-deadline.")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
+def test_a_deadline_that_is_not_a_number_of_seconds_is_refused(value, capsys) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["status", "--stack-name", "quilt", "--aws-deadline", value])
+    assert caught.value.code == 2
+    assert f"argument --aws-deadline: expected a number of seconds above 0, found {value!r}" in capsys.readouterr().err
+
+
+def test_every_command_that_calls_aws_says_its_deadline_in_help(capsys) -> None:
+    from wizard.commands import aws_options
+
+    assert aws_options.DEFAULT_DEADLINE == aws_session.DEFAULT_DEADLINE
+    for command in ([], ["status"], ["audit"], ["fleet", "deploy"], ["fleet", "status"]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        assert "--aws-deadline SECONDS" in " ".join(capsys.readouterr().out.split())
+    assert make_session(region=REGION, endpoint_url="http://127.0.0.1:9").deadline == aws_session.DEFAULT_DEADLINE
+
+
+def test_the_screens_refuse_a_deadline_they_would_not_keep(capsys) -> None:
+    assert main(["--aws-deadline", "5"]) == 2
+    assert capsys.readouterr().err == ("quilt-wizard: --aws-deadline: applies to --answers and --plain (the wizard's "
+                                       "screens give each AWS call 30 s)\n")

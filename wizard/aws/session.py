@@ -17,12 +17,12 @@ face calls from worker threads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from wizard.aws.answers import answer_of
-from wizard.aws.errors import AwsError, iam_action, operation_name, translated
+from wizard.aws.errors import AwsError, EndpointUnreachable, iam_action, operation_name, translated
 from wizard.errors import InputError
 
 DEFAULT_MAX_ATTEMPTS = 4
@@ -37,6 +37,12 @@ change set is polling, not one long call)."""
 
 BACKOFF_CAP = 1 + 2 + 4
 """The most botocore's standard mode sleeps between the tries of DEFAULT_MAX_ATTEMPTS."""
+
+DEFAULT_DEADLINE = 30.0
+"""Seconds an AWS call may take in all, its retries included (``--aws-deadline``). The timeouts
+above bound each wait for a byte, not the whole answer: an endpoint that sends one byte every few
+seconds would keep a call going for ever, and a loaded machine stretches every wait. The deadline
+is kept by the calling thread's clock, whatever the call is doing."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class AwsSession:
     """
 
     def __init__(self, boto_session: Any, *, region: str, endpoint_url: str | None = None,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, deadline: float = DEFAULT_DEADLINE) -> None:
         from botocore.config import Config
 
         from wizard import __version__
@@ -65,6 +71,7 @@ class AwsSession:
         self.region = region
         self.endpoint_url = endpoint_url
         self.max_attempts = max_attempts
+        self.deadline = deadline
         self.profile: str | None = boto_session.profile_name
         self._config = Config(
             # botocore's Config counts retries here; max_attempts counts tries, like
@@ -79,7 +86,7 @@ class AwsSession:
 
     def __repr__(self) -> str:
         return (f"AwsSession(profile={self.profile!r}, region={self.region!r}, "
-                f"endpoint_url={self.endpoint_url!r})")
+                f"endpoint_url={self.endpoint_url!r}, deadline={self.deadline!r})")
 
     def client(self, service: str, *, region: str | None = None) -> Any:
         """The boto3 client for ``service`` (cached), in the session's region unless given."""
@@ -99,9 +106,10 @@ class AwsSession:
         operation = operation_name(method)
         client = self.client(service, region=region)
         endpoint = self.endpoint_of(client)
+        action = iam_action(service, operation)
         with translated(service, operation, endpoint):
-            answer = getattr(client, method)(**params)
-        return answer_of(answer, endpoint, iam_action(service, operation))
+            answer = self._in_time(lambda: getattr(client, method)(**params), endpoint, action)
+        return answer_of(answer, endpoint, action)
 
     def pages(self, service: str, method: str, *, region: str | None = None,
               **params: Any) -> Iterator[dict[str, Any]]:
@@ -109,9 +117,39 @@ class AwsSession:
         operation = operation_name(method)
         client = self.client(service, region=region)
         endpoint = self.endpoint_of(client)
+        action = iam_action(service, operation)
         with translated(service, operation, endpoint):
-            for page in client.get_paginator(method).paginate(**params):
-                yield answer_of(page, endpoint, iam_action(service, operation))
+            pages = iter(client.get_paginator(method).paginate(**params))
+            while (page := self._in_time(lambda: next(pages, None), endpoint, action)) is not None:
+                yield answer_of(page, endpoint, action)
+
+    def _in_time(self, work: Callable[[], Any], endpoint: str, action: str) -> Any:
+        """``work()`` (one AWS call, retries included), or ``EndpointUnreachable`` once the
+        deadline has passed without its whole answer. The call runs in a thread of its own that
+        this one waits for with a timeout; a call given up on is left to end by itself (its
+        socket times out or closes), as a daemon, so it never holds the process. Ctrl-C
+        interrupts the wait, as it did the call."""
+        outcome: list = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome.append((True, work()))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread as it is
+                outcome.append((False, exc))
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name=f"quilt-wizard {action}", daemon=True).start()
+        if not done.wait(self.deadline):
+            raise EndpointUnreachable(
+                f"No complete answer from the endpoint {endpoint} (calling {action}) within "
+                f"{self.deadline:g} s: it answers too slowly or not at all. Check the network, proxy "
+                "settings and any endpoint URL given, or allow longer with --aws-deadline.")
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return value
 
     def endpoint_of(self, client: Any) -> str:
         """The URL a client's calls go to (the local endpoint, or AWS's for the region)."""
@@ -120,16 +158,19 @@ class AwsSession:
 
 def make_session(*, profile: str | None = None, region: str | None = None,
                  endpoint_url: str | None = None,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> AwsSession:
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 deadline: float | None = None) -> AwsSession:
     """A session from the standard credential chain.
 
     ``profile`` falls back to ``AWS_PROFILE`` (then the default chain); ``region`` to the
     profile's or environment's region; ``endpoint_url`` (a local endpoint) applies to every
-    client. Credentials are not checked here: the first call does that
-    (see :func:`caller_identity`).
+    client; ``deadline`` (seconds, default :data:`DEFAULT_DEADLINE`) bounds each call.
+    Credentials are not checked here: the first call does that (see :func:`caller_identity`).
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
+    if deadline is not None and not 0 < deadline < float("inf"):
+        raise ValueError("deadline must be a number of seconds above 0")
     if endpoint_url:
         check_endpoint_url(endpoint_url)
     with translated("sts"):
@@ -141,7 +182,7 @@ def make_session(*, profile: str | None = None, region: str | None = None,
         raise AwsError(
             "No AWS region: give one, set AWS_REGION, or set 'region' in the AWS profile.")
     return AwsSession(boto_session, region=chosen, endpoint_url=endpoint_url or None,
-                      max_attempts=max_attempts)
+                      max_attempts=max_attempts, deadline=deadline or DEFAULT_DEADLINE)
 
 
 def check_endpoint_url(url: str) -> None:

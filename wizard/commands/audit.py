@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from wizard.aws.session import make_session
 
     out = _check_out(args.out, args.force)
-    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url)
+    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url,
+                           deadline=args.aws_deadline)
     holdings = read_holdings(session, args.stack_name, on_progress=_progress())
     result = audit(holdings)
     written = _write(out, result) if out else ()

@@ -95,7 +95,8 @@ def progress(line: str) -> None:
 def session_for(args: argparse.Namespace, region: str):
     from wizard.aws import make_session
 
-    return make_session(profile=args.aws_profile, region=region, endpoint_url=args.endpoint_url)
+    return make_session(profile=args.aws_profile, region=region, endpoint_url=args.endpoint_url,
+                        deadline=args.aws_deadline)
 
 
 def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, str], stack_name: str,

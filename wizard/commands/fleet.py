@@ -169,7 +169,8 @@ def run_deploy(args: argparse.Namespace) -> int:
     out = sys.stderr if args.json else sys.stdout
     out.write(plan_text(plan, colour))
     name = args.stack_set_name
-    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url)
+    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url,
+                           deadline=args.aws_deadline)
     prepared = prepare_fleet(session, plan, name, model=asked_model, ous=ous, on_progress=progress)
     for check in prepared.checks:
         print(f"  {check.text}", file=sys.stderr)
@@ -218,7 +219,8 @@ def run_status(args: argparse.Namespace) -> int:
     if args.profile:
         load_profile(args.profile)
     name = args.stack_set_name
-    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url)
+    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url,
+                           deadline=args.aws_deadline)
     progress(f"Reading stack set {name} in {session.region}")
     state = ss.read_stack_set(session, name)
     if state is None:

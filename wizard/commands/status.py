@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from wizard.aws.outputs import read_outputs
     from wizard.aws.session import make_session
 
-    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url)
+    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url,
+                           deadline=args.aws_deadline)
     status, reason = stack_status(session, args.stack_name)
     seen: set[str] = set()
     history = new_events(session, args.stack_name, seen)
