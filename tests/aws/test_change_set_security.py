@@ -7,6 +7,7 @@ from the rendered text alone; the deployed side is read back from moto's CloudFo
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -293,3 +294,74 @@ def test_a_new_group_without_egress_rules_opens_the_default_allow_all_egress() -
             "Tasks all traffic to 0.0.0.0/0 (default allow-all egress)]") in text
     assert re.search(r"Add\s+Search\s+AWS::EC2::SecurityGroup\s+-\s+no grant or rule change$", text, re.MULTILINE)
     assert text.count("default allow-all egress)  [") == 1
+
+
+# --- a replaced managed policy and the versions it drops --------------------------------------
+
+POLICY_BEFORE = """\
+Parameters:
+  Path: {Type: String, Default: /}
+Resources:
+  Worker:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}]
+      ManagedPolicyArns: [!Ref BucketReadPolicy]
+  BucketReadPolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Path: !Ref Path
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement: [{Effect: Allow, Action: 's3:*', NotResource: '*'}]
+"""
+
+
+def test_a_replaced_managed_policy_is_named_with_the_versions_it_drops(session: AwsSession) -> None:
+    from wizard.aws.security import planned_evaluation, review_change_set
+
+    cloudformation = session.client("cloudformation")
+    cloudformation.create_stack(StackName="quilt", TemplateBody=POLICY_BEFORE, Capabilities=["CAPABILITY_IAM"])
+    arn = cloudformation.describe_stack_resource(
+        StackName="quilt", LogicalResourceId="BucketReadPolicy")["StackResourceDetail"]["PhysicalResourceId"]
+    iam = session.client("iam")
+    for bucket in ("acme-one", "acme-two"):  # what the application writes when a bucket is connected
+        document = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}]}
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
+    values = {"Path": "/quilt/quilt/us-east-1/"}
+    after = planned_evaluation(parse_template(POLICY_BEFORE, "after.yaml"), values, "quilt", REGION, "123456789012")
+    changes = (ResourceChange("Modify", "BucketReadPolicy", "AWS::IAM::ManagedPolicy", arn, "True", ("Properties",)),
+               ResourceChange("Modify", "Worker", "AWS::IAM::Role", "quilt-Worker-1", "False", ("Properties",)))
+    result = ChangeSetResult(stack_name="quilt", change_set_name="cs", change_set_type="UPDATE",
+                             parameter_keys=("Path",), changes=changes, status="CREATE_COMPLETE")
+    security = review_change_set(session, result, after)
+    dropped = security.resources["BucketReadPolicy"].dropped_versions
+    assert (dropped.policy, dropped.count, dropped.default) == (arn, 3, "v3")
+    assert security.resources["Worker"].dropped_versions is None, "a role is not a policy"
+    text = render_change_set(result, security)
+    assert re.search(r"Modify\s+BucketReadPolicy\s+AWS::IAM::ManagedPolicy\s+True\s+.*drops 3 policy versions", text)
+    assert f"! policy versions: replacing {arn} deletes its 3 versions (default v3)" in text
+    assert security.to_json()["resources"]["BucketReadPolicy"]["dropped_versions"] == {
+        "policy": arn, "versions": 3, "default_version": "v3", "unknown": None}
+
+
+def test_versions_iam_will_not_list_are_said_to_be_unknown(stubbed: tuple[AwsSession, Stubber]) -> None:
+    from wizard.aws.security import replaced_policy_versions
+
+    session, _cloudformation = stubbed
+    iam = Stubber(session.client("iam"))
+    iam.activate()
+    arn = "arn:aws:iam::123456789012:policy/quilt-BucketReadPolicy-1"
+    iam.add_client_error("list_policy_versions", "AccessDenied", "not allowed", 403, {"PolicyArn": arn})
+    iam.add_client_error("list_policy_versions", "NoSuchEntity", "gone", 404, {"PolicyArn": arn + "x"})
+    changes = (ResourceChange("Modify", "Read", "AWS::IAM::ManagedPolicy", arn, "Conditional"),
+               ResourceChange("Modify", "Gone", "AWS::IAM::ManagedPolicy", arn + "x", "True"),
+               ResourceChange("Modify", "Kept", "AWS::IAM::ManagedPolicy", arn + "y", "False"),
+               ResourceChange("Add", "New", "AWS::IAM::ManagedPolicy"))
+    found = replaced_policy_versions(session, changes)
+    iam.assert_no_pending_responses()
+    assert list(found) == ["Read"]
+    assert found["Read"].count is None and "AccessDenied" in found["Read"].unknown
+    assert "how many could not be read" in found["Read"].describe()

@@ -8,7 +8,9 @@ set deploys: for an update, the stack's current template with its current parame
 values, which CloudFormation never returns, taken from the new values so that they do not show
 as a change); for a new stack, nothing. Each resource gets the verdict (broadening, and
 weakening where the diff knows it) and, when CloudFormation will replace it, what replacing
-that kind of resource risks.
+that kind of resource risks. A managed policy replaced in an update takes its versions with it:
+the versions the application wrote at run time (a connected bucket's grants) are gone, so the
+review reads the old policy's versions (``iam:ListPolicyVersions``) and says how many it drops.
 
 The capabilities are computed here too rather than always granted: ``CAPABILITY_IAM`` when the
 template creates IAM resources, ``CAPABILITY_NAMED_IAM`` only when one of them has a fixed
@@ -20,10 +22,11 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from wizard.aws.changeset import ChangeSetResult, ResourceChange, StackState, read_stack
+from wizard.aws.errors import ServiceError
 from wizard.aws.session import AwsSession
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.parameters import MASK, resolve_parameters
@@ -96,6 +99,31 @@ class Capability:
 
 
 @dataclass(frozen=True)
+class DroppedVersions:
+    """The versions of a managed policy that its replacement deletes."""
+
+    policy: str
+    """The old policy's ARN (the change's physical id)."""
+    count: int | None
+    """How many versions it holds; None when IAM did not say (``unknown`` says why)."""
+    default: str = ""
+    unknown: str = ""
+
+    def describe(self) -> str:
+        if self.count is None:
+            return (f"replacing {self.policy} deletes it with every version the application wrote at run time; "
+                    f"how many could not be read ({self.unknown})")
+        return (f"replacing {self.policy} deletes its {self.count} version{'s' * (self.count != 1)} (default "
+                f"{self.default or 'unknown'}) with it: what the application wrote at run time is lost; write the "
+                f"connected buckets' statements into the new policy after the update (the default version's "
+                f"document, `aws iam get-policy-version`; in ManualApproval, `quilt-wizard approve`)")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"policy": self.policy, "versions": self.count, "default_version": self.default or None,
+                "unknown": self.unknown or None}
+
+
+@dataclass(frozen=True)
 class ResourceSecurity:
     """What one changing resource does to access."""
 
@@ -104,6 +132,7 @@ class ResourceSecurity:
     removed: tuple[GrantChange | RuleChange, ...] = ()
     weakenings: tuple[str, ...] = ()
     replacement_risk: str | None = None
+    dropped_versions: DroppedVersions | None = None
 
     @property
     def broadening(self) -> bool:
@@ -126,6 +155,9 @@ class ResourceSecurity:
             parts.append(f"+{plus} -{len(rules) - plus} rules")
         verdicts = [v for v, on in (("BROADENING", self.broadening), ("WEAKENING", self.weakening)) if on]
         text = ", ".join(parts) or "no grant or rule change"
+        if self.dropped_versions:
+            count = self.dropped_versions.count
+            text += f"; drops {'its' if count is None else count} policy version{'s' * (count != 1)}"
         return text + ("; " + ", ".join(verdicts) if verdicts else "")
 
     def details(self) -> list[str]:
@@ -141,6 +173,8 @@ class ResourceSecurity:
         lines += [f"! weakening: {reason}" for reason in self.weakenings]
         if self.replacement_risk:
             lines.append(f"! replacement: {self.replacement_risk}")
+        if self.dropped_versions:
+            lines.append(f"! policy versions: {self.dropped_versions.describe()}")
         return lines
 
     def to_json(self) -> dict[str, Any]:
@@ -150,7 +184,8 @@ class ResourceSecurity:
 
         return {"added": [item(c) for c in self.added], "removed": [item(c) for c in self.removed],
                 "broadening": self.broadening, "weakening": self.weakening,
-                "weakenings": list(self.weakenings), "replacement_risk": self.replacement_risk}
+                "weakenings": list(self.weakenings), "replacement_risk": self.replacement_risk,
+                "dropped_versions": self.dropped_versions.to_json() if self.dropped_versions else None}
 
 
 @dataclass(frozen=True)
@@ -261,7 +296,37 @@ def review_change_set(session: AwsSession, result: ChangeSetResult, after: Evalu
         return review_changes(result.changes, None, after, baseline="nothing (the stack is gone)")
     before, label = evaluate_deployed(deployed_template(session, result.stack_name), stack, after.template,
                                       after.parameters.raw, after.pseudo)
-    return review_changes(result.changes, before, after, baseline=label)
+    review = review_changes(result.changes, before, after, baseline=label)
+    dropped = replaced_policy_versions(session, result.changes)
+    if not dropped:
+        return review
+    resources = dict(review.resources)
+    for logical_id, versions in dropped.items():
+        resources[logical_id] = replace(resources.get(logical_id) or ResourceSecurity(logical_id),
+                                        dropped_versions=versions)
+    return replace(review, resources=resources)
+
+
+def replaced_policy_versions(session: AwsSession, changes: Iterable[ResourceChange]) -> dict[str, DroppedVersions]:
+    """For each managed policy the change set replaces (or may), the versions the old one holds
+    (``iam:ListPolicyVersions`` on its ARN, the change's physical id). A refused call leaves the
+    count unknown and says why; a policy already gone is left out."""
+    found: dict[str, DroppedVersions] = {}
+    for change in changes:
+        if (change.resource_type != "AWS::IAM::ManagedPolicy" or change.action != "Modify"
+                or change.replacement not in ("True", "Conditional") or not change.physical_id):
+            continue
+        try:
+            versions = session.call("iam", "list_policy_versions", PolicyArn=change.physical_id).get("Versions") or []
+        except ServiceError as error:
+            if error.code == "NoSuchEntity":
+                continue
+            found[change.logical_id] = DroppedVersions(change.physical_id, None,
+                                                       unknown=f"{error.action or 'iam:ListPolicyVersions'}: {error.code}")
+            continue
+        default = next((str(v.get("VersionId")) for v in versions if v.get("IsDefaultVersion")), "")
+        found[change.logical_id] = DroppedVersions(change.physical_id, len(versions), default)
+    return found
 
 
 # -- per resource -----------------------------------------------------------------------------

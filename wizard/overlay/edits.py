@@ -24,14 +24,19 @@ The vocabulary (``op`` in the data):
   policy attached to the matched roles);
 - ``set-property``: a resource property takes a value under the condition;
 - ``set-port``: a security-group rule's port becomes the parameter's value, and the rule exists
-  only under the condition.
+  only under the condition;
+- ``add-statements``: statements appended, each under the condition, to a policy an earlier rule
+  added (the enhanced mode's guardrail, say), named by its logical id in ``to``.
 
-Data values may hold four markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
+Data values may hold five markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
 ``Ref`` to each matched role), ``{Overlay::MatchedResources: {}}`` (the ``Resource`` values of
 the matched statements), ``{Overlay::MatchedStatements: {actions: [...]}}`` (in a statement
 list: one Allow per matched statement with its actions that the patterns name, on its own
-resources) and ``{Overlay::NamedS3Resources: {}}`` (every S3 resource the template grants by
-name, for Denies that must not cut the stack off its own buckets). For the network:
+resources), ``{Overlay::NamedS3Resources: {}}`` (every S3 resource the template grants by
+name, for Denies that must not cut the stack off its own buckets) and
+``{Overlay::VersionedInPlace: {}}`` (a ``Ref`` to each existing policy the stack versions at run
+time outside its policy path, which a guardrail lets be versioned where it is: moving a policy
+replaces it, and the versions written at run time go with the old one). For the network:
 ``{Overlay::ForEachMatch: VALUE}`` in a list gives one copy of ``VALUE`` per match, in which
 ``{Overlay::ThisMatch: {}}`` is a ``Ref`` to that match; ``{Overlay::MatchedVpc: {}}`` and
 ``{Overlay::MatchedSubnets: {}}`` are the VPC of the matched security groups and the subnets of
@@ -51,7 +56,7 @@ from wizard.overlay.match import (
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
 _MARKERS = ("Overlay::MatchedRoles", "Overlay::MatchedResources", "Overlay::MatchedStatements",
-            "Overlay::NamedS3Resources", "Overlay::ForEachMatch")
+            "Overlay::NamedS3Resources", "Overlay::ForEachMatch", "Overlay::VersionedInPlace")
 
 #: Markers that stand for one value (the others stand for a list of values).
 _SCALAR_MARKERS = ("Overlay::ThisMatch", "Overlay::MatchedVpc", "Overlay::MatchedSubnets")
@@ -124,6 +129,8 @@ class EditContext:
             return self._for_each_match(argument)
         if marker == "Overlay::MatchedStatements":
             return self._matched_statements(literals((argument or {}).get("actions")))
+        if marker == "Overlay::VersionedInPlace":
+            return TemplateIndex(self.body).versioned_in_place()
         if marker == "Overlay::MatchedRoles":
             resources = self.body["Resources"]
             return [_if(resources[r]["Condition"], {"Ref": r}, NO_VALUE) if resources[r].get("Condition")
@@ -281,6 +288,20 @@ def set_property(ctx: EditContext, edit: dict) -> None:
         properties[edit["property"]] = _if(edit["condition"], ctx.expand(edit["value"]), before)
 
 
+def add_statements(ctx: EditContext, edit: dict) -> None:
+    """Statements appended, under the condition, to a policy an earlier rule added (by its
+    logical id); nothing, and a note, when that rule did not apply."""
+    target = edit["to"]
+    resource = ctx.body["Resources"].get(target)
+    document = (resource.get("Properties") or {}).get("PolicyDocument") if isinstance(resource, dict) else None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if not isinstance(statements, list):
+        ctx.skipped.append(f"the template has no {target} (the rule that adds it did not apply): "
+                           f"not added: {edit['says']}")
+        return
+    statements.extend(_if(edit["condition"], ctx.expand(s), NO_VALUE) for s in edit["statements"])
+
+
 def set_port(ctx: EditContext, edit: dict) -> None:
     port = {"Ref": edit["parameter"]}
     condition = edit["condition"]
@@ -310,4 +331,5 @@ EDITS: dict[str, Callable[[EditContext, dict], None]] = {
     "add-resource": add_resource,
     "set-property": set_property,
     "set-port": set_port,
+    "add-statements": add_statements,
 }
