@@ -255,3 +255,127 @@ def test_an_exposure_that_moves_is_neither_lost_nor_gained():
     weakenings, gains = compare_postures(before, both)
     assert [c.control.detail for c in weakenings] == ["HTTP/8080"]
     assert [c.control.name for c in gains] == ["internet-facing"]
+
+
+# --- S3 object-level events and the guards of a trail and its key ---------------------------
+
+GUARDED = f"""
+Parameters:
+  Key: {{Type: String, Default: {KEY}}}
+  Selectors: {{Type: String, Default: advanced}}
+Conditions:
+  Advanced: !Equals [!Ref Selectors, advanced]
+  Basic: !Equals [!Ref Selectors, basic]
+Resources:
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: logs
+      KMSKeyId: !Ref Key
+      AdvancedEventSelectors: !If
+        - Advanced
+        - - Name: management
+            FieldSelectors: [{{Field: eventCategory, Equals: [Management]}}]
+          - Name: objects
+            FieldSelectors:
+              - {{Field: eventCategory, Equals: [Data]}}
+              - {{Field: resources.type, Equals: ['AWS::S3::Object']}}
+              - {{Field: resources.ARN, StartsWith: ['arn:aws:s3:::acme-']}}
+          - Name: tables
+            FieldSelectors:
+              - {{Field: eventCategory, Equals: [Data]}}
+              - {{Field: resources.type, Equals: ['AWS::DynamoDB::Table']}}
+        - !Ref AWS::NoValue
+      EventSelectors: !If
+        - Basic
+        - [{{DataResources: [{{Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::acme-data/']}}]}}]
+        - !Ref AWS::NoValue
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: ecs-tasks.amazonaws.com}}, Action: sts:AssumeRole}}]}}
+      Policies:
+        - PolicyName: inline
+          PolicyDocument:
+            Statement:
+              - {{Effect: Deny, Action: 'cloudtrail:Stop*', Resource: !GetAtt Trail.Arn}}
+  Guardrail:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Roles: [!Ref Role]
+      PolicyDocument:
+        Statement:
+          - {{Effect: Deny, Action: cloudtrail:DeleteTrail, Resource: !GetAtt Trail.Arn}}
+          - {{Effect: Deny, Action: [kms:ScheduleKeyDeletion, kms:DisableKey], Resource: 'arn:aws:kms:us-east-1:123456789012:key/*'}}
+"""
+
+
+def _edit(old: str, new: str, text: str = GUARDED) -> str:
+    assert old in text, old
+    return text.replace(old, new)
+
+
+def _guarded(text: str = GUARDED, **values: str) -> Posture:
+    template = parse_template(text)
+    return posture(Evaluation(template, resolve_parameters(template, values)))
+
+
+def _named(found: Posture, *names: str) -> list[Control]:
+    return sorted((c for c in found.controls if c.name in names), key=repr)
+
+
+def test_a_trail_records_s3_object_events_its_selectors_name():
+    advanced, basic, none = _guarded(), _guarded(Selectors="basic"), _guarded(Selectors="none")
+    assert _named(advanced, "trail-s3-data-events") == [
+        Control("trail-s3-data-events", TRAILS, "arn:aws:s3:::acme-", ("Trail",))]
+    assert _named(basic, "trail-s3-data-events")[0].detail == "arn:aws:s3:::acme-data/"
+    assert _named(none, "trail-s3-data-events") == []
+    every = _edit("              - {Field: resources.ARN, StartsWith: ['arn:aws:s3:::acme-']}\n", "")
+    assert _named(_guarded(every), "trail-s3-data-events")[0].detail == "every bucket"
+    weakenings, gains = compare_postures(advanced, none)
+    assert [c.reason for c in weakenings] == ["no trail records S3 object-level events any more (was arn:aws:s3:::acme-)"]
+    assert [c.reason for c in compare_postures(none, advanced)[1]] == [
+        "trail Trail records S3 object-level events (arn:aws:s3:::acme-)"]
+
+
+def test_a_deny_held_by_a_role_guards_the_trail_and_its_key():
+    assert _named(_guarded(), "trail-guard", "trail-key-guard") == [
+        Control("trail-guard", "Trail", "Guardrail, Role/inline"),
+        Control("trail-key-guard", "Trail", KEY, ("Guardrail",))]
+    key_id = _guarded(Key="1234abcd-12ab-34cd-56ef-1234567890ab")
+    assert _named(key_id, "trail-key-guard")[0].detail == "1234abcd-12ab-34cd-56ef-1234567890ab"
+    # an alias names no key: only a Deny on every key of the account guards it
+    assert _named(_guarded(Key="alias/audit"), "trail-key-guard")[0].detail == "alias/audit"
+    exact = _edit("'arn:aws:kms:us-east-1:123456789012:key/*'", f"'{KEY}'")
+    assert _named(_guarded(exact), "trail-key-guard")[0].detail == KEY
+    assert _named(_guarded(exact, Key="alias/audit"), "trail-key-guard") == []
+    weakenings, gains = compare_postures(_guarded(), _guarded(exact, Key="alias/audit"))
+    assert [c.reason for c in weakenings] == [
+        f"nothing in the stack keeps its roles from deleting or disabling key {KEY} of trail Trail any more"]
+    assert [c.reason for c in compare_postures(_guarded(exact, Key="alias/audit"), _guarded())[1]] == [
+        f"Guardrail keeps the stack's roles from deleting or disabling key {KEY} of trail Trail"]
+
+
+def test_what_does_not_guard_a_trail():
+    # one of the two actions only
+    half = _edit("          - {Effect: Deny, Action: cloudtrail:DeleteTrail, Resource: !GetAtt Trail.Arn}\n", "")
+    assert _named(_guarded(half), "trail-guard") == []
+    # a condition makes the Deny apply only sometimes
+    conditional = _edit("DeleteTrail, Resource: !GetAtt Trail.Arn}",
+                        "DeleteTrail, Resource: !GetAtt Trail.Arn, Condition: {Bool: {aws:ViaAWSService: 'false'}}}")
+    assert _named(_guarded(conditional), "trail-guard") == []
+    # a policy attached to no role guards nobody; another trail's ARN guards nothing
+    loose = _edit("      Roles: [!Ref Role]\n", "")
+    assert _named(_guarded(loose), "trail-guard", "trail-key-guard") == []
+    by_arn = _edit("      Policies:\n", "      ManagedPolicyArns: [!Ref Guardrail]\n      Policies:\n", loose)
+    assert [c.detail for c in _named(_guarded(by_arn), "trail-guard")] == ["Guardrail, Role/inline"]
+    other = _edit("!GetAtt Trail.Arn", "'arn:aws:cloudtrail:us-east-1:123456789012:trail/other'")
+    assert _named(_guarded(other), "trail-guard") == []
+    anywhere = _edit("!GetAtt Trail.Arn", "'arn:aws:cloudtrail:us-east-1:123456789012:trail/*'")
+    assert _named(_guarded(anywhere), "trail-guard")[0].detail == "Guardrail, Role/inline"
+    weakenings, _gains = compare_postures(_guarded(), _guarded(half))
+    assert [c.reason for c in weakenings] == [
+        "nothing in the stack keeps its roles from stopping or deleting trail Trail any more (was Guardrail, Role/inline)"]
+    assert Control("trail-guard", "x").category == Control("trail-s3-data-events", "x").category == "logging"
+    assert Control("trail-key-guard", "x").category == "encryption at rest"

@@ -10,8 +10,8 @@ Two things the template does not show on its own and the customer's security tea
   the mode (the registry, an approver, or nobody: they exist at deployment). The *envelope*
   is what the guardrail's explicit Denies still allow whatever is written.
 - **the key-policy statements the customer must add** to the KMS key given as a parameter, so
-  that CloudTrail, SNS, S3 and Secrets Manager may use it, each bound to this account (and the
-  trail) by condition.
+  that CloudTrail, SNS, S3, Secrets Manager and (for a log group the stack encrypts with it)
+  CloudWatch Logs may use it, each bound to this account (and the trail) by condition.
 
 Both are computed from the evaluated template, never from prose; a template without the
 pre-created policies (the vendor's) gets no bucket section.
@@ -144,4 +144,14 @@ def key_policies(evaluation: Evaluation) -> tuple[str, str, dict[str, list[dict]
         "Secrets Manager": [via("secretsmanager", ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                                 "AccountUsesKeyThroughSecretsManager")],
     }
+    if any((group.get("Properties") or {}).get("KmsKeyId")
+           for group in evaluation.resources("AWS::Logs::LogGroup").values()):
+        # A log group encrypted with the key cannot even be created until CloudWatch Logs may use it.
+        policies["CloudWatch Logs"] = [
+            {"Sid": "CloudWatchLogsEncryptsLogGroups", "Effect": "Allow",
+             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+             "Resource": "*",
+             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                       f"arn:{partition}:logs:{region}:{account}:log-group:*"}}}]
     return name, key, policies

@@ -7,8 +7,10 @@ that becomes internet-facing. ``posture`` reads those controls from the evaluate
 (never from text), one ``Control`` each, and ``compare_postures`` decides:
 
 - a *protection* (encryption with a KMS key, CloudWatch delivery, a multi-region trail,
-  log-file validation, access logs, key rotation) lost while its resource still exists is a
-  weakening; gained on a resource that already existed, a security gain. Protections of the
+  log-file validation, S3 object-level events, access logs, key rotation, and a Deny in the
+  stack's own role policies that keeps its roles from stopping or deleting a trail or from
+  deleting or disabling the trail's key) lost while its resource still exists is a weakening;
+  gained on a resource that already existed, a security gain. Protections of the
   trails count for the stack as a whole (some trail has it), so replacing one trail by another
   with the same settings changes nothing, and deleting the last trail loses them all;
   a bucket, log group or load balancer deleted with its protection weakens nothing;
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from wizard.iam.grants import holder_of
+from wizard.iam.wildcards import action_matches, pattern_covers
 
 if TYPE_CHECKING:
     from wizard.cfn.evaluate import Evaluation
@@ -49,6 +52,14 @@ CONTROLS: dict[str, tuple[str, bool, str, str]] = {
                            "trail {where} covers every region"),
     "trail-validation": (LOGGING, True, "CloudTrail log-file validation is turned off",
                          "trail {where} validates its log files"),
+    "trail-s3-data-events": (LOGGING, True, "no trail records S3 object-level events any more (was {detail})",
+                             "trail {where} records S3 object-level events ({detail})"),
+    "trail-guard": (LOGGING, True, "nothing in the stack keeps its roles from stopping or deleting trail {subject} "
+                                   "any more (was {detail})",
+                    "{detail} keeps the stack's roles from stopping or deleting trail {subject}"),
+    "trail-key-guard": (AT_REST, True, "nothing in the stack keeps its roles from deleting or disabling key "
+                                       "{detail} of trail {subject} any more",
+                        "{where} keeps the stack's roles from deleting or disabling key {detail} of trail {subject}"),
     "kms": (AT_REST, True, "{subject} is no longer encrypted with a KMS key (was {detail})",
             "{subject} encrypted with key {detail}"),
     "access-logs": (LOGGING, True, "{subject} no longer writes access logs", "{subject} writes access logs to {detail}"),
@@ -139,7 +150,97 @@ def _trail_controls(trails: dict[str, dict]) -> list[Control]:
             add("trail-multi-region", logical_id)
         if _true(properties.get("EnableLogFileValidation")):
             add("trail-validation", logical_id)
+        objects = s3_data_events(properties)
+        if objects:
+            add("trail-s3-data-events", logical_id, objects)
     return list(found.values())
+
+
+def s3_data_events(properties: dict) -> str:
+    """Which S3 objects a trail records events of ('' for none): the ARN prefixes its advanced
+    selectors name, or its basic selectors' data resources, or 'every bucket'."""
+    found: list[str] = []
+    for selector in properties.get("AdvancedEventSelectors") or []:
+        fields = {str(f.get("Field")): f for f in (selector or {}).get("FieldSelectors") or [] if isinstance(f, dict)}
+        if "Data" in (fields.get("eventCategory") or {}).get("Equals", ()) and \
+                "AWS::S3::Object" in (fields.get("resources.type") or {}).get("Equals", ()):
+            found += [str(v) for v in (fields.get("resources.ARN") or {}).get("StartsWith") or ["every bucket"]]
+    for selector in properties.get("EventSelectors") or []:
+        for data in (selector or {}).get("DataResources") or []:
+            if isinstance(data, dict) and data.get("Type") == "AWS::S3::Object":
+                found += [str(v) for v in data.get("Values") or ()]
+    return ", ".join(dict.fromkeys(found))
+
+
+#: The actions a Deny must take away for a trail, and for its key, to count as guarded.
+TRAIL_TAMPERING = ("cloudtrail:StopLogging", "cloudtrail:DeleteTrail")
+KEY_TAMPERING = ("kms:ScheduleKeyDeletion", "kms:DisableKey")
+
+
+def _role_denies(evaluation: Evaluation) -> list[tuple[str, dict]]:
+    """(policy, statement) of every unconditional Deny in a policy that some role holds."""
+    found: list[tuple[str, dict]] = []
+
+    def add(where: str, document: Any) -> None:
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if isinstance(statement, dict) and statement.get("Effect") == "Deny" and "Condition" not in statement:
+                found.append((where, statement))
+
+    attached = {str(a) for role in evaluation.resources("AWS::IAM::Role").values()
+                for a in (role.get("Properties") or {}).get("ManagedPolicyArns") or []}
+    for logical_id, resource in evaluation.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy").items():
+        properties = resource.get("Properties") or {}
+        if properties.get("Roles") or evaluation.ref_token(logical_id) in attached:
+            add(logical_id, properties.get("PolicyDocument"))
+    for logical_id, role in evaluation.resources("AWS::IAM::Role").items():
+        for policy in (role.get("Properties") or {}).get("Policies") or []:
+            if isinstance(policy, dict):
+                add(f"{logical_id}/{policy.get('PolicyName')}", policy.get("PolicyDocument"))
+    return found
+
+
+def _denied_by(denies: list[tuple[str, dict]], actions: tuple[str, ...], tokens: set[str], arn: str) -> list[str]:
+    """The policies whose Denies take every one of ``actions`` away on the resource."""
+    def names(statement: dict) -> bool:
+        resources = statement.get("Resource")
+        resources = resources if isinstance(resources, list) else [resources]
+        return any(r in tokens or pattern_covers(str(r), arn, case_sensitive=True) for r in resources if r)
+
+    def takes(action: str) -> bool:
+        return any(action_matches(str(a), action) for where, s in denies if names(s)
+                   for a in (s.get("Action") if isinstance(s.get("Action"), list) else [s.get("Action")]))
+
+    if not all(takes(a) for a in actions):
+        return []
+    return list(dict.fromkeys(where for where, s in denies if names(s)))
+
+
+def _guard_controls(evaluation: Evaluation, trails: dict[str, dict]) -> list[Control]:
+    denies = _role_denies(evaluation) if trails else []
+    if not denies:
+        return []
+    pseudo = evaluation.pseudo
+    base = f"arn:{pseudo.partition}:{{}}:{pseudo.region}:{pseudo.account_id}:{{}}"
+    found = []
+    for logical_id, trail in trails.items():
+        properties = trail.get("Properties") or {}
+        name = properties.get("TrailName")
+        name = name if isinstance(name, str) and "${" not in name else f"{pseudo.stack_name}-{logical_id}-*"
+        guards = _denied_by(denies, TRAIL_TAMPERING, {"${" + logical_id + ".Arn}", "${" + logical_id + "}"},
+                            base.format("cloudtrail", f"trail/{name}"))
+        if guards:
+            found.append(Control("trail-guard", logical_id, ", ".join(guards)))
+        key = str(properties.get("KMSKeyId") or "")
+        if not key:
+            continue
+        tokens = {key, key.removesuffix("}") + ".Arn}"} if key.startswith("${") else set()
+        arn = (key if key.startswith("arn:") and ":key/" in key else
+               base.format("kms", f"key/{key}") if key and not set(key) & set(":/$") else base.format("kms", "key/*"))
+        guards = _denied_by(denies, KEY_TAMPERING, tokens, arn)
+        if guards:
+            found.append(Control("trail-key-guard", logical_id, _text(key), tuple(guards)))
+    return found
 
 
 def _bucket_controls(logical_id: str, properties: dict) -> Iterable[Control]:
@@ -205,7 +306,8 @@ _EXTRACTORS = {
 
 def posture(evaluation: Evaluation) -> Posture:
     """The controls of every resource that exists in the evaluated template."""
-    controls = _trail_controls(evaluation.resources("AWS::CloudTrail::Trail"))
+    trails = evaluation.resources("AWS::CloudTrail::Trail")
+    controls = _trail_controls(trails) + _guard_controls(evaluation, trails)
     for logical_id, resource in evaluation.resources(*_EXTRACTORS).items():
         controls += _EXTRACTORS[resource["Type"]](logical_id, resource.get("Properties") or {})
     existing = frozenset(i for i in evaluation.template.resources if evaluation.exists(i))

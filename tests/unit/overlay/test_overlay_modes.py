@@ -36,6 +36,7 @@ OPTIONS = {
     "EnableCloudWatchIntegration": "true",
     "KMSKeyId": "alias/audit",
     "UseVPCEndpoints": "true",
+    "RecordS3DataEvents": "true",
 }
 
 #: Options that act together: the topics take the key only with enhanced security; the S3
@@ -43,6 +44,9 @@ OPTIONS = {
 COMBINED = {
     "key-and-endpoints": {"EnableEnhancedSecurity": "true", "KMSKeyId": "alias/audit", "UseVPCEndpoints": "true",
                           "PrivateRouteTableIds": "rtb-0123456789abcdef0"},
+    "guarded-trail": {"EnableEnhancedSecurity": "true", "CustomerBucketPrefix": "acme-",
+                      "KMSKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "EnableCloudWatchIntegration": "true",
+                      "RecordS3DataEvents": "true"},
 }
 
 

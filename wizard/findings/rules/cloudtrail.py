@@ -1,4 +1,5 @@
-"""Concern 4 of the review: a CloudTrail trail without KMS encryption or CloudWatch Logs.
+"""Concern 4 of the review: a CloudTrail trail without KMS encryption or CloudWatch Logs, and
+without the S3 object-level events CIS AWS Foundations 3.8 and 3.9 ask for.
 
 A stack that creates no trail but takes an existing trail's bucket as a parameter (the Quilt
 stack reads CloudTrail events for its access counts) gets an informational finding instead:
@@ -10,6 +11,7 @@ from __future__ import annotations
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
+from wizard.iam.posture import s3_data_events
 
 
 def _trails(ctx: RuleContext):
@@ -58,6 +60,14 @@ def single_region_trail(ctx: RuleContext):
             yield _hit(ctx, logical_id, f"Trail {logical_id} records only the region it is created in "
                                         f"({ctx.pseudo.region}): global IAM, STS and CloudFront events, which AWS "
                                         f"delivers in us-east-1, and activity in other regions are missed.")
+
+
+@detector("QW-LOG-010")
+def trail_without_s3_data_events(ctx: RuleContext):
+    for logical_id, properties in _trails(ctx):
+        if not s3_data_events(properties):
+            yield _hit(ctx, logical_id, f"Trail {logical_id} records no S3 object-level (data) events: who read, "
+                                        f"wrote or deleted an object in the buckets Quilt connects is not recorded")
 
 
 #: CIS AWS Foundations v3.0.0 section 4: an event name (or field) each recommendation's metric
