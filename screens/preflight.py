@@ -108,7 +108,7 @@ class PreflightScreen(AwsScreen):
                                          f"against {self.session.baseline_name}, the baseline chosen."))
             return
         try:
-            summary = self.session.deployment().diff.summary()
+            summary = self.session.deployment().headline()
         except InputError as exc:
             summary = f"not available ({exc})"
         note.update(Content.assemble(

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.session import REVIEW
 from screens.step import WizardStep
-from screens.widgets.diff_panel import DiffPanel
+from screens.widgets.diff_panel import DiffPanel, posture_lines
 from wizard.errors import InputError, WizardError
 from wizard.cfn.parameters import MASK
 
@@ -131,16 +131,43 @@ class ReviewScreen(WizardStep):
         if self.deployment is None:
             return
         deployment = self.deployment
-        self.query_one("#review-diff", DiffPanel).show_diff(
-            deployment.diff, f"Against the baseline ({deployment.baseline_name}): the total change")
-        if len(deployment.phases) > 1:
-            self.query_one("#review-phase1", DiffPanel).show_diff(
-                deployment.phases[0].diff, f"What phase 1 (deployed first) changes against the baseline "
-                                           f"({deployment.baseline_name})")
-            self.query_one("#review-phase2", DiffPanel).show_diff(
-                deployment.phases[1].diff, "What phase 2 (harden) changes after phase 1")
+        self._show_diffs({})
         self.query_one("#review").focus()
         self.count_findings(deployment)
+        self.compare_risk(deployment)
+
+    @staticmethod
+    def _diffs(deployment) -> list[tuple[str, str, object, dict, dict]]:
+        """(panel, heading, diff, values before, values after): the total change against the
+        baseline and, with "harden after", phase 1 against the baseline and phase 2 after it."""
+        base = dict(deployment.baseline.raw)
+        found = [("#review-diff", f"Against the baseline ({deployment.baseline_name}): the total change",
+                  deployment.diff, base, dict(deployment.values.raw))]
+        if len(deployment.phases) > 1:
+            first, second = deployment.phases
+            found += [("#review-phase1", f"What phase 1 (deployed first) changes against the baseline "
+                                         f"({deployment.baseline_name})", first.diff, base, dict(first.values.raw)),
+                      ("#review-phase2", "What phase 2 (harden) changes after phase 1", second.diff,
+                       dict(first.values.raw), dict(second.values.raw))]
+        return found
+
+    def _show_diffs(self, risks: dict) -> None:
+        """Each panel: its heading, the change in findings first (once counted), then the grants."""
+        for panel, heading, diff, _, _ in self._diffs(self.deployment):
+            risk = risks.get(panel)
+            self.query_one(panel, DiffPanel).show_diff(diff, heading, lead=posture_lines(risk) if risk else ())
+
+    @work(thread=True, exclusive=True, group="risk")
+    def compare_risk(self, deployment) -> dict:
+        """How the findings change in each panel, off the UI thread (as ``count_findings``);
+        ``on_worker_state_changed`` puts it at the top of each panel."""
+        from wizard.flow.risk import risk_between
+
+        try:
+            return {panel: risk_between(deployment.template, before, after, deployment.pseudo)
+                    for panel, _, _, before, after in self._diffs(deployment)}
+        except WizardError:
+            return {}
 
     @work(thread=True, exclusive=True, group="findings")
     def count_findings(self, deployment) -> Content | None:
@@ -153,10 +180,12 @@ class ReviewScreen(WizardStep):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group != "findings" or event.state != WorkerState.SUCCESS or not self.is_attached:
+        if event.state != WorkerState.SUCCESS or not self.is_attached or not worker.result:
             return
-        if worker.result:
+        if worker.group == "findings":
             self.query_one("#review-findings", Static).update(worker.result)
+        elif worker.group == "risk":
+            self._show_diffs(worker.result)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "deploy_fleet":

@@ -31,7 +31,7 @@ from wizard.flow.draft import Draft, recorded_path, template_sha256
 from wizard.errors import InputError
 from wizard.flow.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, layers_for,
                                   hardened_for, phase_one, plan_deployment)
-from wizard.flow.risk import RiskChange, change, findings_of
+from wizard.flow.risk import RiskChange, change, findings_of, headline, risk_between
 from wizard.cfn.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.flow.checks import value_problem
@@ -58,6 +58,7 @@ class PhaseView:
 
     label: str
     against_baseline: str
+    """The whole change from the baseline, the change in findings first, then the grants."""
     findings: tuple = ()
 
 
@@ -71,6 +72,7 @@ class Preview:
     is_current: bool = False
     baseline_name: str = DEFAULT_BASELINE
     against_baseline: str | None = None
+    """All answers against the baseline, the change in findings first, then the grants."""
     frameworks: tuple[str, ...] = ()
     posture: RiskChange | None = None
     """How the findings change if this answer is chosen (None: the findings rules are not installed)."""
@@ -253,7 +255,7 @@ class WizardSession:
             phases = self.phase_views(answers, after) if after.answers.get("timeline") == "after" else ()
             return Preview(title, diff=changes, is_current=self.current(question) == candidate,
                            baseline_name=self.baseline_label,
-                           against_baseline=self.against_baseline(after.parameters).summary(),
+                           against_baseline=self.baseline_headline(after.parameters),
                            frameworks=self.frameworks(after.answers), posture=posture, phases=phases)
         except InputError as exc:
             return Preview(title, problem=exc.message if exc.where is None else str(exc))
@@ -272,7 +274,7 @@ class WizardSession:
         """Phase 1 (the hardening postponed, as ``plan_deployment`` writes it) and phase 2, each
         against the baseline with its findings."""
         first = phase_one(self.catalog, self.template, self.layers(answers), self.pseudo.account_id, plan)
-        return tuple(PhaseView(label, self.against_baseline(values).summary(), self.findings(values))
+        return tuple(PhaseView(label, self.baseline_headline(values), self.findings(values))
                      for label, values in (("Phase 1, deployed first", first.parameters),
                                            ("Phase 2, after hardening", plan.parameters)))
 
@@ -293,6 +295,16 @@ class WizardSession:
 
     def against_baseline(self, parameters: Mapping[str, str]) -> PermissionDiff:
         """The whole change from the baseline to these parameter values (remembered per answer set)."""
+        return self._against_baseline(parameters)[0]
+
+    def baseline_headline(self, parameters: Mapping[str, str]) -> str:
+        """The whole change from the baseline, the change in risk first, then the grants
+        (``findings -1 critical; +3 grants  -1  BROADENING``: the core's ``headline``)."""
+        diff, before, after = self._against_baseline(parameters)
+        return headline(risk_between(self.template, before, after, self.pseudo), diff)
+
+    def _against_baseline(self, parameters: Mapping[str, str]) -> tuple[PermissionDiff, dict, dict]:
+        """(diff, baseline values, these values), remembered per answer set."""
         key = (self.baseline_label, freeze(parameters))
         found = self._against.get(key)
         if found is None:
@@ -303,7 +315,7 @@ class WizardSession:
             else:
                 base = baseline_values(self.template, self.catalog, self.baseline_name, self.pseudo.account_id,
                                        values.raw)
-            found = compare(self.template, base.raw, values.raw, self.pseudo)
+            found = (compare(self.template, base.raw, values.raw, self.pseudo), dict(base.raw), dict(values.raw))
             if len(self._against) > 256:
                 self._against.clear()
             self._against[key] = found

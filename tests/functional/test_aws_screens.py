@@ -9,6 +9,7 @@ mid-call without any timing.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 
 from textual.widgets import DataTable, Input
@@ -313,7 +314,9 @@ async def test_a_masked_noecho_value_of_the_deployed_stack_keeps_the_review(tmp_
     async with app.run_test(size=(120, 40)) as pilot:
         await write_parameter_file(pilot)
         await press(pilot, "p", "enter")
-        assert "now compares against its deployed parameters" in text_of(app.screen.query_one("#preflight-baseline"))
+        note = text_of(app.screen.query_one("#preflight-baseline"))
+        assert "now compares against its deployed parameters" in note
+        assert re.search(r"Against the deployed stack: findings [^;]+; \+\d+ grants", note), note  # the risk first
         assert app.session.deployed_parameters == {"AdminPassword": "****", "InternalApiPort": "443"}
         await press(pilot, "escape", "escape")  # back to the write screen, then the review
         review = app.screen

@@ -81,3 +81,29 @@ async def test_a_choice_that_adds_a_control_shows_the_gain(tmp_path):
         assert "security gain" in lines[at] and "WEAKENING" not in lines[at], plain
         under = lines[at + 1:lines.index("", at)]  # the verdict's own lines, before the grants
         assert under and all(line.startswith("  + ") for line in under), plain
+
+
+async def test_the_review_leads_the_change_against_the_baseline_with_the_risk(tmp_path):
+    settings = {**EMBEDDED_REQUIRED, "KMSKeyId": "alias/quilt-trail", "CustomerBucketPrefix": "acme-quilt-",
+                "AllowedAthenaWorkgroups": "primary,analytics"}
+    app = build_app(out=tmp_path / "p.json", profile="enterprise", settings=settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "review")
+        await settle(pilot)
+        lines = pilot.app.screen.query_one("#review-diff", DiffPanel).plain.splitlines()
+        assert lines[0] == "Against the baseline (standard): the total change"
+        assert re.match(r"Findings: -\d+ critical", lines[1]), lines[:3]
+        assert "CRITICAL QW-ESC-002" in lines[2]
+        verdict = next(i for i, line in enumerate(lines) if "grants" in line)
+        assert verdict > 2 and "BROADENING" in lines[verdict]
+
+
+async def test_the_panel_gives_all_answers_against_the_baseline_risk_first(tmp_path):
+    app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await advance_to(pilot, "policy_creation")
+        plain = await _highlight(pilot, "manual")
+        line = next(line for line in plain.splitlines() if line.startswith("All answers against the baseline"))
+        assert re.search(r"\(standard\): findings -1 critical[^;]*; \+\d+ grants", line), line

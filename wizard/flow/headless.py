@@ -35,7 +35,7 @@ from wizard.flow.paramfile import FORMATS, check_path, default_path, read_parame
 from wizard.cfn.parameters import MASK, ParameterValues, resolve_parameters
 from wizard.flow.accounts import missing_for_account
 from wizard.flow.checks import value_problems
-from wizard.flow.risk import findings_of, name_of, posture_text, serious
+from wizard.flow.risk import findings_of, headline, name_of, posture_text, risk_between, serious
 from wizard.flow.profiles import BUILTIN_MODES, load_profile, question_parameters, user_profiles_dir
 from wizard.cfn.template import Template
 from wizard.cfn.yamlsource import line_at
@@ -82,6 +82,10 @@ class Deployment:
     def diff(self) -> PermissionDiff:
         """The whole change against the baseline (what the final phase deploys)."""
         return compare(self.template, self.baseline.raw, self.values.raw, self.pseudo)
+
+    def headline(self) -> str:
+        """The whole change against the baseline, the change in findings first, then the grants."""
+        return headline(risk_between(self.template, self.baseline.raw, self.values.raw, self.pseudo), self.diff)
 
     def _phase_findings(self, findings: list | None) -> list:
         """The findings of each phase (None each when the findings were not computed)."""
@@ -355,7 +359,7 @@ def exposures(deployment: Deployment) -> list[str]:
 def summary_text(deployment: Deployment, *, colour: bool = False, findings: list | None = None,
                  written: bool = True) -> str:
     """What a person reads after a headless run."""
-    from wizard.flow.terminal import Painter, diff_text
+    from wizard.flow.terminal import Painter, diff_text, headline_text
 
     paint = Painter(colour)
     lines = [paint(f"Template: {deployment.template.source}", "bold"),
@@ -374,17 +378,12 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
             value = "(empty)"  # no secret to hide: a mask would claim one is set
         marker = "" if value == MASK else ("  (default)" if deployment.values.specs[name].default == value else "")
         lines.append(f"  {name:<{width}}  {value}{paint(marker, 'dim')}")
-    lines.append("")
-    phased = len(deployment.phases) > 1
-    if phased:
-        lines.append(paint(f"Phase 1 (deployed first) against the baseline ({deployment.baseline_name})", "bold"))
-        lines.append(diff_text(deployment.phases[0].diff, colour).rstrip())
+    for title, before, after, diff in changes(deployment):
+        # Each headline leads with the change in risk, as the wizard's panel does, then the grants.
+        risk = risk_between(deployment.template, before, after, deployment.pseudo)
         lines.append("")
-        lines.append(paint("What phase 2 (harden) changes after phase 1", "bold"))
-        lines.append(diff_text(deployment.phases[1].diff, colour).rstrip())
-    else:
-        lines.append(paint(f"Permission changes against the baseline ({deployment.baseline_name})", "bold"))
-        lines.append(diff_text(deployment.diff, colour).rstrip())
+        lines.append(headline_text(title, risk, diff, colour).rstrip())
+        lines.append(diff_text(diff, colour).rstrip())
     unmet = unmet_recommendations(deployment)
     if unmet:
         lines.append("")
@@ -408,6 +407,18 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
     if written:
         lines += [paint(f"Warning: {warning}", "bold", "yellow") for warning in exposures(deployment)]
     return "\n".join(lines) + "\n"
+
+
+def changes(deployment: Deployment) -> list[tuple[str, Mapping[str, str], Mapping[str, str], PermissionDiff]]:
+    """(headline, values before, values after, diff) of each change a summary shows: the whole
+    change against the baseline, or with "harden after" phase 1 against the baseline and then
+    what phase 2 changes after it."""
+    baseline = f"the baseline ({deployment.baseline_name})"
+    if len(deployment.phases) == 1:
+        return [(f"Against {baseline}", deployment.baseline.raw, deployment.values.raw, deployment.diff)]
+    first, second = deployment.phases
+    return [(f"Phase 1 (deployed first) against {baseline}", deployment.baseline.raw, first.values.raw, first.diff),
+            ("What phase 2 (harden) changes after phase 1", first.values.raw, second.values.raw, second.diff)]
 
 
 def hardening_lines(deployment: Deployment, paint) -> list[str]:

@@ -19,6 +19,7 @@ from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template
 from wizard.findings import SEVERITIES, Finding, evaluate_findings, severity_summary
 from wizard.iam.analysis import Values, analyse, freeze
+from wizard.iam.diff import PermissionDiff
 
 #: Severities whose findings are named, not only counted.
 NAMED = ("critical", "high")
@@ -63,17 +64,21 @@ class RiskChange:
         return {s: net[s] for s in _ORDER if net[s]}
 
     def text(self) -> str:
-        """``-1 critical -1 high +1 low``; ``findings unchanged`` when nothing moves.
+        """``-1 critical +13/-1 medium +1 low``; ``findings unchanged`` when nothing moves.
 
-        Each severity shows what leaves and what arrives (``-1 high +1 high`` when one high
-        finding replaces another), so no change is hidden by a net zero."""
+        Each severity is named once, most severe first: ``-N`` when its findings only leave,
+        ``+N`` when they only arrive, ``+A/-R`` when some arrive and others leave (``+1/-1 high``
+        when one high finding replaces another, so no change is hidden by a net zero). Every face
+        prints this line: the wizard's panel and review, ``--plain``, the headless summary."""
         parts = []
         for severity in _ORDER:
             gone = sum(1 for f in self.removed if f.severity == severity)
             new = sum(1 for f in self.added if f.severity == severity)
-            if gone:
+            if gone and new:
+                parts.append(f"+{new}/-{gone} {severity}")
+            elif gone:
                 parts.append(f"-{gone} {severity}")
-            if new:
+            elif new:
                 parts.append(f"+{new} {severity}")
         return " ".join(parts) if parts else "findings unchanged"
 
@@ -100,6 +105,19 @@ def change(before: Iterable[Finding], after: Iterable[Finding]) -> RiskChange:
     new = {_key(f) for f in after}
     return RiskChange(tuple(f for f in after if _key(f) not in old),
                          tuple(f for f in before if _key(f) not in new))
+
+
+def risk_between(template: Template, before: Mapping[str, str], after: Mapping[str, str],
+                 pseudo: Pseudo) -> RiskChange:
+    """How the findings change from one set of parameter values to another."""
+    return change(findings_of(template, before, pseudo), findings_of(template, after, pseudo))
+
+
+def headline(risk: RiskChange, diff: PermissionDiff) -> str:
+    """``findings -2 critical +1/-8 high; +74 grants  -38  BROADENING``: a summary's first line,
+    the change in risk first (as the wizard's panel shows it), then the grants' verdict."""
+    findings = risk.text() if risk.empty else f"findings {risk.text()}"
+    return f"{findings}; {diff.summary()}"
 
 
 def posture_text(findings: Iterable[Finding]) -> str:

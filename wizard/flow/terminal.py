@@ -1,20 +1,24 @@
 """Grants, network rules and diffs as text for a terminal, in the manner of ``cdk diff``.
 
 Grouped by principal, one line a statement: ``+``/``-``, effect, actions, resources,
-condition, access-level badges, then one verdict line. Colour only on a terminal and never
-when ``NO_COLOR`` is set. The line prompts and the headless summary print these same lines.
+condition, access-level badges, then one verdict line; a summary's headline leads with the
+change in findings (``headline_text``). Colour only on a terminal and never when ``NO_COLOR`` is
+set. The line prompts and the headless summary print these same lines.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Iterable, TextIO
+from typing import TYPE_CHECKING, Iterable, TextIO
 
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
 from wizard.iam.describe import badges, describe_grant
 from wizard.iam.grants import Grant, by_principal
 from wizard.iam.network import NetworkRule
+
+if TYPE_CHECKING:
+    from wizard.flow.risk import RiskChange
 
 _CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2", "magenta": "35"}
 
@@ -73,6 +77,21 @@ def _change_line(sign: str, text: str, change: GrantChange | RuleChange, paint: 
     if change.broadening:
         line += "  " + paint("broadening", "bold", "yellow")
     return line
+
+
+def headline_text(title: str, risk: RiskChange, diff: PermissionDiff, colour: bool = False) -> str:
+    """A summary's headline, the change in risk first as the wizard's panel shows it:
+    ``TITLE: findings -2 critical +1/-8 high; +74 grants  -38  BROADENING``, then each critical
+    and high finding that leaves (``-``) or arrives (``+``)."""
+    from wizard.flow.risk import headline, name_of
+
+    paint = Painter(colour)
+    style = ("bold", "red") if risk.worsens else ("bold", "green") if not risk.empty else ("bold",)
+    lines = [paint(f"{title}: ", "bold") + paint(headline(risk, diff), *style)]
+    for sign, finding in risk.named():
+        lines.append("  " + paint(f"{sign} {finding.severity.upper()} {name_of(finding)}",
+                                  "green" if sign == "-" else "red"))
+    return "\n".join(lines) + "\n"
 
 
 def diff_text(diff: PermissionDiff, colour: bool = False, *, title: str = "IAM changes") -> str:
