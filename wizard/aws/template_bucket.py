@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from wizard.aws.errors import ServiceError
 from wizard.aws.session import AwsSession, caller_identity
 from wizard.cfn.pseudo import partition_of
-from wizard.errors import AwsError, InputError
+from wizard.errors import AwsError, InputError, WizardError
 
 NAME_PREFIX = "quilt-wizard-templates"
 """Managed buckets are called ``quilt-wizard-templates-ACCOUNT-REGION``."""
@@ -56,11 +56,18 @@ class TemplateBucket:
 
     name: str
     origin: str
-    """``--template-bucket``, ``profile``, ``managed`` (found) or ``created`` (just now)."""
+    """``--template-bucket``, ``profile``, ``managed`` (found), ``to create`` (missing, with the
+    operator's consent: :func:`find_template_bucket`) or ``created`` (just now)."""
+    kms_key: str | None = None
+    """The ARN of the KMS key a bucket to create is encrypted with (None: SSE-S3)."""
 
     @property
     def created(self) -> bool:
         return self.origin == "created"
+
+    @property
+    def to_create(self) -> bool:
+        return self.origin == "to create"
 
 
 class TemplateBucketNeeded(InputError):
@@ -70,6 +77,13 @@ class TemplateBucketNeeded(InputError):
         super().__init__(message, where=where)
         self.bucket = bucket
         """The bucket that would be created."""
+
+
+class TemplateBucketInterrupted(WizardError):
+    """Ctrl-C while a new template bucket was being protected (exit 130): the message says whether
+    the bucket was deleted again or is left behind."""
+
+    exit_code = 130
 
 
 def bucket_name_problem(name: str) -> str | None:
@@ -100,6 +114,96 @@ def check_bucket_name(name: str, *, where: str, file: str | None = None, line: i
     problem = bucket_name_problem(name)
     if problem:
         raise InputError(f"{name!r} is not an S3 bucket name: {problem}", file=file, where=where, line=line)
+
+
+_KEY_ID = r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+_ALIAS = r"alias/[A-Za-z0-9/_-]{1,250}"
+_KEY = re.compile(rf"(?:arn:(?P<partition>aws[a-z-]*):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{{12}}):)?"
+                  rf"(?P<resource>key/{_KEY_ID}|{_ALIAS})|(?P<id>{_KEY_ID})")
+KMS_KEY_FORMS = ("a key id, an alias (alias/NAME), or the ARN of either "
+                 "(arn:aws:kms:REGION:ACCOUNT:key/ID)")
+
+
+def kms_key_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as a KMS key for the bucket's default encryption; None: its form
+    is one S3 accepts (whether the key exists is for :func:`check_bucket_key`)."""
+    if not text.strip():
+        return ("expected a KMS key, found an empty value (leave the option out for S3's own "
+                "encryption, SSE-S3)")
+    match = _KEY.fullmatch(text)
+    if match is None or (match.group("resource") and match.group("resource").startswith("key/")
+                         and not match.group("account")):
+        return f"expected {KMS_KEY_FORMS}, found {text!r}"
+    return None
+
+
+def check_bucket_key(session: AwsSession, key: str, account: str,
+                     where: str = "--template-bucket-kms-key") -> str:
+    """The ARN of ``key`` when it can encrypt a template bucket of ``account`` in the session's
+    region: its form, then (an ARN) its region and account against the stack's, then what KMS
+    says of it (it exists there, enabled, a symmetric encryption key). ``InputError`` otherwise."""
+    problem = kms_key_problem(key)
+    if problem:
+        raise InputError(problem, where=where)
+    match = _KEY.fullmatch(key)
+    assert match is not None
+    region = session.region
+    if match.group("region") and match.group("region") != region:
+        raise InputError(f"the key is in {match.group('region')}, but the stack and its template bucket are in "
+                         f"{region}: S3 encrypts with a key of the bucket's region", where=where)
+    if match.group("account") and match.group("account") != account:
+        raise InputError(f"the key belongs to account {match.group('account')}, but the template bucket is "
+                         f"created in account {account}: use a key of that account", where=where)
+    try:
+        meta = session.call("kms", "describe_key", KeyId=key)["KeyMetadata"]
+    except ServiceError as exc:
+        if exc.code not in ("NotFoundException", "InvalidArnException"):
+            raise
+        raise InputError(f"no KMS key {key} in account {account}, region {region}", where=where) from None
+    arn = meta["Arn"]
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and (parts[3] != region or parts[4] != account):
+        raise InputError(f"{key} is the key {arn}, not a key of account {account} in {region}", where=where)
+    state = meta.get("KeyState") or ("Enabled" if meta.get("Enabled", True) else "Disabled")
+    if state != "Enabled":
+        raise InputError(f"the KMS key {arn} is {state}, not Enabled: S3 could not encrypt with it", where=where)
+    spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    usage = meta.get("KeyUsage") or "ENCRYPT_DECRYPT"
+    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
+        raise InputError(f"the KMS key {arn} is {spec} for {usage}; S3 encrypts with a symmetric "
+                         "(SYMMETRIC_DEFAULT) ENCRYPT_DECRYPT key", where=where)
+    return arn
+
+
+def bucket_encryption(session: AwsSession, name: str, account: str) -> tuple[str, str | None]:
+    """A bucket's default encryption: the algorithm (``AES256``, ``aws:kms``...) and its KMS key."""
+    try:
+        answer = session.call("s3", "get_bucket_encryption", Bucket=name, ExpectedBucketOwner=account)
+    except ServiceError as exc:
+        if exc.code != "ServerSideEncryptionConfigurationNotFoundError":
+            raise
+        return "AES256", None  # S3 encrypts every new object with SSE-S3 when nothing else is set
+    rules = answer["ServerSideEncryptionConfiguration"].get("Rules") or [{}]
+    default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
+    return default.get("SSEAlgorithm") or "AES256", default.get("KMSMasterKeyID")
+
+
+def describe_encryption(algorithm: str, key: str | None) -> str:
+    if algorithm == "AES256":
+        return "SSE-S3 (AES256)"
+    return f"{'DSSE-KMS' if algorithm == 'aws:kms:dsse' else 'SSE-KMS'} with {key or 'the AWS managed key aws/s3'}"
+
+
+def _same_key(session: AwsSession, existing: str | None, arn: str) -> bool:
+    """Whether the key a bucket names (id, alias or ARN) is the key ``arn``."""
+    if not existing:
+        return False
+    if existing == arn or existing == arn.rsplit("/", 1)[-1]:
+        return True
+    try:
+        return session.call("kms", "describe_key", KeyId=existing)["KeyMetadata"]["Arn"] == arn
+    except AwsError:
+        return False
 
 
 def managed_bucket_name(account: str, region: str) -> str:
@@ -157,8 +261,28 @@ def create_template_bucket(session: AwsSession, name: str, *, account: str,
     request: dict = {"Bucket": name, "ObjectOwnership": "BucketOwnerEnforced"}
     if region != "us-east-1":
         request["CreateBucketConfiguration"] = {"LocationConstraint": region}
-    report(f"Creating the template bucket s3://{name} in {region}")
+    report(f"Creating the template bucket s3://{name} in {region}"
+           + (f", encrypted with {kms_key}" if kms_key else ""))
     session.call("s3", "create_bucket", **request)
+    try:
+        _configure(session, name, account=account, kms_key=kms_key)
+    except (AwsError, KeyboardInterrupt) as exc:
+        # Never leave a bucket without its protections: it is empty, so it can go again.
+        try:
+            session.call("s3", "delete_bucket", Bucket=name, ExpectedBucketOwner=account)
+            fate = f"the bucket s3://{name} created for it was deleted again"
+        except AwsError:
+            fate = (f"left behind: the bucket s3://{name}, created but not fully protected: delete it "
+                    f"(aws s3 rb s3://{name}) before running again")
+        if isinstance(exc, KeyboardInterrupt):
+            raise TemplateBucketInterrupted(f"interrupted while protecting the template bucket; {fate}") from None
+        exc.message = f"{exc.message} ({fate})"
+        raise
+
+
+def _configure(session: AwsSession, name: str, *, account: str, kms_key: str | None) -> None:
+    """Every protection of a template bucket, public access blocked first."""
+    region = session.region
     owner = {"Bucket": name, "ExpectedBucketOwner": account}
     session.call("s3", "put_public_access_block", **owner, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True,
@@ -187,25 +311,34 @@ def create_template_bucket(session: AwsSession, name: str, *, account: str,
         {"Key": PURPOSE_TAG[0], "Value": PURPOSE_TAG[1]}]})
 
 
-def resolve_template_bucket(session: AwsSession, *, given: str | None = None,
-                            profile_bucket: str | None = None, create: bool = False,
-                            kms_key: str | None = None,
-                            confirm: Callable[[str], bool] | None = None,
-                            on_progress: Callable[[str], None] | None = None) -> TemplateBucket:
-    """The bucket to upload a large template to.
+def find_template_bucket(session: AwsSession, *, given: str | None = None,
+                         profile_bucket: str | None = None, create: bool = False,
+                         kms_key: str | None = None,
+                         confirm: Callable[[str], bool] | None = None) -> TemplateBucket:
+    """The bucket to upload a large template to, found by reading only: nothing is created here.
 
     ``given`` (``--template-bucket``) wins and is used as it is. Otherwise the bucket named in
-    the profile, or the managed one, is used when it exists in this account and region, and
-    created when it does not and the operator agreed: ``create`` (``--create-template-bucket``),
-    the profile naming it, or ``confirm(name)`` answering yes (the wizard's dialog). Without
-    consent: :class:`TemplateBucketNeeded`, nothing created.
+    the profile, or the managed one, is used when it exists in this account and region (and,
+    with ``kms_key``, is encrypted with that key: another encryption is refused, saying which),
+    and is ``to create`` when it does not and the operator agreed: ``create``
+    (``--create-template-bucket``), the profile naming it, or ``confirm(name)`` answering yes
+    (the wizard's dialog). Without consent: :class:`TemplateBucketNeeded`. ``kms_key`` is checked
+    (:func:`check_bucket_key`) before anything else is read.
     """
     if given:
         check_bucket_name(given, where="--template-bucket")
+        if kms_key is not None:
+            raise InputError("--template-bucket names a bucket used as it is; the key applies to a bucket the "
+                             "wizard creates", where="--template-bucket-kms-key")
         return TemplateBucket(given, "--template-bucket")
     if profile_bucket:
         check_bucket_name(profile_bucket, where="the profile's template_bucket")
+    if kms_key is not None:
+        problem = kms_key_problem(kms_key)
+        if problem:
+            raise InputError(problem, where="--template-bucket-kms-key")
     account = caller_identity(session).account
+    key = check_bucket_key(session, kms_key, account) if kms_key is not None else None
     name = profile_bucket or managed_bucket_name(account, session.region)
     origin = "profile" if profile_bucket else "managed"
     if bucket_exists(session, name, account):
@@ -215,7 +348,16 @@ def resolve_template_bucket(session: AwsSession, *, given: str | None = None,
                            f"{session.region}: CloudFormation reads templates from the stack's "
                            "region. Name a bucket of that region in the profile or with "
                            "--template-bucket.")
-        return TemplateBucket(name, origin)
+        if key is not None:
+            algorithm, existing = bucket_encryption(session, name, account)
+            if not (algorithm.startswith("aws:kms") and _same_key(session, existing, key)):
+                raise InputError(
+                    f"the template bucket s3://{name} already exists, encrypted by default with "
+                    f"{describe_encryption(algorithm, existing)}, not with the key {key}: the wizard never "
+                    "changes an existing bucket. Leave the option out to use the bucket as it is, or set its "
+                    "default encryption yourself (aws s3api put-bucket-encryption)",
+                    where="--template-bucket-kms-key")
+        return TemplateBucket(name, origin, key)
     agreed = create or bool(profile_bucket) or (confirm is not None and confirm(name))
     if not agreed:
         raise TemplateBucketNeeded(
@@ -223,6 +365,25 @@ def resolve_template_bucket(session: AwsSession, *, given: str | None = None,
             f"--create-template-bucket to create s3://{name} (encrypted, private, TLS only, "
             "versioned, old templates expire), or name one with --template-bucket",
             bucket=name, where="--create-template-bucket")
-    create_template_bucket(session, name, account=account, kms_key=kms_key,
-                           on_progress=on_progress)
-    return TemplateBucket(name, "created")
+    return TemplateBucket(name, "to create", key)
+
+
+def make_template_bucket(session: AwsSession, bucket: TemplateBucket, *,
+                         on_progress: Callable[[str], None] | None = None) -> TemplateBucket:
+    """``bucket`` created when it is ``to create`` (see :func:`create_template_bucket`), else as it is."""
+    if not bucket.to_create:
+        return bucket
+    account = caller_identity(session).account
+    create_template_bucket(session, bucket.name, account=account, kms_key=bucket.kms_key, on_progress=on_progress)
+    return TemplateBucket(bucket.name, "created", bucket.kms_key)
+
+
+def resolve_template_bucket(session: AwsSession, *, given: str | None = None,
+                            profile_bucket: str | None = None, create: bool = False,
+                            kms_key: str | None = None,
+                            confirm: Callable[[str], bool] | None = None,
+                            on_progress: Callable[[str], None] | None = None) -> TemplateBucket:
+    """:func:`find_template_bucket`, then the bucket created when it is to be."""
+    found = find_template_bucket(session, given=given, profile_bucket=profile_bucket, create=create,
+                                 kms_key=kms_key, confirm=confirm)
+    return make_template_bucket(session, found, on_progress=on_progress)

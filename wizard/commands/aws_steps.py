@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from wizard.commands.aws_options import add_connection_options
-from wizard.errors import GateTripped, InputError
+from wizard.errors import GateTripped, InputError, WizardError
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +36,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                        help="create the managed template bucket when it does not exist yet (encrypted, "
                             "public access blocked, TLS only, versioned, old templates expire)")
     group.add_argument("--template-bucket-kms-key", metavar="KEY",
-                       help="KMS key for a template bucket created now (default: SSE-S3)")
+                       help="KMS key (id, alias or ARN, of the stack's account and region) for a template bucket "
+                            "created now (default: SSE-S3); checked before anything is written or created")
     group.add_argument("--execute", action="store_true",
                        help="execute the change set after an explicit confirmation")
     group.add_argument("--yes", action="store_true", help="confirm --execute without asking (for CI)")
@@ -51,11 +55,20 @@ def check_usage(args: argparse.Namespace) -> None:
         check_endpoint_url(args.endpoint_url)
     if args.execute and not args.create_change_set:
         raise InputError("--execute needs --create-change-set", where="--execute")
-    if (args.create_template_bucket or args.template_bucket_kms_key) and not args.create_change_set:
+    if (args.create_template_bucket or args.template_bucket_kms_key is not None) and not args.create_change_set:
         raise InputError("the template bucket is used by --create-change-set", where="--create-template-bucket")
-    if args.template_bucket_kms_key and not args.create_template_bucket:
-        raise InputError("--template-bucket-kms-key applies to a bucket created with --create-template-bucket",
-                         where="--template-bucket-kms-key")
+    if args.template_bucket_kms_key is not None:
+        from wizard.aws.template_bucket import kms_key_problem
+
+        problem = kms_key_problem(args.template_bucket_kms_key)
+        if problem:
+            raise InputError(problem, where="--template-bucket-kms-key")
+        if args.template_bucket is not None:
+            raise InputError("--template-bucket names a bucket used as it is; the key applies to a bucket the "
+                             "wizard creates", where="--template-bucket-kms-key")
+        if not args.create_template_bucket:
+            raise InputError("--template-bucket-kms-key applies to a bucket created with --create-template-bucket",
+                             where="--template-bucket-kms-key")
     if args.yes and not args.execute:
         raise InputError("--yes only confirms --execute", where="--yes")
     if args.execute and not args.yes and not sys.stdin.isatty():
@@ -78,6 +91,8 @@ class AwsOutcome:
     """The security change of each resource of the change set (``ChangeSetSecurity``)."""
     deployment: Any = None
     """Where the executed change set's stack operation ended (``FollowResult``)."""
+    template_bucket: Any = None
+    """The template bucket the change set's template went through (``TemplateBucket``)."""
 
     def to_json(self) -> dict[str, Any]:
         change_set = self.change_set.to_json() if self.change_set else None
@@ -109,43 +124,98 @@ def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, 
                          managed_policy_arns=managed_policy_arns)
 
 
+_PLAN = object()
+"""``run_change_set_step``'s default: find the template bucket there (``--plain``), not before."""
+
+
 def run_change_set_step(args: argparse.Namespace, session, outcome: AwsOutcome, template,
                         parameters: dict[str, str], stack_name: str, expected_account: str | None,
-                        tags: dict[str, str], profile: str | None = None) -> None:
+                        tags: dict[str, str], profile: str | None = None, bucket: Any = _PLAN) -> None:
     """Create the change set (acknowledging only the capabilities the template needs) and
-    review the security change of each resource against what is deployed."""
+    review the security change of each resource against what is deployed. ``bucket`` is what
+    :func:`plan_template_bucket` found before anything was written; it is created here when it
+    is to be."""
     from wizard.aws import caller_identity, create_change_set, require_account
     from wizard.aws.security import planned_evaluation, required_capabilities, review_change_set
+    from wizard.aws.template_bucket import make_template_bucket
 
     identity = require_account(session, expected_account) if expected_account else caller_identity(session)
-    profile_bucket = profile_template_bucket(profile, identity.account)
+    if bucket is _PLAN:
+        bucket = plan_template_bucket(args, session, template.text, profile, expected_account)
     after = planned_evaluation(template, parameters, stack_name, session.region, identity.account)
     capabilities = tuple(c.name for c in required_capabilities(after))
     secrets = frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
-    bucket = template_bucket_for(args, session, template.text, profile_bucket)
-    if bucket and not args.template_bucket:
-        record_template_bucket(profile, identity.account, bucket)
+    if bucket is not None:
+        outcome.template_bucket = bucket = make_template_bucket(session, bucket, on_progress=progress)
+        if not bucket.created:
+            progress(f"Template bucket s3://{bucket.name} ({bucket.origin})")
+        if not args.template_bucket:
+            record_template_bucket(profile, identity.account, bucket.name)
     outcome.change_set = create_change_set(
         session, stack_name=stack_name, template_body=template.text, parameters=parameters,
-        change_set_name=args.change_set_name, template_bucket=bucket, tags=tags or None, on_progress=progress,
-        secret_parameters=secrets, capabilities=capabilities)
+        change_set_name=args.change_set_name, template_bucket=bucket.name if bucket else None, tags=tags or None,
+        on_progress=progress, secret_parameters=secrets, capabilities=capabilities)
     if outcome.change_set.changes:
         outcome.security = review_change_set(session, outcome.change_set, after, on_progress=progress)
 
 
-def template_bucket_for(args: argparse.Namespace, session, body: str, profile_bucket: str | None) -> str | None:
-    """The bucket a template over the inline limit goes through (None when it fits inline)."""
+def plan_template_bucket(args: argparse.Namespace, session, body: str, profile: str | None,
+                         expected_account: str | None) -> Any:
+    """Before anything is written or created, by reading only: the bucket a template over the
+    inline limit goes through (a ``TemplateBucket``, perhaps ``to create``; None when the template
+    fits inline), its KMS key checked. Every refusal (no consent, a key of another region or
+    account, an existing bucket with another encryption) comes from here."""
+    from wizard.aws import caller_identity, require_account
     from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
-    from wizard.aws.template_bucket import resolve_template_bucket
+    from wizard.aws.template_bucket import find_template_bucket
 
     if len(body.encode("utf-8")) <= TEMPLATE_BODY_LIMIT and not args.template_bucket:
+        if args.template_bucket_kms_key is not None:
+            progress("The template fits inline: no template bucket is used, nor --template-bucket-kms-key")
         return None
-    bucket = resolve_template_bucket(session, given=args.template_bucket, profile_bucket=profile_bucket,
-                                     create=args.create_template_bucket, kms_key=args.template_bucket_kms_key,
-                                     on_progress=progress)
-    if not bucket.created:
-        progress(f"Template bucket s3://{bucket.name} ({bucket.origin})")
-    return bucket.name
+    identity = require_account(session, expected_account) if expected_account else caller_identity(session)
+    return find_template_bucket(session, given=args.template_bucket,
+                                profile_bucket=profile_template_bucket(profile, identity.account),
+                                create=args.create_template_bucket, kms_key=args.template_bucket_kms_key)
+
+
+class Interrupted(WizardError):
+    """Ctrl-C after something was written or created (exit 130): the message says what."""
+
+    exit_code = 130
+
+
+@contextmanager
+def telling_what_is_left(written: Sequence[Path], outcome: AwsOutcome) -> Iterator[None]:
+    """The AWS steps after the parameter file is written: when one fails (or Ctrl-C stops it),
+    its one line also says what the run left behind (the files, a template bucket it created, a
+    change set). Stopping the following of a deployment is not a failure and is left as it is."""
+    from wizard.aws.events import FollowingStopped
+
+    try:
+        yield
+    except FollowingStopped:
+        raise
+    except WizardError as exc:
+        exc.message = f"{exc.message}; {left_behind(written, outcome)}"
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; {left_behind(written, outcome)}") from None
+
+
+def left_behind(written: Sequence[Path], outcome: AwsOutcome) -> str:
+    """``left behind: the parameter file p.json, ...``: what a run that stopped had made."""
+    things = []
+    if written:
+        first, *others = [str(path) for path in written]
+        things.append(f"the parameter file {first}" + (f" (and {', '.join(others)})" if others else ""))
+    bucket = outcome.template_bucket
+    if bucket is not None and bucket.created:
+        things.append(f"the template bucket s3://{bucket.name} (created by this run, kept for later runs)")
+    if outcome.change_set is not None:
+        things.append(f"the change set {outcome.change_set.change_set_name} of stack "
+                      f"{outcome.change_set.stack_name} ({'executed' if outcome.executed else 'not executed'})")
+    return "left behind: " + ("; ".join(things) if things else "nothing")
 
 
 def record_template_bucket(profile: str | None, account_id: str, bucket: str) -> None:

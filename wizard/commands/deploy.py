@@ -131,14 +131,18 @@ def run_headless(args: argparse.Namespace) -> int:
     # Every gate is decided before anything is written: a tripped gate writes nothing.
     tripped = gates(args, deployment, outcome)
     if not tripped:
-        write_deployment(deployment, force=args.force)
+        bucket = None
+        if args.create_change_set:  # read only: a refusal (the KMS key, the bucket) writes nothing
+            bucket = aws_steps.plan_template_bucket(args, session, template.text, plan["mode"], expected_account)
+        written = write_deployment(deployment, force=args.force)
         if args.create_change_set:
             first = deployment.phases[0].values
-            aws_steps.run_change_set_step(
-                args, session, outcome, template, dict(first.raw), pseudo.stack_name, expected_account,
-                dict(deployment.tags), plan["mode"])
-            if args.execute:
-                aws_steps.confirm_and_execute(args, session, outcome)
+            with aws_steps.telling_what_is_left(written, outcome):
+                aws_steps.run_change_set_step(
+                    args, session, outcome, template, dict(first.raw), pseudo.stack_name, expected_account,
+                    dict(deployment.tags), plan["mode"], bucket=bucket)
+                if args.execute:
+                    aws_steps.confirm_and_execute(args, session, outcome)
     if args.json:
         summary = deployment.summary_json(findings)
         summary["written"] = not tripped
@@ -204,10 +208,11 @@ def offer_aws_steps(args: argparse.Namespace, flow) -> None:
         return
     if not getattr(args, "template_bucket", None) and len(deployment.template.text.encode()) > 51_200:
         args.template_bucket = asker.text("Template bucket (S3, the template is over the inline limit)", "")
-    result = aws_steps.run_change_set_step(args, session, deployment.template,
-                                           dict(deployment.phases[0].values.raw), pseudo.stack_name,
-                                           args.account_id, dict(deployment.tags))
-    flow.say(render_change_set(result).rstrip())
+    outcome = aws_steps.AwsOutcome()
+    aws_steps.run_change_set_step(args, session, outcome, deployment.template,
+                                  dict(deployment.phases[0].values.raw), pseudo.stack_name, args.account_id,
+                                  dict(deployment.tags), args.profile)
+    flow.say(render_change_set(outcome.change_set, outcome.security).rstrip())
     flow.say("Not executed: run `aws cloudformation execute-change-set` when you mean it.")
 
 
