@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from wizard.cli import main
 
 EXAMPLE = Path("examples/answers.yaml")
@@ -55,3 +57,27 @@ def test_the_summary_warns_when_a_secret_lands_unignored_in_a_git_work_tree(tmp_
     assert main(["--answers", str(EXAMPLE), "--out", str(out), "--force",
                  "--set", "AdminPassword=correct-horse-battery"]) == 0
     assert "not ignored" not in capsys.readouterr().out
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): (p.read_text() if p.is_file() else "/") for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize("phase_one,force", [("file", False), ("file", True), ("old report", False)])
+def test_a_phase_one_that_cannot_be_written_leaves_the_folder_untouched(tmp_path, capsys, phase_one, force):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "security-report.md").write_text("the last report")
+    if phase_one == "file":
+        (out / "phase-1").write_text("not a folder")
+    else:
+        (out / "phase-1").mkdir()
+        (out / "phase-1" / "security-report.md").write_text("the last phase 1")
+    if not force:
+        (out / "security-report.md").unlink()  # only phase 1 stands in the way
+    before = _tree(out)
+    code = main(["report", "--answers", str(_after(tmp_path)), "--out", str(out), *(["--force"] if force else [])])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "phase-1" in err, err
+    assert _tree(out) == before  # no report, no .bak, no folder made

@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from wizard.findings import parse_frameworks
     from wizard.iam.grants import extract
     from wizard.iam.network import network_rules
-    from wizard.flow.report import write_package
+    from wizard.errors import GateTripped
+    from wizard.flow.report import prepare_package, write_packages
 
     frameworks = parse_frameworks(args.frameworks)
     context: dict = {}
@@ -53,19 +54,33 @@ def run(args: argparse.Namespace) -> int:
         if args.harden:
             context["vendor"] = _vendor_section(args, evaluation, frameworks)
     # "Harden after" deploys phase 1 first: its report is written too (OUT/phase-1), and gated.
-    # OUT is written first: phase 1's folder is made inside it.
+    # OUT comes first: phase 1's folder is made inside it.
     packages = [(args.out, evaluation, context, "")]
     if first is not None:
         packages = [(args.out, evaluation, context, "phase 2 (harden): "),
                     (str(Path(args.out) / "phase-1"), first, context, "phase 1 (deployed first): ")]
-    written = []
+    # Everything is decided before anything is written (every folder and file, the overwrite
+    # checks, the gate): a refusal leaves OUT as it was.
+    prepared, made = [], ()
     for out, found_in, found_context, label in packages:
         try:
-            paths, findings = write_package(out, found_in, extract(found_in), network_rules(found_in),
-                                            frameworks=frameworks, context=found_context, force=args.force)
+            package = prepare_package(out, found_in, extract(found_in), network_rules(found_in),
+                                      frameworks=frameworks, context=found_context, force=args.force, made=made)
         except InputError as exc:
             raise InputError(exc.message, file=exc.file, where="--out") from None
-        written.insert(0, (label, paths, findings))  # phase 1 first, as it is deployed
+        prepared.append((label, package))
+        made = (*made, package.folder)
+    tripped: GateTripped | None = None
+    try:
+        for _, package in reversed(prepared):  # phase 1 first, as it is deployed
+            check_gate(package.findings, args.fail_on)
+    except GateTripped as exc:
+        tripped = exc  # the report is still written: it says why the gate tripped
+    try:
+        write_packages([package for _, package in prepared], force=args.force)
+    except InputError as exc:
+        raise InputError(exc.message, file=exc.file, where="--out") from None
+    written = [(label, package.paths, package.findings) for label, package in reversed(prepared)]  # phase 1 first
     if args.json:
         document = [{"phase": label.rstrip(": ") or None, "files": [str(p) for p in paths],
                      "counts": dict(Counter(f.severity for f in findings)),
@@ -80,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
                                 if counts[s])
             sys.stdout.write(f"{label}Wrote {paths[0]} and {paths[1]}: {len(findings)} findings"
                              + (f" ({summary})" if summary else "") + "\n")
-    for _, _, findings in written:
-        check_gate(findings, args.fail_on)
+    if tripped is not None:
+        raise tripped
     return 0
 
 

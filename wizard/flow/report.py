@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -238,27 +239,74 @@ def answer_texts(answers: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return found
 
 
-def write_report(directory: str | Path, markdown: str, html_text: str, *, force: bool = True) -> tuple[Path, Path]:
-    """Write both files into ``directory`` atomically, readable by their owner only (a report
-    names every principal and policy of the account); return their paths.
+@dataclass(frozen=True)
+class Package:
+    """One report rendered and checked, ready to write: its folder, both texts, its findings."""
+
+    folder: Path
+    markdown: str
+    html: str
+    findings: list
+    create: bool
+    """The folder does not exist yet: writing makes it."""
+
+    @property
+    def paths(self) -> tuple[Path, Path]:
+        return self.folder / REPORT_MD, self.folder / REPORT_HTML
+
+
+def check_folder(folder: str | Path, *, force: bool, made: tuple[Path, ...] = ()) -> Path:
+    """The folder a report may be written into, or an InputError saying why not (nothing written).
 
     Like a parameter file, an existing report is replaced only with ``force`` (and kept as
-    ``.bak``); the folder is created when its parent exists.
+    ``.bak``); a missing folder is made when its parent exists or is one of ``made`` (the
+    folders the same run makes first: phase 1's report sits inside the main one).
     """
-    from wizard.atomic import check_output, write_output
+    from wizard.atomic import check_output
 
-    folder = Path(directory)
-    md_path, html_path = folder / REPORT_MD, folder / REPORT_HTML
-    if folder.is_dir():
-        for path in (md_path, html_path):
+    if not str(folder).strip():
+        raise InputError("expected a folder, found an empty name")
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", file=str(out))
+    if out.is_dir():
+        for path in (out / REPORT_MD, out / REPORT_HTML):
             check_output(path, force=force)
-    elif folder.parent.is_dir():
-        folder.mkdir(mode=0o700)
-    else:
-        raise InputError(f"no folder {str(folder.parent)!r} to create the report folder in", file=str(folder))
-    write_output(md_path, markdown, mode=0o600, force=force)
-    write_output(html_path, html_text, mode=0o600, force=force)
-    return md_path, html_path
+    elif not (out.parent.is_dir() or out.parent in made):
+        raise InputError(f"no folder {str(out.parent)!r} to create the report folder in", file=str(out))
+    return out
+
+
+def prepare_package(folder: str | Path, evaluation: Any, grants: list, rules: list, *,
+                    frameworks: list[str] | None = None, context: dict | None = None, preflight: Any = None,
+                    force: bool = True, made: tuple[Path, ...] = ()) -> Package:
+    """Check where the package goes, evaluate the findings and render both files; nothing is
+    written, so a run with several packages decides all of them before writing any."""
+    from wizard.findings import evaluate_findings
+
+    out = check_folder(folder, force=force, made=made)
+    findings = evaluate_findings(evaluation, grants, rules, frameworks or None)
+    if frameworks:
+        context = {**(context or {}), "frameworks": list(frameworks)}
+    markdown, html_text = render_report(evaluation, grants, rules, findings, context=context or None,
+                                        preflight=preflight)
+    return Package(out, markdown, html_text, findings, create=not out.is_dir())
+
+
+def write_packages(packages: list[Package], *, force: bool = True) -> None:
+    """Write packages ``prepare_package`` checked, in order (a folder before the ones inside it),
+    each file atomically and readable by its owner only (a report names every principal and
+    policy of the account)."""
+    from wizard.atomic import write_output
+
+    for package in packages:
+        try:
+            if package.create:
+                package.folder.mkdir(mode=0o700)
+            for path, text in zip(package.paths, (package.markdown, package.html)):
+                write_output(path, text, mode=0o600, force=force)
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(package.folder)) from None
 
 
 def write_package(folder: str | Path, evaluation: Any, grants: list, rules: list, *,
@@ -267,24 +315,13 @@ def write_package(folder: str | Path, evaluation: Any, grants: list, rules: list
     """Evaluate the findings, render and write the whole package into ``folder``.
 
     Returns the two paths and the findings; a folder that cannot be written is an InputError.
-    Used by ``quilt-wizard report`` and by the wizard's "write security report".
+    Used by the wizard's "write security report"; ``quilt-wizard report`` prepares every
+    package of its run first (``prepare_package``), then writes them (``write_packages``).
     """
-    from wizard.findings import evaluate_findings
-
-    if not str(folder).strip():
-        raise InputError("expected a folder, found an empty name")
-    out = Path(folder)
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", file=str(out))
-    findings = evaluate_findings(evaluation, grants, rules, frameworks or None)
-    if frameworks:
-        context = {**(context or {}), "frameworks": list(frameworks)}
-    markdown, html_text = render_report(evaluation, grants, rules, findings, context=context or None,
-                                        preflight=preflight)
-    try:
-        return write_report(out, markdown, html_text, force=force), findings
-    except OSError as exc:
-        raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(out)) from None
+    package = prepare_package(folder, evaluation, grants, rules, frameworks=frameworks, context=context,
+                              preflight=preflight, force=force)
+    write_packages([package], force=force)
+    return package.paths, package.findings
 
 
 def deployment_context(deployment: Any) -> dict[str, Any]:
