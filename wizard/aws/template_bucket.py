@@ -15,6 +15,12 @@ bucket policy denying any request not made over TLS, versioning (the template a 
 made from can be read back), and a lifecycle rule that expires old templates. Every call names
 the expected owner, so a bucket of the same name in another account (squatting) is refused
 rather than used.
+
+Finding the bucket (:func:`find_template_bucket`, read only) and creating it
+(:func:`make_template_bucket`) are two steps, so that a run decides everything before it writes
+its parameter file: a name S3 would refuse, a KMS key of another form, region or account (or one
+KMS does not have enabled and symmetric), an existing bucket encrypted otherwise than the key
+asked for, no consent. A new bucket whose protections cannot all be set is deleted again.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The AWS steps of a wizard run: preflight, change set, and (only when asked) execution.
 
 Options: ``--preflight``, ``--create-change-set`` (with ``--change-set-name``,
-``--template-bucket`` or the managed bucket, ``--create-template-bucket``), ``--execute`` (after an explicit confirmation, ``--yes`` when there is
-nobody to ask), ``--aws-profile``, ``--endpoint-url``. Progress goes to standard error so
+``--template-bucket`` or the managed bucket, ``--create-template-bucket``,
+``--template-bucket-kms-key``), ``--execute`` (after an explicit confirmation, ``--yes`` when there is
+nobody to ask), ``--aws-profile``, ``--endpoint-url``, ``--aws-deadline``. Progress goes to standard error so
 that ``--json`` output stays one object on standard output.
 """
 
