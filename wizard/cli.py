@@ -29,6 +29,7 @@ _SUBCOMMANDS = {
     "report": "write the security report (Markdown and HTML) for a template",
     "harden": "add the promised security options to a vendor template",
     "audit": "compare a deployed stack's IAM with its template and judge run-time policies",
+    "approve": "manual approval: write the IAM policies a connected bucket needs, after review",
     "fleet": "one profile, many accounts: plan, deploy and follow a CloudFormation stack set",
     "status": "a stack's status, first failure, events and outputs; --follow watches it to the end",
 }

@@ -9,7 +9,9 @@ parameters (:mod:`.expected`), compares the two statement by statement (:mod:`.s
 judges every run-time statement against the envelope the deployment chose (:mod:`.envelope`:
 the bucket prefix, the Athena workgroups, the guardrail, what a placeholder was meant to
 hold, the path) and turns the verdicts into findings with controls (:mod:`.rules`) and a
-report's content (:mod:`.document`). :func:`.verdict.audit` puts it together.
+report's content (:mod:`.document`). :func:`.verdict.audit` puts it together. With manual
+approval, :mod:`.approval` works out what an approver writes when a bucket is connected, judged
+against the same envelope.
 
 It reads ``wizard.findings``, ``wizard.iam`` and ``wizard.cfn``. It must not import
 ``wizard.aws`` (nothing here talks to AWS; the snapshot is handed in), ``wizard.flow``,

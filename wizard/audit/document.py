@@ -42,18 +42,8 @@ def audit_blocks(result: AuditResult) -> list[Block]:
         if finding.controls:
             blocks.append(Block("ul", items=tuple(f"{c.framework} {c.id}: {c.title}" for c in finding.controls)))
     blocks.append(Block("h", "IAM policies under the path and attached to the stack", level=2, anchor="policies"))
-    rows = []
-    for record in result.policies:
-        p = record.policy
-        origin = f"{record.origin} ({record.logical_id})" if record.logical_id else record.origin
-        if record.placeholder:
-            origin += ", placeholder"
-        holders = ", ".join(f"{k} {n}" for k, n in p.attached_to) or "-"
-        for version in p.versions:
-            rows.append((f"`{p.name}`", origin, version.version_id + (" (default)" if version.is_default else ""),
-                         version.created, version.created_by or "unknown", holders))
-    blocks.append(_table(("Policy", "Origin", "Version", "Created", "Created by", "Attached to"), rows)
-                  if rows else Block("p", "No policy."))
+    rows = [(f"`{row[0]}`", *row[1:]) for row in policy_rows(result.policies)]
+    blocks.append(_table(POLICY_COLUMNS, rows) if rows else Block("p", "No policy."))
     for record in result.run_time_policies:
         blocks.append(Block("h", f"{record.policy.name} ({record.origin})", level=3))
         for version in record.policy.versions:
@@ -72,6 +62,25 @@ def audit_blocks(result: AuditResult) -> list[Block]:
         blocks.append(Block("h", "Not compared", level=2, anchor="notes"))
         blocks.append(Block("ul", items=tuple(result.notes)))
     return blocks
+
+
+POLICY_COLUMNS = ("Policy", "Origin", "Version", "Created", "Created by", "Attached to")
+
+
+def policy_rows(records) -> list[tuple[str, ...]]:
+    """One row per version of each policy (``POLICY_COLUMNS``): the audit's listing, which
+    ``quilt-wizard approve --list`` prints too."""
+    rows = []
+    for record in records:
+        p = record.policy
+        origin = f"{record.origin} ({record.logical_id})" if record.logical_id else record.origin
+        if record.placeholder:
+            origin += ", placeholder"
+        holders = ", ".join(f"{k} {n}" for k, n in p.attached_to) or "-"
+        for version in p.versions:
+            rows.append((p.name, origin, version.version_id + (" (default)" if version.is_default else ""),
+                         version.created, version.created_by or "unknown", holders))
+    return rows
 
 
 def _table(header, rows) -> Block:

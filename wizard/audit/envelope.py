@@ -186,17 +186,26 @@ def _beyond_listing(action: str) -> bool:
 
 
 def _beyond_guardrail(statement: Statement, envelope: Envelope) -> str:
-    if envelope.guardrail:
-        hits = [d for d in envelope.guardrail if _actions_meet(statement, d) and _resources_meet(statement, d)]
-        if not hits:
-            return ""
+    hits = [d for d in envelope.guardrail if _actions_meet(statement, d) and _resources_meet(statement, d)]
+    if hits:
         named = "; ".join(d.sid or d.brief() for d in hits)
         return f"allows what the guardrail denies ({named})"
+    if any(_bounds_iam(d) for d in envelope.guardrail):
+        return ""
+    # No Deny of the template bounds IAM (none at all, or only Denies on other services, such as
+    # the manual-approval topic's): a run-time statement that manages IAM can grant itself more.
     risky = _escalation_actions(statement)
     if not risky:
         return ""
     return (f"allows {', '.join(risky)} and no guardrail is deployed "
             "(EnableEnhancedSecurity false): the run-time policy can grant itself more")
+
+
+def _bounds_iam(deny: Statement) -> bool:
+    """Whether a Deny of the template bounds what IAM actions may do."""
+    if deny.not_actions:
+        return not any(pattern_covers(n, "iam:*") for n in deny.not_actions)
+    return any(_meet(a, "iam:*") for a in deny.actions)
 
 
 def _escalation_actions(statement: Statement) -> list[str]:

@@ -7,7 +7,8 @@ keeps the managed template bucket (:mod:`.template_bucket`), creates change sets
 resource (:mod:`.security`), follows an execution to its end (:mod:`.events`, :mod:`.outputs`),
 creates, updates and follows stack sets and their instances for ``quilt-wizard fleet``
 (:mod:`.stacksets`), reads what a deployed stack holds for
-``quilt-wizard audit`` (:mod:`.deployed`) and turns every AWS failure into one
+``quilt-wizard audit`` and ``approve`` (:mod:`.deployed`), writes the policy versions an approver
+confirmed (:mod:`.approval`) and turns every AWS failure into one
 clear ``AwsError`` (:mod:`.errors`), an answer of the wrong shape included (:mod:`.answers`).
 
 Importing this package imports neither boto3 nor botocore: the names below are loaded on

@@ -7,6 +7,9 @@ under ``/quilt/<stack>/<region>/`` with all its versions and holders, S3, SNS, S
 the policies of the stack's buckets, topics, queues and keys, and, best effort, CloudTrail for
 who created each policy version. It fills :mod:`wizard.audit.holdings` and judges nothing.
 
+:func:`read_stack_policies` reads the part ``quilt-wizard approve`` needs: the stack and its
+policies, those under the path included, with every version.
+
 NoEcho parameter values are dropped as they are read. Every call goes through
 ``AwsSession`` (retries on throttling, one-line errors); CloudTrail is optional: when it
 cannot answer (no permission, not enabled, a local endpoint without it) the snapshot says why
@@ -46,19 +49,9 @@ def read_holdings(session: AwsSession, stack_name: str, *, on_progress: Progress
     for index, resource in enumerate(holders, 1):
         say(f"reading principals {index}/{len(holders)}: {resource.logical_id}")
         principals.append(_principal(session, resource))
-    wanted = {r.physical_id for r in stack.of_type("AWS::IAM::ManagedPolicy")}
-    say(f"listing IAM policies under {prefix}")
-    for page in session.pages("iam", "list_policies", Scope="Local", PathPrefix=prefix):
-        wanted.update(p["Arn"] for p in page.get("Policies", []))
-    for principal in principals:
-        wanted.update(a for a in principal.attached if _AWS_MANAGED not in a)
-    policies: dict[str, HeldPolicy] = {}
-    ordered = sorted(a for a in wanted if a.startswith("arn:"))
-    for index, arn in enumerate(ordered, 1):
-        say(f"reading policies {index}/{len(ordered)}: {arn.rsplit('/', 1)[-1]}")
-        policy = _policy(session, arn)
-        if policy is not None:
-            policies[arn] = policy
+    attached = {a for principal in principals for a in principal.attached if _AWS_MANAGED not in a}
+    policies = _policies(session, stack, prefix, attached, say)
+    ordered = sorted(policies)
     say("reading bucket, topic, queue and key policies")
     resource_policies = tuple(_resource_policies(session, stack))
     creators, unavailable = _creators(session, stack, ordered, say)
@@ -66,6 +59,32 @@ def read_holdings(session: AwsSession, stack_name: str, *, on_progress: Progress
         policies = {arn: _with_creators(p, creators) for arn, p in policies.items()}
     return Holdings(stack=stack, path_prefix=prefix, principals=tuple(principals), policies=policies,
                     resource_policies=resource_policies, cloudtrail=unavailable)
+
+
+def read_stack_policies(session: AwsSession, stack: DeployedStack, *, on_progress: Progress | None = None) -> Holdings:
+    """``stack`` (from :func:`read_stack`) and its managed policies with those under
+    ``/quilt/<stack>/<region>/``, every version of each (what ``quilt-wizard approve`` reads: no
+    principal, no resource policy)."""
+    say = on_progress or (lambda line: None)
+    prefix = path_prefix(stack.name, stack.region)
+    return Holdings(stack=stack, path_prefix=prefix, policies=_policies(session, stack, prefix, set(), say))
+
+
+def _policies(session: AwsSession, stack: DeployedStack, prefix: str, attached: set[str],
+              say: Progress) -> dict[str, HeldPolicy]:
+    """The stack's managed policies, those under ``prefix`` and ``attached``, with their versions."""
+    wanted = {r.physical_id for r in stack.of_type("AWS::IAM::ManagedPolicy")} | attached
+    say(f"listing IAM policies under {prefix}")
+    for page in session.pages("iam", "list_policies", Scope="Local", PathPrefix=prefix):
+        wanted.update(p["Arn"] for p in page.get("Policies", []))
+    policies: dict[str, HeldPolicy] = {}
+    ordered = sorted(a for a in wanted if a.startswith("arn:"))
+    for index, arn in enumerate(ordered, 1):
+        say(f"reading policies {index}/{len(ordered)}: {arn.rsplit('/', 1)[-1]}")
+        policy = _policy(session, arn)
+        if policy is not None:
+            policies[arn] = policy
+    return policies
 
 
 def read_stack(session: AwsSession, stack_name: str) -> DeployedStack:

@@ -353,7 +353,7 @@ def _policies(grants: list[Grant]) -> list[Block]:
 
 
 def _bucket_connection(evaluation: Evaluation) -> list[Block]:
-    from wizard.findings.connection import MODES, bucket_policies
+    from wizard.findings.connection import APPROVAL_STEPS, MODES, bucket_policies
 
     found = bucket_policies(evaluation)
     if found is None:
@@ -365,6 +365,9 @@ def _bucket_connection(evaluation: Evaluation) -> list[Block]:
                  f"template's own per-bucket grants (its pre-created policies) with that bucket's ARN.")]
     rows = [(mode + (" (this deployment)" if mode == current else ""), how) for mode, how in MODES]
     blocks.append(_table(["Policy-creation mode", "Who writes the statements, and when"], rows))
+    if current == "ManualApproval":
+        stack = evaluation.pseudo.stack_name
+        blocks += [_p(step.replace("STACK", stack)) for step in APPROVAL_STEPS]
     blocks.append(_p(f"**Read access** (BucketReadPolicy, held by {', '.join(found.read_holders) or '-'}):"))
     blocks.append(_code(json.dumps({"Version": "2012-10-17", "Statement": list(found.read)}, indent=2), "json"))
     blocks.append(_p(f"**Write access** (BucketWritePolicy, held by {', '.join(found.write_holders) or '-'}):"))

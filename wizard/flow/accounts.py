@@ -10,6 +10,8 @@ run for an account the profile has no such values for can say which ones are mis
 
 ``arn_problem`` checks an ARN against the stack it is deployed with: a certificate, KMS key or
 log group of another region or account makes CloudFormation (or CloudTrail) fail.
+``principal_problem`` checks the principals a parameter trusts (the policy approvers): IAM roles
+or users of the stack's own account, never another account's.
 """
 
 from __future__ import annotations
@@ -139,4 +141,33 @@ def arn_problem(value: Any, pseudo: Pseudo) -> str | None:
         if arn.account and arn.account.isdigit() and arn.account != pseudo.account_id:
             return (f"this {what} belongs to account {arn.account}; the stack deploys to account "
                     f"{pseudo.account_id}")
+    return None
+
+
+#: Parameters that name principals the stack trusts, which must be roles or users of its account.
+ACCOUNT_PRINCIPALS = {"ApproverPrincipalArn": "approver"}
+
+
+def principal_problem(name: str, value: Any, pseudo: Pseudo) -> str | None:
+    """Why ``value`` cannot name the principals parameter ``name`` trusts, or None: each entry
+    must be the ARN of an IAM role or user of the stack's account."""
+    what = ACCOUNT_PRINCIPALS.get(name)
+    if what is None:
+        return None
+    items = _items(value)
+    for item in items:
+        if not item:
+            return "an empty entry between commas: give each ARN once, separated by commas" if len(items) > 1 else None
+        arn = parse_arn(item)
+        kind = arn.resource.split("/", 1)[0] if arn else ""
+        if arn is not None and arn.service == "sts" and kind == "assumed-role":
+            role = arn.resource.split("/")[1] if arn.resource.count("/") >= 1 else "NAME"
+            return (f"{item} is a session, not a principal: name its role, "
+                    f"arn:{arn.partition}:iam::{arn.account}:role/{role} (with the role's path, if it has one)")
+        if arn is None or arn.service != "iam" or kind not in ("role", "user") or "/" not in arn.resource:
+            return (f"{item!r} is not the ARN of an IAM role or user: expected arn:aws:iam::ACCOUNT:role/NAME "
+                    "or arn:aws:iam::ACCOUNT:user/NAME")
+        if arn.account != pseudo.account_id:
+            return (f"this {what} belongs to account {arn.account or 'none'}; the stack deploys to account "
+                    f"{pseudo.account_id}, and only its own roles and users may be trusted")
     return None

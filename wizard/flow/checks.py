@@ -2,7 +2,8 @@
 
 The template's own constraints (``AllowedPattern`` and the rest) are checked by the CloudFormation
 engine; this module adds what the template cannot say: an ARN of a certificate, KMS key or log
-group must be in the stack's region and account (``wizard.flow.accounts.arn_problem``), and the
+group must be in the stack's region and account (``wizard.flow.accounts.arn_problem``), a principal
+the stack trusts (an approver) must be a role or user of its account (``principal_problem``), and the
 mode's requirements hold (enterprise needs a KMS key). Every face calls ``value_problem`` as a
 value is typed (the wizard shows it on the question's screen, the prompts refuse it) and the
 planning of a deployment calls ``value_problems`` before any file is written.
@@ -13,16 +14,32 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from wizard.cfn.pseudo import Pseudo
-from wizard.flow.accounts import arn_problem
+from wizard.flow.accounts import arn_problem, principal_problem
 from wizard.flow.profiles import requirements
 
 
-def value_problem(name: str, value: str | None, pseudo: Pseudo, required: Mapping[str, str]) -> str | None:
-    """Why ``value`` cannot be deployed as parameter ``name`` with this stack and mode, or None."""
+#: Parameters another parameter's value makes required: name -> (that parameter, its value, why).
+#: Their questions are asked only then, so a face checking a typed value applies it as is.
+NEEDED_WITH = {
+    "ApproverPrincipalArn": ("PolicyCreationMode", "ManualApproval",
+                             "manual approval trusts only the approvers named here: give the ARN of at least one "
+                             "IAM role or user of this account"),
+}
+
+
+def value_problem(name: str, value: str | None, pseudo: Pseudo, required: Mapping[str, str],
+                  values: Mapping[str, str] | None = None) -> str | None:
+    """Why ``value`` cannot be deployed as parameter ``name`` with this stack and mode, or None
+    (``values``: every parameter value, when known, for the requirements one value makes)."""
     text = "" if value is None else str(value).strip()
     if not text:
-        return f"required: {required[name]}" if name in required else None
-    return arn_problem(text, pseudo)
+        if name in required:
+            return f"required: {required[name]}"
+        needed = NEEDED_WITH.get(name)
+        if needed and (values is None or values.get(needed[0]) == needed[1]):
+            return f"required: {needed[2]}"
+        return None
+    return arn_problem(text, pseudo) or principal_problem(name, text, pseudo)
 
 
 def value_problems(values: Mapping[str, str], pseudo: Pseudo, mode: str | None,
@@ -33,7 +50,7 @@ def value_problems(values: Mapping[str, str], pseudo: Pseudo, mode: str | None,
     names = list(declared)
     found = []
     for name in names:
-        problem = value_problem(name, values.get(name), pseudo, required)
+        problem = value_problem(name, values.get(name), pseudo, required, values)
         if problem:
             found.append((name, problem))
     return found

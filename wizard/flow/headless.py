@@ -99,7 +99,8 @@ class Deployment:
             "stack": {"name": self.pseudo.stack_name, "region": self.pseudo.region,
                       "account_id": self.pseudo.account_id},
             "mode": self.mode,
-            "answers": dict(self.plan.answers),
+            "answers": self.plan.given(),
+            "not_applied": {k: n.to_json() for k, n in self.plan.not_applied.items()},
             "parameters": self.values.display(),
             "baseline": self.baseline_name,
             "diff": self.diff.to_json(),
@@ -369,6 +370,7 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
     left_out = deployment.plan.left_out_warning()  # a profile saved on another template
     if left_out:
         lines.append(paint(f"Warning: {left_out}", "bold", "yellow"))
+    lines += answer_lines(deployment, paint)
     lines += ["", paint("Parameters", "bold")]
     width = max((len(n) for n in deployment.values.specs), default=0)
     shown = deployment.values.display()
@@ -384,6 +386,7 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
         lines.append("")
         lines.append(headline_text(title, risk, diff, colour).rstrip())
         lines.append(diff_text(diff, colour).rstrip())
+    lines += approval_lines(deployment, paint)
     unmet = unmet_recommendations(deployment)
     if unmet:
         lines.append("")
@@ -421,6 +424,18 @@ def changes(deployment: Deployment) -> list[tuple[str, Mapping[str, str], Mappin
             ("What phase 2 (harden) changes after phase 1", first.values.raw, second.values.raw, second.diff)]
 
 
+def approval_lines(deployment: Deployment, paint) -> list[str]:
+    """With manual approval: what the approver does when a bucket is connected, and what only
+    the vendor can add (the application asking on the approval topic)."""
+    from wizard.findings.connection import APPROVAL_STEPS
+
+    if deployment.values.raw.get("PolicyCreationMode") != "ManualApproval":
+        return []
+    stack = deployment.pseudo.stack_name
+    return ["", paint("Manual approval of IAM policies", "bold"),
+            *(f"  {step.replace('STACK', stack).replace('`', '')}" for step in APPROVAL_STEPS)]
+
+
 def hardening_lines(deployment: Deployment, paint) -> list[str]:
     """What the overlay did to the vendor's template, for the summary."""
     hardening = deployment.hardening
@@ -432,6 +447,26 @@ def hardening_lines(deployment: Deployment, paint) -> list[str]:
              f"  options added: {', '.join(hardening.added_parameters)}"]
     lines += [f"  needs a change by the vendor: {o.rule.parameter} ({o.rule.title})" for o in hardening.needs_vendor]
     lines += [f"  warning: {w}" for w in hardening.warnings]
+    return lines
+
+
+def answer_lines(deployment: Deployment, paint) -> list[str]:
+    """Every answer given, as the question's choice or value; those the template in use does not
+    apply marked, with the reason (nothing given is ever dropped without a word)."""
+    catalog = load_catalog()
+    plan = deployment.plan
+    given = plan.given()
+    if not given:
+        return []
+    width = max(len(k) for k in given)
+    lines = ["", paint("Answers", "bold")]
+    for key, value in given.items():
+        question = catalog.question(key)
+        choice = question.choice(value) if isinstance(value, str) and question.choices else None
+        shown = choice.label if choice else (", ".join(value) if isinstance(value, (list, tuple)) else str(value))
+        lines.append(f"  {key:<{width}}  {shown or '(empty)'}")
+        if key in plan.not_applied:
+            lines.append(paint(f"  {'':<{width}}  not applied: {plan.not_applied[key].reason}", "yellow"))
     return lines
 
 

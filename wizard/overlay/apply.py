@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from wizard.errors import TemplateError
-from wizard.overlay.edits import EDITS, EditContext
+from wizard.overlay.edits import EDITS, EditContext, resolve_declared
 from wizard.overlay.match import Match, find
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
 from wizard.cfn.template import MAX_TEMPLATE_BYTES, Template, parse_template
@@ -253,6 +253,7 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
             applied.add(rule.id)
         outcomes.append(outcome)
     digest = hashlib.sha256(template.text.encode("utf-8")).hexdigest()
+    resolve_declared(body)
     _provenance(body, overlay, outcomes, digest)
     text = _dump(body)
     size = len(text.encode("utf-8"))

@@ -26,7 +26,9 @@ The vocabulary (``op`` in the data):
 - ``set-port``: a security-group rule's port becomes the parameter's value, and the rule exists
   only under the condition;
 - ``add-statements``: statements appended, each under the condition, to a policy an earlier rule
-  added (the enhanced mode's guardrail, say), named by its logical id in ``to``.
+  added (the enhanced mode's guardrail, say), named by its logical id in ``to``;
+- ``add-boundary``: a permissions boundary for each matched role, holding what the template
+  grants it (``wizard.overlay.boundary``).
 
 Data values may hold five markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
 ``Ref`` to each matched role), ``{Overlay::MatchedResources: {}}`` (the ``Resource`` values of
@@ -41,6 +43,12 @@ replaces it, and the versions written at run time go with the old one). For the 
 ``{Overlay::ThisMatch: {}}`` is a ``Ref`` to that match; ``{Overlay::MatchedVpc: {}}`` and
 ``{Overlay::MatchedSubnets: {}}`` are the VPC of the matched security groups and the subnets of
 the workloads that use them, as the template writes them.
+
+One marker waits until every rule has applied (:func:`resolve_declared`):
+``{Overlay::IfDeclared: {names: [...], then: A, else: B}}`` becomes ``A`` when the hardened
+template declares every name (a parameter or a condition, possibly added by a later rule, such
+as the trail's ``KMSKeyId``) and ``B`` otherwise, so an edit can use a later rule's option
+without leaving a dangling reference when that rule does not apply.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ from wizard.errors import TemplateError
 from wizard.overlay.match import (
     STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps, text_of,
     workload_networks)
+from wizard.overlay.boundary import add_boundary
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -322,6 +331,30 @@ def set_port(ctx: EditContext, edit: dict) -> None:
             resource["Condition"] = condition
 
 
+DECLARED = "Overlay::IfDeclared"
+
+
+def resolve_declared(body: dict) -> None:
+    """Replace every ``Overlay::IfDeclared`` marker of ``body`` (in place) by its ``then`` when
+    the template declares every name it lists, else by its ``else`` (``AWS::NoValue`` if none)."""
+    declared = set(body.get("Parameters") or {}) | set(body.get("Conditions") or {})
+
+    def resolved(value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1 and DECLARED in value:
+                spec = value[DECLARED]
+                chosen = spec["then"] if set(literals(spec.get("names"))) <= declared else spec.get("else", NO_VALUE)
+                return resolved(chosen)
+            return {k: resolved(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolved(v) for v in value]
+        return value
+
+    for key in ("Resources", "Outputs"):
+        if isinstance(body.get(key), dict):
+            body[key] = resolved(body[key])
+
+
 EDITS: dict[str, Callable[[EditContext, dict], None]] = {
     "wrap-statement": wrap_statement,
     "scope-resource": scope_resource,
@@ -332,4 +365,5 @@ EDITS: dict[str, Callable[[EditContext, dict], None]] = {
     "set-property": set_property,
     "set-port": set_port,
     "add-statements": add_statements,
+    "add-boundary": add_boundary,
 }

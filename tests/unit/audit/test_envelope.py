@@ -65,6 +65,16 @@ def test_without_a_guardrail_iam_writes_and_passrole_are_beyond_it() -> None:
     assert rules(allow("iam:GetPolicy", "*")) == []
 
 
+def test_denies_on_other_services_are_no_guardrail_for_iam() -> None:
+    """The manual-approval topic's Denies do not bound what a run-time statement may do in IAM."""
+    topic = (normalize({"Sid": "NoChangeToApprovalTopic", "Effect": "Deny", "Action": ["sns:DeleteTopic"],
+                        "Resource": "arn:aws:sns:us-east-1:1:approval"}),)
+    envelope = Envelope(partition="aws", path=PREFIXED.path, bucket_prefix="acme-", guardrail=topic)
+    assert rules(allow("iam:AttachRolePolicy", "*"), envelope) == [BEYOND_GUARDRAIL]
+    assert rules(allow("iam:GetPolicy", "*"), envelope) == []
+    assert rules(allow("sns:DeleteTopic", "arn:aws:sns:us-east-1:1:approval"), envelope) == [BEYOND_GUARDRAIL]
+
+
 def test_with_a_guardrail_its_denies_decide() -> None:
     guardrail = (
         normalize({"Sid": "DenyPolicyWritesOutsideQuiltPath", "Effect": "Deny", "Action": ["iam:CreatePolicyVersion"],

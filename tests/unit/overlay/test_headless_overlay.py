@@ -35,6 +35,11 @@ def test_headless_hardens_the_vendor_template_and_writes_it_beside_the_parameter
                   for p in json.loads((tmp_path / "quilt-parameters.json").read_text())}
     assert parameters["PolicyCreationMode"] == "ManualApproval"
     assert parameters["CustomerBucketPrefix"] == "acme-quilt-"
+    assert parameters["ApproverPrincipalArn"] == "arn:aws:iam::111122223333:role/quilt-approver"
+    # manual approval: the summary says what the approver runs, and what needs the vendor
+    approval = out[out.index("Manual approval of IAM policies"):]
+    assert "runs quilt-wizard approve --stack-name quilt-prod --bucket BUCKET" in approval
+    assert "publishing a request on PolicyApprovalTopic, needs a change by the vendor" in approval
     hardened = load_template(beside)
     assert set(parameters) <= set(hardened.parameters), "the parameter file fits the template beside it"
     assert "QuiltWizard::Overlay" in hardened.body["Metadata"]
@@ -58,8 +63,20 @@ def test_headless_json_summary_carries_the_hardening(run, capsys):
 
 
 def test_no_harden_analyses_the_template_as_it_is(run, tmp_path, capsys):
+    # The file's own answers ask for options the vendor's template lacks: refused, never dropped.
+    assert run("--no-harden") == 2
+    err = capsys.readouterr().err
+    assert "answers.yaml:7: /answers/bucket_scope: 'acme-quilt-' cannot be applied: the template has no " \
+           "CustomerBucketPrefix" in err
+    assert not (tmp_path / "quilt-parameters.json").exists()
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("\n".join(line for line in answers.read_text().splitlines()
+                                 if "_scope:" not in line and "approvers:" not in line))
     assert run("--no-harden") == 0
     out = capsys.readouterr().out
+    # the mode's answers the template cannot apply are listed, each with the reason
+    assert "policy_creation   Manual approval of each policy" in out
+    assert "not applied: the template has no PolicyCreationMode" in out
     assert "hardened" not in out and not (tmp_path / "quilt-parameters.json.template.yaml").exists()
     parameters = {p["ParameterKey"] for p in json.loads((tmp_path / "quilt-parameters.json").read_text())}
     assert "PolicyCreationMode" not in parameters
@@ -85,7 +102,14 @@ def test_the_report_on_a_vendor_template_leads_with_the_vendor_posture(run, tmp_
     assert vendor < options < reach < text.index("## Summary")
     assert "Role trusts principals of another AWS account" in text[vendor:options]
     rows = text[options:reach]
-    assert "| policy-creation | PolicyCreationMode=ManualApproval |" in rows
+    assert "| policy-creation | ApproverPrincipalArn=arn:aws:iam::111122223333:role/quilt-approver, " \
+           "PolicyCreationMode=ManualApproval |" in rows
+    # the report says what the approver does when a bucket is connected, and what needs the vendor
+    connection = text[text.index("## Policies created when a bucket is connected"):]
+    assert "runs `quilt-wizard approve --stack-name quilt-prod --bucket BUCKET`" in connection
+    assert "The request side, the application publishing a request on PolicyApprovalTopic, needs a change " \
+           "by the vendor" in connection
+    assert '"s3:Get*"' in connection and "acme-quilt-example-data" in connection
     assert "| bucket-prefix | CustomerBucketPrefix=acme-quilt- | 1 | 1 | +0 -0 | narrowing |" in rows
     assert "EnableTaskTLS: needs a change by the vendor" in text[reach:]
     assert "What the chosen options change, rule by rule" in (out / "security-report.html").read_text()
@@ -111,6 +135,7 @@ def test_the_plain_face_hardens_the_vendor_template_too(tmp_path, real_template_
 
     parameters = yaml.safe_load(ANSWERS.read_text())["parameters"]
     script = {"deployment mode": "restricted", "S3 buckets": "acme-quilt-", "Athena workgroups": "primary",
+              "approves the IAM policies": "arn:aws:iam::111122223333:role/quilt-approver",
               "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
               "users reach Quilt": "quilt.acme.com", "Review the": False, **parameters}
     args = argparse.Namespace(template=str(real_template_path), stack_name=None, region=None,

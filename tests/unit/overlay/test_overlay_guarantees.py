@@ -83,12 +83,15 @@ def test_no_role_an_aws_service_assumes_keeps_iam_policy_writes(vendor, mode):
 
 def test_manual_approval_moves_the_writes_to_an_approver_with_mfa(vendor):
     _template, hardening, values = vendor
-    after = grants(hardening.template, {**values, "PolicyCreationMode": "ManualApproval"})
+    approver_arn = f"arn:aws:iam::{ACCOUNT}:user/approver"
+    after = grants(hardening.template, {**values, "PolicyCreationMode": "ManualApproval",
+                                        "ApproverPrincipalArn": approver_arn})
     approver = [g for g in after if g.principal == "PolicyApproverRole" and allows(g)]
     assert any(holds(g, "iam:CreatePolicyVersion") for g in approver)
     trust = [g for g in after if g.kind == TRUST and g.on == ("PolicyApproverRole",)]
-    assert trust and all(g.principal == f"AWS:arn:aws:iam::{ACCOUNT}:root"
-                         and g.condition["Bool"]["aws:MultiFactorAuthPresent"] == "true" for g in trust)
+    assert trust and all(g.principal == f"AWS:{approver_arn}" for g in trust)
+    users = [g for g in trust if g.condition["StringEquals"]["aws:PrincipalType"] == "User"]
+    assert users and all(g.condition["Bool"]["aws:MultiFactorAuthPresent"] == "true" for g in users)
 
 
 def test_the_approver_gets_each_policy_write_only_where_the_service_had_it(vendor):

@@ -21,8 +21,10 @@ from wizard.flow.catalog import load_catalog
 from wizard.flow.profiles import builtin_profile
 
 MODES = ("standard", "restricted", "enterprise")
-#: What the operator adds to a mode (the profiles say a prefix and workgroups must be named).
-OPERATOR = {"bucket_scope": "acme-quilt-", "athena_scope": "primary,analytics"}
+#: What the operator adds to a mode (the profiles say a prefix and workgroups must be named; manual
+#: approval needs its approvers).
+OPERATOR = {"bucket_scope": "acme-quilt-", "athena_scope": "primary,analytics",
+            "approvers": "arn:aws:iam::123456789012:role/quilt-approver"}
 
 #: One non-default value per option, each tried on its own.
 OPTIONS = {
