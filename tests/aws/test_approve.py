@@ -233,3 +233,17 @@ def test_a_bad_bucket_name_is_refused_before_any_call(capsys) -> None:
     assert main(["approve", "--stack-name", STACK, "--bucket", "Acme_Data", "--yes",
                  "--endpoint-url", "http://127.0.0.1:9"]) == 2
     assert "--bucket: 'Acme_Data' is not an S3 bucket name" in capsys.readouterr().err
+
+
+def test_the_aws_deadline_reaches_the_session(monkeypatch) -> None:
+    from wizard.aws import session as sessions
+
+    seen = {}
+
+    def refuse(**kwargs):
+        seen.update(kwargs)
+        raise sessions.AwsError("stopped here")
+
+    monkeypatch.setattr(sessions, "make_session", refuse)
+    assert main(["approve", "--stack-name", STACK, "--list", "--aws-deadline", "7"]) == 3
+    assert seen["deadline"] == 7

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("writing needs the bucket's name typed at a terminal, or --yes", where="--bucket")
     elif args.yes:
         raise InputError("--yes only confirms --bucket", where="--yes")
-    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url)
+    session = make_session(profile=args.aws_profile, region=args.region, endpoint_url=args.endpoint_url,
+                           deadline=args.aws_deadline)
     identity = caller_identity(session)
     print(f"Acting as {identity.arn}", file=sys.stderr, flush=True)
     _progress(f"reading stack {args.stack_name}")
