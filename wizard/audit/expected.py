@@ -23,7 +23,7 @@ from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.parameters import resolve_parameters
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template, parse_template
-from wizard.iam.grants import IDENTITY, RESOURCE, TRUST, UNATTACHED, Grant, extract
+from wizard.iam.grants import BOUNDARY, IDENTITY, RESOURCE, TRUST, UNATTACHED, Grant, extract
 
 HOLDER_TYPES = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group"}
 RESOURCE_POLICY_TYPES = {
@@ -194,6 +194,8 @@ def expected_of(holdings: Holdings, evaluation: Evaluation | None = None) -> Exp
             if grant.principal != UNATTACHED:
                 expected.attachments[grant.principal].add(arn)
             grouped[("managed", source.resource, arn, source.statement)].append(grant)
+        elif grant.kind == BOUNDARY:
+            continue  # the boundary's policy is compared as the managed policy it is
         elif grant.kind == TRUST:
             grouped[("trust", source.resource, "AssumeRolePolicyDocument", source.statement)].append(grant)
         elif grant.kind == RESOURCE and source_type in RESOURCE_POLICY_TYPES:

@@ -10,16 +10,22 @@ so a ``Target`` carries both the symbolic tokens a template uses for it (``${Rol
 an ARN *pattern* built from what is known (path, name or the generated ``stack-Logical-*``):
 a grant reaches the target when it names one of the tokens or when its resource pattern
 covers the whole ARN pattern. Actions compare case-insensitively, ARNs case-sensitively.
+
+What takes effect for a principal is what its identity policies allow *and* its permissions
+boundary (if it has one the model can read) admits, minus every unconditional Deny of either:
+``can`` answers that. ``holding_boundaries`` gives the context in which some principals hold
+their whole boundary: what they may come to hold when their policies are rewritten at run time
+(a rewritten policy can say anything, the boundary still caps it).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from wizard.iam.wildcards import action_matches, pattern_covers
 from wizard.cfn.evaluate import Evaluation
-from wizard.iam.grants import IDENTITY, TRUST, Grant, holder_of
+from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, Grant, holder_of
 from wizard.iam.network import NetworkRule
 
 _UNRESTRICTED_TAIL = re.compile(r"[A-Za-z0-9_.-]+[/:]\*")
@@ -185,7 +191,8 @@ class RuleContext:
     def can(self, principal: str, action: str, target: Target | None = None) -> tuple[Grant, ...]:
         """The principal's Allow statements that permit ``action`` (on ``target``, if given).
 
-        Empty when none does, or when an unconditional Deny of the principal's covers it.
+        Empty when none does, when an unconditional Deny of the principal's covers it, or when
+        the principal's permissions boundary does not admit it.
         """
         allowing, denying = self._for_action(principal, action)
         if not allowing:
@@ -193,7 +200,52 @@ class RuleContext:
         found = allowing if target is None else tuple(g for g in allowing if reaches(g, target))
         if found and any(target is None or reaches(d, target) for d in denying):
             return ()
+        if found and principal in self.boundaries and not self.admits(principal, action, target):
+            return ()
         return found
+
+    @cached_property
+    def boundaries(self) -> dict[str, tuple[tuple[Grant, ...], tuple[Grant, ...]]]:
+        """(Allow, Deny) statements of each principal's permissions boundary. A principal whose
+        boundary the model cannot read (a policy of another account) is left out: its identity
+        policies are taken as they are."""
+        found: dict[str, tuple[list[Grant], list[Grant]]] = {}
+        unreadable = set()
+        for grant in self.grants:
+            if grant.kind != BOUNDARY:
+                continue
+            if grant.attachment:
+                if not grant.attachment_known:
+                    unreadable.add(grant.principal)
+                continue
+            allows, denies = found.setdefault(grant.principal, ([], []))
+            if not grant.is_allow:
+                denies.append(grant)
+            elif not grant.grants_nothing:
+                allows.append(grant)
+        return {p: (tuple(a), tuple(d)) for p, (a, d) in found.items() if p not in unreadable}
+
+    def admits(self, principal: str, action: str, target: Target | None = None) -> tuple[Grant, ...]:
+        """The statements of the principal's permissions boundary that admit ``action`` (on
+        ``target``, if given); empty when an unconditional Deny of the boundary covers it."""
+        allows, denies = self.boundaries.get(principal, ((), ()))
+        found = tuple(g for g in allows if allows_action(g, action) and (target is None or reaches(g, target)))
+        if found and any(not d.condition_json and allows_action(d, action) and (target is None or reaches(d, target))
+                         for d in denies):
+            return ()
+        return found
+
+    def holding_boundaries(self, principals: frozenset[str]) -> "RuleContext":
+        """This context as it would be if each of ``principals`` held everything its permissions
+        boundary admits (its identity Allows replaced by the boundary's): what a principal whose
+        policies can be rewritten may come to hold."""
+        held = [replace(g, kind=IDENTITY) for g in self.grants
+                if g.kind == BOUNDARY and g.principal in principals and not g.attachment and g.is_allow]
+        kept = [g for g in self.grants
+                if not (g.kind == IDENTITY and g.is_allow and g.principal in principals)]
+        context = RuleContext(self.evaluation, kept + held, self.rules)
+        context.frameworks = getattr(self, "frameworks", ())
+        return context
 
     def _for_action(self, principal: str, action: str) -> tuple[tuple[Grant, ...], tuple[Grant, ...]]:
         """(Allow statements, unconditional Deny statements) of a principal naming ``action``."""

@@ -23,7 +23,13 @@ module builds two kinds of edges between the stack's roles:
   ``iam:PutRolePolicy``).
 
 A principal that can rewrite the rights of a role it can act as (itself included) can grant
-itself anything. Principals outside the account (another account's users and roles, or
+itself anything, unless that role has a permissions boundary: a rewritten policy takes effect
+only within the boundary, so the role reaches what its boundary admits (minus the Denies) and
+no more. Such a role escalates only if what its boundary admits does: the search runs again
+on the context in which every bounded role whose policies can be rewritten holds its whole
+boundary (``reach``, to a fixed point), and a bounded role is escalating when, holding its
+boundary, it is an administrator, can rewrite a role without a boundary that it acts as, or
+can act as a role that escalates. Principals outside the account (another account's users and roles, or
 anyone) that a role's trust policy names are where a chain can start, too:
 ``wizard.findings.outside`` follows them to a role that can grant itself anything. Every edge keeps the statements that make it, with their template lines,
 so the report can show the path step by step.
@@ -32,13 +38,14 @@ so the report can show the path step by step.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from wizard.findings.context import Holder, RuleContext, Target, allows_action
 from wizard.findings.model import Step
 from wizard.findings.rules.common import grant_lines_of, place
-from wizard.iam.grants import Grant
+from wizard.iam.coverage import allow_covers
+from wizard.iam.grants import IDENTITY, Grant
 
 ACT_AS, REWRITE = "act-as", "rewrite"
 ASSUME, CODE, TRUST_REWRITE = "assume", "code", "trust-rewrite"
@@ -73,6 +80,10 @@ class StackPaths:
     def __init__(self, ctx: RuleContext):
         self.ctx = ctx
         self.roles: dict[str, Holder] = {k: h for k, h in ctx.holders.items() if h.kind == "role"}
+
+    def capped(self, name: str) -> bool:
+        """Whether role ``name`` has a permissions boundary the model reads."""
+        return name in self.ctx.boundaries
 
     # -- edges --------------------------------------------------------------------------
 
@@ -356,6 +367,56 @@ class StackPaths:
             return []
         return [e for e in self.out(REWRITE, name) if e.target == name]
 
+    @cached_property
+    def rewritten(self) -> frozenset[str]:
+        """The roles whose rights some role can rewrite."""
+        return frozenset(e.target for e in self.edges if e.kind == REWRITE)
+
+    @cached_property
+    def reach(self) -> "StackPaths":
+        """The paths once every bounded role whose rights can be rewritten holds its whole
+        boundary: what each may come to hold. Repeated until no further role is rewritable
+        (holding its boundary, a role may rewrite others)."""
+        held: frozenset[str] = frozenset()
+        paths: StackPaths = self
+        while True:
+            more = held | {r for r in paths.rewritten if paths.capped(r)}
+            if more == held:
+                return paths
+            held = frozenset(more)
+            paths = StackPaths(self.ctx.holding_boundaries(held))
+
+    def _grants_anything(self, name: str) -> bool:
+        """Whether ``name`` holds everything, or rewrites a role without a boundary that it is or
+        can assume."""
+        if name in self.ctx.full_admins:
+            return True
+        if not self.capped(name) and self.self_rewrites(name):
+            return True
+        return any(not self.capped(assume.target) for _rewrite, assume in self.assume_rewrites(name))
+
+    def capped_rewrites(self, name: str) -> list[Edge]:
+        """Rewrite edges of ``name`` on itself or on a role it can assume, each role with a
+        boundary that keeps it from escalating: what ``name`` can change, within those caps."""
+        assumable = {a.target for a in self.out(ACT_AS, name) if a.how == ASSUME}
+        return [e for e in self.out(REWRITE, name)
+                if (e.target == name or e.target in assumable) and self.capped(e.target)
+                and e.target not in self.escalating and name not in self.ctx.full_admins]
+
+    def beyond(self, name: str) -> list[Grant]:
+        """The statements of ``name``'s boundary that its identity policies do not already
+        allow in full: what a rewritten policy can add, and no more."""
+        allows, _denies = self.ctx.boundaries.get(name, ((), ()))
+        held = self.ctx.allows.get(name, [])
+        found = []
+        for grant in allows:
+            probe = replace(grant, kind=IDENTITY)
+            pairs = [(a, r) for a in grant.actions for r in (grant.resources or (None,))]
+            if grant.not_actions or grant.not_resources or not all(
+                    any(allow_covers(old, probe, a, r) for old in held) for a, r in pairs):
+                found.append(grant)
+        return found
+
     def assume_rewrites(self, name: str) -> list[tuple[Edge, Edge]]:
         """(rewrite, assume) pairs: ``name`` rewrites role B's rights and can assume B."""
         if name in self.ctx.full_admins:
@@ -372,12 +433,24 @@ class StackPaths:
 
     @cached_property
     def escalating(self) -> set[str]:
-        """Roles that hold or can grant themselves anything, directly or through a role they assume."""
-        return {name for name in self.roles
-                if name in self.ctx.full_admins or self.self_rewrites(name) or self.assume_rewrites(name)}
+        """Roles that hold or can grant themselves anything, directly or through a role they
+        assume; a rewritten role with a permissions boundary only if, holding its boundary, it
+        still reaches that (``reach``)."""
+        reach = self.reach if self.ctx.boundaries else self
+        found = {name for name in self.roles if reach._grants_anything(name)}
+        if reach is not self:
+            held = {name for name in reach.rewritten if reach.capped(name)}
+            grown = True
+            while grown:
+                grown = False
+                for name in sorted(held - found):
+                    if reach._chain_to(name, found):
+                        found.add(name)
+                        grown = True
+        return found
 
-    def chain_to_escalation(self, name: str) -> list[Edge] | None:
-        """The shortest act-as chain from ``name`` to a role that can escalate (not ``name``)."""
+    def _chain_to(self, name: str, ends: set[str]) -> list[Edge] | None:
+        """The shortest act-as chain from ``name`` to one of ``ends`` (not ``name``)."""
         queue = deque([(name, [])])
         seen = {name}
         while queue:
@@ -387,10 +460,14 @@ class StackPaths:
                     continue
                 seen.add(edge.target)
                 route = [*path, edge]
-                if edge.target in self.escalating:
+                if edge.target in ends:
                     return route
                 queue.append((edge.target, route))
         return None
+
+    def chain_to_escalation(self, name: str) -> list[Edge] | None:
+        """The shortest act-as chain from ``name`` to a role that can escalate (not ``name``)."""
+        return self._chain_to(name, self.escalating)
 
     def escalation_steps(self, name: str) -> list[Step]:
         """How role ``name`` grants itself anything, as steps (empty if it cannot)."""
@@ -399,14 +476,30 @@ class StackPaths:
             return [Step(f"{name} already may do every action on every resource ({place(admin)}).", (admin,),
                          grant_lines_of((admin,)))]
         own = self.self_rewrites(name)
-        if own:
+        if own and not self.capped(name):
             return [own[0].step(), Step(f"{name} can then grant itself any permission.")]
-        pairs = self.assume_rewrites(name)
+        pairs = [(rw, assume) for rw, assume in self.assume_rewrites(name) if not self.capped(assume.target)]
         if pairs:
             rewrite, assume = pairs[0]
             return [rewrite.step(), assume.step(),
                     Step(f"{name} can then give {assume.target} any permission and act with it.")]
+        if name in self.escalating and self.capped(name):
+            return self._through_boundary(name)
         return []
+
+    def _through_boundary(self, name: str) -> list[Step]:
+        """How a bounded role escalates all the same: a rewrite gives it its whole boundary,
+        and what the boundary admits goes further."""
+        rewrite = next((e for e in self.edges if e.kind == REWRITE and e.target == name), None)
+        reach = self.reach
+        steps = [rewrite.step()] if rewrite else []
+        steps.append(Step(f"{name}'s permissions boundary ({self.roles[name].boundary}) still admits what "
+                          f"leads to administrator: holding all it admits,"))
+        if name in reach.ctx.full_admins or reach._grants_anything(name):
+            return steps + reach.escalation_steps(name)
+        chain = reach._chain_to(name, self.escalating - {name}) or []
+        return steps + [edge.step() for edge in chain] + (
+            self.escalation_steps(chain[-1].target) if chain else [])
 
 
 _SCHEDULERS = {

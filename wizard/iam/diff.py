@@ -15,6 +15,10 @@ statement that merely moved is no change. The verdict is semantic, not textual:
   to a Deny's ``StringNotEquals`` exception list makes it apply less often, so it is
   broadening. A Deny that disappears together with what it protected (the role or user
   holding it, the role it guards the trust of, the resource whose policy it is) is not;
+- a permissions boundary (``boundary`` grants) only caps its holder: a principal's first
+  boundary is not broadening, and neither is a boundary statement removed while a boundary
+  stays; a statement added to an existing boundary is broadening unless the old boundary
+  admitted it already, and removing a principal's last boundary statement lifts the cap;
 - a new managed-policy attachment (AWS managed policies included, for each principal it is
   attached to), a new ingress/egress rule, listener, target port or container port, or a load
   balancer turning internet-facing, is broadening. Moving an opening to other ports (as many,
@@ -44,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from wizard.errors import GateTripped
 from wizard.iam.conditions import condition_implies, peer_within
 from wizard.iam.coverage import BaselineAllows, allow_covers, allow_covers_whole, deny_still_holds
-from wizard.iam.grants import IDENTITY, TRUST, Grant, display_principal, holder_of
+from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, Grant, display_principal, holder_of
 from wizard.iam.network import DEFAULT_EGRESS, EGRESS, ENDPOINT, OPENINGS, NetworkRule
 from wizard.iam.posture import PostureChange, compare_postures, posture
 
@@ -198,11 +202,14 @@ def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[
     added, removed = [], []
     remaining = before_keys.copy()
     allows_before = BaselineAllows(before)
+    bounded = tuple({g.principal for g in side if g.kind == BOUNDARY} for side in (before, after))
     for grant in after:
         if remaining[grant.key] > 0:
             remaining[grant.key] -= 1
             continue
-        if grant.is_allow:
+        if grant.kind == BOUNDARY and grant.is_allow and grant.principal not in bounded[0]:
+            added.append(GrantChange(grant, False, f"a new permissions boundary caps {grant.principal}"))
+        elif grant.is_allow:
             reason = _allow_broadens(grant, allows_before)
             added.append(GrantChange(grant, bool(reason), reason))
         else:
@@ -212,6 +219,11 @@ def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[
     for grant in before:
         if remaining[grant.key] > 0:
             remaining[grant.key] -= 1
+            continue
+        if grant.kind == BOUNDARY and grant.is_allow and grant.principal not in bounded[1] \
+                and grant.principal not in gone:
+            removed.append(GrantChange(grant, True, f"{grant.principal} loses its permissions boundary: "
+                                                    "the cap is lifted"))
             continue
         if grant.is_allow:
             removed.append(GrantChange(grant, False, ""))

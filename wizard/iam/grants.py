@@ -15,7 +15,12 @@ template. Three kinds:
   access point, topic, queue, key, log, secret, repository, domain, API, event bus, endpoint
   policies, Lambda and layer permissions), one record per principal it names; ``on`` is the
   protected resource;
-- ``trust``: who may assume a role (its ``AssumeRolePolicyDocument``); ``on`` is the role.
+- ``trust``: who may assume a role (its ``AssumeRolePolicyDocument``); ``on`` is the role;
+- ``boundary``: a statement of a role's or user's permissions boundary (``PermissionsBoundary``:
+  a stack managed policy, or an AWS managed one read from the bundled copy, a foreign one kept
+  as a bare ``attachment``). A boundary grants nothing: what takes effect for its holder is
+  what the identity policies allow *and* the boundary admits, minus every Deny. A stack policy
+  used only as a boundary is not "attached to none".
 
 Each grant also carries its actions' access levels, the actions AWS does not define
 (``unknown_actions``) and the actions given a resource type they do not accept
@@ -38,7 +43,7 @@ from wizard.iam.carriers import UnanalysedPolicy
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.yamlsource import LineList
 
-IDENTITY, RESOURCE, TRUST = "identity", "resource", "trust"
+IDENTITY, RESOURCE, TRUST, BOUNDARY = "identity", "resource", "trust", "boundary"
 
 UNATTACHED = ""
 """The principal of a stack managed policy attached to nothing in the stack."""
@@ -228,7 +233,7 @@ class _Extractor:
         mismatched = resource_types.mismatches(acts, res) if acts and res else ()
         nothing = effect == "Allow" and (
             "*" in not_res or "*" in not_acts or (not acts and not not_acts)
-            or (kind == IDENTITY and not res and not not_res))
+            or (kind in (IDENTITY, BOUNDARY) and not res and not not_res))
         grant = Grant(principal=principal, kind=kind, source=source, effect=effect, actions=acts,
                       not_actions=not_acts, resources=res, not_resources=not_res,
                       condition_json=condition_json, on=on, sid=statement.get("Sid") or None,
@@ -238,19 +243,19 @@ class _Extractor:
                                           condition_json, None))
         self.grants.append(grant)
 
-    def attach(self, principal: str, arn: str, source: Source) -> None:
-        dedupe = (principal, "attachment", arn)
+    def attach(self, principal: str, arn: str, source: Source, kind: str = IDENTITY) -> None:
+        dedupe = (principal, "attachment", arn, kind)
         if dedupe in self.seen:
             return
         self.seen.add(dedupe)
         statements = managed_policies.statements(arn)
-        grant = Grant(principal=principal, kind=IDENTITY, source=source, attachment=arn,
+        grant = Grant(principal=principal, kind=kind, source=source, attachment=arn,
                       attachment_known=statements is not None)
-        object.__setattr__(grant, "key", (IDENTITY, principal, (), "Allow", (), (), (), (), "", arn))
+        object.__setattr__(grant, "key", (kind, principal, (), "Allow", (), (), (), (), "", arn))
         self.grants.append(grant)
         for index, statement in enumerate(statements or ()):
-            self.add(principal, IDENTITY, statement, Source(source.resource, arn.rsplit("/", 1)[-1], index,
-                                                            source.line))
+            self.add(principal, kind, statement, Source(source.resource, arn.rsplit("/", 1)[-1], index,
+                                                        source.line))
 
     def document(self, principal: str, kind: str, document: Any, resource: str, policy: str | None,
                  path: tuple, on: tuple[str, ...] = ()) -> None:
@@ -265,7 +270,7 @@ class _Extractor:
             return
         for index, statement in enumerate(statements):
             source = Source(resource, policy, index, lines[index] if index < len(lines) else fallback)
-            if kind == IDENTITY:
+            if kind in (IDENTITY, BOUNDARY):
                 self.add(principal, kind, statement, source, on)
             else:
                 for member in principals_of(statement.get("Principal")) or ("*",):
@@ -276,14 +281,14 @@ class _Extractor:
         principal = holder_of(member)
         return self.holder_names.get(principal, principal)
 
-    def managed_policy(self, principal: str, logical_id: str) -> None:
+    def managed_policy(self, principal: str, logical_id: str, kind: str = IDENTITY) -> None:
         policy = self.ev.resource(logical_id)
         if policy is None:
             return
         self.attached.add(logical_id)
         properties = policy.get("Properties") or {}
         name = properties.get("ManagedPolicyName") or logical_id
-        self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id, str(name),
+        self.document(principal, kind, properties.get("PolicyDocument"), logical_id, str(name),
                       ("Properties", "PolicyDocument"))
 
     def holders(self) -> None:
@@ -302,6 +307,18 @@ class _Extractor:
                 self.document("", TRUST, properties.get("AssumeRolePolicyDocument"), logical_id,
                               "AssumeRolePolicyDocument", ("Properties", "AssumeRolePolicyDocument"),
                               on=(logical_id,))
+            boundary = properties.get("PermissionsBoundary")
+            if isinstance(boundary, str) and boundary:
+                self.boundary(logical_id, boundary)
+
+    def boundary(self, principal: str, arn: str) -> None:
+        """The statements of ``principal``'s permissions boundary, as ``boundary`` grants."""
+        stack_policy = self.stack_policies.get(arn)
+        if stack_policy is not None:
+            self.managed_policy(principal, stack_policy, BOUNDARY)
+        else:
+            self.attach(principal, arn, Source(principal, "PermissionsBoundary", None, self.template.line_of(
+                "Resources", principal, "Properties", "PermissionsBoundary")), BOUNDARY)
 
     def attachment(self, principal: str, arn: str, source: Source) -> None:
         stack_policy = self.stack_policies.get(arn)
@@ -398,5 +415,7 @@ def display_principal(grant: Grant) -> str:
     """How a person reads the grant's holder: a role's logical id, or ``principal -> resource``."""
     if grant.kind == IDENTITY:
         return grant.principal if grant.principal != UNATTACHED else f"{grant.source.resource} (attached to none)"
+    if grant.kind == BOUNDARY:
+        return f"{grant.principal} (boundary)"
     target = ", ".join(holder_of(t) for t in grant.on) or "?"
     return f"{target} ({'trusts' if grant.kind == TRUST else 'policy'})"

@@ -13,6 +13,7 @@ default, the hardened template grants exactly what the vendor's does.
 - ``rules``: load and validate the overlay's data (``assets/schemas/overlay.schema.json``);
 - ``match``: the predicates that find what a rule acts on in a template body;
 - ``edits``: the small vocabulary of edits, implemented once;
+- ``boundary``: the permissions boundary of each role, holding what the template grants it;
 - ``apply``: the whole hardening, with its provenance and a report rule by rule (what matched,
   what was added, what matched nothing, what needs a change by the vendor);
 - ``effects``: what each chosen option changes on the hardened template, rule by rule.
