@@ -156,7 +156,8 @@ class WizardSession:
         return [START, *(q.id for q in self.plan().asked), PARAMETERS, REVIEW, WRITE]
 
     def question(self, question_id: str) -> Question:
-        return self.catalog.question(question_id)
+        """The question, its texts filled with the facts of the template in use."""
+        return self.catalog.question_for(question_id, self.template)
 
     def current(self, question: Question) -> Any:
         """The answer in force (the core's ``Plan.in_force``): the operator's; else what the

@@ -131,7 +131,9 @@ def test_the_headless_summary_shows_an_empty_secret_as_empty(tmp_path, capsys):
 async def test_the_review_names_questions_by_title_and_shows_each_phase_posture(tmp_path):
     from tests.functional.helpers import EMBEDDED_REQUIRED, text_of
 
-    app = build_app(out=tmp_path / "p.json", profile="restricted", settings=EMBEDDED_REQUIRED)
+    # restricted requires the bucket prefix
+    app = build_app(out=tmp_path / "p.json", profile="restricted",
+                    settings={**EMBEDDED_REQUIRED, "CustomerBucketPrefix": "acme-quilt-"})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await advance_to(pilot, "timeline")

@@ -57,6 +57,9 @@ async def test_required_parameters_typed_into_the_generic_form(tmp_path):
     app = build_app(out=out, profile="restricted", fmt="codepipeline")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
+        await advance_to(pilot, "bucket_scope")
+        await pilot.press(*"acme-quilt-")  # restricted requires the prefix
+        await settle(pilot)
         await advance_to(pilot, "certificate")
         app.screen.query_one("#answer", Input).value = EMBEDDED_REQUIRED["CertificateArnELB"]
         await press(pilot, "enter")
@@ -93,6 +96,7 @@ async def test_required_parameters_typed_into_the_generic_form(tmp_path):
         assert app.screen.written == [str(out)]
     body = json.loads(out.read_text())
     assert body["Parameters"]["PolicyCreationMode"] == "ManualApproval"
+    assert body["Parameters"]["CustomerBucketPrefix"] == "acme-quilt-"
     assert body["Parameters"]["QuiltWebHost"] == "quilt.acme.com"
     assert body["Parameters"]["AdminPassword"] == "correct-horse-battery"
     assert body["Parameters"]["Qurator"] == "Enabled"

@@ -56,7 +56,8 @@ def test_a_repeated_arn_prefix_is_shown_once():
 
 
 async def test_a_weakening_choice_is_named_with_its_reason_and_a_gain_is_shown(tmp_path):
-    app = build_app(out=tmp_path / "p.json", profile="restricted", settings=EMBEDDED_REQUIRED)
+    app = build_app(out=tmp_path / "p.json", profile="restricted",  # restricted requires the prefix
+                    settings={**EMBEDDED_REQUIRED, "CustomerBucketPrefix": "acme-quilt-"})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await advance_to(pilot, "task_tls")

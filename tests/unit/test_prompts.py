@@ -134,6 +134,7 @@ def test_a_value_typed_at_the_prompt_wins_over_its_set_default(tmp_path):
 def test_a_set_value_is_the_default_even_where_the_mode_answers_the_question(tmp_path):
     key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     asker = ScriptedAsker({"deployment mode": "restricted", "Review the": False,
+                           "S3 buckets may Quilt reach": "acme-quilt-",  # restricted requires the prefix
                            "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
                                                 "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                            "users reach Quilt": "quilt.example.com", **REQUIRED})

@@ -6,6 +6,11 @@ layers, walks the catalog in order (skipping questions whose ``when`` does not h
 parameters the template lacks), checks each answer, and returns a ``Plan``: the answers in
 force and the parameter values they produce, with where each value came from.
 
+An answer given to a question the plan does not ask (the template lacks its parameters, or its
+``when`` does not hold) is never dropped: the plan keeps it with the reason (``Plan.not_applied``),
+and one of the answers file that asks for what the template cannot do is refused
+(``wizard.flow.applicable``).
+
 An answers file (YAML or JSON) is a complete headless run: mode, stack, answers, parameters,
 output. It is validated by ``assets/schemas/answers.schema.json``; a bad one gets one message
 naming the file, the JSON pointer, the line and what was expected.
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from wizard.atomic import read_text
+from wizard.flow.applicable import NotApplied, not_applied
 from wizard.flow.catalog import CHOICE, MULTI, Catalog, Question
 from wizard.errors import InputError, suggestion
 from wizard.cfn.parameters import as_parameter_text
@@ -39,6 +45,8 @@ class Layer:
     portable: bool = False
     """A profile's layer: saved on one template, used on another (the embedded one, the vendor's),
     so its parameters the template lacks are left out and named (``Plan.left_out``), not refused."""
+    given: bool = False
+    """The answers file's layer: an answer in it that the template cannot apply is refused."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class AnswersFile:
 
     @property
     def layer(self) -> Layer:
-        return Layer(self.source, self.answers, self.parameters, self.data)
+        return Layer(self.source, self.answers, self.parameters, self.data, given=True)
 
     def relative(self, path: str) -> str:
         """A path named in the file, taken relative to the file's folder."""
@@ -111,6 +119,12 @@ class Plan:
     sources: Mapping[str, tuple[Layer, tuple]] = field(default_factory=dict)
     left_out: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Per profile layer, the parameters it sets that the template lacks (left out)."""
+    not_applied: Mapping[str, NotApplied] = field(default_factory=dict)
+    """Answers given to questions this plan does not ask, each with the reason."""
+
+    def given(self) -> dict[str, Any]:
+        """Every answer given or in force: those the template applies, then those it does not."""
+        return {**self.answers, **{k: n.value for k, n in self.not_applied.items()}}
 
     def left_out_warning(self) -> str | None:
         """One line naming the parameters a profile sets that this template lacks, or None."""
@@ -236,5 +250,15 @@ def resolve(catalog: Catalog, template: Template, layers: Iterable[Layer],
             parameters[name] = text
             origin[name] = layer.name
             sources[name] = (layer, ("parameters", name))
+    asked_ids = {q.id for q in asked}
+    unasked: dict[str, NotApplied] = {}
+    for key, value in answers.items():
+        if key in asked_ids:
+            continue
+        layer = answer_layer.get(key)
+        found = not_applied(catalog.question(key), value, template, in_force, layer.name if layer else "")
+        if found.refused and layer is not None and layer.given:
+            raise _fail(layer, ["answers", key], f"{value!r} cannot be applied: {found.reason}")
+        unasked[key] = found
     return Plan(in_force, parameters, origin, tuple(asked), sources,
-                {name: tuple(keys) for name, keys in left_out.items()})
+                {name: tuple(keys) for name, keys in left_out.items()}, unasked)

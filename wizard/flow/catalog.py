@@ -5,7 +5,8 @@ Textual screens, the line prompts and the headless run all walk the same ``Catal
 ask the same questions and produce the same parameters.
 
 A catalog question is asked only when the template has the parameters it sets, so the wizard
-works on any template; the template's parameters that no question covers are asked
+works on any template; its texts may name facts of the template in use (``{external_principals}``,
+filled by ``wizard.flow.facts``); the template's parameters that no question covers are asked
 generically from the template's own ``Parameters`` (``GenericQuestion``), NoEcho ones hidden.
 """
 
@@ -204,9 +205,18 @@ class Catalog:
         return found
 
     def for_template(self, template: Template) -> tuple[Question, ...]:
-        """The questions this template can honour (all parameters they set exist in it)."""
+        """The questions this template can honour (all parameters they set exist in it), their
+        texts filled with the template's facts (``wizard.flow.facts``)."""
+        from wizard.flow.facts import filled
+
         names = set(template.parameters)
-        return tuple(q for q in self.questions if q.parameters <= names)
+        return tuple(filled(q, template) for q in self.questions if q.parameters <= names)
+
+    def question_for(self, question_id: str, template: Template) -> Question:
+        """One question, its texts filled with the facts of ``template``."""
+        from wizard.flow.facts import filled
+
+        return filled(self.question(question_id), template)
 
     def covered(self, template: Template) -> frozenset[str]:
         """Template parameters the catalog's questions set."""
