@@ -108,3 +108,25 @@ def test_the_topic_rule_adds_no_parameter_and_says_what_the_key_policy_needs(ven
     assert outcome.rule.parameter_specs() == {}
     assert "PolicyApprovalTopic" in [m.label for s in outcome.steps for m in s.matches]
     assert "key policy" in outcome.rule.preflight
+
+
+def test_the_checklist_and_key_policy_name_what_sns_and_cloudtrail_need(vendor):
+    from wizard.findings.checklist import checklist
+    from wizard.findings.connection import key_policies
+
+    _template, hardening, values = vendor
+    chosen = {**values, "EnableEnhancedSecurity": "true", "KMSKeyId": KEY, "CustomerBucketPrefix": "acme-"}
+    evaluation = analyse(hardening.template, chosen).evaluation
+    entries = {e.id: e.text for e in checklist(evaluation, [])}
+    sns = entries["kms-key-sns"]
+    for words in ("sns.amazonaws.com", "events.amazonaws.com", "kms:GenerateDataKey*", "kms:Decrypt",
+                  "aws:SourceAccount 123456789012", "sns.us-east-1.amazonaws.com"):
+        assert words in sns, words
+    trail = entries["kms-key-cloudtrail"]
+    for words in ("cloudtrail.amazonaws.com", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:Decrypt"):
+        assert words in trail, words
+    assert "logs.us-east-1.amazonaws.com" in entries["kms-key-logs"]
+    statements = key_policies(evaluation)[2]["SNS"]
+    sns_itself = next(s for s in statements if s["Principal"] == {"Service": "sns.amazonaws.com"})
+    assert sns_itself["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
+    assert sns_itself["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
