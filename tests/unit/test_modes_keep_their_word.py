@@ -273,3 +273,19 @@ def test_the_plain_prompts_ask_it_with_the_templates_facts(tmp_path, real_templa
     assert "5 IAM users of account 712023778557" in out.getvalue()
     written = {p["ParameterKey"]: p["ParameterValue"] for p in json.loads((tmp_path / "plain.json").read_text())}
     assert written["TrustExternalPrincipals"] == "Remove"
+
+
+def test_vpc_endpoints_on_a_template_whose_services_are_in_no_vpc_are_refused_with_the_reason(real_template_path):
+    from wizard.errors import InputError
+    from wizard.overlay import harden
+
+    iam_part = harden(load_template(real_template_path.parent / "stable-iam.yaml")).template
+    layer = Layer("answers.yaml", {"vpc_endpoints": "yes"}, {}, None, given=True)
+    with pytest.raises(InputError) as refused:
+        resolve(load_catalog(), iam_part, [layer])
+    assert "/answers/vpc_endpoints: 'yes' cannot be applied" in str(refused.value)
+    assert "vpc-endpoints found nothing in it to act on" in str(refused.value)
+    # from a mode, the same answer is kept and noted
+    plan = resolve(load_catalog(), iam_part, builtin_profile("enterprise").layers())
+    assert plan.not_applied["vpc_endpoints"].value == "yes"
+    assert "vpc-endpoints found nothing" in plan.not_applied["vpc_endpoints"].reason
