@@ -404,18 +404,36 @@ class StackPaths:
                 and e.target not in self.escalating and name not in self.ctx.full_admins]
 
     def beyond(self, name: str) -> list[Grant]:
-        """The statements of ``name``'s boundary that its identity policies do not already
-        allow in full: what a rewritten policy can add, and no more."""
+        """What ``name``'s boundary admits that its identity policies do not already allow: what a
+        rewritten policy can add, and no more. Each boundary statement comes back narrowed to the
+        actions and resources it adds (an action it admits on every resource, where a Deny keeps it
+        to some, on those)."""
         allows, _denies = self.ctx.boundaries.get(name, ((), ()))
         held = self.ctx.allows.get(name, [])
+        limits = [d for d in self.ctx.denies.get(name, ()) if d.not_resources and not d.condition_json]
         found = []
         for grant in allows:
-            probe = replace(grant, kind=IDENTITY)
-            pairs = [(a, r) for a in grant.actions for r in (grant.resources or (None,))]
-            if grant.not_actions or grant.not_resources or not all(
-                    any(allow_covers(old, probe, a, r) for old in held) for a, r in pairs):
+            if grant.not_actions or grant.not_resources:
                 found.append(grant)
+                continue
+            probe = replace(grant, kind=IDENTITY)
+            added = [(a, r) for a in grant.actions for r in self._limited(a, grant.resources or (None,), limits)
+                     if not any(allow_covers(old, probe, a, r) for old in held)]
+            if added:
+                found.append(replace(grant, actions=tuple(dict.fromkeys(a for a, _r in added)),
+                                     resources=tuple(dict.fromkeys(r for _a, r in added if r is not None))))
         return found
+
+    @staticmethod
+    def _limited(action: str, resources: tuple, limits: list[Grant]) -> tuple:
+        """Where an action a boundary admits on every resource stays allowed: the resources a Deny
+        of every other one (``NotResource``) leaves it, as the Limits of a split boundary do."""
+        if "*" not in resources:
+            return resources
+        for deny in limits:
+            if allows_action(deny, action):
+                return deny.not_resources
+        return resources
 
     def assume_rewrites(self, name: str) -> list[tuple[Edge, Edge]]:
         """(rewrite, assume) pairs: ``name`` rewrites role B's rights and can assume B."""

@@ -489,9 +489,17 @@ def resource_service(resources: dict, value: Any) -> str | None:
     return parts[2] if text.startswith("arn:") and len(parts) > 3 and parts[2] and "$" not in parts[2] else None
 
 
+#: Services whose actions only ever name their own resources (``sts:AssumeRole`` names an IAM role,
+#: ``ssm:SendCommand`` an EC2 instance: those are not here).
+_OWN_RESOURCES_ONLY = frozenset({"s3", "sqs", "sns", "lambda", "glue", "athena", "events", "firehose", "kinesis",
+                                 "kms", "logs", "dynamodb", "secretsmanager", "synthetics", "iam", "ecr", "es",
+                                 "cloudtrail", "states"})
+
+
 def _serves(service: str | None, action: str) -> bool:
+    """Whether ``action`` may name a resource of ``service`` (None: of any)."""
     prefix = action.split(":", 1)[0].lower()
-    return service is None or prefix == service or "*" in prefix or "?" in prefix
+    return service is None or prefix == service or prefix not in _OWN_RESOURCES_ONLY
 
 
 def _merged(statements: list, resources: dict | None = None) -> list:
@@ -525,19 +533,37 @@ def _merged(statements: list, resources: dict | None = None) -> list:
         if not isinstance(item, str):
             result.append(item)
             continue
-        by_actions: dict[frozenset, tuple[list[str], list]] = {}
-        for resource, actions in granted[item].values():
-            actions = [a for a in actions if not any(b != a and "*" in b and _covers_action(b, a) for b in actions)]
-            _names, resources = by_actions.setdefault(frozenset(a.lower() for a in actions), (actions, []))
-            resources.append(copy.deepcopy(resource))
-        for actions, named in by_actions.values():
-            named = _uncovered(named)
+        pairs = [(resource, [a for a in actions if not any(b != a and "*" in b and _covers_action(b, a)
+                                                            for b in actions)])
+                 for resource, actions in granted[item].values()]
+        shortest = min((_by_actions(pairs), _by_resources(pairs)), key=lambda c: _estimate(c, resources or {}))
+        for actions, named in shortest:
             merged: dict = {"Effect": "Allow", "Action": actions if len(actions) > 1 else actions[0],
                             "Resource": named if len(named) > 1 else named[0]}
             if conditions[item] is not None:
                 merged["Condition"] = copy.deepcopy(conditions[item])
             result.append(merged)
     return result
+
+
+def _by_actions(pairs: list[tuple[Any, list[str]]]) -> list[tuple[list[str], list]]:
+    """(actions, resources): each resource once, beside those granted the same actions."""
+    grouped: dict[frozenset, tuple[list[str], list]] = {}
+    for resource, actions in pairs:
+        grouped.setdefault(frozenset(a.lower() for a in actions), (actions, []))[1].append(copy.deepcopy(resource))
+    return [(actions, _uncovered(named)) for actions, named in grouped.values()]
+
+
+def _by_resources(pairs: list[tuple[Any, list[str]]]) -> list[tuple[list[str], list]]:
+    """(actions, resources): each action once, beside those granted on the same resources."""
+    places: dict[str, tuple[str, dict[str, Any]]] = {}
+    for resource, actions in pairs:
+        for action in actions:
+            places.setdefault(action.lower(), (action, {}))[1].setdefault(canonical(resource), resource)
+    grouped: dict[str, tuple[list[str], list]] = {}
+    for action, named in places.values():
+        grouped.setdefault(canonical(sorted(named)), ([], [copy.deepcopy(r) for r in named.values()]))[0].append(action)
+    return [(actions, _uncovered(named)) for actions, named in grouped.values()]
 
 
 def _uncovered(values: list) -> list:
@@ -570,11 +596,12 @@ _EXACT_SERVICES = ("iam", "sts", "kms")
 
 def wildcarded(statements: list) -> list:
     """Each plain statement's literal actions written as the shortest patterns that name only
-    actions it grants (per the IAM catalog); IAM, STS and KMS actions, and actions the catalog
-    does not know, stay as they are."""
+    actions it grants (per the IAM catalog); IAM, STS and KMS actions, actions the catalog does
+    not know, and statements on every resource (where a Limits Deny names each action) stay as
+    they are."""
     out = []
     for statement in statements:
-        if not _regroupable(statement):
+        if not _regroupable(statement) or statement["Resource"] == "*":
             out.append(statement)
             continue
         granted = {a.lower() for a in literals(statement["Action"])}
@@ -620,15 +647,17 @@ def _grants(statement: Any, action: str) -> bool:
 def split_by_resource(statements: list, resources: dict | None = None,
                       exact: tuple[str, ...] = ("iam", "sts")) -> tuple[list, list]:
     """The envelope as a shorter boundary and the Denies that keep it exact. An action that plain,
-    unconditional statements grant by name (not of a service in ``exact``), and that no statement
-    with a ``Condition`` grants, is admitted by the boundary on every resource; a Deny of that
-    action on every resource but those the envelope grants it on (each under the ``Fn::If`` it is
-    granted under) restores the envelope. (boundary statements, Denies)"""
+    unconditional statements name (not of a service in ``exact``), and that no statement with a
+    ``Condition`` grants (nor, for a pattern such as ``sqs:*``, any statement that does not name
+    that very pattern), is admitted by the boundary on every resource; a Deny of that action on
+    every resource but those the envelope grants it on (each under the ``Fn::If`` it is granted
+    under) restores the envelope. (boundary statements, Denies)"""
     plain = [s for s in statements if _regroupable(s) and "Condition" not in s]
     candidates: dict[str, str] = {}
     for statement in plain:
         for action in literals(statement["Action"]):
-            if "*" not in action and "?" not in action and action.split(":", 1)[0].lower() not in exact:
+            service = action.split(":", 1)[0].lower()
+            if service not in exact and "*" not in service and "?" not in service:
                 candidates.setdefault(action.lower(), action)
     coarse: dict[str, str] = {}
     allowed: dict[str, dict[str, Any]] = {}
@@ -661,11 +690,20 @@ def split_by_resource(statements: list, resources: dict | None = None,
 
 def _granted_on(statements: list, action: str, resources: dict | None) -> dict[str, Any] | None:
     """Every resource the statements grant ``action`` on, each under the ``Fn::If`` it is granted
-    under; None when a statement granting it has a ``Condition``, a ``NotAction`` or no ``Resource``."""
+    under; None when a statement granting it has a ``Condition``, a ``NotAction`` or no ``Resource``,
+    or, for a pattern, when a statement grants some action it names without naming the pattern."""
     places: dict[str, Any] = {}
+    pattern = "*" in action or "?" in action
     for statement in statements:
         for leaf, wrappers in _branches(statement):
-            if not is_statement(leaf) or not _grants(leaf, action):
+            if not is_statement(leaf):
+                continue
+            if pattern:
+                if "NotAction" not in leaf and not overlaps([action], literals(leaf.get("Action"))):
+                    continue
+                if action.lower() not in {a.lower() for a in literals(leaf.get("Action"))}:
+                    return None
+            elif not _grants(leaf, action):
                 continue
             if "Condition" in leaf or "NotAction" in leaf or "Resource" not in leaf:
                 return None

@@ -386,6 +386,35 @@ def test_every_boundary_admits_what_the_template_grants_its_role(name, mode):
                         f"{role}'s boundary cuts off {action} on {resource} ({grant.source})"
 
 
+@pytest.mark.parametrize("name,mode", PAIRS)
+def test_every_boundary_admits_what_the_stacks_trusts_and_resource_policies_grant_its_role(name, mode):
+    """With a boundary, a trust or a key policy naming a role's ARN no longer suffices on its own:
+    the registry still assumes the bucket roles, and each role still uses the keys that name it."""
+    analysis = hardened(name, mode)
+    found, evaluation = analysis.grants, analysis.evaluation
+    roles = set(roles_of(analysis))
+    checked = 0
+    for grant in found:
+        caller = grant.principal.removeprefix("AWS:${").removesuffix(".Arn}")
+        if not grant.is_allow or caller not in roles or grant.kind not in (TRUST, RESOURCE):
+            continue
+        if grant.kind == TRUST:
+            properties = evaluation.resource(grant.on[0])["Properties"]
+            targets = [f"arn:aws:iam::{ACCOUNT}:role{properties.get('Path', '/')}"
+                       f"{properties.get('RoleName') or 'quilt-' + grant.on[0] + '-ABCDEFGHIJ'}"]
+        else:
+            targets = [r.replace("*", "x") for r in grant.resources if r != "*"] or [
+                f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0123abcd-0000-0000-0000-{t[-14:-2].lower():0>12}"
+                for t in grant.on]
+        for action in grant.actions:
+            for target in targets:
+                assert reaches(found, caller, action, target), f"{caller}'s boundary cuts off {action} on {target}"
+                checked += 1
+    assert checked >= 10
+    assert reaches(found, "AmazonECSTaskExecutionRole", "sts:AssumeRole",
+                   f"arn:aws:iam::{ACCOUNT}:role/quilt/quilt/us-east-1/custom-analysts"), "a custom role on the stack's path"
+
+
 # --- guarded: the boundaries stay as deployed ----------------------------------------------------
 
 @pytest.mark.parametrize("name,mode", PAIRS)
