@@ -104,3 +104,31 @@ def test_a_deny_in_the_boundary_applies_and_holding_the_boundary_gives_what_it_a
     held = ctx.holding_boundaries(frozenset({"Role"}))
     assert [g.actions for g in held.allows["Role"]] == [("s3:GetObject",)]
     assert not held.can("Role", "sts:AssumeRole")
+
+
+def test_the_reports_exact_policies_show_a_boundary_as_the_roles_boundary():
+    from wizard.findings.policies import policies_by_principal
+
+    (entry,) = [p for p in policies_by_principal(extract(evaluation())) if p.kind == BOUNDARY]
+    assert entry.name == "Role (boundary)"
+    (document,) = entry.documents
+    assert document.title.startswith("Permissions boundary Boundary (grants nothing")
+    assert all("Principal" not in statement for statement in document.statements)
+
+
+def test_a_boundary_statement_reads_as_a_cap_wherever_a_grant_is_described():
+    from wizard.iam.describe import describe_change_subject, describe_grant
+
+    (admits, deny) = [g for g in extract(evaluation()) if g.kind == BOUNDARY]
+    assert describe_grant(admits).startswith("boundary admits s3:GetObject on arn:aws:s3:::acme-*/*")
+    assert describe_grant(deny).startswith("boundary Deny iam:PutRolePermissionsBoundary")
+    assert describe_change_subject(admits).startswith("Role boundary admits")
+
+
+def test_the_reports_list_of_what_an_option_changes_says_a_boundary_admits():
+    from wizard.flow.posture import _details
+    from wizard.iam.diff import PermissionDiff
+
+    added, removed = diff_grants(extract(evaluation(Capped="no")), extract(evaluation()))
+    lines = _details(PermissionDiff(added=added, removed=removed))
+    assert "added: Role (boundary): admits `s3:GetObject` on `arn:aws:s3:::acme-*/*`" in lines

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from wizard.iam.grants import IDENTITY, RESOURCE, TRUST, Grant, by_principal
+from wizard.iam.grants import BOUNDARY, IDENTITY, RESOURCE, TRUST, Grant, by_principal
 
 
 @dataclass
@@ -63,7 +63,7 @@ def _statement(grant: Grant, principals: list[str]) -> dict:
     if grant.sid:
         statement["Sid"] = grant.sid
     statement["Effect"] = grant.effect
-    if grant.kind != IDENTITY:
+    if grant.kind not in (IDENTITY, BOUNDARY):
         statement["Principal"] = _principal_block(principals)
     if grant.not_actions:
         statement["NotAction"] = _one(grant.not_actions)
@@ -84,6 +84,8 @@ def _title(grant: Grant, principal: str, aws_managed: set[tuple[str, str]]) -> s
         return "Trust policy (who may assume the role)"
     if grant.kind == RESOURCE:
         return f"{source.policy or 'Policy'} of {source.resource}"
+    if grant.kind == BOUNDARY:
+        return f"Permissions boundary {source.resource} (grants nothing: caps what {grant.principal}'s policies grant)"
     if (principal, source.policy) in aws_managed and source.resource == principal:
         return f"AWS managed policy {source.policy}"
     if source.resource == principal:
@@ -125,5 +127,5 @@ def policies_by_principal(grants: list[Grant]) -> list[PrincipalPolicies]:
                 document.note = "grants nothing as deployed (placeholder)"
         entry.documents = list(documents.values())
         result.append(entry)
-    order = {IDENTITY: 0, TRUST: 1, RESOURCE: 2}
+    order = {IDENTITY: 0, BOUNDARY: 1, TRUST: 2, RESOURCE: 3}
     return sorted(result, key=lambda p: order.get(p.kind, 3))

@@ -39,6 +39,8 @@ def _grant_line(change) -> str:
              else "everything except " + _values(grant.not_resources) if grant.not_resources else "")
     if grant.kind == "resource":
         holder = f"{display_principal(grant)}: {grant.effect} `{grant.principal}`"
+    elif grant.kind == "boundary":  # a cap, not a grant
+        holder = f"{display_principal(grant)}: {'admits' if grant.is_allow else 'Deny'}"
     else:
         holder = f"{grant.principal or display_principal(grant)}: {grant.effect}"
     placeholder = " (grants nothing: placeholder)" if grant.grants_nothing else ""

@@ -41,6 +41,8 @@ def describe_grant(grant: Grant, full: bool = False) -> str:
         what = f"{grant.principal} may {acts}"
     elif grant.kind == "resource":
         what = f"{grant.principal} {grant.effect} {acts}"
+    elif grant.kind == "boundary":  # a cap, not a grant: what the role's policies may still take effect for
+        what = f"boundary admits {acts}" if grant.is_allow else f"boundary Deny {acts}"
     else:
         what = f"{grant.effect} {acts}"
     if grant.resources:
@@ -61,6 +63,6 @@ def describe_grant(grant: Grant, full: bool = False) -> str:
 def describe_change_subject(grant: Grant) -> str:
     """``describe_grant`` led by the principal, for a listing not grouped by principal."""
     text = describe_grant(grant)
-    if grant.attachment or grant.kind == "identity":
+    if grant.attachment or grant.kind in ("identity", "boundary"):
         return f"{grant.principal} {text}"
     return text
