@@ -187,11 +187,12 @@ class AwsScreen(OnTheWizard, Screen):
                                        "$text-muted"))
         self.running = kind
         self.query_one("#aws", VerticalScroll).anchor()  # progress and the outcome stay in view
-        self.call_aws(self.session, self.run_number, kind, call, self.cancel_event, profile, endpoint, aws)
+        self.call_aws(self.session, self.run_number, kind, call, self.cancel_event, profile, endpoint, aws,
+                      self.wizard.options.aws_deadline)
 
     @work(thread=True, exclusive=True, group="aws")
     def call_aws(self, session: "WizardSession", run: int, kind: str, call: "AwsCall", cancel: threading.Event,
-                 profile: str, endpoint: str, aws: "AwsSession | None") -> None:
+                 profile: str, endpoint: str, aws: "AwsSession | None", deadline: float | None = None) -> None:
         """The blocking part: make the session, make the call, report back.
 
         Everything it needs comes as arguments (read on the UI thread); it touches no widget
@@ -201,7 +202,7 @@ class AwsScreen(OnTheWizard, Screen):
             self.post_message(self.Progress(run, line))
 
         try:
-            aws = aws or session.aws_session(profile, endpoint)
+            aws = aws or session.aws_session(profile, endpoint, deadline)
             result = call(aws, progress, cancel)
         except WizardError as exc:
             self.post_message(self.Failed(run, one_line(str(exc))))

@@ -32,6 +32,7 @@ class WizardOptions:
     aws_profile: str | None = None
     endpoint_url: str | None = None
     template_bucket: str | None = None
+    aws_deadline: float | None = None
 
 
 class WizardNavigation(Protocol):

@@ -338,11 +338,14 @@ class WizardSession:
 
     # -- AWS (worker threads; raise AwsError or InputError) --------------------------------------
 
-    def aws_session(self, profile: str | None, endpoint_url: str | None) -> "AwsSession":
-        """A session in the deployment's region, from the standard credential chain."""
+    def aws_session(self, profile: str | None, endpoint_url: str | None,
+                    deadline: float | None = None) -> "AwsSession":
+        """A session in the deployment's region, from the standard credential chain; ``deadline``
+        bounds each call (``--aws-deadline``; default 30 s)."""
         from wizard.aws import make_session
 
-        return make_session(profile=profile or None, region=self.pseudo.region, endpoint_url=endpoint_url or None)
+        return make_session(profile=profile or None, region=self.pseudo.region, endpoint_url=endpoint_url or None,
+                            deadline=deadline)
 
     def run_preflight(self, aws: "AwsSession", on_progress: Callable[[str], None]) -> "PreflightReport":
         """The preflight of the final parameter values (the session is not changed: see ``adopt``)."""

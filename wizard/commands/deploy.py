@@ -65,9 +65,6 @@ def run(args: argparse.Namespace) -> int:
                          "they are steps after the review)", where="--preflight")
     if args.answers and args.plain:
         raise InputError("choose --answers (headless) or --plain (prompts), not both", where="--answers")
-    if args.aws_deadline is not None and not (args.answers or args.plain):
-        raise InputError("applies to --answers and --plain (the wizard's screens give each AWS call 30 s)",
-                         where="--aws-deadline")
     if args.answers:
         return run_headless(args)
     if args.plain:
