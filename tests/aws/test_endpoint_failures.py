@@ -288,3 +288,17 @@ def test_the_command_passes_the_deadline_to_the_screens(monkeypatch) -> None:
     monkeypatch.setattr(screens.app.QuiltWizardApp, "run", lambda self: built.setdefault("app", self))
     assert main(["--aws-deadline", "5"]) == 0
     assert built["app"].options.aws_deadline == 5.0
+
+def test_the_audits_cloudtrail_lookup_keeps_the_callers_deadline(silent_endpoint, aws_environment) -> None:
+    """The audit asks CloudTrail in IAM's region through a session of its own: that session keeps
+    the deadline of the command's (``audit --aws-deadline``)."""
+    from types import SimpleNamespace
+
+    from wizard.aws.deployed import _creators
+
+    session = make_session(region=REGION, endpoint_url=silent_endpoint, deadline=0.5)
+    found, why = _creators(session, SimpleNamespace(region="eu-west-1"),
+                           ["arn:aws:iam::111122223333:policy/quilt/x"], say=lambda _line: None)
+    assert found == {}
+    assert why.startswith("CloudTrail LookupEvents failed (No complete answer from the endpoint")
+    assert "within 0.5 s" in why

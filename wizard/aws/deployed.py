@@ -218,7 +218,7 @@ def _creators(session: AwsSession, stack: DeployedStack, arns: list[str],
     # IAM is global: its events are recorded in us-east-1 (the partition's first region).
     region = stack.region if stack.region.startswith(("cn-", "us-gov-", "us-iso")) else "us-east-1"
     trail = AwsSession(session.boto_session, region=region, endpoint_url=session.endpoint_url,
-                       max_attempts=_CLOUDTRAIL_ATTEMPTS)
+                       max_attempts=_CLOUDTRAIL_ATTEMPTS, deadline=session.deadline)
     wanted = set(arns)
     found: dict[tuple[str, str], str] = {}
     try:
@@ -228,7 +228,7 @@ def _creators(session: AwsSession, stack: DeployedStack, arns: list[str],
                 for event in page.get("Events", []):
                     _record(event, wanted, found)
     except AwsError as exc:
-        return {}, f"CloudTrail LookupEvents failed ({' '.join(str(exc).split())[:160]})"
+        return {}, f"CloudTrail LookupEvents failed ({' '.join(str(exc).split())})"
     return found, ""
 
 
