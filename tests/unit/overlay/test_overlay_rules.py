@@ -115,3 +115,45 @@ def test_the_embedded_model_already_has_every_option():
     statuses = [o.status for o in hardening.outcomes]
     assert statuses.count("already-present") >= 7
     assert set(statuses) <= {"already-present", "needs-vendor", "matched-nothing"}
+
+
+ANYONE = """
+Resources:
+  AnyoneRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: '*', Service: ecs-tasks.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::data/*'}
+  BareRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: '*', Action: sts:AssumeRole}
+"""
+
+
+def test_a_role_trusting_anyone_trusts_principals_outside_the_account():
+    """``*`` (bare or as the AWS principal) is everyone, every other account included: the
+    external-principals option matches it, and Remove drops it."""
+    from wizard.cfn.template import parse_template
+    from wizard.overlay.outsiders import external_trust
+
+    template = parse_template(ANYONE)
+    trust = external_trust(template.body)
+    assert trust.roles == ("AnyoneRole", "BareRole") and [o.account for o in trust.outsiders] == ["*"]
+    hardening = harden(template)
+    assert {o.rule.id: o.status for o in hardening.outcomes}["trust-external-principals"] == "applied"
+    kept = {(g.source.resource, g.principal) for g in grants(hardening.template, {}) if g.kind == "trust"}
+    assert {("AnyoneRole", "AWS:*"), ("BareRole", "*")} <= kept
+    removed = {(g.source.resource, g.principal) for g in grants(hardening.template, {"TrustExternalPrincipals": "Remove"})
+               if g.kind == "trust"}
+    assert removed == {("AnyoneRole", "Service:ecs-tasks.amazonaws.com")}
