@@ -168,6 +168,7 @@ def test_a_failure_of_the_overlays_own_code_is_a_bug_not_a_bad_template(monkeypa
         raise KeyError("Statement")
 
     monkeypatch.setattr(apply, "_apply", broken)
+    monkeypatch.setattr(apply, "_CACHE", {})  # no hardening made before the bug
     template = load_template(DATA / "small-vendor.yaml")
     with pytest.raises(apply.OverlayBug) as caught:
         harden(template)
