@@ -202,3 +202,11 @@ def test_rule_outcomes_and_matches_are_enums_shown_by_their_value(small):
     rules = hardening.to_json()["rules"]
     assert {type(r["status"]) for r in rules} == {str}
     assert {type(m["kind"]) for r in rules for s in r["steps"] for m in s["matched"]} == {str}
+
+
+def test_asking_the_overlay_for_a_rule_it_lacks_names_its_rules():
+    overlay = load_overlay()
+    assert overlay.rule("bucket-prefix").id == "bucket-prefix"
+    with pytest.raises(KeyError) as caught:
+        overlay.rule("no-such-rule")
+    assert "no-such-rule" in str(caught.value) and "bucket-prefix" in str(caught.value)
