@@ -218,3 +218,51 @@ def test_a_masked_part_shows_as_the_mask_in_the_report(tmp_path):
     html_text = (tmp_path / "r" / "security-report.html").read_text()
     assert "Inline policy policy-****, line" in html_text  # the mask inside bold text stays visible
     assert "arn:aws:s3:::bucket-****/*" in html_text
+
+
+SELECT_INDEX = str(DATA / "templates" / "noecho-select-index.yaml")
+PICKS = ("alphazq", "bravozq", "charliezq")  # each element a NoEcho index may pick names its pick
+
+
+@pytest.mark.parametrize("which", ["0", "1", "2"])
+def test_an_element_picked_by_a_noecho_index_is_masked_everywhere(tmp_path, which):
+    """The element tells the index: no output may show which one was picked."""
+    answers = tmp_path / "answers.yaml"
+    answers.write_text('version: 1\nstack: {name: quilt, region: us-east-1, account_id: "111122223333"}\n')
+    sets = ["--set", f"Which={which}"]
+    other = str((int(which) + 1) % 3)
+    output = "\n".join([
+        run("render", "-t", SELECT_INDEX, *sets),
+        run("render", "-t", SELECT_INDEX, "--json", *sets, "--set", "Open=true"),
+        run("grants", "-t", SELECT_INDEX, *sets, "--set", "Open=true"),
+        run("grants", "-t", SELECT_INDEX, "--json", *sets),
+        run("diff", "-t", SELECT_INDEX, "--from", "Open=false", "--from", f"Which={which}", "--set", "Open=true", *sets),
+        run("diff", "-t", SELECT_INDEX, "--json", "--from", f"Which={other}", *sets),
+        run("report", "-t", SELECT_INDEX, "--out", str(tmp_path / "report"), *sets, "--set", "Open=true"),
+        run("--answers", str(answers), "-t", SELECT_INDEX, "--out", str(tmp_path / "p.json"), *sets,
+            "--set", "Open=true"),
+        run("--answers", str(answers), "-t", SELECT_INDEX, "--out", str(tmp_path / "p2.json"), "--json", *sets),
+    ]) + written(tmp_path, {tmp_path / "p.json", tmp_path / "p2.json"})
+    assert "Traceback" not in output and "Wrote " in output
+    assert (tmp_path / "report" / "security-report.md").is_file()
+    assert "arn:aws:s3:::****" in output  # the grant is there, masked
+    assert not [pick for pick in PICKS if pick in output.lower()]
+
+
+def test_a_noecho_index_outside_its_list_is_not_quoted():
+    output = run("render", "-t", SELECT_INDEX, "--set", "Which=7345")
+    assert "exit 2" in output and "outside a list of 3" in output and "7345" not in output
+
+
+@pytest.mark.parametrize("value", ['Zq"Wx\\Vy-Kp', 'tab\there', 'quo"te', 'back\\slash', 'ünï\u2028code'])
+def test_a_noecho_value_is_masked_where_it_appears_json_escaped(value):
+    """A report quotes policies as JSON: a secret with a quote, a backslash or a control
+    character appears there escaped, and is masked in that form too."""
+    from wizard.cfn.parameters import MASK, mask_secrets
+
+    document = json.dumps({"Statement": [{"Resource": "arn:aws:s3:::" + value + "/*"}]}, indent=2)
+    assert json.dumps(value)[1:-1] in document  # the escaped form, not the value itself
+    masked = mask_secrets({"text": document, "items": [document, value]}, [value])
+    assert masked["text"] == masked["items"][0]
+    assert json.loads(masked["text"])["Statement"][0]["Resource"] == f"arn:aws:s3:::{MASK}/*"
+    assert masked["items"][1] == MASK

@@ -35,6 +35,12 @@ INJECTIONS = [
     "tab\tOpen=true",
     "'quoted value'",
     '"quoted value"',
+    # quotes without any whitespace: word splitting keeps them, but xargs and a pasted command
+    # read them as quoting
+    "it's",
+    'say"hi"',
+    "`id`",
+    "''",
     "back\\slash",
     "nbsp\u00a0Open=true",
     "line\u2028Open=true",

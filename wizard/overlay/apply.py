@@ -22,22 +22,43 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import yaml
 
-from wizard.errors import TemplateError
+from wizard.errors import TemplateError, WizardError
 from wizard.overlay.edits import EDITS, EditContext, resolve_declared
 from wizard.overlay.match import Match, find
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
 from wizard.cfn.template import MAX_TEMPLATE_BYTES, Template, parse_template
 from wizard.cfn.yamlsource import LineDict, LineList
 
-APPLIED, NOTHING, PRESENT, VENDOR, BLOCKED = (
-    "applied", "matched-nothing", "already-present", "needs-vendor", "requires-missing")
+
+
+class RuleStatus(StrEnum):
+    """What became of one rule on one template (its value is what the provenance shows)."""
+
+    APPLIED = "applied"
+    NOTHING = "matched-nothing"
+    PRESENT = "already-present"
+    VENDOR = "needs-vendor"
+    BLOCKED = "requires-missing"
+
+
+APPLIED, NOTHING, PRESENT, VENDOR, BLOCKED = RuleStatus
 
 PROVENANCE_KEY = "QuiltWizard::Overlay"
 _GROUP_LABEL = "Security options added by the quilt-wizard overlay"
+
+
+class OverlayBug(RuntimeError):
+    """The overlay's own code failed on a template that was read and checked: a bug in the
+    program, never blamed on the template. It propagates (the command line shows its traceback)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: this is a bug in quilt-wizard, not a fault of the template; "
+                         "please report it with this traceback")
 
 
 @dataclass(frozen=True)
@@ -59,7 +80,7 @@ class RuleOutcome:
     """One rule's result on one template."""
 
     rule: Rule
-    status: str
+    status: RuleStatus
     steps: tuple[StepOutcome, ...] = ()
 
     @property
@@ -83,7 +104,7 @@ class RuleOutcome:
 
     def to_json(self) -> dict:
         return {"rule": self.rule.id, "title": self.rule.title, "parameter": self.rule.parameter,
-                "concerns": list(self.rule.concerns), "status": self.status,
+                "concerns": list(self.rule.concerns), "status": self.status.value,
                 "needs_vendor": self.rule.needs_vendor or None, "preflight": self.rule.preflight or None,
                 "steps": [s.to_json() for s in self.steps]}
 
@@ -197,7 +218,7 @@ def _provenance(body: dict, overlay: Overlay, outcomes: list[RuleOutcome], diges
         "OverlayVersion": overlay.version,
         "OverlayDigest": overlay.digest,
         "Rules": [{"Id": o.rule.id, "Parameter": o.rule.parameter, "Concerns": list(o.rule.concerns),
-                   "Status": o.status,
+                   "Status": o.status.value,
                    "Matched": [m.label for s in o.steps for m in s.matches],
                    **({"NeedsVendor": o.rule.needs_vendor} if o.status == VENDOR else {})}
                   for o in outcomes],
@@ -246,9 +267,11 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     for rule in overlay.rules:
         try:
             outcome = _apply(body, rule, applied, source)
-        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
-            raise TemplateError(f"the overlay's rule {rule.id} cannot read this template: a part it acts on "
-                                f"has an unexpected shape ({type(exc).__name__}: {exc})", file=source) from None
+        except (WizardError, RecursionError, MemoryError):
+            raise  # what the template asks that the rule cannot do (a clash, a missing part): one line
+        except Exception as exc:
+            # The template was read and checked before any rule saw it: what fails here is ours.
+            raise OverlayBug(f"the overlay's rule {rule.id} failed on {source}") from exc
         if outcome.status == APPLIED:
             applied.add(rule.id)
         outcomes.append(outcome)
@@ -265,7 +288,7 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     try:
         hardened = parse_template(text, f"{source} (hardened)")
     except TemplateError as exc:  # a bug in the overlay, never the user's input
-        raise RuntimeError(f"the hardened template does not parse: {exc}") from exc
+        raise OverlayBug(f"the hardened template of {source} does not parse: {exc}") from exc
     result = Hardening(template, hardened, overlay, tuple(outcomes), digest)
     if len(_CACHE) > 16:
         _CACHE.clear()

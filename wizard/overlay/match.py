@@ -17,14 +17,30 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Iterator
 
 from wizard.iam.bucket_access import purpose_of
 from wizard.iam.wildcards import action_matches
 
-STATEMENT, TRUST, ROLE, POLICY, PORT_RULE, TEMPLATE, RESOURCE, GROUP = (
-    "statement", "trust", "role", "managed-policy", "port-rule", "template", "resource", "security-group")
+
+
+class MatchKind(StrEnum):
+    """What a match is (its value is what the provenance and ``harden --json`` show)."""
+
+    STATEMENT = "statement"
+    TRUST = "trust"
+    ROLE = "role"
+    POLICY = "managed-policy"
+    PORT_RULE = "port-rule"
+    TEMPLATE = "template"
+    RESOURCE = "resource"
+    GROUP = "security-group"
+    LOAD_BALANCER = "load-balancer"
+
+
+STATEMENT, TRUST, ROLE, POLICY, PORT_RULE, TEMPLATE, RESOURCE, GROUP, LOAD_BALANCER = MatchKind
 
 #: Actions that write an IAM managed policy or its versions (what a run-time placeholder needs).
 POLICY_VERSION_WRITES = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
@@ -36,14 +52,14 @@ _ACCOUNT = re.compile(r"(^|:)\d{12}(:|$)")
 class Match:
     """One thing a step acts on: where it is, who holds it, and how a person names it."""
 
-    kind: str
+    kind: MatchKind
     path: tuple
     label: str
     holders: tuple[str, ...] = ()
     detail: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "at": "/".join(str(p) for p in self.path), "label": self.label,
+        return {"kind": self.kind.value, "at": "/".join(str(p) for p in self.path), "label": self.label,
                 "holders": list(self.holders), "detail": list(self.detail)}
 
 
@@ -319,7 +335,7 @@ def _managed_policies(index: TemplateIndex, spec: dict) -> list[Match]:
 
 
 def _load_balancers(index: TemplateIndex, spec: dict) -> list[Match]:
-    return [Match("load-balancer", ("Resources", logical_id), logical_id, (), (spec["scheme"],))
+    return [Match(LOAD_BALANCER, ("Resources", logical_id), logical_id, (), (spec["scheme"],))
             for logical_id, resource in index.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
             if (resource.get("Properties") or {}).get("Scheme", "internet-facing") == spec["scheme"]]
 

@@ -77,7 +77,12 @@ class Overlay:
     digest: str
 
     def rule(self, rule_id: str) -> Rule:
-        return next(r for r in self.rules if r.id == rule_id)
+        """The rule ``rule_id``; a ``KeyError`` naming the overlay's rules when it has none of that id."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(f"the overlay {self.name} has no rule {rule_id!r}; its rules: "
+                       f"{', '.join(r.id for r in self.rules)}")
 
 
 def _read(path: Path, check: bool = True) -> Any:

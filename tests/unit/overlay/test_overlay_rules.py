@@ -115,3 +115,98 @@ def test_the_embedded_model_already_has_every_option():
     statuses = [o.status for o in hardening.outcomes]
     assert statuses.count("already-present") >= 7
     assert set(statuses) <= {"already-present", "needs-vendor", "matched-nothing"}
+
+
+ANYONE = """
+Resources:
+  AnyoneRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: '*', Service: ecs-tasks.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::data/*'}
+  BareRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: '*', Action: sts:AssumeRole}
+"""
+
+
+def test_a_role_trusting_anyone_trusts_principals_outside_the_account():
+    """``*`` (bare or as the AWS principal) is everyone, every other account included: the
+    external-principals option matches it, and Remove drops it."""
+    from wizard.cfn.template import parse_template
+    from wizard.overlay.outsiders import external_trust
+
+    template = parse_template(ANYONE)
+    trust = external_trust(template.body)
+    assert trust.roles == ("AnyoneRole", "BareRole") and [o.account for o in trust.outsiders] == ["*"]
+    hardening = harden(template)
+    assert {o.rule.id: o.status for o in hardening.outcomes}["trust-external-principals"] == "applied"
+    kept = {(g.source.resource, g.principal) for g in grants(hardening.template, {}) if g.kind == "trust"}
+    assert {("AnyoneRole", "AWS:*"), ("BareRole", "*")} <= kept
+    removed = {(g.source.resource, g.principal) for g in grants(hardening.template, {"TrustExternalPrincipals": "Remove"})
+               if g.kind == "trust"}
+    assert removed == {("AnyoneRole", "Service:ecs-tasks.amazonaws.com")}
+
+
+def test_a_failure_of_the_overlays_own_code_is_a_bug_not_a_bad_template(monkeypatch, tmp_path, capsys):
+    """The template was read and checked before any rule saw it: an exception inside a rule is
+    the program's fault, raised as such (with a traceback), never a one-line blame on the template."""
+    from wizard.overlay import apply
+
+    def broken(*_args):
+        raise KeyError("Statement")
+
+    monkeypatch.setattr(apply, "_apply", broken)
+    monkeypatch.setattr(apply, "_CACHE", {})  # no hardening made before the bug
+    template = load_template(DATA / "small-vendor.yaml")
+    with pytest.raises(apply.OverlayBug) as caught:
+        harden(template)
+    assert isinstance(caught.value.__cause__, KeyError)
+    assert "bug in quilt-wizard" in str(caught.value) and "not a fault of the template" in str(caught.value)
+    out = tmp_path / "hardened.yaml"
+    with pytest.raises(apply.OverlayBug):
+        main(["harden", "--template", str(DATA / "small-vendor.yaml"), "--out", str(out)])
+    assert not out.exists()
+
+
+def test_a_template_clash_stays_the_users_error():
+    """A rule that cannot apply to the template (its condition name is taken) is one line for the
+    user, not a bug report."""
+    with pytest.raises(InputError) as caught:
+        harden(load_template(DATA / "condition-clash.yaml"))
+    assert "HasBucketPrefix" in str(caught.value)
+
+
+def test_rule_outcomes_and_matches_are_enums_shown_by_their_value(small):
+    from wizard.overlay.apply import PROVENANCE_KEY, RuleStatus
+    from wizard.overlay.match import MatchKind
+
+    _template, hardening = small
+    assert all(isinstance(o.status, RuleStatus) for o in hardening.outcomes)
+    kinds = {m.kind for o in hardening.outcomes for s in o.steps for m in s.matches}
+    assert kinds and all(isinstance(k, MatchKind) for k in kinds)
+    recorded = hardening.template.body["Metadata"][PROVENANCE_KEY]["Rules"]
+    assert {r["Status"] for r in recorded} <= {s.value for s in RuleStatus}
+    assert {type(r["Status"]) for r in recorded} == {str}
+    rules = hardening.to_json()["rules"]
+    assert {type(r["status"]) for r in rules} == {str}
+    assert {type(m["kind"]) for r in rules for s in r["steps"] for m in s["matched"]} == {str}
+
+
+def test_asking_the_overlay_for_a_rule_it_lacks_names_its_rules():
+    overlay = load_overlay()
+    assert overlay.rule("bucket-prefix").id == "bucket-prefix"
+    with pytest.raises(KeyError) as caught:
+        overlay.rule("no-such-rule")
+    assert "no-such-rule" in str(caught.value) and "bucket-prefix" in str(caught.value)
