@@ -4,6 +4,7 @@ template carries the hardened template, the promised options included."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import yaml
 
@@ -16,9 +17,10 @@ ACCOUNT = "123456789012"  # moto's account
 
 def test_the_change_set_uploads_the_hardened_template(session, endpoint, tmp_path, real_template_path):
     session.client("s3").create_bucket(Bucket="acme-cfn-templates")
-    certificate = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
-    result = run_cli("--answers", ANSWERS, "--template", str(real_template_path), "--account-id", ACCOUNT,
-                     "--set", f"CertificateArnELB={certificate}",  # a certificate of the target account
+    # The same answers for moto's account: its certificate and approver must belong to the target account.
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(Path(ANSWERS).read_text().replace("111122223333", ACCOUNT))
+    result = run_cli("--answers", str(answers), "--template", str(real_template_path),
                      "--out", str(tmp_path / "p.json"), "--create-change-set",
                      "--template-bucket", "acme-cfn-templates", "--endpoint-url", endpoint, "--json")
     assert result.code == 0, result.err
