@@ -32,6 +32,8 @@ class WizardOptions:
     aws_profile: str | None = None
     endpoint_url: str | None = None
     template_bucket: str | None = None
+    access_analyzer: bool = False
+    """``--access-analyzer``: the preflight screen's IAM Access Analyzer box starts ticked."""
 
 
 class WizardNavigation(Protocol):
