@@ -313,3 +313,75 @@ def test_the_preflight_names_aws_findings_in_its_text(stubbed) -> None:
     assert "IAM Access Analyzer (AWS) reported 1" in text
     assert "PASS_ROLE_WITH_STAR_IN_RESOURCE: Role/reader (identity, Statement[1].Action[0], line" in text
     assert report.check("access-analyzer-validate").status is CheckStatus.WARN
+
+
+def test_a_deployed_stack_is_what_a_changed_policy_is_compared_with(stubbed) -> None:
+    from tests.moto import PUBLISHER_TEMPLATE
+
+    session, stub = stubbed
+    session.client("cloudformation").create_stack(
+        StackName="quilt", TemplateBody=PUBLISHER_TEMPLATE, Capabilities=["CAPABILITY_IAM"],
+        Parameters=[{"ParameterKey": "TopicName", "ParameterValue": "quilt-events"}])
+    new = PUBLISHER_TEMPLATE.replace("Action: sns:Publish", "Action: [sns:Publish, sns:Subscribe]")
+    sent_new: list[dict] = []
+    sent_old: list[dict] = []
+    no_findings(stub, 2)
+    stub.add_response("check_no_new_access", {"result": "FAIL", "message": "New access.",
+                                              "reasons": [{"description": "sns:Subscribe", "statementIndex": 0}]},
+                      {"newPolicyDocument": Sent(sent_new), "existingPolicyDocument": Sent(sent_old),
+                       "policyType": "IDENTITY_POLICY"})
+    all_pass(stub, IDENTITY_CHECKS)
+    values = {"TopicName": "quilt-events"}
+    # The fallback (a vendor's version) is not used: the stack exists.
+    request = PolicyCheckRequest(parse_template(new, "new.yaml"), values, parse_template(new, "vendor.yaml"), values,
+                                 "the vendor's template")
+    report = run_preflight(session, values, stack_name="quilt", access_analyzer=request)
+    stub.assert_no_pending_responses()
+    assert report.change_set_type == "UPDATE"
+    assert report.to_json()["access_analyzer"]["reference"].startswith("the deployed stack quilt")
+    assert sent_old[0]["Statement"][0]["Action"] == "sns:Publish"
+    assert sent_new[0]["Statement"][0]["Action"] == ["sns:Publish", "sns:Subscribe"]
+    # `!Ref Topic`, known only once deployed: a topic ARN of the stack's account and region.
+    assert sent_new[0]["Statement"][0]["Resource"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:quilt-topic"
+    [new_access] = report.access_analysis.findings
+    assert new_access.against.startswith("the deployed stack quilt") and new_access.line is not None
+
+
+def test_the_vendor_template_is_the_reference_of_a_hardened_one(real_template_path, tmp_path) -> None:
+    from tests.unit.overlay.test_headless_overlay import ANSWERS
+    from wizard.commands.aws_steps import policy_check_request
+    from wizard.flow.answers import load_answers_file
+    from wizard.flow.headless import plan_arguments, plan_deployment
+    from wizard.iam.policy_documents import document_text, policy_documents
+
+    plan = plan_arguments(load_answers_file(str(ANSWERS)), template=str(real_template_path),
+                          out=str(tmp_path / "p.json"))
+    deployment = plan_deployment(**plan)
+    request = policy_check_request(deployment)
+    assert request.fallback_template is deployment.hardening.vendor
+    assert request.fallback_label == f"the vendor's template {real_template_path.name}"
+    after = planned_evaluation(request.template, request.values, "quilt", REGION, ACCOUNT)
+    before = planned_evaluation(request.fallback_template, request.fallback_values, "quilt", REGION, ACCOUNT)
+    vendor = {d.key: document_text(d, before) for d in policy_documents(before)}
+    changed = [d.key for d in policy_documents(after) if d.key in vendor and document_text(d, after) != vendor[d.key]]
+    assert changed  # the hardening changed policies: each is checked for new access against the vendor's
+
+
+def test_a_statement_written_without_a_list_is_found_on_its_line(stubbed) -> None:
+    session, stub = stubbed
+    text = """\
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          Effect: Allow
+          Principal: {AWS: '*'}
+          Action: sts:AssumeRole
+"""
+    stub.add_response("validate_policy", {"findings": [finding(
+        "SECURITY_WARNING", "TRUST_ANYONE", [{"value": "Statement"}, {"index": 0}, {"value": "Principal"}])]})
+    analysis = analyse_policies(session, evaluation(text), None, "")
+    [found] = analysis.findings
+    assert text.splitlines()[found.line - 1].strip().startswith("Principal:")
