@@ -122,8 +122,19 @@ def analyse_policies(session: AwsSession, after: Evaluation, reference: Evaluati
         calls[action] = calls.get(action, 0) + 1
         return session.call(SERVICE, method, **params)
 
+    unreachable: list[str] = []
+
+    def guarded(action: str, run: Callable[[], PreflightCheck]) -> PreflightCheck:
+        """Once the endpoint did not answer one action, the others are not tried (each would wait
+        for the whole deadline): a warning naming the action, and the one that found it so."""
+        if unreachable:
+            return warning(CHECK_NAMES[action], f"Could not check (access-analyzer:{action} not called): the "
+                                                f"endpoint did not answer {unreachable[0]}.",
+                           "Check the network, proxy and endpoint URL, or run without --access-analyzer.")
+        return _guarded(action, run, unreachable)
+
     report(f"IAM Access Analyzer: validating {len(documents)} policies")
-    checks.append(_guarded(VALIDATE, lambda: _validate(session, after, documents, results, calls)))
+    checks.append(guarded(VALIDATE, lambda: _validate(session, after, documents, results, calls)))
     changed = [(d, before[d.key]) for d in documents
                if d.key in before and _text(d, after) != _text(before[d.key], reference)]
     if reference is None:
@@ -132,12 +143,12 @@ def analyse_policies(session: AwsSession, after: Evaluation, reference: Evaluati
         checks.append(passed(CHECK_NAMES[NO_NEW_ACCESS], f"no policy changed against {reference_label}"))
     else:
         report(f"IAM Access Analyzer: {len(changed)} changed policies against {reference_label}")
-        checks.append(_guarded(NO_NEW_ACCESS, lambda: _no_new_access(
+        checks.append(guarded(NO_NEW_ACCESS, lambda: _no_new_access(
             call, after, reference, changed, reference_label, results)))
     critical = settings().critical_access
     wanted = [(d, c) for d in documents for c in critical if d.kind in c.applies_to]
     report(f"IAM Access Analyzer: {len(wanted)} checks of critical access")
-    checks.append(_guarded(NOT_GRANTED, lambda: _not_granted(call, after, wanted, results)))
+    checks.append(guarded(NOT_GRANTED, lambda: _not_granted(call, after, wanted, results)))
     return AccessAnalysis(tuple(results), tuple(checks), calls, reference_label if reference else "",
                           len(documents))
 
@@ -150,8 +161,9 @@ def _text(document: PolicyDocument, evaluation: Evaluation | None) -> str:
     return document_text(document, evaluation) if evaluation is not None else ""
 
 
-def _guarded(action: str, run: Callable[[], PreflightCheck]) -> PreflightCheck:
-    """The check's line; AWS refusing ``action`` is a warning naming it, never a crash."""
+def _guarded(action: str, run: Callable[[], PreflightCheck], unreachable: list[str]) -> PreflightCheck:
+    """The check's line; AWS refusing ``action`` is a warning naming it, never a crash (an endpoint
+    that did not answer is added to ``unreachable``)."""
     name = CHECK_NAMES[action]
     iam = f"access-analyzer:{action}"
     try:
@@ -163,6 +175,7 @@ def _guarded(action: str, run: Callable[[], PreflightCheck]) -> PreflightCheck:
         return warning(name, f"Could not check ({iam} throttled after retries): {exc.message}",
                        "Run the preflight again in a minute.")
     except EndpointUnreachable as exc:
+        unreachable.append(iam)
         return warning(name, f"Could not check ({iam}: no answer): {exc.message}",
                        "Check the network, proxy and endpoint URL, or run without --access-analyzer.")
     except AwsError as exc:
