@@ -153,6 +153,7 @@ def test_the_text_summary_names_aws_findings(session, analyzer_endpoint, tmp_pat
     assert result.code == 0, result.err
     assert "AWS-AA-PASS_ROLE_WITH_STAR_IN_RESOURCE IAM Access Analyzer: ValidatePolicy SECURITY_WARNING" in result.out
     assert "IAM Access Analyzer (AWS) reported" in result.out
+    assert "reported by AWS (IAM Access Analyzer), marked AWS-AA-" in result.out
     assert "... Checking the policies with IAM Access Analyzer" in result.err
 
 
