@@ -298,14 +298,15 @@ def build_app(template_path: str | None = None, profile: str | None = None, stac
               region: str | None = None, account_id: str | None = None, out: str | None = None,
               fmt: str = "cfn", baseline: str | None = None, settings: Mapping[str, str] | None = None,
               force: bool = False, aws_profile: str | None = None, endpoint_url: str | None = None,
-              template_bucket: str | None = None, aws_deadline: float | None = None) -> QuiltWizardApp:
+              template_bucket: str | None = None, aws_deadline: float | None = None,
+              access_analyzer: bool = False) -> QuiltWizardApp:
     """The one way to make the app, for ``quilt-wizard`` and for the tests."""
     options = WizardOptions(template_path=str(template_path) if template_path else None, profile=profile,
                             stack_name=stack_name, region=region, account_id=account_id,
                             out=str(out) if out else None, fmt=fmt or "cfn", baseline=baseline,
                             settings=dict(settings or {}), force=force, aws_profile=aws_profile or None,
                             endpoint_url=endpoint_url or None, template_bucket=template_bucket or None,
-                            aws_deadline=aws_deadline)
+                            aws_deadline=aws_deadline, access_analyzer=access_analyzer)
     return QuiltWizardApp(options)
 
 
@@ -322,6 +323,7 @@ def run_app(args: argparse.Namespace) -> int:
                     region=args.region, account_id=args.account_id, out=args.out, fmt=args.format or "cfn",
                     baseline=args.baseline, settings=settings, force=getattr(args, "force", False),
                     aws_profile=args.aws_profile, endpoint_url=args.endpoint_url,
-                    template_bucket=args.template_bucket, aws_deadline=args.aws_deadline)
+                    template_bucket=args.template_bucket, aws_deadline=args.aws_deadline,
+                    access_analyzer=getattr(args, "access_analyzer", False))
     app.run()
     return app.return_code or 0

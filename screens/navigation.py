@@ -33,6 +33,9 @@ class WizardOptions:
     endpoint_url: str | None = None
     template_bucket: str | None = None
     aws_deadline: float | None = None
+    """``--aws-deadline``: the seconds each AWS call of the screens may take in all."""
+    access_analyzer: bool = False
+    """``--access-analyzer``: the preflight screen's IAM Access Analyzer box starts ticked."""
 
 
 class WizardNavigation(Protocol):

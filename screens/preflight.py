@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import Checkbox, DataTable, Static
 
 from screens.aws_screen import AwsScreen
 from wizard.errors import InputError
@@ -44,15 +44,22 @@ class PreflightScreen(AwsScreen):
     title_text = "Preflight: is the account ready?"
     help_text = ("Read-only checks of the account for the parameters just written: the certificate in the "
                  "region and covering the host, the KMS key, the log group, buckets, Athena workgroups and the "
-                 "stack's state. Nothing is created.")
+                 "stack's state. Nothing is created. IAM Access Analyzer's checks, when ticked, send every policy "
+                 "of the template to AWS.")
     run_label = "Run preflight"
 
     def __init__(self) -> None:
         super().__init__()
         self.report: "PreflightReport | None" = None
 
+    def compose_fields(self) -> Iterable[Widget]:
+        yield Checkbox("Also check every policy with IAM Access Analyzer (calls AWS; CheckNoNewAccess and "
+                       "CheckAccessNotGranted are billed per call)", self.wizard.options.access_analyzer,
+                       id="access-analyzer")
+
     def compose_notes(self) -> Iterable[Widget]:
         yield Static("", id="preflight-baseline")
+        yield Static("", id="access-analyzer-findings", markup=False)
 
     def compose_results(self) -> Iterable[Widget]:
         table = DataTable(id="checks", cursor_type="row", zebra_stripes=True)
@@ -73,6 +80,9 @@ class PreflightScreen(AwsScreen):
             return None
         self.query_one("#checks", DataTable).display = False
         self.query_one("#preflight-baseline", Static).update("")
+        self.query_one("#access-analyzer-findings", Static).update("")
+        if self.query_one("#access-analyzer", Checkbox).value:
+            return lambda aws, progress, _cancel: session.run_preflight(aws, progress, access_analyzer=True)
         return lambda aws, progress, _cancel: session.run_preflight(aws, progress)
 
     def cancelled_note(self) -> str:
@@ -93,6 +103,7 @@ class PreflightScreen(AwsScreen):
             self.set_status(Content.assemble(("Not ready", "bold $text-error"), f"{where}: {counts}. Fix {failed}, "
                                              "then run the preflight again.", caller))
         self._show_baseline(report, self.session.adopt_preflight(report))
+        self._show_analyzer(report)
         self._fill(report)
         self.refresh_bindings()
 
@@ -116,6 +127,18 @@ class PreflightScreen(AwsScreen):
             f"stack {stack.name} is {stack.status}; the permission diff now compares against its deployed "
             f"parameters ({len(stack.parameters)}), on the review screen too. Against the deployed stack: ",
             (summary, "bold")))
+
+    def _show_analyzer(self, report: "PreflightReport") -> None:
+        """AWS's findings (IAM Access Analyzer), one a line, each with its policy and template line."""
+        from wizard.aws.access_analyzer import render_results
+
+        analysis = report.access_analysis
+        note = self.query_one("#access-analyzer-findings", Static)
+        if analysis is None or not analysis.findings:
+            note.update("")
+            return
+        note.update("\n".join([f"IAM Access Analyzer (AWS) reported {len(analysis.findings)}; they join the "
+                               "findings of the security report:", *render_results(analysis)]))
 
     def _fill(self, report: "PreflightReport") -> None:
         table = self.query_one("#checks", DataTable)

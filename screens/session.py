@@ -347,17 +347,21 @@ class WizardSession:
         return make_session(profile=profile or None, region=self.pseudo.region, endpoint_url=endpoint_url or None,
                             deadline=deadline)
 
-    def run_preflight(self, aws: "AwsSession", on_progress: Callable[[str], None]) -> "PreflightReport":
-        """The preflight of the final parameter values (the session is not changed: see ``adopt``)."""
+    def run_preflight(self, aws: "AwsSession", on_progress: Callable[[str], None], *,
+                      access_analyzer: bool = False) -> "PreflightReport":
+        """The preflight of the final parameter values (the session is not changed: see ``adopt``);
+        ``access_analyzer`` adds IAM Access Analyzer's checks of every policy (calls that reach AWS)."""
         from wizard.aws import run_preflight
-
+        from wizard.commands.aws_steps import policy_check_request
         from wizard.iam.managed_policies import attached
 
-        values = dict(self.deployment().values.raw)
+        deployment = self.deployment()
+        values = dict(deployment.values.raw)
         policies = attached(analyse(self.template, values, self.pseudo).grants)
         return run_preflight(aws, values, stack_name=self.pseudo.stack_name,
                              expected_account=self.expected_account, target_account=self.pseudo.account_id,
-                             on_progress=on_progress, managed_policy_arns=policies)
+                             on_progress=on_progress, managed_policy_arns=policies,
+                             access_analyzer=policy_check_request(deployment) if access_analyzer else None)
 
     def adopt_preflight(self, report: "PreflightReport") -> bool:
         """Keep the report (for the security report) and the deployed stack's parameters;

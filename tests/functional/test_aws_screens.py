@@ -329,3 +329,72 @@ async def test_a_masked_noecho_value_of_the_deployed_stack_keeps_the_review(tmp_
         panel = app.screen.query_one(DiffPanel).plain
         assert "Refused" not in panel
         assert "All answers against the baseline (the deployed stack quilt)" in panel
+
+
+async def test_preflight_runs_iam_access_analyzer_when_ticked(tmp_path, endpoint, moto_session, monkeypatch):
+    from botocore.stub import Stubber
+    from textual.widgets import Checkbox
+
+    from tests.moto import PUBLISHER_TEMPLATE
+
+    template = tmp_path / "publisher.yaml"
+    template.write_text(PUBLISHER_TEMPLATE)
+    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint: moto_session)
+    stub = Stubber(moto_session.client("accessanalyzer"))
+    stub.add_response("validate_policy", {"findings": [{
+        "findingDetails": "Add a Version element.", "findingType": "WARNING", "issueCode": "MISSING_VERSION",
+        "learnMoreLink": "https://docs.aws.amazon.com/", "locations": [
+            {"path": [{"value": "Statement"}, {"index": 0}, {"value": "Resource"}],
+             "span": {"start": {"line": 1, "column": 1, "offset": 1}, "end": {"line": 1, "column": 2, "offset": 2}}}]}]},
+        {"policyDocument": ANY_DOCUMENT, "policyType": "IDENTITY_POLICY"})
+    stub.add_response("validate_policy", {"findings": []},
+                      {"policyDocument": ANY_DOCUMENT, "policyType": "RESOURCE_POLICY",
+                       "validatePolicyResourceType": "AWS::IAM::AssumeRolePolicyDocument"})
+    for _ in range(6):  # the identity policy against each critical access of the list
+        stub.add_response("check_access_not_granted", {"result": "PASS", "message": "not granted"})
+    stub.activate()
+    app = build_app(template_path=template, out=tmp_path / "p.json", settings={"TopicName": "quilt-events"},
+                    access_analyzer=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await write_parameter_file(pilot)
+        await press(pilot, "p")
+        screen = app.screen
+        assert isinstance(screen, PreflightScreen)
+        assert screen.query_one("#access-analyzer", Checkbox).value  # --access-analyzer ticks it
+        screen.query_one("#run").focus()
+        await press(pilot, "enter")
+        assert screen.status_text.startswith("Ready"), screen.status_text
+        assert _row(screen, "#checks", "access-analyzer-validate")[0] == "WARN"
+        assert _row(screen, "#checks", "access-analyzer-not-granted")[0] == "PASS"
+        shown = text_of(screen.query_one("#access-analyzer-findings"))
+        assert "MISSING_VERSION: Publisher/publish (identity, Statement[0].Resource, line" in shown
+    stub.assert_no_pending_responses()
+    # AWS's findings join the security report, marked as AWS's.
+    paths, findings = app.session.write_security_report(str(tmp_path / "report"))
+    assert [f.source for f in findings if f.rule_id == "AWS-AA-MISSING_VERSION"] == ["IAM Access Analyzer"]
+    assert "**Source:** IAM Access Analyzer" in paths[0].read_text()
+
+
+async def test_preflight_leaves_iam_access_analyzer_alone_unless_ticked(tmp_path, endpoint, moto_session):
+    from textual.widgets import Checkbox
+
+    app = _topic_app(tmp_path, endpoint_url=endpoint)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await write_parameter_file(pilot)
+        await press(pilot, "p")
+        screen = app.screen
+        assert not screen.query_one("#access-analyzer", Checkbox).value
+        screen.query_one("#run").focus()
+        await press(pilot, "enter")
+        assert screen.report is not None and screen.report.access_analysis is None
+        assert not any(c.name.startswith("access-analyzer") for c in screen.report.checks)
+
+
+class _AnyDocument:
+    """Any policy document sent (JSON text)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other.startswith("{")
+
+
+ANY_DOCUMENT = _AnyDocument()

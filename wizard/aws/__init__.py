@@ -1,7 +1,8 @@
 """The only part of quilt-wizard that talks to AWS, and the only place boto3 is imported.
 
 Everything else in the core is pure and testable without an account. This package makes
-the session (:mod:`.session`), checks the account before a deployment (:mod:`.preflight`),
+the session (:mod:`.session`), checks the account before a deployment (:mod:`.preflight`;
+on request, with IAM Access Analyzer's checks of every policy document, :mod:`.access_analyzer`),
 keeps the managed template bucket (:mod:`.template_bucket`), creates change sets
 (:mod:`.changeset`) and shows them (:mod:`.change_table`) with the security change of each
 resource (:mod:`.security`), follows an execution to its end (:mod:`.events`, :mod:`.outputs`),

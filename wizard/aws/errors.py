@@ -113,11 +113,15 @@ def operation_name(method: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in method.split("_"))
 
 
+# IAM prefixes that are not the boto3 service's name.
+_IAM_PREFIXES = {"accessanalyzer": "access-analyzer"}
+
+
 def iam_action(service: str, operation: str) -> str:
     """The IAM action a call needs, e.g. ``("cloudformation", "CreateChangeSet")`` ->
     ``cloudformation:CreateChangeSet``. boto3 service names and IAM prefixes agree for
-    every service this package calls."""
-    return _IAM_ACTION_NAMES.get((service, operation), f"{service}:{operation}")
+    every service this package calls but IAM Access Analyzer's (``access-analyzer:``)."""
+    return _IAM_ACTION_NAMES.get((service, operation), f"{_IAM_PREFIXES.get(service, service)}:{operation}")
 
 
 def translate(exc: BaseException, *, service: str, operation: str = "") -> AwsError:

@@ -41,6 +41,8 @@ class PreflightReport:
     stack: StackState | None = None
     target_account: str | None = None
     """The account the parameters are for (the caller's ``account`` should be the same)."""
+    access_analysis: Any = None
+    """IAM Access Analyzer's answers (``AccessAnalysis``), when asked for."""
 
     @property
     def ok(self) -> bool:
@@ -95,13 +97,15 @@ class PreflightReport:
             "baseline_parameters": self.baseline_parameters,
             "checks": [{"name": c.name, "status": c.status.value, "detail": c.detail,
                         "hint": c.hint} for c in self.checks],
+            "access_analyzer": self.access_analysis.to_json() if self.access_analysis is not None else None,
         }
 
 
 def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name: str,
                   expected_account: str | None = None, target_account: str | None = None,
                   on_progress: Callable[[str], None] | None = None,
-                  managed_policy_arns: Iterable[str] = ()) -> PreflightReport:
+                  managed_policy_arns: Iterable[str] = (),
+                  access_analyzer: Any = None) -> PreflightReport:
     """Run every check for ``parameters`` against the session's account and region.
 
     ``expected_account``, when given, must match the credentials' account; otherwise the
@@ -110,7 +114,8 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
     prepared for: the report names it, and a caller of another account gets a warning.
     ``on_progress`` receives one line per check started. ``managed_policy_arns``, the AWS
     managed policies the template attaches, adds the check that the account holds the
-    versions the grants were computed from.
+    versions the grants were computed from. ``access_analyzer`` (a ``PolicyCheckRequest``) adds
+    IAM Access Analyzer's checks of every policy document (calls that reach AWS, some billed).
     """
     target_account = target_account or expected_account
     report = on_progress or (lambda _line: None)
@@ -147,8 +152,16 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
     if attached:
         report(f"Checking {NAME}")
         checks += guarded((NAME,), lambda: [managed_policy_check(session, attached)])
+    analysis = None
+    if access_analyzer is not None:
+        from wizard.aws.access_analyzer import run_policy_checks
+
+        report("Checking the policies with IAM Access Analyzer")
+        analysis = run_policy_checks(session, access_analyzer, stack, stack_name=stack_name,
+                                     account=identity.account, on_progress=report)
+        checks += analysis.checks
     return PreflightReport(stack_name, session.region, identity.account, tuple(checks),
-                           stack=stack, target_account=target_account)
+                           stack=stack, target_account=target_account, access_analysis=analysis)
 
 
 _LATER_CHECKS = ("stack", "certificate", "certificate-host", "kms-key", "kms-key-cloudtrail",
@@ -167,6 +180,11 @@ def render_preflight(report: PreflightReport) -> str:
         lines.append(f"  {check.status.value.upper():4}  {check.name:{width}}  {check.detail}")
         if check.hint and check.status in (CheckStatus.FAIL, CheckStatus.WARN):
             lines.append(f"  {'':4}  {'':{width}}  fix: {check.hint}")
+    if report.access_analysis is not None and report.access_analysis.findings:
+        from wizard.aws.access_analyzer import render_results
+
+        lines.append(f"IAM Access Analyzer (AWS) reported {len(report.access_analysis.findings)}:")
+        lines += render_results(report.access_analysis)
     counts = report.counts()
     tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     if report.stack is not None and report.change_set_type == "UPDATE":

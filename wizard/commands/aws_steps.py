@@ -26,6 +26,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--preflight", action="store_true",
                        help="check the account before deploying: certificate in the region and covering "
                             "the host, KMS key usable by CloudTrail, log group, buckets, workgroups, stack state")
+    group.add_argument("--access-analyzer", action="store_true",
+                       help="with the preflight (--preflight; in --plain and the wizard, their preflight step): also "
+                            "check every policy document of the template with IAM Access Analyzer: ValidatePolicy, "
+                            "CheckNoNewAccess of each changed policy against the deployed stack or the vendor's "
+                            "template, CheckAccessNotGranted for critical actions (assets/access-analyzer.yaml); "
+                            "its findings join the summary, --json and the report. These calls reach AWS, and "
+                            "CheckNoNewAccess and CheckAccessNotGranted are billed per call")
     group.add_argument("--create-change-set", action="store_true",
                        help="create (never execute) a change set for --stack-name with the written parameters")
     group.add_argument("--change-set-name", metavar="NAME", help="default: quilt-wizard-YYYYMMDD-HHMMSS")
@@ -54,6 +61,8 @@ def check_usage(args: argparse.Namespace) -> None:
         from wizard.aws.session import check_endpoint_url
 
         check_endpoint_url(args.endpoint_url)
+    if getattr(args, "access_analyzer", False) and getattr(args, "answers", None) and not args.preflight:
+        raise InputError("is a check of the preflight: add --preflight", where="--access-analyzer")
     if args.execute and not args.create_change_set:
         raise InputError("--execute needs --create-change-set", where="--execute")
     if (args.create_template_bucket or args.template_bucket_kms_key is not None) and not args.create_change_set:
@@ -117,12 +126,32 @@ def session_for(args: argparse.Namespace, region: str):
 
 def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, str], stack_name: str,
                        expected_account: str | None, managed_policy_arns: tuple[str, ...] = (),
-                       target_account: str | None = None) -> Any:
+                       target_account: str | None = None, deployment: Any = None) -> Any:
+    """The preflight; with ``--access-analyzer`` (and the ``deployment`` whose policies it sends)
+    IAM Access Analyzer's checks too."""
     from wizard.aws import run_preflight
 
+    request = policy_check_request(deployment) if getattr(args, "access_analyzer", False) and deployment else None
     return run_preflight(session, parameters, stack_name=stack_name, expected_account=expected_account,
                          target_account=target_account, on_progress=progress,
-                         managed_policy_arns=managed_policy_arns)
+                         managed_policy_arns=managed_policy_arns, access_analyzer=request)
+
+
+def policy_check_request(deployment: Any) -> Any:
+    """What IAM Access Analyzer's checks send for a deployment: its template and final values, and
+    the reference a changed policy is compared with when no stack is deployed: the vendor's
+    template (when the overlay hardened it) with the same values, else the baseline's values."""
+    from wizard.aws.access_analyzer import PolicyCheckRequest
+
+    values = dict(deployment.values.raw)
+    hardening = deployment.hardening
+    if hardening is not None:
+        vendor = hardening.vendor
+        return PolicyCheckRequest(deployment.template, values, vendor,
+                                  {k: v for k, v in values.items() if k in vendor.parameters},
+                                  f"the vendor's template {Path(str(vendor.source)).name}")
+    return PolicyCheckRequest(deployment.template, values, deployment.template, dict(deployment.baseline.raw),
+                              f"the baseline ({deployment.baseline_name})")
 
 
 _PLAN = object()

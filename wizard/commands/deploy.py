@@ -119,12 +119,15 @@ def run_headless(args: argparse.Namespace) -> int:
         outcome.preflight = aws_steps.run_preflight_step(args, session, dict(deployment.values.raw),
                                                          pseudo.stack_name, expected_account,
                                                          attached_aws_policies(template, deployment, pseudo),
-                                                         target_account=pseudo.account_id)
+                                                         target_account=pseudo.account_id, deployment=deployment)
         current = outcome.preflight.baseline_parameters
         if current and not plan["baseline"]:
             # Updating a stack: compare with what is deployed, not with a mode.
             deployment = plan_deployment(**plan, baseline_parameters=current)
-    findings = findings_for(deployment)
+    from wizard.findings.access_analyzer import analyzer_findings
+
+    # AWS's findings (IAM Access Analyzer, with --access-analyzer) join ours, marked as AWS's.
+    findings = findings_for(deployment) + analyzer_findings(outcome.preflight)
     # Every gate is decided before anything is written: a tripped gate writes nothing.
     tripped = gates(args, deployment, outcome)
     if not tripped:
@@ -190,12 +193,17 @@ def offer_aws_steps(args: argparse.Namespace, flow) -> None:
 
     deployment, asker = flow.deployment, flow.asker
     pseudo = deployment.pseudo
-    if not asker.confirm("Run the preflight against AWS now (read-only checks of the account)?", False):
+    question = "Run the preflight against AWS now (read-only checks of the account)?"
+    if getattr(args, "access_analyzer", False):
+        question = ("Run the preflight against AWS now (read-only checks of the account, and IAM Access Analyzer's "
+                    "checks of every policy: CheckNoNewAccess and CheckAccessNotGranted are billed per call)?")
+    if not asker.confirm(question, False):
         return
     session = aws_steps.session_for(args, pseudo.region)
     report = aws_steps.run_preflight_step(
         args, session, dict(deployment.values.raw), pseudo.stack_name, args.account_id,
-        attached_aws_policies(deployment.template, deployment, pseudo), target_account=pseudo.account_id)
+        attached_aws_policies(deployment.template, deployment, pseudo), target_account=pseudo.account_id,
+        deployment=deployment)
     flow.say(render_preflight(report).rstrip())
     if not asker.confirm("Create a change set with the first file's parameters (it is not executed)?", False):
         return

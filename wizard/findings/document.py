@@ -261,6 +261,8 @@ def _findings(findings: list[Finding]) -> list[Block]:
     for index, finding in enumerate(findings, start=1):
         blocks.append(_h(3, f"{index}. [{finding.severity.upper()}] {finding.rule_id} {finding.title}: {finding.subject}"))
         blocks.append(_p(finding.message))
+        if finding.source:
+            blocks.append(_p(f"**Source:** {finding.source} (AWS), not this tool's rules."))
         if finding.steps:
             blocks.append(_p("**Path, step by step:**"))
             blocks.append(_list([s.text + (f" (template lines {', '.join(map(str, s.lines))})" if s.lines else "")

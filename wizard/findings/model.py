@@ -92,6 +92,8 @@ class Finding:
     steps: tuple[Step, ...] = ()
     controls: tuple[Control, ...] = ()
     facts: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    source: str = ""
+    """Who reported it: empty for this tool's own rules, ``IAM Access Analyzer`` for AWS's."""
 
     @property
     def rank(self) -> int:
@@ -126,6 +128,7 @@ class Finding:
             "steps": [s.to_json() for s in self.steps],
             "controls": [c.to_json() for c in self.controls],
             "facts": dict(self.facts),
+            "source": self.source or "quilt-wizard",
         }
 
 

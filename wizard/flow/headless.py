@@ -396,6 +396,9 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
         lines.append("")
         for label, found in phase_findings(deployment, findings):
             lines.append(paint(f"Findings{label}: {posture_text(found)}", "bold"))
+            aws = [f for f in found if f.source]
+            if aws:
+                lines.append(f"  of which {posture_text(aws)} reported by AWS ({aws[0].source}), marked AWS-AA-")
             lines += [f"  {f.severity.upper()} {name_of(f)}" for f in serious(found)]
         lines.append(paint("See `quilt-wizard report` for every finding.", "dim"))
     lines.append("")

@@ -285,7 +285,10 @@ def prepare_package(folder: str | Path, evaluation: Any, grants: list, rules: li
     from wizard.findings import evaluate_findings
 
     out = check_folder(folder, force=force, made=made)
-    findings = evaluate_findings(evaluation, grants, rules, frameworks or None)
+    from wizard.findings.access_analyzer import analyzer_findings
+
+    # AWS's findings (the preflight's IAM Access Analyzer step, when it ran) join ours, marked as AWS's.
+    findings = evaluate_findings(evaluation, grants, rules, frameworks or None) + analyzer_findings(preflight)
     if frameworks:
         context = {**(context or {}), "frameworks": list(frameworks)}
     markdown, html_text = render_report(evaluation, grants, rules, findings, context=context or None,
