@@ -65,7 +65,7 @@ def _topic_app(tmp_path):
 async def test_the_change_set_step_refuses_after_a_failed_preflight_until_override_is_typed(tmp_path, monkeypatch):
     calls = []
 
-    def unreachable(self, profile, endpoint):
+    def unreachable(self, profile, endpoint, deadline=None):
         calls.append("aws")
         raise EndpointUnreachable("Cannot reach the AWS endpoint")
 

@@ -58,7 +58,7 @@ class FailingAws:
 
 
 async def test_workers_touch_no_widget_off_the_ui_thread(tmp_path, monkeypatch, off_thread):
-    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint: FailingAws())
+    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint, deadline=None: FailingAws())
     app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
