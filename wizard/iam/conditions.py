@@ -162,7 +162,8 @@ def clause_implies(strong: Clause, weak: Clause) -> bool:
     return _values_imply(strong_base, strong_values, weak_values, weak_base)
 
 
-def condition_implies(strong: dict, weak: dict) -> bool:
-    """Whether every request that satisfies ``strong`` also satisfies ``weak``."""
-    strong_clauses = clauses(strong)
+def condition_implies(strong: dict, weak: dict, *, known: dict | None = None) -> bool:
+    """Whether every request that satisfies ``strong`` also satisfies ``weak``; ``known`` is a
+    block every such request satisfies anyway (what its principal says, for instance)."""
+    strong_clauses = clauses(strong) + clauses(known or {})
     return all(any(clause_implies(s, w) for s in strong_clauses) for w in clauses(weak))

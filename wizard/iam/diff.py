@@ -158,14 +158,14 @@ def _allow_broadens(new: Grant, baseline: BaselineAllows) -> str:
             return ""  # its statements are grants of their own, judged one by one
         return f"attaches {new.attachment}"  # to this principal: the same one before would be no change
     if new.not_actions or new.not_resources:
-        if any(allow_covers_whole(old, new) for old in baseline.holding(new)):
+        if any(allow_covers_whole(old, new, baseline.account) for old in baseline.holding(new)):
             return ""
         return "grants everything except a list (NotAction/NotResource)"
     resources: tuple[str | None, ...] = new.resources or (None,)
     for action in new.actions:
         candidates = baseline.for_action(new, action)
         for resource in resources:
-            if not any(allow_covers(old, new, action, resource) for old in candidates):
+            if not any(allow_covers(old, new, action, resource, baseline.account) for old in candidates):
                 target = f" on {resource}" if resource else ""
                 return f"grants {action}{target} to {new.principal or '?'}"
     return ""
@@ -189,19 +189,21 @@ def _protects_nothing(deny: Grant, still_exists: Callable[[str], bool] | None, g
 
 
 def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[[str], bool] | None = None,
-                gone: frozenset[str] = frozenset()) -> tuple[tuple[GrantChange, ...], tuple[GrantChange, ...]]:
+                gone: frozenset[str] = frozenset(), account: str | None = None,
+                ) -> tuple[tuple[GrantChange, ...], tuple[GrantChange, ...]]:
     """Added and removed grants, each with its broadening verdict.
 
     ``still_exists`` tells whether a resource (by logical id) exists on the new side: a
     resource policy's Deny that disappears with its resource protects nothing any more.
     ``gone`` names the roles and users deleted on the new side: their Denies go with them
-    (a group's do not, since they applied to its members, who may remain).
+    (a group's do not, since they applied to its members, who may remain). ``account`` is the
+    account both sides deploy into: the roles and users the stack creates live there.
     """
     before_keys = Counter(g.key for g in before)
     after_keys = Counter(g.key for g in after)
     added, removed = [], []
     remaining = before_keys.copy()
-    allows_before = BaselineAllows(before)
+    allows_before = BaselineAllows(before, account)
     bounded = tuple({g.principal for g in side if g.kind == BOUNDARY} for side in (before, after))
     for grant in after:
         if remaining[grant.key] > 0:
@@ -335,10 +337,11 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule],
 def diff(before_grants: list[Grant], after_grants: list[Grant],
          before_rules: list[NetworkRule], after_rules: list[NetworkRule],
          still_exists: Callable[[str], bool] | None = None, *, gone: frozenset[str] = frozenset(),
-         groups: tuple[Iterable[str], Iterable[str]] = ((), ()), postures: tuple | None = None) -> PermissionDiff:
+         groups: tuple[Iterable[str], Iterable[str]] = ((), ()), postures: tuple | None = None,
+         account: str | None = None) -> PermissionDiff:
     """The whole permission and network diff; with ``postures`` (before, after) the
     weakenings and gains too."""
-    added, removed = diff_grants(before_grants, after_grants, still_exists, gone)
+    added, removed = diff_grants(before_grants, after_grants, still_exists, gone, account)
     network_added, network_removed = diff_network(before_rules, after_rules, groups)
     weakenings, gains = compare_postures(*postures) if postures else ((), ())
     return PermissionDiff(added, removed, network_added, network_removed, weakenings=weakenings, gains=gains)
@@ -360,8 +363,10 @@ def diff_evaluations(before: Evaluation, after: Evaluation, *, grants: tuple | N
     before_rules, after_rules = rules or (network_rules(before), network_rules(after))
     gone = _ids(before, *_SOLE_HOLDERS) - _ids(after, *_SOLE_HOLDERS)
     groups = (_ids(before, "AWS::EC2::SecurityGroup"), _ids(after, "AWS::EC2::SecurityGroup"))
+    same_account = before.pseudo.account_id == after.pseudo.account_id
     return diff(list(before_grants), list(after_grants), list(before_rules), list(after_rules), after.exists,
-                gone=gone, groups=groups, postures=(posture(before), posture(after)))
+                gone=gone, groups=groups, postures=(posture(before), posture(after)),
+                account=after.pseudo.account_id if same_account else None)
 
 
 def diff_new(after: Evaluation) -> PermissionDiff:
