@@ -117,12 +117,12 @@ def session_for(args: argparse.Namespace, region: str):
 
 def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, str], stack_name: str,
                        expected_account: str | None, managed_policy_arns: tuple[str, ...] = (),
-                       target_account: str | None = None) -> Any:
+                       target_account: str | None = None, parameter_types: dict[str, str] | None = None) -> Any:
     from wizard.aws import run_preflight
 
     return run_preflight(session, parameters, stack_name=stack_name, expected_account=expected_account,
                          target_account=target_account, on_progress=progress,
-                         managed_policy_arns=managed_policy_arns)
+                         managed_policy_arns=managed_policy_arns, parameter_types=parameter_types)
 
 
 _PLAN = object()
