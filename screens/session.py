@@ -361,7 +361,8 @@ class WizardSession:
         return run_preflight(aws, values, stack_name=self.pseudo.stack_name,
                              expected_account=self.expected_account, target_account=self.pseudo.account_id,
                              on_progress=on_progress, managed_policy_arns=policies,
-                             access_analyzer=policy_check_request(deployment) if access_analyzer else None)
+                             access_analyzer=policy_check_request(deployment) if access_analyzer else None,
+                             parameter_types={name: spec.type for name, spec in self.template.parameters.items()})
 
     def adopt_preflight(self, report: "PreflightReport") -> bool:
         """Keep the report (for the security report) and the deployed stack's parameters;

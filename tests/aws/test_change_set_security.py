@@ -279,10 +279,11 @@ def test_a_new_group_without_egress_rules_opens_the_default_allow_all_egress() -
             default.rule.line) == ("egress", "Tasks", "all", "0.0.0.0/0", None)
     assert default.broadening and tasks.broadening and not tasks.removed
     assert tasks.summary() == "+1 -0 rules; BROADENING"
-    # a group with an egress rule of its own, inline or as a resource, has no default
+    # inline egress removes the default; a separate SecurityGroupEgress leaves it beside its rule
     database = security.resources["Database"]
     assert [(c.rule.protocol, c.rule.peer) for c in database.added] == [("tcp", "10.0.0.0/8")]
-    assert security.resources["Search"].summary() == "no grant or rule change"
+    [search] = security.resources["Search"].added
+    assert search.rule.is_default_egress and search.broadening
     assert [c.rule.resource for c in security.resources["SearchOut"].added] == ["Search"]
     assert not security.unattributed and not security.weakening  # nothing was there to weaken
 
@@ -292,8 +293,8 @@ def test_a_new_group_without_egress_rules_opens_the_default_allow_all_egress() -
     assert re.search(r"Add\s+Tasks\s+AWS::EC2::SecurityGroup\s+-\s+\+1 -0 rules; BROADENING$", text, re.MULTILINE)
     assert ("+ egress Tasks all traffic to 0.0.0.0/0 (default allow-all egress)  [broadening: opens egress "
             "Tasks all traffic to 0.0.0.0/0 (default allow-all egress)]") in text
-    assert re.search(r"Add\s+Search\s+AWS::EC2::SecurityGroup\s+-\s+no grant or rule change$", text, re.MULTILINE)
-    assert text.count("default allow-all egress)  [") == 1
+    assert re.search(r"Add\s+Search\s+AWS::EC2::SecurityGroup\s+-\s+\+1 -0 rules; BROADENING$", text, re.MULTILINE)
+    assert text.count("default allow-all egress)  [") == 2
 
 
 # --- a replaced managed policy and the versions it drops --------------------------------------

@@ -12,10 +12,19 @@ GOOD = str(DATA / "answers" / "good-standard.yaml")
 ACCOUNT = "123456789012"  # moto's account
 
 
+def _network(session) -> list[str]:
+    """A VPC with two private and two public subnets in moto, as ``--set`` arguments."""
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in range(4)]
+    return ["--set", f"VPC={vpc}", "--set", f"Subnets={subnets[0]},{subnets[1]}",
+            "--set", f"PublicSubnets={subnets[2]},{subnets[3]}"]
+
+
 def test_a_headless_run_creates_a_change_set_from_an_answers_file(session, endpoint, tmp_path):
     session.client("s3").create_bucket(Bucket="acme-cfn-templates")
     arn = import_certificate(session, "quilt.example.com")
-    result = run_cli("--answers", GOOD, "--account-id", ACCOUNT, "--set", f"CertificateArnELB={arn}",
+    result = run_cli("--answers", GOOD, "--account-id", ACCOUNT, "--set", f"CertificateArnELB={arn}", *_network(session),
                      "--out", str(tmp_path / "p.json"), "--preflight", "--create-change-set",
                      "--template-bucket", "acme-cfn-templates", "--endpoint-url", endpoint, "--json")
     assert result.code == 0, result.err
@@ -23,6 +32,7 @@ def test_a_headless_run_creates_a_change_set_from_an_answers_file(session, endpo
     checks = {c["name"]: c["status"] for c in summary["aws"]["preflight"]["checks"]}
     assert checks["certificate"] == "pass" and checks["certificate-host"] == "pass"
     assert checks["stack"] == "pass"
+    assert checks["vpc"] == "pass" and checks["subnets"] == "pass"  # the parameters' VPC and subnets exist
     change_set = summary["aws"]["change_set"]
     assert change_set["change_set_type"] == "CREATE"
     assert change_set["template_url"].startswith("https://acme-cfn-templates.s3")

@@ -408,3 +408,83 @@ def test_no_credentials_stop_the_preflight_with_one_error(
     session = make_session(region=REGION, endpoint_url=endpoint)
     with pytest.raises(CredentialsError):
         _run(session, CustomerBucketPrefix="acme-")
+
+
+# --- what AWS-specific parameters name ----------------------------------------------------------
+
+TYPES = {"VpcId": "AWS::EC2::VPC::Id", "Subnets": "List<AWS::EC2::Subnet::Id>",
+         "Groups": "List<AWS::EC2::SecurityGroup::Id>", "KeyName": "AWS::EC2::KeyPair::KeyName",
+         "Ami": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Other": "String"}
+
+
+def _network(session: AwsSession) -> dict[str, str]:
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    ec2.create_key_pair(KeyName="quilt-admin")
+    session.client("ssm").put_parameter(Name="/quilt/ami", Value="ami-0123456789abcdef0", Type="String")
+    return {"VpcId": vpc, "Subnets": ",".join(subnets), "Groups": group, "KeyName": "quilt-admin",
+            "Ami": "/quilt/ami", "Other": "vpc-00000000"}
+
+
+def test_what_aws_specific_parameters_name_exists(session: AwsSession) -> None:
+    values = _network(session)
+    report = run_preflight(session, values, stack_name="quilt", parameter_types=TYPES)
+    names = [c.name for c in report.checks]
+    assert names[-5:] == ["vpc", "subnets", "security-groups", "key-pair", "ssm-parameters"]
+    assert all(report.check(n).status is CheckStatus.PASS for n in names[-5:])
+    assert values["VpcId"] in report.check("vpc").detail and report.ok
+    assert "vpc" not in [c.name for c in _run(session, **values).checks]  # no types, no lookups
+
+
+def test_a_missing_resource_fails_naming_its_parameter(session: AwsSession) -> None:
+    values = _network(session)
+    subnet = values["Subnets"].split(",")[0]
+    values |= {"VpcId": "vpc-0123456789abcdef0", "Subnets": f"{subnet},subnet-0123456789abcdef0",
+               "KeyName": "nobody", "Ami": "/quilt/missing"}
+    report = run_preflight(session, values, stack_name="quilt", parameter_types=TYPES)
+    assert not report.ok
+    assert report.check("vpc").status is CheckStatus.FAIL
+    assert report.check("vpc").detail == f"VpcId: no VPC vpc-0123456789abcdef0 in {REGION}."
+    assert report.check("subnets").detail == f"Subnets: no subnet subnet-0123456789abcdef0 in {REGION}."
+    assert report.check("key-pair").detail == f"KeyName: no key pair nobody in {REGION}."
+    assert report.check("ssm-parameters").detail == f"Ami: no SSM parameter /quilt/missing in {REGION}."
+    assert report.check("security-groups").status is CheckStatus.PASS
+    assert set(report.failed) >= {"vpc", "subnets", "key-pair", "ssm-parameters"}
+
+
+def test_a_parameter_without_a_value_is_not_looked_up(session: AwsSession) -> None:
+    report = run_preflight(session, {"VpcId": "", "Subnets": "<Subnets>"}, stack_name="quilt",
+                           parameter_types=TYPES)
+    assert not {"vpc", "subnets"} & {c.name for c in report.checks}
+
+
+def test_credentials_for_another_account_skip_the_lookups(session: AwsSession) -> None:
+    report = run_preflight(session, {"VpcId": "vpc-0123456789abcdef0"}, stack_name="quilt",
+                           expected_account="999999999999", parameter_types=TYPES)
+    assert report.check("vpc").status is CheckStatus.SKIP
+
+
+def test_a_denied_lookup_is_a_warning_naming_the_action(
+        session: AwsSession, endpoint: str, monkeypatch: pytest.MonkeyPatch,
+        request: pytest.FixtureRequest) -> None:
+    values = _network(session)
+    iam = session.client("iam")
+    iam.create_user(UserName="operator")
+    iam.put_user_policy(UserName="operator", PolicyName="most", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                      {"Effect": "Deny", "Action": "ec2:DescribeKeyPairs", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="operator")["AccessKey"]
+    request.getfixturevalue("iam_enforced")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    operator = make_session(region=REGION, endpoint_url=endpoint, max_attempts=1)
+
+    report = run_preflight(operator, {k: values[k] for k in ("VpcId", "KeyName")}, stack_name="quilt",
+                           parameter_types=TYPES)
+    check = report.check("key-pair")
+    assert check.status is CheckStatus.WARN
+    assert "ec2:DescribeKeyPairs" in check.detail and "Allow ec2:DescribeKeyPairs" in check.hint
+    assert report.check("vpc").status is CheckStatus.PASS

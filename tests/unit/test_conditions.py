@@ -27,6 +27,24 @@ from wizard.iam.conditions import condition_implies, parts, peer_within
     ({"StringNotLike": {"k": "acme-1*"}}, {"StringNotLike": {"k": "acme-*"}}, False),
     ({"NotIpAddress": {"k": "10.0.0.0/8"}}, {"NotIpAddress": {"k": "10.1.0.0/16"}}, True),
     ({"NotIpAddress": {"k": "10.1.0.0/16"}}, {"NotIpAddress": {"k": "10.0.0.0/8"}}, False),
+    # one family compares across operators: a value without a wildcard is the same test
+    ({"StringEquals": {"k": "home/a"}}, {"StringLike": {"k": "home/a"}}, True),
+    ({"StringLike": {"k": "home/a"}}, {"StringEquals": {"k": "home/a"}}, True),
+    ({"StringEquals": {"k": "home/*"}}, {"StringLike": {"k": "home/*"}}, True),   # the literal
+    ({"StringLike": {"k": "home/*"}}, {"StringEquals": {"k": "home/*"}}, False),  # the pattern
+    ({"StringEquals": {"k": "home/a"}}, {"StringLike": {"k": "home/*"}}, True),
+    ({"StringEquals": {"k": "Home/a"}}, {"StringLike": {"k": "home/*"}}, False),
+    ({"StringEquals": {"k": "ABC"}}, {"StringEqualsIgnoreCase": {"k": "abc"}}, True),
+    ({"StringEqualsIgnoreCase": {"k": "abc"}}, {"StringEquals": {"k": "abc"}}, False),
+    ({"StringEqualsIgnoreCase": {"k": "123"}}, {"StringEquals": {"k": "123"}}, True),
+    ({"StringNotLike": {"k": "home/*"}}, {"StringNotEquals": {"k": "home/a"}}, True),
+    ({"StringNotEquals": {"k": "home/a"}}, {"StringNotLike": {"k": "home/*"}}, False),
+    ({"StringNotEquals": {"k": "home/a"}}, {"StringNotLike": {"k": "home/a"}}, True),
+    ({"ArnEquals": {"k": "arn:aws:s3:::acme-1"}}, {"ArnLike": {"k": "arn:aws:s3:::acme-*"}}, True),
+    ({"StringEquals": {"k": "a"}}, {"StringNotEquals": {"k": "b"}}, False),  # not proven
+    ({"StringLike": {"k": "a"}}, {"ArnLike": {"k": "a"}}, False),
+    ({"StringEquals": {"k": "a"}}, {"StringEqualsIfExists": {"k": "a"}}, True),
+    ({"StringLikeIfExists": {"k": "a"}}, {"StringEquals": {"k": "a"}}, False),
     # other operators: the same values only
     ({"Bool": {"k": True}}, {"Bool": {"k": "true"}}, True),
     ({"Bool": {"k": False}}, {"Bool": {"k": "true"}}, False),

@@ -199,6 +199,24 @@ def test_real_port_444_rule_from_the_private_accessor_group(real_evaluation):
     assert [(r.resource, r.peer) for r in rules] == [("ElbPrivateSecurityGroup", "ElbPrivateAccessorSecurityGroup")]
 
 
+def test_real_groups_without_inline_egress_keep_the_default(real_evaluation):
+    """The vendor's ElbPrivate* groups get their egress from separate SecurityGroupEgress
+    resources, which leave AWS's allow-all egress in place; inline egress removes it."""
+    from wizard.iam.network import network_rules
+
+    evaluation = real_evaluation()
+    rules = network_rules(evaluation)
+    defaults = {r.resource for r in rules if r.is_default_egress}
+    assert {"ElbPrivateAccessorSecurityGroup", "ElbPrivateSecurityGroup"} <= defaults
+    assert not {"OutboundSecurityGroup", "ElbTargetSecurityGroup"} & defaults
+    inline = {g for g, r in evaluation.resources("AWS::EC2::SecurityGroup").items()
+              if (r.get("Properties") or {}).get("SecurityGroupEgress")}
+    assert defaults == set(evaluation.resources("AWS::EC2::SecurityGroup")) - inline
+    # the standalone rule stays a rule of its own, beside the default
+    assert [(r.resource, r.peer) for r in rules if r.kind == "egress" and r.from_port == 444] == [
+        ("ElbPrivateAccessorSecurityGroup", "ElbPrivateSecurityGroup")]
+
+
 def test_real_excluding_arns_from_the_bucket_deny_is_broadening(real_evaluation):
     result = diff_evaluations(real_evaluation(), real_evaluation(S3BucketPolicyExcludeArnsFromDeny="arn:aws:iam::123456789012:role/X"))
     assert result.broadening

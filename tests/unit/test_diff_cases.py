@@ -38,7 +38,7 @@ def _evaluation(side) -> Evaluation:
 
 def _reasons(result: PermissionDiff) -> list[str]:
     flagged = [c.reason for c in (*result.added, *result.removed, *result.network_added, *result.network_removed)
-               if c.broadening or "replaces" in c.reason or "blocks" in c.reason]
+               if c.broadening or any(word in c.reason for word in ("replaces", "blocks", "within"))]
     return flagged + [c.reason for c in result.weakenings]
 
 

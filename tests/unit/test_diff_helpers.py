@@ -9,7 +9,7 @@ from wizard.iam import coverage
 from wizard.iam import diff as d
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
 from wizard.iam.grants import Grant, Source
-from wizard.iam.network import NetworkRule
+from wizard.iam.network import NetworkRule, default_egress
 from wizard.iam.posture import Control, PostureChange
 
 
@@ -262,10 +262,10 @@ def test_every_change_carries_a_boolean_verdict():
 
 
 def test_default_egress_and_a_diff_without_posture():
-    assert d.with_default_egress([], ["Sg"]) == [
-        NetworkRule(kind="egress", resource="Sg", protocol="all", peer="0.0.0.0/0", detail="default allow-all egress")]
+    assert default_egress("Sg") == NetworkRule(kind="egress", resource="Sg", protocol="all", peer="0.0.0.0/0",
+                                               detail="default allow-all egress")
     # no line of the template holds it: its description says where it comes from
-    [default] = d.with_default_egress([], ["Sg"])
-    assert default.describe() == "egress Sg all traffic to 0.0.0.0/0 (default allow-all egress)"
+    assert default_egress("Sg").describe() == "egress Sg all traffic to 0.0.0.0/0 (default allow-all egress)"
+    assert default_egress("Sg").is_default_egress
     result = d.diff([], [], [], [])
     assert result.weakenings == () and result.gains == () and result.empty

@@ -19,6 +19,7 @@ RESOURCES = """
 Resources:
   Certificate: {Type: AWS::CertificateManager::Certificate, Properties: {DomainName: x.example.com}}
   Eni: {Type: AWS::EC2::NetworkInterface, Properties: {SubnetId: subnet-1}}
+  Bucket: {Type: AWS::S3::Bucket}
 Outputs:
   Value: {Value: EXPRESSION}
 """
@@ -32,8 +33,16 @@ def output(expression: str, region: str = "us-east-1"):
 
 def test_select_from_the_split_of_a_deployment_time_value_is_a_stable_token():
     expression = "!Select [1, !Split ['/', !Ref Certificate]]"
-    assert output(expression) == "${Certificate}[1]"
+    assert output(expression) == "${Certificate}.split('/')[1]"
     assert output(expression) == output(expression)
+
+
+def test_the_token_keeps_the_delimiter_of_the_split():
+    """The first label of a bucket's domain name is its name, not the whole domain name."""
+    first = output("!Select [0, !Split ['.', !GetAtt Bucket.DomainName]]")
+    assert first == "${Bucket.DomainName}.split('.')[0]"
+    assert first != output("!Select [0, !Split ['-', !GetAtt Bucket.DomainName]]")
+    assert output("!Select [0, !GetAtt Eni.SecondaryPrivateIpAddresses]") != first.replace(".split('.')", "")
 
 
 def test_select_from_a_list_attribute_is_a_token():
@@ -43,7 +52,7 @@ def test_select_from_a_list_attribute_is_a_token():
 def test_known_parts_before_the_token_stay_exact():
     arn = "!Split [':', !Sub 'arn:${AWS::Partition}:acm:${AWS::Region}:1:certificate/${Certificate}']"
     assert output(f"!Select [2, {arn}]") == "acm"
-    assert output(f"!Select [5, {arn}]") == "(arn:aws:acm:us-east-1:1:certificate/${Certificate})[5]"
+    assert output(f"!Select [5, {arn}]") == "(arn:aws:acm:us-east-1:1:certificate/${Certificate}).split(':')[5]"
 
 
 def test_joining_back_a_split_gives_the_value():
@@ -53,7 +62,7 @@ def test_joining_back_a_split_gives_the_value():
 def test_a_symbolic_list_renders_as_a_list():
     value = output("!Split [',', !GetAtt Eni.SecondaryPrivateIpAddresses]")
     assert isinstance(value, SymbolicList)
-    assert json.loads(json.dumps(value)) == ["${Eni.SecondaryPrivateIpAddresses}[*]"]
+    assert json.loads(json.dumps(value)) == ["${Eni.SecondaryPrivateIpAddresses}.split(',')[*]"]
 
 
 def test_get_azs_gives_the_real_zones_of_each_region():

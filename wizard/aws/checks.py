@@ -2,14 +2,16 @@
 ``PreflightCheck`` (pass, warn, fail or skip, what it found, how to fix it).
 
 Read-only calls only. This module knows what a good certificate, key, log group, bucket set,
-workgroup list and stack state look like, and ``guarded`` turns an AWS refusal of a check's
+workgroup list and stack state look like, that the VPC, subnets, security groups, key pair and
+SSM parameters the AWS-specific parameter types name exist, and ``guarded`` turns an AWS refusal of a check's
 call into that check's outcome; ``wizard.aws.preflight`` runs the checks in order.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,6 +24,7 @@ from wizard.iam.wildcards import action_matches
 
 CERTIFICATE_EXPIRY_WARNING_DAYS = 30
 CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"
+_LIST = re.compile(r"^List<(.+)>$")
 
 
 class CheckStatus(StrEnum):
@@ -420,6 +423,88 @@ def workgroup_check(session: AwsSession, params: dict[str, str]) -> PreflightChe
                                           f"{', '.join(disabled)}.",
                      "Enable them (aws athena update-work-group --state ENABLED).")
     return passed("athena-workgroups", f"Workgroups exist: {', '.join(wanted)}.")
+
+
+# --- resources named by AWS-specific parameter types ------------------------------------------
+
+#: The resources an AWS-specific parameter type names, looked up one kind at a time: the check's
+#: name, the element type, what it is called, and the call (method, filter, the answer's list
+#: and the field holding the id) that finds those that exist.
+_LOOKUPS = (
+    ("vpc", "AWS::EC2::VPC::Id", "VPC", ("describe_vpcs", "vpc-id", "Vpcs", "VpcId")),
+    ("subnets", "AWS::EC2::Subnet::Id", "subnet", ("describe_subnets", "subnet-id", "Subnets", "SubnetId")),
+    ("security-groups", "AWS::EC2::SecurityGroup::Id", "security group",
+     ("describe_security_groups", "group-id", "SecurityGroups", "GroupId")),
+    ("key-pair", "AWS::EC2::KeyPair::KeyName", "key pair", ("describe_key_pairs", "key-name", "KeyPairs", "KeyName")),
+)
+#: Lookups that answer in one page (DescribeKeyPairs has no pagination).
+_UNPAGED = frozenset({"describe_key_pairs"})
+SSM_CHECK = "ssm-parameters"
+#: SSM GetParameters takes at most this many names a call.
+_SSM_BATCH = 10
+
+
+def _named(params: Mapping[str, str], types: Mapping[str, str], wanted) -> dict[str, list[str]]:
+    """Parameter -> the values it names, for each parameter whose element type ``wanted`` accepts."""
+    found = {}
+    for name, kind in types.items():
+        element = _LIST.sub(r"\1", kind)
+        if not wanted(element):
+            continue
+        raw = params.get(name, "")
+        values = [v.strip() for v in raw.split(",")] if _LIST.match(kind) else [raw.strip()]
+        values = [v for v in values if v and not v.startswith("<")]  # a placeholder names nothing yet
+        if values:
+            found[name] = values
+    return found
+
+
+def _missing_check(name: str, what: str, named: dict[str, list[str]], existing: set[str],
+                   region: str, hint: str) -> PreflightCheck:
+    missing = [f"{parameter}: no {what} {value} in {region}" for parameter, values in named.items()
+               for value in values if value not in existing]
+    if missing:
+        return failure(name, "; ".join(missing) + ".", hint)
+    shown = ", ".join(f"{parameter} ({', '.join(values)})" for parameter, values in named.items())
+    return passed(name, f"Exists in {region}: {shown}.")
+
+
+def parameter_resource_checks(session: AwsSession, params: Mapping[str, str],
+                              types: Mapping[str, str]) -> list[tuple[tuple[str, ...], Callable[[], list[PreflightCheck]]]]:
+    """One check a kind of resource the AWS-specific parameters name (VPC, subnets, security
+    groups, key pair, SSM parameters): each passes when everything named exists in the account
+    and region, fails naming each parameter whose value does not. Returned as (names, run)
+    for ``guarded``, so a denied call is a warning naming its action."""
+    runs = []
+    for name, element, what, (method, key, listed, field_name) in _LOOKUPS:
+        named = _named(params, types, lambda kind, element=element: kind == element)
+        if not named:
+            continue
+
+        def run(name=name, what=what, method=method, key=key, listed=listed, field_name=field_name,
+                named=named) -> list[PreflightCheck]:
+            values = sorted({v for vs in named.values() for v in vs})
+            filters = [{"Name": key, "Values": values}]
+            pages = [session.call("ec2", method, Filters=filters)] if method in _UNPAGED \
+                else session.pages("ec2", method, Filters=filters)
+            existing = {item.get(field_name) for page in pages for item in page.get(listed) or []}
+            return [_missing_check(name, what, named, existing, session.region,
+                                   f"Create the {what} or give the id of one in {session.region} "
+                                   f"(aws ec2 {method.replace('_', '-')}).")]
+        runs.append(((name,), run))
+    named = _named(params, types, lambda kind: kind.startswith("AWS::SSM::Parameter::Value<"))
+    if named:
+        def ssm() -> list[PreflightCheck]:
+            values = sorted({v for vs in named.values() for v in vs})
+            existing: set[str] = set()
+            for start in range(0, len(values), _SSM_BATCH):
+                answer = session.call("ssm", "get_parameters", Names=values[start:start + _SSM_BATCH])
+                existing |= {p.get("Name") for p in answer.get("Parameters") or []}
+            return [_missing_check(SSM_CHECK, "SSM parameter", named, existing, session.region,
+                                   f"Create the parameter in {session.region} (aws ssm put-parameter) or "
+                                   "correct the name.")]
+        runs.append(((SSM_CHECK,), ssm))
+    return runs
 
 
 # --- small pieces --------------------------------------------------------------------------

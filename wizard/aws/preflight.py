@@ -4,7 +4,8 @@ CloudFormation finds a missing certificate or a disabled KMS key twenty minutes 
 deployment and then rolls everything back; a first deployment that fails that way is left in
 ROLLBACK_COMPLETE and must be deleted by hand. The customer's security review named these
 prerequisites (the ELB certificate must exist in the deployment region; CloudTrail with their
-KMS key and CloudWatch log group; buckets scoped by a prefix; named Athena workgroups), so the
+KMS key and CloudWatch log group; buckets scoped by a prefix; named Athena workgroups; the VPC,
+subnets, security groups, key pair and SSM parameters that AWS-specific parameters name), so the
 wizard checks them up front, with read-only calls, and says for each: pass, warn, fail or
 skip, what it found, and how to fix it. A check whose parameter is not set is skipped, with
 the reason. A check the caller is not allowed to run is a warning naming the IAM action, not
@@ -18,14 +19,14 @@ wizard diffs the new answers against.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from wizard.aws.changeset import ChangeSetType, StackState, read_stack
 from wizard.aws.checks import (CheckStatus, PreflightCheck, bucket_check, certificate_checks, guarded,
-                               identity_check, kms_checks, log_group_check, skipped, stack_check,
-                               workgroup_check)
+                               identity_check, kms_checks, log_group_check, parameter_resource_checks,
+                               skipped, stack_check, workgroup_check)
 from wizard.aws.policy_versions import NAME, managed_policy_check
 from wizard.aws.session import AwsSession, caller_identity
 
@@ -105,7 +106,8 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
                   expected_account: str | None = None, target_account: str | None = None,
                   on_progress: Callable[[str], None] | None = None,
                   managed_policy_arns: Iterable[str] = (),
-                  access_analyzer: Any = None) -> PreflightReport:
+                  access_analyzer: Any = None,
+                  parameter_types: Mapping[str, str] | None = None) -> PreflightReport:
     """Run every check for ``parameters`` against the session's account and region.
 
     ``expected_account``, when given, must match the credentials' account; otherwise the
@@ -116,6 +118,9 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
     managed policies the template attaches, adds the check that the account holds the
     versions the grants were computed from. ``access_analyzer`` (a ``PolicyCheckRequest``) adds
     IAM Access Analyzer's checks of every policy document (calls that reach AWS, some billed).
+    ``parameter_types`` (parameter -> declared Type) adds the checks that the VPC, subnets,
+    security groups, key pair and SSM parameters the AWS-specific parameters name exist in the
+    account and region.
     """
     target_account = target_account or expected_account
     report = on_progress or (lambda _line: None)
@@ -124,9 +129,10 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
     report("Checking the caller identity")
     identity = caller_identity(session)
     checks = [identity_check(identity, expected_account, target_account)]
+    types = dict(parameter_types or {})
     if checks[0].status is CheckStatus.FAIL:
         checks += [skipped(name, "not run: the credentials are for another account")
-                   for name in _LATER_CHECKS]
+                   for name in (*_LATER_CHECKS, *(names[0] for names, _run in parameter_resource_checks(session, params, types)))]
         return PreflightReport(stack_name, session.region, identity.account, tuple(checks),
                                target_account=target_account)
 
@@ -146,6 +152,9 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
         (("customer-buckets",), lambda: [bucket_check(session, params)]),
         (("athena-workgroups",), lambda: [workgroup_check(session, params)]),
     ):
+        report(f"Checking {names[0]}")
+        checks += guarded(names, run)
+    for names, run in parameter_resource_checks(session, params, types):
         report(f"Checking {names[0]}")
         checks += guarded(names, run)
     attached = tuple(managed_policy_arns)

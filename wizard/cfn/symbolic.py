@@ -4,8 +4,11 @@
 once the certificate exists. The evaluator cannot split ``${Certificate}``, yet the template is
 valid, and two evaluations must still compare equal when nothing changed. So the split of a
 deployment-time value is a ``SymbolicList``: the parts before the first unknown token are
-exact, and element ``i`` from there on is the stable token ``${Certificate}[1]``. A list
-attribute (``!GetAtt Eni.SecondaryPrivateIpAddresses``) selects the same way.
+exact, and element ``i`` from there on is the stable token ``${Certificate}.split('/')[1]``:
+the delimiter stays in the token, so ``!Select [0, !Split ['.', !GetAtt Bucket.DomainName]]``
+reads as the bucket's name (``${Bucket.DomainName}.split('.')[0]``), not as the whole domain
+name. A list attribute (``!GetAtt Eni.SecondaryPrivateIpAddresses``) selects the same way,
+without a delimiter (``${Eni.SecondaryPrivateIpAddresses}[0]``).
 
 ``Fn::GetAZs`` answers from ``assets/availability-zones.yaml`` (the real zones of every region,
 with the table's source and date); a region the table does not know gives a symbolic list.
@@ -57,7 +60,7 @@ def split(text: str, delimiter: str) -> list[str]:
     if match is None:
         return text.split(delimiter)
     known = tuple(text[:match.start()].split(delimiter)[:-1])
-    label = text if is_token(text) else f"({text})"
+    label = (text if is_token(text) else f"({text})") + f".split({delimiter!r})"
     return SymbolicList(label, known, text, delimiter)
 
 

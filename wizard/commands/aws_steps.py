@@ -126,7 +126,8 @@ def session_for(args: argparse.Namespace, region: str):
 
 def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, str], stack_name: str,
                        expected_account: str | None, managed_policy_arns: tuple[str, ...] = (),
-                       target_account: str | None = None, deployment: Any = None) -> Any:
+                       target_account: str | None = None, deployment: Any = None,
+                       parameter_types: dict[str, str] | None = None) -> Any:
     """The preflight; with ``--access-analyzer`` (and the ``deployment`` whose policies it sends)
     IAM Access Analyzer's checks too."""
     from wizard.aws import run_preflight
@@ -134,7 +135,8 @@ def run_preflight_step(args: argparse.Namespace, session, parameters: dict[str, 
     request = policy_check_request(deployment) if getattr(args, "access_analyzer", False) and deployment else None
     return run_preflight(session, parameters, stack_name=stack_name, expected_account=expected_account,
                          target_account=target_account, on_progress=progress,
-                         managed_policy_arns=managed_policy_arns, access_analyzer=request)
+                         managed_policy_arns=managed_policy_arns, access_analyzer=request,
+                         parameter_types=parameter_types)
 
 
 def policy_check_request(deployment: Any) -> Any:

@@ -119,7 +119,8 @@ def run_headless(args: argparse.Namespace) -> int:
         outcome.preflight = aws_steps.run_preflight_step(args, session, dict(deployment.values.raw),
                                                          pseudo.stack_name, expected_account,
                                                          attached_aws_policies(template, deployment, pseudo),
-                                                         target_account=pseudo.account_id, deployment=deployment)
+                                                         target_account=pseudo.account_id, deployment=deployment,
+                                                         parameter_types=parameter_types(template))
         current = outcome.preflight.baseline_parameters
         if current and not plan["baseline"]:
             # Updating a stack: compare with what is deployed, not with a mode.
@@ -203,7 +204,7 @@ def offer_aws_steps(args: argparse.Namespace, flow) -> None:
     report = aws_steps.run_preflight_step(
         args, session, dict(deployment.values.raw), pseudo.stack_name, args.account_id,
         attached_aws_policies(deployment.template, deployment, pseudo), target_account=pseudo.account_id,
-        deployment=deployment)
+        deployment=deployment, parameter_types=parameter_types(deployment.template))
     flow.say(render_preflight(report).rstrip())
     if not asker.confirm("Create a change set with the first file's parameters (it is not executed)?", False):
         return
@@ -243,3 +244,8 @@ def attached_aws_policies(template, deployment, pseudo) -> tuple[str, ...]:
     from wizard.iam.managed_policies import attached
 
     return attached(analyse(template, dict(deployment.values.raw), pseudo).grants)
+
+
+def parameter_types(template) -> dict[str, str]:
+    """Each parameter's declared Type, for the preflight's checks of what AWS-specific types name."""
+    return {name: spec.type for name, spec in template.parameters.items()}

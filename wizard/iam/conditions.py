@@ -15,6 +15,12 @@ broadening check. The rules, from the IAM policy reference:
   ``strong`` (excluding more is stronger);
 - ``StringEquals`` values are literals, ``StringLike`` and the ``Arn`` operators patterns,
   ``IpAddress`` values CIDR blocks;
+- operators of one family compare across: ``StringEquals`` and ``StringLike`` on a value
+  without ``*`` or ``?`` are the same test, ``StringEquals 'home/*'`` (the literal) implies
+  ``StringLike 'home/*'`` (the pattern) but not the reverse, and ``StringEquals`` implies
+  ``StringEqualsIgnoreCase`` on the same letters; likewise ``StringNotEquals``/``StringNotLike``
+  (excluding a pattern excludes each literal it matches) and ``ArnEquals``/``ArnLike`` (both
+  patterns);
 - ``...IfExists`` also holds when the key is absent, so ``StringEquals`` implies
   ``StringEqualsIfExists`` but not the reverse;
 - the set qualifiers ``ForAllValues:`` (vacuously true for an absent key) and ``ForAnyValue:``
@@ -29,7 +35,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from wizard.iam.wildcards import pattern_covers
+from wizard.iam.wildcards import action_matches, pattern_covers
 
 _NEGATED = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals",
                       "ArnNotLike", "NotIpAddress"})
@@ -38,6 +44,13 @@ _POSITIVE = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "
 #: Operators whose values are patterns (``*`` and ``?``); the String*Equals ones compare literally.
 _GLOBS = frozenset({"StringLike", "StringNotLike", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"})
 _ADDRESSES = frozenset({"IpAddress", "NotIpAddress"})
+#: Operators that are one test on the values' sets, each the family's name: the base of a
+#: clause is compared through its family, and its values read as literals or patterns.
+_FAMILY = {"StringEquals": "String", "StringLike": "String", "StringEqualsIgnoreCase": "String",
+           "StringNotEquals": "StringNot", "StringNotLike": "StringNot", "StringNotEqualsIgnoreCase": "StringNot",
+           "ArnEquals": "Arn", "ArnLike": "Arn", "ArnNotEquals": "ArnNot", "ArnNotLike": "ArnNot"}
+#: How a value of these operators reads: a pattern, a literal, or a literal whatever its case.
+_PATTERN, _LITERAL, _ANY_CASE = "pattern", "literal", "any-case"
 _QUALIFIERS = ("ForAllValues:", "ForAnyValue:")
 _IF_EXISTS = "IfExists"
 
@@ -86,22 +99,49 @@ def peer_within(inner: str, outer: str) -> bool:
     return a.version == b.version and a.subnet_of(b)
 
 
-def _value_within(base: str, inner: str, outer: str) -> bool:
-    """Whether every request value passing ``inner`` passes ``outer`` under operator ``base``."""
+def _reading(base: str) -> str:
     if base in _GLOBS:
-        return pattern_covers(outer, inner, case_sensitive=True)
+        return _PATTERN
+    return _ANY_CASE if base.endswith("IgnoreCase") else _LITERAL
+
+
+def _is_literal_pattern(value: str) -> bool:
+    return "*" not in value and "?" not in value
+
+
+def _string_within(inner: tuple[str, str], outer: tuple[str, str]) -> bool:
+    """Whether every request value ``inner`` (a reading and a value) admits, ``outer`` admits."""
+    (inner_reading, inner_value), (outer_reading, outer_value) = inner, outer
+    if inner_reading == _PATTERN and _is_literal_pattern(inner_value):
+        inner_reading = _LITERAL  # a pattern without a wildcard matches only itself
+    if inner_reading == _PATTERN:
+        return outer_reading == _PATTERN and pattern_covers(outer_value, inner_value, case_sensitive=True)
+    if outer_reading == _PATTERN:
+        # one literal (any spelling of it, for an IgnoreCase one: proven only without letters)
+        return action_matches(outer_value, inner_value, case_sensitive=True) and (
+            inner_reading == _LITERAL or inner_value.lower() == inner_value.upper())
+    if outer_reading == _ANY_CASE:
+        return inner_value.lower() == outer_value.lower()
+    return inner_value == outer_value and (inner_reading == _LITERAL or inner_value.lower() == inner_value.upper())
+
+
+def _value_within(base: str, inner: str, outer: str, outer_base: str | None = None) -> bool:
+    """Whether every request value passing ``inner`` passes ``outer`` under operator ``base``
+    (``outer`` under ``outer_base`` when the two differ within a family)."""
+    outer_base = outer_base or base
+    if base in _FAMILY:
+        return _string_within((_reading(base), inner), (_reading(outer_base), outer))
     if base in _ADDRESSES:
         return peer_within(inner, outer)
-    if base.endswith("IgnoreCase"):
-        return inner.lower() == outer.lower()
     return inner == outer
 
 
-def _values_imply(base: str, strong: frozenset[str], weak: frozenset[str]) -> bool:
+def _values_imply(base: str, strong: frozenset[str], weak: frozenset[str], weak_base: str | None = None) -> bool:
+    weak_base = weak_base or base
     if base in _POSITIVE:
-        return all(any(_value_within(base, s, w) for w in weak) for s in strong)
+        return all(any(_value_within(base, s, w, weak_base) for w in weak) for s in strong)
     if base in _NEGATED:
-        return all(any(_value_within(base, w, s) for s in strong) for w in weak)
+        return all(any(_value_within(weak_base, w, s, base) for s in strong) for w in weak)
     return strong == weak
 
 
@@ -113,14 +153,17 @@ def clause_implies(strong: Clause, weak: Clause) -> bool:
         return False
     strong_qualifier, strong_base, strong_if_exists = parts(strong_operator)
     weak_qualifier, weak_base, weak_if_exists = parts(weak_operator)
-    if strong_qualifier != weak_qualifier or strong_base != weak_base:
+    if strong_qualifier != weak_qualifier:
+        return False
+    if strong_base != weak_base and (strong_base not in _FAMILY or _FAMILY[strong_base] != _FAMILY.get(weak_base)):
         return False
     if strong_if_exists and not weak_if_exists:
         return False  # an absent key passes ``strong`` and fails ``weak``
-    return _values_imply(strong_base, strong_values, weak_values)
+    return _values_imply(strong_base, strong_values, weak_values, weak_base)
 
 
-def condition_implies(strong: dict, weak: dict) -> bool:
-    """Whether every request that satisfies ``strong`` also satisfies ``weak``."""
-    strong_clauses = clauses(strong)
+def condition_implies(strong: dict, weak: dict, *, known: dict | None = None) -> bool:
+    """Whether every request that satisfies ``strong`` also satisfies ``weak``; ``known`` is a
+    block every such request satisfies anyway (what its principal says, for instance)."""
+    strong_clauses = clauses(strong) + clauses(known or {})
     return all(any(clause_implies(s, w) for s in strong_clauses) for w in clauses(weak))

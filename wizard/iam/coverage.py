@@ -4,7 +4,10 @@ Actions compare case-insensitively and ARNs case-sensitively, both honouring ``*
 (``wizard.iam.wildcards``); ``NotAction``/``NotResource`` are the complements they are, and
 two wildcard patterns overlap unless their fixed heads or tails disagree (conservative: a new
 grant may be called broadening when it is not, never the other way round). Conditions compare
-by implication (``wizard.iam.conditions``).
+by implication (``wizard.iam.conditions``), knowing what the principal itself says: every request
+of a principal of account A has ``aws:PrincipalAccount`` A and, for a ``kms:`` action,
+``kms:CallerAccount`` A. So a key policy's ``Principal: '*'`` under ``kms:CallerAccount`` A covers
+one role of A (an ARN of A, or a role of the stack when the stack deploys into A).
 
 ``BaselineAllows`` indexes a baseline's Allows by holder and by service, so that a new grant is
 compared only with those that can cover it; ``deny_still_holds`` asks whether a removed Deny is
@@ -21,6 +24,24 @@ from wizard.iam.grants import Grant
 from wizard.iam.wildcards import action_matches, pattern_covers
 
 _WILD = re.compile(r"[*?]")
+#: The account of an IAM principal: an account id, or an IAM/STS ARN in the account.
+_PRINCIPAL_ACCOUNT = re.compile(r"^AWS:(?:(?P<id>\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(?P<arn>\d{12}):.+)$")
+#: A principal the stack itself creates (``${Role.Arn}``): it lives in the stack's account.
+_STACK_PRINCIPAL = re.compile(r"^AWS:\$\{[A-Za-z0-9]+\.Arn\}$")
+
+
+def principal_facts(principal: str, action: str | None = None, account: str | None = None) -> dict:
+    """The condition block every request of ``principal`` satisfies (``{}`` when nothing is
+    known): its account as ``aws:PrincipalAccount``, and as ``kms:CallerAccount`` for a ``kms:``
+    action. ``account`` is the stack's account, for principals the stack creates."""
+    found = _PRINCIPAL_ACCOUNT.match(principal)
+    owner = (found["id"] or found["arn"]) if found else account if _STACK_PRINCIPAL.match(principal) else None
+    if not owner:
+        return {}
+    facts = {"aws:PrincipalAccount": owner}
+    if action is not None and action.lower().startswith("kms:"):
+        facts["kms:CallerAccount"] = owner
+    return {"StringEquals": facts}
 
 
 def principal_covers(general: str, specific: str) -> bool:
@@ -65,8 +86,9 @@ def _same_holder(old: Grant, new: Grant) -> bool:
     return old.kind == new.kind and old.on == new.on and principal_covers(old.principal, new.principal)
 
 
-def allow_covers(old: Grant, new: Grant, action: str, resource: str | None) -> bool:
-    """Whether Allow ``old`` grants ``action`` on ``resource`` whenever ``new`` does."""
+def allow_covers(old: Grant, new: Grant, action: str, resource: str | None, account: str | None = None) -> bool:
+    """Whether Allow ``old`` grants ``action`` on ``resource`` whenever ``new`` does (``account``:
+    the stack's, where the principals it creates live)."""
     if old.grants_nothing or not old.is_allow or not _same_holder(old, new):
         return False
     if not covers_set(old.actions, old.not_actions, (action,), (), case_sensitive=False):
@@ -75,16 +97,16 @@ def allow_covers(old: Grant, new: Grant, action: str, resource: str | None) -> b
     if resource is not None and (old.resources or old.not_resources) and \
             not covers_set(old.resources, old.not_resources, (resource,), (), case_sensitive=True):
         return False
-    return condition_implies(new.condition, old.condition)
+    return condition_implies(new.condition, old.condition, known=principal_facts(new.principal, action, account))
 
 
-def allow_covers_whole(old: Grant, new: Grant) -> bool:
+def allow_covers_whole(old: Grant, new: Grant, account: str | None = None) -> bool:
     """Whether ``old`` allows everything a NotAction/NotResource grant ``new`` allows."""
     if old.grants_nothing or not old.is_allow or not _same_holder(old, new):
         return False
     return covers_set(old.actions, old.not_actions, new.actions, new.not_actions, case_sensitive=False) and \
         covers_set(old.resources, old.not_resources, new.resources, new.not_resources, case_sensitive=True) and \
-        condition_implies(new.condition, old.condition)
+        condition_implies(new.condition, old.condition, known=principal_facts(new.principal, None, account))
 
 
 #: The service key of patterns whose service part is not one literal prefix (``*``, ``s3*:Get``)
@@ -104,9 +126,11 @@ class BaselineAllows:
     only with those that can cover it: the same holder (or everyone) and, for each action, the
     same service (or any). An Allow that grants nothing is left out, as ``allow_covers`` would
     refuse it. An action pattern with a literal service cannot be covered by a pattern limited
-    to another service, so the answers are those of comparing with every Allow."""
+    to another service, so the answers are those of comparing with every Allow. ``account`` is
+    the stack's (``allow_covers``)."""
 
-    def __init__(self, allows: Iterable[Grant]) -> None:
+    def __init__(self, allows: Iterable[Grant], account: str | None = None) -> None:
+        self.account = account
         self.by_holder: dict[tuple, dict[str, list[Grant]]] = {}
         for old in allows:
             if old.grants_nothing or not old.is_allow:

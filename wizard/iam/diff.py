@@ -22,9 +22,11 @@ statement that merely moved is no change. The verdict is semantic, not textual:
 - a new managed-policy attachment (AWS managed policies included, for each principal it is
   attached to), a new ingress/egress rule, listener, target port or container port, or a load
   balancer turning internet-facing, is broadening. Moving an opening to other ports (as many,
-  same transport, same or a narrower peer) is not. A security group without egress rules (new,
-  or having lost its last one) has AWS's default allow-all egress, which is broadening; an
-  egress rule to a loopback address only removes that default.
+  same transport, same or a narrower peer) is not. A security group declared without inline
+  egress rules has AWS's default allow-all egress (the network model holds it as a rule,
+  ``wizard.iam.network``): a new such group, or one losing its last inline egress rule, opens
+  it, which is broadening; a separate ``AWS::EC2::SecurityGroupEgress`` neither removes the
+  default nor, removed, brings it back. An egress rule to a loopback address opens nothing.
 
 Whether one statement covers another (actions case-insensitively, ARNs case-sensitively, both
 honouring ``*`` and ``?``; conditions by implication) is ``wizard.iam.coverage``.
@@ -43,13 +45,13 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable
 
 from wizard.errors import GateTripped
 from wizard.iam.conditions import condition_implies, peer_within
 from wizard.iam.coverage import BaselineAllows, allow_covers, allow_covers_whole, deny_still_holds
 from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, Grant, display_principal, holder_of
-from wizard.iam.network import DEFAULT_EGRESS, EGRESS, ENDPOINT, OPENINGS, NetworkRule
+from wizard.iam.network import EGRESS, ENDPOINT, INGRESS, OPENINGS, NetworkRule
 from wizard.iam.posture import PostureChange, compare_postures, posture
 
 if TYPE_CHECKING:
@@ -158,14 +160,14 @@ def _allow_broadens(new: Grant, baseline: BaselineAllows) -> str:
             return ""  # its statements are grants of their own, judged one by one
         return f"attaches {new.attachment}"  # to this principal: the same one before would be no change
     if new.not_actions or new.not_resources:
-        if any(allow_covers_whole(old, new) for old in baseline.holding(new)):
+        if any(allow_covers_whole(old, new, baseline.account) for old in baseline.holding(new)):
             return ""
         return "grants everything except a list (NotAction/NotResource)"
     resources: tuple[str | None, ...] = new.resources or (None,)
     for action in new.actions:
         candidates = baseline.for_action(new, action)
         for resource in resources:
-            if not any(allow_covers(old, new, action, resource) for old in candidates):
+            if not any(allow_covers(old, new, action, resource, baseline.account) for old in candidates):
                 target = f" on {resource}" if resource else ""
                 return f"grants {action}{target} to {new.principal or '?'}"
     return ""
@@ -189,19 +191,21 @@ def _protects_nothing(deny: Grant, still_exists: Callable[[str], bool] | None, g
 
 
 def diff_grants(before: list[Grant], after: list[Grant], still_exists: Callable[[str], bool] | None = None,
-                gone: frozenset[str] = frozenset()) -> tuple[tuple[GrantChange, ...], tuple[GrantChange, ...]]:
+                gone: frozenset[str] = frozenset(), account: str | None = None,
+                ) -> tuple[tuple[GrantChange, ...], tuple[GrantChange, ...]]:
     """Added and removed grants, each with its broadening verdict.
 
     ``still_exists`` tells whether a resource (by logical id) exists on the new side: a
     resource policy's Deny that disappears with its resource protects nothing any more.
     ``gone`` names the roles and users deleted on the new side: their Denies go with them
-    (a group's do not, since they applied to its members, who may remain).
+    (a group's do not, since they applied to its members, who may remain). ``account`` is the
+    account both sides deploy into: the roles and users the stack creates live there.
     """
     before_keys = Counter(g.key for g in before)
     after_keys = Counter(g.key for g in after)
     added, removed = [], []
     remaining = before_keys.copy()
-    allows_before = BaselineAllows(before)
+    allows_before = BaselineAllows(before, account)
     bounded = tuple({g.principal for g in side if g.kind == BOUNDARY} for side in (before, after))
     for grant in after:
         if remaining[grant.key] > 0:
@@ -277,29 +281,43 @@ def _replaced(rule: NetworkRule, gone: list[NetworkRule]) -> NetworkRule | None:
     return None
 
 
-def with_default_egress(rules: list[NetworkRule], groups: Iterable[str]) -> list[NetworkRule]:
-    """``rules`` plus AWS's allow-all egress for each of ``groups`` that has no egress rule."""
-    with_egress = {r.resource for r in rules if r.kind == EGRESS}
-    return [*rules, *(NetworkRule(kind=EGRESS, resource=group, protocol="all", peer="0.0.0.0/0",
-                                  detail=DEFAULT_EGRESS) for group in sorted(groups) if group not in with_egress)]
+def _port_range(rule: NetworkRule) -> tuple[int, int]:
+    """The ports a rule opens, as a closed range (all traffic is every port)."""
+    if rule.protocol in ("all", "-1") or rule.from_port in (None, -1):
+        return 0, 65535
+    return rule.from_port, rule.to_port if rule.to_port is not None else rule.from_port
+
+
+def _within(rule: NetworkRule, kept: list[NetworkRule]) -> NetworkRule | None:
+    """A security-group rule that stays on the same group and already lets through everything
+    ``rule`` does (same direction, its transport or all traffic, its ports, a peer it contains):
+    a group's rules add up, so ``rule`` opens nothing new."""
+    if rule.kind not in (INGRESS, EGRESS):
+        return None
+    low, high = _port_range(rule)
+    for old in kept:
+        if (old.kind, old.resource) != (rule.kind, rule.resource):
+            continue
+        if _transport(old) != "all" and _transport(old) != _transport(rule):
+            continue
+        old_low, old_high = _port_range(old)
+        if old_low <= low and high <= old_high and peer_within(rule.peer, old.peer):
+            return old
+    return None
 
 
 def diff_network(before: list[NetworkRule], after: list[NetworkRule],
-                 groups: tuple[Iterable[str], Iterable[str]] = ((), ()),
                  ) -> tuple[tuple[RuleChange, ...], tuple[RuleChange, ...]]:
-    """Added and removed network rules, each with its broadening verdict.
-
-    ``groups`` are the template's security groups on each side: one without any egress rule
-    has AWS's default allow-all egress, so a new group without egress rules, or a group losing
-    its last one, opens it.
+    """Added and removed network rules, each with its broadening verdict. AWS's default egress
+    is one of the rules (``wizard.iam.network.network_rules`` adds it to each group declared
+    without inline egress), so a group that gains it opens it.
     """
-    before = with_default_egress(before, groups[0])
-    after = with_default_egress(after, groups[1])
     before_keys = Counter(r.key for r in before)
     after_keys = Counter(r.key for r in after)
     added = []
     remaining = before_keys.copy()
     gone = [r for r in before if after_keys[r.key] < before_keys[r.key]]
+    kept = [r for r in after if before_keys[r.key] > 0]
     for rule in after:
         if remaining[rule.key] > 0:
             remaining[rule.key] -= 1
@@ -313,6 +331,8 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule],
         elif rule.kind in OPENINGS and replaced is not None:
             # The same opening on another port, or from a narrower peer: moved or narrowed.
             added.append(RuleChange(rule, False, f"replaces {replaced.describe()}"))
+        elif rule.kind in OPENINGS and (wider := _within(rule, kept)) is not None:
+            added.append(RuleChange(rule, False, f"within {wider.describe()}, which stays"))
         elif rule.kind in OPENINGS:
             added.append(RuleChange(rule, True, f"opens {rule.describe()}"))
         elif rule.kind == ENDPOINT:
@@ -335,11 +355,11 @@ def diff_network(before: list[NetworkRule], after: list[NetworkRule],
 def diff(before_grants: list[Grant], after_grants: list[Grant],
          before_rules: list[NetworkRule], after_rules: list[NetworkRule],
          still_exists: Callable[[str], bool] | None = None, *, gone: frozenset[str] = frozenset(),
-         groups: tuple[Iterable[str], Iterable[str]] = ((), ()), postures: tuple | None = None) -> PermissionDiff:
+         postures: tuple | None = None, account: str | None = None) -> PermissionDiff:
     """The whole permission and network diff; with ``postures`` (before, after) the
     weakenings and gains too."""
-    added, removed = diff_grants(before_grants, after_grants, still_exists, gone)
-    network_added, network_removed = diff_network(before_rules, after_rules, groups)
+    added, removed = diff_grants(before_grants, after_grants, still_exists, gone, account)
+    network_added, network_removed = diff_network(before_rules, after_rules)
     weakenings, gains = compare_postures(*postures) if postures else ((), ())
     return PermissionDiff(added, removed, network_added, network_removed, weakenings=weakenings, gains=gains)
 
@@ -359,20 +379,20 @@ def diff_evaluations(before: Evaluation, after: Evaluation, *, grants: tuple | N
     before_grants, after_grants = grants or (extract(before), extract(after))
     before_rules, after_rules = rules or (network_rules(before), network_rules(after))
     gone = _ids(before, *_SOLE_HOLDERS) - _ids(after, *_SOLE_HOLDERS)
-    groups = (_ids(before, "AWS::EC2::SecurityGroup"), _ids(after, "AWS::EC2::SecurityGroup"))
+    same_account = before.pseudo.account_id == after.pseudo.account_id
     return diff(list(before_grants), list(after_grants), list(before_rules), list(after_rules), after.exists,
-                gone=gone, groups=groups, postures=(posture(before), posture(after)))
+                gone=gone, postures=(posture(before), posture(after)),
+                account=after.pseudo.account_id if same_account else None)
 
 
 def diff_new(after: Evaluation) -> PermissionDiff:
-    """What a new stack adds: every grant and rule of ``after``, and AWS's default allow-all
-    egress of each security group it creates without an egress rule. No posture: a weakening
-    is a control lost, and nothing was there to lose."""
+    """What a new stack adds: every grant and rule of ``after`` (AWS's default allow-all egress
+    of each security group it creates without inline egress among them). No posture: a
+    weakening is a control lost, and nothing was there to lose."""
     from wizard.iam.grants import extract
     from wizard.iam.network import network_rules
 
-    return diff([], extract(after), [], network_rules(after),
-                groups=((), _ids(after, "AWS::EC2::SecurityGroup")))
+    return diff([], extract(after), [], network_rules(after))
 
 
 def verdict_gate(result: PermissionDiff, *, broadening: bool, weakening: bool, what: str) -> None:

@@ -2,7 +2,9 @@
 
 Security-group ingress and egress (inline in ``AWS::EC2::SecurityGroup`` and as separate
 ``SecurityGroupIngress``/``SecurityGroupEgress`` resources; the peer is a CIDR, a prefix list
-or another security group), load-balancer listeners (port, protocol, certificate, default
+or another security group), and AWS's default allow-all egress of each group declared without
+an inline ``SecurityGroupEgress`` rule: CloudFormation removes that default only for inline
+egress, so a separate ``AWS::EC2::SecurityGroupEgress`` resource adds a rule beside it, load-balancer listeners (port, protocol, certificate, default
 action including redirects), the load balancer's scheme (internet-facing or internal), target
 groups (port and protocol to the tasks), ECS container ports and VPC endpoints (which AWS
 service the VPC reaches without leaving the AWS network). Each becomes one ``NetworkRule``; the
@@ -23,7 +25,7 @@ INGRESS, EGRESS, LISTENER, SCHEME, TARGET, CONTAINER, ENDPOINT = (
 #: Kinds whose appearance opens something new (the diff calls their addition broadening).
 OPENINGS = frozenset({INGRESS, EGRESS, LISTENER, TARGET, CONTAINER})
 
-#: The detail of the rule AWS gives a VPC security group that the template gives no egress rule
+#: The detail of the rule AWS gives a VPC security group declared without inline egress rules
 #: (no line of the template holds it, so its description says where it comes from).
 DEFAULT_EGRESS = "default allow-all egress"
 
@@ -54,6 +56,11 @@ class NetworkRule:
         return f"{self.from_port}-{self.to_port}"
 
     @property
+    def is_default_egress(self) -> bool:
+        """AWS's allow-all egress of a group declared without inline egress (no template line)."""
+        return self.kind == EGRESS and self.detail == DEFAULT_EGRESS and self.line is None
+
+    @property
     def is_public(self) -> bool:
         """Open to the whole internet (0.0.0.0/0, ::/0) or an internet-facing scheme."""
         return self.peer in ("0.0.0.0/0", "::/0") or (self.kind == SCHEME and self.detail == "internet-facing")
@@ -72,7 +79,7 @@ class NetworkRule:
             return f"VPC endpoint {self.resource} to {self.peer} ({self.detail})"
         direction = "from" if self.kind == INGRESS else "to"
         protocol = "all traffic" if self.protocol in ("-1", "all") else f"{self.protocol}/{self.ports}"
-        implicit = f" ({DEFAULT_EGRESS})" if self.detail == DEFAULT_EGRESS and self.line is None else ""
+        implicit = f" ({DEFAULT_EGRESS})" if self.is_default_egress else ""
         return f"{self.kind} {self.resource} {protocol} {direction} {self.peer or '?'}{implicit}"
 
     def to_json(self) -> dict:
@@ -104,6 +111,12 @@ def _sg_rule(kind: str, group: str, rule: dict, line: int | None) -> NetworkRule
     return NetworkRule(kind=kind, resource=group, protocol=protocol, from_port=_port(rule.get("FromPort")),
                        to_port=_port(rule.get("ToPort")), peer=_peer(rule, kind == EGRESS),
                        detail=str(rule.get("Description", "")), line=line)
+
+
+def default_egress(group: str) -> NetworkRule:
+    """The allow-all egress AWS gives security group ``group`` when it is declared without
+    inline egress rules."""
+    return NetworkRule(kind=EGRESS, resource=group, protocol="all", peer="0.0.0.0/0", detail=DEFAULT_EGRESS)
 
 
 def _default_action(actions: Any) -> str:
@@ -152,6 +165,8 @@ def network_rules(evaluation: Evaluation) -> list[NetworkRule]:
                     if isinstance(rule, dict):
                         rules.append(_sg_rule(direction, logical_id, rule,
                                               template.line_of("Resources", logical_id, "Properties", key, index)))
+            if not any(isinstance(rule, dict) for rule in properties.get("SecurityGroupEgress") or []):
+                rules.append(default_egress(logical_id))
         elif kind in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
             group = holder_of(str(properties.get("GroupId") or properties.get("GroupName") or "?"))
             rules.append(_sg_rule(INGRESS if kind.endswith("Ingress") else EGRESS, group, properties, line))
