@@ -58,6 +58,9 @@ class ChecklistItem:
     parameters: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     always: bool = False
+    resources: tuple[str, ...] = ()
+    """Resource types (``AWS::...``) or logical-id patterns: the item applies when the evaluated
+    template has one."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,8 @@ def _build() -> Catalog:
     checklist = tuple(ChecklistItem(id=c["id"], text=" ".join(c["text"].split()),
                                     parameters=tuple(c.get("when", {}).get("parameters", ())),
                                     rules=tuple(c.get("when", {}).get("rules", ())),
-                                    always=bool(c.get("when", {}).get("always", False)))
+                                    always=bool(c.get("when", {}).get("always", False)),
+                                    resources=tuple(c.get("when", {}).get("resources", ())))
                       for c in findings["checklist"])
     frameworks = {}
     notes: dict[tuple[str, str], str] = {}

@@ -202,3 +202,31 @@ def test_markdown_and_html_say_the_same_sentences(rendered):
     for sentence in re.findall(r"\*\*What it (?:changes|costs):\*\* ([^\n]{20,80})", markdown):
         words = re.sub(r"\\(.)", r"\1", sentence.replace("**", "").replace("`", "")).split()[:6]
         assert " ".join(words) in plain, words
+
+
+def test_the_checklist_names_what_the_deployment_needs(rendered):
+    from wizard.findings.checklist import checklist
+
+    analysis, (markdown, _) = rendered
+    evaluation = analysis.evaluation
+    entries = {e.id: e.text for e in checklist(evaluation, [])}
+    raw = evaluation.parameters.raw
+    if evaluation.resources("AWS::CloudTrail::Trail"):
+        policy = entries["trail-bucket-policy"]
+        assert f"arn:aws:s3:::{raw['CloudTrailBucket']}/AWSLogs/{evaluation.pseudo.account_id}/*" in policy
+        assert '"Service": "cloudtrail.amazonaws.com"' in policy and "s3:GetBucketAcl" in policy
+    else:
+        assert "trail-bucket-policy" not in entries
+    if "KMSKeyId" in evaluation.template.parameters:
+        for item in ("kms-key-cloudtrail", "kms-key-sns", "kms-key-readers"):
+            assert item in entries
+        assert f'"arn:aws:iam::{evaluation.pseudo.account_id}:root"' in entries["kms-key-readers"]
+    if raw.get("AllowedAthenaWorkgroups") is not None and "AllowedAthenaWorkgroups" in evaluation.template.parameters:
+        assert "primary workgroup" in entries["athena-primary-workgroup"]
+    canaries = [b for b in evaluation.resources("AWS::S3::Bucket") if b.startswith("Canary")]
+    if canaries:
+        assert all(b in entries["canary-buckets"] for b in canaries)
+    else:
+        assert "canary-buckets" not in entries
+    table = _section(markdown, "## Pre-deployment checklist")
+    assert all(text.split(" ")[1] in table for text in entries.values())
