@@ -36,7 +36,8 @@ class Block:
     ``kind`` is ``h`` (``level``, optional ``anchor``), ``p``, ``table`` (``rows``, the first
     being the header), ``ul``/``ol`` (``items``), ``code`` (``text`` in language ``lang``) or
     ``diagram`` (Mermaid source in ``text``, the same drawing as plain text in ``alt`` and as an
-    SVG element drawn by ``wizard.findings.diagram`` in ``svg``).
+    SVG element drawn by ``wizard.findings.diagram`` in ``svg``, written beside the report as
+    ``file``) or ``figure`` (a drawing without Mermaid source: ``svg``, ``alt`` and ``file``).
     """
 
     kind: str
@@ -48,6 +49,8 @@ class Block:
     anchor: str = ""
     alt: str = ""
     svg: str = ""
+    file: str = ""
+    """For a drawing: the name of the SVG file written beside the report."""
 
 
 def _h(level: int, text: str, anchor: str = "") -> Block:
@@ -88,6 +91,7 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks += _findings(findings)
     blocks += _compliance(evaluation, grants, rules, findings, context.get("frameworks"))
     blocks += _flows(evaluation, rules)
+    blocks += _permission_map(evaluation, grants, findings)
     blocks += _policies(grants)
     blocks += _bucket_connection(evaluation)
     blocks += _key_policies(evaluation)
@@ -368,11 +372,36 @@ def _flows(evaluation: Evaluation, rules: list[NetworkRule]) -> list[Block]:
         return blocks + [_p("The template opens no network flow.")]
     blocks += [_p("Red, thick arrows come from the internet: only where a security group of an internet-facing "
                   "load balancer admits 0.0.0.0/0 or ::/0. The dashed box is the stack's trust boundary."),
-               Block("diagram", mermaid(found), alt=text_diagram(found), svg=svg(found))]
+               Block("diagram", mermaid(found), alt=text_diagram(found), svg=svg(found, evaluation=evaluation, rules=rules),
+                     file=NETWORK_SVG)]
     rows = [(r.kind, r.resource, r.protocol, r.ports, r.peer, r.detail, r.line) for r in rules]
     blocks += [_h(3, "Every network rule"),
                _table(["Kind", "Resource", "Protocol", "Ports", "Peer", "Detail", "Line"], rows)]
     return blocks
+
+
+NETWORK_SVG, PERMISSIONS_SVG = "network.svg", "permissions.svg"
+
+
+def _permission_map(evaluation: Evaluation, grants: list[Grant], findings: list[Finding]) -> list[Block]:
+    """Who may act as which role: the principals, the roles, trust and escalation, guardrail and boundary."""
+    from wizard.findings.diagram import permission_svg
+    from wizard.iam.grants import TRUST
+
+    drawing = permission_svg(evaluation, grants, findings)
+    if not drawing:
+        return []
+    roles = evaluation.resources("AWS::IAM::Role")
+    trusts = sorted({(g.principal, role) for g in grants if g.kind == TRUST and g.is_allow for role in g.on})
+    escalations = [f for f in findings if f.rule_id.startswith("QW-ESC")]
+    lines = [f"{role} <- {principal}" for principal, role in trusts]
+    lines += [f"{f.rule_id}: {' -> '.join(f.resources)}" for f in escalations]
+    return [_h(2, "Who may act as which role", "permission-map"),
+            _p(f"The stack's {len(roles)} role(s), who may assume each ({len(trusts)} trust statement(s); principals "
+               f"of another account in red), the {len(escalations)} escalation finding(s) between them (red, dashed) "
+               f"and, in each box, its permissions boundary, the guardrail that caps it and the services it may "
+               f"change. Roles alike in all of that share a box."),
+            Block("figure", alt="\n".join(lines) + "\n", svg=drawing, file=PERMISSIONS_SVG)]
 
 
 def _policies(grants: list[Grant]) -> list[Block]:
