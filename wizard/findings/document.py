@@ -83,7 +83,7 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks = [_h(1, f"Security review: stack {pseudo.stack_name} in {pseudo.account_id}, {pseudo.region}")]
     blocks.append(_p(f"Template `{Path(evaluation.template.source).name}`, evaluated for the parameters below. "
                      f"{len(grants)} IAM statements, {len(rules)} network rules, {len(findings)} findings."))
-    blocks += _vendor(context.get("vendor"))
+    blocks += _vendor(context.get("vendor"), evaluation, grants)
     blocks += _questions(context, findings, evaluation, grants)
     blocks += _summary(findings)
     blocks += _choices(context)
@@ -185,7 +185,7 @@ def _costs(question: dict, findings: list[Finding], choice: Any = None) -> str:
     return ""
 
 
-def _vendor(vendor: dict | None) -> list[Block]:
+def _vendor(vendor: dict | None, evaluation: Evaluation | None = None, grants: list[Grant] = ()) -> list[Block]:
     """A hardened vendor template: its posture as shipped, what the options change, what they cannot."""
     if not vendor:
         return []
@@ -215,8 +215,46 @@ def _vendor(vendor: dict | None) -> list[Block]:
     else:
         blocks.append(_p("Every option is at its default: the hardened template grants exactly what the vendor's does."))
     blocks.append(_h(3, "Out of reach without the vendor"))
-    blocks.append(_list(vendor["out_of_reach"]) if vendor["out_of_reach"] else _p("Nothing."))
+    reach = list(vendor["out_of_reach"]) + (_beyond_options(evaluation, list(grants)) if evaluation else [])
+    blocks.append(_list(reach) if reach else _p("Nothing."))
     return blocks
+
+
+#: Services whose write actions can name their resources: a grant of them on every resource is
+#: one no option of the overlay scopes, so scoping it needs the vendor.
+SCOPABLE = ("athena", "dynamodb", "events", "glue", "iam", "kms", "lambda", "s3", "secretsmanager", "sns", "sqs",
+            "states")
+
+
+def _beyond_options(evaluation: Evaluation, grants: list[Grant]) -> list[str]:
+    """What the hardened template still does that no option changes, read from it."""
+    from wizard.findings.apis import apis
+    from wizard.findings.choices import APPROVAL_TOPIC, _on_everything, request_path
+
+    found = []
+    if "PolicyCreationMode" in evaluation.template.parameters and \
+            not request_path(_with_mode(evaluation, "ManualApproval")):
+        found.append(f"The request side of manual approval: nothing in the template tells the application of "
+                     f"{APPROVAL_TOPIC}, so only a change to the application can send an approval request; until "
+                     f"then whoever connects a bucket asks the approver.")
+    for api in apis(evaluation):
+        open_ = [f"{m.verb} {m.path}" for m in api.methods if not m.authenticated]
+        if open_:
+            found.append(f"API Gateway {api.name} ({api.endpoint} endpoint"
+                         + (", its resource policy admits anyone" if api.public else "")
+                         + f"): {len(open_)} method(s) take no authorization ({', '.join(open_)}); no option "
+                           f"changes them.")
+    wide = _on_everything(grants)
+    left: dict[str, list[str]] = {}
+    for service in SCOPABLE:
+        for principal, action in sorted(wide.get(service, ())):
+            verb = action.split(":")[-1]
+            if verb != "*" and not verb.lower().startswith(("get", "list", "describe", "batchget", "head")):
+                left.setdefault(principal, []).append(action)
+    if left:
+        found.append("Write grants on every resource that no option scopes: "
+                     + "; ".join(f"{p} ({', '.join(a)})" for p, a in sorted(left.items())) + ".")
+    return found
 
 
 #: An option that changes more grants than this lists them in the appendix, not in the lead.

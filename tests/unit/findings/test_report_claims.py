@@ -230,3 +230,22 @@ def test_the_checklist_names_what_the_deployment_needs(rendered):
         assert "canary-buckets" not in entries
     table = _section(markdown, "## Pre-deployment checklist")
     assert all(text.split(" ")[1] in table for text in entries.values())
+
+
+def test_out_of_reach_names_everything_no_option_changes(rendered):
+    from wizard.findings.apis import apis
+    from wizard.findings.choices import request_path
+    from wizard.findings.document import _with_mode
+
+    analysis, (markdown, _) = rendered
+    section = _section(markdown, "### Out of reach without the vendor")
+    if "## The vendor's template" not in markdown:
+        assert not section
+        return
+    told = request_path(_with_mode(analysis.evaluation, "ManualApproval"))
+    assert ("The request side of manual approval" in section) == (not told)
+    for api in apis(analysis.evaluation):
+        if any(not m.authenticated for m in api.methods):
+            assert f"API Gateway {api.name}" in section
+    assert ("EnableTaskTLS" in section) == ("EnableTaskTLS" not in analysis.evaluation.template.parameters)
+    assert "AccessCountsRole (glue:BatchCreatePartition, glue:CreateTable, glue:DeleteTable)" in section
