@@ -408,8 +408,14 @@ def _flows(evaluation: Evaluation, rules: list[NetworkRule]) -> list[Block]:
     blocks = [_h(2, "Network flows", "network")]
     if not found:
         return blocks + [_p("The template opens no network flow.")]
+    from wizard.findings.apis import apis
+
+    public_apis = [a.name for a in apis(evaluation) if a.public]
     blocks += [_p("Red, thick arrows come from the internet: only where a security group of an internet-facing "
-                  "load balancer admits 0.0.0.0/0 or ::/0. The dashed box is the stack's trust boundary."),
+                  "load balancer admits 0.0.0.0/0 or ::/0"
+                  + (f", and to API Gateway {', '.join(public_apis)}, whose endpoint is not private and whose "
+                     f"resource policy admits anyone" if public_apis else "")
+                  + ". The dashed box is the stack's trust boundary."),
                Block("diagram", mermaid(found), alt=text_diagram(found), svg=svg(found, evaluation=evaluation, rules=rules),
                      file=NETWORK_SVG)]
     rows = [(r.kind, r.resource, r.protocol, r.ports, r.peer, r.detail, r.line) for r in rules]
