@@ -207,3 +207,12 @@ def test_fail_on_refuses_an_unknown_severity(small, capsys):
     with pytest.raises(SystemExit) as caught:
         main(["grants", "--template", str(small), "--fail-on", "severe"])
     assert caught.value.code == 2
+
+
+def test_the_html_prints_each_section_on_a_new_page_without_cutting_rows():
+    _, html = _render(SMALL)
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    printed = css.split("@media print{", 1)[1]
+    assert "h2{break-before:page;page-break-before:always}" in printed
+    assert "tr,td,th{break-inside:avoid;page-break-inside:avoid}" in printed
+    assert "thead{display:table-header-group}" in printed and "white-space:pre-wrap" in printed
