@@ -108,6 +108,51 @@ def _key(session: AwsSession, *statements: dict, **options: str) -> str:
     return session.client("kms").create_key(Policy=policy, **options)["KeyMetadata"]["KeyId"]
 
 
+def trail_bucket_policy(bucket: str) -> dict:
+    """The two statements the report's checklist gives for the trail's bucket."""
+    service = {"Service": "cloudtrail.amazonaws.com"}
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "QuiltTrailAclCheck", "Effect": "Allow", "Principal": service, "Action": "s3:GetBucketAcl",
+         "Resource": f"arn:aws:s3:::{bucket}"},
+        {"Sid": "QuiltTrailWrite", "Effect": "Allow", "Principal": service, "Action": "s3:PutObject",
+         "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT}/*",
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]}
+
+
+def test_the_trail_bucket_must_admit_the_new_trail(session: AwsSession) -> None:
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="acme-trail")
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    check = _run(session, CloudTrailBucket="acme-trail", KMSKeyId=key).check("trail-bucket-policy")
+    assert check.status is CheckStatus.FAIL and "no bucket policy" in check.detail and "s3:PutObject" in check.hint
+    other = trail_bucket_policy("acme-trail")
+    other["Statement"][1]["Resource"] = "arn:aws:s3:::acme-trail/AWSLogs/999999999999/*"
+    s3.put_bucket_policy(Bucket="acme-trail", Policy=json.dumps(other))
+    assert _run(session, CloudTrailBucket="acme-trail", RecordS3DataEvents="true").check(
+        "trail-bucket-policy").status is CheckStatus.FAIL
+    s3.put_bucket_policy(Bucket="acme-trail", Policy=json.dumps(trail_bucket_policy("acme-trail")))
+    assert _run(session, CloudTrailBucket="acme-trail", EnableCloudWatchIntegration="true").check(
+        "trail-bucket-policy").status is CheckStatus.PASS
+    assert _run(session, CloudTrailBucket="acme-trail").check("trail-bucket-policy").status is CheckStatus.SKIP
+
+
+def test_the_workgroups_results_must_lie_in_the_prefix(session: AwsSession) -> None:
+    athena = session.client("athena")
+    athena.create_work_group(Name="outside", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://shared-results/"}, "EnforceWorkGroupConfiguration": True})
+    athena.create_work_group(Name="loose", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://acme-results/"}, "EnforceWorkGroupConfiguration": False})
+    athena.create_work_group(Name="good", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://acme-results/"}, "EnforceWorkGroupConfiguration": True})
+    check = _run(session, CustomerBucketPrefix="acme-", AllowedAthenaWorkgroups="good,outside").check(
+        "athena-primary-workgroup")
+    assert check.status is CheckStatus.FAIL and "outside (s3://shared-results/)" in check.detail
+    assert _run(session, CustomerBucketPrefix="acme-", AllowedAthenaWorkgroups="good,loose").check(
+        "athena-primary-workgroup").status is CheckStatus.WARN
+    assert _run(session, CustomerBucketPrefix="acme-", AllowedAthenaWorkgroups="good").check(
+        "athena-primary-workgroup").status is CheckStatus.PASS
+
+
 def _run(session: AwsSession, **parameters: str) -> PreflightReport:
     return run_preflight(session, parameters, stack_name="quilt")
 
@@ -118,7 +163,10 @@ def test_a_ready_account_passes_every_check(session: AwsSession) -> None:
     session.client("logs").create_log_group(logGroupName="CloudTrail/quilt")
     for bucket in ("acme-raw", "acme-curated", "other"):
         session.client("s3").create_bucket(Bucket=bucket)
-    session.client("athena").create_work_group(Name="quilt-analysts")
+    session.client("athena").create_work_group(Name="quilt-analysts", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://acme-curated/athena/"}, "EnforceWorkGroupConfiguration": True})
+    session.client("s3").create_bucket(Bucket="acme-trail")
+    session.client("s3").put_bucket_policy(Bucket="acme-trail", Policy=json.dumps(trail_bucket_policy("acme-trail")))
     progress: list[str] = []
 
     report = run_preflight(session, {
@@ -128,13 +176,15 @@ def test_a_ready_account_passes_every_check(session: AwsSession) -> None:
         "CloudWatchLogGroupArn":
             f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:CloudTrail/quilt:*",
         "CustomerBucketPrefix": "acme-",
-        "AllowedAthenaWorkgroups": "primary, quilt-analysts",
+        "AllowedAthenaWorkgroups": "quilt-analysts",
+        "CloudTrailBucket": "acme-trail",
     }, stack_name="quilt", on_progress=progress.append)
 
     assert [(c.name, c.status.value) for c in report.checks] == [
         ("identity", "pass"), ("stack", "pass"), ("certificate", "pass"),
         ("certificate-host", "pass"), ("kms-key", "pass"), ("kms-key-cloudtrail", "pass"),
-        ("log-group", "pass"), ("customer-buckets", "pass"), ("athena-workgroups", "pass")]
+        ("log-group", "pass"), ("customer-buckets", "pass"), ("athena-workgroups", "pass"),
+        ("athena-primary-workgroup", "pass"), ("trail-bucket-policy", "pass")]
     assert report.ok and report.account == ACCOUNT
     assert report.change_set_type == "CREATE" and report.baseline_parameters == {}
     assert "acme-curated" in report.check("customer-buckets").detail
@@ -142,14 +192,15 @@ def test_a_ready_account_passes_every_check(session: AwsSession) -> None:
     assert progress and all(isinstance(line, str) for line in progress)
     text = render_preflight(report)
     assert text.startswith("Preflight for stack quilt in us-east-1, account 123456789012")
-    assert "Ready: 9 pass." in text and "CREATE of quilt" in text
+    assert "Ready: 11 pass." in text and "CREATE of quilt" in text
 
 
 def test_missing_parameters_are_skipped_with_the_reason(session: AwsSession) -> None:
     report = _run(session)
     skipped = {c.name: c.detail for c in report.checks if c.status is CheckStatus.SKIP}
     assert set(skipped) == {"certificate", "certificate-host", "kms-key", "kms-key-cloudtrail",
-                            "log-group", "customer-buckets", "athena-workgroups"}
+                            "log-group", "customer-buckets", "athena-workgroups", "athena-primary-workgroup",
+                            "trail-bucket-policy"}
     assert "CertificateArnELB is not set" in skipped["certificate"]
     assert "KMSKeyId" in skipped["kms-key"]
     assert report.ok
@@ -360,7 +411,7 @@ def test_report_to_json_is_plain_data(session: AwsSession) -> None:
     assert data["ok"] is True and data["region"] == REGION
     assert data["checks"][0] == {"name": "identity", "status": "pass",
                                  "detail": data["checks"][0]["detail"], "hint": ""}
-    assert data["counts"] == {"pass": 2, "warn": 1, "fail": 0, "skip": 6}
+    assert data["counts"] == {"pass": 2, "warn": 1, "fail": 0, "skip": 8}
 
 
 def test_credentials_for_another_account_stop_the_preflight(session: AwsSession) -> None:

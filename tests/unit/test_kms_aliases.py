@@ -114,3 +114,18 @@ def test_the_report_carries_it(tmp_path):
     assert "QW-IAM-112 KMS key given by an alias" in (tmp_path / "alias" / "security-report.md").read_text()
     assert main(["report", "--template", str(FAIL), "--set", f"KMSKeyId={KEY_ARN}", "--out", str(tmp_path / "key")]) == 0
     assert "QW-IAM-112 KMS key given by an alias" not in (tmp_path / "key" / "security-report.md").read_text()
+
+
+# --- an AWS-managed key is refused for the trail where it is typed ------------------------------
+
+def test_an_aws_managed_key_is_refused_for_the_trail_where_it_is_typed(tmp_path, capsys):
+    from wizard.cfn.pseudo import Pseudo
+    from wizard.flow.checks import value_problem
+
+    pseudo = Pseudo(region="us-east-1", account_id="123456789012")
+    for value in ("alias/aws/s3", "arn:aws:kms:us-east-1:123456789012:alias/aws/cloudtrail"):
+        problem = value_problem("KMSKeyId", value, pseudo, {})
+        assert problem and "AWS-managed" in problem and "CloudTrail cannot encrypt" in problem
+    for value in ("alias/quilt-trail", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"):
+        assert value_problem("KMSKeyId", value, pseudo, {}) is None
+    assert value_problem("SomeOtherKey", "alias/aws/s3", pseudo, {}) is None

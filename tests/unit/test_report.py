@@ -14,7 +14,7 @@ from wizard.findings import evaluate_findings
 from wizard.iam.grants import extract
 from wizard.iam.network import network_rules
 from wizard.cfn.parameters import resolve_parameters
-from wizard.flow.report import REPORT_HTML, REPORT_MD, render_report
+from wizard.flow.report import FIGURES, REPORT_HTML, REPORT_MD, render_report
 from wizard.cfn.template import parse_template
 
 SECRET = "Sup3r-Secret_Value*42"
@@ -138,7 +138,8 @@ def test_report_command_writes_both_files(real_template_path, tmp_path, capsys):
         if value:
             assert value not in markdown and value not in html
     assert "QW-ESC-001" in markdown and "ManagedUserRole" in markdown
-    assert sorted(p.name for p in out.iterdir()) == [REPORT_HTML, REPORT_MD]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FIGURES, REPORT_HTML, REPORT_MD])
+    assert (out / "network.svg").read_text().startswith("<?xml") and "<script" not in (out / "permissions.svg").read_text()
 
 
 def test_report_command_json_and_gate(real_template_path, tmp_path, capsys):
@@ -175,7 +176,7 @@ def test_report_replaces_an_old_report_whole_only_with_force(small, tmp_path, ca
                  "--force"]) == 0
     assert (out / REPORT_MD).read_text().startswith("# Security review")
     assert (out / (REPORT_MD + ".bak")).read_text() == "old"
-    assert sorted(p.name for p in out.iterdir()) == [REPORT_HTML, REPORT_MD, REPORT_MD + ".bak"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FIGURES, REPORT_HTML, REPORT_MD, REPORT_MD + ".bak"])
 
 
 def test_grants_fail_on_high_exits_1_on_the_real_template(real_template_path, capsys):
@@ -206,3 +207,12 @@ def test_fail_on_refuses_an_unknown_severity(small, capsys):
     with pytest.raises(SystemExit) as caught:
         main(["grants", "--template", str(small), "--fail-on", "severe"])
     assert caught.value.code == 2
+
+
+def test_the_html_prints_each_section_on_a_new_page_without_cutting_rows():
+    _, html = _render(SMALL)
+    css = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    printed = css.split("@media print{", 1)[1]
+    assert "h2{break-before:page;page-break-before:always}" in printed
+    assert "tr,td,th{break-inside:avoid;page-break-inside:avoid}" in printed
+    assert "thead{display:table-header-group}" in printed and "white-space:pre-wrap" in printed

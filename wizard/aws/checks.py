@@ -507,6 +507,86 @@ def parameter_resource_checks(session: AwsSession, params: Mapping[str, str],
     return runs
 
 
+def _creates_trail(params: dict[str, str]) -> bool:
+    """Whether the parameters make the stack create its own trail (a key, CloudWatch Logs or data events)."""
+    return bool(params.get("KMSKeyId")) or params.get("EnableCloudWatchIntegration") == "true" \
+        or params.get("RecordS3DataEvents") == "true"
+
+
+def trail_bucket_check(session: AwsSession, params: dict[str, str], account: str) -> PreflightCheck:
+    """The trail's bucket policy admits CloudTrail writing this account's logs (s3:PutObject on
+    BUCKET/AWSLogs/ACCOUNT/ for cloudtrail.amazonaws.com): without it the new trail fails to create."""
+    bucket = params.get("CloudTrailBucket", "")
+    if not bucket or not _creates_trail(params):
+        return skipped("trail-bucket-policy", "the stack creates no trail with these parameters."
+                       if bucket else "CloudTrailBucket is not set.")
+    try:
+        text = session.call("s3", "get_bucket_policy", Bucket=bucket).get("Policy", "")
+    except ServiceError as exc:
+        if exc.code not in ("NoSuchBucketPolicy", "NoSuchBucket"):
+            raise
+        what = "has no bucket policy" if exc.code == "NoSuchBucketPolicy" else "does not exist"
+        return failure("trail-bucket-policy", f"Bucket {bucket} {what}: the stack's trail cannot write to it.",
+                       "Add the two statements the report's checklist gives (s3:GetBucketAcl and s3:PutObject "
+                       f"for {CLOUDTRAIL_SERVICE}).")
+    try:
+        policy = json.loads(text)
+    except ValueError:
+        policy = {}
+    objects = f"arn:aws:s3:::{bucket}/AWSLogs/{account}/x"
+    for statement in _listed(policy.get("Statement")):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        services = principal.get("Service") if isinstance(principal, dict) else None
+        if CLOUDTRAIL_SERVICE not in _listed(services):
+            continue
+        if any(action_matches(a, "s3:PutObject") for a in _listed(statement.get("Action"))) and \
+                any(action_matches(r, objects, case_sensitive=True) for r in _listed(statement.get("Resource"))):
+            return passed("trail-bucket-policy", f"The policy of {bucket} lets {CLOUDTRAIL_SERVICE} write "
+                                                 f"AWSLogs/{account}/.")
+    return failure("trail-bucket-policy", f"The policy of {bucket} does not let {CLOUDTRAIL_SERVICE} write "
+                                          f"AWSLogs/{account}/: the stack's trail cannot be created.",
+                   "Add the two statements the report's checklist gives (s3:GetBucketAcl and s3:PutObject).")
+
+
+def result_location_check(session: AwsSession, params: dict[str, str]) -> PreflightCheck:
+    """Each named workgroup (primary among them) writes its results in a bucket of the prefix and enforces it."""
+    prefix = params.get("CustomerBucketPrefix", "")
+    named = [w.strip() for w in params.get("AllowedAthenaWorkgroups", "").split(",")
+             if w.strip() and not any(c in w for c in "*?")]
+    if not prefix or not named:
+        return skipped("athena-primary-workgroup", "CustomerBucketPrefix or AllowedAthenaWorkgroups is not set.")
+    outside, loose = [], []
+    for name in named:
+        try:
+            group = session.call("athena", "get_work_group", WorkGroup=name).get("WorkGroup") or {}
+        except ServiceError as exc:
+            if exc.code != "InvalidRequestException":
+                raise
+            continue  # a missing workgroup is the athena-workgroups check's to report
+        configuration = group.get("Configuration") or {}
+        location = str((configuration.get("ResultConfiguration") or {}).get("OutputLocation") or "")
+        if location and not location.startswith(f"s3://{prefix}"):
+            outside.append(f"{name} ({location})")
+        elif not location or not configuration.get("EnforceWorkGroupConfiguration"):
+            loose.append(name + ("" if location else " (no result location)"))
+    if outside:
+        return failure("athena-primary-workgroup",
+                       f"Results outside the buckets of {prefix!r}: {', '.join(outside)}; Quilt's scoped roles "
+                       "cannot write them.",
+                       f"aws athena update-work-group --work-group NAME --configuration-updates "
+                       f"'ResultConfigurationUpdates={{OutputLocation=s3://{prefix}results/}}' (a bucket of the "
+                       "prefix) and EnforceWorkGroupConfiguration=true.")
+    if loose:
+        return warning("athena-primary-workgroup", f"Workgroups do not enforce a result location in {prefix!r} "
+                                                   f"buckets: {', '.join(loose)}.",
+                       f"Give each a result location in a bucket of {prefix!r} and set "
+                       "EnforceWorkGroupConfiguration to true so a query cannot name another location.")
+    return passed("athena-primary-workgroup", f"Workgroups write their results in {prefix!r} buckets and enforce "
+                                              f"it: {', '.join(named)}.")
+
+
 # --- small pieces --------------------------------------------------------------------------
 
 def _arn(text: str) -> dict[str, str] | None:

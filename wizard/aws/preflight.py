@@ -26,7 +26,8 @@ from typing import Any
 from wizard.aws.changeset import ChangeSetType, StackState, read_stack
 from wizard.aws.checks import (CheckStatus, PreflightCheck, bucket_check, certificate_checks, guarded,
                                identity_check, kms_checks, log_group_check, parameter_resource_checks,
-                               skipped, stack_check, workgroup_check)
+                               result_location_check, skipped, stack_check, trail_bucket_check,
+                               workgroup_check)
 from wizard.aws.policy_versions import NAME, managed_policy_check
 from wizard.aws.session import AwsSession, caller_identity
 
@@ -151,6 +152,8 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
         (("log-group",), lambda: [log_group_check(session, params, identity)]),
         (("customer-buckets",), lambda: [bucket_check(session, params)]),
         (("athena-workgroups",), lambda: [workgroup_check(session, params)]),
+        (("athena-primary-workgroup",), lambda: [result_location_check(session, params)]),
+        (("trail-bucket-policy",), lambda: [trail_bucket_check(session, params, identity.account)]),
     ):
         report(f"Checking {names[0]}")
         checks += guarded(names, run)
@@ -174,7 +177,8 @@ def run_preflight(session: AwsSession, parameters: dict[str, str], *, stack_name
 
 
 _LATER_CHECKS = ("stack", "certificate", "certificate-host", "kms-key", "kms-key-cloudtrail",
-                 "log-group", "customer-buckets", "athena-workgroups")
+                 "log-group", "customer-buckets", "athena-workgroups", "athena-primary-workgroup",
+                 "trail-bucket-policy")
 
 
 def render_preflight(report: PreflightReport) -> str:

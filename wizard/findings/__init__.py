@@ -61,6 +61,8 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
         rules = network_rules(evaluation)
     chosen = list(frameworks or [])
     check_frameworks(chosen)
+    from wizard.findings.catalog import for_template
+
     texts = rule_catalog()
     controls_by_rule = texts.controls_by_rule
     prefixes = tuple(select) if select is not None else None
@@ -74,8 +76,9 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
         controls = controls_by_rule.get(rule_id, ())
         if chosen:
             controls = tuple(c for key in chosen for c in controls if c.framework == key)
+        fix = for_template(text.fix, evaluation.template.parameters)
         for hit in detect(context):
-            findings.append(_finding(text, controls, hit))
+            findings.append(_finding(text, controls, hit, fix))
     findings.sort(key=lambda f: (0 if not chosen or f.controls else 1, -f.rank, f.rule_id,
                                  f.lines[0] if f.lines else 0, f.subject))
     return findings
@@ -91,8 +94,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _finding(text, controls: tuple[Control, ...], hit: Hit) -> Finding:
-    return Finding(rule_id=text.id, severity=text.severity, title=text.title, why=text.why, fix=text.fix,
+def _finding(text, controls: tuple[Control, ...], hit: Hit, fix: str) -> Finding:
+    return Finding(rule_id=text.id, severity=text.severity, title=text.title, why=text.why, fix=fix,
                    subject=hit.subject, message=hit.message, category=text.category, concern=text.concern,
                    grants=hit.grants, network=hit.network, resources=hit.resources, lines=hit.lines,
                    steps=hit.steps, controls=controls, facts=hit.facts)

@@ -11,6 +11,7 @@ kept for the life of the process: the TUI evaluates findings on every answer.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -57,6 +58,9 @@ class ChecklistItem:
     parameters: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     always: bool = False
+    resources: tuple[str, ...] = ()
+    """Resource types (``AWS::...``) or logical-id patterns: the item applies when the evaluated
+    template has one."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ class Catalog:
     frameworks: dict[str, Framework]
     control_notes: dict[tuple[str, str], str] = None  # type: ignore[assignment]
     """(framework, control id) -> why the tool cannot judge the control, where recorded."""
+    assessors: dict[tuple[str, str], str] = None  # type: ignore[assignment]
+    """(framework, control id) -> the assessor that judges it from the template's facts
+    (``wizard.findings.assurance.ASSESSORS``), where the mapped rules' evidence cannot prove it."""
 
     @cached_property
     def controls_by_rule(self) -> dict[str, tuple[Control, ...]]:
@@ -93,6 +100,16 @@ class Catalog:
                 for rule_id in rule_ids:
                     found[rule_id].append(control)
         return {rule_id: tuple(controls) for rule_id, controls in found.items()}
+
+
+_OFFERS = re.compile(r"\{offers:([A-Za-z0-9]+)\|([^|{}]*)\|([^{}]*)\}")
+
+
+def for_template(text: str, declared: Any) -> str:
+    """A rule's text for the template in use: ``{offers:PARAM|when it does|when it does not}``
+    becomes the first part when the template declares PARAM, the second when it does not, so a fix
+    never promises an option the template lacks."""
+    return _OFFERS.sub(lambda m: m.group(2) if m.group(1) in declared else m.group(3), text)
 
 
 def _read(name: str, check: bool = False) -> Any:
@@ -149,10 +166,12 @@ def _build() -> Catalog:
     checklist = tuple(ChecklistItem(id=c["id"], text=" ".join(c["text"].split()),
                                     parameters=tuple(c.get("when", {}).get("parameters", ())),
                                     rules=tuple(c.get("when", {}).get("rules", ())),
-                                    always=bool(c.get("when", {}).get("always", False)))
+                                    always=bool(c.get("when", {}).get("always", False)),
+                                    resources=tuple(c.get("when", {}).get("resources", ())))
                       for c in findings["checklist"])
     frameworks = {}
     notes: dict[tuple[str, str], str] = {}
+    assessors: dict[tuple[str, str], str] = {}
     for key, entry in compliance["frameworks"].items():
         controls = []
         for index, control in enumerate(entry["controls"]):
@@ -165,6 +184,8 @@ def _build() -> Catalog:
                              tuple(control["rules"])))
             if control.get("not_assessed"):
                 notes[(key, str(control["id"]))] = " ".join(control["not_assessed"].split())
+            if control.get("assess"):
+                assessors[(key, str(control["id"]))] = control["assess"]
         retention = entry.get("log_retention") or {}
         frameworks[key] = Framework(key, entry["name"], tuple(controls), " ".join(entry.get("note", "").split()),
                                     int(retention.get("days", 0)), " ".join(str(retention.get("basis", "")).split()))
@@ -176,7 +197,7 @@ def _build() -> Catalog:
     for number in {r.concern for r in rules.values() if r.concern is not None} - set(concerns):
         raise InputError(f"a rule answers concern {number}, which /concerns does not name",
                          file=str(paths.ASSETS / FINDINGS_FILE), where="/concerns")
-    return Catalog(rules, concerns, methods, checklist, frameworks, notes)
+    return Catalog(rules, concerns, methods, checklist, frameworks, notes, assessors)
 
 
 @once

@@ -1,8 +1,10 @@
 """The pre-deployment checklist: what to verify before this deployment, from data and findings.
 
 Items live in ``assets/findings.yaml``; an item applies when the template declares one of its
-parameters, when one of its rules has a finding, or always. Items are worded with the values
-of this evaluation (NoEcho values masked). When the wizard's preflight has run, its result for
+parameters, when one of its rules has a finding, when the evaluated template has one of its
+resources (a type, or a logical-id pattern such as ``CanaryBucket*``), or always. Items are worded with the values
+of this evaluation (NoEcho values masked; ``{resources:PATTERN}`` lists the resources present,
+``{trail-readers}`` the stack's roles that may read the trail's bucket). When the wizard's preflight has run, its result for
 an item of the same name (``certificate``, ``kms-key``, ``log-group`` ...) is shown beside it,
 and preflight checks without an item are listed after the items.
 """
@@ -17,7 +19,7 @@ from wizard.cfn.evaluate import Evaluation
 from wizard.findings.catalog import catalog
 from wizard.findings.model import Finding
 
-_FIELD = re.compile(r"\{(param:[A-Za-z0-9]+(?:\|[^}]*)?|region|stack|account)\}")
+_FIELD = re.compile(r"\{(param:[A-Za-z0-9]+(?:\|[^}]*)?|resources:[A-Za-z0-9:*/]+|trail-readers|region|stack|account)\}")
 STATUSES = ("pass", "warn", "fail", "skip")
 
 
@@ -70,12 +72,39 @@ def _fill(text: str, evaluation: Evaluation) -> str:
             return pseudo.stack_name
         if key == "account":
             return pseudo.account_id
+        if key.startswith("resources:"):
+            return ", ".join(present(evaluation, (key.split(":", 1)[1],))) or "none"
+        if key == "trail-readers":
+            return ", ".join(_trail_readers(evaluation)) or "no role of the stack"
         name, _, fallback = key.split(":", 1)[1].partition("|")
         if shown.get(name, "") == "":
             return fallback or "not set"
         return shown[name]
 
     return _FIELD.sub(value, text)
+
+
+def present(evaluation: Evaluation, patterns: Iterable[str]) -> list[str]:
+    """The logical ids of the evaluated template's resources of a type or id pattern given."""
+    from fnmatch import fnmatchcase
+
+    found = []
+    for pattern in patterns:
+        kind, _, name = pattern.rpartition("/") if "/" in pattern else \
+            ((pattern, "", "*") if "::" in pattern else ("", "", pattern))
+        candidates = evaluation.resources(kind) if kind else {
+            logical_id: raw for logical_id, raw in evaluation.template.resources.items()
+            if evaluation.resource(logical_id) is not None}
+        found += [logical_id for logical_id in candidates if fnmatchcase(logical_id, name)]
+    return list(dict.fromkeys(found))
+
+
+def _trail_readers(evaluation: Evaluation) -> list[str]:
+    from wizard.findings.assurance import trail_readers
+    from wizard.findings.context import RuleContext
+    from wizard.iam.grants import extract
+
+    return list(trail_readers(RuleContext(evaluation, extract(evaluation), [])))
 
 
 def checklist(evaluation: Evaluation, findings: Iterable[Finding], preflight: Any = None) -> list[ChecklistEntry]:
@@ -85,7 +114,8 @@ def checklist(evaluation: Evaluation, findings: Iterable[Finding], preflight: An
     results = preflight_results(preflight)
     entries = []
     for item in catalog().checklist:
-        applies = item.always or bool(fired & set(item.rules)) or bool(declared & set(item.parameters))
+        applies = (item.always or bool(fired & set(item.rules)) or bool(declared & set(item.parameters))
+                   or bool(item.resources and present(evaluation, item.resources)))
         if not applies:
             continue
         result = results.pop(item.id, {})

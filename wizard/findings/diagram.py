@@ -1,15 +1,21 @@
 """The network flows drawn as an SVG picture: no script, no external reference, one self-contained element.
 
 The customer asked for "network diagrams showing exactly what traffic flows where". The HTML
-report embeds this drawing; the Markdown report keeps the Mermaid source. The drawing is built
-from the same flows (``wizard.findings.flows``), laid out left to right in columns by how many
-hops a node is from where traffic enters:
+report embeds this drawing (and ships it as a file beside it); the Markdown report keeps the
+Mermaid source. The drawing is built from the same flows (``wizard.findings.flows``) and laid
+out by ``wizard.findings.layout`` (layers by hops from where traffic enters, boxes and label
+plates sized from their text, never overlapping):
 
 - the **internet** appears only where a security group admits ``0.0.0.0/0`` or ``::/0`` (and a
-  load balancer is internet-facing); its box and its arrows are red, and everything else sits
+  load balancer is internet-facing), or where an API Gateway endpoint that is not PRIVATE has
+  a resource policy admitting anyone; its box and its arrows are red, and everything else sits
   inside a dashed boundary, the stack's VPC;
-- clients admitted by a group outside the template, load balancers, target groups, tasks and
-  security groups are boxes; egress to ``0.0.0.0/0`` on 443 is "AWS APIs (and the internet)";
+- each load balancer says its scheme (internet-facing or internal);
+- each API Gateway REST API says its endpoint type and methods, each method whether it asks
+  for authorization, with an arrow to the Lambda function it invokes; the other Lambda
+  functions are drawn grouped by the security group they run in;
+- clients admitted by a group outside the template, target groups, tasks and security groups
+  are boxes; egress to ``0.0.0.0/0`` on 443 is "AWS APIs (and the internet)";
 - an egress to ``127.0.0.1/32`` (the template's way of saying "no egress") is not drawn.
 
 Every label is escaped; the text is the template's logical ids, so a reader can find each box
@@ -18,13 +24,15 @@ in the policies and network-rule tables of the report.
 
 from __future__ import annotations
 
-from html import escape
+import re
 
+from wizard.cfn.evaluate import Evaluation
 from wizard.findings.flows import INTERNET, Flow
+from wizard.findings.layout import Edge, Node, render, wrap
+from wizard.iam.network import SCHEME, NetworkRule
 
 _PUBLIC = ("0.0.0.0/0", "::/0")
 _NOWHERE = "127.0.0.1/32"
-_BOX_W, _BOX_H, _COL_GAP, _ROW_GAP, _MARGIN = 220, 44, 90, 22, 24
 _EGRESS = "AWS APIs and the internet (egress)"
 
 
@@ -49,134 +57,189 @@ def drawable(found: list[Flow]) -> list[tuple[str, str, str, bool]]:
     return [(source, target, ", ".join(labels), public) for (source, target), (labels, public) in merged.items()]
 
 
-def _columns(edges: list[tuple[str, str, str, bool]]) -> dict[str, int]:
-    """Column of each box: 0 for boxes nothing points at, then one more than the box before."""
-    nodes = list(dict.fromkeys(n for source, target, *_ in edges for n in (source, target)))
-    incoming: dict[str, set[str]] = {n: set() for n in nodes}
-    for source, target, *_ in edges:
-        if source != target:
-            incoming[target].add(source)
-    column = {n: 0 for n in nodes}
-    for _ in range(len(nodes)):  # longest path, bounded so a cycle cannot loop for ever
-        changed = False
-        for node in nodes:
-            best = max((column[s] + 1 for s in incoming[node]), default=0)
-            best = min(best, 6)
-            if best > column[node]:
-                column[node], changed = best, True
-        if not changed:
-            break
-    if INTERNET in column:  # outside the boundary, alone on the left
-        column = {n: (c + 1 if n != INTERNET else 0) for n, c in column.items()}
-    if _EGRESS in column:  # outside the boundary, alone on the right
-        last = max(c for n, c in column.items() if n != _EGRESS)
-        outgoing: dict[str, set[str]] = {}
-        for source, target, *_ in edges:
-            outgoing.setdefault(source, set()).add(target)
-        for node, targets in outgoing.items():  # a group that only opens egress sits beside it
-            if targets == {_EGRESS} and not incoming[node] and node != INTERNET:
-                column[node] = max(last, 1)
-        column[_EGRESS] = max(c for n, c in column.items() if n != _EGRESS) + 1
-    return column
+def _scheme_lines(name: str, schemes: dict[str, str]) -> list[str]:
+    lines = wrap(name)
+    if name in schemes:
+        lines.append(f"load balancer, scheme: {schemes[name]}")
+    return lines
 
 
-def _wrap(text: str, width: int = 30) -> list[str]:
-    """``text`` in lines of about ``width`` characters, broken at spaces and after ``/``; every
-    character kept (a word longer than the width is a line of its own, never cut)."""
-    words, lines, line = text.replace("/", "/ ").split(), [], ""
-    for word in words:
-        candidate = f"{line} {word}".strip() if not line.endswith("/") else f"{line}{word}"
-        if len(candidate) > width and line:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    if line:
-        lines.append(line)
-    return [part.replace("/ ", "/") for part in lines] or [""]
-
-
-def _head(start: tuple[int, int], end: tuple[int, int], size: float = 8.0) -> str:
-    """The three points of an arrow head at ``end``, pointing away from ``start``."""
-    import math
-
-    dx, dy = end[0] - start[0], end[1] - start[1]
-    length = math.hypot(dx, dy) or 1.0
-    ux, uy = dx / length, dy / length
-    back = (end[0] - ux * size, end[1] - uy * size)
-    left = (back[0] - uy * size / 2, back[1] + ux * size / 2)
-    right = (back[0] + uy * size / 2, back[1] - ux * size / 2)
-    return " ".join(f"{x:.1f},{y:.1f}" for x, y in (end, left, right))
-
-
-def svg(found: list[Flow], title: str = "Network flows") -> str:
-    """The flows as one ``<svg>`` element; empty string when there is nothing to draw."""
-    edges = drawable(found)
-    if not edges:
+def svg(found: list[Flow], title: str = "Network flows", evaluation: Evaluation | None = None,
+        rules: list[NetworkRule] | None = None) -> str:
+    """The flows as one ``<svg>`` element laid out by ``wizard.findings.layout``; empty string when
+    there is nothing to draw. With the evaluation, the load balancers' scheme, the API Gateway
+    methods (and whether each asks for authorization) and the Lambda functions are drawn too."""
+    edges = [Edge(source, target, label, "public" if public else "plain") for source, target, label, public
+             in drawable(found)]
+    schemes = {r.resource: r.detail for r in rules or () if r.kind == SCHEME}
+    extra: dict[str, Node] = {}
+    if evaluation is not None:
+        edges += _api_and_functions(evaluation, extra)
+    if not edges and not extra:
         return ""
-    column = _columns(edges)
-    # Every name is drawn whole: the boxes are as tall as the longest name needs.
-    box_h = max(_BOX_H, 18 + 13 * max(len(_wrap(n)) for e in edges for n in e[:2]))
-    by_column: dict[int, list[str]] = {}
-    for node, index in column.items():
-        by_column.setdefault(index, []).append(node)
-    position: dict[str, tuple[int, int]] = {}
-    for index, members in sorted(by_column.items()):
-        for row, node in enumerate(sorted(members, key=lambda n: (n != INTERNET, n))):
-            position[node] = (_MARGIN + 20 + index * (_BOX_W + _COL_GAP), _MARGIN + 40 + row * (box_h + _ROW_GAP))
-    width = max(x for x, _ in position.values()) + _BOX_W + _MARGIN + 20
-    height = max(y for _, y in position.values()) + box_h + _MARGIN + 20
-    # Inline in HTML5, the element needs no namespace; arrow heads are drawn, not referenced, so
-    # the drawing holds no url() at all.
-    parts = [f'<svg class="network" role="img" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="system-ui,sans-serif" font-size="11">',
-             f"<title>{escape(title)}</title>"]
-    inside = [n for n in position if n not in (INTERNET, _EGRESS)]
-    if inside:
-        left = min(position[n][0] for n in inside) - 12
-        top = min(position[n][1] for n in inside) - 26
-        right = max(position[n][0] for n in inside) + _BOX_W + 12
-        bottom = max(position[n][1] for n in inside) + box_h + 12
-        parts.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" rx="8" '
-                     f'fill="none" stroke="#2f5fd0" stroke-dasharray="6 4"/>')
-        parts.append(f'<text x="{left + 8}" y="{top + 16}" fill="#2f5fd0" font-weight="600">Trust boundary: the '
-                     f'stack in its VPC</text>')
-    labels: list[str] = []  # drawn last, over lines and boxes, each on a white plate
-    for index, (source, target, label, public) in enumerate(edges):
-        (x1, y1), (x2, y2) = position[source], position[target]
-        if x2 > x1:
-            start, end = (x1 + _BOX_W, y1 + box_h // 2), (x2, y2 + box_h // 2)
-        elif x2 < x1:
-            start, end = (x1, y1 + box_h // 2), (x2 + _BOX_W, y2 + box_h // 2)
-        else:
-            start, end = (x1 + _BOX_W // 2, y1 + box_h), (x2 + _BOX_W // 2, y2)
-        colour, stroke = ("#c0392b", 2.5) if public else ("#4a5468", 1.2)
-        parts.append(f'<line x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" stroke="{colour}" '
-                     f'stroke-width="{stroke}"><title>{escape(f"{source} -> {target}: {label}")}</title></line>')
-        parts.append(f'<polygon points="{_head(start, end)}" fill="{colour}"/>')
-        along = 0.35 + 0.3 * (index % 2)  # alternate label positions so neighbouring edges do not collide
-        mid_x = int(start[0] + (end[0] - start[0]) * along)
-        mid_y = int(start[1] + (end[1] - start[1]) * along) - 4
-        rows = _wrap(label, 32)  # a long label wraps onto more lines, never cut
-        width = int(max(len(r) for r in rows) * 5.6) + 6
-        labels.append(f'<rect x="{mid_x - width // 2}" y="{mid_y - 10}" width="{width}" height="{13 * len(rows)}" '
-                      f'rx="2" fill="#ffffff" fill-opacity="0.85"/>')
-        spans = "".join(f'<tspan x="{mid_x}" dy="{0 if i == 0 else 12}">{escape(r)}</tspan>'
-                        for i, r in enumerate(rows))
-        labels.append(f'<text x="{mid_x}" y="{mid_y}" text-anchor="middle" fill="{colour}" font-size="10">'
-                      f"{spans}</text>")
-    for node, (x, y) in position.items():
-        public = node == INTERNET
-        fill, stroke = ("#fdecea", "#c0392b") if public else (("#eef6ee", "#3c8d40") if node == _EGRESS
-                                                                else ("#eef1f6", "#4a5468"))
-        parts.append(f'<rect x="{x}" y="{y}" width="{_BOX_W}" height="{box_h}" rx="5" fill="{fill}" '
-                     f'stroke="{stroke}"/>')
-        lines = _wrap(node)  # one text, a line a tspan: a name wrapped over lines is still one name
-        middle = x + _BOX_W // 2
-        spans = "".join(f'<tspan x="{middle}" dy="{0 if index == 0 else 13}">{escape(line)}</tspan>'
-                        for index, line in enumerate(lines))
-        parts.append(f'<text x="{middle}" y="{y + box_h // 2 + 4 - (len(lines) - 1) * 6}" '
-                     f'text-anchor="middle">{spans}</text>')
-    parts += labels
-    parts.append("</svg>")
-    return "\n".join(parts)
+    nodes: dict[str, Node] = dict(extra)
+    for edge in edges:
+        for name in (edge.source, edge.target):
+            if name in nodes:
+                continue
+            public = name == INTERNET or name == API_INTERNET
+            nodes[name] = Node(name, _scheme_lines(name, schemes),
+                               "public" if public else ("egress" if name == _EGRESS else "plain"),
+                               "first" if public else ("last" if name == _EGRESS else ""))
+    inside = {n for n, node in nodes.items() if not node.pin}
+    return render(nodes, edges, title=title, css_class="network",
+                  boundary=("Trust boundary: the stack in its VPC", inside))
+
+
+API_INTERNET = "Internet (API Gateway endpoint)"
+
+
+def _api_and_functions(evaluation: Evaluation, nodes: dict[str, Node]) -> list[Edge]:
+    from wizard.findings.apis import apis, functions_by_group
+
+    edges: list[Edge] = []
+    invoked: set[str] = set()
+    for api in apis(evaluation):
+        name = f"API Gateway {api.name}"
+        open_ = sum(1 for m in api.methods if not m.authenticated)
+        nodes[name] = Node(name, [name, f"{api.endpoint} endpoint",
+                                  f"{len(api.methods)} method(s), {open_} without authorization"])
+        caller = API_INTERNET if api.public else "Callers its resource policy admits"
+        verbs = ", ".join(f"{m.verb} {m.path}" + ("" if m.authenticated else " (no auth)") for m in api.methods)
+        edges.append(Edge(caller, name, f"HTTPS: {verbs}" if verbs else "HTTPS", "public" if api.public else "plain"))
+        for method in api.methods:
+            invoked.add(method.function)
+            edges.append(Edge(name, method.function, f"{method.verb} {method.path}"
+                              + ("" if method.authenticated else ", no authorization")))
+    for group, functions in functions_by_group(evaluation).items():
+        running = [f for f in functions if f in invoked]
+        others = [f for f in functions if f not in invoked]
+        if others:
+            box = f"Lambda functions in {group}" if group != "no VPC" else "Lambda functions outside the VPC"
+            nodes[box] = Node(box, [box] + wrap(", ".join(others), 40), "service")
+            if group != "no VPC":
+                edges.append(Edge(box, group, "run in"))
+        for function in running:
+            nodes.setdefault(function, Node(function, [function, "Lambda function"], "service"))
+            if group != "no VPC":
+                edges.append(Edge(function, group, "runs in"))
+    return edges
+
+
+# -- the permission map ---------------------------------------------------------------------
+
+_OWN_ROLE = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+
+
+def _principal_node(principal: str, account: str, roles: set[str]) -> tuple[str, str, str]:
+    """(node, style, member) for a trusted principal: a role of the stack, a service, an account."""
+    kind, _, value = principal.partition(":")
+    own = _OWN_ROLE.fullmatch(value)
+    if own and own.group(1) in roles:
+        return own.group(1), "role", ""
+    if kind == "Service":
+        return f"Service {value}", "service", ""
+    if value == "*":
+        return "Anyone (Principal *)", "outside", ""
+    match = re.match(r"arn:aws[a-z-]*:iam::(\d{12}):(.*)", value)
+    if match and match.group(1) != account:
+        return f"Account {match.group(1)} (outside)", "outside", match.group(2)
+    if match:
+        return f"This account: {match.group(2)}", "plain", ""
+    return f"{kind} {value}", "plain", ""
+
+
+def permission_svg(evaluation: Evaluation, grants: list, findings: list = (),
+                   title: str = "Who may act as which role") -> str:
+    """The stack's roles, who may assume each (services, roles, other accounts: red), the
+    escalation paths the findings found between them (red, dashed) and, in each box, the
+    permissions boundary, the guardrail and the services the role may change. Roles alike in
+    all of that are one box."""
+    from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST
+
+    roles = set(evaluation.resources("AWS::IAM::Role"))
+    if not roles:
+        return ""
+    account = evaluation.pseudo.account_id
+    trusted: dict[str, set[str]] = {r: set() for r in roles}
+    members: dict[str, list[str]] = {}
+    styles: dict[str, str] = {}
+    for grant in grants:
+        if grant.kind != TRUST or not grant.is_allow:
+            continue
+        for role in grant.on:
+            if role not in roles:
+                continue
+            node, style, member = _principal_node(grant.principal, account, roles)
+            trusted[role].add(node)
+            styles[node] = style
+            if member and member not in members.setdefault(node, []):
+                members[node].append(member)
+    boundary: dict[str, str] = {}
+    guardrail: dict[str, set[str]] = {r: set() for r in roles}
+    writes: dict[str, set[str]] = {r: set() for r in roles}
+    for grant in grants:
+        if grant.principal not in roles:
+            continue
+        if grant.kind == BOUNDARY:
+            boundary.setdefault(grant.principal, grant.source.resource)
+        elif grant.kind == IDENTITY and not grant.is_allow and "guardrail" in grant.source.resource.lower():
+            guardrail[grant.principal].add(grant.source.resource)
+        elif grant.kind == IDENTITY and grant.is_allow and not grant.grants_nothing and \
+                {"Write", "Permissions management"} & set(grant.access_levels):
+            writes[grant.principal].update(a.split(":")[0] for a in grant.actions if ":" in a)
+    escalations: dict[tuple[str, str], list[str]] = {}
+    notes: dict[str, list[str]] = {}
+    for finding in findings:
+        if not finding.rule_id.startswith("QW-ESC"):
+            continue
+        chain = [r for r in finding.resources if r in roles]
+        if len(chain) == 1:
+            notes.setdefault(chain[0], []).append(f"{finding.rule_id}: {finding.title.lower()}")
+        for source, target in zip(chain, chain[1:]):
+            if source != target and finding.rule_id not in escalations.setdefault((source, target), []):
+                escalations[(source, target)].append(finding.rule_id)
+    involved = {r for pair in escalations for r in pair} | set(notes)
+    involved |= {r for r in roles for node in trusted[r] if styles.get(node) in ("outside", "role")}
+    involved |= {node for r in roles for node in trusted[r] if styles.get(node) == "role"}
+    groups: dict[tuple, list[str]] = {}
+    for role in sorted(roles):
+        key = (role,) if role in involved else (tuple(sorted(trusted[role])), boundary.get(role, ""),
+                                                tuple(sorted(guardrail[role])))
+        groups.setdefault(key, []).append(role)
+    box_of: dict[str, str] = {}
+    nodes: dict[str, Node] = {}
+    for key, names in groups.items():
+        box = names[0] if len(names) == 1 else f"{len(names)} roles"
+        box = box if box not in nodes else f"{box} ({names[0]})"
+        lines = [box] + (wrap(", ".join(names), 44) if len(names) > 1 else ["role"])
+        first = names[0]
+        lines.append(f"boundary: {boundary[first]}" if first in boundary else "no permissions boundary")
+        if guardrail[first]:
+            lines.append(f"guardrail: {', '.join(sorted(guardrail[first]))}")
+        changed = sorted(set().union(*(writes[n] for n in names)))
+        lines += wrap("may change: " + (", ".join(changed) if changed else "nothing"), 44)
+        for name in names:
+            lines += [line for note in notes.get(name, []) for line in wrap(note, 44)]
+        nodes[box] = Node(box, lines, "escalation" if any(n in notes for n in names) else
+                          ("guarded" if first in boundary or guardrail[first] else "plain"))
+        for name in names:
+            box_of[name] = box
+    edges: list[Edge] = []
+    seen: set[tuple[str, str]] = set()
+    for role in sorted(roles):
+        for node in sorted(trusted[role]):
+            source = box_of.get(node, node)
+            if source not in nodes:
+                lines = [node] + wrap(", ".join(members.get(node, [])), 44) if members.get(node) else [node]
+                nodes[source] = Node(source, lines, styles.get(node, "plain"), "first")
+            if (source, box_of[role]) in seen or source == box_of[role]:
+                continue
+            seen.add((source, box_of[role]))
+            outside = styles.get(node) == "outside"
+            edges.append(Edge(source, box_of[role], "may assume" if outside or styles.get(node) == "role" else "",
+                              "public" if outside else "plain", f"{node} may assume {role}"))
+    for (source, target), rule_ids in sorted(escalations.items()):
+        edges.append(Edge(box_of[source], box_of[target], ", ".join(rule_ids) + " escalation", "escalation",
+                          f"{source} can gain {target}'s permissions ({', '.join(rule_ids)})"))
+    return render(nodes, edges, title=title, css_class="permissions")

@@ -36,7 +36,8 @@ class Block:
     ``kind`` is ``h`` (``level``, optional ``anchor``), ``p``, ``table`` (``rows``, the first
     being the header), ``ul``/``ol`` (``items``), ``code`` (``text`` in language ``lang``) or
     ``diagram`` (Mermaid source in ``text``, the same drawing as plain text in ``alt`` and as an
-    SVG element drawn by ``wizard.findings.diagram`` in ``svg``).
+    SVG element drawn by ``wizard.findings.diagram`` in ``svg``, written beside the report as
+    ``file``) or ``figure`` (a drawing without Mermaid source: ``svg``, ``alt`` and ``file``).
     """
 
     kind: str
@@ -48,6 +49,8 @@ class Block:
     anchor: str = ""
     alt: str = ""
     svg: str = ""
+    file: str = ""
+    """For a drawing: the name of the SVG file written beside the report."""
 
 
 def _h(level: int, text: str, anchor: str = "") -> Block:
@@ -80,14 +83,15 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks = [_h(1, f"Security review: stack {pseudo.stack_name} in {pseudo.account_id}, {pseudo.region}")]
     blocks.append(_p(f"Template `{Path(evaluation.template.source).name}`, evaluated for the parameters below. "
                      f"{len(grants)} IAM statements, {len(rules)} network rules, {len(findings)} findings."))
-    blocks += _vendor(context.get("vendor"))
-    blocks += _questions(context, findings)
+    blocks += _vendor(context.get("vendor"), evaluation, grants)
+    blocks += _questions(context, findings, evaluation, grants)
     blocks += _summary(findings)
     blocks += _choices(context)
     blocks += _parameters(evaluation)
     blocks += _findings(findings)
     blocks += _compliance(evaluation, grants, rules, findings, context.get("frameworks"))
     blocks += _flows(evaluation, rules)
+    blocks += _permission_map(evaluation, grants, findings)
     blocks += _policies(grants)
     blocks += _bucket_connection(evaluation)
     blocks += _key_policies(evaluation)
@@ -100,34 +104,48 @@ _TOPICS = {"policy_creation": "Policy-creation approach", "tighter_security": "A
            "frameworks": "Compliance frameworks", "timeline": "Timeline"}
 
 
-def _questions(context: dict, findings: list[Finding]) -> list[Block]:
-    """The vendor's four questions, the customer's answer to each, and what it changes and costs."""
+def _questions(context: dict, findings: list[Finding], evaluation: Evaluation, grants: list[Grant]) -> list[Block]:
+    """The vendor's four questions, the customer's answer to each, and what it changes and costs,
+    every sentence built from the template in use (``wizard.findings.choices``)."""
     questions = context.get("questions") or []
     if not questions:
         return []
     blocks = [_h(2, "The vendor's four questions, answered", "questions"),
               _p("The vendor asked the customer four questions before this deployment. Each is restated "
-                 "below with the answer this package was produced for, what that answer changes in the stack, "
-                 "and what it costs.")]
+                 "below with the answer this package was produced for, what that answer changes in this "
+                 "template and what it costs, read from the template as evaluated here.")]
     for number, question in enumerate(questions, start=1):
         blocks.append(_h(3, f"{number}. {_TOPICS.get(question['id'], question['title'])}"))
-        blocks.append(_p(f"**The question:** {question['title']} {question['help']}"))
+        blocks.append(_p(f"**The question:** {question['title']}"))
+        choice = _choice(question, evaluation, grants)
         if question["answered"]:
-            answer = ", ".join(question["answer"]) or "none"
+            answer = choice.answer if choice else (", ".join(question["values"]) or "none")
             origin = (" (read back from the parameters, as the run was given no answers file: "
                       + ", ".join(f"`{k}` = `{v}`" for k, v in question["sets"].items()) + ")"
                       if question["inferred"] else "")
             blocks.append(_p(f"**The answer:** {answer}{origin}."))
         else:
-            blocks.append(_p("**The answer:** not given for this run; the report shows every framework and the "
-                             "template's own settings."))
-        blocks.append(_p(f"**What it changes:** {_changes(question, findings)}"))
-        blocks.append(_p(f"**What it costs:** {question['tradeoff']}"))
+            blocks.append(_p("**The answer:** not given for this run"
+                             + (f"; the template as evaluated: {choice.answer}." if choice else ".")))
+        blocks.append(_p(f"**What it changes:** {_changes(question, findings, choice)}"))
+        costs = _costs(question, findings, choice)
+        if costs:
+            blocks.append(_p(f"**What it costs:** {costs}"))
     return blocks
 
 
-def _changes(question: dict, findings: list[Finding]) -> str:
-    parts = list(question["answer_tradeoff"])
+def _choice(question: dict, evaluation: Evaluation, grants: list[Grant]):
+    from wizard.findings import choices
+
+    if question["id"] == "policy_creation":
+        return choices.policy_creation(evaluation, grants)
+    if question["id"] == "tighter_security":
+        return choices.enhanced_security(evaluation, grants)
+    return None
+
+
+def _changes(question: dict, findings: list[Finding], choice: Any = None) -> str:
+    parts = list(choice.changes) if choice else []
     if question["sets"]:
         parts.append("Template parameters: " + ", ".join(f"`{k}` = `{v}`" for k, v in question["sets"].items()) + ".")
     if question["id"] == "frameworks":
@@ -135,18 +153,39 @@ def _changes(question: dict, findings: list[Finding]) -> str:
         texts = catalog()
         retention = max((texts.frameworks[k].log_retention_days for k in question.get("values", ())
                          if k in texts.frameworks), default=0)
-        parts.append(("Findings mapped to " + ", ".join(chosen) + " come first, and the compliance section lists "
-                      "every control of these frameworks with its findings, its evidence or why it is not assessed."
+        mapped = [f for f in findings if f.controls and any(c.framework in question.get("values", ())
+                                                             for c in f.controls)]
+        parts.append((f"{len(mapped)} finding(s) map to " + ", ".join(chosen) + " and come first; the compliance "
+                      "section lists every control of these frameworks with its findings, its evidence, what "
+                      "would prove it, or why it is not assessed."
                       if chosen else "No framework was chosen: every framework's controls are listed."))
         if retention:
             parts.append(f"Logs are judged against a retention of {retention} days.")
-    if question["id"] == "policy_creation":
-        creators = [f for f in findings if f.rule_id in ("QW-IAM-004", "QW-IAM-005")]
-        parts.append(f"This deployment has {len(creators)} finding(s) about IAM policies created at run time.")
+    if question["id"] == "timeline":
+        values = question.get("values") or []
+        parts.append("Two parameter files: phase 1 without the hardening options, phase 2 with them; this "
+                     "report is phase 2's." if "after" in values else
+                     "One deployment with every chosen option in force." if values else "")
     return " ".join(p.strip() for p in parts if p.strip()) or "Nothing in the template."
 
 
-def _vendor(vendor: dict | None) -> list[Block]:
+def _costs(question: dict, findings: list[Finding], choice: Any = None) -> str:
+    if choice is not None:
+        return " ".join(choice.costs)
+    if question["id"] == "frameworks":
+        chosen = question.get("values") or []
+        return (f"Each finding mapped to {', '.join(question['answer'])} must be fixed or accepted in writing before "
+                f"the review signs." if chosen else "")
+    if question["id"] == "timeline":
+        values = question.get("values") or []
+        if "after" in values:
+            return ("Two deployments; until phase 2 is deployed the stack runs with phase 1's grants (its own "
+                    "report, in phase-1, lists them).")
+        return "One deployment; every option's manual steps (the checklist) come before it." if values else ""
+    return ""
+
+
+def _vendor(vendor: dict | None, evaluation: Evaluation | None = None, grants: list[Grant] = ()) -> list[Block]:
     """A hardened vendor template: its posture as shipped, what the options change, what they cannot."""
     if not vendor:
         return []
@@ -176,8 +215,46 @@ def _vendor(vendor: dict | None) -> list[Block]:
     else:
         blocks.append(_p("Every option is at its default: the hardened template grants exactly what the vendor's does."))
     blocks.append(_h(3, "Out of reach without the vendor"))
-    blocks.append(_list(vendor["out_of_reach"]) if vendor["out_of_reach"] else _p("Nothing."))
+    reach = list(vendor["out_of_reach"]) + (_beyond_options(evaluation, list(grants)) if evaluation else [])
+    blocks.append(_list(reach) if reach else _p("Nothing."))
     return blocks
+
+
+#: Services whose write actions can name their resources: a grant of them on every resource is
+#: one no option of the overlay scopes, so scoping it needs the vendor.
+SCOPABLE = ("athena", "dynamodb", "events", "glue", "iam", "kms", "lambda", "s3", "secretsmanager", "sns", "sqs",
+            "states")
+
+
+def _beyond_options(evaluation: Evaluation, grants: list[Grant]) -> list[str]:
+    """What the hardened template still does that no option changes, read from it."""
+    from wizard.findings.apis import apis
+    from wizard.findings.choices import APPROVAL_TOPIC, _on_everything, request_path
+
+    found = []
+    if "PolicyCreationMode" in evaluation.template.parameters and \
+            not request_path(_with_mode(evaluation, "ManualApproval")):
+        found.append(f"The request side of manual approval: nothing in the template tells the application of "
+                     f"{APPROVAL_TOPIC}, so only a change to the application can send an approval request; until "
+                     f"then whoever connects a bucket asks the approver.")
+    for api in apis(evaluation):
+        open_ = [f"{m.verb} {m.path}" for m in api.methods if not m.authenticated]
+        if open_:
+            found.append(f"API Gateway {api.name} ({api.endpoint} endpoint"
+                         + (", its resource policy admits anyone" if api.public else "")
+                         + f"): {len(open_)} method(s) take no authorization ({', '.join(open_)}); no option "
+                           f"changes them.")
+    wide = _on_everything(grants)
+    left: dict[str, list[str]] = {}
+    for service in SCOPABLE:
+        for principal, action in sorted(wide.get(service, ())):
+            verb = action.split(":")[-1]
+            if verb != "*" and not verb.lower().startswith(("get", "list", "describe", "batchget", "head")):
+                left.setdefault(principal, []).append(action)
+    if left:
+        found.append("Write grants on every resource that no option scopes: "
+                     + "; ".join(f"{p} ({', '.join(a)})" for p, a in sorted(left.items())) + ".")
+    return found
 
 
 #: An option that changes more grants than this lists them in the appendix, not in the lead.
@@ -228,7 +305,9 @@ def _choices(context: dict) -> list[Block]:
             blocks.append(_table(["Setting", "Value"], rows))
         if answers:
             texts = context.get("answer_texts") or {}
-            blocks.append(_table(["Question", "Answer"], [texts.get(k, (k, _flat(v))) for k, v in answers.items()]))
+            # the answer as given (the value the parameters take), never a choice's label, which may
+            # promise what the template in use lacks
+            blocks.append(_table(["Question", "Answer"], [(texts.get(k, (k,))[0], _flat(v)) for k, v in answers.items()]))
     return blocks
 
 
@@ -294,9 +373,10 @@ def _compliance(evaluation: Evaluation, grants: list[Grant], rules: list[Network
     statuses = control_statuses(context, findings, keys)
     blocks = [_h(2, "Compliance mapping", "compliance"),
               _p("Each control shows the findings against it (**attention**), or the evidence in the template "
-                 "that it holds, with its line (**evidence**), or that this tool cannot judge it from a template "
-                 "(**not assessed by this tool**). No control is left blank: a missing finding is never, by "
-                 "itself, taken as met.")]
+                 "that it holds, with its line (**evidence**), or what the template shows and what would prove "
+                 "the control beyond it (**needs evidence outside the template**), or that this tool cannot judge "
+                 "it from a template (**not assessed by this tool**). No control is left blank: a missing finding "
+                 "is never, by itself, taken as met, and evidence is shown only where it proves the control.")]
     for key in keys:
         framework = texts.frameworks[key]
         blocks.append(_h(3, framework.name))
@@ -304,9 +384,12 @@ def _compliance(evaluation: Evaluation, grants: list[Grant], rules: list[Network
             blocks.append(_p(framework.note))
         rows = []
         for status in statuses[key]:
-            if status.status == ATTENTION:
+            if status.status == ATTENTION and status.findings:
                 counts = Counter(f.rule_id for f in status.findings)
                 detail = ", ".join(f"{r} ({n})" for r, n in counts.items())
+            elif status.evidence and status.status != EVIDENCE:  # what the template shows, and why it does not prove
+                detail = "; ".join(item.text + (f" (line {', '.join(map(str, item.lines))})" if item.lines else "")
+                                   for item in status.evidence)
             elif status.status == EVIDENCE:
                 merged: dict[tuple, list[str]] = {}  # rules that examined the same thing share one line
                 for item in status.evidence:
@@ -327,13 +410,44 @@ def _flows(evaluation: Evaluation, rules: list[NetworkRule]) -> list[Block]:
     blocks = [_h(2, "Network flows", "network")]
     if not found:
         return blocks + [_p("The template opens no network flow.")]
+    from wizard.findings.apis import apis
+
+    public_apis = [a.name for a in apis(evaluation) if a.public]
     blocks += [_p("Red, thick arrows come from the internet: only where a security group of an internet-facing "
-                  "load balancer admits 0.0.0.0/0 or ::/0. The dashed box is the stack's trust boundary."),
-               Block("diagram", mermaid(found), alt=text_diagram(found), svg=svg(found))]
+                  "load balancer admits 0.0.0.0/0 or ::/0"
+                  + (f", and to API Gateway {', '.join(public_apis)}, whose endpoint is not private and whose "
+                     f"resource policy admits anyone" if public_apis else "")
+                  + ". The dashed box is the stack's trust boundary."),
+               Block("diagram", mermaid(found), alt=text_diagram(found), svg=svg(found, evaluation=evaluation, rules=rules),
+                     file=NETWORK_SVG)]
     rows = [(r.kind, r.resource, r.protocol, r.ports, r.peer, r.detail, r.line) for r in rules]
     blocks += [_h(3, "Every network rule"),
                _table(["Kind", "Resource", "Protocol", "Ports", "Peer", "Detail", "Line"], rows)]
     return blocks
+
+
+NETWORK_SVG, PERMISSIONS_SVG = "network.svg", "permissions.svg"
+
+
+def _permission_map(evaluation: Evaluation, grants: list[Grant], findings: list[Finding]) -> list[Block]:
+    """Who may act as which role: the principals, the roles, trust and escalation, guardrail and boundary."""
+    from wizard.findings.diagram import permission_svg
+    from wizard.iam.grants import TRUST
+
+    drawing = permission_svg(evaluation, grants, findings)
+    if not drawing:
+        return []
+    roles = evaluation.resources("AWS::IAM::Role")
+    trusts = sorted({(g.principal, role) for g in grants if g.kind == TRUST and g.is_allow for role in g.on})
+    escalations = [f for f in findings if f.rule_id.startswith("QW-ESC")]
+    lines = [f"{role} <- {principal}" for principal, role in trusts]
+    lines += [f"{f.rule_id}: {' -> '.join(f.resources)}" for f in escalations]
+    return [_h(2, "Who may act as which role", "permission-map"),
+            _p(f"The stack's {len(roles)} role(s), who may assume each ({len(trusts)} trust statement(s); principals "
+               f"of another account in red), the {len(escalations)} escalation finding(s) between them (red, dashed) "
+               f"and, in each box, its permissions boundary, the guardrail that caps it and the services it may "
+               f"change. Roles alike in all of that share a box."),
+            Block("figure", alt="\n".join(lines) + "\n", svg=drawing, file=PERMISSIONS_SVG)]
 
 
 def _policies(grants: list[Grant]) -> list[Block]:
@@ -365,11 +479,20 @@ def _bucket_connection(evaluation: Evaluation) -> list[Block]:
               _p(f"The placeholders grant nothing at deployment. When an administrator connects a bucket, for "
                  f"example `{found.bucket}`, the statements below are what the roles receive. They are the "
                  f"template's own per-bucket grants (its pre-created policies) with that bucket's ARN.")]
-    rows = [(mode + (" (this deployment)" if mode == current else ""), how) for mode, how in MODES]
+    from wizard.findings.choices import APPROVAL_TOPIC, request_path
+
+    told = request_path(_with_mode(evaluation, "ManualApproval"))
+    request = (f" The application is told of {APPROVAL_TOPIC} ({', '.join(told)}) and publishes a request there, so "
+               f"each new policy waits for an approver." if told else
+               f" Nothing in the template tells the application of {APPROVAL_TOPIC}: the request side needs a change "
+               f"by the vendor, and until then whoever connects a bucket asks the approver.")
+    rows = [(mode + (" (this deployment)" if mode == current else ""),
+             how.split(". The request side")[0] + ("." + request if mode == "ManualApproval" else ""))
+            for mode, how in MODES]
     blocks.append(_table(["Policy-creation mode", "Who writes the statements, and when"], rows))
     if current == "ManualApproval":
         stack = evaluation.pseudo.stack_name
-        blocks += [_p(step.replace("STACK", stack)) for step in APPROVAL_STEPS]
+        blocks += [_p(APPROVAL_STEPS[0].replace("STACK", stack)), _p(request.strip())]
     blocks.append(_p(f"**Read access** (BucketReadPolicy, held by {', '.join(found.read_holders) or '-'}):"))
     blocks.append(_code(json.dumps({"Version": "2012-10-17", "Statement": list(found.read)}, indent=2), "json"))
     blocks.append(_p(f"**Write access** (BucketWritePolicy, held by {', '.join(found.write_holders) or '-'}):"))
@@ -382,6 +505,16 @@ def _bucket_connection(evaluation: Evaluation) -> list[Block]:
                      f"policy's explicit Denies win. It {state}:"))
     blocks.append(_code(json.dumps({"Version": "2012-10-17", "Statement": list(found.envelope)}, indent=2), "json"))
     return blocks
+
+
+def _with_mode(evaluation: Evaluation, mode: str) -> Evaluation:
+    from wizard.cfn.parameters import resolve_parameters
+
+    if evaluation.parameters.raw.get("PolicyCreationMode") == mode:
+        return evaluation
+    template = evaluation.template
+    return Evaluation(template, resolve_parameters(template, {**evaluation.parameters.raw, "PolicyCreationMode": mode}),
+                      evaluation.pseudo)
 
 
 def _key_policies(evaluation: Evaluation) -> list[Block]:

@@ -2,7 +2,8 @@
 
 The template's own constraints (``AllowedPattern`` and the rest) are checked by the CloudFormation
 engine; this module adds what the template cannot say: an ARN of a certificate, KMS key or log
-group must be in the stack's region and account (``wizard.flow.accounts.arn_problem``), a principal
+group must be in the stack's region and account (``wizard.flow.accounts.arn_problem``), the trail's
+KMS key must not be AWS-managed (``alias/aws/...``: CloudTrail cannot use it), a principal
 the stack trusts (an approver) must be a role or user of its account (``principal_problem``), and the
 mode's requirements hold (enterprise needs a KMS key). Every face calls ``value_problem`` as a
 value is typed (the wizard shows it on the question's screen, the prompts refuse it) and the
@@ -39,7 +40,24 @@ def value_problem(name: str, value: str | None, pseudo: Pseudo, required: Mappin
         if needed and (values is None or values.get(needed[0]) == needed[1]):
             return f"required: {needed[2]}"
         return None
-    return arn_problem(text, pseudo) or principal_problem(name, text, pseudo)
+    return arn_problem(text, pseudo) or principal_problem(name, text, pseudo) or trail_key_problem(name, text)
+
+
+#: Parameters whose KMS key encrypts a CloudTrail trail.
+TRAIL_KEYS = ("KMSKeyId",)
+
+
+def trail_key_problem(name: str, value: str) -> str | None:
+    """Why ``value`` cannot be the trail's key: an AWS-managed key (``alias/aws/...`` or its ARN),
+    whose key policy admits no trail, so CloudTrail cannot encrypt with it."""
+    if name not in TRAIL_KEYS:
+        return None
+    from wizard.findings.assurance import aws_managed_key
+
+    if aws_managed_key(value):
+        return (f"{value} is an AWS-managed key: CloudTrail cannot encrypt with it (its key policy, which AWS "
+                f"owns, admits no trail); give a customer-managed key's id, ARN or alias")
+    return None
 
 
 def value_problems(values: Mapping[str, str], pseudo: Pseudo, mode: str | None,

@@ -69,7 +69,13 @@ def to_markdown(blocks: list[Block]) -> str:
             out += [(f"{i}. " if block.kind == "ol" else "- ") + _md_inline(item) for i, item in enumerate(block.items, 1)]
         elif block.kind == "code":
             out.append(f"```{block.lang}\n{block.text.rstrip()}\n```")
+        elif block.kind == "figure":
+            if block.file:
+                out.append(f"![{block.file}]({block.file})")
+            out.append(f"<details><summary>The same drawing as text</summary>\n\n```text\n{block.alt.rstrip()}\n```\n\n</details>")
         elif block.kind == "diagram":
+            if block.file and block.svg:
+                out.append(f"![{block.file}]({block.file})")
             out.append(f"```mermaid\n{block.text.rstrip()}\n```")
             out.append(f"<details><summary>The same flows as text</summary>\n\n```text\n{block.alt.rstrip()}\n```\n\n</details>")
         out.append("")
@@ -93,7 +99,17 @@ nav ul{columns:2;list-style:none;padding:0}
 .sev{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600}
 .sev-critical{background:#7a0b1f}.sev-high{background:#c0392b}.sev-medium{background:#d68910}
 .sev-low{background:#2e86c1}.sev-info{background:#7f8c8d}
-figure.network{margin:8px 0;overflow-x:auto}
+figure.network,figure.drawing{margin:8px 0;overflow-x:auto}
+@media print{
+body{background:#fff;font-size:11pt}main{max-width:none;padding:0}
+h2{break-before:page;page-break-before:always}h1+nav+h2,h1+h2{break-before:auto;page-break-before:auto}
+h2,h3{break-after:avoid;page-break-after:avoid}
+table{font-size:9pt}thead{display:table-header-group}tr,td,th{break-inside:avoid;page-break-inside:avoid}
+pre{white-space:pre-wrap;overflow:visible;break-inside:auto}
+figure.network,figure.drawing{overflow:visible;break-inside:avoid}
+figure svg{max-width:100%;height:auto}
+nav,details{display:none}
+}
 """
 
 _SEVERITY_HEADING = re.compile(r"^(\d+\. )\[(CRITICAL|HIGH|MEDIUM|LOW|INFO)\] ")
@@ -142,6 +158,9 @@ def to_html(blocks: list[Block]) -> str:
             body.append(f"<{block.kind}>{items}</{block.kind}>")
         elif block.kind == "code":
             body.append(f"<pre><code>{html.escape(block.text.rstrip())}</code></pre>")
+        elif block.kind == "figure":
+            body.append(f'<figure class="drawing">{block.svg}</figure>')
+            body.append(f'<details><summary>The same drawing as text</summary><pre>{html.escape(block.alt.rstrip())}</pre></details>')
         elif block.kind == "diagram":
             if block.svg:  # drawn by the project from the network rules: every label already escaped
                 body.append(f'<figure class="network">{block.svg}</figure>')
@@ -162,7 +181,8 @@ def _masked(block: Block, secrets: tuple[str, ...]) -> Block:
         return mask_secrets(text, secrets)
 
     return Block(block.kind, mask(block.text), block.level, tuple(tuple(mask(c) for c in row) for row in block.rows),
-                 tuple(mask(i) for i in block.items), block.lang, block.anchor, mask(block.alt), mask(block.svg))
+                 tuple(mask(i) for i in block.items), block.lang, block.anchor, mask(block.alt), mask(block.svg),
+                 block.file)
 
 
 def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule], findings: list[Finding],
@@ -174,13 +194,28 @@ def render_report(evaluation: Evaluation, grants: list[Grant], rules: list[Netwo
     preflight report's JSON (``{"checks": [{"name", "status", "detail", "hint"}]}``) or a
     mapping of check name to result.
     """
+    markdown, html_text, _ = render_package(evaluation, grants, rules, findings, context=context,
+                                            preflight=preflight)
+    return markdown, html_text
+
+
+#: The drawings written beside the report, as standalone SVG files.
+FIGURES = ("network.svg", "permissions.svg")
+
+
+def render_package(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule], findings: list[Finding],
+                   *, context: dict | None = None, preflight: dict | None = None) -> tuple[str, str, dict[str, str]]:
+    """(Markdown, HTML, {file name: standalone SVG}) of the package: ``render_report`` and its drawings."""
     context = {**(context or {}), "questions": vendor_questions(evaluation, context or {}),
                "answer_texts": answer_texts((context or {}).get("answers") or {})}
     blocks = build(evaluation, grants, rules, findings, context=context, preflight=preflight)
     secrets = evaluation.parameters.secrets
     if secrets:
         blocks = [_masked(block, secrets) for block in blocks]
-    return to_markdown(blocks), to_html(blocks)
+    figures = {b.file: '<?xml version="1.0" encoding="UTF-8"?>\n'
+               + b.svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1) + "\n"
+               for b in blocks if b.file and b.svg}
+    return to_markdown(blocks), to_html(blocks), figures
 
 
 #: The vendor's four questions to the customer, in the order they were asked.
@@ -250,6 +285,9 @@ class Package:
     create: bool
     """The folder does not exist yet: writing makes it."""
 
+    figures: dict = None  # type: ignore[assignment]
+    """File name -> standalone SVG of each drawing, written beside the report."""
+
     @property
     def paths(self) -> tuple[Path, Path]:
         return self.folder / REPORT_MD, self.folder / REPORT_HTML
@@ -270,7 +308,7 @@ def check_folder(folder: str | Path, *, force: bool, made: tuple[Path, ...] = ()
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", file=str(out))
     if out.is_dir():
-        for path in (out / REPORT_MD, out / REPORT_HTML):
+        for path in (out / REPORT_MD, out / REPORT_HTML, *(out / name for name in FIGURES)):
             check_output(path, force=force)
     elif not (out.parent.is_dir() or out.parent in made):
         raise InputError(f"no folder {str(out.parent)!r} to create the report folder in", file=str(out))
@@ -291,9 +329,9 @@ def prepare_package(folder: str | Path, evaluation: Any, grants: list, rules: li
     findings = evaluate_findings(evaluation, grants, rules, frameworks or None) + analyzer_findings(preflight)
     if frameworks:
         context = {**(context or {}), "frameworks": list(frameworks)}
-    markdown, html_text = render_report(evaluation, grants, rules, findings, context=context or None,
-                                        preflight=preflight)
-    return Package(out, markdown, html_text, findings, create=not out.is_dir())
+    markdown, html_text, figures = render_package(evaluation, grants, rules, findings, context=context or None,
+                                                  preflight=preflight)
+    return Package(out, markdown, html_text, findings, create=not out.is_dir(), figures=figures)
 
 
 def write_packages(packages: list[Package], *, force: bool = True) -> None:
@@ -308,6 +346,8 @@ def write_packages(packages: list[Package], *, force: bool = True) -> None:
                 package.folder.mkdir(mode=0o700)
             for path, text in zip(package.paths, (package.markdown, package.html)):
                 write_output(path, text, mode=0o600, force=force)
+            for name, text in (package.figures or {}).items():
+                write_output(package.folder / name, text, mode=0o600, force=force)
         except OSError as exc:
             raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(package.folder)) from None
 

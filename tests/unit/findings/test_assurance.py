@@ -72,3 +72,105 @@ def test_a_passing_fixture_gives_evidence_with_a_line(rule_id):
     found = statuses(load_template(path))
     proofs = [e for s in found.values() for e in s.evidence if e.rule_id == rule_id]
     assert proofs and all(e.lines for e in proofs)
+
+
+# --- evidence only where it proves the control ------------------------------------------------
+
+from wizard.findings.assurance import OUTSIDE, aws_managed_key, trail_readers  # noqa: E402
+
+_TRAIL = """
+Parameters:
+  KMSKeyId: {Type: String, Default: ""}
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties: {EnableKeyRotation: true}
+  TrailLogGroup:
+    Type: AWS::Logs::LogGroup
+    Properties: {RetentionInDays: 365}
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: [s3:GetObject], Resource: arn:aws:s3:::acme-trail/*}]
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: acme-trail
+      KMSKeyId: KEY
+      CloudWatchLogsLogGroupArn: !GetAtt TrailLogGroup.Arn
+"""
+
+
+def _trail(key: str):
+    return parse_template(_TRAIL.replace("KEY", key), "trail.yaml")
+
+
+@pytest.mark.parametrize("key", ["alias/aws/s3", "arn:aws:kms:us-east-1:123456789012:alias/aws/cloudtrail"])
+def test_an_aws_managed_key_never_evidences_a_customer_managed_key(key):
+    assert aws_managed_key(key)
+    found = statuses(_trail(key))
+    cis = found[("cis-aws", "3.5")]
+    assert cis.status == ATTENTION and "AWS-managed" in cis.note
+    # wherever else the trail's key is evidence (HIPAA's audit controls), it is called AWS-managed, never proof
+    hipaa = found[("hipaa", "164.312(b)")]
+    assert hipaa.status != EVIDENCE
+    assert all("AWS-managed" in e.text for e in hipaa.evidence if e.rule_id == "QW-LOG-001")
+
+
+def test_a_key_arn_needs_kms_word_and_a_key_of_the_stack_proves():
+    arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert not aws_managed_key(arn)
+    assert statuses(_trail(arn))[("cis-aws", "3.5")].status == OUTSIDE
+    own = statuses(_trail("!GetAtt Key.Arn"))[("cis-aws", "3.5")]
+    assert own.status == EVIDENCE and "creates" in own.evidence[0].text
+
+
+def test_read_access_to_audit_logs_is_never_evidenced_by_encryption_when_a_role_reads_them():
+    template = _trail("!GetAtt Key.Arn")
+    evaluation = Evaluation(template, resolve_parameters(template, {}))
+    readers = trail_readers(RuleContext(evaluation, extract(evaluation), network_rules(evaluation)))
+    assert list(readers) == ["Reader"]
+    status = statuses(template)[("pci-dss", "10.3.1")]
+    assert status.status == OUTSIDE and "Reader" in status.note
+
+
+def test_a_log_group_of_the_stack_is_no_central_log_store():
+    status = statuses(_trail("!GetAtt Key.Arn"))[("pci-dss", "10.3.3")]
+    assert status.status == OUTSIDE
+    assert "TrailLogGroup made by this stack" in status.note and "log-archive account" in status.note
+
+
+def test_the_trails_log_group_without_a_key_is_attention():
+    found = statuses(_trail("!GetAtt Key.Arn"))
+    assert found[("hipaa", "164.312(a)(2)(iv)")].status == ATTENTION
+    assert any(f.rule_id == "QW-LOG-011" for f in found[("iso27001", "8.24")].findings)
+
+
+@pytest.mark.parametrize("control", [("pci-dss", "1.2.5"), ("pci-dss", "2.2.4"), ("iso27001", "8.22")])
+def test_no_open_ingress_alone_never_evidences_need_or_segregation(control):
+    path = DATA / "findings" / "QW-NET-007" / "pass.yaml"
+    status = statuses(load_template(path))[control]
+    assert status.status != EVIDENCE
+    if status.status == OUTSIDE:
+        assert "what proves it" in status.note
+
+
+@pytest.mark.parametrize("mode", ["standard", "restricted", "enterprise"])
+def test_on_the_vendors_template_the_audited_controls_are_never_evidence(mode, real_template_path):
+    from tests.unit.findings.test_report_claims import rendered_analysis
+
+    analysis, _ = rendered_analysis("vendor", mode)
+    context = RuleContext(analysis.evaluation, analysis.grants, analysis.rules)
+    findings = evaluate_findings(analysis.evaluation, analysis.grants, analysis.rules)
+    found = {(k, s.control.id): s for k, v in control_statuses(context, findings).items() for s in v}
+    for control in [("pci-dss", "10.3.1"), ("pci-dss", "10.3.3"), ("pci-dss", "1.2.5"), ("pci-dss", "2.2.4"),
+                    ("iso27001", "8.22"), ("cis-aws", "3.5")]:
+        assert found[control].status != EVIDENCE, (mode, control, found[control])
+    if analysis.evaluation.resources("AWS::CloudTrail::Trail"):
+        assert "AccessCountsRole" in found[("pci-dss", "10.3.1")].note

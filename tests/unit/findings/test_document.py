@@ -36,17 +36,21 @@ def test_the_four_questions_are_answered_in_prose_not_as_ids():
     section = markdown.split("## The vendor's four questions, answered", 1)[1].split("\n## ", 1)[0]
     for topic in ("Policy-creation approach", "Acceptable trade-offs", "Compliance frameworks", "Timeline"):
         assert topic in section
-    assert "Manual approval of each policy" in section and "The registry loses policy-creation rights" in section
+    # the answer and its effects are read from the template: the embedded template tells the
+    # registry of the approval topic, so a new policy waits for an approver there
+    assert "ManualApproval: an approver writes the policy" in section
+    assert "No role of the running application may write an IAM policy" in section
+    assert "waits for an approver" in section and "QUILT_POLICY_APPROVAL_TOPIC_ARN" in section
     assert "PolicyCreationMode" in section and "365 days" in section
     assert "policy\\_creation" not in section and "policy_creation" not in section
     choices = markdown.split("## Deployment choices", 1)[1].split("\n## ", 1)[0]
-    assert "| How should IAM policies be created when buckets are connected? | Manual approval of each policy |" in choices
+    assert "| How should IAM policies be created when buckets are connected? | manual |" in choices
     assert "policy\\_creation" not in choices
 
 
 def test_without_answers_the_answer_is_read_back_from_the_parameters():
     markdown, _ = report(evaluation_of(PolicyCreationMode="PreCreated", CustomerBucketPrefix="acme-"))
-    assert "Pre-created conditional policies you can review (read back from the parameters" in markdown
+    assert "PreCreated: the policies exist at deployment (read back from the parameters" in markdown
 
 
 def test_bucket_connection_statements_name_the_example_bucket_and_the_guardrail_envelope():

@@ -107,8 +107,8 @@ def test_the_report_on_a_vendor_template_leads_with_the_vendor_posture(run, tmp_
     # the report says what the approver does when a bucket is connected, and what needs the vendor
     connection = text[text.index("## Policies created when a bucket is connected"):]
     assert "runs `quilt-wizard approve --stack-name quilt-prod --bucket BUCKET`" in connection
-    assert "The request side, the application publishing a request on PolicyApprovalTopic, needs a change " \
-           "by the vendor" in connection
+    assert "Nothing in the template tells the application of PolicyApprovalTopic: the request side needs a " \
+           "change by the vendor" in connection
     assert '"s3:Get*"' in connection and "acme-quilt-example-data" in connection
     assert "| bucket-prefix | CustomerBucketPrefix=acme-quilt- | 1 | 1 | +0 -0 | narrowing |" in rows
     assert "EnableTaskTLS: needs a change by the vendor" in text[reach:]

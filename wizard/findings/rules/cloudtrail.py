@@ -70,6 +70,31 @@ def trail_without_s3_data_events(ctx: RuleContext):
                                         f"wrote or deleted an object in the buckets Quilt connects is not recorded")
 
 
+def trail_log_groups(ctx: RuleContext) -> list[tuple[str, str]]:
+    """(trail, log group) for each log group of the template a trail delivers its events to."""
+    import re
+
+    groups = list(ctx.evaluation.resources("AWS::Logs::LogGroup"))
+    found = []
+    for logical_id, properties in _trails(ctx):
+        arn = str(properties.get("CloudWatchLogsLogGroupArn") or "")
+        found += [(logical_id, g) for g in groups
+                  if arn and re.search(rf"(?<![A-Za-z0-9]){re.escape(g)}(?![A-Za-z0-9])", arn)]
+    return found
+
+
+@detector("QW-LOG-011")
+def trail_log_group_without_kms(ctx: RuleContext):
+    resources = ctx.evaluation.resources("AWS::Logs::LogGroup")
+    for trail, group in trail_log_groups(ctx):
+        if _unset((resources[group].get("Properties") or {}).get("KmsKeyId")):
+            line = ctx.line(group)
+            yield Hit(subject=group, message=f"Log group {group}, where trail {trail} delivers its events, has no "
+                                             f"KmsKeyId: the audit events there are encrypted only with a key "
+                                             f"CloudWatch Logs manages" + (f" (line {line})" if line else ""),
+                      resources=(group, trail), lines=(line,) if line else ())
+
+
 #: CIS AWS Foundations v3.0.0 section 4: an event name (or field) each recommendation's metric
 #: filter must mention. A filter that names it, with an alarm on its metric that notifies
 #: someone, satisfies the recommendation.
