@@ -16,6 +16,8 @@ longer does in ``after``: removed, narrowed (to fewer resources, under a stricte
 newly denied, or outside a new boundary. A Deny that both sides hold word for word is not "new".
 An action pattern is expanded against the IAM catalog (``wizard.iam.actions``) only when it is
 lost in part, so the pairs name the actions that stop (``s3:PutBucketPolicy`` out of ``s3:*``).
+A resource, principal or condition naming a parameter left without a value (``<SearchDomainArn>``) names
+nothing yet, so no access on it is counted.
 
 Two conditions are taken as met, because the stack's own calls always meet them:
 ``aws:SourceAccount`` and ``aws:SourceArn`` on a trust (a service acting for this stack). Adding
@@ -47,7 +49,10 @@ STACK_SATISFIED = frozenset({"aws:sourceaccount", "aws:sourcearn"})
 EXPANSION_LIMIT = 2000
 
 _WILD = ("*", "?")
+_WILDCARD = re.compile(r"[*?]")
 _TOKEN = re.compile(r"\$\{[^}]*\}")
+#: A parameter left without a value (``<SearchDomainArn>``): it names nothing yet.
+_PLACEHOLDER = re.compile(r"<[A-Za-z0-9]+>")
 
 #: The services whose actions act on a stack resource of a type, for resources the template names
 #: by token (``${Bucket.Arn}``), whose ARN the catalog cannot read.
@@ -202,7 +207,27 @@ class Side:
 
 @lru_cache(maxsize=65536)
 def _covers(general: tuple[str, ...], general_not: tuple[str, ...], specific: str, case_sensitive: bool) -> bool:
-    return covers_set(general, general_not, (specific,), (), case_sensitive=case_sensitive)
+    if general_not:
+        return covers_set(general, general_not, (specific,), (), case_sensitive=case_sensitive)
+    if "*" in general or specific in general:
+        return True
+    ends = _ends(specific if case_sensitive else specific.lower())
+    near = tuple(g for g in general if _may_cover(_ends(g if case_sensitive else g.lower()), ends))
+    return bool(near) and covers_set(near, (), (specific,), (), case_sensitive=case_sensitive)
+
+
+@lru_cache(maxsize=65536)
+def _ends(pattern: str) -> tuple[str, str]:
+    """A pattern's fixed head and tail (before the first wildcard, after the last)."""
+    parts = _WILDCARD.split(pattern)
+    return parts[0], parts[-1]
+
+
+def _may_cover(general: tuple[str, str], specific: tuple[str, str]) -> bool:
+    """Whether a pattern with these fixed ends can include every string of another: every string
+    the specific one matches starts with its head and ends with its tail, so the general head and
+    tail must be theirs (a quick refusal before the exact test)."""
+    return specific[0].startswith(general[0]) and specific[1].endswith(general[1])
 
 
 @lru_cache(maxsize=65536)
@@ -249,8 +274,11 @@ def accesses(grant: Grant, types: Mapping[str, str] | None = None) -> list[Acces
     acts = grant.actions or ("*",)
     resources = grant.resources or (("*",) if grant.not_resources else grant.on or ("*",))
     types = types or {}
+    if _PLACEHOLDER.search(grant.principal) or _PLACEHOLDER.search(grant.condition_json):
+        return []
     return [Access(grant.principal, grant.kind, grant.on, a, r, grant.condition_json)
-            for a in acts for r in resources if grant.kind != IDENTITY or _applies(a, r, types)]
+            for a in acts for r in resources
+            if not _PLACEHOLDER.search(r) and (grant.kind != IDENTITY or _applies(a, r, types))]
 
 
 def effective(grants: Iterable[Grant], types: Mapping[str, str] | None = None) -> dict[str, list[Access]]:

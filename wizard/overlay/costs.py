@@ -53,7 +53,7 @@ class LostAccess:
                 "cause": ", ".join(self.cause), "affects": list(self.affects)}
 
     def line(self) -> str:
-        """``Role: s3:GetObject, s3:PutObject on arn:... (TrustExternalPrincipals=Remove)``."""
+        """``Role: s3:GetObject, s3:PutObject on arn:...``: who loses which actions where."""
         return f"{self.principal}: {', '.join(self.actions)} on {', '.join(self.resources)}"
 
 
@@ -68,23 +68,15 @@ class Costs:
         return tuple(item for item in self.lost if item.collateral)
 
     def features(self) -> list[str]:
-        """The features that stop (lose some access), in catalog order of first mention."""
+        """The features that stop (lose some access), in order of first mention."""
         return list(dict.fromkeys(f for item in self.lost for f in item.affects))
 
     def by_feature(self) -> dict[str, list[LostAccess]]:
+        """Feature -> the losses that stop it (a loss serving several features under each)."""
         found: dict[str, list[LostAccess]] = {}
         for item in self.lost:
             for feature in item.affects or ("(no feature)",):
                 found.setdefault(feature, []).append(item)
-        return found
-
-    def by_cause(self) -> dict[str, list[str]]:
-        """Option and value -> the features it stops."""
-        found: dict[str, list[str]] = {}
-        for item in self.lost:
-            for cause in item.cause or ("",):
-                found.setdefault(cause, [])
-                found[cause].extend(f for f in item.affects if f not in found[cause])
         return found
 
     def to_json(self) -> dict:

@@ -45,6 +45,14 @@ def test_the_roles_the_overlay_adds_belong_to_a_feature():
     assert [r for r in added if not load_features().of_role(r)] == []
 
 
+def test_the_shipped_catalog_fits_its_schema():
+    from wizard.cfn.yamlsource import parse_yaml
+    from wizard.overlay.features import CATALOG
+    from wizard.schemas import validate
+
+    validate(parse_yaml(CATALOG.read_text(encoding="utf-8"), str(CATALOG)), "quilt-features", str(CATALOG))
+
+
 def test_a_catalog_that_does_not_fit_the_schema_is_one_line_naming_the_field(tmp_path):
     bad = tmp_path / "features.yaml"
     bad.write_text("version: 1\nfeatures:\n  - {id: x, name: X, description: d, roles: [A]}\noptions:\n"
