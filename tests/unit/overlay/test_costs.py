@@ -144,3 +144,14 @@ def test_one_changed_option_is_the_cause_without_running_again():
     assert {c for item in found.lost for c in item.cause} == {"TrustExternalPrincipals=Remove"}
     assert found.features() == ["The vendor's access to the stack"]
     assert found.collateral == ()
+
+
+def test_the_panels_features_mark_what_no_option_claims():
+    from wizard.flow.stops import stopped_features
+
+    hardened = harden(_vendor("stable.yaml")).template
+    required = VENDOR_FILES["stable.yaml"]
+    found = dict(stopped_features(hardened, required, {**required, "AllowedAthenaWorkgroups": "primary"}, Pseudo()))
+    assert found["Access counts"] is False, "scoping its queries to the workgroups is what the option means"
+    assert found["Athena queries in the catalog"] is True, "athena:List* on a workgroup is granted nowhere"
+    assert stopped_features(hardened, required, dict(required), Pseudo()) == []
