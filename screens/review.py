@@ -7,7 +7,8 @@ The deployment is planned by the core exactly as the headless run plans it
 (``plan_deployment``); a value that is missing or refused is shown here and Next is refused.
 The posture (the core's ``findings_for`` and ``phase_findings``: findings by severity, the
 critical and high ones named, each phase of "harden after") appears when the findings rules are
-installed, then the total change against the baseline (and each phase's); ``r`` writes the security report. After a preflight found the
+installed, then what each answer stops of Quilt (its features, the core's ``answer_stops``, the
+summary's list), then the total change against the baseline (and each phase's); ``r`` writes the security report. After a preflight found the
 deployed stack, the diff is against its parameters. When the profile's ``accounts:`` section lists
 several accounts, ``f`` (or the button at the top) opens the fleet screen (``screens.fleet``).
 """
@@ -122,6 +123,8 @@ class ReviewScreen(WizardStep):
             yield Static(Content.styled("Posture: the findings of what will be deployed", "bold"),
                          classes="review-heading")
             yield Static(Content.styled("Counting the findings…", "$text-muted"), id="review-findings")
+            yield Static(Content.styled("What stops working", "bold"), classes="review-heading")
+            yield Static(Content.styled("Working out what each answer stops…", "$text-muted"), id="review-stops")
             yield DiffPanel("Permission diff", id="review-diff")
             if len(deployment.phases) > 1:
                 yield DiffPanel("Phase 1", id="review-phase1")
@@ -135,6 +138,7 @@ class ReviewScreen(WizardStep):
         self.query_one("#review").focus()
         self.count_findings(deployment)
         self.compare_risk(deployment)
+        self.find_stops(deployment)
 
     @staticmethod
     def _diffs(deployment) -> list[tuple[str, str, object, dict, dict]]:
@@ -178,11 +182,33 @@ class ReviewScreen(WizardStep):
         app (a screen that was left has its workers cancelled and the result is ignored)."""
         return findings_count(deployment)
 
+    @work(thread=True, exclusive=True, group="stops")
+    def find_stops(self, deployment) -> Content | None:
+        """Per answer, the Quilt features it stops (the core's ``answer_stops``, as the summary
+        lists them), off the UI thread: finding each loss's cause analyses the template again."""
+        from wizard.flow.stops import answer_stops
+
+        try:
+            rows = answer_stops(deployment)
+        except WizardError:
+            return None
+        if not rows:
+            return Content.styled("Nothing: every access the template grants still takes effect.", "$text-muted")
+        parts: list = []
+        for owner, causes, features in rows:
+            parts.append((f"{owner} ({', '.join(causes) or 'several options together'})\n", "bold"))
+            for feature, collateral in features:
+                parts += [("  Stops: ", "$text-error"), (feature, "")]
+                parts.append(("  collateral: no option asked for it\n", "bold $text-warning") if collateral else "\n")
+        return Content.assemble(*parts)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state != WorkerState.SUCCESS or not self.is_attached or not worker.result:
             return
-        if worker.group == "findings":
+        if worker.group == "stops":
+            self.query_one("#review-stops", Static).update(worker.result)
+        elif worker.group == "findings":
             self.query_one("#review-findings", Static).update(worker.result)
         elif worker.group == "risk":
             self._show_diffs(worker.result)

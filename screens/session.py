@@ -32,6 +32,7 @@ from wizard.errors import InputError
 from wizard.flow.headless import (DEFAULT_BASELINE, Deployment, baseline_values, deployed_values, layers_for,
                                   hardened_for, phase_one, plan_deployment)
 from wizard.flow.risk import RiskChange, change, findings_of, headline, risk_between
+from wizard.flow.stops import stopped_features
 from wizard.cfn.parameters import resolve_parameters
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.flow.checks import value_problem
@@ -78,6 +79,9 @@ class Preview:
     """How the findings change if this answer is chosen (None: the findings rules are not installed)."""
     phases: tuple[PhaseView, ...] = ()
     """With "harden after": each phase against the baseline, with its findings."""
+    stops: tuple[tuple[str, bool], ...] = ()
+    """The Quilt features this answer stops, compared with the answers in force, each with whether
+    the loss is collateral (no option means it): the core's ``wizard.flow.stops``."""
 
 
 @dataclass
@@ -254,10 +258,15 @@ class WizardSession:
             changes = compare(self.template, dict(old), dict(new), self.pseudo)
             posture = change(self.findings(old), self.findings(new))
             phases = self.phase_views(answers, after) if after.answers.get("timeline") == "after" else ()
+            # The two analyses the diff just made are cached: this adds no evaluation. The
+            # features are the vendor template's: none on a template the overlay did not harden.
+            stops = (tuple(stopped_features(self.template, dict(old), dict(new), self.pseudo))
+                     if self.hardening is not None else ())
             return Preview(title, diff=changes, is_current=self.current(question) == candidate,
                            baseline_name=self.baseline_label,
                            against_baseline=self.baseline_headline(after.parameters),
-                           frameworks=self.frameworks(after.answers), posture=posture, phases=phases)
+                           frameworks=self.frameworks(after.answers), posture=posture, phases=phases,
+                           stops=stops)
         except InputError as exc:
             return Preview(title, problem=exc.message if exc.where is None else str(exc))
 

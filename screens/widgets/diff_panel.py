@@ -2,7 +2,8 @@
 it adds (+) or removes (-).
 
 The first lines give the change in findings by severity (``-1 critical -1 high +1 low``, the
-critical and high ones named; the core's ``wizard.flow.risk``), and for "harden after" each
+critical and high ones named; the core's ``wizard.flow.risk``), one ``Stops: FEATURE`` line per
+Quilt feature the choice stops (``wizard.flow.stops``), and for "harden after" each
 phase's findings against the baseline. Then the grants, grouped by principal (the core's ``PermissionDiff.grouped``), each grant described by the core
 (``describe_grant``, with its access-level badges), network rules after the grants, and the
 summary line of ``PermissionDiff.summary()`` with WEAKENING and BROADENING highlighted, each
@@ -129,6 +130,18 @@ def posture_lines(posture: RiskChange) -> list[Line]:
     return lines
 
 
+def stop_lines(stops: Sequence[tuple[str, bool]]) -> list[Line]:
+    """One line per Quilt feature the choice stops, under the risk; a loss no option means is
+    marked collateral."""
+    lines = []
+    for feature, collateral in stops:
+        parts: list = [("Stops: ", f"bold {REMOVED}"), (feature, REMOVED)]
+        if collateral:
+            parts.append(("  collateral", BROADENING_STYLE))
+        lines.append(_line(*parts))
+    return lines
+
+
 def phase_lines(phases) -> list[Line]:
     """Each phase of "harden after": its change against the baseline and its findings."""
     lines: list[Line] = []
@@ -178,6 +191,7 @@ class DiffPanel(VerticalScroll):
         elif preview.diff is not None:
             if preview.posture is not None:
                 lines += posture_lines(preview.posture)
+            lines += stop_lines(preview.stops)
             if preview.phases:
                 lines += phase_lines(preview.phases)
             lines.append(summary_line(preview.diff))

@@ -59,7 +59,9 @@ def test_trail_encryption_and_cloudwatch_are_gains_and_their_removal_weakenings(
 
 def test_diff_json_shape(capsys):
     code, result = _diff(capsys, "--set", "LoadBalancerScheme=internal", "--set", "EnableTaskTLS=true")
-    assert set(result) == {"added", "removed", "network", "broadening", "weakening", "weakenings", "gains"}
+    assert set(result) == {"added", "removed", "network", "broadening", "weakening", "weakenings", "gains",
+                           "lost_access", "collateral"}
+    assert result["lost_access"] == [] and result["collateral"] == [], "a network change loses no IAM access"
     assert set(result["network"]) == {"added", "removed"}
     for change in (*result["added"], *result["removed"]):
         assert {"principal", "kind", "effect", "actions", "broadening", "reason"} <= set(change)

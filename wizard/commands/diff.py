@@ -18,7 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "the grants and network rules added and removed, with a semantic verdict: "
                     "narrowing a resource from * to a prefix is not broadening, a new action, "
                     "principal, attachment, ingress rule or listener is. Both sides start from the "
-                    "template defaults.")
+                    "template defaults. Then what stops working: every access the baseline grants that "
+                    "the new side no longer does, with the option that removed it (cause), the Quilt "
+                    "features it stops (affects), and the losses no option means (collateral).")
     add_template_option(parser)
     baseline = parser.add_argument_group("baseline")
     baseline.add_argument("--from-params", metavar="FILE", help="parameter file of the baseline")
@@ -38,18 +40,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wizard.iam.diff import diff_evaluations, verdict_gate
-    from wizard.flow.terminal import diff_text, use_colour
+    from wizard.flow.stops import costs_text
+    from wizard.flow.terminal import Painter, diff_text, use_colour
+    from wizard.overlay.costs import costs
 
     template = template_from(args)
     before = evaluation_from(args, template, params_file=args.from_params, assignments=args.from_values,
                              flag="--from")
     after = evaluation_from(args, template)
     result = diff_evaluations(before, after)
+    lost = costs(after.template, before.parameters.raw, after.parameters.raw, after.pseudo)
     if args.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2))  # one write, not thousands
+        sys.stdout.write(json.dumps({**result.to_json(), **lost.to_json()}, indent=2))  # one write, not thousands
         sys.stdout.write("\n")
     else:
         sys.stdout.write(diff_text(result, colour=use_colour()))
+        sys.stdout.write(costs_text(lost, Painter(use_colour())))
     verdict_gate(result, broadening=args.fail_on_broadening, weakening=args.fail_on_weakening,
                  what="the change")
     findings_gate(after, None, None, args.fail_on)

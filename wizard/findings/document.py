@@ -84,6 +84,7 @@ def build(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule],
     blocks.append(_p(f"Template `{Path(evaluation.template.source).name}`, evaluated for the parameters below. "
                      f"{len(grants)} IAM statements, {len(rules)} network rules, {len(findings)} findings."))
     blocks += _vendor(context.get("vendor"), evaluation, grants)
+    blocks += _stops(context.get("vendor"))
     blocks += _questions(context, findings, evaluation, grants)
     blocks += _summary(findings)
     blocks += _choices(context)
@@ -255,6 +256,28 @@ def _beyond_options(evaluation: Evaluation, grants: list[Grant]) -> list[str]:
         found.append("Write grants on every resource that no option scopes: "
                      + "; ".join(f"{p} ({', '.join(a)})" for p, a in sorted(left.items())) + ".")
     return found
+
+
+STOPS = "What stops working, and why"
+
+
+def _stops(vendor: dict | None) -> list[Block]:
+    """Each Quilt feature the chosen options stop, the option that stops it and every access lost;
+    an access no option meant to take away is marked collateral."""
+    if not vendor or "stops" not in vendor:
+        return []
+    blocks = [_h(2, STOPS, "stops")]
+    rows = vendor["stops"]
+    if not rows:
+        return blocks + [_p("Nothing: every access the vendor's template grants still takes effect.")]
+    blocks.append(_p("Every access the vendor's template grants that no longer takes effect with the chosen options "
+                     "(removed, narrowed, newly denied or outside a permissions boundary), the Quilt feature it "
+                     "serves and the option that takes it away. **Collateral** marks an access no option means to "
+                     "remove."))
+    blocks.append(_table(["Feature", "Cause", "Access lost", ""],
+                         [(r["feature"], r["cause"], r["access"], "collateral" if r["collateral"] else "")
+                          for r in rows]))
+    return blocks
 
 
 #: An option that changes more grants than this lists them in the appendix, not in the lead.

@@ -40,6 +40,7 @@ from wizard.flow.profiles import BUILTIN_MODES, load_profile, question_parameter
 from wizard.cfn.template import Template
 from wizard.cfn.yamlsource import line_at
 from wizard.overlay import Hardening
+from wizard.overlay.costs import Costs
 
 DEFAULT_BASELINE = "standard"
 
@@ -83,6 +84,13 @@ class Deployment:
         """The whole change against the baseline (what the final phase deploys)."""
         return compare(self.template, self.baseline.raw, self.values.raw, self.pseudo)
 
+    def costs(self) -> "Costs":
+        """What stops working: the accesses the answers take away from the vendor's template
+        (or the baseline), with cause, features and collateral (``wizard.flow.stops``)."""
+        from wizard.flow.stops import deployment_costs
+
+        return deployment_costs(self)
+
     def headline(self) -> str:
         """The whole change against the baseline, the change in findings first, then the grants."""
         return headline(risk_between(self.template, self.baseline.raw, self.values.raw, self.pseudo), self.diff)
@@ -104,6 +112,7 @@ class Deployment:
             "parameters": self.values.display(),
             "baseline": self.baseline_name,
             "diff": self.diff.to_json(),
+            **self.costs().to_json(),
             "files": [{"path": str(p.path), "phase": p.label, "format": self.fmt,
                        "diff": p.diff.to_json() if len(self.phases) > 1 else None,
                        "findings": _counts(found) if found is not None else None}
@@ -360,6 +369,7 @@ def exposures(deployment: Deployment) -> list[str]:
 def summary_text(deployment: Deployment, *, colour: bool = False, findings: list | None = None,
                  written: bool = True) -> str:
     """What a person reads after a headless run."""
+    from wizard.flow.stops import stop_lines
     from wizard.flow.terminal import Painter, diff_text, headline_text
 
     paint = Painter(colour)
@@ -386,6 +396,7 @@ def summary_text(deployment: Deployment, *, colour: bool = False, findings: list
         lines.append("")
         lines.append(headline_text(title, risk, diff, colour).rstrip())
         lines.append(diff_text(diff, colour).rstrip())
+    lines += stop_lines(deployment, paint)
     lines += approval_lines(deployment, paint)
     unmet = unmet_recommendations(deployment)
     if unmet:

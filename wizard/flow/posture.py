@@ -18,6 +18,7 @@ from wizard.cfn.pseudo import Pseudo
 from wizard.iam.analysis import analyse
 from wizard.iam.grants import display_principal
 from wizard.overlay import Hardening
+from wizard.overlay.costs import costs
 from wizard.overlay.effects import option_effects
 
 
@@ -55,6 +56,21 @@ def _details(diff) -> list[str]:
             + [f"added: network: {c.rule.describe()}" for c in diff.network_added])
 
 
+def stops_context(hardening: Hardening, values: Mapping[str, str], pseudo: Pseudo | None = None) -> list[dict]:
+    """What stops working, and why: for each feature the chosen options stop, each access lost
+    (principal, actions, resources), its cause and whether an option claims it."""
+    added = set(hardening.added_parameters)
+    vendor_values = {k: v for k, v in values.items() if k not in added}
+    found = costs(hardening.template, vendor_values, dict(values), pseudo)
+    rows = []
+    for feature, items in found.by_feature().items():
+        for item in items:
+            rows.append({"feature": feature, "cause": item.cause_text, "collateral": item.collateral,
+                         "access": f"`{item.principal}`: {_values(item.actions)} on {_values(item.resources)}"
+                                   + (f" if `{item.condition}`" if item.condition else "")})
+    return rows
+
+
 def vendor_context(hardening: Hardening, values: Mapping[str, str], pseudo: Pseudo | None = None,
                    frameworks: list[str] | None = None) -> dict[str, Any]:
     """The report's vendor section for a deployment's parameter values."""
@@ -82,6 +98,7 @@ def vendor_context(hardening: Hardening, values: Mapping[str, str], pseudo: Pseu
     out_of_reach += hardening.warnings + hardening.notes
     out_of_reach += [o.rule.preflight for o in hardening.outcomes if o.rule.preflight and o.status == "applied"]
     return {
+        "stops": stops_context(hardening, values, pseudo),
         "template": Path(vendor.source).name, "sha256": hardening.vendor_sha256,
         "overlay": f"{hardening.overlay.name} {hardening.overlay.version}",
         "statements": len(analysis.grants), "network": len(analysis.rules),

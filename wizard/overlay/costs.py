@@ -1,0 +1,175 @@
+"""What each choice costs Quilt: every access lost between two parameter sets of one template,
+with the option that removed it (``cause``), the features it stops (``affects``) and whether an
+option meant to remove it (an access no option claims is ``collateral``).
+
+``before`` is the baseline (on a hardened vendor template, every option at its default: exactly
+the vendor's grants) and ``after`` the chosen options. The lost accesses are
+``wizard.iam.effective.lost_access``. The cause is found by running the analysis again, never
+guessed: an option causes a loss when the loss disappears with that one option back at its
+baseline value, or appears with that option alone changed (an option needed only together with
+another still counts: a prefix Deny of the guardrail needs both the prefix and enhanced
+security). When one parameter changes, it is the cause and nothing runs again. Each analysis is
+cached (``wizard.iam.analysis``), so a run costs two analyses per changed option.
+
+The features come from ``assets/quilt-features.yaml`` (``wizard.overlay.features``): those of
+the outside principal an access is for, of the stack resource it is on, or of the role holding
+it. An access is claimed when an option among its causes, at its chosen value, lists it among
+what it ``removes``; the rest are collateral.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from wizard.cfn.pseudo import Pseudo
+from wizard.cfn.template import Template
+from wizard.iam.analysis import analyse
+from wizard.iam.effective import Access, lost_access, resource_types_of
+from wizard.iam.grants import TRUST
+from wizard.iam.wildcards import action_matches
+from wizard.overlay.features import FeatureCatalog, load_features
+
+
+@dataclass(frozen=True)
+class LostAccess:
+    """Accesses one principal loses for one cause: the actions, the resources, what stops."""
+
+    principal: str
+    kind: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    cause: tuple[str, ...]
+    affects: tuple[str, ...]
+    collateral: bool
+    condition: str = ""
+
+    @property
+    def cause_text(self) -> str:
+        return ", ".join(self.cause) or "no single option (several together)"
+
+    def to_json(self) -> dict:
+        return {"principal": self.principal, "actions": list(self.actions), "resources": list(self.resources),
+                "cause": ", ".join(self.cause), "affects": list(self.affects)}
+
+    def line(self) -> str:
+        """``Role: s3:GetObject, s3:PutObject on arn:...``: who loses which actions where."""
+        return f"{self.principal}: {', '.join(self.actions)} on {', '.join(self.resources)}"
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Every access lost, grouped, and the features each choice stops."""
+
+    lost: tuple[LostAccess, ...] = ()
+
+    @property
+    def collateral(self) -> tuple[LostAccess, ...]:
+        return tuple(item for item in self.lost if item.collateral)
+
+    def features(self) -> list[str]:
+        """The features that stop (lose some access), in order of first mention."""
+        return list(dict.fromkeys(f for item in self.lost for f in item.affects))
+
+    def by_feature(self) -> dict[str, list[LostAccess]]:
+        """Feature -> the losses that stop it (a loss serving several features under each)."""
+        found: dict[str, list[LostAccess]] = {}
+        for item in self.lost:
+            for feature in item.affects or ("(no feature)",):
+                found.setdefault(feature, []).append(item)
+        return found
+
+    def to_json(self) -> dict:
+        return {"lost_access": [item.to_json() for item in self.lost],
+                "collateral": [item.to_json() for item in self.collateral]}
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _index(accesses: list[Access]) -> dict[tuple, list[str]]:
+    found: dict[tuple, list[str]] = {}
+    for a in accesses:
+        found.setdefault((a.principal, a.kind, a.on, a.resource, a.condition_json), []).append(a.action)
+    return found
+
+
+def _within(access: Access, index: dict[tuple, list[str]]) -> bool:
+    actions = index.get((access.principal, access.kind, access.on, access.resource, access.condition_json), ())
+    return any(a == access.action or action_matches(a, access.action) or action_matches(access.action, a)
+               for a in actions)
+
+
+def _changed(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
+    return [k for k in dict.fromkeys([*before, *after]) if _text(before.get(k)) != _text(after.get(k))]
+
+
+def _set(values: Mapping[str, str], name: str, source: Mapping[str, str]) -> dict[str, str]:
+    updated = dict(values)
+    if name in source:
+        updated[name] = source[name]
+    else:
+        updated.pop(name, None)
+    return updated
+
+
+def _fresh(template: Template, base, chosen) -> frozenset[str]:
+    """The resources the chosen side creates that the baseline does not."""
+    return frozenset(r for r in template.resources
+                     if chosen.evaluation.exists(r) and not base.evaluation.exists(r))
+
+
+def costs(template: Template, before: Mapping[str, str], after: Mapping[str, str], pseudo: Pseudo | None = None,
+          catalog: FeatureCatalog | None = None, *, causes: bool = True) -> Costs:
+    """The accesses ``before`` grants that ``after`` no longer does, with cause, features and
+    whether an option claims each. ``causes=False`` names every changed parameter as the cause
+    of every loss without running anything again (the live panel, where one choice changes)."""
+    catalog = catalog or load_features()
+    base = analyse(template, before, pseudo)
+    chosen = analyse(template, after, pseudo)
+    types = resource_types_of(template.resources)
+    fresh = _fresh(template, base, chosen)
+    lost = lost_access(base.grants, chosen.grants, types, fresh)
+    if not lost:
+        return Costs()
+    changed = _changed(before, after)
+    cause_of: dict[Access, list[str]] = {a: [] for a in lost}
+    if len(changed) == 1 or not causes:
+        for access in lost:
+            cause_of[access] = list(changed)
+    else:
+        for name in changed:
+            other = analyse(template, _set(after, name, before), pseudo)
+            without = lost_access(base.grants, other.grants, types, _fresh(template, base, other))
+            other = analyse(template, _set(before, name, after), pseudo)
+            alone = lost_access(base.grants, other.grants, types, _fresh(template, base, other))
+            kept, only = _index(without), _index(alone)
+            for access in lost:
+                if not _within(access, kept) or _within(access, only):
+                    cause_of[access].append(name)
+    return Costs(_group(lost, cause_of, after, catalog))
+
+
+def _group(lost: list[Access], cause_of: dict[Access, list[str]], after: Mapping[str, str],
+           catalog: FeatureCatalog) -> tuple[LostAccess, ...]:
+    rows: dict[tuple, dict[str, list[str]]] = {}
+    for access in lost:
+        names = cause_of[access]
+        cause = tuple(f"{n}={_text(after.get(n))}" for n in names)
+        claimed = any(catalog.claimed(n, _text(after.get(n)), access) for n in names)
+        affects = tuple(f.name for f in catalog.affects(access))
+        holder = access.holder if access.kind != TRUST else access.principal.split(":", 1)[-1]
+        key = (holder, access.kind, cause, affects, not claimed, access.condition_json)
+        actions = rows.setdefault(key, {}).setdefault(access.resource if access.kind != TRUST
+                                                      else ", ".join(access.on), [])
+        if access.action not in actions:
+            actions.append(access.action)
+    found: list[LostAccess] = []
+    for (holder, kind, cause, affects, collateral, condition), by_resource in rows.items():
+        merged: dict[tuple[str, ...], list[str]] = {}
+        for resource, actions in by_resource.items():
+            merged.setdefault(tuple(actions), []).append(resource)
+        for actions, resources in merged.items():
+            found.append(LostAccess(holder, kind, actions, tuple(resources), cause, affects, collateral, condition))
+    return tuple(found)
