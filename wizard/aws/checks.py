@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -321,19 +321,22 @@ def _key_policy_check(session: AwsSession, key_arn: str) -> PreflightCheck:
                  "kms:EncryptionContext:aws:cloudtrail:arn.")
 
 
-def policy_lets_cloudtrail_encrypt(policy: dict[str, Any]) -> bool:
-    """Whether a key policy has an Allow statement for the CloudTrail service principal that
-    covers ``kms:GenerateDataKey*`` (conditions are not evaluated)."""
+def cloudtrail_allows(policy: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The Allow statements of a resource policy whose principal is the CloudTrail service."""
     for statement in _listed(policy.get("Statement")):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
         services = principal.get("Service") if isinstance(principal, dict) else None
-        if CLOUDTRAIL_SERVICE not in _listed(services):
-            continue
-        if any(action_matches(a, "kms:GenerateDataKey") for a in _listed(statement.get("Action"))):
-            return True
-    return False
+        if CLOUDTRAIL_SERVICE in _listed(services):
+            yield statement
+
+
+def policy_lets_cloudtrail_encrypt(policy: dict[str, Any]) -> bool:
+    """Whether a key policy has an Allow statement for the CloudTrail service principal that
+    covers ``kms:GenerateDataKey*`` (conditions are not evaluated)."""
+    return any(action_matches(a, "kms:GenerateDataKey")
+               for statement in cloudtrail_allows(policy) for a in _listed(statement.get("Action")))
 
 
 def log_group_check(session: AwsSession, params: dict[str, str],
@@ -534,13 +537,7 @@ def trail_bucket_check(session: AwsSession, params: dict[str, str], account: str
     except ValueError:
         policy = {}
     objects = f"arn:aws:s3:::{bucket}/AWSLogs/{account}/x"
-    for statement in _listed(policy.get("Statement")):
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal")
-        services = principal.get("Service") if isinstance(principal, dict) else None
-        if CLOUDTRAIL_SERVICE not in _listed(services):
-            continue
+    for statement in cloudtrail_allows(policy):
         if any(action_matches(a, "s3:PutObject") for a in _listed(statement.get("Action"))) and \
                 any(action_matches(r, objects, case_sensitive=True) for r in _listed(statement.get("Resource"))):
             return passed("trail-bucket-policy", f"The policy of {bucket} lets {CLOUDTRAIL_SERVICE} write "
