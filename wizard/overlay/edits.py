@@ -14,7 +14,8 @@ The vocabulary (``op`` in the data):
 - ``scope-resource``: under the condition the matched actions are granted on ``resources``
   instead of ``*`` (or of what ``replaces`` names, such as every workgroup); the statement's
   other resources stay, and its other actions keep the vendor's resources in a statement of
-  their own;
+  their own, and so do the matched actions that accept no resource type of ``resources`` (an
+  action that takes only ``*``, a list action), which would otherwise be granted nowhere;
 - ``add-condition-keys``: under the condition the statement gains condition keys (with, for a
   trust, an ``aws:SourceArn`` per service the data knows supports it);
 - ``drop-trust-principals``: unless the (keep) condition holds, the trust's principals outside
@@ -54,9 +55,12 @@ without leaving a dangling reference when that rule does not apply.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, Callable
 
 from wizard.errors import TemplateError
+from wizard.iam import actions as iam_actions
+from wizard.iam import resource_types
 from wizard.overlay.match import (
     STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps, text_of,
     workload_networks)
@@ -199,13 +203,73 @@ def _scoped(statement: dict, edit: dict, resources: list) -> list:
     return copy.deepcopy(kept) + copy.deepcopy(resources)
 
 
+_SUB_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def _arn_patterns(values: list) -> list[str] | None:
+    """The ARN patterns raw resources can take (a literal, an ``Fn::Sub`` text, each branch of an
+    ``Fn::If``; every ``${...}`` stands for any text), or None when one cannot be read."""
+    found: list[str] = []
+    for value in values:
+        if value == NO_VALUE:
+            continue
+        if isinstance(value, dict) and isinstance(value.get("Fn::If"), list) and len(value["Fn::If"]) == 3:
+            branches = _arn_patterns(list(value["Fn::If"][1:]))
+            if branches is None:
+                return None
+            found += branches
+            continue
+        text = text_of(value)
+        if not text.startswith("arn:"):
+            return None
+        found.append(_SUB_VARIABLE.sub("*", text))
+    return found
+
+
+def _takes(action: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a literal action accepts one of the ARN patterns (an unknown action is taken to)."""
+    return resource_types.only_star(action) is not True and not resource_types.mismatches((action,), patterns)
+
+
+def split_by_resource_type(actions: list[str], resources: list) -> tuple[list[str], list[str]]:
+    """(actions that accept the scoped ``resources``, actions that do not and keep the vendor's).
+
+    IAM matches an action only against the resource types it defines: an action that accepts
+    only ``*`` (``sns:Unsubscribe``, ``athena:ListWorkGroups``) or no type of the scoped
+    resources (``athena:ListDatabases`` takes a data catalog, not a workgroup) would be granted
+    nowhere once scoped, so it keeps the vendor's resources. A wildcard some of whose actions
+    accept them is scoped, and those of its actions that do not keep the vendor's resources by
+    name. Resources that cannot be read as ARNs leave every action scoped."""
+    patterns = _arn_patterns(resources)
+    if not patterns:
+        return list(actions), []
+    scoped, kept = [], []
+    for action in actions:
+        if "*" not in action and "?" not in action:
+            (scoped if _takes(action, tuple(patterns)) else kept).append(action)
+            continue
+        names = iam_actions.expand(action)
+        refused = [n for n in names if not _takes(n, tuple(patterns))]
+        if names and len(refused) == len(names):
+            kept.append(action)
+        else:
+            scoped.append(action)
+            kept += refused
+    return scoped, list(dict.fromkeys(kept))
+
+
 def scope_resource(ctx: EditContext, edit: dict) -> None:
     for m in _descending(ctx.matches):
         statement = ctx.at(m.path)
         resources = _scoped(statement, edit, ctx.expand(edit["resources"]))
         actions = literals(statement.get("Action"))
-        inside = overlaps(edit["actions"], actions)
+        inside, refused = split_by_resource_type(overlaps(edit["actions"], actions), ctx.expand(edit["resources"]))
+        if not inside:
+            ctx.skipped.append(f"{m.label}: {', '.join(refused)} accept no resource of the scope; left on "
+                               "the vendor's resources")
+            continue
         rest = [a for a in actions if a not in inside]
+        rest += [a for a in refused if a not in rest]
         if not rest:
             scoped = {**statement, "Resource": _if(edit["condition"], resources, statement["Resource"])}
             ctx.put(m.path, scoped)
