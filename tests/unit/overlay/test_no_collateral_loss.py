@@ -16,6 +16,8 @@ from tests.conftest import REAL
 from tests.unit.overlay.conftest import VENDOR_FILES
 from wizard.findings import evaluate_findings
 from wizard.iam.analysis import analyse
+from wizard.iam.grants import BOUNDARY, IDENTITY
+from wizard.iam.wildcards import action_matches, pattern_covers
 from wizard.overlay.edits import split_by_resource_type
 
 ACCOUNT = "123456789012"
@@ -89,7 +91,8 @@ def test_actions_that_take_no_scoped_resource_keep_the_vendors_resources(name):
     found = hardened(name, "Automatic").grants
     assert before <= on_everything(found)
     # what takes the scoped resource is scoped
-    topics = [g for g in found if g.is_allow and g.principal == "AmazonECSTaskExecutionRole" and "sns:CreateTopic" in g.actions]
+    topics = [g for g in found if g.is_allow and g.kind == IDENTITY and g.principal == "AmazonECSTaskExecutionRole"
+              and "sns:CreateTopic" in g.actions]
     assert topics and all(r == f"arn:aws:sns:us-east-1:{ACCOUNT}:*" for g in topics for r in g.resources)
 
 
@@ -105,3 +108,160 @@ def test_a_scoping_splits_a_statement_by_the_resource_types_each_action_accepts(
     assert split_by_resource_type(["sns:CreateTopic", "sns:Unsubscribe"], [topic]) == (["sns:CreateTopic"], ["sns:Unsubscribe"])
     # resources that cannot be read as ARNs leave the scoping as it was
     assert split_by_resource_type(["sns:Unsubscribe"], [{"Ref": "Topics"}]) == (["sns:Unsubscribe"], [])
+
+
+# --- the stack's own buckets stay reachable --------------------------------------------------------
+
+def _acts(grant, action: str) -> bool:
+    if grant.not_actions:
+        return not any(action_matches(n, action) for n in grant.not_actions)
+    return any(action_matches(a, action) for a in grant.actions)
+
+
+def _on(grant, resource: str) -> bool:
+    def names(pattern: str) -> bool:
+        return pattern == resource or pattern_covers(pattern, resource, case_sensitive=True)
+    if grant.not_resources:
+        return not any(names(p) for p in grant.not_resources)
+    return any(names(p) for p in grant.resources)
+
+
+def takes_effect(found, role: str, action: str, resource: str, run_time: bool = False) -> bool:
+    """Whether ``role`` may do ``action`` on ``resource``: an Allow of its identity policies (with
+    ``run_time``, of what a policy filled at run time may grant: its boundary), within its
+    boundary, and no unconditional Deny of its identity policies or boundary."""
+    identity = [g for g in found if g.kind == IDENTITY and g.principal == role and g.attachment is None]
+    boundary = [g for g in found if g.kind == BOUNDARY and g.principal == role and g.attachment is None]
+    allows = [g for g in (boundary if run_time else identity) if g.is_allow and not g.grants_nothing]
+    if not any(_acts(g, action) and _on(g, resource) for g in allows):
+        return False
+    if boundary and not any(g.is_allow and _acts(g, action) and _on(g, resource) for g in boundary):
+        return False
+    return not any(not g.is_allow and not g.condition_json and _acts(g, action) and _on(g, resource)
+                   for g in identity + boundary)
+
+
+CANARY_BUCKETS = ("${CanaryBucketAllowed.Arn}", "${CanaryBucketRestricted.Arn}")
+TWO_PARTS = ["stable.yaml", "stable-app.yaml"]
+
+
+@pytest.mark.parametrize("name,mode", [(n, m) for n in TWO_PARTS for m in MODES])
+def test_the_canaries_and_their_setup_still_reach_the_stacks_buckets(name, mode):
+    """The four Synthetics canaries write their results; the migration task (the ECS task role,
+    setup_canaries.py) connects the canaries' buckets, whose names CloudFormation generates, so no
+    bucket prefix covers them; the guardrail's Deny outside the prefix must not cut them."""
+    found = hardened(name, mode).grants
+    results = "${SyntheticsResultsBucket.Arn}"
+    assert takes_effect(found, "CloudWatchSyntheticsRole", "s3:PutObject", f"{results}/canary/run.json")
+    assert takes_effect(found, "CloudWatchSyntheticsRole", "s3:GetBucketLocation", results)
+    for bucket in CANARY_BUCKETS:
+        for action in ("s3:PutBucketNotification", "s3:GetBucketNotification", "s3:ListBucket"):
+            assert takes_effect(found, "AmazonECSTaskExecutionRole", action, bucket), (bucket, action)
+        for action in ("s3:GetObject", "s3:PutObject"):
+            # what the run-time policies may grant on them (filled at deployment in PreCreated)
+            assert takes_effect(found, "AmazonECSTaskExecutionRole", action, f"{bucket}/README.md",
+                                run_time=True), (bucket, action)
+            for role in ("T4BucketReadRole", "T4BucketWriteRole"):
+                if action == "s3:GetObject" or role == "T4BucketWriteRole":
+                    assert takes_effect(found, role, action, f"{bucket}/README.md", run_time=True), (role, bucket, action)
+
+
+def test_pre_created_policies_cover_the_canaries_buckets():
+    """Filled at deployment, the read and write placeholders name the canaries' buckets too (the
+    monolithic template: the split pair's IAM part cannot name the application part's buckets)."""
+    found = hardened("stable.yaml", "PreCreated").grants
+    for bucket in CANARY_BUCKETS:
+        assert takes_effect(found, "T4BucketReadRole", "s3:GetObject", f"{bucket}/README.md")
+        assert takes_effect(found, "T4BucketWriteRole", "s3:PutObject", f"{bucket}/README.md")
+        assert not takes_effect(found, "T4BucketReadRole", "s3:PutObject", f"{bucket}/README.md")
+
+
+@pytest.mark.parametrize("name,mode", [(n, m) for n in TWO_PARTS for m in MODES])
+def test_the_guardrail_spares_every_bucket_the_stack_creates_and_the_default_athena_results(name, mode):
+    analysis = hardened(name, mode)
+    found = analysis.grants
+    guard = [g for g in found if g.sid == "NoS3OutsideBucketPrefix"]
+    assert guard
+    buckets = list(analysis.evaluation.resources("AWS::S3::Bucket"))
+    athena = f"arn:aws:s3:::aws-athena-query-results-{ACCOUNT}-us-east-1"
+    for deny in guard:
+        for bucket in buckets:
+            assert not _on(deny, f"${{{bucket}.Arn}}") and not _on(deny, f"${{{bucket}.Arn}}/key"), (deny.principal, bucket)
+        assert not _on(deny, athena) and not _on(deny, f"{athena}/results/q.csv")
+        assert _on(deny, "arn:aws:s3:::someone-elses-bucket/key")
+
+
+# --- the trail's readers can decrypt what the customer's key encrypts ------------------------------
+
+@pytest.mark.parametrize("name,mode", [(n, m) for n in TWO_PARTS for m in MODES])
+def test_the_roles_that_read_the_trails_logs_may_decrypt_them(name, mode):
+    """With KMSKeyId the stack's trail writes its log files encrypted with the key: every role that
+    reads them in CloudTrailBucket (AccessCounts) may kms:Decrypt with the key, through S3 only,
+    within its boundary and past the guardrail."""
+    found = hardened(name, mode).grants
+    bucket = VENDOR_FILES[name]["CloudTrailBucket"]
+    readers = {g.principal for g in vendor(name).grants if g.is_allow and g.kind == IDENTITY
+               and any(r.startswith(f"arn:aws:s3:::{bucket}/") for r in g.resources) and "s3:GetObject" in g.actions}
+    assert "AccessCountsRole" in readers
+    for role in readers:
+        assert takes_effect(found, role, "s3:GetObject", f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT}/x.json.gz"), role
+        assert takes_effect(found, role, "kms:Decrypt", KEY_ARN), role
+        decrypt = [g for g in found if g.principal == role and g.kind == IDENTITY and "kms:Decrypt" in g.actions]
+        assert decrypt and all(g.condition == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+                               for g in decrypt)
+    # without a key, nothing is added
+    without = analyse(_hardening(name).template, VENDOR_FILES[name]).grants
+    assert not [g for g in without if g.principal in readers and "kms:Decrypt" in g.actions]
+
+
+# --- the migration task's chain goes on where the mode takes the IAM writes away ---------------------
+
+POLICY_SCRIPTS = ("update_bucket_resources.py", "setup_role_athena_resources.py")
+
+
+def _migration_command(analysis) -> list:
+    task = analysis.evaluation.resource("RegistryMigrationTaskDefinition")
+    return task["Properties"]["ContainerDefinitions"][0]["Command"]
+
+
+def _run(command: list, tmp_path, failing: tuple[str, ...]) -> list[str]:
+    """Run the container's ``sh -c`` chain with every script (and flask) replaced by a stub that
+    records its name, those in ``failing`` exiting 1: the steps that ran, in order."""
+    import os
+    import re
+    import stat
+    import subprocess
+
+    ran = tmp_path / "ran"
+    (tmp_path / "scripts").mkdir(exist_ok=True)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    names = set(re.findall(r"\./scripts/([A-Za-z0-9_.]+)", command[2])) | {"flask"}
+    for name in names:
+        stub = (bin_dir if name == "flask" else tmp_path / "scripts") / name
+        stub.write_text(f"#!/bin/sh\necho {name} >> '{ran}'\nexit {1 if name in failing else 0}\n")
+        stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    script = re.sub(r"\$\{[^}]*\}", "value", command[2])  # what CloudFormation fills in
+    subprocess.run([command[0], command[1], script], cwd=tmp_path, capture_output=True, timeout=30,
+                   env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    return ran.read_text().split() if ran.exists() else []
+
+
+@pytest.mark.parametrize("name,mode", [(n, m) for n in TWO_PARTS for m in ("ManualApproval", "PreCreated")])
+def test_the_migration_chain_goes_on_past_the_scripts_that_write_iam_policies(name, mode, tmp_path):
+    """Outside Automatic the task role may no longer write the policies update_bucket_resources.py and
+    setup_role_athena_resources.py write: they fail, and the steps after them (setup_canaries.py) still run."""
+    analysis = hardened(name, mode)
+    role_writes = [g for g in analysis.grants if g.principal == "AmazonECSTaskExecutionRole" and g.is_allow
+                   and g.kind == IDENTITY and {"iam:CreatePolicyVersion", "iam:CreatePolicy"} & set(g.actions)]
+    assert role_writes == []
+    ran = _run(_migration_command(analysis), tmp_path, POLICY_SCRIPTS)
+    assert ran[-1] == "setup_canaries.py" and set(POLICY_SCRIPTS) <= set(ran)
+
+
+@pytest.mark.parametrize("name", TWO_PARTS)
+def test_in_automatic_mode_the_migration_command_is_the_vendors(name, tmp_path):
+    assert _migration_command(hardened(name, "Automatic")) == _migration_command(vendor(name))
+    # and a failing step still stops the vendor's chain there
+    ran = _run(_migration_command(hardened(name, "Automatic")), tmp_path, ("update_bucket_resources.py",))
+    assert ran[-1] == "update_bucket_resources.py"
