@@ -165,6 +165,46 @@ def _named(value: Any) -> set[str]:
     return found
 
 
+named_ids = _named
+
+
+def without_covered(statements: list) -> list:
+    """The statements with each resource dropped from those whose every action an unconditional
+    plain statement already grants on it (the buckets the stack connects, granted once for every
+    mode, are not written again in each mode's statements); a statement left on nothing goes."""
+    plain = [s for s in statements if _regroupable(s) and "Condition" not in s]
+
+    def covered(actions: list[str], resource: Any, own: Any) -> bool:
+        key = canonical(resource)
+        return any(p is not own and key in {canonical(r) for r in as_items(p["Resource"])}
+                   and all(any(_covers_action(g, a) for g in literals(p["Action"])) for a in actions) for p in plain)
+
+    def kept(value: Any, actions: list[str], own: Any) -> Any:
+        if _is_if(value):
+            condition, when, otherwise = value["Fn::If"]
+            return {"Fn::If": [condition, kept(when, actions, own), kept(otherwise, actions, own)]}
+        if isinstance(value, list):
+            left = [kept(v, actions, own) for v in value if _is_if(v) or not covered(actions, v, own)]
+            return left
+        return NO_VALUE if covered(actions, value, own) else value
+
+    def pruned(value: Any) -> Any:
+        if _is_if(value):
+            condition, when, otherwise = value["Fn::If"]
+            return {"Fn::If": [condition, pruned(when), pruned(otherwise)]}
+        if not is_statement(value) or value.get("Effect") != "Allow" or "Resource" not in value \
+                or "NotAction" in value or not literals(value.get("Action")):
+            return value
+        resource = kept(value["Resource"], literals(value["Action"]), value)
+        if resource == [] or resource == NO_VALUE:
+            return NO_VALUE
+        return {**value, "Resource": resource}
+
+    if not plain:
+        return statements
+    return [s for s in (pruned(s) for s in statements) if s != NO_VALUE]
+
+
 class Dependencies:
     """Which resource waits on which (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``, ``DependsOn``)."""
 
@@ -235,9 +275,12 @@ class Envelope:
     def __init__(self, body: dict, edit: dict):
         self.body = body
         self.resources: dict = body.get("Resources") or {}
-        self.run_time: list[dict] = list(edit.get("run_time") or ())
+        entries = [e for e in edit.get("run_time") or () if e.get("resources")]
+        self.run_time: list[dict] = [e for e in entries if not e.get("in_every_mode")]
+        #: Entries that hold however the policy is filled (the buckets the stack connects itself).
+        self.every_mode: list[dict] = [e for e in entries if e.get("in_every_mode")]
         #: Services a run-time policy may be filled with: their actions stay named with their resources.
-        self.run_time_services = tuple(sorted({a.split(":", 1)[0].lower() for e in self.run_time for a in e["actions"]}))
+        self.run_time_services = tuple(sorted({a.split(":", 1)[0].lower() for e in entries for a in e["actions"]}))
         self.cyclic: dict = edit.get("cyclic") or {}
         self.dependencies = Dependencies(self.resources)
         self.rewritten = self._rewritten()
@@ -288,7 +331,7 @@ class Envelope:
                     statements += self._managed(name, wrappers)
                 elif name in self.rewritten and name not in self.resources:
                     # a policy of another stack, rewritten here at run time: what it may come to hold
-                    statements += [_wrapped(s, wrappers) for s in self._filled(None)]
+                    statements += [_wrapped(s, wrappers) for s in self._filled(None) + self._filled(None, True)]
                 elif not name.startswith("AWS::") and name not in self.resources:
                     self.notes.append(f"{role}: the policies that parameter {name} attaches take effect only "
                                       "within its permissions boundary")
@@ -299,14 +342,19 @@ class Envelope:
                     statements += self._managed(logical_id, wrappers)
         statements += self._assumable(role)
         statements += self._resource_policies(role)
-        return _merged(statements, self.resources)
+        return without_covered(_merged_under_conditions(statements, self.resources))
 
     def _managed(self, logical_id: str, wrappers: Wrappers) -> list:
         resource = self.resources[logical_id]
         if resource.get("Condition"):
             wrappers = ((resource["Condition"], True), *wrappers)
         document = (resource.get("Properties") or {}).get("PolicyDocument")
-        return self._copied(document, wrappers, run_time=self._run_time_policy(logical_id, document))
+        run_time = self._run_time_policy(logical_id, document)
+        found = self._copied(document, wrappers, run_time=run_time)
+        if run_time:
+            placeholders = {canonical(s): s for s, _w in _document_statements(document) if _is_placeholder(s)}
+            found += [_wrapped(s, wrappers) for p in placeholders.values() for s in self._filled(p, True)]
+        return found
 
     def _copied(self, document: Any, wrappers: Wrappers, run_time: bool) -> list:
         found = []
@@ -319,19 +367,20 @@ class Envelope:
                 found += [_wrapped(s, inner) for s in self._filled(statement)]
         return found
 
-    def _filled(self, placeholder: dict | None) -> list:
+    def _filled(self, placeholder: dict | None, every_mode: bool = False) -> list:
         """What a run-time placeholder may come to grant: its actions that a ``run_time`` entry
-        names, on that entry's resources (``None``: a policy whose text is unknown, every entry)."""
+        names, on that entry's resources (``None``: a policy whose text is unknown, every entry);
+        ``every_mode``: the entries that hold however it is filled."""
         found = []
         actions = literals(placeholder.get("Action")) if placeholder is not None else []
         admitted: set[str] = set()
-        for entry in self.run_time:
+        for entry in (self.every_mode if every_mode else self.run_time):
             chosen = overlaps(entry["actions"], actions) if placeholder is not None else list(entry["actions"])
             if chosen:
                 admitted |= set(chosen)
                 found.append({"Effect": "Allow", "Action": chosen, "Resource": copy.deepcopy(entry["resources"])})
         left = [a for a in actions if a not in admitted]
-        if left:
+        if left and not every_mode:
             self.notes.append(f"a run-time policy grants {', '.join(left)}: no boundary admits them (the rule "
                               "names no run-time resources for them)")
         return found
@@ -544,6 +593,37 @@ def _merged(statements: list, resources: dict | None = None) -> list:
                 merged["Condition"] = copy.deepcopy(conditions[item])
             result.append(merged)
     return result
+
+
+def _peeled(value: Any) -> tuple[Wrappers, Any]:
+    """(the conditions a statement sits under, one branch each, the statement itself)."""
+    wrappers: list[tuple[Any, bool]] = []
+    while _is_if(value) and NO_VALUE in value["Fn::If"][1:]:
+        condition, when, otherwise = value["Fn::If"]
+        branch = otherwise == NO_VALUE
+        wrappers.append((condition, branch))
+        value = when if branch else otherwise
+    return tuple(wrappers), value
+
+
+def _merged_under_conditions(statements: list, resources: dict | None = None) -> list:
+    """:func:`_merged`, applied to the statements under each same set of conditions (the
+    policy-creation mode's read and write statements on the same buckets become one)."""
+    groups: dict[str, tuple[Wrappers, list]] = {}
+    order: list = []
+    for statement in statements:
+        wrappers, inner = _peeled(statement)
+        if not wrappers or not is_statement(inner):
+            order.append(statement)
+            continue
+        key = canonical(wrappers)
+        if key not in groups:
+            groups[key] = (wrappers, [])
+            order.append(key)
+        groups[key][1].append(inner)
+    plain = _merged([s for s in order if not isinstance(s, str)], resources)
+    return plain + [_wrapped(s, groups[k][0]) for k in order if isinstance(k, str)
+                    for s in _merged(groups[k][1], resources)]
 
 
 def _by_actions(pairs: list[tuple[Any, list[str]]]) -> list[tuple[list[str], list]]:
@@ -796,6 +876,9 @@ def _estimate(document: Any, resources: dict) -> int:
         return len(json.dumps(document))
     if _is_if(document):
         return max(_estimate(branch, resources) for branch in document["Fn::If"][1:])
+    if len(document) == 1 and isinstance(document.get(DECLARED), dict):  # becomes one of its two values
+        chosen = document[DECLARED]
+        return max(_estimate(chosen.get("then"), resources), _estimate(chosen.get("else", NO_VALUE), resources))
     if len(document) == 1 and isinstance(document.get("Ref"), str):
         return _ESTIMATES.get(document["Ref"], _NAME_LENGTH) + 2
     if len(document) == 1 and "Fn::GetAtt" in document:
@@ -838,6 +921,7 @@ def add_boundary(ctx: Any, edit: dict) -> None:
     """A permissions boundary for each matched role, holding its envelope (see the module)."""
     body = ctx.body
     resources = body["Resources"]
+    edit = {**edit, "run_time": [{**e, "resources": ctx.expand(e["resources"])} for e in edit.get("run_time") or ()]}
     envelope = Envelope(body, edit)
     roles = [m.path[-1] for m in ctx.matches if resources.get(m.path[-1], {}).get("Type") == "AWS::IAM::Role"]
     groups: dict[str, tuple[str, list[str], list, str]] = {}
@@ -849,7 +933,9 @@ def add_boundary(ctx: Any, edit: dict) -> None:
         condition = edit["condition"]
         if resources[role].get("Condition"):
             condition = _both(body, condition, resources[role]["Condition"])
-        statements = envelope.of(role) or [{"Effect": "Deny", "Action": "*", "Resource": "*"}]  # granted nothing
+        # the boundary exists only while its condition holds: inside it, that condition's Fn::If are settled
+        statements = _chosen(envelope.of(role), {edit["condition"]: True}) or [
+            {"Effect": "Deny", "Action": "*", "Resource": "*"}]  # granted nothing
         key = canonical([condition, statements])
         if key not in groups:
             groups[key] = (f"{edit['logical_id']}{role}", [], statements, condition)

@@ -14,7 +14,8 @@ The vocabulary (``op`` in the data):
 - ``scope-resource``: under the condition the matched actions are granted on ``resources``
   instead of ``*`` (or of what ``replaces`` names, such as every workgroup); the statement's
   other resources stay, and its other actions keep the vendor's resources in a statement of
-  their own;
+  their own, and so do the matched actions that accept no resource type of ``resources`` (an
+  action that takes only ``*``, a list action), which would otherwise be granted nowhere;
 - ``add-condition-keys``: under the condition the statement gains condition keys (with, for a
   trust, an ``aws:SourceArn`` per service the data knows supports it);
 - ``drop-trust-principals``: unless the (keep) condition holds, the trust's principals outside
@@ -28,15 +29,22 @@ The vocabulary (``op`` in the data):
 - ``add-statements``: statements appended, each under the condition, to a policy an earlier rule
   added (the enhanced mode's guardrail, say), named by its logical id in ``to``;
 - ``add-boundary``: a permissions boundary for each matched role, holding what the template
-  grants it (``wizard.overlay.boundary``).
+  grants it (``wizard.overlay.boundary``);
+- ``tolerate-steps``: unless the condition holds, the steps of a container command's ``&&``
+  chain that run the named scripts may fail without stopping the steps after them (a script that
+  writes IAM policies the mode no longer lets the role write), saying so on standard error.
 
-Data values may hold five markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
+Data values may hold seven markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
 ``Ref`` to each matched role), ``{Overlay::MatchedResources: {}}`` (the ``Resource`` values of
 the matched statements), ``{Overlay::MatchedStatements: {actions: [...]}}`` (in a statement
 list: one Allow per matched statement with its actions that the patterns name, on its own
 resources), ``{Overlay::NamedS3Resources: {}}`` (every S3 resource the template grants by
-name, for Denies that must not cut the stack off its own buckets) and
-``{Overlay::VersionedInPlace: {}}`` (a ``Ref`` to each existing policy the stack versions at run
+name, for Denies that must not cut the stack off its own buckets),
+``{Overlay::StackBuckets: {}}`` (the ARN, and its objects', of every bucket the template creates,
+whose names CloudFormation generates, so no prefix covers them),
+``{Overlay::ConnectedStackBuckets: {}}`` (those of them the stack hands Quilt to connect, as a
+customer's bucket is: the canaries' buckets, which a canary's run configuration and the
+migration task's command name) and ``{Overlay::VersionedInPlace: {}}`` (a ``Ref`` to each existing policy the stack versions at run
 time outside its policy path, which a guardrail lets be versioned where it is: moving a policy
 replaces it, and the versions written at run time go with the old one). For the network:
 ``{Overlay::ForEachMatch: VALUE}`` in a list gives one copy of ``VALUE`` per match, in which
@@ -54,18 +62,22 @@ without leaving a dangling reference when that rule does not apply.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, Callable
 
 from wizard.errors import TemplateError
+from wizard.iam import actions as iam_actions
+from wizard.iam import resource_types
 from wizard.overlay.match import (
     STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps, text_of,
     workload_networks)
-from wizard.overlay.boundary import add_boundary
+from wizard.overlay.boundary import add_boundary, named_ids
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
 _MARKERS = ("Overlay::MatchedRoles", "Overlay::MatchedResources", "Overlay::MatchedStatements",
-            "Overlay::NamedS3Resources", "Overlay::ForEachMatch", "Overlay::VersionedInPlace")
+            "Overlay::NamedS3Resources", "Overlay::ForEachMatch", "Overlay::VersionedInPlace",
+            "Overlay::StackBuckets", "Overlay::ConnectedStackBuckets")
 
 #: Markers that stand for one value (the others stand for a list of values).
 _SCALAR_MARKERS = ("Overlay::ThisMatch", "Overlay::MatchedVpc", "Overlay::MatchedSubnets")
@@ -140,6 +152,8 @@ class EditContext:
             return self._matched_statements(literals((argument or {}).get("actions")))
         if marker == "Overlay::VersionedInPlace":
             return TemplateIndex(self.body).versioned_in_place()
+        if marker in ("Overlay::StackBuckets", "Overlay::ConnectedStackBuckets"):
+            return _bucket_arns(self.body, stack_buckets(self.body, connected=marker == "Overlay::ConnectedStackBuckets"))
         if marker == "Overlay::MatchedRoles":
             resources = self.body["Resources"]
             return [_if(resources[r]["Condition"], {"Ref": r}, NO_VALUE) if resources[r].get("Condition")
@@ -168,6 +182,43 @@ class EditContext:
                 granted = {"Effect": "Allow", "Action": actions, "Resource": copy.deepcopy(statement["Resource"])}
                 found.setdefault(canonical(granted), granted)
         return list(found.values())
+
+
+#: Where the stack hands Quilt the name of a bucket to connect itself: a canary's run
+#: configuration, a container's command (the migration task's ``setup_canaries.py``).
+_CONNECTING = {"AWS::Synthetics::Canary": ("RunConfig",), "AWS::ECS::TaskDefinition": ("ContainerDefinitions",)}
+
+
+def stack_buckets(body: dict, connected: bool = False) -> list[str]:
+    """The buckets the template creates (``connected``: those it hands Quilt to connect, which
+    Quilt then reads and writes as it does a customer's bucket, whatever their generated name)."""
+    resources = body.get("Resources") or {}
+    buckets = [b for b, r in resources.items() if isinstance(r, dict) and r.get("Type") == "AWS::S3::Bucket"]
+    if not connected:
+        return buckets
+    named: set[str] = set()
+    for resource in resources.values():
+        if not isinstance(resource, dict) or resource.get("Type") not in _CONNECTING:
+            continue
+        value: Any = resource.get("Properties") or {}
+        for step in _CONNECTING[resource["Type"]]:
+            value = value.get(step) if isinstance(value, dict) else None
+        if resource["Type"] == "AWS::ECS::TaskDefinition":
+            value = [c.get("Command") for c in as_items(value) if isinstance(c, dict)]
+        named |= named_ids(value)
+    return [b for b in buckets if b in named]
+
+
+def _bucket_arns(body: dict, buckets: list[str]) -> list:
+    """Each bucket's ARN and its objects', under the bucket's own condition."""
+    resources = body["Resources"]
+    found = []
+    for bucket in buckets:
+        for arn in ("${%s.Arn}" % bucket, "${%s.Arn}/*" % bucket):
+            value = {"Fn::Sub": arn}
+            found.append(_if(resources[bucket]["Condition"], value, NO_VALUE) if resources[bucket].get("Condition")
+                         else value)
+    return found
 
 
 def _descending(matches: list[Match]) -> list[Match]:
@@ -199,13 +250,74 @@ def _scoped(statement: dict, edit: dict, resources: list) -> list:
     return copy.deepcopy(kept) + copy.deepcopy(resources)
 
 
+_SUB_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def _arn_patterns(values: list) -> list[str] | None:
+    """The ARN patterns raw resources can take (a literal, an ``Fn::Sub`` text, each branch of an
+    ``Fn::If``; every ``${...}`` stands for any text), those that can be read; None when none can."""
+    found: list[str] = []
+    unread = False
+    for value in values:
+        if value == NO_VALUE:
+            continue
+        if isinstance(value, dict) and isinstance(value.get("Fn::If"), list) and len(value["Fn::If"]) == 3:
+            branches = _arn_patterns(list(value["Fn::If"][1:]))
+            unread = unread or branches is None
+            found += branches or []
+            continue
+        text = text_of(value)
+        if text.startswith("arn:"):
+            found.append(_SUB_VARIABLE.sub("*", text))
+        else:
+            unread = True
+    return None if unread and not found else found
+
+
+def _takes(action: str, patterns: tuple[str, ...]) -> bool:
+    """Whether a literal action accepts one of the ARN patterns (an unknown action is taken to)."""
+    return resource_types.only_star(action) is not True and not resource_types.mismatches((action,), patterns)
+
+
+def split_by_resource_type(actions: list[str], resources: list) -> tuple[list[str], list[str]]:
+    """(actions that accept the scoped ``resources``, actions that do not and keep the vendor's).
+
+    IAM matches an action only against the resource types it defines: an action that accepts
+    only ``*`` (``sns:Unsubscribe``, ``athena:ListWorkGroups``) or no type of the scoped
+    resources (``athena:ListDatabases`` takes a data catalog, not a workgroup) would be granted
+    nowhere once scoped, so it keeps the vendor's resources. A wildcard some of whose actions
+    accept them is scoped, and those of its actions that do not keep the vendor's resources by
+    name. Resources that cannot be read as ARNs leave every action scoped."""
+    patterns = _arn_patterns(resources)
+    if not patterns:
+        return list(actions), []
+    scoped, kept = [], []
+    for action in actions:
+        if "*" not in action and "?" not in action:
+            (scoped if _takes(action, tuple(patterns)) else kept).append(action)
+            continue
+        names = iam_actions.expand(action)
+        refused = [n for n in names if not _takes(n, tuple(patterns))]
+        if names and len(refused) == len(names):
+            kept.append(action)
+        else:
+            scoped.append(action)
+            kept += refused
+    return scoped, list(dict.fromkeys(kept))
+
+
 def scope_resource(ctx: EditContext, edit: dict) -> None:
     for m in _descending(ctx.matches):
         statement = ctx.at(m.path)
         resources = _scoped(statement, edit, ctx.expand(edit["resources"]))
         actions = literals(statement.get("Action"))
-        inside = overlaps(edit["actions"], actions)
+        inside, refused = split_by_resource_type(overlaps(edit["actions"], actions), ctx.expand(edit["resources"]))
+        if not inside:
+            ctx.skipped.append(f"{m.label}: {', '.join(refused)} accept no resource of the scope; left on "
+                               "the vendor's resources")
+            continue
         rest = [a for a in actions if a not in inside]
+        rest += [a for a in refused if a not in rest]
         if not rest:
             scoped = {**statement, "Resource": _if(edit["condition"], resources, statement["Resource"])}
             ctx.put(m.path, scoped)
@@ -331,6 +443,43 @@ def set_port(ctx: EditContext, edit: dict) -> None:
             resource["Condition"] = condition
 
 
+_CHAIN = re.compile(r"\s*&&\s*")
+
+
+def tolerate_steps(ctx: EditContext, edit: dict) -> None:
+    """Unless the condition holds, each step of a container's ``&&`` chain that runs one of the
+    named scripts may fail without stopping the steps after it (it says so on standard error)."""
+    steps = literals(edit["steps"])
+    for m in ctx.matches:
+        command = ctx.at(m.path)
+        changed = copy.deepcopy(command)
+        for i, part in enumerate(as_items(changed)):
+            if isinstance(part, str):
+                changed[i] = _tolerant(part, steps, edit["note"])
+            elif isinstance(part, dict) and isinstance(part.get("Fn::Sub"), str):
+                part["Fn::Sub"] = _tolerant(part["Fn::Sub"], steps, edit["note"])
+            elif isinstance(part, dict) and isinstance(part.get("Fn::Sub"), list) and part["Fn::Sub"] \
+                    and isinstance(part["Fn::Sub"][0], str):
+                part["Fn::Sub"][0] = _tolerant(part["Fn::Sub"][0], steps, edit["note"])
+        if changed == command:
+            ctx.skipped.append(f"{m.label}: its command is computed; left as the vendor wrote it")
+            continue
+        ctx.put(m.path, _if(edit["condition"], command, changed))
+
+
+def _tolerant(chain: str, steps: list[str], note: str) -> str:
+    parts = _CHAIN.split(chain)
+    out = []
+    for part in parts:
+        script = next((s for s in steps if re.search(rf"(^|/){re.escape(s)}(\s|$)", part.split()[0] if part.split() else "")), None)
+        if script is None:
+            out.append(part)
+        else:
+            message = note.replace("SCRIPT", script).replace('"', "'").replace("$", "")
+            out.append(f'{{ {part} || echo "{message}" >&2; }}')
+    return " && ".join(out)
+
+
 DECLARED = "Overlay::IfDeclared"
 
 
@@ -366,4 +515,5 @@ EDITS: dict[str, Callable[[EditContext, dict], None]] = {
     "set-port": set_port,
     "add-statements": add_statements,
     "add-boundary": add_boundary,
+    "tolerate-steps": tolerate_steps,
 }

@@ -38,9 +38,11 @@ class MatchKind(StrEnum):
     RESOURCE = "resource"
     GROUP = "security-group"
     LOAD_BALANCER = "load-balancer"
+    CONTAINER = "container-command"
 
 
-STATEMENT, TRUST, ROLE, POLICY, PORT_RULE, TEMPLATE, RESOURCE, GROUP, LOAD_BALANCER = MatchKind
+(STATEMENT, TRUST, ROLE, POLICY, PORT_RULE, TEMPLATE, RESOURCE, GROUP, LOAD_BALANCER,
+ CONTAINER) = MatchKind
 
 #: Actions that write an IAM managed policy or its versions (what a run-time placeholder needs).
 POLICY_VERSION_WRITES = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion")
@@ -93,6 +95,27 @@ def references(value: Any) -> list[dict]:
         return [r for v in value.values() for r in references(v)]
     if isinstance(value, list):
         return [r for v in value for r in references(v)]
+    return []
+
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
+
+
+def names_in(value: Any) -> set[str]:
+    """The logical ids and parameters a value names: ``Ref``, ``Fn::GetAtt``, ``${X}`` in ``Fn::Sub``."""
+    found = {n for r in references(value) if (n := referenced(r))}
+    for text in _sub_texts(value):
+        found |= set(_SUB_NAME.findall(text))
+    return found
+
+
+def _sub_texts(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        sub = value.get("Fn::Sub")
+        texts = [sub] if isinstance(sub, str) else [sub[0]] if isinstance(sub, list) and sub and isinstance(sub[0], str) else []
+        return texts + [t for k, v in value.items() if k != "Fn::Sub" for t in _sub_texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _sub_texts(v)]
     return []
 
 
@@ -273,6 +296,8 @@ def _statements(index: TemplateIndex, spec: dict) -> list[Match]:
         if spec.get("resource") == "*" and "*" not in resources:
             continue
         if spec.get("resource_kind") and not any(text_of(r).endswith(":" + spec["resource_kind"]) for r in resources):
+            continue
+        if spec.get("names") and not any(spec["names"] in names_in(r) for r in resources):
             continue
         if allowed is not None and not (set(holders) & allowed):
             continue
@@ -473,9 +498,27 @@ def _security_groups(index: TemplateIndex, spec: dict) -> list[Match]:
     return found
 
 
+def _container_commands(index: TemplateIndex, spec: dict) -> list[Match]:
+    """Container commands of ECS task definitions that run one of the named scripts (a shell
+    ``&&`` chain, as the vendor's migration task runs its scripts)."""
+    found = []
+    for task, resource in index.of_type("AWS::ECS::TaskDefinition"):
+        containers = (resource.get("Properties") or {}).get("ContainerDefinitions")
+        for i, container in enumerate(as_items(containers)):
+            command = container.get("Command") if isinstance(container, dict) else None
+            texts = [t for c in as_items(command) for t in ([c] if isinstance(c, str) else _sub_texts(c))]
+            runs = [s for s in spec["runs"] if any(re.search(rf"(^|[/\s]){re.escape(s)}(\s|$)", t) for t in texts)]
+            if runs:
+                name = container.get("Name") if isinstance(container.get("Name"), str) else str(i)
+                found.append(Match(CONTAINER, ("Resources", task, "Properties", "ContainerDefinitions", i, "Command"),
+                                   f"{task}/{name}", (task,), tuple(runs)))
+    return found
+
+
 _KINDS = {"statements": _statements, "trust_statements": _trust_statements, "roles": _roles,
           "managed_policies": _managed_policies, "port_rules": _port_rules, "template": _template,
-          "load_balancers": _load_balancers, "resources": _resources, "security_groups": _security_groups}
+          "load_balancers": _load_balancers, "resources": _resources, "security_groups": _security_groups,
+          "container_commands": _container_commands}
 
 
 def find(body: dict, spec: dict) -> list[Match]:

@@ -13,6 +13,7 @@ import pytest
 from tests.unit.overlay.helpers import allows, compare, grants
 from wizard.cfn.pseudo import Pseudo
 from wizard.iam.analysis import analyse
+from wizard.iam import resource_types
 from wizard.iam.grants import TRUST
 from wizard.iam.wildcards import action_matches
 from wizard.overlay.apply import PROVENANCE_KEY
@@ -122,8 +123,10 @@ def test_pre_created_policies_grant_only_the_prefix(any_vendor):
         pytest.skip("this part holds no policy writes")
     after = grants(hardening.template, {**values, "PolicyCreationMode": "PreCreated", "CustomerBucketPrefix": "acme-"})
     filled = [g for g in after if g.source.resource in ("BucketReadPolicy", "BucketWritePolicy") and allows(g)]
+    # and the buckets the stack creates for Quilt to connect itself (the canaries'), when this part has them
+    canaries = {f"${{{b}.Arn}}{tail}" for b in ("CanaryBucketAllowed", "CanaryBucketRestricted") for tail in ("", "/*")}
     for grant in filled:
-        assert set(grant.resources) == {"arn:aws:s3:::acme-*", "arn:aws:s3:::acme-*/*"}
+        assert set(grant.resources) - canaries == {"arn:aws:s3:::acme-*", "arn:aws:s3:::acme-*/*"}
 
 
 def test_pre_created_needs_a_prefix(vendor):
@@ -146,7 +149,10 @@ def test_a_bucket_prefix_scopes_every_s3_grant_on_star_of_the_bucket_connecting_
     after = grants(hardening.template, prefixed)
     assert s3_on_everything(after, roles) == []
     scoped = [g for g in after if allows(g) and g.principal in roles and "arn:aws:s3:::acme-*" in g.resources]
-    assert scoped and all(set(g.resources) == {"arn:aws:s3:::acme-*", "arn:aws:s3:::acme-*/*"} for g in scoped)
+    # the prefix's buckets, and the buckets the stack creates for Quilt to connect itself (the canaries')
+    canaries = {f"${{{b}.Arn}}{tail}" for b in ("CanaryBucketAllowed", "CanaryBucketRestricted") for tail in ("", "/*")}
+    assert scoped and all(set(g.resources) - canaries == {"arn:aws:s3:::acme-*", "arn:aws:s3:::acme-*/*"}
+                          for g in scoped)
     change = compare(template, values, hardening.template, prefixed)
     assert not change.broadening and change.added
 
@@ -160,15 +166,25 @@ def test_the_prefix_follows_the_partition(vendor):
 
 # --- Athena (concern 5) ----------------------------------------------------------------------
 
+def takes_workgroup(action: str) -> bool:
+    return any(":workgroup/" in form for form in resource_types.accepted(action) or ())
+
+
 def test_named_workgroups_leave_athena_only_on_those_workgroups(vendor):
     _template, hardening, values = vendor
     def broad(found):
-        return [g for g in found if allows(g) and any(a.lower().startswith("athena:") for a in g.actions)
+        """Athena actions that take a workgroup, granted on every workgroup."""
+        return [g for g in found if allows(g) and any(a.lower().startswith("athena:") and takes_workgroup(a)
+                                                      for a in g.actions)
                 and any(r == "*" or r.endswith(":workgroup/*") for r in g.resources)]
     assert broad(grants(hardening.template, values))
     names = "primary,analytics,a3,a4,a5,a6"
     after = grants(hardening.template, {**values, "AllowedAthenaWorkgroups": names})
     assert broad(after) == []
+    # the actions that take no workgroup (the list actions) stay where the vendor grants them
+    kept = {a for g in after if allows(g) and "*" in g.resources for a in g.actions if a.lower().startswith("athena:")}
+    assert {"athena:ListWorkGroups", "athena:ListDataCatalogs", "athena:ListDatabases"} <= kept
+    assert not any(takes_workgroup(a) for a in kept)
     listed = {f"arn:aws:athena:us-east-1:{ACCOUNT}:workgroup/{n}" for n in names.split(",")[:5]}
     scoped = [g for g in after if allows(g) and any("workgroup/primary" in r for r in g.resources)]
     assert scoped and all(set(g.resources) == listed for g in scoped)

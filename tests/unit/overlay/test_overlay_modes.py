@@ -49,6 +49,13 @@ COMBINED = {
     "guarded-trail": {"EnableEnhancedSecurity": "true", "CustomerBucketPrefix": "acme-",
                       "KMSKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "EnableCloudWatchIntegration": "true",
                       "RecordS3DataEvents": "true"},
+    # every restrictive option, in each policy-creation mode
+    **{f"every-restriction-{mode}": {
+        "EnableEnhancedSecurity": "true", "CustomerBucketPrefix": "acme-", "AllowedAthenaWorkgroups": "primary",
+        "KMSKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab", "EnableCloudWatchIntegration": "true",
+        "TrustExternalPrincipals": "Remove", "PolicyCreationMode": mode,
+        **({"ApproverPrincipalArn": "arn:aws:iam::123456789012:role/approver"} if mode == "ManualApproval" else {})}
+       for mode in ("Automatic", "ManualApproval", "PreCreated")},
 }
 
 

@@ -35,6 +35,9 @@ KEY = "1234abcd-12ab-34cd-56ef-1234567890ab"
 STACK_PATH = f"arn:aws:iam::{ACCOUNT}:policy/quilt/quilt/us-east-1/"
 PREFIX_BUCKETS = (f"arn:aws:s3:::{PREFIX}*", f"arn:aws:s3:::{PREFIX}*/*")
 STACK_ROLE_PATH = f"arn:aws:iam::{ACCOUNT}:role/quilt/quilt/us-east-1/*"
+#: The buckets the stack creates for Quilt to connect itself (the canaries'), as connected buckets are.
+CANARY_BUCKETS = tuple(f"${{{b}.Arn}}{tail}" for b in ("CanaryBucketAllowed", "CanaryBucketRestricted")
+                       for tail in ("", "/*"))
 
 #: What an administrator of the account would touch: none of it is the stack's.
 OUTSIDE = {
@@ -346,7 +349,7 @@ def test_no_boundary_admits_more_than_the_template_grants_its_role(name, mode):
     analysis = hardened(name, mode)
     found, evaluation = analysis.grants, analysis.evaluation
     for role in roles_of(analysis):
-        run_time = {"s3": set(PREFIX_BUCKETS), "sts": {STACK_ROLE_PATH}}
+        run_time = {"s3": set(PREFIX_BUCKETS) | set(CANARY_BUCKETS), "sts": {STACK_ROLE_PATH}}
         assume = trusted_by(found, evaluation, role)
         given = [g for g in found if g.kind == RESOURCE and g.principal == f"AWS:${{{role}.Arn}}" and g.is_allow]
         for action, resource, statement in admitted(found, role):
