@@ -95,6 +95,16 @@ def make_certificate(common_name: str, *names: str, days: int = 365) -> tuple[by
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
+def network_settings(aws: object) -> list[str]:
+    """A VPC with two private and two public subnets in moto, as ``--set`` arguments (the
+    preflight checks that the VPC and subnets the parameters name exist)."""
+    ec2 = aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in range(4)]
+    return ["--set", f"VPC={vpc}", "--set", f"Subnets={subnets[0]},{subnets[1]}",
+            "--set", f"PublicSubnets={subnets[2]},{subnets[3]}"]
+
+
 def import_certificate(aws: object, common_name: str, *names: str, days: int = 365) -> str:
     """Import a fresh self-signed certificate into ACM (``aws``: a wizard AWS session); its ARN."""
     cert, key = make_certificate(common_name, *names, days=days)

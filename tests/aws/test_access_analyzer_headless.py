@@ -17,7 +17,7 @@ import pytest
 
 from tests.cli_run import run_cli
 from tests.conftest import DATA
-from tests.moto import import_certificate
+from tests.moto import import_certificate, network_settings
 
 GOOD = str(DATA / "answers" / "good-standard.yaml")
 ACCOUNT = "123456789012"  # moto's account
@@ -116,7 +116,7 @@ def analyzer_endpoint(endpoint: str) -> Iterator[tuple[str, Analyzer]]:
 def run(session, url: str, tmp_path, *more: str):
     arn = import_certificate(session, "quilt.example.com")
     return run_cli("--answers", GOOD, "--account-id", ACCOUNT, "--set", f"CertificateArnELB={arn}",
-                   "--set", "CustomerBucketPrefix=acme-data-", "--out", str(tmp_path / "p.json"),
+                   *network_settings(session), "--set", "CustomerBucketPrefix=acme-data-", "--out", str(tmp_path / "p.json"),
                    "--preflight", "--access-analyzer", "--endpoint-url", url, *more)
 
 

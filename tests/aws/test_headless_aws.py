@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.moto import free_port, import_certificate
+from tests.moto import free_port, import_certificate, network_settings
 from tests.cli_run import run_cli
 from tests.conftest import DATA
 
@@ -12,19 +12,10 @@ GOOD = str(DATA / "answers" / "good-standard.yaml")
 ACCOUNT = "123456789012"  # moto's account
 
 
-def _network(session) -> list[str]:
-    """A VPC with two private and two public subnets in moto, as ``--set`` arguments."""
-    ec2 = session.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24")["Subnet"]["SubnetId"] for i in range(4)]
-    return ["--set", f"VPC={vpc}", "--set", f"Subnets={subnets[0]},{subnets[1]}",
-            "--set", f"PublicSubnets={subnets[2]},{subnets[3]}"]
-
-
 def test_a_headless_run_creates_a_change_set_from_an_answers_file(session, endpoint, tmp_path):
     session.client("s3").create_bucket(Bucket="acme-cfn-templates")
     arn = import_certificate(session, "quilt.example.com")
-    result = run_cli("--answers", GOOD, "--account-id", ACCOUNT, "--set", f"CertificateArnELB={arn}", *_network(session),
+    result = run_cli("--answers", GOOD, "--account-id", ACCOUNT, "--set", f"CertificateArnELB={arn}", *network_settings(session),
                      "--out", str(tmp_path / "p.json"), "--preflight", "--create-change-set",
                      "--template-bucket", "acme-cfn-templates", "--endpoint-url", endpoint, "--json")
     assert result.code == 0, result.err

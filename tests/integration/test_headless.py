@@ -120,6 +120,6 @@ def test_the_summary_counts_findings_and_the_report_records_the_answers(tmp_path
     assert report.code == 0, report.err
     markdown = (tmp_path / "r" / "security-report.md").read_text()
     assert "| mode | restricted |" in markdown
-    assert "| How should IAM policies be created when buckets are connected? | Manual approval of each policy |" in markdown
+    assert "| How should IAM policies be created when buckets are connected? | manual |" in markdown
     html = (tmp_path / "r" / "security-report.html").read_text()
     assert "<script" not in html and "http://" not in html.split("</head>")[0]
