@@ -41,7 +41,7 @@ async def test_r_on_the_review_writes_both_files_without_secrets(tmp_path, monke
     assert SECRET not in markdown and SECRET not in html
     assert "| AdminPassword | \\*\\*\\*\\* | NoEcho (masked) |" in markdown
     assert "| mode | restricted |" in markdown
-    assert "| How should IAM policies be created when buckets are connected? | Manual approval of each policy |" in markdown
+    assert "| How should IAM policies be created when buckets are connected? | manual |" in markdown
 
 
 async def test_the_palette_writes_the_report_into_the_default_folder(tmp_path, monkeypatch):
