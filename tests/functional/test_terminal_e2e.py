@@ -34,7 +34,8 @@ def test_standard_mode_to_the_end_in_tmux(tmp_path):
         tmux.tmux("send-keys", "-t", session, "Enter")
         shown = tmux.wait_for(session, "Wrote")
         assert out.name in "".join(line.strip() for line in shown.splitlines())  # the path may wrap
-        assert "Template:" in shown and "Parameters" in shown  # the summary follows
+        shown = tmux.wait_for(session, "Template:")  # the summary follows, the answers first
+        assert "Answers" in shown and "Internet-facing" in shown
         assert out.is_file()
         values = {item["ParameterKey"]: item["ParameterValue"] for item in json.loads(out.read_text())}
         assert values["PolicyCreationMode"] == "Automatic"
