@@ -11,7 +11,7 @@ from wizard.cfn.pseudo import Pseudo
 from wizard.errors import InputError
 from wizard.overlay import harden
 from wizard.overlay.costs import costs
-from wizard.overlay.features import load_features
+from wizard.overlay.features import CATALOG, load_features
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 RESTRICTIVE = {"EnableEnhancedSecurity": "true", "CustomerBucketPrefix": "acme-", "AllowedAthenaWorkgroups": "primary",
@@ -19,14 +19,6 @@ RESTRICTIVE = {"EnableEnhancedSecurity": "true", "CustomerBucketPrefix": "acme-"
                "LoadBalancerScheme": "internal"}
 MODES = {"Automatic": {}, "ManualApproval": {"ApproverPrincipalArn": "arn:aws:iam::123456789012:role/approver"},
          "PreCreated": {}}
-#: The cases the overlay's rules still lose by accident, fixed in the overlay's data: the SNS and
-#: Athena actions that accept only '*' (sns:Unsubscribe, sns:GetSubscriptionAttributes scoped to
-#: topics, athena:List* scoped to a workgroup: found here), the canary buckets and Athena result
-#: locations outside the prefix Deny, the trail key's decrypt for the roles that read the trail and
-#: the migration chain in ManualApproval/PreCreated.
-KNOWN_COLLATERAL = ("sns:Unsubscribe and sns:GetSubscriptionAttributes scoped to topics and athena:List* scoped to a "
-                    "workgroup (AWS accepts only '*'); canary buckets and Athena result locations outside the prefix "
-                    "Deny; the trail key's decrypt; the migration chain in ManualApproval/PreCreated")
 
 
 def _roles(name: str) -> list[str]:
@@ -104,14 +96,12 @@ def test_removing_the_vendors_users_is_a_lost_access_caused_by_trust_external_pr
 
 
 @pytest.mark.parametrize("split, mode", CASES)
-@pytest.mark.xfail(strict=False, reason=f"the overlay still loses by accident: {KNOWN_COLLATERAL}")
 def test_no_access_is_lost_that_no_option_claims(split, mode):
     lost, _, _ = _run(split, mode)
     assert [(i.principal, i.actions, i.cause) for i in lost if i.collateral] == []
 
 
 @pytest.mark.parametrize("split, mode", CASES)
-@pytest.mark.xfail(strict=False, reason=f"the overlay still makes actions ungrantable: {KNOWN_COLLATERAL}")
 def test_no_action_becomes_ungrantable(split, mode):
     _, before, after = _run(split, mode)
     assert after <= before
@@ -128,13 +118,26 @@ def test_every_loss_has_a_cause_and_names_the_features_it_stops(split, mode):
     assert {"TrustExternalPrincipals", "AllowedAthenaWorkgroups", "CustomerBucketPrefix"} <= causes
 
 
-def test_the_known_collateral_is_found_and_named():
-    """The audit's cases, found by the computation: the ungrantable SNS and Athena list actions."""
+def test_what_the_options_take_is_claimed_and_an_unclaimed_loss_is_collateral(tmp_path):
+    """On the vendor's template every loss is one an option means (the workgroups take Athena off
+    '*', the prefix takes S3 off '*'); with a catalog in which the workgroups option claims nothing,
+    the same losses are found and marked collateral."""
+    import yaml
+
     lost, _, _ = _run(False, "Automatic")
-    collateral = {a for item in lost if item.collateral for a in item.actions}
-    assert {"sns:Unsubscribe", "sns:GetSubscriptionAttributes", "athena:ListWorkGroups"} <= collateral
     claimed = {a for item in lost if not item.collateral for a in item.actions}
     assert "athena:StartQueryExecution" in claimed and "s3:PutBucketNotification" in claimed
+    assert not [item for item in lost if item.collateral]
+
+    data = yaml.safe_load(CATALOG.read_text(encoding="utf-8"))
+    data["options"] = [o for o in data["options"] if o["parameter"] != "AllowedAthenaWorkgroups"]
+    (tmp_path / "features.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    hardened = harden(_vendor("stable.yaml")).template
+    required = VENDOR_FILES["stable.yaml"]
+    found = costs(hardened, required, {**required, "AllowedAthenaWorkgroups": "primary"},
+                  catalog=load_features(tmp_path / "features.yaml"))
+    collateral = {a for item in found.collateral for a in item.actions}
+    assert "athena:StartQueryExecution" in collateral
 
 
 def test_one_changed_option_is_the_cause_without_running_again():
@@ -153,5 +156,5 @@ def test_the_panels_features_mark_what_no_option_claims():
     required = VENDOR_FILES["stable.yaml"]
     found = dict(stopped_features(hardened, required, {**required, "AllowedAthenaWorkgroups": "primary"}, Pseudo()))
     assert found["Access counts"] is False, "scoping its queries to the workgroups is what the option means"
-    assert found["Athena queries in the catalog"] is True, "athena:List* on a workgroup is granted nowhere"
+    assert not any(found.values()), "the overlay loses nothing by accident: the list actions stay on '*'"
     assert stopped_features(hardened, required, dict(required), Pseudo()) == []
