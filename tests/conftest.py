@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
+
+# A run started in the background by a shell without job control inherits Ctrl-C ignored, and every
+# command the tests start would inherit that too (the command keeps an ignored Ctrl-C ignored, as
+# Python does): the tests of Ctrl-C need it delivered, so the run takes Python's usual handling.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # moto's server and the isolated AWS environment, shared by the AWS tests and the wizard's AWS screens.
 from tests.moto import aws_environment, boto_session, endpoint, moto_server, moto_session  # noqa: F401

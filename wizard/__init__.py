@@ -31,7 +31,8 @@ def interrupted_while_starting(signum: int, frame: object) -> None:
         _os._exit(130)
 
 
-if getattr(_sys, "argv", None) and _os.path.basename(_sys.argv[0]).removesuffix(".exe") == "quilt-wizard":
+if getattr(_sys, "argv", None) and _os.path.basename(_sys.argv[0]).removesuffix(".exe") == "quilt-wizard" \
+        and _signal.getsignal(_signal.SIGINT) != _signal.SIG_IGN:  # started with Ctrl-C ignored: it stays so
     _signal.signal(_signal.SIGINT, interrupted_while_starting)
 
 __version__ = "0.1.0"

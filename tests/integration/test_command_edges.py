@@ -97,6 +97,18 @@ def test_ctrl_c_inside_any_import_of_the_installed_command_is_130_and_one_line(m
 
 
 @needs_script
+def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it(tmp_path) -> None:
+    """As Python does (and ``nohup``, or ``&`` in a script, expect): a Ctrl-C the command was
+    started to ignore, even one landing inside its imports, changes nothing."""
+    (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "QW_TEST_INTERRUPT_AT": "wizard.cli"}
+    proc = subprocess.run([str(SCRIPT), "--help"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          timeout=120, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert (proc.returncode, proc.stderr.decode()) == (0, "")
+    assert b"usage: quilt-wizard" in proc.stdout
+
+
+@needs_script
 @pytest.mark.parametrize("delay", [0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2])
 def test_ctrl_c_at_any_moment_of_the_start_is_never_a_traceback_of_the_command(delay) -> None:
     """Whenever the signal lands, the command says one line and exits 130, or had finished (0).
