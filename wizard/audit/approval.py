@@ -134,7 +134,23 @@ def _statements_for(expected: Expected, bucket: str) -> dict[str, list[dict]]:
     found = bucket_statements(expected.evaluation, bucket)
     if found is None:
         return {}
-    return {READ: [dict(s) for s in found.read], WRITE: [dict(s) for s in found.write]}
+    arn = f"arn:{expected.physical.partition}:s3:::{bucket}"
+    return {READ: _on_bucket(found.read, arn), WRITE: _on_bucket(found.write, arn)}
+
+
+def _on_bucket(statements, arn: str) -> list[dict]:
+    """The statements as they apply to the bucket being connected: the pre-created form also names
+    the stack's own buckets (its canaries'), which the stack grants itself and no approval is for."""
+    kept = []
+    for statement in statements:
+        statement = dict(statement)
+        resources = statement.get("Resource")
+        if isinstance(resources, list):
+            statement["Resource"] = [r for r in resources if r in (arn, f"{arn}/*")]
+            if not statement["Resource"]:
+                continue
+        kept.append(statement)
+    return kept
 
 
 def _fallback(target: Target, bucket: str, partition: str) -> list[dict]:
