@@ -93,8 +93,8 @@ def test_a_range_the_lock_leaves_is_a_disagreement():
 
 def test_install_and_ci_install_from_the_lock():
     script = (ROOT / "scripts" / "install-dev.sh").read_text(encoding="utf-8")
-    assert "--require-hashes -r requirements/dev.txt" in script
+    assert 'lock=${1:-requirements/dev.txt}' in script and '--require-hashes -r "$lock"' in script
     assert "--no-deps --no-build-isolation -e ." in script
-    assert "bash scripts/install-dev.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "bash scripts/install-dev.sh requirements/dev.txt" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     readme_head = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:6]
     assert any(line.startswith("bash scripts/install-dev.sh") for line in readme_head)
