@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from wizard.arns import parse_arn
 from wizard.aws.changeset import StackState
 from wizard.aws.errors import AccessDenied, ServiceError, Throttled
 from wizard.aws.session import AwsSession, CallerIdentity
 from wizard.iam.wildcards import action_matches
+from wizard.lists import as_list
 
 CERTIFICATE_EXPIRY_WARNING_DAYS = 30
 CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"
@@ -189,15 +191,15 @@ def certificate_checks(session: AwsSession, params: dict[str, str]) -> list[Pref
                 skipped("certificate-host", "no certificate to check: CertificateArnELB is "
                                           "not set.")]
     blocked = skipped("certificate-host", "not run: the certificate could not be read.")
-    parts = _arn(arn)
-    if parts is None or parts["service"] != "acm" or not parts["resource"].startswith(
+    parts = parse_arn(arn)
+    if parts is None or parts.service != "acm" or not parts.resource.startswith(
             "certificate/"):
         return [failure("certificate", f"{arn!r} is not an ACM certificate ARN.",
                       "Use the ARN ACM shows: arn:aws:acm:REGION:ACCOUNT:certificate/ID."),
                 blocked]
-    if parts["region"] != session.region:
+    if parts.region != session.region:
         return [failure("certificate",
-                      f"The certificate is in {parts['region']}, but the stack deploys to "
+                      f"The certificate is in {parts.region}, but the stack deploys to "
                       f"{session.region}: a load balancer only takes an ACM certificate from "
                       "its own region.",
                       f"Request or import a certificate for {host or 'the web host'} in "
@@ -208,7 +210,7 @@ def certificate_checks(session: AwsSession, params: dict[str, str]) -> list[Pref
     except ServiceError as exc:
         if exc.code != "ResourceNotFoundException":
             raise
-        return [failure("certificate", f"No certificate {arn} in account {parts['account']}, "
+        return [failure("certificate", f"No certificate {arn} in account {parts.account}, "
                                      f"region {session.region}.",
                       f"Check the ARN, or request or import the certificate in "
                       f"{session.region}."),
@@ -266,9 +268,9 @@ def kms_checks(session: AwsSession, params: dict[str, str]) -> list[PreflightChe
         return [skipped("kms-key", "KMSKeyId is empty: CloudTrail will not use a customer key."),
                 skipped("kms-key-cloudtrail", "no key to check: KMSKeyId is empty.")]
     blocked = skipped("kms-key-cloudtrail", "not run: the key is not usable.")
-    parts = _arn(key)
-    if parts is not None and parts["region"] != session.region:
-        return [failure("kms-key", f"The key is in {parts['region']}, but the stack deploys to "
+    parts = parse_arn(key)
+    if parts is not None and parts.region != session.region:
+        return [failure("kms-key", f"The key is in {parts.region}, but the stack deploys to "
                                  f"{session.region}.",
                       f"Use a KMS key in {session.region} (a multi-Region replica works)."),
                 blocked]
@@ -344,18 +346,18 @@ def log_group_check(session: AwsSession, params: dict[str, str],
     arn = params.get("CloudWatchLogGroupArn", "")
     if not arn:
         return skipped("log-group", "CloudWatchLogGroupArn is not set.")
-    parts = _arn(arn)
-    if parts is None or parts["service"] != "logs" or not parts["resource"].startswith(
+    parts = parse_arn(arn)
+    if parts is None or parts.service != "logs" or not parts.resource.startswith(
             "log-group:"):
         return failure("log-group", f"{arn!r} is not a CloudWatch Logs log group ARN.",
                      "Use arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*.")
-    name = parts["resource"][len("log-group:"):].split(":", 1)[0]
-    if parts["account"] and parts["account"] != identity.account:
-        return failure("log-group", f"Log group {name} belongs to account {parts['account']}, "
+    name = parts.resource[len("log-group:"):].split(":", 1)[0]
+    if parts.account and parts.account != identity.account:
+        return failure("log-group", f"Log group {name} belongs to account {parts.account}, "
                                   f"not {identity.account}: CloudTrail needs a log group in "
                                   "its own account.",
                      f"Create the log group in account {identity.account}.")
-    region = parts["region"] or session.region
+    region = parts.region or session.region
     found = None
     for page in session.pages("logs", "describe_log_groups", region=region,
                               logGroupNamePrefix=name):
@@ -586,15 +588,5 @@ def result_location_check(session: AwsSession, params: dict[str, str]) -> Prefli
 
 # --- small pieces --------------------------------------------------------------------------
 
-def _arn(text: str) -> dict[str, str] | None:
-    parts = text.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn":
-        return None
-    return dict(zip(("arn", "partition", "service", "region", "account", "resource"), parts,
-                    strict=True))
-
-
 def _listed(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+    return [] if value is None else as_list(value)

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import unquote
 
+from wizard.arns import parse_arn
 from wizard.audit.holdings import (GROUP, ROLE, USER, DeployedStack, HeldPolicy, HeldPrincipal,
                                    HeldResourcePolicy, Holdings, PolicyVersion, StackResource,
                                    path_prefix)
@@ -108,7 +109,8 @@ def read_stack(session: AwsSession, stack_name: str) -> DeployedStack:
             if item.get("LogicalResourceId") and item.get("PhysicalResourceId"):
                 resources.append(StackResource(item["LogicalResourceId"], item["ResourceType"],
                                                item["PhysicalResourceId"], item.get("ResourceStatus", "")))
-    _, _, region, account, _ = (found["StackId"].split(":", 5) + [""] * 6)[1:6]
+    stack_arn = parse_arn(found["StackId"])
+    region, account = (stack_arn.region, stack_arn.account) if stack_arn else ("", "")
     return DeployedStack(name=found["StackName"], stack_id=found["StackId"], region=region or session.region,
                          account_id=account, status=found.get("StackStatus", ""), template_body=body,
                          parameters=parameters, resources=tuple(resources), masked=tuple(masked))

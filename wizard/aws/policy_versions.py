@@ -20,6 +20,7 @@ from wizard.aws.checks import PreflightCheck, passed, skipped, warning
 from wizard.aws.errors import ServiceError
 from wizard.aws.session import AwsSession
 from wizard.iam import managed_policies
+from wizard.lists import as_list
 
 NAME = "aws-managed-policies"
 
@@ -38,7 +39,7 @@ def canonical_statements(statements: Any) -> list[str]:
 
     out = []
     for statement in statements or []:
-        entry = {k: normal(v if k in ("Condition", "Principal", "NotPrincipal") or isinstance(v, list) else [v])
+        entry = {k: normal(v if k in ("Condition", "Principal", "NotPrincipal") else as_list(v))
                  for k, v in statement.items() if k != "Sid"}
         out.append(json.dumps(entry, sort_keys=True))
     return sorted(out)
@@ -64,7 +65,7 @@ def account_version(session: AwsSession, arn: str) -> tuple[str, list[dict]] | N
     document = _document(session.call("iam", "get_policy_version", PolicyArn=arn,
                                       VersionId=version)["PolicyVersion"]["Document"])
     statements = document.get("Statement")
-    return version, statements if isinstance(statements, list) else [statements] if statements else []
+    return version, as_list(statements) if statements else []
 
 
 def managed_policy_check(session: AwsSession, arns: Iterable[str]) -> PreflightCheck:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
+from wizard.arns import parse_arn
 from wizard.iam.wildcards import action_matches, pattern_covers
 from wizard.cfn.evaluate import Evaluation
 from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, Grant, holder_of
@@ -79,10 +80,10 @@ def is_unrestricted(resource: str) -> bool:
         return True
     if "${" in resource:
         return False
-    parts = resource.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn":
+    arn = parse_arn(resource)
+    if arn is None:
         return False
-    tail = parts[5]
+    tail = arn.resource
     return tail == "*" or _UNRESTRICTED_TAIL.fullmatch(tail) is not None
 
 
