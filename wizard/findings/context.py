@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from wizard.arns import parse_arn
 from wizard.iam.wildcards import action_matches, pattern_covers
 from wizard.cfn.evaluate import Evaluation
 from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, Grant, holder_of
 from wizard.iam.network import NetworkRule
+from wizard.memo import memo
 
 _UNRESTRICTED_TAIL = re.compile(r"[A-Za-z0-9_.-]+[/:]\*")
 
@@ -100,7 +101,7 @@ def allows_action(grant: Grant, action: str) -> bool:
     return any(_names(pattern, action) for pattern in grant.actions)
 
 
-@lru_cache(maxsize=65536)
+@memo(maxsize=65536)
 def _names(pattern: str, action: str) -> bool:
     """``action_matches``, remembered: the same few patterns are asked about the same actions
     for every principal and statement."""
