@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from wizard.arns import parse_arn
+from wizard.arns import Arn, parse_arn
 from wizard.aws.changeset import StackState
 from wizard.aws.errors import AccessDenied, ServiceError, Throttled
 from wizard.aws.session import AwsSession, CallerIdentity
@@ -197,24 +197,21 @@ def certificate_checks(session: AwsSession, params: dict[str, str]) -> list[Pref
         return [failure("certificate", f"{arn!r} is not an ACM certificate ARN.",
                       "Use the ARN ACM shows: arn:aws:acm:REGION:ACCOUNT:certificate/ID."),
                 blocked]
-    if parts.region != session.region:
-        return [failure("certificate",
-                      f"The certificate is in {parts.region}, but the stack deploys to "
-                      f"{session.region}: a load balancer only takes an ACM certificate from "
-                      "its own region.",
-                      f"Request or import a certificate for {host or 'the web host'} in "
-                      f"{session.region} and use its ARN."),
-                blocked]
-    try:
-        cert = session.call("acm", "describe_certificate", CertificateArn=arn)["Certificate"]
-    except ServiceError as exc:
-        if exc.code != "ResourceNotFoundException":
-            raise
+    elsewhere = _other_region("certificate", "The certificate", parts, session,
+                              f"Request or import a certificate for {host or 'the web host'} in "
+                              f"{session.region} and use its ARN.",
+                              because=": a load balancer only takes an ACM certificate from its own region")
+    if elsewhere is not None:
+        return [elsewhere, blocked]
+    described = _described(session, "acm", "describe_certificate", "ResourceNotFoundException",
+                           CertificateArn=arn)
+    if described is None:
         return [failure("certificate", f"No certificate {arn} in account {parts.account}, "
                                      f"region {session.region}.",
                       f"Check the ARN, or request or import the certificate in "
                       f"{session.region}."),
                 blocked]
+    cert = described["Certificate"]
 
     domain = cert.get("DomainName", "")
     names = list(dict.fromkeys([domain, *(cert.get("SubjectAlternativeNames") or [])]))
@@ -268,20 +265,16 @@ def kms_checks(session: AwsSession, params: dict[str, str]) -> list[PreflightChe
         return [skipped("kms-key", "KMSKeyId is empty: CloudTrail will not use a customer key."),
                 skipped("kms-key-cloudtrail", "no key to check: KMSKeyId is empty.")]
     blocked = skipped("kms-key-cloudtrail", "not run: the key is not usable.")
-    parts = parse_arn(key)
-    if parts is not None and parts.region != session.region:
-        return [failure("kms-key", f"The key is in {parts.region}, but the stack deploys to "
-                                 f"{session.region}.",
-                      f"Use a KMS key in {session.region} (a multi-Region replica works)."),
-                blocked]
-    try:
-        meta = session.call("kms", "describe_key", KeyId=key)["KeyMetadata"]
-    except ServiceError as exc:
-        if exc.code != "NotFoundException":
-            raise
+    elsewhere = _other_region("kms-key", "The key", parse_arn(key), session,
+                              f"Use a KMS key in {session.region} (a multi-Region replica works).")
+    if elsewhere is not None:
+        return [elsewhere, blocked]
+    described = _described(session, "kms", "describe_key", "NotFoundException", KeyId=key)
+    if described is None:
         return [failure("kms-key", f"No KMS key {key} in {session.region}.",
                       "Check the key id, ARN or alias (aliases start with 'alias/')."),
                 blocked]
+    meta = described["KeyMetadata"]
 
     state = meta.get("KeyState", "UNKNOWN")
     if state != "Enabled":
@@ -587,6 +580,25 @@ def result_location_check(session: AwsSession, params: dict[str, str]) -> Prefli
 
 
 # --- small pieces --------------------------------------------------------------------------
+
+def _other_region(check: str, what: str, arn: Arn | None, session: AwsSession, fix: str,
+                  because: str = "") -> PreflightCheck | None:
+    """The failure of ``check`` when ``arn`` names a region other than the stack's, else None."""
+    if arn is None or arn.region == session.region:
+        return None
+    return failure(check, f"{what} is in {arn.region}, but the stack deploys to {session.region}{because}.", fix)
+
+
+def _described(session: AwsSession, service: str, operation: str, not_found: str, **params: Any) -> Any:
+    """The answer of a describe call, or None when AWS answers ``not_found`` (any other fault is
+    raised)."""
+    try:
+        return session.call(service, operation, **params)
+    except ServiceError as exc:
+        if exc.code != not_found:
+            raise
+        return None
+
 
 def _listed(value: Any) -> list[Any]:
     return [] if value is None else as_list(value)
