@@ -8,15 +8,15 @@ came from ``wizard.cfn.yamlsource``) and what was expected.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
 from wizard.errors import InputError
 from wizard.paths import SCHEMAS
 from wizard.cfn.yamlsource import line_at
+from wizard.memo import memo
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=16)
 def _validator(name: str) -> Any:
     import jsonschema
     from referencing import Registry, Resource
@@ -29,7 +29,7 @@ def _validator(name: str) -> Any:
     return cls(schema, registry=registry)
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=16)
 def top_level_keys(schema: str) -> tuple[str, ...]:
     """The fields a schema declares at the top of a document: how a file of that kind is recognised."""
     return tuple(json.loads((SCHEMAS / f"{schema}.schema.json").read_text()).get("properties", {}))

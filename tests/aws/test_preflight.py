@@ -218,9 +218,13 @@ def test_a_certificate_that_does_not_exist_fails(session: AwsSession) -> None:
 
 def test_a_certificate_from_another_region_fails_without_asking(session: AwsSession) -> None:
     arn = f"arn:aws:acm:eu-west-1:{ACCOUNT}:certificate/00000000-0000-0000-0000-000000000000"
-    check = _run(session, CertificateArnELB=arn).check("certificate")
+    report = _run(session, CertificateArnELB=arn)
+    check = report.check("certificate")
     assert check.status is CheckStatus.FAIL
-    assert "eu-west-1" in check.detail and REGION in check.detail
+    assert check.detail == (f"The certificate is in eu-west-1, but the stack deploys to {REGION}: a load "
+                            "balancer only takes an ACM certificate from its own region.")
+    assert check.hint == f"Request or import a certificate for the web host in {REGION} and use its ARN."
+    assert report.check("certificate-host").status is CheckStatus.SKIP
 
 
 def test_not_an_acm_arn_fails(session: AwsSession) -> None:
@@ -307,8 +311,12 @@ def test_a_missing_key_fails(session: AwsSession) -> None:
 def test_a_key_from_another_region_fails(session: AwsSession) -> None:
     key = _key(session, ROOT_STATEMENT)
     arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{key}"
-    check = _run(session, KMSKeyId=arn).check("kms-key")
-    assert check.status is CheckStatus.FAIL and "eu-west-1" in check.detail
+    report = _run(session, KMSKeyId=arn)
+    check = report.check("kms-key")
+    assert check.status is CheckStatus.FAIL
+    assert check.detail == f"The key is in eu-west-1, but the stack deploys to {REGION}."
+    assert check.hint == f"Use a KMS key in {REGION} (a multi-Region replica works)."
+    assert report.check("kms-key-cloudtrail").status is CheckStatus.SKIP
 
 
 def test_an_asymmetric_key_fails(session: AwsSession) -> None:

@@ -34,6 +34,7 @@ from wizard.iam import actions as iam_actions
 from wizard.iam.bucket_access import READ, WRITE, purpose_of
 from wizard.iam.diff import PermissionDiff, diff_grants
 from wizard.iam.grants import IDENTITY, Grant, Source
+from wizard.lists import as_list
 
 MANUAL = "ManualApproval"
 MODE_PARAMETER = "PolicyCreationMode"
@@ -162,7 +163,7 @@ def _fallback(target: Target, bucket: str, partition: str) -> list[dict]:
 
 def _key(statement: dict) -> tuple:
     def texts(value) -> tuple:
-        return tuple(sorted(value if isinstance(value, list) else [value])) if value is not None else ()
+        return tuple(sorted(as_list(value))) if value is not None else ()
 
     return (statement.get("Effect", "Allow"), texts(statement.get("Action")),
             json.dumps(statement.get("Condition") or {}, sort_keys=True))
@@ -177,8 +178,7 @@ def merged(current: list[dict], wanted: list[dict]) -> list[dict]:
         if partner is None:
             out.append(dict(statement))
             continue
-        have = partner["Resource"] if isinstance(partner["Resource"], list) else [partner["Resource"]]
-        more = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        have, more = as_list(partner["Resource"]), as_list(statement["Resource"])
         partner["Resource"] = [*have, *(r for r in more if r not in have)]
     return out
 

@@ -12,9 +12,9 @@ broke it. Only Allow statements that can match a request are judged.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from wizard.arns import parse_arn
 from wizard.audit.expected import Expected
 from wizard.audit.holdings import Holdings
 from wizard.audit.statements import Statement
@@ -30,7 +30,6 @@ DRIFT = "QW-AUD-006"
 MISSING = "QW-AUD-007"
 
 PERMISSIONS_MANAGEMENT = "Permissions management"
-_WORKGROUP = re.compile(r"^arn:[^:]*:athena:[^:]*:[^:]*:(.*)$")
 
 
 @dataclass(frozen=True)
@@ -108,8 +107,8 @@ def _service_actions(statement: Statement, service: str) -> list[str]:
 
 
 def _resource_service(resource: str) -> str:
-    parts = resource.split(":")
-    return parts[2] if resource != "*" and len(parts) > 2 else "*"
+    arn = parse_arn(resource)
+    return arn.service if arn else "*"
 
 
 def _about(resource: str, service: str) -> bool:
@@ -166,8 +165,8 @@ def _athena_outside(statement: Statement, envelope: Envelope) -> str:
     for resource in statement.resources:
         if not _about(resource, "athena"):
             continue
-        match = _WORKGROUP.match(resource)
-        part = match.group(1) if match else "*"
+        arn = parse_arn(resource)
+        part = arn.resource if arn and arn.service == "athena" else "*"
         if part.startswith("datacatalog/"):
             continue
         name = part[len("workgroup/"):] if part.startswith("workgroup/") else None

@@ -24,6 +24,7 @@ from wizard.cfn.parameters import resolve_parameters
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template, parse_template
 from wizard.iam.grants import BOUNDARY, IDENTITY, RESOURCE, TRUST, UNATTACHED, Grant, extract
+from wizard.lists import as_list
 
 HOLDER_TYPES = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group"}
 RESOURCE_POLICY_TYPES = {
@@ -248,7 +249,7 @@ def _resource_targets(expected: Expected, evaluation: Evaluation, physical: Phys
             carrier.name = physical("${" + logical + "}")
             continue
         target = (resource.get("Properties") or {}).get(key)
-        targets = target if isinstance(target, list) else [target]
+        targets = as_list(target)
         carrier.name = ",".join(physical(str(t)) for t in targets if t is not None)
 
 

@@ -9,43 +9,23 @@ that compliance.yaml does not know is refused when the texts are first read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from wizard import paths
 from wizard.errors import InputError
-from wizard.findings.catalog import catalog
-from wizard.findings.model import Control, Finding
+from wizard.findings.catalog import FINDINGS_FILE, RuleText, catalog, read_asset
+from wizard.findings.model import Finding
 from wizard.iam.grants import Grant
 from wizard.once import once
 
-@dataclass(frozen=True)
-class AuditRule:
-    """One audit rule's data half: severity, texts, controls."""
-
-    id: str
-    severity: str
-    category: str
-    title: str
-    why: str
-    fix: str
-    controls: tuple[Control, ...]
-    concern: int | None = None
-
 
 @once
-def audit_rules() -> dict[str, AuditRule]:
+def audit_rules() -> dict[str, RuleText]:
     """Every audit rule, read and checked once per process."""
     return _read()
 
 
-def _read() -> dict[str, AuditRule]:
-    import yaml
-
-    path = paths.ASSETS / "findings.yaml"
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read the audit rules: {exc}", file=str(path)) from None
+def _read() -> dict[str, RuleText]:
+    path = paths.ASSETS / FINDINGS_FILE
+    data = read_asset(FINDINGS_FILE)
     # findings.yaml is checked against its schema by the tests (findings.catalog.check_assets)
     known = {(f.key, control.id): control for f in catalog().frameworks.values() for control, _ in f.controls}
     rules = {}
@@ -58,10 +38,7 @@ def _read() -> dict[str, AuditRule]:
                     raise InputError(f"names control {framework} {control_id}, which compliance.yaml does not define",
                                      file=str(path), where=f"/audit_rules/{rule_id}/controls/{framework}")
                 controls.append(control)
-        rules[rule_id] = AuditRule(id=rule_id, severity=entry["severity"], category=entry["category"],
-                                   title=entry["title"].strip(), why=" ".join(entry["why"].split()),
-                                   fix=" ".join(entry["fix"].split()), controls=tuple(controls),
-                                   concern=entry.get("concern"))
+        rules[rule_id] = RuleText.from_entry(rule_id, entry, tuple(controls))
     return rules
 
 

@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from wizard.arns import Arn, parse_arn
 from wizard.aws.changeset import StackState
 from wizard.aws.errors import AccessDenied, ServiceError, Throttled
 from wizard.aws.session import AwsSession, CallerIdentity
 from wizard.iam.wildcards import action_matches
+from wizard.lists import as_list
 
 CERTIFICATE_EXPIRY_WARNING_DAYS = 30
 CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"
@@ -189,30 +191,27 @@ def certificate_checks(session: AwsSession, params: dict[str, str]) -> list[Pref
                 skipped("certificate-host", "no certificate to check: CertificateArnELB is "
                                           "not set.")]
     blocked = skipped("certificate-host", "not run: the certificate could not be read.")
-    parts = _arn(arn)
-    if parts is None or parts["service"] != "acm" or not parts["resource"].startswith(
+    parts = parse_arn(arn)
+    if parts is None or parts.service != "acm" or not parts.resource.startswith(
             "certificate/"):
         return [failure("certificate", f"{arn!r} is not an ACM certificate ARN.",
                       "Use the ARN ACM shows: arn:aws:acm:REGION:ACCOUNT:certificate/ID."),
                 blocked]
-    if parts["region"] != session.region:
-        return [failure("certificate",
-                      f"The certificate is in {parts['region']}, but the stack deploys to "
-                      f"{session.region}: a load balancer only takes an ACM certificate from "
-                      "its own region.",
-                      f"Request or import a certificate for {host or 'the web host'} in "
-                      f"{session.region} and use its ARN."),
-                blocked]
-    try:
-        cert = session.call("acm", "describe_certificate", CertificateArn=arn)["Certificate"]
-    except ServiceError as exc:
-        if exc.code != "ResourceNotFoundException":
-            raise
-        return [failure("certificate", f"No certificate {arn} in account {parts['account']}, "
+    elsewhere = _other_region("certificate", "The certificate", parts, session,
+                              f"Request or import a certificate for {host or 'the web host'} in "
+                              f"{session.region} and use its ARN.",
+                              because=": a load balancer only takes an ACM certificate from its own region")
+    if elsewhere is not None:
+        return [elsewhere, blocked]
+    described = _described(session, "acm", "describe_certificate", "ResourceNotFoundException",
+                           CertificateArn=arn)
+    if described is None:
+        return [failure("certificate", f"No certificate {arn} in account {parts.account}, "
                                      f"region {session.region}.",
                       f"Check the ARN, or request or import the certificate in "
                       f"{session.region}."),
                 blocked]
+    cert = described["Certificate"]
 
     domain = cert.get("DomainName", "")
     names = list(dict.fromkeys([domain, *(cert.get("SubjectAlternativeNames") or [])]))
@@ -266,20 +265,16 @@ def kms_checks(session: AwsSession, params: dict[str, str]) -> list[PreflightChe
         return [skipped("kms-key", "KMSKeyId is empty: CloudTrail will not use a customer key."),
                 skipped("kms-key-cloudtrail", "no key to check: KMSKeyId is empty.")]
     blocked = skipped("kms-key-cloudtrail", "not run: the key is not usable.")
-    parts = _arn(key)
-    if parts is not None and parts["region"] != session.region:
-        return [failure("kms-key", f"The key is in {parts['region']}, but the stack deploys to "
-                                 f"{session.region}.",
-                      f"Use a KMS key in {session.region} (a multi-Region replica works)."),
-                blocked]
-    try:
-        meta = session.call("kms", "describe_key", KeyId=key)["KeyMetadata"]
-    except ServiceError as exc:
-        if exc.code != "NotFoundException":
-            raise
+    elsewhere = _other_region("kms-key", "The key", parse_arn(key), session,
+                              f"Use a KMS key in {session.region} (a multi-Region replica works).")
+    if elsewhere is not None:
+        return [elsewhere, blocked]
+    described = _described(session, "kms", "describe_key", "NotFoundException", KeyId=key)
+    if described is None:
         return [failure("kms-key", f"No KMS key {key} in {session.region}.",
                       "Check the key id, ARN or alias (aliases start with 'alias/')."),
                 blocked]
+    meta = described["KeyMetadata"]
 
     state = meta.get("KeyState", "UNKNOWN")
     if state != "Enabled":
@@ -344,18 +339,18 @@ def log_group_check(session: AwsSession, params: dict[str, str],
     arn = params.get("CloudWatchLogGroupArn", "")
     if not arn:
         return skipped("log-group", "CloudWatchLogGroupArn is not set.")
-    parts = _arn(arn)
-    if parts is None or parts["service"] != "logs" or not parts["resource"].startswith(
+    parts = parse_arn(arn)
+    if parts is None or parts.service != "logs" or not parts.resource.startswith(
             "log-group:"):
         return failure("log-group", f"{arn!r} is not a CloudWatch Logs log group ARN.",
                      "Use arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*.")
-    name = parts["resource"][len("log-group:"):].split(":", 1)[0]
-    if parts["account"] and parts["account"] != identity.account:
-        return failure("log-group", f"Log group {name} belongs to account {parts['account']}, "
+    name = parts.resource[len("log-group:"):].split(":", 1)[0]
+    if parts.account and parts.account != identity.account:
+        return failure("log-group", f"Log group {name} belongs to account {parts.account}, "
                                   f"not {identity.account}: CloudTrail needs a log group in "
                                   "its own account.",
                      f"Create the log group in account {identity.account}.")
-    region = parts["region"] or session.region
+    region = parts.region or session.region
     found = None
     for page in session.pages("logs", "describe_log_groups", region=region,
                               logGroupNamePrefix=name):
@@ -586,15 +581,24 @@ def result_location_check(session: AwsSession, params: dict[str, str]) -> Prefli
 
 # --- small pieces --------------------------------------------------------------------------
 
-def _arn(text: str) -> dict[str, str] | None:
-    parts = text.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn":
+def _other_region(check: str, what: str, arn: Arn | None, session: AwsSession, fix: str,
+                  because: str = "") -> PreflightCheck | None:
+    """The failure of ``check`` when ``arn`` names a region other than the stack's, else None."""
+    if arn is None or arn.region == session.region:
         return None
-    return dict(zip(("arn", "partition", "service", "region", "account", "resource"), parts,
-                    strict=True))
+    return failure(check, f"{what} is in {arn.region}, but the stack deploys to {session.region}{because}.", fix)
+
+
+def _described(session: AwsSession, service: str, operation: str, not_found: str, **params: Any) -> Any:
+    """The answer of a describe call, or None when AWS answers ``not_found`` (any other fault is
+    raised)."""
+    try:
+        return session.call(service, operation, **params)
+    except ServiceError as exc:
+        if exc.code != not_found:
+            raise
+        return None
 
 
 def _listed(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+    return [] if value is None else as_list(value)

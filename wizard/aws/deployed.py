@@ -19,16 +19,16 @@ policies are read.
 
 from __future__ import annotations
 
-import ast
 import json
 from datetime import datetime
 from typing import Any, Callable
-from urllib.parse import unquote
 
+from wizard.arns import parse_arn
 from wizard.audit.holdings import (GROUP, ROLE, USER, DeployedStack, HeldPolicy, HeldPrincipal,
                                    HeldResourcePolicy, Holdings, PolicyVersion, StackResource,
                                    path_prefix)
 from wizard.aws.errors import AwsError, ServiceError
+from wizard.aws.iam_policies import get_policy, policy_document, version_document
 from wizard.aws.session import AwsSession
 
 Progress = Callable[[str], None]
@@ -108,7 +108,8 @@ def read_stack(session: AwsSession, stack_name: str) -> DeployedStack:
             if item.get("LogicalResourceId") and item.get("PhysicalResourceId"):
                 resources.append(StackResource(item["LogicalResourceId"], item["ResourceType"],
                                                item["PhysicalResourceId"], item.get("ResourceStatus", "")))
-    _, _, region, account, _ = (found["StackId"].split(":", 5) + [""] * 6)[1:6]
+    stack_arn = parse_arn(found["StackId"])
+    region, account = (stack_arn.region, stack_arn.account) if stack_arn else ("", "")
     return DeployedStack(name=found["StackName"], stack_id=found["StackId"], region=region or session.region,
                          account_id=account, status=found.get("StackStatus", ""), template_body=body,
                          parameters=parameters, resources=tuple(resources), masked=tuple(masked))
@@ -122,21 +123,6 @@ def _no_echo(body: str, stack_name: str) -> frozenset[str]:
     return frozenset(name for name, spec in template.parameters.items() if spec.no_echo)
 
 
-def _document(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value if value.lstrip().startswith("{") else unquote(value)
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass
-        try:  # a local endpoint (moto) hands back documents a stack created as a Python literal
-            literal = ast.literal_eval(text)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return value
-        return literal if isinstance(literal, dict) else value
-    return value
-
-
 def _principal(session: AwsSession, resource: StackResource) -> HeldPrincipal:
     kind = _HOLDERS[resource.type]
     name = resource.physical_id
@@ -147,30 +133,26 @@ def _principal(session: AwsSession, resource: StackResource) -> HeldPrincipal:
     for page in session.pages("iam", f"list_{kind}_policies", **key):
         for policy_name in page.get("PolicyNames", []):
             answer = session.call("iam", f"get_{kind}_policy", PolicyName=policy_name, **key)
-            inline[policy_name] = _document(answer["PolicyDocument"])
+            inline[policy_name] = policy_document(answer["PolicyDocument"])
     attached = []
     for page in session.pages("iam", f"list_attached_{kind}_policies", **key):
         attached.extend(p["PolicyArn"] for p in page.get("AttachedPolicies", []))
     boundary = (described.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-    trust = _document(described.get("AssumeRolePolicyDocument")) if kind == ROLE else None
+    trust = policy_document(described.get("AssumeRolePolicyDocument")) if kind == ROLE else None
     return HeldPrincipal(logical_id=resource.logical_id, kind=kind, name=name, arn=described.get("Arn", ""),
                          inline=inline, attached=tuple(sorted(attached)), trust=trust, boundary=boundary)
 
 
 def _policy(session: AwsSession, arn: str) -> HeldPolicy | None:
-    try:
-        policy = session.call("iam", "get_policy", PolicyArn=arn)["Policy"]
-    except ServiceError as exc:
-        if exc.code == "NoSuchEntity":
-            return None
-        raise
+    policy = get_policy(session, arn)
+    if policy is None:
+        return None
     versions = []
     for page in session.pages("iam", "list_policy_versions", PolicyArn=arn):
         for item in page.get("Versions", []):
-            answer = session.call("iam", "get_policy_version", PolicyArn=arn,
-                                  VersionId=item["VersionId"])["PolicyVersion"]
             versions.append(PolicyVersion(version_id=item["VersionId"], is_default=bool(item.get("IsDefaultVersion")),
-                                          created=_when(item.get("CreateDate")), document=_document(answer["Document"])))
+                                          created=_when(item.get("CreateDate")),
+                                          document=version_document(session, arn, item["VersionId"])))
     holders = []
     for page in session.pages("iam", "list_entities_for_policy", PolicyArn=arn):
         holders += [(ROLE, r["RoleName"]) for r in page.get("PolicyRoles", [])]
@@ -206,7 +188,7 @@ def _resource_policies(session: AwsSession, stack: DeployedStack):
         else:
             continue
         yield HeldResourcePolicy(resource.logical_id, resource.type, target,
-                                 _document(policy) if policy else None)
+                                 policy_document(policy) if policy else None)
 
 
 def _creators(session: AwsSession, stack: DeployedStack, arns: list[str],

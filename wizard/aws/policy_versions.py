@@ -12,14 +12,14 @@ copy, or that the account does not know, so the review can look at what AWS hold
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
 from wizard.aws.checks import PreflightCheck, passed, skipped, warning
-from wizard.aws.errors import ServiceError
+from wizard.aws.iam_policies import get_policy, version_document
 from wizard.aws.session import AwsSession
 from wizard.iam import managed_policies
+from wizard.lists import as_list
 
 NAME = "aws-managed-policies"
 
@@ -38,33 +38,21 @@ def canonical_statements(statements: Any) -> list[str]:
 
     out = []
     for statement in statements or []:
-        entry = {k: normal(v if k in ("Condition", "Principal", "NotPrincipal") or isinstance(v, list) else [v])
+        entry = {k: normal(v if k in ("Condition", "Principal", "NotPrincipal") else as_list(v))
                  for k, v in statement.items() if k != "Sid"}
         out.append(json.dumps(entry, sort_keys=True))
     return sorted(out)
 
 
-def _document(value: Any) -> dict:
-    """A policy version's Document: a mapping, or its (URL-encoded) JSON text."""
-    if isinstance(value, str):
-        text = urllib.parse.unquote(value) if value.lstrip().startswith("%") else value
-        value = json.loads(text)
-    return value if isinstance(value, dict) else {}
-
-
 def account_version(session: AwsSession, arn: str) -> tuple[str, list[dict]] | None:
     """(default version id, statements) of a managed policy in the account; None if unknown."""
-    try:
-        policy = session.call("iam", "get_policy", PolicyArn=arn)["Policy"]
-    except ServiceError as error:
-        if error.code == "NoSuchEntity":
-            return None
-        raise
+    policy = get_policy(session, arn)
+    if policy is None:
+        return None
     version = policy["DefaultVersionId"]
-    document = _document(session.call("iam", "get_policy_version", PolicyArn=arn,
-                                      VersionId=version)["PolicyVersion"]["Document"])
-    statements = document.get("Statement")
-    return version, statements if isinstance(statements, list) else [statements] if statements else []
+    document = version_document(session, arn, version)
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    return version, as_list(statements) if statements else []
 
 
 def managed_policy_check(session: AwsSession, arns: Iterable[str]) -> PreflightCheck:

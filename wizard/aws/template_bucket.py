@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wizard.arns import parse_arn
 from wizard.aws.errors import ServiceError
 from wizard.aws.session import AwsSession, caller_identity
 from wizard.cfn.pseudo import partition_of
@@ -167,8 +168,8 @@ def check_bucket_key(session: AwsSession, key: str, account: str,
             raise
         raise InputError(f"no KMS key {key} in account {account}, region {region}", where=where) from None
     arn = meta["Arn"]
-    parts = arn.split(":", 5)
-    if len(parts) == 6 and (parts[3] != region or parts[4] != account):
+    parts = parse_arn(arn)
+    if parts is not None and (parts.region != region or parts.account != account):
         raise InputError(f"{key} is the key {arn}, not a key of account {account} in {region}", where=where)
     state = meta.get("KeyState") or ("Enabled" if meta.get("Enabled", True) else "Disabled")
     if state != "Enabled":

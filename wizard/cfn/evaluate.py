@@ -39,6 +39,7 @@ from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.shapes import problem as shape_problem
 from wizard.cfn.symbolic import SymbolicList, availability_zones, is_token, split
 from wizard.cfn.template import Template
+from wizard.lists import as_list
 
 
 class _NoValue:
@@ -591,18 +592,18 @@ class Evaluation:
 
     def _rule_contains(self, value: Any, where: str) -> bool:
         items, item = (self._eval(a, f"{where}/{i}") for i, a in enumerate(self._args(value, 2, where, "Fn::Contains")))
-        return _comparable(item) in [_comparable(v) for v in _as_list(items)]
+        return _comparable(item) in [_comparable(v) for v in as_list(items)]
 
     def _rule_each_member_equals(self, value: Any, where: str) -> bool:
         items, item = (self._eval(a, f"{where}/{i}")
                        for i, a in enumerate(self._args(value, 2, where, "Fn::EachMemberEquals")))
-        return all(_comparable(v) == _comparable(item) for v in _as_list(items))
+        return all(_comparable(v) == _comparable(item) for v in as_list(items))
 
     def _rule_each_member_in(self, value: Any, where: str) -> bool:
         items, allowed = (self._eval(a, f"{where}/{i}")
                           for i, a in enumerate(self._args(value, 2, where, "Fn::EachMemberIn")))
-        permitted = [_comparable(v) for v in _as_list(allowed)]
-        return all(_comparable(v) in permitted for v in _as_list(items))
+        permitted = [_comparable(v) for v in as_list(allowed)]
+        return all(_comparable(v) in permitted for v in as_list(items))
 
     def _needs_aws(self, value: Any, where: str) -> Any:
         if not where.startswith("Rules/"):
@@ -640,10 +641,6 @@ def _whole_number(value: Any) -> int | None:
         except ValueError:  # more digits than Python reads: past the end of any list
             return -sys.maxsize if value.strip().startswith("-") else sys.maxsize
     return None
-
-
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def _comparable(value: Any) -> Any:

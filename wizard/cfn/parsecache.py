@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from wizard.atomic import write_atomic
 from wizard.cfn.yamlsource import LineDict, LineList
 from wizard.gcpause import collection_paused
+from wizard.memo import memo
 
 #: Templates shorter than this (in characters) are parsed every time.
 MIN_CHARS = 16_384
@@ -35,7 +35,7 @@ _ALLOWED = {("wizard.cfn.yamlsource", "LineDict"): LineDict, ("wizard.cfn.yamlso
 _READERS = ("yamlsource.py", "jsonsource.py", "template.py", "shapes.py")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _reader_digest() -> bytes:
     """The digest of the code that turns text into a body: a change to it retires every entry."""
     from wizard import __version__

@@ -10,11 +10,11 @@ pointer's target, which is what a JSON Schema error gives.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any, Sequence
 
 from wizard.errors import InputError
 from wizard.gcpause import collection_paused
+from wizard.memo import memo
 
 _SHORT_TAGS = {
     "Ref": "Ref",
@@ -51,7 +51,7 @@ class LineList(list):
         self.item_lines: list[int] = []
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def _loader() -> type:
     """The loader class, built on first use: a run that reads its template from the parse cache
     never imports PyYAML."""

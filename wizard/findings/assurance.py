@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from wizard.arns import parse_arn
 from wizard.findings.catalog import catalog
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Control, Finding
@@ -186,7 +187,9 @@ def _encrypted_targets(ctx: RuleContext) -> Iterable[Evidence]:
 def aws_managed_key(value: object) -> bool:
     """A KMS key named by an AWS-managed alias (``alias/aws/...`` or its ARN)."""
     text = str(value or "").strip()
-    return text.startswith("alias/aws/") or bool(re.match(r"arn:aws[a-z-]*:kms:[^:]*:[^:]*:alias/aws/", text))
+    arn = parse_arn(text)
+    return text.startswith("alias/aws/") or bool(arn and arn.aws_partition and arn.service == "kms"
+                                                  and arn.resource.startswith("alias/aws/"))
 
 
 @_produces("QW-NET-007", "QW-NET-002", "QW-NET-005")

@@ -28,7 +28,8 @@ COMPLIANCE_FILE = "compliance.yaml"
 
 @dataclass(frozen=True)
 class RuleText:
-    """The data half of a rule: everything but its detection logic."""
+    """The data half of a rule, a template rule's or an audit rule's: everything but its
+    detection logic."""
 
     id: str
     severity: str
@@ -37,6 +38,16 @@ class RuleText:
     why: str
     fix: str
     concern: int | None = None
+    controls: tuple[Control, ...] = ()
+    """The controls an audit rule names itself; a template rule's come from compliance.yaml
+    (``Catalog.controls_by_rule``)."""
+
+    @classmethod
+    def from_entry(cls, rule_id: str, entry: dict[str, Any], controls: tuple[Control, ...] = ()) -> RuleText:
+        """A rule's texts from its entry in ``findings.yaml``, white space folded."""
+        return cls(id=rule_id, severity=entry["severity"], category=entry["category"],
+                   title=entry["title"].strip(), why=" ".join(entry["why"].split()),
+                   fix=" ".join(entry["fix"].split()), concern=entry.get("concern"), controls=controls)
 
 
 @dataclass(frozen=True)
@@ -112,7 +123,7 @@ def for_template(text: str, declared: Any) -> str:
     return _OFFERS.sub(lambda m: m.group(2) if m.group(1) in declared else m.group(3), text)
 
 
-def _read(name: str, check: bool = False) -> Any:
+def read_asset(name: str, check: bool = False) -> Any:
     """One shipped data file. Its schema is checked by the tests (``check_assets``), not on
     every run: importing jsonschema costs more than the rest of a ``grants`` start-up."""
     import yaml
@@ -134,8 +145,8 @@ def _read(name: str, check: bool = False) -> Any:
 def check_assets() -> None:
     """Check the shipped rule texts and compliance mapping against their JSON Schemas and each
     other (the tests run this; a broken asset is a build error, not a user's)."""
-    _read(FINDINGS_FILE, check=True)
-    _read(COMPLIANCE_FILE, check=True)
+    read_asset(FINDINGS_FILE, check=True)
+    read_asset(COMPLIANCE_FILE, check=True)
     _build()
 
 
@@ -153,12 +164,9 @@ def _validate(data: Any, name: str) -> None:
 
 
 def _build() -> Catalog:
-    findings = _read(FINDINGS_FILE)
-    compliance = _read(COMPLIANCE_FILE)
-    rules = {rule_id: RuleText(id=rule_id, severity=entry["severity"], category=entry["category"],
-                               title=entry["title"].strip(), why=" ".join(entry["why"].split()),
-                               fix=" ".join(entry["fix"].split()), concern=entry.get("concern"))
-             for rule_id, entry in findings["rules"].items()}
+    findings = read_asset(FINDINGS_FILE)
+    compliance = read_asset(COMPLIANCE_FILE)
+    rules = {rule_id: RuleText.from_entry(rule_id, entry) for rule_id, entry in findings["rules"].items()}
     concerns = {int(number): text for number, text in (findings.get("concerns") or {}).items()}
     methods = tuple(EscalationMethod(id=m["id"], group=m["group"], actions=tuple(m["actions"]),
                                      description=" ".join(m["description"].split()))

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
+from wizard.arns import parse_arn
 from wizard.iam.wildcards import action_matches, pattern_covers
 from wizard.cfn.evaluate import Evaluation
 from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, Grant, holder_of
 from wizard.iam.network import NetworkRule
+from wizard.memo import memo
 
 _UNRESTRICTED_TAIL = re.compile(r"[A-Za-z0-9_.-]+[/:]\*")
 
@@ -79,10 +81,10 @@ def is_unrestricted(resource: str) -> bool:
         return True
     if "${" in resource:
         return False
-    parts = resource.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn":
+    arn = parse_arn(resource)
+    if arn is None:
         return False
-    tail = parts[5]
+    tail = arn.resource
     return tail == "*" or _UNRESTRICTED_TAIL.fullmatch(tail) is not None
 
 
@@ -99,7 +101,7 @@ def allows_action(grant: Grant, action: str) -> bool:
     return any(_names(pattern, action) for pattern in grant.actions)
 
 
-@lru_cache(maxsize=65536)
+@memo(maxsize=65536)
 def _names(pattern: str, action: str) -> bool:
     """``action_matches``, remembered: the same few patterns are asked about the same actions
     for every principal and statement."""

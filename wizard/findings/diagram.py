@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 
+from wizard.arns import parse_arn
 from wizard.cfn.evaluate import Evaluation
 from wizard.findings.flows import INTERNET, Flow
 from wizard.findings.layout import Edge, Node, render, wrap
@@ -141,12 +142,12 @@ def _principal_node(principal: str, account: str, roles: set[str]) -> tuple[str,
         return f"Service {value}", "service", ""
     if value == "*":
         return "Anyone (Principal *)", "outside", ""
-    match = re.match(r"arn:aws[a-z-]*:iam::(\d{12}):(.*)", value)
-    if match and match.group(1) != account:
-        return f"Account {match.group(1)} (outside)", "outside", match.group(2)
-    if match:
-        return f"This account: {match.group(2)}", "plain", ""
-    return f"{kind} {value}", "plain", ""
+    arn = parse_arn(value)
+    if arn is None or not (arn.aws_partition and arn.service == "iam" and not arn.region and arn.own_account):
+        return f"{kind} {value}", "plain", ""
+    if arn.account != account:
+        return f"Account {arn.account} (outside)", "outside", arn.resource
+    return f"This account: {arn.resource}", "plain", ""
 
 
 def permission_svg(evaluation: Evaluation, grants: list, findings: list = (),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wizard.arns import iam_principal
 from wizard.findings.context import allows_action
 from wizard.findings.model import Step
 from wizard.findings.paths import Edge, StackPaths
@@ -43,8 +44,8 @@ def outside_origin(principal: str, account: str) -> str | None:
     if not principal.startswith("AWS:"):
         return None
     value = principal[4:]
-    match = _ACCOUNT_ARN.match(value)
-    other = match.group(1) if match else (value if _ACCOUNT.fullmatch(value) else None)
+    found = iam_principal(value)
+    other = found[0] if found else (value if _ACCOUNT.fullmatch(value) else None)
     return f"account {other}" if other and other != account else None
 
 
@@ -86,5 +87,4 @@ def outside_paths(paths: StackPaths) -> list[OutsidePath]:
     return found
 
 
-_ACCOUNT_ARN = re.compile(r"^arn:[^:]+:(?:iam|sts)::(\d{12}):(.+)$")
 _ACCOUNT = re.compile(r"\d{12}")

@@ -46,6 +46,7 @@ from wizard.findings.model import Step
 from wizard.findings.rules.common import grant_lines_of, place
 from wizard.iam.coverage import allow_covers
 from wizard.iam.grants import IDENTITY, Grant
+from wizard.lists import as_list
 
 ACT_AS, REWRITE = "act-as", "rewrite"
 ASSUME, CODE, TRUST_REWRITE = "assume", "code", "trust-rewrite"
@@ -537,7 +538,7 @@ def _service_allowed(grant: Grant, service: str) -> bool:
         for key, values in keys.items():
             if key.lower() != "iam:passedtoservice":
                 continue
-            values = values if isinstance(values, list) else [values]
+            values = as_list(values)
             if operator.startswith(("StringEquals", "StringLike", "ForAnyValue:String")):
                 if not any(fnmatchcase(service, str(v)) if "Like" in operator else service == str(v)
                            for v in values):

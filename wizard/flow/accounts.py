@@ -20,10 +20,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from wizard.arns import Arn, parse_arn
 from wizard.cfn.pseudo import Pseudo
 
-_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
-                  r"(?P<account>\d{12}|aws|)?:(?P<resource>.+)$")
 _ACCOUNT_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _RESOURCE_ID = re.compile(r"^(vpc|subnet|sg|vpce|rtb|igw|nat|eni|pl|tgw|vgw)-[0-9a-f]{8,17}$")
 _KEY_ID = re.compile(r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/.+)$")
@@ -33,20 +32,10 @@ _KEY_NAME = re.compile(r"kms", re.IGNORECASE)
 SAME_REGION_AND_ACCOUNT = {"acm": "certificate", "kms": "KMS key", "logs": "log group"}
 
 
-@dataclass(frozen=True)
-class Arn:
-    partition: str
-    service: str
-    region: str
-    account: str
-    resource: str
-
-
-def parse_arn(value: str) -> Arn | None:
-    found = _ARN.match(value.strip())
-    if not found:
-        return None
-    return Arn(found["partition"], found["service"], found["region"], found["account"] or "", found["resource"])
+def _account_arn(value: str) -> Arn | None:
+    """The ARN ``value`` names when it has the shape of an account's resource, else None."""
+    arn = parse_arn(value.strip())
+    return arn if arn is not None and arn.well_formed else None
 
 
 def _items(value: Any) -> list[str]:
@@ -62,7 +51,7 @@ def tied_to_account(name: str, value: Any, parameter_type: str = "") -> bool:
     for item in _items(value):
         if not item:
             continue
-        arn = parse_arn(item)
+        arn = _account_arn(item)
         if arn is not None and arn.account.isdigit():
             return True
         if _ACCOUNT_ID.search(item) or _RESOURCE_ID.match(item):
@@ -131,7 +120,7 @@ def missing_for_account(accounts: Mapping[str, Mapping[str, Any]], account_id: s
 def arn_problem(value: Any, pseudo: Pseudo) -> str | None:
     """Why an ARN cannot be used by a stack in ``pseudo``'s region and account, or None."""
     for item in _items(value):
-        arn = parse_arn(item)
+        arn = _account_arn(item)
         if arn is None or arn.service not in SAME_REGION_AND_ACCOUNT:
             continue
         what = SAME_REGION_AND_ACCOUNT[arn.service]
@@ -158,7 +147,7 @@ def principal_problem(name: str, value: Any, pseudo: Pseudo) -> str | None:
     for item in items:
         if not item:
             return "an empty entry between commas: give each ARN once, separated by commas" if len(items) > 1 else None
-        arn = parse_arn(item)
+        arn = _account_arn(item)
         kind = arn.resource.split("/", 1)[0] if arn else ""
         if arn is not None and arn.service == "sts" and kind == "assumed-role":
             role = arn.resource.split("/")[1] if arn.resource.count("/") >= 1 else "NAME"

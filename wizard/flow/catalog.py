@@ -13,7 +13,6 @@ generically from the template's own ``Parameters`` (``GenericQuestion``), NoEcho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -23,6 +22,7 @@ from wizard.paths import ASSETS
 from wizard.schemas import validate
 from wizard.cfn.template import Template
 from wizard.cfn.yamlsource import parse_yaml
+from wizard.memo import memo
 
 CHOICE, MULTI, TEXT, LIST = "choice", "multi", "text", "list"
 
@@ -256,7 +256,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     return _load(str(path or ASSETS / "questions.yaml"), path is not None)
 
 
-@lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _load(path: str, check: bool = True) -> Catalog:
     try:
         text = Path(path).read_text(encoding="utf-8")

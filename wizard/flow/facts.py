@@ -18,6 +18,7 @@ import re
 from typing import Callable
 
 from wizard.cfn.template import Template
+from wizard.memo import Memo
 from wizard.overlay.outsiders import ExternalTrust, external_trust
 
 _FIELD = re.compile(r"\{([a-z_]+)\}")
@@ -28,18 +29,17 @@ _FIELDS: dict[str, Callable[[ExternalTrust], str]] = {
     "external_holders": ExternalTrust.holders_text,
 }
 
-_CACHE: dict[int, tuple[Template, ExternalTrust, dict[str, str]]] = {}
+_READ: Memo[int, tuple[Template, ExternalTrust, dict[str, str]]] = Memo(maxsize=16)
+"""By the template's identity (its id, and the template kept to tell a reused id apart)."""
 
 
 def _read(template: Template) -> tuple[ExternalTrust, dict[str, str]]:
-    cached = _CACHE.get(id(template))
+    cached = _READ.get(id(template))
     if cached is not None and cached[0] is template:
         return cached[1], cached[2]
     trust = external_trust(template.body)
     found = {name: text(trust) for name, text in _FIELDS.items()}
-    if len(_CACHE) > 16:
-        _CACHE.clear()
-    _CACHE[id(template)] = (template, trust, found)
+    _READ.put(id(template), (template, trust, found))
     return trust, found
 
 

@@ -28,13 +28,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from functools import lru_cache
 from typing import Iterable, Mapping
 
 from wizard.atomic import read_text
 from wizard.errors import InputError
 from wizard.paths import ASSETS
 from wizard.cfn.parameters import as_parameter_text
+from wizard.memo import memo
 
 FORMATS = ("cfn", "overrides", "codepipeline", "tfvars")
 #: A parameter file is small (CloudFormation allows 200 parameters of 4 KB): past this, refuse.
@@ -140,7 +140,7 @@ def render_parameter_file(values: Mapping[str, str], fmt: str, tags: Mapping[str
     raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", where="--format")
 
 
-@lru_cache(maxsize=1)
+@memo(maxsize=1)
 def terraform_module() -> dict:
     """What the vendor's Terraform module computes itself, and its variables' names."""
     from wizard.flow.answers import read_document

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -26,6 +25,7 @@ from wizard.errors import InputError
 from wizard.atomic import write_atomic
 from wizard.paths import PROFILES, user_dir
 from wizard.cfn.serialize import to_yaml
+from wizard.memo import memo
 
 BUILTIN_MODES = ("standard", "restricted", "enterprise")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -116,7 +116,7 @@ def _check_name(name: str) -> None:
                            where="NAME")
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=8)
 def builtin_profile(name: str) -> Profile:
     """A shipped deployment mode (read and validated once: the files never change in a run)."""
     path = PROFILES / f"{name}.yaml"

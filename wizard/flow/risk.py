@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterable, Mapping
 
 from wizard.cfn.pseudo import Pseudo
@@ -20,13 +19,14 @@ from wizard.cfn.template import Template
 from wizard.findings import SEVERITIES, Finding, evaluate_findings, severity_summary
 from wizard.iam.analysis import Values, analyse, freeze
 from wizard.iam.diff import PermissionDiff
+from wizard.memo import memo
 
 #: Severities whose findings are named, not only counted.
 NAMED = ("critical", "high")
 _ORDER = tuple(reversed(SEVERITIES))  # critical first
 
 
-@lru_cache(maxsize=128)
+@memo(maxsize=128)
 def _findings(template: Template, values: Values, pseudo: Pseudo) -> tuple[Finding, ...]:
     analysis = analyse(template, dict(values), pseudo)
     return tuple(evaluate_findings(analysis.evaluation, list(analysis.grants), list(analysis.rules)))

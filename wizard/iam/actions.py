@@ -27,7 +27,6 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from wizard.atomic import write_atomic
@@ -35,6 +34,7 @@ from wizard.gcpause import collection_paused
 from wizard.iam.expansions import Expansions
 from wizard.iam.wildcards import matcher
 from wizard.once import once
+from wizard.memo import memo
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")
 """The access levels AWS gives actions, from least to most sensitive."""
@@ -207,7 +207,7 @@ def expansions() -> Expansions:
     return Expansions(cache_dir() / name, key, ACCESS_LEVELS)
 
 
-@lru_cache(maxsize=8192)
+@memo(maxsize=8192)
 def _entries(pattern: str) -> tuple[Entry, ...]:
     known = expansions().get(pattern)
     if known is None:
@@ -216,7 +216,7 @@ def _entries(pattern: str) -> tuple[Entry, ...]:
     return known
 
 
-@lru_cache(maxsize=8192)
+@memo(maxsize=8192)
 def _entries_by_level(pattern: str) -> dict[str, frozenset[str]]:
     known = expansions().by_level(pattern)
     if known is not None:
@@ -272,7 +272,7 @@ def classify(actions: Iterable[str]) -> Classification:
     return Classification(dict(shared.levels), shared.unknown)
 
 
-@lru_cache(maxsize=8192)
+@memo(maxsize=8192)
 def summary(actions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(access levels present, unknown patterns) of a statement's actions, cached by the tuple:
     ``classify`` without the action names, which a grant's badges never need."""
@@ -286,14 +286,14 @@ def summary(actions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]
     return tuple(level for level in ACCESS_LEVELS if level in present), tuple(sorted(unknown))
 
 
-@lru_cache(maxsize=8192)
+@memo(maxsize=8192)
 def _levels(pattern: str) -> frozenset[str]:
     """The access levels of the actions ``pattern`` matches."""
     stored = expansions().levels_of(pattern)
     return stored if stored is not None else frozenset(_entries_by_level(pattern))
 
 
-@lru_cache(maxsize=4096)
+@memo(maxsize=4096)
 def _classified(patterns: frozenset[str]) -> Classification:
     found: dict[str, set[str]] = {}
     unknown = []

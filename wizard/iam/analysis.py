@@ -9,7 +9,6 @@ after the first visit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Mapping
 
 from wizard.iam.diff import PermissionDiff, diff_evaluations
@@ -19,6 +18,7 @@ from wizard.iam.grants import Grant, extract
 from wizard.iam.network import NetworkRule, network_rules
 from wizard.cfn.parameters import ParameterValues, resolve_parameters
 from wizard.cfn.template import Template
+from wizard.memo import memo
 
 Values = tuple[tuple[str, str], ...]
 
@@ -41,7 +41,7 @@ def freeze(values: Mapping[str, str]) -> Values:
     return tuple(sorted((str(k), str(v)) for k, v in values.items()))
 
 
-@lru_cache(maxsize=256)
+@memo(maxsize=256)
 def _analyse(template: Template, values: Values, pseudo: Pseudo) -> Analysis:
     evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo)
     return Analysis(evaluation, tuple(extract(evaluation)), tuple(network_rules(evaluation)))
@@ -52,7 +52,7 @@ def analyse(template: Template, values: Mapping[str, str], pseudo: Pseudo | None
     return _analyse(template, freeze(values), pseudo or Pseudo())
 
 
-@lru_cache(maxsize=512)
+@memo(maxsize=512)
 def _compare(template: Template, before: Values, after: Values, pseudo: Pseudo) -> PermissionDiff:
     a = _analyse(template, before, pseudo)
     b = _analyse(template, after, pseudo)

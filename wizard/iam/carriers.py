@@ -28,6 +28,7 @@ from typing import Any, Iterator
 
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.template import Template
+from wizard.lists import as_list
 
 #: Resource types whose ``Policies`` and ``ManagedPolicyArns`` attach to themselves.
 HOLDERS = {"AWS::IAM::Role": "Roles", "AWS::IAM::User": "Users", "AWS::IAM::Group": "Groups"}
@@ -235,7 +236,7 @@ def _string_leaves(node: Any) -> Iterator[str]:
 
 
 def _statement_shaped(statement: Any) -> bool:
-    items = statement if isinstance(statement, list) else [statement]
+    items = as_list(statement)
     return any(isinstance(i, dict) and ("Effect" in i or "Action" in i or "Fn::If" in i) for i in items) \
         or not items
 

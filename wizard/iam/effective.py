@@ -33,7 +33,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterable, Mapping
 
 from wizard.iam import actions as iam_actions
@@ -41,6 +40,7 @@ from wizard.iam import resource_types
 from wizard.iam.conditions import condition_implies
 from wizard.iam.coverage import covers_set, may_overlap, principal_covers
 from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, UNATTACHED, Grant, holder_of
+from wizard.memo import memo
 
 #: Condition keys the stack's own requests always satisfy (on trusts: a service acting for it).
 STACK_SATISFIED = frozenset({"aws:sourceaccount", "aws:sourcearn"})
@@ -205,7 +205,7 @@ class Side:
         return (kept or self.allowed(access)) and not self.denied(access, ignore) and self.admitted(access, ignore)
 
 
-@lru_cache(maxsize=65536)
+@memo(maxsize=65536)
 def _covers(general: tuple[str, ...], general_not: tuple[str, ...], specific: str, case_sensitive: bool) -> bool:
     if general_not:
         return covers_set(general, general_not, (specific,), (), case_sensitive=case_sensitive)
@@ -216,7 +216,7 @@ def _covers(general: tuple[str, ...], general_not: tuple[str, ...], specific: st
     return bool(near) and covers_set(near, (), (specific,), (), case_sensitive=case_sensitive)
 
 
-@lru_cache(maxsize=65536)
+@memo(maxsize=65536)
 def _ends(pattern: str) -> tuple[str, str]:
     """A pattern's fixed head and tail (before the first wildcard, after the last)."""
     parts = _WILDCARD.split(pattern)
@@ -230,7 +230,7 @@ def _may_cover(general: tuple[str, str], specific: tuple[str, str]) -> bool:
     return specific[0].startswith(general[0]) and specific[1].endswith(general[1])
 
 
-@lru_cache(maxsize=65536)
+@memo(maxsize=65536)
 def _overlaps(a: str, b: str, case_sensitive: bool) -> bool:
     return may_overlap(a, b, case_sensitive=case_sensitive)
 

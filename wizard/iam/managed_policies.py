@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from wizard.paths import ASSETS
 from wizard.once import once
+from wizard.memo import memo
 
 ASSET: Path = ASSETS / "aws-managed-policies.jsonl"
 SCHEMA = "aws-managed-policies"
@@ -53,7 +53,7 @@ def header() -> dict:
     return json.loads(data[:data.index(b"\n")])
 
 
-@lru_cache(maxsize=512)
+@memo(maxsize=512)
 def policy(arn: str) -> dict | None:
     """The asset's record of one AWS managed policy (arn, name, version, statements), or None."""
     arn = canonical_arn(arn)

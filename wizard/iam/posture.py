@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from wizard.iam.grants import holder_of
 from wizard.iam.wildcards import action_matches, pattern_covers
+from wizard.lists import as_list
 
 if TYPE_CHECKING:
     from wizard.cfn.evaluate import Evaluation
@@ -183,7 +184,7 @@ def _role_denies(evaluation: Evaluation) -> list[tuple[str, dict]]:
 
     def add(where: str, document: Any) -> None:
         statements = document.get("Statement") if isinstance(document, dict) else None
-        for statement in statements if isinstance(statements, list) else [statements]:
+        for statement in as_list(statements):
             if isinstance(statement, dict) and statement.get("Effect") == "Deny" and "Condition" not in statement:
                 found.append((where, statement))
 
@@ -204,7 +205,7 @@ def _denied_by(denies: list[tuple[str, dict]], actions: tuple[str, ...], tokens:
     """The policies whose Denies take every one of ``actions`` away on the resource."""
     def names(statement: dict) -> bool:
         resources = statement.get("Resource")
-        resources = resources if isinstance(resources, list) else [resources]
+        resources = as_list(resources)
         return any(r in tokens or pattern_covers(str(r), arn, case_sensitive=True) for r in resources if r)
 
     def takes(action: str) -> bool:

@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from wizard.iam import actions as iam_actions
+from wizard.memo import memo
 
 _FORMAT = 2
 _VARIABLE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
@@ -156,7 +157,7 @@ def _as_pattern(resource: str) -> str:
     return _VARIABLE.sub("*", resource).replace("?", "*")
 
 
-@lru_cache(maxsize=65536)
+@memo(maxsize=65536)
 def _overlap(a: str, b: str) -> bool:
     """Whether two ARN patterns can match one same ARN, field by field where both have six."""
     fields_a, fields_b = a.split(":", 5), b.split(":", 5)
@@ -184,7 +185,7 @@ def _text_overlap(a: str, b: str) -> bool:
     return match(0, 0)
 
 
-@lru_cache(maxsize=16384)
+@memo(maxsize=16384)
 def _action_accepts(action: str, resource: str) -> bool | None:
     """Whether a literal action can apply to a resource pattern (None: action unknown)."""
     forms = accepted(action)
@@ -193,7 +194,7 @@ def _action_accepts(action: str, resource: str) -> bool | None:
     return any(_overlap(form, resource) for form in forms)
 
 
-@lru_cache(maxsize=16384)
+@memo(maxsize=16384)
 def _pattern_accepts(pattern: str, resource: str) -> bool:
     if "*" not in pattern and "?" not in pattern:
         return _action_accepts(pattern, resource) is not False
@@ -201,7 +202,7 @@ def _pattern_accepts(pattern: str, resource: str) -> bool:
     return not names or any(_action_accepts(name, resource) is not False for name in names)
 
 
-@lru_cache(maxsize=8192)
+@memo(maxsize=8192)
 def mismatches(actions: tuple[str, ...], resources: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(action, resource) pairs of a statement whose action accepts none of its resources.
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+
+from wizard.memo import memo
 
 #: Past this many search states an inclusion question is left undecided (answered False).
 MAX_PROOF_STATES = 20_000
@@ -32,7 +33,7 @@ def _segment(text: str) -> re.Pattern[str]:
     return re.compile("".join("." if c == "?" else re.escape(c) for c in text), re.DOTALL)
 
 
-@lru_cache(maxsize=8192)
+@memo(maxsize=8192)
 def matcher(pattern: str) -> Callable[[str], bool]:
     """A matcher for one pattern that never backtracks across ``*``.
 
@@ -81,7 +82,7 @@ class _Undecided(Exception):
     """The inclusion proof outgrew its budget."""
 
 
-@lru_cache(maxsize=8192)
+@memo(maxsize=8192)
 def _covers(general: str, specific: str) -> bool:
     try:
         return _uncovered(general, specific) is None

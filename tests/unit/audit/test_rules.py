@@ -32,3 +32,15 @@ def test_an_unknown_control_is_refused(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(paths, "ASSETS", folder)
     with pytest.raises(InputError, match="soc2 CC9.9"):
         rules._read()
+
+
+def test_audit_rules_and_template_rules_are_one_type_read_one_way() -> None:
+    from wizard.findings.catalog import RuleText, catalog, read_asset
+
+    data = read_asset("findings.yaml")
+    for rule_id, rule in rules.audit_rules().items():
+        assert type(rule) is RuleText
+        assert rule == RuleText.from_entry(rule_id, data["audit_rules"][rule_id], rule.controls)
+        assert "\n" not in rule.why and "  " not in rule.fix
+    for rule_id, rule in catalog().rules.items():
+        assert rule == RuleText.from_entry(rule_id, data["rules"][rule_id]) and rule.controls == ()

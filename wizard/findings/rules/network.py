@@ -9,6 +9,7 @@ security groups open to the whole internet, and API methods anyone may call.
 
 from __future__ import annotations
 
+from wizard.arns import parse_arn
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
@@ -148,11 +149,11 @@ def certificate_other_region(ctx: RuleContext):
     region = ctx.pseudo.region
     for rule in _secure_listeners(ctx):
         for arn, parameter in _certificates(ctx, rule):
-            parts = arn.split(":")
-            if len(parts) >= 6 and parts[0] == "arn" and parts[2] == "acm" and parts[3] and parts[3] != region:
+            parts = parse_arn(arn)
+            if parts and parts.service == "acm" and parts.region and parts.region != region:
                 yield _hit(rule, f"Listener {rule.resource} names certificate {arn}"
                                  + (f" (parameter {parameter})" if parameter else "")
-                                 + f", which lives in {parts[3]}; the stack deploys to {region}, where a load "
+                                 + f", which lives in {parts.region}; the stack deploys to {region}, where a load "
                                    f"balancer cannot use it.",
                            ("certificate", arn), ("region", region))
 

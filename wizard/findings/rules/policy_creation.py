@@ -9,8 +9,7 @@ policies too.
 
 from __future__ import annotations
 
-import re
-
+from wizard.arns import parse_arn
 from wizard.findings.context import RuleContext, allows_action, is_full_admin
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
@@ -18,7 +17,6 @@ from wizard.findings.rules.common import (condition_note, holders, place, short,
                                           targets, who)
 from wizard.iam.grants import Grant
 
-_POLICY_ARN = re.compile(r"^arn:[^:]*:iam::[^:]*:policy(/.*)$")
 _ATTACH = ("iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy",
            "iam:PutRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy")
 
@@ -29,10 +27,11 @@ def policy_path(resource: str) -> str | None:
     ``arn:aws:iam::1:policy/quilt/stack/us-east-1/Quilt-*`` -> ``/quilt/stack/us-east-1/``;
     ``arn:aws:iam::1:policy/Quilt-*`` or ``*`` -> None (any path).
     """
-    match = _POLICY_ARN.match(resource)
-    if not match or "${" in resource:
+    arn = parse_arn(resource)
+    if arn is None or arn.service != "iam" or arn.region or not arn.resource.startswith("policy/") \
+            or "${" in resource:
         return None
-    rest = match.group(1)
+    rest = arn.resource[len("policy"):]
     fixed = rest.split("*", 1)[0].split("?", 1)[0]
     folder = fixed[: fixed.rfind("/") + 1]
     return folder if len(folder) > 1 else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from wizard.arns import iam_principal
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
 from wizard.findings.outside import outside_paths
@@ -12,7 +13,6 @@ from wizard.findings.rules import detector
 from wizard.findings.rules.common import condition_note, grant_lines_of, place, resources_of, short
 from wizard.iam.grants import RESOURCE, TRUST, Grant
 
-_ACCOUNT_ARN = re.compile(r"^arn:[^:]+:(?:iam|sts)::(\d{12}):(.+)$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
@@ -44,8 +44,8 @@ def foreign_account(principal: str, account: str) -> str | None:
     if not principal.startswith("AWS:"):
         return None
     value = principal[4:]
-    match = _ACCOUNT_ARN.match(value)
-    other = match.group(1) if match else (value if _ACCOUNT.match(value) else None)
+    found = iam_principal(value)
+    other = found[0] if found else (value if _ACCOUNT.match(value) else None)
     return other if other and other != account else None
 
 
