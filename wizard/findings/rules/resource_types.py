@@ -3,7 +3,13 @@
 ``sns:Unsubscribe`` on a topic ARN, ``s3:GetObject`` on a bucket ARN: IAM matches a request
 only against the resource types the action defines (``wizard.resource_types``), so such an
 action is allowed (or denied) by none of the statement's resources. An Allow then fails at
-run time; a Deny silently protects nothing.
+run time; a Deny silently protects nothing. A resource of the template named by ``Ref`` or
+``Fn::GetAtt`` is judged by the ARN its type gives (``!Ref Topic`` is a topic's ARN,
+``${Bucket.Arn}/*`` its objects'); a value of unknown shape (a parameter, an import) never is.
+
+A permissions boundary that repeats a statement of its holder's own policies (the hardening's
+boundaries copy what the template grants) repeats its mismatch too: that is one mistake, reported
+where it was made, not once more for the boundary.
 """
 
 from __future__ import annotations
@@ -12,15 +18,24 @@ from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import grant_lines_of, place, resources_of, short
-from wizard.iam.grants import Grant
+from wizard.iam.grants import BOUNDARY, Grant
 
 
 @detector("QW-IAM-110")
 def action_resource_mismatch(ctx: RuleContext):
     groups: dict[tuple, list[Grant]] = {}
+    held: dict[str, set[tuple[str, str, str]]] = {}
     for grant in ctx.grants:
-        if grant.resource_mismatches:
-            groups.setdefault((grant.source.resource, grant.source.policy, grant.source.statement), []).append(grant)
+        if grant.resource_mismatches and grant.kind != BOUNDARY:
+            held.setdefault(grant.principal, set()).update(
+                (grant.effect, *pair) for pair in grant.resource_mismatches)
+    for grant in ctx.grants:
+        if not grant.resource_mismatches:
+            continue
+        if grant.kind == BOUNDARY and {(grant.effect, *pair) for pair in grant.resource_mismatches} <= held.get(
+                grant.principal, set()):
+            continue
+        groups.setdefault((grant.source.resource, grant.source.policy, grant.source.statement), []).append(grant)
     for members in groups.values():
         first = members[0]
         actions = list(dict.fromkeys(action for action, _ in first.resource_mismatches))
