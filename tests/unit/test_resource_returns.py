@@ -18,7 +18,7 @@ from wizard.findings import evaluate_findings
 from wizard.iam import actions as iam_actions
 from wizard.iam.grants import BOUNDARY, IDENTITY, extract
 from wizard.iam.resource_returns import ASSET, SEGMENT, form, pattern
-from wizard.iam.resource_types import mismatches
+from wizard.iam.resource_types import kinds, mismatches
 
 TEMPLATE = """
 Parameters:
@@ -147,6 +147,19 @@ def test_the_finding_reports_a_symbolic_mismatch_once_not_again_for_a_boundary_t
     found = [f for f in evaluate_findings(evaluation) if f.rule_id == "QW-IAM-110"]
     # the role's own statement, and the boundary's statement the role's policies do not repeat
     assert sorted(f.subject for f in found) == ["Boundary/Boundary#1", "R/p#0"]
+    # each names the resource type its resource is, which the actions do not accept
+    by_subject = {f.subject: f.message for f in found}
+    assert "s3:GetObject on Bucket (type bucket)," in by_subject["R/p#0"]
+    assert "sns:Unsubscribe on Topic (type topic)," in by_subject["Boundary/Boundary#1"]
+
+
+@pytest.mark.parametrize("resource,kinds_", [
+    ("${Bucket.Arn}/*", ("object",)), ("${Bucket.Arn}", ("bucket",)), ("arn:aws:s3:::${Bucket}", ("bucket",)),
+    ("${Topic}", ("topic",)), ("arn:aws:s3:::acme*", ("bucket", "object")), ("*", ()), ("${Given}", ()),
+    ("${Thing.Arn}", ())])
+def test_the_resource_type_of_a_symbolic_arn_is_computed(resource, kinds_):
+    types = {"Bucket": "AWS::S3::Bucket", "Topic": "AWS::SNS::Topic", "Thing": "Custom::Thing"}
+    assert kinds(resource, pattern(resource, types)) == kinds_
 
 
 # --- the asset -----------------------------------------------------------------------------------

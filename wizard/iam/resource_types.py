@@ -232,6 +232,21 @@ def _pattern_accepts(pattern: str, resource: str) -> bool:
     return not names or any(_action_accepts(name, resource) is not False for name in names)
 
 
+def kinds(resource: str, shape: str | None = None) -> tuple[str, ...]:
+    """The resource types of its own service that an ARN pattern can name, as the definitions
+    call them (``object`` for ``arn:aws:s3:::acme/*``; ``shape``: the resource with its values of
+    known shape replaced, as for ``mismatches``); ``()`` when that cannot be told."""
+    pattern = _as_pattern(resource if shape is None else shape)
+    fields = pattern.split(":", 5)
+    if len(fields) != 6 or fields[0] != "arn" or not fields[2] or any(w in fields[2] for w in _WILD):
+        return ()
+    service = _service(fields[2].lower())
+    if service is None:
+        return ()
+    return tuple(name for name, arn in service["types"].items()
+                 if arn.split(":", 3)[2:3] == [fields[2]] and _overlap(resource_returns.form(arn), pattern))
+
+
 @lru_cache(maxsize=8192)
 def mismatches(actions: tuple[str, ...], resources: tuple[str, ...],
                shapes: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:

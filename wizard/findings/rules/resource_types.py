@@ -19,10 +19,13 @@ from wizard.findings.model import Hit
 from wizard.findings.rules import detector
 from wizard.findings.rules.common import grant_lines_of, place, resources_of, short
 from wizard.iam.grants import BOUNDARY, Grant
+from wizard.iam.resource_returns import pattern
+from wizard.iam.resource_types import kinds
 
 
 @detector("QW-IAM-110")
 def action_resource_mismatch(ctx: RuleContext):
+    types = {logical_id: str(raw.get("Type")) for logical_id, raw in ctx.template.resources.items()}
     groups: dict[tuple, list[Grant]] = {}
     held: dict[str, set[tuple[str, str, str]]] = {}
     for grant in ctx.grants:
@@ -39,10 +42,18 @@ def action_resource_mismatch(ctx: RuleContext):
     for members in groups.values():
         first = members[0]
         actions = list(dict.fromkeys(action for action, _ in first.resource_mismatches))
-        named = list(dict.fromkeys(resource for _, resource in first.resource_mismatches))
+        named = [_with_kind(resource, types) for resource in
+                 dict.fromkeys(resource for _, resource in first.resource_mismatches)]
         effect = "allows" if first.is_allow else "denies"
         outcome = "the calls are denied at run time" if first.is_allow else "the Deny protects nothing"
         message = (f"{place(first)} {effect} {short(actions, 6)} on {short(named, 3)}, a resource of a type "
                    f"these actions do not accept, so the statement never applies to them: {outcome}.")
         yield Hit(subject=str(first.source), message=message, grants=tuple(members),
                   resources=resources_of(members), lines=grant_lines_of(members))
+
+
+def _with_kind(resource: str, types: dict[str, str]) -> str:
+    """``${Bucket.Arn}/* (type object)``: the resource as written, and the resource type it names
+    when that can be told (the type the actions do not accept)."""
+    found = kinds(resource, pattern(resource, types))
+    return f"{short([resource])} (type {' or '.join(found)})" if 0 < len(found) <= 2 else resource
