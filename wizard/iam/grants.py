@@ -24,7 +24,9 @@ template. Three kinds:
 
 Each grant also carries its actions' access levels, the actions AWS does not define
 (``unknown_actions``) and the actions given a resource type they do not accept
-(``resource_mismatches``, from ``wizard.iam.resource_types``). A policy document the model
+(``resource_mismatches``, from ``wizard.iam.resource_types``; a resource of the template
+named by ``Ref`` or ``Fn::GetAtt`` is judged by the ARN its type gives, from
+``wizard.iam.resource_returns``). A policy document the model
 cannot read is never dropped in silence: ``not_analysed`` names it.
 
 Everything downstream (the diff, the live panel, findings, the report) reads these records.
@@ -38,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from wizard.iam import actions as iam_actions
-from wizard.iam import carriers, managed_policies, resource_types
+from wizard.iam import carriers, managed_policies, resource_returns, resource_types
 from wizard.iam.carriers import UnanalysedPolicy
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.yamlsource import LineList
@@ -180,6 +182,7 @@ class _Extractor:
         self.stack_policies: dict[str, str] = {}
         self.holder_names: dict[str, str] = {}
         self.by_type: dict[str, list[str]] = {}
+        self.types: dict[str, str] | None = None
         for logical_id, raw in self.template.resources.items():
             kind = raw.get("Type")
             if kind in carriers.READ_TYPES:
@@ -230,7 +233,7 @@ class _Extractor:
             unknown: tuple[str, ...] = ()
         else:
             levels, unknown = iam_actions.summary(acts)
-        mismatched = resource_types.mismatches(acts, res) if acts and res else ()
+        mismatched = resource_types.mismatches(acts, res, self.shapes(res)) if acts and res else ()
         nothing = effect == "Allow" and (
             "*" in not_res or "*" in not_acts or (not acts and not not_acts)
             or (kind in (IDENTITY, BOUNDARY) and not res and not not_res))
@@ -242,6 +245,16 @@ class _Extractor:
         object.__setattr__(grant, "key", (kind, principal, on, effect, acts, not_acts, res, not_res,
                                           condition_json, None))
         self.grants.append(grant)
+
+    def shapes(self, resources: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The resources with each ``Ref``/``Fn::GetAtt`` of the template's resources in the
+        form of what it returns; None when none names one."""
+        if not any("${" in r for r in resources):
+            return None
+        types = self.types
+        if types is None:
+            types = self.types = {i: str(raw.get("Type")) for i, raw in self.template.resources.items()}
+        return tuple(resource_returns.pattern(r, types) for r in resources)
 
     def attach(self, principal: str, arn: str, source: Source, kind: str = IDENTITY) -> None:
         dedupe = (principal, "attachment", arn, kind)

