@@ -215,3 +215,21 @@ def test_a_resource_sam_generates_for_no_resource_of_the_file_cites_the_transfor
     assert template.resources["ServerlessRestApi"]["Type"] == "AWS::ApiGateway::RestApi"
     assert template.line_of("Resources", "ServerlessRestApi") == 1
     assert template.line_of("Resources", "FnGetPermissionProd") == 5
+
+
+def test_a_sam_template_is_deployed_with_the_auto_expand_capability():
+    """CloudFormation refuses a change set of a template with a transform unless it is
+    acknowledged: the capability is named, with the transform that needs it; a template
+    without one does not ask for it."""
+    from wizard.aws.security import required_capabilities
+
+    template = load_template(FUNCTION)
+    assert template.transform == transform.SAM and "Transform" in template.text
+    names = [c.name for c in required_capabilities(Evaluation(template, resolve_parameters(template, {})))]
+    assert names == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+    expand = required_capabilities(Evaluation(template, resolve_parameters(template, {})))[-1]
+    assert expand.describe() == ("CAPABILITY_AUTO_EXPAND: the template declares a transform CloudFormation "
+                                 "expands (Transform)")
+    plain = parse_template("Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties: {AssumeRolePolicyDocument: {}}\n")
+    assert plain.transform is None
+    assert [c.name for c in required_capabilities(Evaluation(plain, resolve_parameters(plain, {})))] == ["CAPABILITY_IAM"]

@@ -28,7 +28,7 @@ from wizard.atomic import read_text
 from wizard.cfn import parsecache
 from wizard.cfn.parameters import ParameterSpec
 from wizard.cfn.shapes import problem as shape_problem
-from wizard.cfn.transform import expand
+from wizard.cfn.transform import SAM, expand
 from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
 from wizard.errors import TemplateError
 
@@ -46,6 +46,8 @@ class Template:
     body: LineDict
     format: str = "yaml"
     _lines: dict = field(default_factory=dict, repr=False)
+    transform: str | None = None
+    """The transform CloudFormation expands when it deploys ``text`` (``body`` is the expansion)."""
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -105,7 +107,9 @@ def parse_template(text: str, source: str = "<template>") -> Template:
         body = _parse_body(text, source, fmt)
         parsecache.store(text, body)
     # A transform is expanded here, where every command reads its template (wizard.cfn.transform).
-    return Template(source=source, text=text, body=expand(body, text, source), format=fmt)
+    expanded = expand(body, text, source)
+    return Template(source=source, text=text, body=expanded, format=fmt,
+                    transform=SAM if expanded is not body else None)
 
 
 def _parse_body(text: str, source: str, fmt: str) -> LineDict:
