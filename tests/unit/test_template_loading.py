@@ -8,6 +8,7 @@ import pytest
 
 from wizard.errors import TemplateError
 from wizard.cfn.template import load_template, parse_template
+from wizard.cfn.yamlsource import parse_yaml
 
 TAGS = """
 Resources:
@@ -31,7 +32,6 @@ Resources:
       n: !Cidr [10.0.0.0/16, 2, 8]
       o: !GetAZs ''
       p: !ImportValue Shared
-      q: !Transform {Name: AWS::Include}
 """
 
 
@@ -54,7 +54,12 @@ def test_every_short_form_tag_becomes_the_long_form():
     assert props["n"] == {"Fn::Cidr": ["10.0.0.0/16", 2, 8]}
     assert props["o"] == {"Fn::GetAZs": ""}
     assert props["p"] == {"Fn::ImportValue": "Shared"}
-    assert props["q"] == {"Fn::Transform": {"Name": "AWS::Include"}}
+
+
+def test_the_transform_tag_becomes_the_long_form():
+    """A template that uses it is refused (wizard.cfn.transform); the reader still reads it."""
+    data = parse_yaml("q: !Transform {Name: AWS::Include}\n", "<template>")
+    assert data["q"] == {"Fn::Transform": {"Name": "AWS::Include"}}
 
 
 def test_line_numbers_are_kept():

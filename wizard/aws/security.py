@@ -90,7 +90,8 @@ class Capability:
     def describe(self) -> str:
         names = ", ".join(logical_id for logical_id, _ in self.resources[:6])
         more = f" and {len(self.resources) - 6} more" if len(self.resources) > 6 else ""
-        why = "creates IAM resources" if self.name == "CAPABILITY_IAM" else "names IAM resources"
+        why = {"CAPABILITY_IAM": "creates IAM resources",
+               "CAPABILITY_AUTO_EXPAND": "declares a transform CloudFormation expands"}.get(self.name, "names IAM resources")
         return f"{self.name}: the template {why} ({names}{more})"
 
     def to_json(self) -> dict[str, Any]:
@@ -223,12 +224,15 @@ class ChangeSetSecurity:
 # -- capabilities -----------------------------------------------------------------------------
 
 def required_capabilities(evaluation: Evaluation) -> tuple[Capability, ...]:
-    """CAPABILITY_IAM for IAM resources; CAPABILITY_NAMED_IAM only when one has a fixed name."""
+    """CAPABILITY_IAM for IAM resources; CAPABILITY_NAMED_IAM only when one has a fixed name;
+    CAPABILITY_AUTO_EXPAND for a template whose transform CloudFormation expands (SAM)."""
+    transform = evaluation.template.transform
+    expand = (Capability("CAPABILITY_AUTO_EXPAND", (("Transform", transform),)),) if transform else ()
     iam = [(logical_id, resource.get("Type", ""))
            for logical_id, resource in evaluation.resources().items()
            if str(resource.get("Type", "")).startswith("AWS::IAM::")]
     if not iam:
-        return ()
+        return expand
     named = []
     for logical_id, kind in iam:
         name_property = NAME_PROPERTIES.get(kind)
@@ -238,7 +242,7 @@ def required_capabilities(evaluation: Evaluation) -> tuple[Capability, ...]:
     found = [Capability("CAPABILITY_IAM", tuple(iam))]
     if named:
         found.append(Capability("CAPABILITY_NAMED_IAM", tuple(named)))
-    return tuple(found)
+    return tuple(found) + expand
 
 
 # -- the deployed side ------------------------------------------------------------------------

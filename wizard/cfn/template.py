@@ -10,6 +10,8 @@ count guard against huge files and YAML bombs.
 A parsed template is immutable and cached by path, size and modification time: the TUI
 re-evaluates it on every keypress and must never parse it twice. Across runs, the parsed body
 of a large template is kept on disk by the digest of its text (``wizard.cfn.parsecache``).
+A template that declares the SAM transform is expanded after reading, as CloudFormation would,
+and any other transform is refused (``wizard.cfn.transform``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from wizard.atomic import read_text
 from wizard.cfn import parsecache
 from wizard.cfn.parameters import ParameterSpec
 from wizard.cfn.shapes import problem as shape_problem
+from wizard.cfn.transform import SAM, expand
 from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
 from wizard.errors import TemplateError
 
@@ -43,6 +46,8 @@ class Template:
     body: LineDict
     format: str = "yaml"
     _lines: dict = field(default_factory=dict, repr=False)
+    transform: str | None = None
+    """The transform CloudFormation expands when it deploys ``text`` (``body`` is the expansion)."""
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -97,12 +102,14 @@ def parse_template(text: str, source: str = "<template>") -> Template:
         raise TemplateError(f"the template is {len(text.encode()):,} bytes; CloudFormation accepts "
                             f"at most {MAX_TEMPLATE_BYTES:,}", file=source)
     fmt = "json" if text.lstrip().startswith("{") else "yaml"
-    cached = parsecache.load(text)
-    if cached is not None:
-        return Template(source=source, text=text, body=cached, format=fmt)
-    body = _parse_body(text, source, fmt)
-    parsecache.store(text, body)
-    return Template(source=source, text=text, body=body, format=fmt)
+    body = parsecache.load(text)
+    if body is None:
+        body = _parse_body(text, source, fmt)
+        parsecache.store(text, body)
+    # A transform is expanded here, where every command reads its template (wizard.cfn.transform).
+    expanded = expand(body, text, source)
+    return Template(source=source, text=text, body=expanded, format=fmt,
+                    transform=SAM if expanded is not body else None)
 
 
 def _parse_body(text: str, source: str, fmt: str) -> LineDict:

@@ -84,7 +84,7 @@ def fleet_capabilities(plan: "FleetPlan") -> tuple["Capability", ...]:
         evaluation = analyse(plan.template, instance.values.raw, instance.deployment.pseudo).evaluation
         for capability in required_capabilities(evaluation):
             found.setdefault(capability.name, {}).update(dict.fromkeys(capability.resources))
-    order = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
+    order = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
     return tuple(Capability(name, tuple(found[name])) for name in order if name in found)
 
 
