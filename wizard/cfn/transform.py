@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import copy
 import re
-from functools import lru_cache
 from typing import Any
 
 from wizard.cfn.yamlsource import LineDict, LineList
 from wizard.errors import TemplateError
+from wizard.once import once
 from wizard.paths import ASSETS
 
 #: The transform this module expands.
@@ -135,7 +135,7 @@ def _refuse_repository_applications(body: LineDict, source: str) -> None:
                                 line=resources.key_lines.get(logical_id))
 
 
-@lru_cache(maxsize=1)
+@once
 def managed_policy_arns() -> dict[str, str]:
     """The ARN of every AWS managed policy by name, from the bundled copy (no AWS call)."""
     data = (ASSETS / "aws-managed-policies.jsonl").read_bytes()
