@@ -293,7 +293,7 @@ def summary(actions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]
 def _levels(pattern: str) -> frozenset[str]:
     """The access levels of the actions ``pattern`` matches."""
     stored = expansions().levels_of(pattern)
-    return stored if stored is not None else frozenset(_entries_by_level(pattern))
+    return stored if stored is not None else frozenset(level for _, level in _entries(pattern))
 
 
 @lru_cache(maxsize=4096)
