@@ -62,13 +62,15 @@ def write_deployment(deployment: Deployment, *, force: bool = False) -> list[Pat
 
 def exposures(deployment: Deployment) -> list[str]:
     """A warning for each file that holds a NoEcho value in plaintext and lands, not ignored, in
-    a git work tree (``wizard.flow.worktree``)."""
-    from wizard.flow.worktree import exposure
-
+    a git work tree (``wizard.flow.worktree``, read only when a file holds one: it starts git)."""
     found = []
     for phase in deployment.phases:
         values = phase.values
         secrets = [name for name, spec in values.specs.items() if spec.no_echo and values.raw.get(name)]
+        if not secrets:
+            continue
+        from wizard.flow.worktree import exposure
+
         warning = exposure(phase.path, secrets)
         if warning:
             found.append(warning)
