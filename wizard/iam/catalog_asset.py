@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from wizard.paths import ASSETS
@@ -88,12 +89,12 @@ def services() -> dict[str, dict[str, tuple[str, str]]] | None:
     shipped = _shipped()
     if shipped is None:
         return None
-    levels = shipped[2]["levels"]
+    level_of = {str(index): level for index, level in enumerate(shipped[2]["levels"])}.__getitem__
     found: dict[str, dict[str, tuple[str, str]]] = {}
     for prefix in shipped[2]["services"]:
         line = _line(prefix)
         names = line["names"].split(",") if line["names"] else []
-        found[prefix] = {name.lower(): (name, levels[int(code)]) for name, code in zip(names, line["levels"])}
+        found[prefix] = dict(zip(map(str.lower, names), zip(names, map(level_of, line["levels"]))))
     return found
 
 
@@ -103,12 +104,29 @@ def resource_types(prefix: str) -> dict | None:
     line = _line(prefix)
     if line is None:
         return None
-    types = line["types"]
-    names = list(types)
-    actions = {}
-    for name, typed in zip(line["names"].split(",") if line["names"] else [], line["typed"].split(",")):
-        actions[name.lower()] = [names[int(i)] for i in typed.split(".")] if typed else []
-    return {"types": types, "actions": actions}
+    names = line["names"].lower().split(",") if line["names"] else []
+    return {"types": line["types"], "actions": _Typed(dict(zip(names, line["typed"].split(","))), list(line["types"]))}
+
+
+class _Typed(Mapping):
+    """Lower-case action -> the names of the resource types it accepts, each decoded when asked
+    for (a run asks for a few actions of a service of hundreds)."""
+
+    def __init__(self, coded: dict[str, str], types: list[str]) -> None:
+        self._coded, self._types = coded, types
+
+    def __getitem__(self, action: str) -> list[str]:
+        coded = self._coded[action]
+        return [self._types[int(i)] for i in coded.split(".")] if coded else []
+
+    def __contains__(self, action: object) -> bool:
+        return action in self._coded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._coded)
+
+    def __len__(self) -> int:
+        return len(self._coded)
 
 
 def build(services: dict[str, dict[str, tuple[str, str]]], types: dict[str, dict], version: str,
