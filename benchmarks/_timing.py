@@ -46,19 +46,22 @@ def report(name: str, value: float, unit: str = "ms", target: str = "", peak: fl
 def process_cost(command: list[str], repeat: int = 5, check: bool = True,
                  env: dict | None = None) -> tuple[float, float]:
     """(median CPU seconds, user + system, and the largest peak RSS in MiB) of running ``command``."""
-    cpu, rss = [], []
-    for _ in range(repeat):
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        stderr = proc.stderr.read().decode() if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
-        if check and proc.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed: {stderr.strip()}")
-        cpu.append(usage.ru_utime + usage.ru_stime)
-        rss.append(usage.ru_maxrss / 1024)
-    return statistics.median(cpu), max(rss)
+    runs = [one_run(command, check=check, env=env) for _ in range(repeat)]
+    return statistics.median(cpu for cpu, _ in runs), max(rss for _, rss in runs)
+
+
+def one_run(command: list[str], check: bool = True, env: dict | None = None,
+            cwd: str | None = None) -> tuple[float, float]:
+    """(CPU seconds, user + system, and peak RSS in MiB) of one run of ``command``."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    if check and proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {stderr.strip()}")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def report_cost(name: str, cost: tuple[float, float], target: str = "") -> None:

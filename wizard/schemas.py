@@ -3,17 +3,29 @@
 Every schema lives in ``assets/schemas/``; each is read and compiled once. A failure becomes
 one ``InputError``: the file, the JSON pointer of the offending field, its line (when the data
 came from ``wizard.cfn.yamlsource``) and what was expected.
+
+``jsonschema`` is the validator of record, but importing and compiling it costs a headless run
+more than validating its 40-line answers file is worth, and the same files (an answers file in
+CI, the modes, a saved profile) are read run after run. So a document ``jsonschema`` accepted is
+remembered in the cache folder (``wizard.verdicts``) by a digest of the document (its values and their types), of the
+schema files and of the installed ``jsonschema``: the same document against the same schemas is
+accepted again without importing it. Only acceptance is remembered; a refusal is always worked
+out again, so its message is ``jsonschema``'s own. A missing or unwritable cache only costs time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
+from wizard import verdicts
 from wizard.errors import InputError
 from wizard.paths import SCHEMAS
 from wizard.cfn.yamlsource import line_at
 from wizard.memo import memo
+from wizard.once import once
 
 
 @memo(maxsize=16)
@@ -35,13 +47,22 @@ def top_level_keys(schema: str) -> tuple[str, ...]:
     return tuple(json.loads((SCHEMAS / f"{schema}.schema.json").read_text()).get("properties", {}))
 
 
+CACHE_ENV = verdicts.CACHE_ENV
+_VERDICTS = "schema-verdicts-1"
+
+
 def validate(data: Any, schema: str, source: str, error: type[InputError] = InputError) -> None:
     """Raise ``error`` naming file, pointer and line when ``data`` does not fit ``schema``."""
+    verdict = _digest(data, schema)
+    if verdict is not None and verdicts.known(_VERDICTS, verdict):
+        return  # jsonschema accepted this very document against these very schemas before
     import jsonschema
 
     validator = _validator(schema)
     problems = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
     if not problems:
+        if verdict is not None:
+            verdicts.remember(_VERDICTS, verdict)
         return
     problem = jsonschema.exceptions.best_match(problems)
     path = list(problem.absolute_path)
@@ -50,6 +71,68 @@ def validate(data: Any, schema: str, source: str, error: type[InputError] = Inpu
         path += sorted(str(k) for k in problem.instance if k not in allowed)[:1]
     pointer = "/" + "/".join(str(p) for p in path) if path else "/"
     raise error(_expected(problem), file=source, where=pointer, line=line_at(data, path))
+
+
+def _digest(data: Any, schema: str) -> str | None:
+    """What jsonschema's acceptance of ``data`` against ``schema`` is remembered by
+    (``wizard.verdicts``); None when the document cannot be told apart exactly (a value of a
+    kind the digest does not know)."""
+    digest = hashlib.sha256(_schemas_digest())
+    digest.update(schema.encode() + b"\0")
+    try:
+        _feed(digest, data, 0)
+    except (TypeError, RecursionError):
+        return None
+    return digest.hexdigest()
+
+
+def _feed(digest: Any, value: Any, depth: int) -> None:
+    """Every value of the document with its kind, in order: two documents feed the same bytes only
+    when jsonschema sees the same document (``1``, ``1.0``, ``True`` and ``"1"`` all differ)."""
+    if depth > 200:
+        raise RecursionError
+    if isinstance(value, dict):
+        digest.update(b"{%d\0" % len(value))
+        for key, item in value.items():
+            _feed(digest, key, depth + 1)
+            _feed(digest, item, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        digest.update(b"[%d\0" % len(value))
+        for item in value:
+            _feed(digest, item, depth + 1)
+    elif value is None or type(value) in _SCALARS:
+        text = repr(value).encode("utf-8", "surrogatepass")
+        digest.update(_SCALARS.get(type(value), b"n") + b"%d\0" % len(text) + text)
+    else:
+        raise TypeError(f"no digest for {type(value).__name__}")
+
+
+_SCALARS = {str: b"s", bool: b"b", int: b"i", float: b"f"}
+
+
+@once
+def _schemas_digest() -> bytes:
+    """The schema files (any may be referenced) and the installed jsonschema's version."""
+    digest = hashlib.sha256(_VERDICTS.encode() + b"\0" + _jsonschema_version().encode() + b"\0")
+    for path in sorted(SCHEMAS.glob("*.schema.json")):
+        body = path.read_bytes()
+        digest.update(path.name.encode() + b"\0%d\0" % len(body) + body)
+    return digest.digest()
+
+
+def _jsonschema_version() -> str:
+    """jsonschema's version from its install record, found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jsonschema")
+    if spec is None or not spec.submodule_search_locations:
+        return "unknown"
+    site = Path(next(iter(spec.submodule_search_locations))).parent
+    try:
+        records = sorted(site.glob("jsonschema-*.dist-info"))
+    except OSError:
+        records = []
+    return records[-1].name if records else "unknown"
 
 
 def _expected(problem: Any) -> str:

