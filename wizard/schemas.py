@@ -25,7 +25,7 @@ from wizard.errors import InputError
 from wizard.paths import SCHEMAS
 from wizard.cfn.yamlsource import line_at
 from wizard.memo import memo
-from wizard.once import once
+from wizard.memo import once
 
 
 @memo(maxsize=16)

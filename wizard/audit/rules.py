@@ -14,7 +14,7 @@ from wizard.errors import InputError
 from wizard.findings.catalog import FINDINGS_FILE, RuleText, catalog, read_asset
 from wizard.findings.model import Finding
 from wizard.iam.grants import Grant
-from wizard.once import once
+from wizard.memo import once
 
 
 @once

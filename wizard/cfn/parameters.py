@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Protocol
 
 from wizard.errors import ParameterError, suggestion
-from wizard.once import once
+from wizard.memo import once
 from wizard.paths import ASSETS
 
 class Declaring(Protocol):

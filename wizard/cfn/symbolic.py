@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from wizard.paths import ASSETS
-from wizard.once import once
+from wizard.memo import once
 
 _TOKEN = re.compile(r"\$\{[^}]*\}")
 ZONES_ASSET: Path = ASSETS / "availability-zones.yaml"

@@ -34,7 +34,7 @@ from typing import Any
 
 from wizard.cfn.yamlsource import LineDict, LineList
 from wizard.errors import TemplateError
-from wizard.once import once
+from wizard.memo import once
 from wizard.paths import ASSETS
 
 #: The transform this module expands.

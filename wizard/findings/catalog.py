@@ -20,7 +20,7 @@ from typing import Any
 from wizard import paths
 from wizard.errors import InputError
 from wizard.findings.model import Control
-from wizard.once import once
+from wizard.memo import once
 
 FINDINGS_FILE = "findings.yaml"
 COMPLIANCE_FILE = "compliance.yaml"

@@ -28,7 +28,7 @@ from wizard.flow.catalog import Catalog, load_catalog
 from wizard.iam.diff import PermissionDiff
 from wizard import verdicts
 from wizard.errors import InputError
-from wizard.once import once
+from wizard.memo import once
 from wizard.paths import ASSETS
 from wizard.cfn.pseudo import Pseudo
 from wizard.flow.stack import pseudo_for, template_for

@@ -35,7 +35,7 @@ from wizard.gcpause import collection_paused
 from wizard.iam import catalog_asset
 from wizard.iam.expansions import Expansions
 from wizard.iam.wildcards import matcher
-from wizard.once import once
+from wizard.memo import once
 from wizard.memo import memo
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")

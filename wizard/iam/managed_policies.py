@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.paths import ASSETS
-from wizard.once import once
+from wizard.memo import once
 from wizard.memo import memo
 
 ASSET: Path = ASSETS / "aws-managed-policies.jsonl"

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 from wizard import paths
 from wizard.cfn.evaluate import Evaluation
 from wizard.iam import carriers
-from wizard.once import once
+from wizard.memo import once
 
 IDENTITY, RESOURCE, TRUST = "identity", "resource", "trust"
 SETTINGS_FILE = "access-analyzer.yaml"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Mapping
 
 from wizard.memo import memo
-from wizard.once import once
+from wizard.memo import once
 from wizard.paths import ASSETS
 
 ASSET: Path = ASSETS / "resource-returns.yaml"
