@@ -66,9 +66,10 @@ class _BodyUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a parsed template") from None
 
 
-def load(text: str) -> LineDict | None:
-    """The cached body parsed from ``text``, or None (not cached, unreadable, or not ours)."""
-    if len(text) < MIN_CHARS:
+def load(text: str, min_chars: int = MIN_CHARS) -> LineDict | None:
+    """The cached body parsed from ``text``, or None (not cached, unreadable, or not ours).
+    ``min_chars``: a shorter text is never cached (a shipped asset read on every run passes 0)."""
+    if len(text) < min_chars:
         return None
     path, key = _entry(text)
     try:
@@ -85,9 +86,9 @@ def load(text: str) -> LineDict | None:
     return body if isinstance(body, LineDict) else None
 
 
-def store(text: str, body: LineDict) -> None:
+def store(text: str, body: LineDict, min_chars: int = MIN_CHARS) -> None:
     """Keep ``body`` for the next run that reads the same ``text``."""
-    if len(text) < MIN_CHARS:
+    if len(text) < min_chars:
         return
     path, key = _entry(text)
     try:

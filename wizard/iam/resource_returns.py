@@ -37,10 +37,18 @@ _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 @once
 def _returns() -> dict:
-    """The asset, read once (its schema is checked by the tests, not on every run)."""
-    from wizard.cfn.yamlsource import parse_yaml
+    """The asset, read once (its schema is checked by the tests, not on every run); parsed by
+    the cache folder's copy when it has one, as a template is, so a warm run imports no YAML."""
+    from wizard.cfn import parsecache
 
-    return parse_yaml(ASSET.read_text(encoding="utf-8"), str(ASSET))
+    text = ASSET.read_text(encoding="utf-8")
+    body = parsecache.load(text, min_chars=0)
+    if body is None:
+        from wizard.cfn.yamlsource import parse_yaml
+
+        body = parse_yaml(text, str(ASSET))
+        parsecache.store(text, body, min_chars=0)
+    return body
 
 
 def segments(service: str) -> frozenset[str]:
