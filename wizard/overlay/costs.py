@@ -8,10 +8,11 @@ the vendor's grants) and ``after`` the chosen options. The lost accesses are
 guessed: an option causes a loss when the loss disappears with that one option back at its
 baseline value, or appears with that option alone changed (an option needed only together with
 another still counts: a prefix Deny of the guardrail needs both the prefix and enhanced
-security). When one parameter changes, it is the cause and nothing runs again. Each analysis is
-cached (``wizard.iam.analysis``), so a run costs at most two analyses per changed option (the
-second only when the first leaves some loss undecided), and each is compared with the baseline
-only on the holders, resources and conditions of the accesses lost.
+security). When one parameter changes, it is the cause and nothing runs again. The two sides'
+analyses are cached (``wizard.iam.analysis``); a run costs at most two evaluations more per
+changed option (the second only when the first leaves some loss undecided), each read for its
+grants alone (no network rules) and compared with the baseline only on the holders, resources
+and conditions of the accesses lost.
 
 The features come from ``assets/quilt-features.yaml`` (``wizard.overlay.features``): those of
 the outside principal an access is for, of the stack resource it is on, or of the role holding
@@ -24,11 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.parameters import resolve_parameters
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template
 from wizard.iam.analysis import analyse
 from wizard.iam.effective import Access, accesses, lost_access, resource_types_of
-from wizard.iam.grants import TRUST, Grant
+from wizard.iam.grants import TRUST, Grant, extract
 from wizard.iam.wildcards import action_matches
 from wizard.overlay.features import FeatureCatalog, load_features
 
@@ -161,9 +164,18 @@ def _relevant(grants: tuple[Grant, ...], lost: list[Access], types: Mapping[str,
     return tuple(g for g in grants if not (found := accesses(g, types)) or any(_key(a) in keys for a in found))
 
 
+@dataclass(frozen=True)
+class _Variant:
+    """One variant's evaluation and grants: what a loss is judged by (no network rules)."""
+
+    evaluation: Evaluation
+    grants: tuple[Grant, ...]
+
+
 def _lost_in(template: Template, values: Mapping[str, str], pseudo: Pseudo | None, base, relevant,
              types: Mapping[str, str]) -> dict[tuple, list[str]]:
-    other = analyse(template, values, pseudo)
+    evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo or Pseudo())
+    other = _Variant(evaluation, tuple(extract(evaluation)))
     return _index(lost_access(relevant, other.grants, types, _fresh(template, base, other)))
 
 
