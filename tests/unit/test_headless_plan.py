@@ -113,3 +113,10 @@ def test_a_hardening_kept_by_other_code_or_data_is_not_read_back(monkeypatch):
     refuse_to_harden(monkeypatch)
     with pytest.raises(AssertionError, match="hardened again"):
         headless_plan.hardened_for(load_template(str(REAL)))
+
+
+@pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
+def test_a_kept_hardening_is_readable_by_its_owner_alone(own_cache):
+    headless_plan.hardened_for(load_template(str(REAL)))
+    [kept] = (own_cache / "hardened-1").iterdir()
+    assert kept.stat().st_mode & 0o777 == 0o600

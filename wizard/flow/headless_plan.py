@@ -228,7 +228,7 @@ def _remember_hardening(hardening: Hardening, digest: str) -> None:
                 for o in hardening.outcomes]
     body = json.dumps({"text": hardening.template.text, "outcomes": outcomes}, ensure_ascii=False)
     try:
-        write_atomic(_hardened_file(digest), body.encode("utf-8", "surrogatepass"), durable=False)
+        write_atomic(_hardened_file(digest), body.encode("utf-8", "surrogatepass"), mode=0o600, durable=False)
     except OSError:
         pass
 
