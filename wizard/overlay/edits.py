@@ -32,7 +32,11 @@ The vocabulary (``op`` in the data):
   grants it (``wizard.overlay.boundary``);
 - ``tolerate-steps``: unless the condition holds, the steps of a container command's ``&&``
   chain that run the named scripts may fail without stopping the steps after them (a script that
-  writes IAM policies the mode no longer lets the role write), saying so on standard error.
+  writes IAM policies the mode no longer lets the role write), saying so on standard error;
+- ``offer-option``: nothing is edited; the rule's option is offered because the later rule named
+  in ``for_rule`` (which requires this one) uses it on these matches (the bucket prefix, which a
+  pre-created placeholder is filled with, in a template that holds the placeholders but no S3
+  grant on ``*``: the split pair's IAM part).
 
 Data values may hold seven markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
 ``Ref`` to each matched role), ``{Overlay::MatchedResources: {}}`` (the ``Resource`` values of
@@ -480,6 +484,10 @@ def _tolerant(chain: str, steps: list[str], note: str) -> str:
     return " && ".join(out)
 
 
+def offer_option(ctx: EditContext, edit: dict) -> None:
+    """Nothing to edit: the matches are what a later rule (``for_rule``) fills with this option."""
+
+
 DECLARED = "Overlay::IfDeclared"
 
 
@@ -516,4 +524,5 @@ EDITS: dict[str, Callable[[EditContext, dict], None]] = {
     "add-statements": add_statements,
     "add-boundary": add_boundary,
     "tolerate-steps": tolerate_steps,
+    "offer-option": offer_option,
 }

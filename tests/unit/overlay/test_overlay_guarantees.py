@@ -331,10 +331,15 @@ def test_rules_that_match_nothing_are_reported_and_add_nothing(any_vendor):
 
 
 def test_the_iam_part_of_the_split_template_reports_every_rule_it_cannot_apply(any_vendor):
+    """The IAM part holds the S3 placeholders and two Lambda roles: it takes the prefix and the
+    policy-creation mode (what PreCreated fills its placeholders with) and enhanced security (its
+    roles' boundaries); every other rule is reported as not applying."""
     template, hardening, _values = any_vendor
     if not template.source.endswith("stable-iam.yaml"):
         pytest.skip("the IAM part only")
-    assert hardening.added_parameters == []
+    applied = {o.rule.id for o in hardening.outcomes if o.status == "applied"}
+    assert applied == {"bucket-prefix", "policy-creation", "enhanced-security", "permissions-boundary"}
+    assert {"CustomerBucketPrefix", "PolicyCreationMode", "EnableEnhancedSecurity"} <= set(hardening.added_parameters)
     assert len(hardening.warnings) >= 5
 
 
