@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from wizard.errors import TemplateError, WizardError
-from wizard.overlay.edits import EDITS, EditContext, resolve_declared
+from wizard.overlay.edits import EDITS, EditContext, listed_statements, resolve_declared
 from wizard.overlay.match import Match, find
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
 from wizard.cfn.template import MAX_TEMPLATE_BYTES, Template, parse_template
@@ -261,6 +261,7 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     if cached and cached[0] is template:
         return cached[1]
     body = plain(template.body)
+    listed_statements(body)  # the form every match's path counts (wizard.overlay.match)
     source = template.source
     outcomes: list[RuleOutcome] = []
     applied: set[str] = set()
