@@ -75,7 +75,8 @@ from wizard.iam import resource_types
 from wizard.overlay.match import (
     STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps, text_of,
     workload_networks)
-from wizard.overlay.boundary import add_boundary, named_ids
+from wizard.overlay.boundary import add_boundary
+from wizard.overlay.branches import named_ids
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -87,10 +88,25 @@ _MARKERS = ("Overlay::MatchedRoles", "Overlay::MatchedResources", "Overlay::Matc
 _SCALAR_MARKERS = ("Overlay::ThisMatch", "Overlay::MatchedVpc", "Overlay::MatchedSubnets")
 
 
+def listed_statements(body: dict) -> None:
+    """Every identity and trust policy's ``Statement`` written as one mapping made a list of one
+    (in place), as the matches' paths count it (``wizard.overlay.match``)."""
+    index = TemplateIndex(body)
+    paths = [path for path, _label, _holders in index.statement_lists()]
+    paths += [index._listed(("Resources", role, "Properties", "AssumeRolePolicyDocument"))
+              for role, resource in index.of_type("AWS::IAM::Role")
+              if isinstance((resource.get("Properties") or {}).get("AssumeRolePolicyDocument"), dict)]
+    for path in paths:
+        document = index.at(path[:-1])
+        if isinstance(document.get("Statement"), dict):
+            document["Statement"] = [document["Statement"]]
+
+
 class EditContext:
     """The body being hardened, the matches of the current step, and what the edits did."""
 
     def __init__(self, body: dict, matches: list[Match], source: str):
+        listed_statements(body)
         self.body = body
         self.matches = matches
         self.source = source

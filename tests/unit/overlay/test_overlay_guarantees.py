@@ -339,8 +339,15 @@ def test_the_iam_part_of_the_split_template_reports_every_rule_it_cannot_apply(a
         pytest.skip("the IAM part only")
     applied = {o.rule.id for o in hardening.outcomes if o.status == "applied"}
     assert applied == {"bucket-prefix", "policy-creation", "enhanced-security", "permissions-boundary"}
-    assert {"CustomerBucketPrefix", "PolicyCreationMode", "EnableEnhancedSecurity"} <= set(hardening.added_parameters)
+    assert hardening.added_parameters == ["CustomerBucketPrefix", "PolicyCreationMode", "EnableEnhancedSecurity"]
     assert len(hardening.warnings) >= 5
+    # No approver is asked of a part that holds no policy writer: ManualApproval needs none here.
+    body = hardening.template.body
+    assert not {"ApproverPrincipalArn", "ApprovalEmail"} & set(hardening.template.parameters)
+    assert "ManualApprovalNeedsApprovers" not in (body.get("Rules") or {})
+    assert "ApprovalEmailSubscription" not in body["Conditions"]
+    manual = analyse(hardening.template, {"PolicyCreationMode": "ManualApproval"}).evaluation
+    assert manual.rule_violations() == []
 
 
 def test_provenance_names_the_vendor_template_the_overlay_and_each_match(any_vendor):
