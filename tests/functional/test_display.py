@@ -133,7 +133,7 @@ async def test_the_review_names_questions_by_title_and_shows_each_phase_posture(
 
     # restricted requires the bucket prefix
     app = build_app(out=tmp_path / "p.json", profile="restricted",
-                    settings={**EMBEDDED_REQUIRED, "CustomerBucketPrefix": "acme-quilt-"})
+                    settings={**EMBEDDED_REQUIRED, "CustomerBucketPrefix": "acme-quilt-", "ApproverPrincipalArn": "arn:aws:iam::123456789012:role/quilt-approver"})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await advance_to(pilot, "timeline")

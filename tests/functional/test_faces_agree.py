@@ -42,9 +42,11 @@ def _profile(home) -> None:
         "name": "acme", "extends": "restricted",
         "accounts": {
             ACCOUNT: {"parameters": {"CertificateArnELB": CERTIFICATE, "KMSKeyId": KMS_KEY,
-                                     "VPC": "vpc-0a1b2c3d4e5f60718"}},
+                                     "VPC": "vpc-0a1b2c3d4e5f60718",
+                                     "ApproverPrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/quilt-approver"}},
             OTHER: {"parameters": {"CertificateArnELB": CERTIFICATE.replace(ACCOUNT, OTHER),
-                                   "KMSKeyId": KMS_KEY.replace(ACCOUNT, OTHER), "VPC": "vpc-0b1b2c3d4e5f60718"}},
+                                   "KMSKeyId": KMS_KEY.replace(ACCOUNT, OTHER), "VPC": "vpc-0b1b2c3d4e5f60718",
+                                   "ApproverPrincipalArn": f"arn:aws:iam::{OTHER}:role/quilt-approver"}},
         },
     }
     (folder / "acme.yaml").write_text(yaml.safe_dump(document))

@@ -54,7 +54,7 @@ async def test_standard_mode_walked_with_enter_writes_the_parameter_file(tmp_pat
 
 async def test_required_parameters_typed_into_the_generic_form(tmp_path):
     out = tmp_path / "params.json"
-    app = build_app(out=out, profile="restricted", fmt="codepipeline")
+    app = build_app(out=out, profile="restricted", fmt="codepipeline", settings={"ApproverPrincipalArn": "arn:aws:iam::123456789012:role/quilt-approver"})
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await advance_to(pilot, "bucket_scope")

@@ -23,7 +23,8 @@ def test_fail_on_broadening_writes_nothing(tmp_path, capsys):
     out = tmp_path / "p.json"
     code = main(["--answers", GOOD, "--out", str(out), "--set", "InternalApiPort=8443", "--set",
                  "LoadBalancerScheme=internet-facing", "--set", "EnableEnhancedSecurity=false",
-                 "--set", "PolicyCreationMode=ManualApproval", "--fail-on-broadening"])
+                 "--set", "PolicyCreationMode=ManualApproval",
+                 "--set", "ApproverPrincipalArn=arn:aws:iam::111122223333:role/quilt-approver", "--fail-on-broadening"])
     assert code == 1, capsys.readouterr().err
     captured = capsys.readouterr()
     assert not out.exists() and not (tmp_path / "p.json.phase2").exists()

@@ -34,7 +34,8 @@ def _inside(widget, screen) -> bool:
 
 async def test_the_wizard_works_at_80x24(tmp_path):
     out = tmp_path / "p.json"
-    app = build_app(out=out, settings=EMBEDDED_REQUIRED)
+    app = build_app(out=out, settings={**EMBEDDED_REQUIRED,  # the walk picks manual approval: an approver
+                                       "ApproverPrincipalArn": "arn:aws:iam::123456789012:role/quilt-approver"})
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert _inside(app.screen.query_one("#mode"), app.screen)

@@ -31,7 +31,7 @@ async def test_moving_the_highlight_changes_the_panel_before_confirming(tmp_path
         assert _signed(manual, "+") and _signed(manual, "-")
         assert "RegistryRole" in manual
         assert "iam:CreatePolicy" in "\n".join(_signed(manual, "-"))
-        assert "+7 grants  -2  BROADENING" in manual
+        assert "+8 grants  -2  BROADENING" in manual
         assert "policy_creation" not in app.session.answers  # nothing confirmed yet
 
         await press(pilot, "down")  # Pre-created
@@ -128,7 +128,7 @@ async def test_a_prefetched_choice_reaches_the_panel_with_the_highlight_and_no_w
         original = screen.compute_preview
         screen.compute_preview = lambda *args: started.append(args[2]) or original(*args)
         choices.highlighted = 1  # no await: the panel follows before the next frame can be painted
-        assert "Manual approval" in panel.plain.splitlines()[0] and "+7 grants  -2  BROADENING" in panel.plain
+        assert "Manual approval" in panel.plain.splitlines()[0] and "+8 grants  -2  BROADENING" in panel.plain
         await pilot.pause()
         assert not started and "Manual approval" in panel.plain.splitlines()[0]
         # A new state of the session (another answer in force) is not served from what was kept.

@@ -21,7 +21,8 @@ def _notes(app, monkeypatch) -> list[tuple[str, str]]:
 
 async def test_r_on_the_review_writes_both_files_without_secrets(tmp_path, monkeypatch):
     app = build_app(out=tmp_path / "p.json", profile="restricted",  # restricted requires the prefix
-                    settings={**EMBEDDED_REQUIRED, "AdminPassword": SECRET, "CustomerBucketPrefix": "acme-quilt-"})
+                    settings={**EMBEDDED_REQUIRED, "AdminPassword": SECRET, "CustomerBucketPrefix": "acme-quilt-",
+                              "ApproverPrincipalArn": "arn:aws:iam::123456789012:role/quilt-approver"})
     notes = _notes(app, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -32,7 +32,7 @@ async def test_manual_approval_leads_with_the_critical_finding_it_removes(tmp_pa
 
 
 async def test_harden_after_shows_phase_one_and_its_critical_finding(tmp_path):
-    app = build_app(out=tmp_path / "p.json", profile="restricted", settings=EMBEDDED_REQUIRED)
+    app = build_app(out=tmp_path / "p.json", profile="restricted", settings={**EMBEDDED_REQUIRED, "ApproverPrincipalArn": "arn:aws:iam::123456789012:role/quilt-approver"})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await advance_to(pilot, "timeline")
@@ -57,7 +57,7 @@ def test_a_repeated_arn_prefix_is_shown_once():
 
 async def test_a_weakening_choice_is_named_with_its_reason_and_a_gain_is_shown(tmp_path):
     app = build_app(out=tmp_path / "p.json", profile="restricted",  # restricted requires the prefix
-                    settings={**EMBEDDED_REQUIRED, "CustomerBucketPrefix": "acme-quilt-"})
+                    settings={**EMBEDDED_REQUIRED, "CustomerBucketPrefix": "acme-quilt-", "ApproverPrincipalArn": "arn:aws:iam::123456789012:role/quilt-approver"})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await advance_to(pilot, "task_tls")

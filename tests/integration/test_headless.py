@@ -80,7 +80,8 @@ def test_harden_after_writes_two_phases(tmp_path):
     answers = tmp_path / "a.yaml"
     answers.write_text(open(GOOD).read().replace("mode: standard", "mode: restricted") +
                        "output: {path: phased.json}\n")
-    text = answers.read_text().replace("answers:\n", "answers:\n  timeline: after\n  bucket_scope: acme-data-\n")
+    text = answers.read_text().replace("answers:\n", "answers:\n  timeline: after\n  bucket_scope: acme-data-\n"
+                                       "  approvers: arn:aws:iam::111122223333:role/quilt-approver\n")
     answers.write_text(text)
     result = run_cli("--answers", str(answers), "--json")
     assert result.code == 0, result.err

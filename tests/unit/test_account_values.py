@@ -89,6 +89,7 @@ def test_prompts_for_an_account_without_its_values_ask_for_them(isolated_home, t
     _saved_for_one_account(tmp_path)
     cert = CERT.replace("111122223333", "123456789012")
     asker = ScriptedAsker({"Review the": False, "load balancer use": cert, "AdminEmail": "a@acme.com",
+                           "Who approves": "arn:aws:iam::123456789012:role/quilt-approver",
                            "RegistryImage": "r/quilt:1", "SearchDomainArn": "arn:aws:es:us-east-1:123456789012:domain/quilt",
                            "CloudTrailBucket": "acme-trail", "VPC": "vpc-0c1b2c3d4e5f60718",
                            "Subnets": "subnet-00000c01", "PublicSubnets": "subnet-00000c02"})

@@ -41,3 +41,21 @@ def test_the_vendor_template_s_placeholders(real_template_path):
     body = load_template(real_template_path).body
     assert purpose_of(body, "BucketReadPolicy") == READ
     assert purpose_of(body, "BucketWritePolicy") == WRITE
+
+
+def test_one_walk_gives_every_policy_the_purpose_of_its_own_walk(real_template_path):
+    """``purposes`` reads the body once for every logical id (the overlay asks it for many
+    policies of a large template) and says what ``purpose_of`` says of each, on the small bodies
+    above and on the vendor's templates, names, outputs, parameters and ids alike."""
+    from wizard.cfn.template import load_template
+    from wizard.iam.bucket_access import purposes
+
+    bodies = [_body(QUILT_BUCKET_READ_POLICY_ARN="Second", QUILT_BUCKET_WRITE_POLICY_ARN="First"), _body(),
+              {"Resources": {"Policy": PLACEHOLDER}, "Outputs": {"WritePolicyArn": {"Value": {"Ref": "Policy"}}}}]
+    bodies += [load_template(real_template_path.parent / name).body
+               for name in ("stable.yaml", "stable-app.yaml", "stable-iam.yaml")]
+    for body in bodies:
+        purpose = purposes(body)
+        ids = [*body.get("Resources", {}), *body.get("Parameters", {}), "BucketWritePolicy", "Unnamed"]
+        assert [purpose(i) for i in ids] == [purpose_of(body, i) for i in ids]
+    assert purposes(bodies[0])("First") == WRITE and purposes(bodies[0])("Second") == READ

@@ -38,7 +38,7 @@ def test_when_conditions():
 #: Questions about a risk of the vendor's template that the embedded model does not have (its
 #: trail always records S3 data events), and the approvers the overlay's manual approval trusts
 #: (the embedded model's approver role predates them).
-VENDOR_ONLY = ["approvers", "approval_email", "s3_data_events", "external_trust"]
+VENDOR_ONLY = ["approval_email", "s3_data_events", "external_trust"]
 
 
 def test_every_catalog_parameter_exists_in_the_embedded_template():

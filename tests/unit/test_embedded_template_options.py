@@ -43,8 +43,11 @@ def rule_lines(changes):
     return {(c.rule.kind, c.rule.resource, c.rule.from_port, c.rule.peer) for c in changes}
 
 
+APPROVERS = "arn:aws:iam::123456789012:role/quilt-approver,arn:aws:iam::123456789012:user/alice"
+
+
 def test_manual_approval_moves_policy_creation_to_an_approver(template):
-    forward, backward = both_ways(template, PolicyCreationMode="ManualApproval")
+    forward, backward = both_ways(template, PolicyCreationMode="ManualApproval", ApproverPrincipalArn=APPROVERS)
     removed = {g.grant.principal: g.grant for g in forward.removed}
     assert set(removed) == {"RegistryRole"}
     assert all(not ({"iam:CreatePolicy", "iam:CreatePolicyVersion"} & set(c.grant.actions))
@@ -54,7 +57,7 @@ def test_manual_approval_moves_policy_creation_to_an_approver(template):
     assert creators[0].grant.resources == (POLICY_PATH + "Quilt-*",)
     assert ("RegistryRole", "Allow", ("sns:Publish",), ("${PolicyApprovalTopic}",)) in grant_lines(forward.added)
     trust = [c.grant for c in forward.added if c.grant.kind == "trust"]
-    assert trust[0].condition["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+    assert trust and all(g.on == ("PolicyApproverRole",) for g in trust)
     assert forward.broadening  # a new role that may create policies, a new topic to publish to
     assert backward.broadening  # the running registry may write IAM policies again
     gone_topic = [c for c in backward.removed if c.grant.on == ("${PolicyApprovalTopic}",)]
@@ -187,3 +190,29 @@ def test_the_template_rules_refuse_what_cloudformation_would(template):
     assert analyse(template, {**REQUIRED, "PolicyCreationMode": "PreCreated"}).evaluation.rule_violations() == [
         ("PreCreatedPoliciesNeedBucketPrefix", "PolicyCreationMode PreCreated needs a CustomerBucketPrefix.")]
     assert analyse(template, REQUIRED).evaluation.rule_violations() == []
+
+
+def test_the_approver_role_trusts_only_the_named_approvers_users_with_mfa(template):
+    """The approver role's trust names the principals of ApproverPrincipalArn and nobody else (no
+    account root): a role's sessions qualify as they are, a user needs MFA under an hour old; the
+    role sits under the stack's path; ManualApproval without approvers breaks the template's Rule."""
+    from wizard.iam.analysis import analyse
+
+    chosen = {**REQUIRED, "PolicyCreationMode": "ManualApproval", "ApproverPrincipalArn": APPROVERS}
+    analysis = analyse(template, chosen)
+    trust = [g for g in analysis.grants if g.kind == "trust" and g.on == ("PolicyApproverRole",)]
+    assert {g.principal for g in trust} == {f"AWS:{a}" for a in APPROVERS.split(",")}
+    assert not any(g.principal.endswith(":root") for g in trust)
+    for grant in trust:
+        kind = grant.condition["StringEquals"]["aws:PrincipalType"]
+        if kind == "User":
+            assert grant.condition["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+            assert grant.condition["NumericLessThan"] == {"aws:MultiFactorAuthAge": "3600"}
+        else:
+            assert kind == "AssumedRole" and set(grant.condition) == {"StringEquals"}
+    assert {g.condition["StringEquals"]["aws:PrincipalType"] for g in trust} == {"User", "AssumedRole"}
+    role = analysis.evaluation.resources("AWS::IAM::Role")["PolicyApproverRole"]["Properties"]
+    assert role["Path"] == "/quilt/quilt/us-east-1/"
+    assert "IAM Identity Center" in role["Description"] and "AWSReservedSSO_" in role["Description"]
+    refused = analyse(template, {**REQUIRED, "PolicyCreationMode": "ManualApproval"}).evaluation
+    assert [name for name, _ in refused.rule_violations()] == ["ManualApprovalNeedsApprovers"]

@@ -33,7 +33,8 @@ def quilt_account(account: str, region: str, extra: str = "") -> str:
   "{account}":
     region: {region}
     answers:
-      certificate: {CERT.format(region=region, account=account)}{extra}
+      certificate: {CERT.format(region=region, account=account)}
+      approvers: arn:aws:iam::{account}:role/quilt-approver{extra}
     parameters:
       RegistryImage: {account}.dkr.ecr.{region}.amazonaws.com/quilt:1
       SearchDomainArn: arn:aws:es:{region}:{account}:domain/quilt
@@ -64,8 +65,12 @@ def test_two_accounts_of_the_quilt_template_get_their_own_values_and_the_broaden
     assert first.overrides["CertificateArnELB"].startswith("arn:aws:acm:us-east-1:111122223333:")
     assert "EnableEnhancedSecurity" not in first.overrides
     assert second.overrides["EnableEnhancedSecurity"] == "false"
-    # A's overrides change nothing of what the accounts share; B's take the deny guard-rails away.
-    assert first.diff.empty and not first.broadening and not first.weakening
+    # A's overrides change nothing of what the accounts share but name its own approver (the
+    # approver role's trust, per account: all that broadens); B's take the deny guard-rails away.
+    assert not first.weakening
+    assert {(c.grant.kind, c.grant.on) for c in first.diff.added + first.diff.removed} == {
+        ("trust", ("PolicyApproverRole",))}
+    assert {c.grant.principal for c in first.diff.added} == {f"AWS:arn:aws:iam::{A}:role/quilt-approver"}
     assert second.broadening and second.weakening
     removed_denies = [c.grant for c in second.diff.removed if c.grant.effect == "Deny"]
     assert removed_denies and all(c.broadening for c in second.diff.removed if c.grant.effect == "Deny")

@@ -42,12 +42,14 @@ class Interrupting(ScriptedAsker):
 
 
 def test_a_draft_is_kept_after_every_answer_and_resumed(tmp_path):
-    script = {"deployment mode": "restricted", "S3 buckets": "acme-data-", "Review the": False}
+    script = {"deployment mode": "restricted", "S3 buckets": "acme-data-", "Review the": False,
+              "Who approves": "arn:aws:iam::111122223333:role/quilt-approver"}
     with pytest.raises(KeyboardInterrupt):
         run_prompts(args(tmp_path), Interrupting(script, "Athena workgroups"), io.StringIO())
     draft = load_draft()
     assert draft is not None and draft.profile == "restricted" and draft.answers["bucket_scope"] == "acme-data-"
     asker = ScriptedAsker({"Resume the unfinished run": True, "Review the": False,
+                           "Who approves": "arn:aws:iam::111122223333:role/quilt-approver",
                            "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
                                                 "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                            "users reach Quilt": "quilt.example.com", **REQUIRED})
@@ -62,7 +64,8 @@ SMALL = str(DATA / "templates" / "fleet-small.yaml")
 
 
 def _interrupted_on_the_embedded_template(tmp_path):
-    script = {"deployment mode": "restricted", "S3 buckets": "acme-data-", "Review the": False}
+    script = {"deployment mode": "restricted", "S3 buckets": "acme-data-", "Review the": False,
+              "Who approves": "arn:aws:iam::111122223333:role/quilt-approver"}
     with pytest.raises(KeyboardInterrupt):
         run_prompts(args(tmp_path), Interrupting(script, "Athena workgroups"), io.StringIO())
 
@@ -71,6 +74,7 @@ def _interrupted_on_the_embedded_template(tmp_path):
 def test_a_draft_of_another_template_asks_which_one_and_never_mixes_them(tmp_path, choice):
     _interrupted_on_the_embedded_template(tmp_path)
     asker = ScriptedAsker({"on which template": choice, "Review the": False, "VPC": "vpc-0123456789abcdef0",
+                           "Who approves": "arn:aws:iam::111122223333:role/quilt-approver",
                            "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
                                                 "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                            "users reach Quilt": "quilt.example.com", **REQUIRED})
@@ -111,6 +115,7 @@ def test_the_end_offers_the_preflight_then_refuses_the_change_set_without_overri
 
 def test_each_answer_leads_with_the_change_in_findings(tmp_path):
     asker = ScriptedAsker({"deployment mode": "standard", "IAM policies be created": "manual", "Review the": False,
+                           "Who approves": "arn:aws:iam::111122223333:role/quilt-approver",
                            "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
                                                 "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                            "users reach Quilt": "quilt.example.com", **REQUIRED})

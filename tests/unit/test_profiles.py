@@ -100,9 +100,11 @@ def test_a_profile_saved_once_gives_correct_files_in_two_accounts(isolated_home,
         "answers": {"bucket_scope": "acme-data-", "host": "quilt.acme.com"},
         "parameters": common,
         "accounts": {
-            ACCOUNT_A: {"answers": {"certificate": cert.format(ACCOUNT_A)},
+            ACCOUNT_A: {"answers": {"certificate": cert.format(ACCOUNT_A),
+                                    "approvers": f"arn:aws:iam::{ACCOUNT_A}:role/quilt-approver"},
                         "parameters": {"VPC": "vpc-0000aaaa", "Subnets": "subnet-000000a1,subnet-000000a2", "PublicSubnets": "subnet-000000a3"}},
-            ACCOUNT_B: {"answers": {"certificate": cert.format(ACCOUNT_B), "lb_scheme": "internal"},
+            ACCOUNT_B: {"answers": {"certificate": cert.format(ACCOUNT_B), "lb_scheme": "internal",
+                                    "approvers": f"arn:aws:iam::{ACCOUNT_B}:role/quilt-approver"},
                         "parameters": {"VPC": "vpc-0000bbbb", "Subnets": "subnet-000000b1", "PublicSubnets": "subnet-000000b2"}},
         },
     }

@@ -68,6 +68,7 @@ def test_plain_prompts_walk_the_catalog_and_write_the_file(tmp_path):
     script = {
         "deployment mode": "standard",
         "IAM policies be created": "manual",
+        "Who approves": "arn:aws:iam::111122223333:role/quilt-approver",
         "compliance frameworks": ["hipaa"],
         "S3 buckets": "acme-data-",
         "CloudWatch Logs?": "yes",
@@ -135,6 +136,7 @@ def test_a_set_value_is_the_default_even_where_the_mode_answers_the_question(tmp
     key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     asker = ScriptedAsker({"deployment mode": "restricted", "Review the": False,
                            "S3 buckets may Quilt reach": "acme-quilt-",  # restricted requires the prefix
+                           "Who approves": "arn:aws:iam::111122223333:role/quilt-approver",  # and approvers
                            "load balancer use": "arn:aws:acm:us-east-1:111122223333:certificate/"
                                                 "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
                            "users reach Quilt": "quilt.example.com", **REQUIRED})

@@ -31,6 +31,7 @@ from wizard.cfn.shapes import problem as shape_problem
 from wizard.cfn.transform import SAM, expand
 from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
 from wizard.errors import TemplateError
+from wizard.memo import Memo
 
 #: CloudFormation refuses templates larger than this (a template given by S3 URL).
 MAX_TEMPLATE_BYTES = 1_048_576
@@ -197,7 +198,9 @@ def _json_object(pairs: list[tuple[str, Any]], source: str) -> LineDict:
     return data
 
 
-_CACHE: dict[str, tuple[tuple[int, int], Template]] = {}
+#: Templates parsed in this process, by resolved path, with the size and time they were read at:
+#: a session reads a handful (the embedded one, the vendor's, a hardened copy).
+_CACHE: Memo[str, tuple[tuple[int, int], Template]] = Memo(maxsize=16)
 
 
 def load_template(path: str | os.PathLike[str]) -> Template:
@@ -224,5 +227,5 @@ def load_template(path: str | os.PathLike[str]) -> Template:
                             f"{MAX_TEMPLATE_BYTES:,}", file=display)
     text = read_text(path, MAX_TEMPLATE_BYTES, TemplateError)
     template = parse_template(text, display)
-    _CACHE[key] = (stamp, template)
+    _CACHE.put(key, (stamp, template))
     return template

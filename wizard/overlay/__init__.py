@@ -13,7 +13,10 @@ default, the hardened template grants exactly what the vendor's does.
 - ``rules``: load and validate the overlay's data (``assets/schemas/overlay.schema.json``);
 - ``match``: the predicates that find what a rule acts on in a template body;
 - ``edits``: the small vocabulary of edits, implemented once;
-- ``boundary``: the permissions boundary of each role, holding what the template grants it;
+- ``boundary``: the permissions boundary of each role, holding what the template grants it:
+  ``envelope`` reads what that is, ``fitting`` writes it within IAM's size limit, ``limits``
+  splits a boundary still too long into a shorter one and a policy of Denies, ``branches``
+  walks the ``Fn::If`` a value sits under;
 - ``apply``: the whole hardening, with its provenance and a report rule by rule (what matched,
   what was added, what matched nothing, what needs a change by the vendor);
 - ``effects``: what each chosen option changes on the hardened template, rule by rule.

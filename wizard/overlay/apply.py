@@ -28,8 +28,8 @@ from typing import Any
 import yaml
 
 from wizard.errors import TemplateError, WizardError
-from wizard.overlay.edits import EDITS, EditContext, resolve_declared
-from wizard.overlay.match import Match, find
+from wizard.overlay.edits import EDITS, EditContext, listed_statements, resolve_declared
+from wizard.overlay.match import Match, find, names_in
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
 from wizard.cfn.template import MAX_TEMPLATE_BYTES, Template, parse_template
 from wizard.cfn.yamlsource import LineDict, LineList
@@ -133,7 +133,8 @@ class Hardening:
 
     @property
     def added_parameters(self) -> list[str]:
-        return [p for o in self.outcomes if o.status == APPLIED for p in o.rule.parameter_specs()]
+        declared = self.template.parameters
+        return [p for o in self.outcomes if o.status == APPLIED for p in o.rule.parameter_specs() if p in declared]
 
     @property
     def needs_vendor(self) -> list[RuleOutcome]:
@@ -206,6 +207,61 @@ def _apply(body: dict, rule: Rule, applied: set[str], source: str) -> RuleOutcom
     return RuleOutcome(rule, APPLIED, tuple(outcomes))
 
 
+def _condition_names(value: Any) -> set[str]:
+    """The conditions a value uses: a resource's or output's ``Condition``, ``Fn::If``, ``{Condition: X}``."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Condition" and isinstance(item, str):
+                found.add(item)
+            elif key == "Fn::If" and isinstance(item, list) and item and isinstance(item[0], str):
+                found.add(item[0])
+            found |= _condition_names(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _condition_names(item)
+    return found
+
+
+def _drop_unused_options(body: dict, outcomes: list[RuleOutcome]) -> None:
+    """Leave out a rule's further options (``more_options``) that nothing of the hardened template
+    uses (their step matched nothing here: the approvers on the split pair's IAM part, which holds
+    no policy writer), with the conditions and template ``Rules`` that only read them."""
+    parameters = body.get("Parameters") or {}
+    candidates = {name for o in outcomes if o.status == APPLIED for name in o.rule.parameter_specs()
+                  if name != o.rule.parameter and name in parameters}
+    if not candidates:
+        return
+    conditions = body.get("Conditions") or {}
+    used_parts = [body.get("Resources"), body.get("Outputs")]
+    wanted, seen = _condition_names(used_parts), set()
+    while wanted - seen:
+        name = (wanted - seen).pop()
+        seen.add(name)
+        wanted |= _condition_names(conditions.get(name)) & set(conditions)
+    used = names_in(used_parts) | names_in([conditions[c] for c in seen if c in conditions])
+    unused = candidates - used
+    if not unused:
+        return
+    for name in unused:
+        del parameters[name]
+    dropped = set(unused)
+    changed = True
+    while changed:
+        changed = False
+        for name, expression in list(conditions.items()):
+            if name not in seen and (names_in(expression) | _condition_names(expression)) & dropped:
+                del conditions[name]
+                dropped.add(name)
+                changed = True
+    rules = body.get("Rules") or {}
+    for name, rule in list(rules.items()):
+        if (names_in(rule) | _condition_names(rule)) & dropped:
+            del rules[name]
+    if "Rules" in body and not body["Rules"]:
+        del body["Rules"]
+
+
 def _provenance(body: dict, overlay: Overlay, outcomes: list[RuleOutcome], digest: str) -> None:
     metadata = body.get("Metadata")
     if not isinstance(metadata, dict):
@@ -223,7 +279,8 @@ def _provenance(body: dict, overlay: Overlay, outcomes: list[RuleOutcome], diges
                    **({"NeedsVendor": o.rule.needs_vendor} if o.status == VENDOR else {})}
                   for o in outcomes],
     }
-    added = [p for o in outcomes if o.status == APPLIED for p in o.rule.parameter_specs()]
+    added = [p for o in outcomes if o.status == APPLIED for p in o.rule.parameter_specs()
+             if p in (body.get("Parameters") or {})]
     interface = metadata.get("AWS::CloudFormation::Interface")
     if added and isinstance(interface, dict) and isinstance(interface.get("ParameterGroups"), list):
         interface["ParameterGroups"].append({"Label": {"default": _GROUP_LABEL}, "Parameters": added})
@@ -261,6 +318,7 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     if cached and cached[0] is template:
         return cached[1]
     body = plain(template.body)
+    listed_statements(body)  # the form every match's path counts (wizard.overlay.match)
     source = template.source
     outcomes: list[RuleOutcome] = []
     applied: set[str] = set()
@@ -277,6 +335,7 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
         outcomes.append(outcome)
     digest = hashlib.sha256(template.text.encode("utf-8")).hexdigest()
     resolve_declared(body)
+    _drop_unused_options(body, outcomes)
     _provenance(body, overlay, outcomes, digest)
     text = _dump(body)
     size = len(text.encode("utf-8"))

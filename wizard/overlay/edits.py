@@ -32,7 +32,11 @@ The vocabulary (``op`` in the data):
   grants it (``wizard.overlay.boundary``);
 - ``tolerate-steps``: unless the condition holds, the steps of a container command's ``&&``
   chain that run the named scripts may fail without stopping the steps after them (a script that
-  writes IAM policies the mode no longer lets the role write), saying so on standard error.
+  writes IAM policies the mode no longer lets the role write), saying so on standard error;
+- ``offer-option``: nothing is edited; the rule's option is offered because the later rule named
+  in ``for_rule`` (which requires this one) uses it on these matches (the bucket prefix, which a
+  pre-created placeholder is filled with, in a template that holds the placeholders but no S3
+  grant on ``*``: the split pair's IAM part).
 
 Data values may hold seven markers the code fills in: ``{Overlay::MatchedRoles: {}}`` (a
 ``Ref`` to each matched role), ``{Overlay::MatchedResources: {}}`` (the ``Resource`` values of
@@ -71,7 +75,8 @@ from wizard.iam import resource_types
 from wizard.overlay.match import (
     STATEMENT, TRUST, Match, TemplateIndex, as_items, canonical, external, literals, overlaps, text_of,
     workload_networks)
-from wizard.overlay.boundary import add_boundary, named_ids
+from wizard.overlay.boundary import add_boundary
+from wizard.overlay.branches import named_ids
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -83,10 +88,25 @@ _MARKERS = ("Overlay::MatchedRoles", "Overlay::MatchedResources", "Overlay::Matc
 _SCALAR_MARKERS = ("Overlay::ThisMatch", "Overlay::MatchedVpc", "Overlay::MatchedSubnets")
 
 
+def listed_statements(body: dict) -> None:
+    """Every identity and trust policy's ``Statement`` written as one mapping made a list of one
+    (in place), as the matches' paths count it (``wizard.overlay.match``)."""
+    index = TemplateIndex(body)
+    paths = [path for path, _label, _holders in index.statement_lists()]
+    paths += [index._listed(("Resources", role, "Properties", "AssumeRolePolicyDocument"))
+              for role, resource in index.of_type("AWS::IAM::Role")
+              if isinstance((resource.get("Properties") or {}).get("AssumeRolePolicyDocument"), dict)]
+    for path in paths:
+        document = index.at(path[:-1])
+        if isinstance(document.get("Statement"), dict):
+            document["Statement"] = [document["Statement"]]
+
+
 class EditContext:
     """The body being hardened, the matches of the current step, and what the edits did."""
 
     def __init__(self, body: dict, matches: list[Match], source: str):
+        listed_statements(body)
         self.body = body
         self.matches = matches
         self.source = source
@@ -480,6 +500,10 @@ def _tolerant(chain: str, steps: list[str], note: str) -> str:
     return " && ".join(out)
 
 
+def offer_option(ctx: EditContext, edit: dict) -> None:
+    """Nothing to edit: the matches are what a later rule (``for_rule``) fills with this option."""
+
+
 DECLARED = "Overlay::IfDeclared"
 
 
@@ -516,4 +540,5 @@ EDITS: dict[str, Callable[[EditContext, dict], None]] = {
     "add-statements": add_statements,
     "add-boundary": add_boundary,
     "tolerate-steps": tolerate_steps,
+    "offer-option": offer_option,
 }

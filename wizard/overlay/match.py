@@ -6,10 +6,12 @@ thing itself: an Allow statement holding ``iam:CreatePolicy`` in a role an AWS s
 a statement granting S3 actions on ``*`` to a role that holds a run-time placeholder policy, a
 trust statement naming a literal account, a security-group rule on a port that no listener,
 target group or container uses. Predicates read the raw (unevaluated) template body: literal
-strings are compared, intrinsics are carried along untouched.
+strings are compared, intrinsics are carried along untouched. Matching only searches: it never
+changes the body (every change is an edit, ``wizard.overlay.edits``).
 
 Every match records its place in the body (for the edits) and a label a person reads (for the
-report and the provenance).
+report and the provenance). A policy's ``Statement`` written as one mapping counts as a list of
+one (its statement is at index 0): the edits make it that list before they act on a match.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Iterator
 
-from wizard.iam.bucket_access import purpose_of
+from wizard.iam.bucket_access import purposes
 from wizard.iam.wildcards import action_matches
 
 
@@ -190,11 +192,15 @@ class TemplateIndex:
                 yield self._listed(path), logical_id, tuple(dict.fromkeys(h for h in holders if h))
 
     def _listed(self, document_path: tuple) -> tuple:
-        """The path of the document's Statement, made a list when the vendor wrote one mapping."""
-        document = self.at(document_path)
-        if isinstance(document.get("Statement"), dict):
-            document["Statement"] = [document["Statement"]]
+        """The path of the document's Statement (a mapping the vendor wrote counts as a list of one:
+        the edits make it one before they act, ``wizard.overlay.edits.listed_statements``)."""
         return (*document_path, "Statement")
+
+    def statement_list(self, list_path: tuple) -> Any:
+        """The statements at ``list_path`` as a list (one mapping read as a list of one), or the
+        computed value as it is."""
+        listed = self.at(list_path[:-1]).get("Statement")
+        return [listed] if isinstance(listed, dict) else listed
 
     def at(self, path: tuple) -> Any:
         node: Any = self.body
@@ -205,7 +211,7 @@ class TemplateIndex:
     def statements(self) -> Iterator[tuple[tuple, str, tuple[str, ...], dict]]:
         """(path, label, holders, statement) of every plain Allow identity statement."""
         for list_path, label, holders in self.statement_lists():
-            listed = self.at(list_path[:-1]).get("Statement")
+            listed = self.statement_list(list_path)
             if not isinstance(listed, list):
                 continue  # a computed statement list: nothing to read by meaning
             for j, statement in enumerate(listed):
@@ -314,7 +320,7 @@ def _trust_statements(index: TemplateIndex, spec: dict) -> list[Match]:
         if not isinstance(document, dict):
             continue
         list_path = index._listed(("Resources", role, "Properties", "AssumeRolePolicyDocument"))
-        listed = document.get("Statement")
+        listed = index.statement_list(list_path)
         for j, statement in enumerate(listed if isinstance(listed, list) else []):
             if not is_statement(statement) or statement.get("Effect") != "Allow":
                 continue
@@ -341,6 +347,7 @@ def _roles(index: TemplateIndex, spec: dict) -> list[Match]:
 
 def _managed_policies(index: TemplateIndex, spec: dict) -> list[Match]:
     policies = index.run_time_policies()
+    purpose_of = purposes(index.body) if spec.get("purpose") else None
     found = []
     for logical_id, resource in index.of_type("AWS::IAM::ManagedPolicy"):
         if canonical({"Ref": logical_id}) not in policies:
@@ -353,7 +360,7 @@ def _managed_policies(index: TemplateIndex, spec: dict) -> list[Match]:
                    if is_statement(s) for a in literals(s.get("Action"))]
         if spec.get("grant") == "s3" and not overlaps(["s3:*"], actions):
             continue
-        if spec.get("purpose") and purpose_of(index.body, logical_id) != spec["purpose"]:
+        if purpose_of is not None and purpose_of(logical_id) != spec["purpose"]:
             continue
         found.append(Match(POLICY, ("Resources", logical_id), logical_id, (), tuple(actions)))
     return found

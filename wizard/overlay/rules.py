@@ -4,7 +4,7 @@ An overlay is a folder under ``assets/overlays/``: ``overlay.yaml`` names it, gi
 and lists its rules in the order they apply; each rule is ``<id>.yaml``. Both kinds of file are
 checked against ``assets/schemas/overlay.schema.json``, and then against what a schema cannot
 say (a step's edits name conditions the rule defines or requires, a required rule comes
-earlier). Bad overlay data is an ``InputError``: one line, exit 2.
+earlier, an option offered for a later rule is required by that rule). Bad overlay data is an ``InputError``: one line, exit 2.
 """
 
 from __future__ import annotations
@@ -128,8 +128,13 @@ def _check(rules: list[Rule]) -> None:
                                  file=rule.source, where=f"/conditions/{name}")
             defined[name] = rule.id
         usable = set(rule.conditions) | {c for r in rules if r.id in rule.requires for c in r.conditions}
+        later = {r.id: r for r in rules[rules.index(rule) + 1:]}
         for s, step in enumerate(rule.steps):
             for e, edit in enumerate(step.edits):
+                served = edit.get("for_rule")
+                if served and (served not in later or rule.id not in later[served].requires):
+                    raise InputError(f"the option is offered for rule {served}, which must come later and require "
+                                     f"{rule.id}", file=rule.source, where=f"/steps/{s}/edits/{e}/for_rule")
                 if edit.get("condition") and edit["condition"] not in usable:
                     raise InputError(f"edit uses condition {edit['condition']}, which neither this rule "
                                      "nor a rule it requires defines", file=rule.source,

@@ -40,7 +40,6 @@ def _answers(which: str, mode: str) -> dict:
     answers["mode"] = mode
     if which == "embedded":
         answers["parameters"] = dict(EMBEDDED_PARAMETERS)
-        answers["answers"].pop("approvers", None)  # the embedded template takes no approver principal
     if mode == "enterprise":
         answers["answers"]["cloudtrail_kms"] = KEY
     return answers

@@ -331,11 +331,23 @@ def test_rules_that_match_nothing_are_reported_and_add_nothing(any_vendor):
 
 
 def test_the_iam_part_of_the_split_template_reports_every_rule_it_cannot_apply(any_vendor):
+    """The IAM part holds the S3 placeholders and two Lambda roles: it takes the prefix and the
+    policy-creation mode (what PreCreated fills its placeholders with) and enhanced security (its
+    roles' boundaries); every other rule is reported as not applying."""
     template, hardening, _values = any_vendor
     if not template.source.endswith("stable-iam.yaml"):
         pytest.skip("the IAM part only")
-    assert hardening.added_parameters == []
+    applied = {o.rule.id for o in hardening.outcomes if o.status == "applied"}
+    assert applied == {"bucket-prefix", "policy-creation", "enhanced-security", "permissions-boundary"}
+    assert hardening.added_parameters == ["CustomerBucketPrefix", "PolicyCreationMode", "EnableEnhancedSecurity"]
     assert len(hardening.warnings) >= 5
+    # No approver is asked of a part that holds no policy writer: ManualApproval needs none here.
+    body = hardening.template.body
+    assert not {"ApproverPrincipalArn", "ApprovalEmail"} & set(hardening.template.parameters)
+    assert "ManualApprovalNeedsApprovers" not in (body.get("Rules") or {})
+    assert "ApprovalEmailSubscription" not in body["Conditions"]
+    manual = analyse(hardening.template, {"PolicyCreationMode": "ManualApproval"}).evaluation
+    assert manual.rule_violations() == []
 
 
 def test_provenance_names_the_vendor_template_the_overlay_and_each_match(any_vendor):

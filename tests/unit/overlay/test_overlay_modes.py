@@ -86,6 +86,23 @@ def test_every_mode_resolves_on_the_hardened_template(vendor, mode):
     assert analyse(hardening.template, {**values, **chosen}).evaluation.rule_violations() == []
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_every_mode_resolves_on_the_split_pairs_iam_part(mode):
+    """The IAM part takes the modes' prefix and policy-creation mode (its placeholders are what
+    PreCreated fills) and its template Rules hold for every mode."""
+    if not REAL.is_file():
+        pytest.skip("the real Quilt template fixture (../shared/fixtures/quilt-real) is absent")
+    from wizard.cfn.template import load_template
+    from wizard.iam.analysis import analyse
+    from wizard.overlay import harden
+
+    hardened = harden(load_template(REAL.parent / "stable-iam.yaml")).template
+    chosen = mode_values(hardened, mode)
+    assert {"CustomerBucketPrefix", "PolicyCreationMode"} <= set(chosen)
+    assert resolve_parameters(hardened, chosen).unresolved == ()
+    assert analyse(hardened, chosen).evaluation.rule_violations() == []
+
+
 # --- cfn-lint (slow: one lint of 240 KB per case) ---------------------------------------------
 
 def _lint(text: str) -> frozenset[tuple[str, str]]:
@@ -116,7 +133,8 @@ def _with_defaults(hardening, values: dict) -> str:
 
 CASES = ([("stable.yaml", f"mode:{m}") for m in MODES] + [("stable.yaml", f"option:{o}") for o in OPTIONS]
          + [("stable.yaml", f"combined:{c}") for c in COMBINED]
-         + [("stable-app.yaml", f"mode:{m}") for m in MODES] + [("stable-iam.yaml", "mode:standard")])
+         + [("stable-app.yaml", f"mode:{m}") for m in MODES] + [("stable-iam.yaml", f"mode:{m}") for m in MODES]
+         + [("stable-iam.yaml", f"combined:every-restriction-{m}") for m in ("Automatic", "ManualApproval", "PreCreated")])
 
 
 @pytest.mark.slow

@@ -210,3 +210,27 @@ def test_asking_the_overlay_for_a_rule_it_lacks_names_its_rules():
     with pytest.raises(KeyError) as caught:
         overlay.rule("no-such-rule")
     assert "no-such-rule" in str(caught.value) and "bucket-prefix" in str(caught.value)
+
+
+def test_matching_only_searches_and_the_edits_list_a_single_statement():
+    """Every match of the shipped overlay leaves the body as it was, a policy written with one
+    Statement mapping included; the edits make that mapping the list of one the match's path
+    counts, and a rule then acts on it."""
+    import copy
+
+    from wizard.overlay.apply import plain
+    from wizard.overlay.edits import listed_statements
+    from wizard.overlay.match import find
+
+    body = plain(load_template(DATA / "small-vendor.yaml").body)
+    role = next(k for k, v in body["Resources"].items() if v["Type"] == "AWS::IAM::Role")
+    trust = body["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]
+    trust["Statement"] = trust["Statement"][0]  # one mapping, as a vendor may write it
+    before = copy.deepcopy(body)
+    found = [m for rule in load_overlay().rules for step in rule.steps if step.match for m in find(body, step.match)]
+    assert found and body == before
+    on_trust = [m for m in found if m.path[:5] == ("Resources", role, "Properties", "AssumeRolePolicyDocument",
+                                                    "Statement")]
+    assert on_trust and all(m.path[5] == 0 for m in on_trust)
+    listed_statements(body)
+    assert trust["Statement"] == [before["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]]

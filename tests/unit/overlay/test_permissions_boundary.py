@@ -369,7 +369,7 @@ def test_no_boundary_admits_more_than_the_template_grants_its_role(name, mode):
 @pytest.mark.parametrize("name,mode", PAIRS)
 def test_every_boundary_admits_what_the_template_grants_its_role(name, mode):
     """Nothing Quilt does today is cut off: each identity Allow of a role is within its boundary."""
-    from wizard.overlay.boundary import resource_service
+    from wizard.overlay.fitting import resource_service
 
     analysis = hardened(name, mode)
     resources = analysis.evaluation.template.body["Resources"]
