@@ -105,45 +105,10 @@ def _principals(statement: Any) -> Iterator[str]:
         yield from _strings(principal)
 
 
-def _listed(body: dict) -> dict:
-    """``body`` with every identity policy's single Statement mapping already made a list, as the
-    index would make it in place: only the mappings on the way to such a Statement are copied,
-    the template's own body is never changed."""
-    resources = body.get("Resources")
-    if not isinstance(resources, dict):
-        return body
-    changed = {}
-    for logical_id, resource in resources.items():
-        if not isinstance(resource, dict) or not isinstance(resource.get("Properties"), dict):
-            continue
-        properties = resource["Properties"]
-        if resource.get("Type") == "AWS::IAM::Role" and isinstance(properties.get("Policies"), list):
-            policies = properties["Policies"]
-            listed = [_document_listed(p, "PolicyDocument") if isinstance(p, dict) else p for p in policies]
-            if any(a is not b for a, b in zip(listed, policies)):
-                changed[logical_id] = {**resource, "Properties": {**properties, "Policies": listed}}
-        elif resource.get("Type") in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
-            listed = _document_listed(properties, "PolicyDocument")
-            if listed is not properties:
-                changed[logical_id] = {**resource, "Properties": listed}
-    if not changed:
-        return body
-    return {**body, "Resources": {k: changed.get(k, v) for k, v in resources.items()}}
-
-
-def _document_listed(holder: dict, key: str) -> dict:
-    """``holder`` with its document's single Statement mapping in a list (a copy), or itself."""
-    document = holder.get(key)
-    if not isinstance(document, dict) or not isinstance(document.get("Statement"), dict):
-        return holder
-    return {**holder, key: {**document, "Statement": [document["Statement"]]}}
-
-
 def external_trust(body: dict) -> ExternalTrust:
     """Every principal of another account the template's role trusts name, and those roles (read
-    in place: the index, which lists a policy's single Statement mapping, is given a body where
-    those are lists already)."""
-    index = TemplateIndex(_listed(body))
+    in place: matching only searches, so the template's body is neither copied nor changed)."""
+    index = TemplateIndex(body)
     outsiders: dict[str, Outsider] = {}
     roles: list[str] = []
     for role, resource in index.of_type("AWS::IAM::Role"):
