@@ -35,19 +35,27 @@ _SUBCOMMANDS = {
 }
 
 
+class _Placeholder:
+    """Stands for a subcommand's parser in the list of choices until that subcommand is chosen."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 class _LazySubcommands(argparse._SubParsersAction):
-    """Subcommands listed by name and help; the chosen one's module registers its real parser
-    when it is selected, in the place of its placeholder."""
+    """Subcommands listed by name and help (no parser built for them); the chosen one's module
+    registers its real parser when it is selected, in the place of its placeholder."""
 
     def register_placeholders(self) -> None:
         for name, summary in _SUBCOMMANDS.items():
-            self.add_parser(name, help=summary, add_help=False).set_defaults(_placeholder=name)
+            self._choices_actions.append(self._ChoicesPseudoAction(name, (), summary))
+            self._name_parser_map[name] = _Placeholder(name)
 
     def load(self, name: str) -> None:
         """Replace ``name``'s placeholder by the parser its module registers."""
         import importlib
 
-        if self._name_parser_map[name].get_default("_placeholder") != name:
+        if not isinstance(self._name_parser_map[name], _Placeholder):
             return
         order = list(self._name_parser_map)
         index = next(i for i, choice in enumerate(self._choices_actions) if choice.dest == name)

@@ -31,6 +31,29 @@ def test_a_chosen_command_gets_its_full_parser(name, capsys):
     assert f"usage: quilt-wizard {name}" in lazy and "options:" in lazy
 
 
+def test_only_the_main_parser_and_the_chosen_commands_are_built(monkeypatch):
+    import argparse
+
+    built = []
+    real = argparse.ArgumentParser.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(kwargs.get("prog"))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "__init__", counted)
+    parser = cli.build_parser()
+    assert built == ["quilt-wizard"]
+    parser.parse_args(["render"])
+    assert built == ["quilt-wizard", "quilt-wizard render"]
+
+
+def test_an_unknown_command_is_refused_naming_every_command(capsys):
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["nosuch"])
+    assert f"(choose from {', '.join(repr(n) for n in cli._SUBCOMMANDS)})" in capsys.readouterr().err
+
+
 def test_only_the_chosen_commands_module_is_imported():
     code = ("import sys; from wizard.cli import build_parser\n"
             "build_parser().parse_args(['grants'])\n"

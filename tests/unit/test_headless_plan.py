@@ -1,7 +1,8 @@
 """The headless run's plan does not harden again a template the overlay added nothing to before
 (the embedded one, which has every option): the verdict is remembered by the digest of the
 template, the overlay's rules and its code, and the files written and the summary are the same
-byte for byte as a run that hardens."""
+byte for byte as a run that hardens. A template the overlay hardened before (the vendor's) is
+read back under the same digest as the very same hardening."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from wizard.paths import DEFAULT_TEMPLATE
 from wizard.verdicts import CACHE_ENV
 
 ANSWERS = ROOT / "examples" / "answers.yaml"
+VENDOR_ANSWERS = ROOT / "benchmarks" / "answers-vendor.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +31,7 @@ def own_cache(tmp_path, monkeypatch):
 
 def refuse_to_harden(monkeypatch):
     def refuse(*args, **kwargs):
-        raise AssertionError("hardened again a template the overlay adds nothing to")
+        raise AssertionError("hardened again")
 
     monkeypatch.setattr("wizard.overlay.harden", refuse)
 
@@ -52,17 +54,43 @@ def test_another_template_text_is_hardened_again(monkeypatch):
 
 
 @pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
-def test_a_template_the_overlay_changes_is_hardened_every_time(own_cache):
+def test_a_template_the_overlay_changes_is_hardened_once_then_read_back_as_the_same_hardening(own_cache, monkeypatch):
     vendor = load_template(str(REAL))
-    first, second = headless_plan.hardened_for(vendor), headless_plan.hardened_for(vendor)
-    assert first.added_parameters and first.added_parameters == second.added_parameters
+    first = headless_plan.hardened_for(vendor)
+    assert first.added_parameters
     assert not (own_cache / "overlay-adds-nothing-1").exists()
+    refuse_to_harden(monkeypatch)
+    second = headless_plan.hardened_for(load_template(str(REAL)))
+    assert second.template.text == first.template.text and second.template.body == first.template.body
+    assert second.to_json() == first.to_json() and second.outcomes == first.outcomes
+    assert (second.added_parameters, second.warnings, second.notes) == (first.added_parameters, first.warnings,
+                                                                         first.notes)
+    assert second.vendor_sha256 == first.vendor_sha256 and second.overlay.digest == first.overlay.digest
 
 
-def _run(folder, fmt: str, name: str) -> tuple[str, dict[str, bytes]]:
+@pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
+def test_a_kept_hardening_that_cannot_be_read_is_made_again(own_cache):
+    first = headless_plan.hardened_for(load_template(str(REAL)))
+    [kept] = (own_cache / "hardened-1").iterdir()
+    for broken in ("{not json", json.dumps({"text": first.template.text, "outcomes": [{"rule": "no-such-rule"}]})):
+        kept.write_text(broken, encoding="utf-8")
+        again = headless_plan.hardened_for(load_template(str(REAL)))
+        assert again.to_json() == first.to_json()
+        assert json.loads(kept.read_text(encoding="utf-8"))["text"] == first.template.text, "written anew"
+
+
+@pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
+def test_the_vendor_runs_files_and_summary_are_those_of_a_run_that_hardens(tmp_path, monkeypatch):
+    hardening = _run(tmp_path / "first", "cfn", "params.json", VENDOR_ANSWERS, str(REAL))
+    refuse_to_harden(monkeypatch)
+    kept = _run(tmp_path / "second", "cfn", "params.json", VENDOR_ANSWERS, str(REAL))
+    assert kept == hardening and "params.json.template.yaml" in kept[1]
+
+
+def _run(folder, fmt: str, name: str, answers_file=ANSWERS, template=None) -> tuple[str, dict[str, bytes]]:
     folder.mkdir()
-    answers = load_answers_file(ANSWERS)
-    deployment = plan_deployment(**plan_arguments(answers, out=str(folder / name), fmt=fmt))
+    answers = load_answers_file(answers_file)
+    deployment = plan_deployment(**plan_arguments(answers, template=template, out=str(folder / name), fmt=fmt))
     written = write_deployment(deployment)
     text = summary_text(deployment, written=True).replace(str(folder), "<out>")
     as_json = json.dumps(deployment.summary_json(), default=str).replace(str(folder), "<out>")
@@ -76,3 +104,19 @@ def test_the_files_and_summary_are_those_of_a_run_that_hardens(tmp_path, monkeyp
     refuse_to_harden(monkeypatch)
     skipping = _run(tmp_path / "second", fmt, name)
     assert skipping == hardening and skipping[1]
+
+
+@pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
+def test_a_hardening_kept_by_other_code_or_data_is_not_read_back(monkeypatch):
+    headless_plan.hardened_for(load_template(str(REAL)))
+    monkeypatch.setattr(headless_plan, "_installed_stamp", lambda: b"an upgrade: other files, sizes or times")
+    refuse_to_harden(monkeypatch)
+    with pytest.raises(AssertionError, match="hardened again"):
+        headless_plan.hardened_for(load_template(str(REAL)))
+
+
+@pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
+def test_a_kept_hardening_is_readable_by_its_owner_alone(own_cache):
+    headless_plan.hardened_for(load_template(str(REAL)))
+    [kept] = (own_cache / "hardened-1").iterdir()
+    assert kept.stat().st_mode & 0o777 == 0o600

@@ -82,3 +82,14 @@ def test_actions_that_accept_only_a_star_are_told_apart():
     assert only_star("aws-marketplace:MeterUsage") is True
     assert only_star("s3:GetObject") is False
     assert only_star("nosuch:Thing") is None
+
+
+def test_a_pattern_is_judged_by_every_action_it_expands_to_its_resources_service_first():
+    """``*`` and ``sts:*`` on a role: accepted, the first by IAM's own actions, the second by
+    another service's (sts:AssumeRole takes a role); ``s3:Get*`` takes no role."""
+    from wizard.iam.resource_types import mismatches
+
+    role = "arn:aws:iam::123456789012:role/x"
+    assert mismatches(("*",), (role,)) == () and mismatches(("sts:*",), (role,)) == ()
+    assert mismatches(("s3:Get*",), (role,)) == (("s3:Get*", role),)
+    assert mismatches(("sts:AssumeRole", "*"), ("arn:aws:s3:::b/*",)) == (("sts:AssumeRole", "arn:aws:s3:::b/*"),)

@@ -15,11 +15,13 @@ everything made from one as a ``Secret`` too and hands out only what it shows.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Protocol
 
+from wizard import verdicts
 from wizard.errors import ParameterError, suggestion
 from wizard.memo import once
 from wizard.paths import ASSETS
@@ -238,7 +240,7 @@ class ParameterSpec:
             return f"{self._shown(raw)} is not one of the AllowedValues: {', '.join(self.allowed_values)}"
         if self.allowed_pattern is not None and kind != "Number":
             try:
-                matched = pattern_matches(self.allowed_pattern, raw)
+                matched = pattern_matches(self.allowed_pattern, raw, secret=self.no_echo)
             except TimeoutError:
                 return (f"AllowedPattern {self.allowed_pattern} takes too long to match {self._shown(raw)} "
                         "(a pattern that backtracks without end?)")
@@ -295,19 +297,37 @@ def _aws_specific(kind: str) -> bool:
 PATTERN_SECONDS = 1.0
 
 
-def pattern_matches(pattern: str, text: str) -> bool:
+#: The verdicts (``wizard.verdicts``) of a pattern matching a value; the suffix changes with the engine's use.
+PATTERN_VERDICTS = "allowed-pattern-1"
+
+
+def pattern_matches(pattern: str, text: str, *, secret: bool = False) -> bool:
     """Whether ``pattern`` matches the whole of ``text``, in bounded time.
 
     The ``regex`` engine (the dialect of ``re`` plus much of Java's, which CloudFormation uses)
     stops after ``PATTERN_SECONDS`` with ``TimeoutError``; a pattern it cannot read is not held
-    against the value (CloudFormation's dialect is Java's).
+    against the value (CloudFormation's dialect is Java's). A match is remembered across runs
+    (``wizard.verdicts``, by the digest of pattern and value), so the same answers checked again
+    load no engine; a ``secret`` (NoEcho) value's match is never written down, unless the value
+    is empty (which holds no secret).
     """
+    digest = None if secret and text else _pattern_digest(pattern, text)
+    if digest is not None and verdicts.known(PATTERN_VERDICTS, digest):
+        return True
     import regex
 
     try:
-        return regex.fullmatch(pattern, text, timeout=PATTERN_SECONDS) is not None
+        matched = regex.fullmatch(pattern, text, timeout=PATTERN_SECONDS) is not None
     except (regex.error, ValueError, OverflowError):
         return True
+    if matched and digest is not None:
+        verdicts.remember(PATTERN_VERDICTS, digest)
+    return matched
+
+
+def _pattern_digest(pattern: str, text: str) -> str:
+    body = f"{len(pattern)}\0{pattern}\0{text}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(body).hexdigest()
 
 
 def as_parameter_text(value: Any) -> str:

@@ -24,12 +24,14 @@ This package reads ``wizard.iam`` and ``wizard.cfn``; it must not import ``wizar
 
 from __future__ import annotations
 
+import weakref
 from typing import Iterable
 
 from wizard.cfn.evaluate import Evaluation
 from wizard.findings.model import SEVERITIES, Control, Finding, Hit, Step, severity_rank
 from wizard.iam.grants import Grant
 from wizard.iam.network import NetworkRule
+from wizard.memo import memo
 
 __all__ = ["SEVERITIES", "Control", "Finding", "Step", "evaluate_findings", "framework_keys",
            "parse_frameworks", "severity_rank", "at_or_above"]
@@ -48,7 +50,6 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
     """
     from wizard.findings.catalog import catalog as rule_catalog
     from wizard.findings.catalog import check_frameworks
-    from wizard.findings.context import RuleContext
     from wizard.findings.rules import detectors
 
     if grants is None:
@@ -66,8 +67,8 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
     texts = rule_catalog()
     controls_by_rule = texts.controls_by_rule
     prefixes = tuple(select) if select is not None else None
-    context = RuleContext(evaluation, grants, rules)
-    context.frameworks = tuple(chosen)
+    context = _watched_context()(evaluation, grants, rules, tuple(chosen))
+    known = _known_hits(evaluation, grants, rules)
     findings = []
     for rule_id, detect in detectors().items():
         if prefixes is not None and not rule_id.startswith(prefixes):
@@ -77,11 +78,65 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
         if chosen:
             controls = tuple(c for key in chosen for c in controls if c.framework == key)
         fix = for_template(text.fix, evaluation.template.parameters)
-        for hit in detect(context):
+        hits, read = known.get(rule_id, ((), ()))
+        if rule_id not in known or (read is not None and read != context.chosen):
+            context.frameworks_read = False
+            hits = tuple(detect(context))
+            known[rule_id] = (hits, context.chosen if context.frameworks_read else None)
+        for hit in hits:
             findings.append(_finding(text, controls, hit, fix))
     findings.sort(key=lambda f: (0 if not chosen or f.controls else 1, -f.rank, f.rule_id,
                                  f.lines[0] if f.lines else 0, f.subject))
     return findings
+
+
+#: Each evaluation's rule hits, by the grants and network rules they were found in (by identity,
+#: those kept alive beside them): rule id -> (hits, the frameworks they were found for, or None
+#: when the rule did not read them). The headless run asks for the findings of its final values
+#: twice (with the chosen frameworks, and without for the change in risk); the rules run once.
+_HITS: "weakref.WeakKeyDictionary[Evaluation, dict]" = weakref.WeakKeyDictionary()
+
+
+def _known_hits(evaluation: Evaluation, grants: list[Grant], rules: list[NetworkRule]) -> dict:
+    by_input = _HITS.setdefault(evaluation, {})
+    key = (tuple(map(id, grants)), tuple(map(id, rules)))
+    if key not in by_input:
+        if len(by_input) >= 4:  # a few sets of grants per evaluation at most; drop the oldest
+            del by_input[next(iter(by_input))]
+        by_input[key] = ((tuple(grants), tuple(rules)), {})
+    return by_input[key][1]
+
+
+@memo(maxsize=1)
+def _watched_context() -> type:
+    """The rule context that watches its frameworks (its module is imported when first needed)."""
+    from wizard.findings.context import RuleContext
+
+    class Watched(RuleContext):
+        """A rule context that notes whether a rule reads the chosen frameworks (a rule that
+        does not finds the same hits whatever they are). Only a rule reads them, never a value
+        the context caches for every rule (a test holds that)."""
+
+        def __init__(self, evaluation, grants, rules, chosen: tuple[str, ...], watcher=None):
+            super().__init__(evaluation, grants, rules)
+            self.chosen = chosen
+            self.frameworks_read = False
+            self.watcher = watcher  # the context a derived one reports its reads to
+
+        @property
+        def frameworks(self) -> tuple[str, ...]:
+            (self.watcher or self).frameworks_read = True
+            return self.chosen
+
+        def holding_boundaries(self, principals):
+            """The derived context, watched too: handing the frameworks on is not reading them."""
+            read = self.frameworks_read
+            derived = super().holding_boundaries(principals)
+            self.frameworks_read = read
+            return type(self)(derived.evaluation, derived.grants, derived.rules, self.chosen,
+                              self.watcher or self)
+
+    return Watched
 
 
 def __getattr__(name: str):

@@ -228,12 +228,18 @@ def _pattern_accepts(pattern: str, resource: str) -> bool:
     if "*" not in pattern and "?" not in pattern:
         return _action_accepts(pattern, resource) is not False
     names = iam_actions.expand(pattern)
-    # The actions of the resource's own service first: one of them usually accepts it.
+    if not names:
+        return True
+    # The actions of the resource's own service first: one of them usually accepts it (read in
+    # place: ``*`` expands to every action of every service).
     fields = resource.split(":", 3)
     own = fields[2].lower() + ":" if len(fields) > 3 else None
     if own and "*" not in own and SEGMENT not in own:
-        names = [n for n in names if n.lower().startswith(own)] + [n for n in names if not n.lower().startswith(own)]
-    return not names or any(_action_accepts(name, resource) is not False for name in names)
+        size = len(own)
+        if any(_action_accepts(name, resource) is not False for name in names if name[:size].lower() == own):
+            return True
+        return any(_action_accepts(name, resource) is not False for name in names if name[:size].lower() != own)
+    return any(_action_accepts(name, resource) is not False for name in names)
 
 
 def kinds(resource: str, shape: str | None = None) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ template keeps the vendor's principals under ``TrustExternalPrincipals``).
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -108,8 +107,8 @@ def _principals(statement: Any) -> Iterator[str]:
 
 def external_trust(body: dict) -> ExternalTrust:
     """Every principal of another account the template's role trusts name, and those roles (read
-    from a copy: the index lists a policy's single Statement mapping in place)."""
-    index = TemplateIndex(copy.deepcopy(body))
+    in place: matching only searches, so the template's body is neither copied nor changed)."""
+    index = TemplateIndex(body)
     outsiders: dict[str, Outsider] = {}
     roles: list[str] = []
     for role, resource in index.of_type("AWS::IAM::Role"):
