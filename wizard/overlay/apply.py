@@ -33,6 +33,7 @@ from wizard.overlay.match import Match, find, names_in
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
 from wizard.cfn.template import MAX_TEMPLATE_BYTES, Template, parse_template
 from wizard.cfn.yamlsource import LineDict, LineList
+from wizard.memo import Memo
 
 
 
@@ -307,7 +308,9 @@ def _dump(body: dict) -> str:
                      width=100)
 
 
-_CACHE: dict[tuple[int, str], tuple[Template, Hardening]] = {}
+#: Hardenings of this process, by template (identity) and overlay: the faces harden the same
+#: template for each preview and each file they write.
+_CACHE: Memo[tuple[int, str], tuple[Template, Hardening]] = Memo(maxsize=16)
 
 
 def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
@@ -349,7 +352,5 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     except TemplateError as exc:  # a bug in the overlay, never the user's input
         raise OverlayBug(f"the hardened template of {source} does not parse: {exc}") from exc
     result = Hardening(template, hardened, overlay, tuple(outcomes), digest)
-    if len(_CACHE) > 16:
-        _CACHE.clear()
-    _CACHE[key] = (template, result)
+    _CACHE.put(key, (template, result))
     return result

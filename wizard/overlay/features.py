@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from pathlib import Path
 
 from wizard.cfn.yamlsource import parse_yaml
@@ -25,6 +24,7 @@ from wizard.iam.effective import Access
 from wizard.iam.grants import TRUST
 from wizard.paths import ASSETS
 from wizard.schemas import validate
+from wizard.memo import memo
 
 CATALOG = ASSETS / "quilt-features.yaml"
 
@@ -145,7 +145,7 @@ def load_features(path: str | Path = CATALOG) -> FeatureCatalog:
     return _load(str(resolved), resolved != CATALOG.resolve())
 
 
-@lru_cache(maxsize=4)
+@memo(maxsize=4)
 def _load(path: str, check: bool = True) -> FeatureCatalog:
     try:
         text = Path(path).read_text(encoding="utf-8")

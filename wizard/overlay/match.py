@@ -20,11 +20,11 @@ import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any, Iterator
 
 from wizard.iam.bucket_access import purposes
 from wizard.iam.wildcards import action_matches
+from wizard.memo import memo
 
 
 
@@ -145,7 +145,7 @@ def overlaps(patterns: list[str] | tuple[str, ...], actions: list[str]) -> list[
     return [a for a in actions if _overlap(tuple(patterns), a)]
 
 
-@lru_cache(maxsize=4096)
+@memo(maxsize=4096)
 def _overlap(patterns: tuple[str, ...], action: str) -> bool:
     return any(action_matches(p, action) or action_matches(action, p) for p in patterns)
 

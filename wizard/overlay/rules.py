@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from wizard.errors import InputError
 from wizard.paths import ASSETS
 from wizard.schemas import validate
 from wizard.cfn.yamlsource import parse_yaml
+from wizard.memo import memo
 
 #: The overlay for the Quilt stack, applied by ``harden`` and ``--harden``.
 DEFAULT_OVERLAY = ASSETS / "overlays" / "quilt"
@@ -149,7 +149,7 @@ def load_overlay(folder: str | Path = DEFAULT_OVERLAY) -> Overlay:
     return _load(str(folder), folder != Path(DEFAULT_OVERLAY).resolve())
 
 
-@lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _load(folder: str, check: bool = True) -> Overlay:
     root = Path(folder)
     manifest = _read(root / _MANIFEST, check)
