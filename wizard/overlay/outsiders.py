@@ -9,13 +9,12 @@ template keeps the vendor's principals under ``TrustExternalPrincipals``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from wizard.arns import iam_principal
 from wizard.overlay.match import TemplateIndex, as_items, external
 
-_PRINCIPAL = re.compile(r"^arn:[a-z-]+:(?:iam|sts)::(?P<account>\d{12}):(?P<kind>[a-z-]+)(?:/(?P<name>.+))?$")
 
 
 @dataclass(frozen=True)
@@ -116,9 +115,11 @@ def external_trust(body: dict) -> ExternalTrust:
         statements = as_items(document.get("Statement")) if isinstance(document, dict) else []
         found = [p for s in statements for p in _principals(s) if external(p)]
         for text in found:
-            parsed = _PRINCIPAL.match(text)
+            parsed = iam_principal(text)
             if parsed:
-                outsiders.setdefault(text, Outsider(text, parsed["account"], parsed["kind"], parsed["name"] or ""))
+                account, resource = parsed
+                kind, _, name = resource.partition("/")
+                outsiders.setdefault(text, Outsider(text, account, kind, name))
             else:
                 account = text if text.isdigit() else "*"
                 outsiders.setdefault(text, Outsider(text, account, "root" if text.isdigit() else "anyone", ""))
