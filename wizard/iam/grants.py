@@ -134,6 +134,16 @@ def _strings(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
+#: The statement fields whose values IAM reads as strings (one, or a list of them).
+_STRING_FIELDS = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def _nested(value: Any) -> bool:
+    """Whether a list where IAM expects strings holds a list or a mapping (no intrinsic: those are
+    evaluated before): IAM refuses such a value, and ``_strings`` cannot read it."""
+    return isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)
+
+
 def _statements(document: Any) -> list[dict] | None:
     """The statements of a policy document (a mapping or its JSON text); None when unreadable."""
     if isinstance(document, str):
@@ -283,6 +293,13 @@ class _Extractor:
             return
         for index, statement in enumerate(statements):
             source = Source(resource, policy, index, lines[index] if index < len(lines) else fallback)
+            unread = [f for f in _STRING_FIELDS if _nested(statement.get(f))]
+            if unread:
+                self.unreadable.append(UnanalysedPolicy(
+                    resource, str(self.template.resources[resource].get("Type")),
+                    "/".join(map(str, (*path[1:], "Statement", index, unread[0]))), source.line,
+                    f"{unread[0]} holds a list or mapping where IAM expects a string; "
+                    "the statement is read without it"))
             if kind in (IDENTITY, BOUNDARY):
                 self.add(principal, kind, statement, source, on)
             else:
@@ -312,7 +329,14 @@ class _Extractor:
                     self.document(logical_id, IDENTITY, policy.get("PolicyDocument"), logical_id,
                                   str(policy.get("PolicyName", index)),
                                   ("Properties", "Policies", index, "PolicyDocument"))
-            for arn in _strings(properties.get("ManagedPolicyArns")):
+            arns = properties.get("ManagedPolicyArns")
+            if _nested(arns):
+                self.unreadable.append(UnanalysedPolicy(
+                    logical_id, str(resource["Type"]), "ManagedPolicyArns",
+                    self.template.line_of("Resources", logical_id, "Properties", "ManagedPolicyArns"),
+                    "holds a list or mapping where IAM expects a policy ARN; the policies it would "
+                    "attach are not read"))
+            for arn in _strings(arns):
                 self.attachment(logical_id, arn, Source(logical_id, "ManagedPolicyArns", None,
                                                         self.template.line_of("Resources", logical_id,
                                                                               "Properties", "ManagedPolicyArns")))
@@ -413,7 +437,8 @@ def extract(evaluation: Evaluation) -> list[Grant]:
 
 def not_analysed(evaluation: Evaluation) -> list[UnanalysedPolicy]:
     """Policy documents the grants do not cover: in types the model does not read, or unreadable."""
-    return carriers.unread_documents(evaluation) + list(_extracted(evaluation)[1])
+    # A managed policy read as a holder's attachment and as itself is one document: named once.
+    return list(dict.fromkeys(carriers.unread_documents(evaluation) + list(_extracted(evaluation)[1])))
 
 
 def by_principal(grants: Iterable[Grant]) -> dict[str, list[Grant]]:
