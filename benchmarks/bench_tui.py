@@ -30,7 +30,7 @@ import time
 start = time.perf_counter()
 import asyncio
 from screens.app import build_app
-from screens.start import StartScreen
+from screens.questions.start import StartScreen
 
 async def main():
     app = build_app()
@@ -57,7 +57,7 @@ async def panel_ms(template: str | None, settings: dict[str, str], question: str
                    moves: list[tuple[str, object]]) -> tuple[float, float]:
     """(cold, warm) median ms from a candidate change to the panel updated."""
     from screens.app import build_app
-    from screens.question import QuestionScreen
+    from screens.questions.question import QuestionScreen
     from screens.widgets.choice_list import ChoiceList
     from screens.widgets.diff_panel import DiffPanel
     from wizard.iam import analysis

@@ -26,7 +26,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from screens.session import Preview
+from wizard.flow.session import Preview
 from screens.widgets.hanging import hanging
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
 from wizard.flow.risk import RiskChange, name_of, posture_text, serious

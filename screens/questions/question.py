@@ -23,7 +23,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from screens.session import Preview, WizardSession
+from wizard.flow.session import Preview, WizardSession
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
 from screens.widgets.diff_panel import DiffPanel

@@ -3,7 +3,7 @@
 It offers to resume an unfinished run when a draft exists (or to discard it); a draft made on
 another template than the one in the form asks which of the two to resume on. Nothing is
 decided here that the core does not check: the account id and the template are validated by
-``WizardSession.open`` and a refusal is shown under the form.
+``DeploySession.open`` and a refusal is shown under the form.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
 
-from screens.session import START, WizardSession
+from screens.aws.session import DeploySession
+from wizard.flow.session import START
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
 from wizard.flow.draft import Draft, discard_draft, load_draft, sha256_now, template_label, template_mismatch
@@ -138,7 +139,7 @@ class StartScreen(WizardStep):
         previous = self.wizard.session
         options = self.wizard.options
         try:
-            session = WizardSession.open(template, account_id=account, region=region, stack_name=stack,
+            session = DeploySession.open(template, account_id=account, region=region, stack_name=stack,
                                          profile=mode, baseline=options.baseline, settings=options.settings,
                                          out=options.out or "quilt-parameters.json", fmt=options.fmt)
         except InputError as exc:
