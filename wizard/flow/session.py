@@ -20,6 +20,7 @@ headless run).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
@@ -80,6 +81,8 @@ class WizardSession(Previews):
     _mode_layers: dict = field(default_factory=dict, repr=False, compare=False)
     _against: dict = field(default_factory=dict, repr=False, compare=False)
     _previews: dict = field(default_factory=dict, repr=False, compare=False)
+    _computing: dict = field(default_factory=dict, repr=False, compare=False)
+    _memo_lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def open(cls, template_path: str | None, *, account_id: str | None, region: str | None,

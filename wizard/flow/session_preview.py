@@ -9,6 +9,8 @@ per state of the session; everything here is thread-safe, so the wizard computes
 
 from __future__ import annotations
 
+import copy
+import threading
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -75,16 +77,51 @@ class Previews:
         return self._previews.get(self._preview_key(question, candidate, title))
 
     def preview(self, question: Question, candidate: Any, title: str) -> Preview:
-        """The permission diff of ``candidate`` against the answers in force (thread-safe), kept
-        for ``known_preview``."""
-        key = self._preview_key(question, candidate, title)
-        found = self._previews.get(key)
-        if found is None:
-            found = self._compute_preview(question, candidate, title)
-            if len(self._previews) > _PREVIEWS_KEPT:
-                self._previews.clear()
-            self._previews[key] = found
-        return found
+        """The permission diff of ``candidate`` against the answers in force, kept for
+        ``known_preview``.
+
+        Thread-safe: it is computed on a snapshot of the session taken with its key, so an answer
+        recorded meanwhile (on the UI thread) never mixes into it; and a preview another thread
+        is computing already is waited for, not computed twice (the start screen's idle-time
+        work and the question screen ask for the same first preview)."""
+        with self._memo_lock:
+            key = self._preview_key(question, candidate, title)
+            found = self._previews.get(key)
+            if found is not None:
+                return found
+            running = self._computing.get(key)
+            if running is None:
+                running = self._computing[key] = threading.Event()
+                snapshot = self.snapshot()
+            else:
+                snapshot = None
+        if snapshot is None:
+            running.wait()
+            found = self._previews.get(key)
+            if found is not None:
+                return found
+            return self.preview(question, candidate, title)  # the other thread failed: compute here
+        try:
+            found = snapshot._compute_preview(question, candidate, title)
+            with self._memo_lock:
+                if len(self._previews) > _PREVIEWS_KEPT:
+                    self._previews.clear()
+                self._previews[key] = found
+            return found
+        finally:
+            with self._memo_lock:
+                self._computing.pop(key, None)
+            running.set()
+
+    def snapshot(self):
+        """A copy of the session's state (answers, parameter values, settings) sharing its memos:
+        what a worker computes from, while the UI thread goes on changing the session."""
+        copied = copy.copy(self)
+        copied.answers = dict(self.answers)
+        copied.parameters = dict(self.parameters)
+        copied.settings = dict(self.settings)
+        copied.deployed_parameters = dict(self.deployed_parameters) if self.deployed_parameters else None
+        return copied
 
     def change_between(self, old: Mapping[str, str],
                        new: Mapping[str, str]) -> tuple[PermissionDiff, RiskChange]:
