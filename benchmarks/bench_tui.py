@@ -4,6 +4,9 @@ Run: ``.venv/bin/python benchmarks/bench_tui.py``. Prints median milliseconds.
 
 - launch: a fresh interpreter imports the app, builds it and runs it headless until the
   start screen is mounted (what a person waits for after typing ``quilt-wizard``);
+- first panel: from Enter on the start screen to the first question's panel showing its
+  preview, pressed at once or once the start screen's idle-time work is done, with a fresh
+  home and a warmed one;
 - panel: from a highlight move (or a typed value) on a question screen to the panel showing
   its diff, measured inside the app, cold (caches cleared) and warm (the choice seen before).
   On the embedded template and on the real one when it is present.
@@ -30,7 +33,7 @@ import time
 start = time.perf_counter()
 import asyncio
 from screens.app import build_app
-from screens.start import StartScreen
+from screens.questions.start import StartScreen
 
 async def main():
     app = build_app()
@@ -57,7 +60,7 @@ async def panel_ms(template: str | None, settings: dict[str, str], question: str
                    moves: list[tuple[str, object]]) -> tuple[float, float]:
     """(cold, warm) median ms from a candidate change to the panel updated."""
     from screens.app import build_app
-    from screens.question import QuestionScreen
+    from screens.questions.question import QuestionScreen
     from screens.widgets.choice_list import ChoiceList
     from screens.widgets.diff_panel import DiffPanel
     from wizard.iam import analysis
@@ -111,6 +114,58 @@ async def panel_ms(template: str | None, settings: dict[str, str], question: str
     return statistics.median(cold), statistics.median(warm)
 
 
+async def first_panel_ms(template: str | None, settings: dict[str, str], home: str, idle: bool) -> float:
+    """Ms from Enter on the start screen to the first question's panel showing its preview:
+    Enter pressed once the start screen's idle-time work is done (``idle``) or at once."""
+    from screens.app import build_app
+    from screens.questions.start import StartScreen
+    from screens.widgets.diff_panel import DiffPanel
+
+    shown: list[float] = []
+    original = DiffPanel.show_preview
+
+    def timed(self, preview):
+        original(self, preview)
+        shown.append(time.perf_counter())
+
+    DiffPanel.show_preview = timed
+    os.environ["QUILT_WIZARD_HOME"] = home
+    app = build_app(template_path=template, settings=settings)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            while not (isinstance(app.screen, StartScreen) and app.screen.is_mounted):
+                await asyncio.sleep(0)
+            while idle and not (app.screen.is_prepared and not any(w.is_running for w in app.workers)):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            start = time.perf_counter()
+            await pilot.press("enter")
+            deadline = time.monotonic() + 60
+            while not shown and time.monotonic() < deadline:
+                await asyncio.sleep(0.001)
+            elapsed = (shown[0] - start) * 1000
+            await app.workers.wait_for_complete()
+    finally:
+        DiffPanel.show_preview = original
+    return elapsed
+
+
+def first_panel(template: str | None, settings: dict[str, str], runs: int = 3) -> dict[str, float]:
+    """Medians of ``first_panel_ms``: a fresh home each time (a fresh install) at once and after
+    the idle time, and a home warmed by a first run after the idle time."""
+    warm_home = tempfile.mkdtemp(prefix="qw-bench-")
+    asyncio.run(first_panel_ms(template, settings, warm_home, idle=True))
+    figures: dict[str, list[float]] = {"fresh, at once": [], "fresh, after idle": [], "warm, after idle": []}
+    for _ in range(runs):
+        for name, home, idle in (("fresh, at once", tempfile.mkdtemp(prefix="qw-bench-"), False),
+                                 ("fresh, after idle", tempfile.mkdtemp(prefix="qw-bench-"), True),
+                                 ("warm, after idle", warm_home, True)):
+            for draft in Path(home).rglob("draft*"):
+                draft.unlink()  # no unfinished run offered: Enter goes to the first question
+            figures[name].append(asyncio.run(first_panel_ms(template, settings, home, idle)))
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
 def main() -> None:
     from tests.conftest import REAL_REQUIRED
     from tests.functional.helpers import EMBEDDED_REQUIRED
@@ -124,9 +179,14 @@ def main() -> None:
                                       [("type", "acme-quilt-"), ("type", "")]))
     report("embedded: typed bucket prefix -> panel, first (cold)", cold, target="< 50 ms")
     report("embedded: typed bucket prefix -> panel, revisit", warm, target="< 50 ms")
+    for name, value in first_panel(None, EMBEDDED_REQUIRED).items():
+        report(f"embedded: Enter -> first panel, {name}", value, target="< 500 ms")
     if not REAL.is_file():
         print(f"real template absent ({REAL}); skipped")
         return
+    targets = {"fresh, after idle": "<= 1000 ms", "warm, after idle": "<= 500 ms"}
+    for name, value in first_panel(str(REAL), REAL_REQUIRED).items():
+        report(f"real: Enter -> first panel, {name}", value, target=targets.get(name, ""))
     cold, warm = asyncio.run(panel_ms(str(REAL), REAL_REQUIRED, "timeline",
                                       [("highlight", 1), ("highlight", 0)]))
     report("real: highlight -> panel, first visit (cold caches)", cold, target="< 50 ms")

@@ -2,7 +2,7 @@
 
 ``build_app`` takes the command-line options (template, profile, target, output, baseline,
 ``--set`` values) and returns a ``QuiltWizardApp``; ``run_app`` runs it for ``quilt-wizard``
-with no subcommand. The app owns the run in progress (a ``WizardSession``) and the order of
+with no subcommand. The app owns the run in progress (a ``DeploySession``) and the order of
 the screens: start, the customer's questions, the security options, the deployment details,
 the remaining template parameters, the review, and writing the parameter file. The draft is
 saved each time the operator moves on, so quitting loses nothing. After the file is written,
@@ -28,7 +28,8 @@ from textual.worker import Worker, WorkerState
 from screens.commands import WizardCommands
 from screens.navigation import WizardOptions
 from screens.step import WizardStep
-from screens.session import PARAMETERS, REVIEW, START, WRITE, WizardSession
+from screens.aws.session import DeploySession
+from wizard.flow.session import PARAMETERS, REVIEW, START, WRITE
 from wizard.flow.draft import Draft, discard_draft, save_draft
 from wizard.errors import InputError, WizardError, write_failure
 from wizard.paths import ASSETS
@@ -62,7 +63,7 @@ class QuiltWizardApp(App[int]):
     def __init__(self, options: WizardOptions) -> None:
         super().__init__()
         self.options = options
-        self.session: WizardSession | None = None
+        self.session: DeploySession | None = None
         self.current_step = START
 
     async def on_event(self, event: events.Event) -> None:
@@ -71,7 +72,7 @@ class QuiltWizardApp(App[int]):
         await super().on_event(event)
 
     def on_mount(self) -> None:
-        from screens.start import StartScreen
+        from screens.questions.start import StartScreen
 
         self.theme = DARK
         self.push_screen(StartScreen())
@@ -79,11 +80,11 @@ class QuiltWizardApp(App[int]):
     # -- the order of the screens ---------------------------------------------------------
 
     def screen_for(self, step: str) -> Screen:
-        from screens.parameters import ParametersScreen
-        from screens.question import QuestionScreen
-        from screens.review import ReviewScreen
-        from screens.start import StartScreen
-        from screens.write import WriteScreen
+        from screens.questions.parameters import ParametersScreen
+        from screens.questions.question import QuestionScreen
+        from screens.review.review import ReviewScreen
+        from screens.questions.start import StartScreen
+        from screens.review.write import WriteScreen
 
         if step == START:
             return StartScreen()
@@ -143,7 +144,7 @@ class QuiltWizardApp(App[int]):
 
     # -- the run ------------------------------------------------------------------------------
 
-    def adopt(self, session: WizardSession) -> None:
+    def adopt(self, session: DeploySession) -> None:
         """Make ``session`` the run in progress, saying what the operator must know first: the
         hardening overlay applied to the template, and account values the profile lacks."""
         self.session = session
@@ -158,7 +159,7 @@ class QuiltWizardApp(App[int]):
 
     def resume(self, draft: Draft) -> None:
         """Continue an unfinished run where it stopped."""
-        self.session = WizardSession.from_draft(draft, settings=self.options.settings)
+        self.session = DeploySession.from_draft(draft, settings=self.options.settings)
         steps = self.steps()
         self.show(draft.step if draft.step in steps and draft.step != START else steps[1])
 
@@ -199,7 +200,7 @@ class QuiltWizardApp(App[int]):
         self.notify(message, title="Screenshot", severity=severity, markup=False)
 
     def action_show_grants(self) -> None:
-        from screens.grants import GrantsScreen
+        from screens.review.grants import GrantsScreen
 
         if self.session is not None:
             self.push_screen(GrantsScreen())
@@ -274,7 +275,7 @@ class QuiltWizardApp(App[int]):
             self.render_report(self.session, folder)
 
     @work(thread=True, exclusive=True, group="report")
-    def render_report(self, session: WizardSession, folder: str) -> tuple[str, str]:
+    def render_report(self, session: DeploySession, folder: str) -> tuple[str, str]:
         """Render and write the report off the UI thread (the findings take a moment).
 
         The thread only writes files and returns (severity, message); the message is shown by

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping, Protocol
 
 if TYPE_CHECKING:
-    from screens.session import WizardSession
+    from screens.aws.session import DeploySession
     from wizard.flow.draft import Draft
 
 
@@ -42,7 +42,7 @@ class WizardNavigation(Protocol):
     """The app as its screens see it."""
 
     options: WizardOptions
-    session: "WizardSession | None"
+    session: "DeploySession | None"
 
     def position(self, step: str, section: str) -> str:
         """Where ``step`` stands in the run, for the header."""
@@ -60,7 +60,7 @@ class WizardNavigation(Protocol):
         """Leave ``step`` backwards."""
         ...
 
-    def adopt(self, session: "WizardSession") -> None:
+    def adopt(self, session: "DeploySession") -> None:
         """Make ``session`` the run in progress (the start screen's confirmation)."""
         ...
 

@@ -21,7 +21,7 @@ from screens.widgets.step_header import StepHeader
 
 if TYPE_CHECKING:
     from screens.navigation import WizardNavigation
-    from screens.session import WizardSession
+    from screens.aws.session import DeploySession
 
 
 class OnTheWizard:
@@ -32,7 +32,7 @@ class OnTheWizard:
         return self.app  # type: ignore[return-value]
 
     @property
-    def session(self) -> "WizardSession":
+    def session(self) -> "DeploySession":
         assert self.wizard.session is not None
         return self.wizard.session
 

@@ -12,7 +12,10 @@ repeats (``arn:aws:iam::123456789012:``) is shown once and shortened to ``…`` 
 variables, so the panel reads well in the light and the dark theme. Long lines wrap with a
 hanging indent, re-wrapped when the panel is resized.
 
-The panel keeps the plain text it shows in ``plain``, for tests and for copying.
+A preview's lines are built by ``preview_lines`` (thread-safe, remembered per preview), so the
+workers that compute previews build them too; while a candidate's preview is computed the panel
+shows its title and ``PENDING`` (``show_pending``). The panel keeps the plain text it shows in
+``plain``, for tests and for copying.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from screens.session import Preview
+from wizard.flow.session import Preview
 from screens.widgets.hanging import hanging
 from wizard.iam.diff import GrantChange, PermissionDiff, RuleChange
 from wizard.flow.risk import RiskChange, name_of, posture_text, serious
@@ -153,6 +156,67 @@ def phase_lines(phases) -> list[Line]:
     return lines
 
 
+PENDING = "Computing what this answer changes…"
+"""What the panel says under a candidate's title while its preview is computed."""
+_BUILT: dict[int, tuple[Preview, list[Line]]] = {}
+_BUILT_KEPT = 256
+
+
+def preview_lines(preview: Preview) -> list[Line]:
+    """The panel's lines for ``preview`` (thread-safe, remembered per preview): a worker that
+    computes a preview builds its lines too, so the UI thread only lays them out."""
+    found = _BUILT.get(id(preview))
+    if found is not None and found[0] is preview:
+        return found[1]
+    lines: list[Line] = [_line((preview.title, "bold $text-accent"))]
+    if preview.frameworks:
+        lines.append(_line(("Frameworks: " + ", ".join(preview.frameworks), "italic")))
+    if preview.problem:
+        lines.append(_line((preview.problem, "$text-error"), prefix=Content.styled("Refused: ", "bold $text-error")))
+    elif preview.diff is not None:
+        if preview.posture is not None:
+            lines += posture_lines(preview.posture)
+        lines += stop_lines(preview.stops)
+        if preview.phases:
+            lines += phase_lines(preview.phases)
+        lines.append(summary_line(preview.diff))
+        lines += security_lines(preview.diff)
+        if preview.diff.empty:
+            hint = ("The answer in force; move the highlight to see what another choice changes."
+                    if preview.is_current else "No IAM or network change compared with the answer in force.")
+            lines.append(_line((hint, "$text-muted")))
+        else:
+            lines.append(BLANK)
+            lines += diff_lines(preview.diff)
+    if preview.against_baseline and not preview.problem:
+        lines.append(BLANK)
+        lines.append(_line((f"All answers against the baseline ({preview.baseline_name}): ", "$text-muted"),
+                           (preview.against_baseline, "bold")))
+    if len(_BUILT) > _BUILT_KEPT:
+        _BUILT.clear()
+    _BUILT[id(preview)] = (preview, lines)
+    return lines
+
+
+_LAID_OUT: dict[tuple[int, int], tuple[list[Line], Content]] = {}
+
+
+def laid_out(lines: list[Line], width: int) -> Content:
+    """``lines`` wrapped with hanging indents at ``width`` cells, as one Content (thread-safe,
+    remembered per list of lines and width: a worker lays out a preview's lines ahead)."""
+    found = _LAID_OUT.get((id(lines), width))
+    if found is not None and found[0] is lines:
+        return found[1]
+    rows: list[Content] = []
+    for prefix, body in lines:
+        rows += hanging(prefix, body, width) if width > 0 else [Content.assemble(prefix, body)]
+    content = Content("\n").join(rows)
+    if len(_LAID_OUT) > _BUILT_KEPT:
+        _LAID_OUT.clear()
+    _LAID_OUT[(id(lines), width)] = (lines, content)
+    return content
+
+
 class DiffPanel(VerticalScroll):
     """A scrollable panel showing a permission diff."""
 
@@ -161,6 +225,8 @@ class DiffPanel(VerticalScroll):
         self.border_title = title
         self.plain = ""
         self._lines: list[Line] = []
+        self.pending: str | None = None
+        """The title of the candidate being computed, while the panel says so."""
 
     def compose(self):
         yield Static(id="diff-body")
@@ -172,10 +238,12 @@ class DiffPanel(VerticalScroll):
 
     def _wrap(self) -> None:
         width = self.scrollable_content_region.width
-        rows: list[Content] = []
-        for prefix, body in self._lines:
-            rows += hanging(prefix, body, width) if width > 0 else [Content.assemble(prefix, body)]
-        self.query_one("#diff-body", Static).update(Content("\n").join(rows))
+        self.query_one("#diff-body", Static).update(laid_out(self._lines, width))
+
+    @property
+    def text_width(self) -> int:
+        """The width the panel's lines are wrapped at."""
+        return self.scrollable_content_region.width
 
     def on_resize(self) -> None:
         if self._lines:
@@ -183,36 +251,21 @@ class DiffPanel(VerticalScroll):
 
     def show_preview(self, preview: Preview) -> None:
         """What the highlighted choice changes compared with the answers in force."""
-        lines: list[Line] = [_line((preview.title, "bold $text-accent"))]
-        if preview.frameworks:
-            lines.append(_line(("Frameworks: " + ", ".join(preview.frameworks), "italic")))
-        if preview.problem:
-            lines.append(_line((preview.problem, "$text-error"), prefix=Content.styled("Refused: ", "bold $text-error")))
-        elif preview.diff is not None:
-            if preview.posture is not None:
-                lines += posture_lines(preview.posture)
-            lines += stop_lines(preview.stops)
-            if preview.phases:
-                lines += phase_lines(preview.phases)
-            lines.append(summary_line(preview.diff))
-            lines += security_lines(preview.diff)
-            if preview.diff.empty:
-                hint = ("The answer in force; move the highlight to see what another choice changes."
-                        if preview.is_current else "No IAM or network change compared with the answer in force.")
-                lines.append(_line((hint, "$text-muted")))
-            else:
-                lines.append(BLANK)
-                lines += diff_lines(preview.diff)
-        if preview.against_baseline and not preview.problem:
-            lines.append(BLANK)
-            lines.append(_line((f"All answers against the baseline ({preview.baseline_name}): ", "$text-muted"),
-                               (preview.against_baseline, "bold")))
-        self._show_lines(lines)
+        self.pending = None
+        self._show_lines(preview_lines(preview))
         self.set_class(bool(preview.diff and (preview.diff.broadening or preview.diff.weakening)), "-broadening")
+
+    def show_pending(self, title: str) -> None:
+        """The candidate ``title`` is being computed: its title and ``PENDING``, never the panel
+        of the candidate before it."""
+        self.pending = title
+        self._show_lines([_line((title, "bold $text-accent")), _line((PENDING, "italic $text-muted"))])
+        self.set_class(False, "-broadening")
 
     def show_diff(self, diff: PermissionDiff, heading: str, lead: Sequence[Line] = ()) -> None:
         """A whole diff under a heading (the review screen), after the ``lead`` lines (a fleet
         instance's overrides)."""
+        self.pending = None
         lines: list[Line] = [_line((heading, "bold $text-accent")), *lead, summary_line(diff), *security_lines(diff)]
         if not diff.empty:
             lines.append(BLANK)
@@ -221,4 +274,5 @@ class DiffPanel(VerticalScroll):
         self.set_class(diff.broadening or diff.weakening, "-broadening")
 
     def show_message(self, text: str, style: str = "$text-muted") -> None:
+        self.pending = None
         self._show_lines([_line((text, style))])

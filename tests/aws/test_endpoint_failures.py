@@ -265,7 +265,7 @@ async def test_the_wizards_screens_keep_the_deadline(silent_endpoint, tmp_path, 
     """``quilt-wizard --aws-deadline`` reaches the screens: the preflight against an endpoint that
     never answers fails at the deadline given, in one line naming it."""
     from screens.app import build_app
-    from screens.preflight import PreflightScreen
+    from screens.aws.preflight import PreflightScreen
     from tests.functional.helpers import EMBEDDED_REQUIRED, press, settle, write_parameter_file
 
     app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED, endpoint_url=silent_endpoint,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screens.question import QuestionScreen
+from screens.questions.question import QuestionScreen
 
 
 @pytest.fixture(autouse=True)

@@ -15,14 +15,14 @@ import threading
 from textual.widgets import DataTable, Input
 
 from screens.app import build_app
-from screens.change_set import ChangeSetScreen
+from screens.aws.change_set import ChangeSetScreen
 from screens.dialogs import TypedConfirmDialog
-from screens.preflight import PreflightScreen
-from screens.question import QuestionScreen
-from screens.review import ReviewScreen
-from screens.session import WizardSession
+from screens.aws.preflight import PreflightScreen
+from screens.questions.question import QuestionScreen
+from screens.review.review import ReviewScreen
+from screens.aws.session import DeploySession
 from screens.widgets.diff_panel import DiffPanel
-from screens.write import WriteScreen
+from screens.review.write import WriteScreen
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle, text_of, write_parameter_file
 from tests.moto import TOPIC_TEMPLATE, free_port, import_certificate
 from wizard.aws.events import FollowResult
@@ -234,7 +234,7 @@ async def test_escape_cancels_a_change_set_being_created(tmp_path, monkeypatch):
     missing = RequestInvalid("refused", code="ValidationError", action="cloudformation:DescribeStacks",
                              aws_message="Stack with id quilt does not exist")
     fake = BlockingAws(missing)
-    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint, deadline=None: fake)
+    monkeypatch.setattr(DeploySession, "aws_session", lambda self, profile, endpoint, deadline=None: fake)
     app = _topic_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await write_parameter_file(pilot)
@@ -247,7 +247,7 @@ async def test_escape_cancels_a_change_set_being_created(tmp_path, monkeypatch):
 
 async def test_escape_cancels_a_preflight(tmp_path, monkeypatch):
     fake = BlockingAws(EndpointUnreachable("Cannot reach the AWS endpoint"))
-    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint, deadline=None: fake)
+    monkeypatch.setattr(DeploySession, "aws_session", lambda self, profile, endpoint, deadline=None: fake)
     app = _topic_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await write_parameter_file(pilot)
@@ -274,8 +274,8 @@ async def test_escape_during_an_execution_claims_no_cancel(tmp_path, monkeypatch
         release.wait(timeout=30)
         executed.append(result.change_set_name)
 
-    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint, deadline=None: object())
-    monkeypatch.setattr(WizardSession, "create_change_set", _ready_change_set)
+    monkeypatch.setattr(DeploySession, "aws_session", lambda self, profile, endpoint, deadline=None: object())
+    monkeypatch.setattr(DeploySession, "create_change_set", _ready_change_set)
     monkeypatch.setattr("wizard.aws.execute_change_set", slow_execute)
     monkeypatch.setattr("wizard.aws.events.event_ids", lambda aws, stack: set())
     monkeypatch.setattr("wizard.aws.events.follow_stack",
@@ -308,8 +308,8 @@ async def test_a_masked_noecho_value_of_the_deployed_stack_keeps_the_review(tmp_
                        parameters={"AdminPassword": "****", "InternalApiPort": "443"})
     report = PreflightReport(stack_name="quilt", region="us-east-1", account="123456789012", stack=stack,
                              checks=(PreflightCheck("stack", CheckStatus.PASS, "Stack quilt is UPDATE_COMPLETE"),))
-    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint, deadline=None: object())
-    monkeypatch.setattr(WizardSession, "run_preflight", lambda self, aws, on_progress: report)
+    monkeypatch.setattr(DeploySession, "aws_session", lambda self, profile, endpoint, deadline=None: object())
+    monkeypatch.setattr(DeploySession, "run_preflight", lambda self, aws, on_progress: report)
     app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
     async with app.run_test(size=(120, 40)) as pilot:
         await write_parameter_file(pilot)
@@ -339,7 +339,7 @@ async def test_preflight_runs_iam_access_analyzer_when_ticked(tmp_path, endpoint
 
     template = tmp_path / "publisher.yaml"
     template.write_text(PUBLISHER_TEMPLATE)
-    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint, deadline=None: moto_session)
+    monkeypatch.setattr(DeploySession, "aws_session", lambda self, profile, endpoint, deadline=None: moto_session)
     stub = Stubber(moto_session.client("accessanalyzer"))
     stub.add_response("validate_policy", {"findings": [{
         "findingDetails": "Add a Version element.", "findingType": "WARNING", "issueCode": "MISSING_VERSION",

@@ -10,7 +10,7 @@ import threading
 from textual.widgets import Input
 
 from screens.app import build_app
-from screens.change_set import ChangeSetScreen
+from screens.aws.change_set import ChangeSetScreen
 from screens.dialogs import ConfirmDialog
 from tests.functional.helpers import EMBEDDED_REQUIRED, press, settle, write_parameter_file
 from tests.moto import ACCOUNT, TOPIC_TEMPLATE

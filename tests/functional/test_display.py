@@ -39,7 +39,7 @@ async def test_keys_typed_ahead_do_not_skip_the_review(tmp_path):
 
 
 async def test_a_failed_aws_call_leaves_no_stale_progress_line(tmp_path):
-    from screens.preflight import PreflightScreen
+    from screens.aws.preflight import PreflightScreen
     from tests.functional.helpers import press, write_parameter_file
     from tests.moto import free_port
 
@@ -103,7 +103,7 @@ async def test_the_write_screen_warns_when_a_secret_lands_unignored_in_git(tmp_p
 
 
 async def test_an_empty_secret_shows_empty_and_full_grants_abbreviate_nothing(tmp_path):
-    from screens.grants import GrantsScreen
+    from screens.review.grants import GrantsScreen
     from tests.functional.helpers import EMBEDDED_REQUIRED, text_of
 
     app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)

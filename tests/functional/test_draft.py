@@ -10,10 +10,10 @@ from textual.widgets import Button, Input
 
 from screens.app import build_app
 from screens.dialogs import TemplateChoiceDialog
-from screens.parameters import ParametersScreen
-from screens.question import QuestionScreen
-from screens.session import WizardSession
-from screens.start import StartScreen
+from screens.questions.parameters import ParametersScreen
+from screens.questions.question import QuestionScreen
+from wizard.flow.session import WizardSession
+from screens.questions.start import StartScreen
 from screens.widgets.choice_list import ChoiceList
 from screens.widgets.diff_panel import DiffPanel
 from tests.conftest import DATA

@@ -12,8 +12,8 @@ from textual.widgets import DataTable
 
 from screens.app import build_app
 from screens.dialogs import TypedConfirmDialog
-from screens.fleet import FleetScreen, InstancePanel
-from screens.review import ReviewScreen
+from screens.aws.fleet import FleetScreen, InstancePanel
+from screens.review.review import ReviewScreen
 from tests.aws.test_fleet import A, B, SMALL, TRUST, write_profile
 from tests.functional.helpers import advance_to, press, settle, text_of
 from tests.moto import ACCOUNT

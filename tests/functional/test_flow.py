@@ -8,13 +8,13 @@ import json
 from textual.widgets import Input, Select
 
 from screens.app import build_app
-from screens.parameters import ParametersScreen
-from screens.question import QuestionScreen
-from screens.review import ReviewScreen
-from screens.start import StartScreen
+from screens.questions.parameters import ParametersScreen
+from screens.questions.question import QuestionScreen
+from screens.review.review import ReviewScreen
+from screens.questions.start import StartScreen
 from screens.widgets.diff_panel import DiffPanel
 from screens.widgets.parameter_field import ParameterField
-from screens.write import WriteScreen
+from screens.review.write import WriteScreen
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, screen_name, settle, text_of
 from wizard.flow.draft import draft_path
 

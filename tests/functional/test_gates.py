@@ -4,9 +4,9 @@ usage errors before any AWS call, the target account named by the preflight."""
 from __future__ import annotations
 
 from screens.app import build_app
-from screens.change_set import OVERRIDE, ChangeSetScreen
+from screens.aws.change_set import OVERRIDE, ChangeSetScreen
 from screens.dialogs import TypedConfirmDialog
-from screens.session import WizardSession
+from screens.aws.session import DeploySession
 from tests.cli_run import run_cli
 from tests.conftest import DATA
 from tests.functional.helpers import press, settle, write_parameter_file
@@ -70,7 +70,7 @@ async def test_the_change_set_step_refuses_after_a_failed_preflight_until_overri
         calls.append("aws")
         raise EndpointUnreachable("Cannot reach the AWS endpoint")
 
-    monkeypatch.setattr(WizardSession, "aws_session", unreachable)
+    monkeypatch.setattr(DeploySession, "aws_session", unreachable)
     app = _topic_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await write_parameter_file(pilot)

@@ -6,8 +6,8 @@ from textual.widgets import Footer, Input
 
 from screens.app import build_app
 from screens.dialogs import NameDialog, ProfileDialog
-from screens.grants import GrantsScreen
-from screens.question import QuestionScreen
+from screens.review.grants import GrantsScreen
+from screens.questions.question import QuestionScreen
 from screens.widgets.choice_list import ChoiceList
 from screens.widgets.diff_panel import DiffPanel
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle

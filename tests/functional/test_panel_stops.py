@@ -33,7 +33,7 @@ async def test_highlighting_remove_names_the_vendors_access_it_stops(real_templa
 async def test_the_review_lists_per_answer_what_it_stops(real_template_path, tmp_path):
     from textual.widgets import Static
 
-    from screens.session import REVIEW
+    from wizard.flow.session import REVIEW
 
     app = build_app(template_path=str(real_template_path), out=tmp_path / "p.json", settings=REAL_REQUIRED)
     async with app.run_test(size=(120, 40)) as pilot:

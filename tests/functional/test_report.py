@@ -6,7 +6,7 @@ from textual.widgets import Input
 
 from screens.app import REPORT_FOLDER, build_app
 from screens.dialogs import NameDialog
-from screens.question import QuestionScreen
+from screens.questions.question import QuestionScreen
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle
 
 SECRET = "correct-horse-battery"

@@ -42,7 +42,7 @@ async def test_enterprise_refuses_an_empty_kms_key_and_a_key_of_another_account(
 
 
 async def test_a_value_not_of_its_aws_type_is_refused_on_the_parameters_screen(tmp_path):
-    from screens.parameters import ParametersScreen
+    from screens.questions.parameters import ParametersScreen
     from screens.widgets.parameter_field import ParameterField
 
     settings = {k: v for k, v in EMBEDDED_REQUIRED.items() if k != "VPC"}

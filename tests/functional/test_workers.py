@@ -15,12 +15,12 @@ import pytest
 from textual.dom import DOMNode
 from textual.widgets import Input
 
-import screens.review as review_module
+import screens.review.review as review_module
 from screens.app import build_app
-from screens.parameters import ParametersScreen
-from screens.preflight import PreflightScreen
-from screens.review import ReviewScreen
-from screens.session import WizardSession
+from screens.questions.parameters import ParametersScreen
+from screens.aws.preflight import PreflightScreen
+from screens.review.review import ReviewScreen
+from screens.aws.session import DeploySession
 from screens.step import OnTheWizard
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle, text_of, write_parameter_file
 from wizard.aws import EndpointUnreachable
@@ -58,7 +58,7 @@ class FailingAws:
 
 
 async def test_workers_touch_no_widget_off_the_ui_thread(tmp_path, monkeypatch, off_thread):
-    monkeypatch.setattr(WizardSession, "aws_session", lambda self, profile, endpoint, deadline=None: FailingAws())
+    monkeypatch.setattr(DeploySession, "aws_session", lambda self, profile, endpoint, deadline=None: FailingAws())
     app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -7,7 +7,7 @@ import io
 import pytest
 import yaml
 
-from screens.session import WizardSession
+from wizard.flow.session import WizardSession
 from tests.unit.test_prompts import ScriptedAsker, args
 from wizard.cli import main
 from wizard.flow.accounts import arn_problem, split_for_account, tied_to_account

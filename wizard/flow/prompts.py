@@ -1,13 +1,15 @@
 """``quilt-wizard --plain``: the question catalog as line prompts, for terminals without a TUI.
 
-It asks exactly what the Textual screens ask, in the same order (the same ``Catalog``), prints
-after each answer what that answer added to or removed from IAM and the network, then asks for
-the template parameters no question covers and ends with the same parameter file as the
-headless run. Like the wizard it asks for the stack, region and account the command line did not
-give, keeps a draft after every answer (resumed on the next start; a draft made on another
-template asks which of the two to resume on, never mixing them), and ends by offering the
-optional AWS steps (through the ``after`` hook the command line gives). The prompts go through an ``Asker`` so tests can script the answers; the real
-one uses questionary, imported only when the plain face runs.
+The run is the core's interactive session (``wizard.flow.session``), the one the Textual screens
+use: it asks the same questions in the same order, checks typed values with the same rules,
+prints after each answer what that answer changes (the session's ``change_between``, the live
+panel's comparison), then asks for the template parameters no question covers and ends with
+the same parameter file as the headless run. Like the wizard it asks for the stack, region and
+account the command line did not give, keeps a draft after every answer (resumed on the next
+start; a draft made on another template asks which of the two to resume on, never mixing
+them), and ends by offering the optional AWS steps (through the ``after`` hook the command line
+gives). This module holds only the prompts' I/O: they go through an ``Asker`` so tests can
+script the answers; the real one uses questionary, imported only when the plain face runs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import argparse
 import sys
 from typing import Any, Callable, Protocol, Sequence, TextIO
 
-from wizard.flow.answers import Layer, resolve
 from wizard.flow.catalog import CHOICE, MULTI, Catalog, GenericQuestion, Question, load_catalog
 from wizard.errors import InputError, WizardError
 
@@ -67,37 +68,45 @@ class QuestionaryAsker:
 
 
 class PromptFlow:
-    """Walks the catalog with an Asker, printing the permission change of every answer."""
+    """Walks the session's questions with an Asker, printing the change every answer makes.
+
+    The run is the core's ``WizardSession`` (``wizard.flow.session``), as in the Textual wizard:
+    its layers, the questions it asks, the checks of typed values, what an answer changes, the
+    draft and the deployment are the session's; this class holds only the prompts."""
 
     def __init__(self, args: argparse.Namespace, asker: Asker, out: TextIO, catalog: Catalog | None = None):
-        from wizard.flow.headless import pseudo_for
         from wizard.flow.paramfile import parse_assignments
 
         self.args = args
         self.asker = asker
         self.out = out
-        self.catalog = catalog or load_catalog()
+        self._catalog = catalog or load_catalog()
+        self._settings = parse_assignments(args.set_values)
         self.use_template(args.template)
-        self.pseudo = pseudo_for(None, args.stack_name, args.region, args.account_id)
-        self.settings = parse_assignments(args.set_values)
-        self.mode: str | None = args.profile
-        self.answers: dict[str, Any] = {}
-        self.parameters: dict[str, str] = {}
         self.deployment = None
         """What was written, once it is."""
         self.after: Callable[["PromptFlow"], None] | None = None
 
     def use_template(self, path: str | None) -> None:
-        """Load the template at ``path`` (the embedded one when None); one without the promised
-        options (the vendor's) is hardened, as in the headless run."""
-        from wizard.flow.draft import template_sha256
-        from wizard.flow.headless import hardened_for, template_for
+        """Open the run on the template at ``path`` (the embedded one when None); one without the
+        promised options (the vendor's) is hardened, as in the headless run."""
+        from wizard.flow.session import WizardSession
 
-        chosen = template_for(path)
         self.args.template = path
-        self.template_sha256 = template_sha256(chosen.text)
-        self.hardening = None if getattr(self.args, "no_harden", False) else hardened_for(chosen)
-        self.template = self.hardening.template if self.hardening else chosen
+        self.session = WizardSession.open(
+            path, account_id=self.args.account_id, region=self.args.region, stack_name=self.args.stack_name,
+            harden=not getattr(self.args, "no_harden", False), form_from_settings=False,
+            settings=self._settings, profile=self.args.profile, baseline=self.args.baseline,
+            out=self.args.out, fmt=self.args.format, catalog=self._catalog, operator_layers=("prompts", "prompts"))
+
+    # The run's state is the session's.
+    catalog = property(lambda self: self.session.catalog)
+    template = property(lambda self: self.session.template)
+    hardening = property(lambda self: self.session.hardening)
+    pseudo = property(lambda self: self.session.pseudo)
+    answers = property(lambda self: self.session.answers)
+    parameters = property(lambda self: self.session.parameters)
+    mode = property(lambda self: self.session.profile)
 
     def announce_template(self) -> None:
         self.say(f"quilt-wizard: {self.template.source}")
@@ -109,32 +118,15 @@ class PromptFlow:
         self.out.write(text + "\n")
         self.out.flush()
 
-    def layers(self) -> list[Layer]:
-        from wizard.flow.headless import layers_for
-
-        # The order every face uses: --set gives the defaults of the prompts; what the operator types wins.
-        return layers_for(self.mode, self.pseudo.account_id, None, self.settings,
-                          [Layer("prompts", dict(self.answers), dict(self.parameters))])
-
-    def plan(self):
-        return resolve(self.catalog, self.template, self.layers())
-
     def current(self) -> dict[str, str]:
-        return dict(resolve(self.catalog, self.template, self.layers()).parameters)
+        return dict(self.session.plan().parameters)
 
     def show_change(self, before: dict[str, str]) -> None:
-        from wizard.iam.analysis import compare
+        from wizard.flow.risk import name_of
         from wizard.flow.terminal import diff_text, use_colour
 
-        from wizard.cfn.parameters import resolve_parameters
-        from wizard.flow.risk import change as posture_change
-        from wizard.flow.risk import findings_of, name_of
-
-        after = self.current()
         try:
-            change = compare(self.template, before, after, self.pseudo)
-            risk = posture_change(*(findings_of(self.template, resolve_parameters(self.template, v).raw, self.pseudo)
-                                    for v in (before, after)))
+            change, risk = self.session.change_between(before, self.current())
         except WizardError as exc:
             self.say(f"  (cannot show the permission change yet: {exc})")
             return
@@ -154,17 +146,17 @@ class PromptFlow:
             return
         profiles = list_profiles()
         choices = [(p.name, f"{p.name}: {p.description}") for p in profiles]
-        self.mode = self.asker.select("Start from which deployment mode or profile?", choices, "standard")
+        self.session.profile = self.asker.select("Start from which deployment mode or profile?", choices, "standard")
 
-    def ask_question(self, question: Question, in_force: dict[str, Any]) -> None:
+    def ask_question(self, question: Question) -> None:
         self.say("")
         self.say(f"{question.title}")
         self.say(f"  {question.help}")
         self.say(f"  Trade-off: {question.tradeoff}")
-        recommended = self.catalog.recommendations({**in_force, **self.answers}).get(question.id)
+        recommended = self.session.recommendation(question)
         if recommended:
-            self.say(f"  {recommended.describe(question)}")
-        current = self.plan().in_force(question)  # what stronger layers (--set, the account) set
+            self.say(f"  {recommended}")
+        current = self.session.plan().in_force(question)  # what stronger layers (--set, the account) set
         if current is None:
             current = question.default
         if question.kind == CHOICE:
@@ -176,7 +168,7 @@ class PromptFlow:
         else:
             value = self.asker.text(question.title, str(current or ""), validate=self._validator(question))
         before = self.current()
-        self.answers[question.id] = value
+        self.session.answer(question, value)
         self.show_change(before)
         self.keep_draft(question.id)
 
@@ -194,10 +186,7 @@ class PromptFlow:
 
     def _value_problem(self, name: str, value: str) -> str | None:
         """The core's checks beyond the template's: another region or account, the mode's needs."""
-        from wizard.flow.checks import value_problem
-        from wizard.flow.profiles import requirements
-
-        return value_problem(name, value, self.pseudo, requirements(self.mode))
+        return self.session.value_problem(name, value)
 
     def ask_parameter(self, generic: GenericQuestion, current: str | None) -> None:
         spec = generic.spec
@@ -225,7 +214,7 @@ class PromptFlow:
 
         account = self.args.account_id or self.asker.text("AWS account id", self.pseudo.account_id,
                                                           validate=account_problem)
-        self.pseudo = pseudo_for(None, stack, region, account)
+        self.session.pseudo = pseudo_for(None, stack, region, account)
 
     def resume_or_start(self) -> None:
         """Offer to resume the unfinished run a draft keeps (the wizard's or this face's). A draft
@@ -236,7 +225,7 @@ class PromptFlow:
         draft = load_draft()
         if draft is None:
             return
-        mismatch = template_mismatch(draft, self.args.template, self.template_sha256)
+        mismatch = template_mismatch(draft, self.args.template, self.session.template_sha256)
         legacy = draft.template_sha256 is None
         if legacy and (draft.template or None) != (self.args.template or None):
             return  # a draft from before templates were recorded, of another template: as then
@@ -263,32 +252,25 @@ class PromptFlow:
                 self.announce_template()
         from wizard.flow.stack import pseudo_for
 
-        self.pseudo = pseudo_for(None, draft.stack_name, draft.region, draft.account_id)
+        self.session.pseudo = pseudo_for(None, draft.stack_name, draft.region, draft.account_id)
         self.args.stack_name = self.args.stack_name or draft.stack_name
         self.args.region = self.args.region or draft.region
         self.args.account_id = self.args.account_id or draft.account_id
-        self.mode = self.mode or draft.profile
-        known = {q.id for q in self.catalog.for_template(self.template)}
-        self.answers.update({k: v for k, v in draft.answers.items() if k in known})
-        self.parameters.update({k: v for k, v in draft.parameters.items() if k in self.template.parameters})
+        self.session.profile = self.mode or draft.profile
+        self.session.take_draft(draft)
 
     def keep_draft(self, step: str) -> None:
         """Save the run so far (never a NoEcho value), as the wizard does after every screen."""
-        from wizard.flow.draft import Draft, recorded_path, save_draft
+        from wizard.flow.draft import save_draft
 
-        secrets = frozenset(n for n, spec in self.template.parameters.items() if spec.no_echo)
         try:
-            save_draft(Draft(template=recorded_path(self.args.template), template_sha256=self.template_sha256,
-                             profile=self.mode, account_id=self.pseudo.account_id,
-                             region=self.pseudo.region, stack_name=self.pseudo.stack_name,
-                             baseline=self.args.baseline, answers=dict(self.answers),
-                             parameters=dict(self.parameters), step=step, out=self.args.out,
-                             fmt=self.args.format), secrets)
+            save_draft(self.session.draft(step), self.session.secret_parameters)
         except (OSError, InputError) as exc:
             self.say(f"  (could not save the draft: {exc})")
 
     def run(self) -> int:
-        from wizard.flow.headless import plan_deployment, summary_text, write_deployment
+        from wizard.flow.draft import discard_draft
+        from wizard.flow.headless import summary_text, write_deployment
         from wizard.flow.paramfile import default_path
         from wizard.flow.terminal import use_colour
 
@@ -297,19 +279,16 @@ class PromptFlow:
         self.choose_target()
         self.choose_mode()
         self.keep_draft("start")
-        from wizard.flow.headless import account_gaps
-
-        gaps = account_gaps(self.mode, self.pseudo.account_id)
+        gaps = self.session.account_gaps()
         if gaps:
             self.say(f"Profile {self.mode} has no values for account {self.pseudo.account_id}: "
                      f"{', '.join(gaps)} (kept for {', '.join(sorted({a for v in gaps.values() for a in v}))}); "
                      "they are asked below.")
         for question in self.catalog.for_template(self.template):
-            in_force = dict(resolve(self.catalog, self.template, self.layers()).answers)
-            if question.applies({**in_force, **self.answers}):
-                self.ask_question(question, in_force)
+            if self.session.asks(question):
+                self.ask_question(question)
         current = self.current()
-        generic = self.catalog.generic(self.template)
+        generic = self.session.generic()
         missing = [g for g in generic if (g.required and g.id not in current) or g.id in gaps]
         if missing:
             self.say("")
@@ -326,12 +305,8 @@ class PromptFlow:
                        ("codepipeline", "CodePipeline template configuration"),
                        ("tfvars", "Terraform variables for the vendor's module (*.auto.tfvars.json)")], "cfn")
         out = self.args.out or self.asker.text("Write the parameter file to", default_path(fmt))
-        deployment = plan_deployment(template=self.template, pseudo=self.pseudo, layers=self.layers(), out=out,
-                                     fmt=fmt, baseline=self.args.baseline, mode=self.mode, catalog=self.catalog,
-                                     hardening=self.hardening)
+        deployment = self.session.deployment(out=out, fmt=fmt)
         write_deployment(deployment, force=self.args.force)
-        from wizard.flow.draft import discard_draft
-
         discard_draft()  # the file is written: the draft has done its job
         self.deployment = deployment
         self.say("")

@@ -4,15 +4,18 @@ The same screen serves every question of the catalog: choices (``ChoiceList``), 
 choices (tick boxes) and typed values (``Input``). The highlighted or typed answer is the
 ``candidate``, a reactive attribute; its watcher shows the session's preview of it at once when
 one was computed before (the choices are prefetched after the first), or else asks the session,
-in a worker thread, for the permission diff against the answers in force, and the panel shows
-it (on the UI thread) before anything is confirmed. Typed values update the panel after a short pause
+in a worker thread, for the permission diff against the answers in force (the panel shows the
+candidate's title and that it is computing, never the previous candidate's panel), and the
+panel shows it (on the UI thread) before anything is confirmed. The workers lay out the panel's
+lines too, so the UI thread only shows them. The run's first question is computed ahead, on the
+start screen (``prepare_first_question``). Typed values update the panel after a short pause
 (``DEBOUNCE_SECONDS``) and show the template's refusal (AllowedPattern and the rest) as they
 are typed. A typed question whose parameter was given with ``--set`` starts from that value.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from textual import work
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,11 +26,46 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from screens.session import Preview, WizardSession
+from wizard.flow.session import PARAMETERS, REVIEW, WRITE, Preview, WizardSession
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
-from screens.widgets.diff_panel import DiffPanel
+from screens.widgets.diff_panel import DiffPanel, laid_out, preview_lines
 from wizard.flow.catalog import CHOICE, MULTI, Question
+
+
+def preview_title(question: Question, candidate: Any) -> str:
+    """The panel's title for a candidate answer (no widget needed: a worker computes it too)."""
+    if question.kind == CHOICE:
+        return f"If you choose “{label_of(question, candidate)}”"
+    if question.kind == MULTI:
+        return "With " + (", ".join(label_of(question, v) for v in candidate) or "none ticked")
+    return f"With {question.parameter} = “{candidate}”" if candidate else "With an empty value"
+
+
+def label_of(question: Question, value: str) -> str:
+    choice = question.choice(value)
+    return choice.label if choice is not None else value
+
+
+def prepare_first_question(session: WizardSession, cancelled: Callable[[], bool] = lambda: False) -> None:
+    """Compute what the run's first question shows (off the UI thread): the preview of the
+    answer in force, then every other choice's, so its screen shows them in the frame that
+    asks. The start screen runs this in its idle time."""
+    steps = session.steps()
+    if len(steps) < 2 or steps[1] in (PARAMETERS, REVIEW, WRITE):
+        return
+    question = session.question(steps[1])
+    initial = session.current(question)
+    if initial is None or question.kind == MULTI:
+        return  # a question with no answer in force shows no panel; ticks are previewed as ticked
+    if question.kind == CHOICE:
+        candidates = [initial, *(c.value for c in question.choices if c.value != initial)]
+    else:
+        candidates = [QuestionScreen._text(initial)]
+    for candidate in candidates:
+        if cancelled():
+            return
+        preview_lines(session.preview(question, candidate, preview_title(question, candidate)))
 
 
 class QuestionScreen(WizardStep):
@@ -139,15 +177,13 @@ class QuestionScreen(WizardStep):
             # Seen before (or prefetched): shown in the same frame as the highlight that asked for it.
             self._show(known)
         else:
-            self.compute_preview(self.session, self.question, candidate, title)
+            # Never the panel of the candidate before: this one's title, computing, until it is done.
+            panel = self.query_one(DiffPanel)
+            panel.show_pending(title)
+            self.compute_preview(self.session, self.question, candidate, title, panel.text_width)
 
     def title_for(self, candidate: Any) -> str:
-        if self.question.kind == CHOICE:
-            return f"If you choose “{self.query_one('#choices', ChoiceList).label_of(candidate)}”"
-        if self.question.kind == MULTI:
-            choices = self.query_one("#choices", ChoiceList)
-            return "With " + (", ".join(choices.label_of(v) for v in candidate) or "none ticked")
-        return f"With {self.question.parameter} = “{candidate}”" if candidate else "With an empty value"
+        return preview_title(self.question, candidate)
 
     # The workers get the session and the question as arguments and only compute: no widget
     # (nor the app) is touched off the UI thread. A preview is shown by
@@ -156,9 +192,12 @@ class QuestionScreen(WizardStep):
 
     @work(thread=True, exclusive=True, group="preview")
     def compute_preview(self, session: WizardSession, question: Question, candidate: Any,
-                        title: str) -> tuple[Any, Preview]:
-        """Diff the candidate against the answers in force, off the UI thread."""
-        return candidate, session.preview(question, candidate, title)
+                        title: str, width: int = 0) -> tuple[Any, Preview]:
+        """Diff the candidate against the answers in force, and lay out its lines at the panel's
+        ``width``, off the UI thread."""
+        preview = session.preview(question, candidate, title)
+        laid_out(preview_lines(preview), width)
+        return candidate, preview
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -173,16 +212,18 @@ class QuestionScreen(WizardStep):
         self.previews_shown += 1
         if self.previews_shown == 1 and self.question.kind == CHOICE:
             self.prefetch(self.session, self.question,
-                          [(c.value, self.title_for(c.value)) for c in self.question.choices])
+                          [(c.value, self.title_for(c.value)) for c in self.question.choices],
+                          self.query_one(DiffPanel).text_width)
 
     @work(thread=True, exclusive=True, group="prefetch")
-    def prefetch(self, session: WizardSession, question: Question, choices: list[tuple[str, str]]) -> None:
-        """Compute every choice's preview ahead, so that moving the highlight shows it at once."""
+    def prefetch(self, session: WizardSession, question: Question, choices: list[tuple[str, str]],
+                 width: int = 0) -> None:
+        """Compute and lay out every choice's preview ahead, so that moving the highlight shows it at once."""
         worker = get_current_worker()
         for value, title in choices:
             if worker.is_cancelled:
                 return
-            session.preview(question, value, title)
+            laid_out(preview_lines(session.preview(question, value, title)), width)
 
     # -- confirming ------------------------------------------------------------------------
 

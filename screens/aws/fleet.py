@@ -31,7 +31,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState
 
-from screens.aws_screen import AwsScreen
+from screens.aws.aws_screen import AwsScreen
 from screens.dialogs import TypedConfirmDialog
 from screens.widgets.diff_panel import DiffPanel, Line
 from wizard.commands.fleet_deploy import (PERMISSION_MODELS, check_stack_set_name, check_template_size,
@@ -40,8 +40,8 @@ from wizard.errors import InputError, WizardError
 from wizard.fleet.text import counted, table as aligned, verdict
 
 if TYPE_CHECKING:
-    from screens.aws_screen import AwsCall
-    from screens.session import WizardSession
+    from screens.aws.aws_screen import AwsCall
+    from screens.aws.session import DeploySession
     from wizard.aws import AwsSession
     from wizard.commands.fleet_deploy import FleetDeployment, FleetOutcome
     from wizard.fleet.plan import FleetPlan, Instance
@@ -193,7 +193,7 @@ class FleetScreen(AwsScreen):
     # -- the plan -------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="fleet-plan")
-    def make_plan(self, session: "WizardSession", name: str) -> tuple[Any, tuple[str, ...]]:
+    def make_plan(self, session: "DeploySession", name: str) -> tuple[Any, tuple[str, ...]]:
         """The core's plan, off the UI thread (each instance is a whole single-run plan); an
         error that stops the whole plan (the shared values refused) comes back as its message."""
         try:

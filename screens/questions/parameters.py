@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from screens.session import PARAMETERS
+from wizard.flow.session import PARAMETERS
 from screens.step import WizardStep
 from screens.widgets.parameter_field import ParameterField
 

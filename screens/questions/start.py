@@ -3,20 +3,32 @@
 It offers to resume an unfinished run when a draft exists (or to discard it); a draft made on
 another template than the one in the form asks which of the two to resume on. Nothing is
 decided here that the core does not check: the account id and the template are validated by
-``WizardSession.open`` and a refusal is shown under the form.
+``DeploySession.open`` and a refusal is shown under the form.
+
+The screen's idle time is used: as soon as it is mounted, and again when the form changes, a
+worker opens the run the form describes (reading and hardening the template) and computes the
+first question's panels (``prepare_first_question``). Enter adopts that run when it is ready;
+otherwise it says "Reading the template…" and goes on when the worker is done, the screen
+answering meanwhile: no frame waits for the analysis.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Iterable
 
+from textual import work
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static
+from textual.worker import get_current_worker
 
-from screens.session import START, WizardSession
+from screens.aws.session import DeploySession
+from wizard.flow.session import START
+from screens.questions.question import prepare_first_question
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
 from wizard.flow.draft import Draft, discard_draft, load_draft, sha256_now, template_label, template_mismatch
@@ -39,10 +51,21 @@ class StartScreen(WizardStep):
 
     step = START
     section = "start"
+    SETTLE_SECONDS = 0.4
+    """How long the form must rest before its run is prepared ahead."""
+    KEPT = 4
+    """How many runs prepared ahead are kept (moving back to a mode finds its run ready)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.draft = load_draft()
+        self._wanted: Opening | None = None
+        self._preparing: Opening | None = None
+        self._waiting: Opening | None = None
+        """What Enter asked for and waits for (the worker opening it)."""
+        self._opened: dict[Opening, DeploySession] = {}
+        self._refused: dict[Opening, InputError] = {}
+        self._settle: Timer | None = None
 
     def compose_body(self) -> Iterable[Widget]:
         options = self.wizard.options
@@ -88,6 +111,7 @@ class StartScreen(WizardStep):
             self.query_one("#resume", Button).focus()
         else:
             self.query_one("#mode", ChoiceList).focus()
+        self.call_after_refresh(self.prepare_ahead)  # the screen drawn first, then the idle-time work
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -129,21 +153,100 @@ class StartScreen(WizardStep):
     def _error(self, text: str) -> None:
         self.query_one("#start-error", Static).update(Content.styled(text, "bold $text-error"))
 
-    def confirm(self) -> bool:
-        mode = self.query_one("#mode", ChoiceList).highlighted_value
-        template = self.query_one("#template", Input).value.strip() or None
-        account = self.query_one("#account-id", Input).value.strip() or None
-        region = self.query_one("#region", Input).value.strip() or None
-        stack = self.query_one("#stack-name", Input).value.strip() or None
-        previous = self.wizard.session
+    # -- the idle time: the run opened and the first question's panel computed ahead -----------
+
+    def _opening(self) -> Opening:
+        """What the form asks to open, as it stands."""
         options = self.wizard.options
+
+        def value(selector: str) -> str | None:
+            return self.query_one(selector, Input).value.strip() or None
+
+        return Opening(template=value("#template"), account=value("#account-id"), region=value("#region"),
+                       stack=value("#stack-name"), mode=self.query_one("#mode", ChoiceList).highlighted_value,
+                       baseline=options.baseline, settings=tuple(sorted(options.settings.items())),
+                       out=options.out or "quilt-parameters.json", fmt=options.fmt)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self.is_mounted and event.input.id in ("template", "account-id", "region", "stack-name"):
+            self._form_changed()
+
+    def on_option_list_option_highlighted(self, event) -> None:
+        if self.is_mounted:
+            self._form_changed()
+
+    def _form_changed(self) -> None:
+        """Prepare the form's run once it rests (``SETTLE_SECONDS``), not for every key or highlight."""
+        if self._settle is not None:
+            self._settle.stop()
+        self._settle = self.set_timer(self.SETTLE_SECONDS, self.prepare_ahead)
+
+    def prepare_ahead(self) -> None:
+        """Open the run the form describes and compute its first question's panel in a worker
+        (one at a time; the latest form wins), so Enter finds them ready."""
+        self._wanted = self._opening()
+        if self._preparing is None and self._wanted not in self._opened and self._wanted not in self._refused:
+            self._preparing = self._wanted
+            self.prepare(self._wanted, self.wizard.options.settings)
+
+    @work(thread=True, group="prepare")
+    def prepare(self, opening: Opening, settings: dict[str, str]) -> None:
+        """Off the UI thread: open the session (the template read and hardened), hand it to the
+        screen, then compute the first question's previews. The screen adopts it on the UI thread."""
+        worker = get_current_worker()
         try:
-            session = WizardSession.open(template, account_id=account, region=region, stack_name=stack,
-                                         profile=mode, baseline=options.baseline, settings=options.settings,
-                                         out=options.out or "quilt-parameters.json", fmt=options.fmt)
+            session = DeploySession.open(opening.template, account_id=opening.account, region=opening.region,
+                                         stack_name=opening.stack, profile=opening.mode, baseline=opening.baseline,
+                                         settings=dict(settings), out=opening.out, fmt=opening.fmt)
         except InputError as exc:
-            self._error(str(exc))
+            session, error = None, exc
+        else:
+            error = None
+        try:
+            self.app.call_from_thread(self._prepared, opening, session, error)
+        except RuntimeError:
+            return  # the app closed meanwhile
+        if session is not None:
+            # Not for a form changed since (another mode, template or target): its own worker runs.
+            prepare_first_question(session.snapshot(), lambda: worker.is_cancelled or self._wanted != opening)
+
+    def _prepared(self, opening: Opening, session: DeploySession | None, error: InputError | None) -> None:
+        """On the UI thread: keep what the worker opened (or why not); go on when Enter waits for it."""
+        self._preparing = None
+        if session is not None:
+            self._opened = {**dict(list(self._opened.items())[-(self.KEPT - 1):]), opening: session}
+        else:
+            self._refused = {opening: error}
+        if self._waiting == opening and self.is_attached:
+            self._waiting = None
+            if self.confirm():
+                self.wizard.go_next(self.step)
+        elif self.is_attached and self._wanted is not None and self._wanted != opening:
+            self.prepare_ahead()
+
+    @property
+    def is_prepared(self) -> bool:
+        """Whether the run the form describes is opened ahead (Enter adopts it at once)."""
+        return self._opening() in self._opened
+
+    def _status(self, text: str) -> None:
+        """A note under the form (where a refusal shows): what Enter waits for."""
+        self.query_one("#start-error", Static).update(Content.styled(text, "italic $text-muted"))
+
+    def confirm(self) -> bool:
+        """Adopt the run the form describes, opened ahead when it could be; else open it in a
+        worker (the screen says so and stays responsive) and go on when it is done."""
+        opening = self._opening()
+        if opening in self._refused:
+            self._error(str(self._refused[opening]))
             return False
+        session = self._opened.pop(opening, None)
+        if session is None:
+            self._waiting = opening
+            self._status("Reading the template…")
+            self.prepare_ahead()
+            return False
+        previous = self.wizard.session
         if previous is not None and previous.template_path == session.template_path:
             session.parameters.update(previous.parameters)
             session.baseline = previous.baseline
@@ -151,3 +254,18 @@ class StartScreen(WizardStep):
                 session.answers = previous.answers
         self.wizard.adopt(session)
         return True
+
+
+@dataclass(frozen=True)
+class Opening:
+    """The start form's values: what a session is opened with."""
+
+    template: str | None
+    account: str | None
+    region: str | None
+    stack: str | None
+    mode: str | None
+    baseline: str | None
+    settings: tuple[tuple[str, str], ...]
+    out: str
+    fmt: str | None

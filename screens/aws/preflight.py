@@ -20,11 +20,11 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Static
 
-from screens.aws_screen import AwsScreen
+from screens.aws.aws_screen import AwsScreen
 from wizard.errors import InputError
 
 if TYPE_CHECKING:
-    from screens.aws_screen import AwsCall
+    from screens.aws.aws_screen import AwsCall
     from wizard.aws import AwsSession, PreflightReport
 
 STATUS_COLOURS = {"pass": "text-success", "warn": "text-warning", "fail": "text-error"}

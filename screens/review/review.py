@@ -10,7 +10,7 @@ critical and high ones named, each phase of "harden after") appears when the fin
 installed, then what each answer stops of Quilt (its features, the core's ``answer_stops``, the
 summary's list), then the total change against the baseline (and each phase's); ``r`` writes the security report. After a preflight found the
 deployed stack, the diff is against its parameters. When the profile's ``accounts:`` section lists
-several accounts, ``f`` (or the button at the top) opens the fleet screen (``screens.fleet``).
+several accounts, ``f`` (or the button at the top) opens the fleet screen (``screens.aws.fleet``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
-from screens.session import REVIEW
+from wizard.flow.session import REVIEW
 from screens.step import WizardStep
 from screens.widgets.diff_panel import DiffPanel, posture_lines
 from wizard.errors import InputError, WizardError
@@ -225,7 +225,7 @@ class ReviewScreen(WizardStep):
 
     def action_deploy_fleet(self) -> None:
         """The fleet screen: the profile's accounts through a stack set (pushed: escape comes back)."""
-        from screens.fleet import FleetScreen
+        from screens.aws.fleet import FleetScreen
 
         if len(self.fleet) > 1:
             self.app.push_screen(FleetScreen())

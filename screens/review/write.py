@@ -21,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from screens.dialogs import ConfirmDialog
-from screens.session import WRITE
+from wizard.flow.session import WRITE
 from screens.step import WizardStep
 from wizard.errors import InputError, WizardError, write_failure
 from wizard.flow.headless import summary_text, write_deployment
@@ -102,13 +102,13 @@ class WriteScreen(WizardStep):
             self.app.action_save_profile()  # type: ignore[attr-defined]
 
     def action_preflight(self) -> None:
-        from screens.preflight import PreflightScreen
+        from screens.aws.preflight import PreflightScreen
 
         if self.written:
             self.app.push_screen(PreflightScreen())
 
     def action_change_set(self) -> None:
-        from screens.change_set import ChangeSetScreen
+        from screens.aws.change_set import ChangeSetScreen
 
         if self.written:
             self.app.push_screen(ChangeSetScreen())

@@ -29,7 +29,7 @@ from screens.widgets.step_header import StepHeader
 from wizard.errors import WizardError
 
 if TYPE_CHECKING:
-    from screens.session import WizardSession
+    from screens.aws.session import DeploySession
     from wizard.aws import AwsSession
 
     AwsCall = Callable[[AwsSession, Callable[[str], None], threading.Event], Any]
@@ -191,7 +191,7 @@ class AwsScreen(OnTheWizard, Screen):
                       self.wizard.options.aws_deadline)
 
     @work(thread=True, exclusive=True, group="aws")
-    def call_aws(self, session: "WizardSession", run: int, kind: str, call: "AwsCall", cancel: threading.Event,
+    def call_aws(self, session: "DeploySession", run: int, kind: str, call: "AwsCall", cancel: threading.Event,
                  profile: str, endpoint: str, aws: "AwsSession | None", deadline: float | None = None) -> None:
         """The blocking part: make the session, make the call, report back.
 

@@ -26,7 +26,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 
-from screens.aws_screen import AwsScreen
+from screens.aws.aws_screen import AwsScreen
 from screens.dialogs import ConfirmDialog, TypedConfirmDialog
 from wizard.aws.changeset import TEMPLATE_BODY_LIMIT
 from wizard.aws.template_bucket import EXPIRE_DAYS, TemplateBucketNeeded
@@ -34,7 +34,7 @@ from wizard.commands.aws_steps import profile_template_bucket
 from wizard.errors import InputError
 
 if TYPE_CHECKING:
-    from screens.aws_screen import AwsCall
+    from screens.aws.aws_screen import AwsCall
     from wizard.aws import AwsSession, ChangeSetResult
 
 OVERRIDE = "override"
