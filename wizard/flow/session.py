@@ -35,9 +35,10 @@ from wizard.flow.checks import value_problem
 from wizard.flow.draft import Draft, recorded_path, template_sha256
 from wizard.flow.headless import DEFAULT_BASELINE, Deployment, hardened_for, layers_for, plan_deployment
 from wizard.flow.profiles import load_profile, requirements
-from wizard.flow.session_preview import TIMELINE, PhaseView, Preview, Previews
+from wizard.flow.session_preview import BASELINES_KEPT, PREVIEWS_KEPT, TIMELINE, PhaseView, Preview, Previews
 from wizard.flow.stack import pseudo_for, template_for
 from wizard.iam.analysis import analyse
+from wizard.memo import Memo
 from wizard.paths import DEFAULT_TEMPLATE
 
 if TYPE_CHECKING:
@@ -79,8 +80,8 @@ class WizardSession(Previews):
     """The names of the operator's two layers (the answers, the typed parameter values), which
     name where a refused value came from."""
     _mode_layers: dict = field(default_factory=dict, repr=False, compare=False)
-    _against: dict = field(default_factory=dict, repr=False, compare=False)
-    _previews: dict = field(default_factory=dict, repr=False, compare=False)
+    _against: Memo = field(default_factory=lambda: Memo(maxsize=BASELINES_KEPT), repr=False, compare=False)
+    _previews: Memo = field(default_factory=lambda: Memo(maxsize=PREVIEWS_KEPT), repr=False, compare=False)
     _computing: dict = field(default_factory=dict, repr=False, compare=False)
     _memo_lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 

@@ -26,8 +26,10 @@ from wizard.iam.diff import PermissionDiff
 
 TIMELINE = "timeline"
 """The question whose "after" answer deploys in two phases (``plan_deployment``)."""
-_PREVIEWS_KEPT = 512
-_BASELINES_KEPT = 256
+#: Previews a session keeps (a choice's panel in one state of the answers), least recently used out.
+PREVIEWS_KEPT = 512
+#: Comparisons with the baseline a session keeps, one per set of answers.
+BASELINES_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,7 @@ class Previews:
         try:
             found = snapshot._compute_preview(question, candidate, title)
             with self._memo_lock:
-                if len(self._previews) > _PREVIEWS_KEPT:
-                    self._previews.clear()
-                self._previews[key] = found
+                self._previews.put(key, found)
             return found
         finally:
             with self._memo_lock:
@@ -212,9 +212,7 @@ class Previews:
                 base = baseline_values(self.template, self.catalog, self.baseline_name, self.pseudo.account_id,
                                        values.raw)
             found = (compare(self.template, base.raw, values.raw, self.pseudo), dict(base.raw), dict(values.raw))
-            if len(self._against) > _BASELINES_KEPT:
-                self._against.clear()
-            self._against[key] = found
+            self._against.put(key, found)
         return found
 
 
