@@ -150,10 +150,9 @@ def check_bucket_key(session: AwsSession, key: str, account: str,
     region: its form, then (an ARN) its region and account against the stack's, then what KMS
     says of it (it exists there, enabled, a symmetric encryption key). ``InputError`` otherwise."""
     problem = kms_key_problem(key)
-    if problem:
-        raise InputError(problem, where=where)
     match = _KEY.fullmatch(key)
-    assert match is not None
+    if problem or match is None:
+        raise InputError(problem or f"expected {KMS_KEY_FORMS}, found {key!r}", where=where)
     region = session.region
     if match.group("region") and match.group("region") != region:
         raise InputError(f"the key is in {match.group('region')}, but the stack and its template bucket are in "
