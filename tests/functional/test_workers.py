@@ -59,7 +59,9 @@ class FailingAws:
 
 async def test_workers_touch_no_widget_off_the_ui_thread(tmp_path, monkeypatch, off_thread):
     monkeypatch.setattr(DeploySession, "aws_session", lambda self, profile, endpoint, deadline=None: FailingAws())
-    app = build_app(out=tmp_path / "p.json", settings=EMBEDDED_REQUIRED)
+    # The second choice of the first question is manual approval, which names its approvers.
+    app = build_app(out=tmp_path / "p.json", settings={
+        **EMBEDDED_REQUIRED, "ApproverPrincipalArn": "arn:aws:iam::123456789012:role/quilt-approver"})
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await press(pilot, "enter", "down")  # a question's preview, then another choice's
