@@ -1,6 +1,6 @@
 """The headless run's plan does not harden again a template the overlay added nothing to before
 (the embedded one, which has every option): the verdict is remembered by the digest of the
-template, the overlay's rules and its code, and the files written and the summary are the same
+template, the overlay's rules and code and the installed files (``wizard.overlay.kept``), and the files written and the summary are the same
 byte for byte as a run that hardens. A template the overlay hardened before (the vendor's) is
 read back under the same digest as the very same hardening."""
 
@@ -15,7 +15,7 @@ from wizard.cfn.template import load_template, parse_template
 from wizard.flow import headless_plan
 from wizard.flow.answers import load_answers_file
 from wizard.flow.headless import plan_arguments, plan_deployment, summary_text, write_deployment
-from wizard.overlay import harden
+from wizard.overlay import harden, kept
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.verdicts import CACHE_ENV
 
@@ -33,7 +33,7 @@ def refuse_to_harden(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("hardened again")
 
-    monkeypatch.setattr("wizard.overlay.harden", refuse)
+    monkeypatch.setattr(kept, "harden", refuse)
 
 
 def test_the_embedded_template_is_hardened_once_then_known_to_gain_nothing(monkeypatch):
@@ -109,7 +109,7 @@ def test_the_files_and_summary_are_those_of_a_run_that_hardens(tmp_path, monkeyp
 @pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
 def test_a_hardening_kept_by_other_code_or_data_is_not_read_back(monkeypatch):
     headless_plan.hardened_for(load_template(str(REAL)))
-    monkeypatch.setattr(headless_plan, "_installed_stamp", lambda: b"an upgrade: other files, sizes or times")
+    monkeypatch.setattr(kept, "_installed_stamp", lambda: b"an upgrade: other files, sizes or times")
     refuse_to_harden(monkeypatch)
     with pytest.raises(AssertionError, match="hardened again"):
         headless_plan.hardened_for(load_template(str(REAL)))

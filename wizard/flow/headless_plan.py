@@ -7,8 +7,8 @@ baseline (the standard mode by default). Everything is checked here, before anyt
 
 Given a template without the promised options (the vendor's own), the run applies the hardening
 overlay first (``wizard.overlay``; ``--no-harden`` opts out): the answers then act on the
-hardened template. A template the overlay added nothing to in an earlier run (the embedded one,
-which has every option) is not hardened again: the verdict is remembered.
+hardened template. What an earlier run's hardening found is read back, not worked out again
+(``wizard.overlay.kept``).
 
 With the "harden after" timeline the plan has two phases: phase 1 (security options at their
 standard values) and phase 2 (the chosen hardening). The same ``Deployment`` is what the line
@@ -16,7 +16,6 @@ prompts and the TUI build and write.
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +25,7 @@ from wizard.iam.analysis import analyse, compare
 from wizard.flow.answers import AnswersFile, Layer, Plan, resolve, stack_layers
 from wizard.flow.catalog import Catalog, load_catalog
 from wizard.iam.diff import PermissionDiff
-from wizard import verdicts
 from wizard.errors import InputError
-from wizard.memo import once
-from wizard.paths import ASSETS
 from wizard.cfn.pseudo import Pseudo
 from wizard.flow.stack import pseudo_for, template_for
 from wizard.flow.paramfile import FORMATS, check_path, default_path, read_parameter_file
@@ -151,138 +147,11 @@ def layers_for(mode: str | None, account_id: str, answers: AnswersFile | None,
 
 
 def hardened_for(template: Template) -> Hardening | None:
-    """The overlay applied to a template that lacks the promised options; None when it adds nothing.
+    """The overlay applied to a template that lacks the promised options; None when it adds
+    nothing. An earlier run's work is read back rather than done again (``wizard.overlay.kept``)."""
+    from wizard.overlay.kept import hardened
 
-    A template the overlay added nothing to before (the embedded one, which has every option) is
-    not hardened again only to throw the result away: that verdict is remembered by the digest of
-    the template's text, the overlay's files and its code (``wizard.verdicts``). A template it
-    hardened before (the vendor's) is not hardened again either: the hardened text and each
-    rule's outcome are kept under the same digest, and read back (the text through the parse
-    cache) as the very hardening a new run would make."""
-    from wizard.overlay import harden
-
-    digest = _overlay_digest(template)
-    if verdicts.known(_ADDS_NOTHING, digest):
-        return None
-    kept = _kept_digest(digest)
-    hardening = _remembered_hardening(template, kept)
-    if hardening is None:
-        hardening = harden(template)
-        if hardening.added_parameters:
-            _remember_hardening(hardening, kept)
-    if hardening.added_parameters:
-        return hardening
-    verdicts.remember(_ADDS_NOTHING, digest)
-    return None
-
-
-_ADDS_NOTHING = "overlay-adds-nothing-1"
-#: The cache folder's subfolder of hardenings made before, one JSON file a digest.
-_HARDENED = "hardened-1"
-
-
-def _kept_digest(digest: str) -> str:
-    """The key of a kept hardening: the overlay's digest of the template, and a stamp of every
-    file of the code and of the shipped data (the boundaries read the IAM catalog, the engine's
-    code reads the template), so an upgrade never reads back a hardening made by other code."""
-    return hashlib.sha256(digest.encode() + _installed_stamp()).hexdigest()
-
-
-@once
-def _installed_stamp() -> bytes:
-    """Each file of the package and of its data with its size and modification time."""
-    import os
-
-    import wizard
-
-    stamp = hashlib.sha256(wizard.__version__.encode())
-    for root in (os.path.dirname(wizard.__file__), str(ASSETS)):
-        for folder, folders, files in os.walk(root):
-            folders[:] = sorted(f for f in folders if f != "__pycache__")
-            for name in sorted(files):
-                info = os.stat(os.path.join(folder, name))
-                stamp.update(f"{os.path.relpath(folder, root)}/{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
-    return stamp.digest()
-
-
-def _hardened_file(digest: str) -> Path:
-    import os
-
-    from wizard.paths import user_dir
-
-    override = os.environ.get(verdicts.CACHE_ENV)
-    return (Path(override) if override else user_dir("cache")) / _HARDENED / f"{digest}.json"
-
-
-def _remember_hardening(hardening: Hardening, digest: str) -> None:
-    """Keep the hardened text and the rules' outcomes for the next runs (a cache that cannot be
-    written only costs time)."""
-    import json
-
-    from wizard.atomic import write_atomic
-
-    outcomes = [{"rule": o.rule.id, "status": o.status.value,
-                 "steps": [{"name": s.name, "says": list(s.says), "skipped": list(s.skipped),
-                            "matches": [[m.kind.value, list(m.path), m.label, list(m.holders), list(m.detail)]
-                                        for m in s.matches]} for s in o.steps]}
-                for o in hardening.outcomes]
-    body = json.dumps({"text": hardening.template.text, "outcomes": outcomes}, ensure_ascii=False)
-    try:
-        write_atomic(_hardened_file(digest), body.encode("utf-8", "surrogatepass"), mode=0o600, durable=False)
-    except OSError:
-        pass
-
-
-def _remembered_hardening(template: Template, digest: str) -> Hardening | None:
-    """The hardening of ``template`` an earlier run kept, or None (none kept, or unreadable)."""
-    import json
-
-    try:
-        data = json.loads(_hardened_file(digest).read_bytes().decode("utf-8", "surrogatepass"))
-    except (OSError, ValueError):
-        return None
-    from wizard.cfn.template import parse_template
-    from wizard.overlay import load_overlay
-    from wizard.overlay.apply import Hardening, RuleOutcome, RuleStatus, StepOutcome
-    from wizard.overlay.match import Match, MatchKind
-
-    overlay = load_overlay()
-    try:
-        outcomes = tuple(
-            RuleOutcome(overlay.rule(o["rule"]), RuleStatus(o["status"]), tuple(
-                StepOutcome(s["name"], tuple(Match(MatchKind(kind), tuple(path), label, tuple(holders), tuple(detail))
-                                             for kind, path, label, holders, detail in s["matches"]),
-                            tuple(s["says"]), tuple(s["skipped"]))
-                for s in o["steps"]))
-            for o in data["outcomes"])
-        text = data["text"]
-        if not isinstance(text, str):
-            return None
-    except (KeyError, TypeError, ValueError):
-        return None
-    hardened = parse_template(text, f"{template.source} (hardened)")
-    vendor_sha256 = hashlib.sha256(template.text.encode("utf-8")).hexdigest()
-    return Hardening(template, hardened, overlay, outcomes, vendor_sha256)
-
-
-def _overlay_digest(template: Template) -> str:
-    """A digest of what decides the overlay's work on ``template``: its text, the overlay's rules
-    and the overlay's code."""
-    digest = hashlib.sha256(_overlay_files())
-    digest.update(template.text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-@once
-def _overlay_files() -> bytes:
-    import wizard.overlay
-
-    digest = hashlib.sha256()
-    code = Path(wizard.overlay.__file__).parent
-    for path in sorted([*code.glob("*.py"), *(ASSETS / "overlays").rglob("*.yaml")]):
-        body = path.read_bytes()
-        digest.update(path.name.encode() + b"\0%d\0" % len(body) + body)
-    return digest.digest()
+    return hardened(template)
 
 
 def plan_arguments(answers: AnswersFile, *, template: str | None = None, profile: str | None = None,

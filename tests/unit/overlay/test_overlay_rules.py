@@ -162,13 +162,14 @@ def test_a_role_trusting_anyone_trusts_principals_outside_the_account():
 def test_a_failure_of_the_overlays_own_code_is_a_bug_not_a_bad_template(monkeypatch, tmp_path, capsys):
     """The template was read and checked before any rule saw it: an exception inside a rule is
     the program's fault, raised as such (with a traceback), never a one-line blame on the template."""
+    from wizard.memo import Memo
     from wizard.overlay import apply
 
     def broken(*_args):
         raise KeyError("Statement")
 
     monkeypatch.setattr(apply, "_apply", broken)
-    monkeypatch.setattr(apply, "_CACHE", {})  # no hardening made before the bug
+    monkeypatch.setattr(apply, "_CACHE", Memo(maxsize=1))  # no hardening made before the bug
     template = load_template(DATA / "small-vendor.yaml")
     with pytest.raises(apply.OverlayBug) as caught:
         harden(template)

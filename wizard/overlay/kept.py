@@ -1,0 +1,140 @@
+"""Hardenings kept across runs: the overlay's work on a template is not done twice.
+
+Hardening the vendor's template takes a large part of a second, and the embedded one, which
+has every option, gains nothing from it. So each outcome is kept in the cache folder under a
+digest of the template's text, of the overlay's rules and code, and of a stamp of every file of
+the installed code and data (name, size and time), so an upgrade never reads back what other
+code made: a template the overlay adds nothing to is a verdict (``wizard.verdicts``); a
+template it hardened is its hardened text and each rule's outcome, read back (the text through
+the parse cache) as the very hardening a new run would make. A cache that cannot be read or
+written only costs time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import wizard
+from wizard import verdicts
+from wizard.atomic import write_atomic
+from wizard.cfn.template import Template, parse_template
+from wizard.errors import TemplateError
+from wizard.memo import once
+from wizard.overlay.apply import Hardening, RuleOutcome, RuleStatus, StepOutcome, harden
+from wizard.overlay.match import Match, MatchKind
+from wizard.overlay.rules import load_overlay
+from wizard.paths import ASSETS, user_dir
+
+
+def hardened(template: Template) -> Hardening | None:
+    """The overlay applied to a template that lacks the promised options; None when it adds
+    nothing. Read back when an earlier run with the same template, overlay and installed files
+    made it; made and kept otherwise."""
+    digest = _kept_digest(_overlay_digest(template))
+    if verdicts.known(_ADDS_NOTHING, digest):
+        return None
+    hardening = _remembered_hardening(template, digest)
+    if hardening is None:
+        hardening = harden(template)
+        if hardening.added_parameters:
+            _remember_hardening(hardening, digest)
+    if hardening.added_parameters:
+        return hardening
+    verdicts.remember(_ADDS_NOTHING, digest)
+    return None
+
+
+#: The verdicts' kind: templates the overlay added nothing to (keyed with the installed stamp).
+_ADDS_NOTHING = "overlay-adds-nothing-2"
+#: The cache folder's subfolder of hardenings made before, one JSON file a digest.
+_HARDENED = "hardened-1"
+
+
+def _kept_digest(digest: str) -> str:
+    """The key of a kept hardening: the overlay's digest of the template, and a stamp of every
+    file of the code and of the shipped data (the boundaries read the IAM catalog, the engine's
+    code reads the template), so an upgrade never reads back a hardening made by other code."""
+    return hashlib.sha256(digest.encode() + _installed_stamp()).hexdigest()
+
+
+@once
+def _installed_stamp() -> bytes:
+    """Each file of the package and of its data with its size and modification time."""
+    stamp = hashlib.sha256(wizard.__version__.encode())
+    for root in (os.path.dirname(wizard.__file__), str(ASSETS)):
+        for folder, folders, files in os.walk(root):
+            folders[:] = sorted(f for f in folders if f != "__pycache__")
+            for name in sorted(files):
+                info = os.stat(os.path.join(folder, name))
+                stamp.update(f"{os.path.relpath(folder, root)}/{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return stamp.digest()
+
+
+def _hardened_file(digest: str) -> Path:
+    override = os.environ.get(verdicts.CACHE_ENV)
+    return (Path(override) if override else user_dir("cache")) / _HARDENED / f"{digest}.json"
+
+
+def _remember_hardening(hardening: Hardening, digest: str) -> None:
+    """Keep the hardened text and the rules' outcomes for the next runs (a cache that cannot be
+    written only costs time)."""
+    outcomes = [{"rule": o.rule.id, "status": o.status.value,
+                 "steps": [{"name": s.name, "says": list(s.says), "skipped": list(s.skipped),
+                            "matches": [[m.kind.value, list(m.path), m.label, list(m.holders), list(m.detail)]
+                                        for m in s.matches]} for s in o.steps]}
+                for o in hardening.outcomes]
+    body = json.dumps({"text": hardening.template.text, "outcomes": outcomes}, ensure_ascii=False)
+    try:
+        write_atomic(_hardened_file(digest), body.encode("utf-8", "surrogatepass"), mode=0o600, durable=False)
+    except OSError:
+        pass
+
+
+def _remembered_hardening(template: Template, digest: str) -> Hardening | None:
+    """The hardening of ``template`` an earlier run kept, or None (none kept, or unreadable)."""
+    try:
+        data = json.loads(_hardened_file(digest).read_bytes().decode("utf-8", "surrogatepass"))
+    except (OSError, ValueError):
+        return None
+    overlay = load_overlay()
+    try:
+        outcomes = tuple(
+            RuleOutcome(overlay.rule(o["rule"]), RuleStatus(o["status"]), tuple(
+                StepOutcome(s["name"], tuple(Match(MatchKind(kind), tuple(path), label, tuple(holders), tuple(detail))
+                                             for kind, path, label, holders, detail in s["matches"]),
+                            tuple(s["says"]), tuple(s["skipped"]))
+                for s in o["steps"]))
+            for o in data["outcomes"])
+        text = data["text"]
+        if not isinstance(text, str):
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    try:
+        hardened_template = parse_template(text, f"{template.source} (hardened)")
+    except TemplateError:
+        return None  # a damaged entry: hardened again
+    vendor_sha256 = hashlib.sha256(template.text.encode("utf-8")).hexdigest()
+    return Hardening(template, hardened_template, overlay, outcomes, vendor_sha256)
+
+
+def _overlay_digest(template: Template) -> str:
+    """A digest of what decides the overlay's work on ``template``: its text, the overlay's rules
+    and the overlay's code."""
+    digest = hashlib.sha256(_overlay_files())
+    digest.update(template.text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@once
+def _overlay_files() -> bytes:
+    """The overlay's code and rules, by content."""
+    digest = hashlib.sha256()
+    code = Path(__file__).parent
+    for path in sorted([*code.glob("*.py"), *(ASSETS / "overlays").rglob("*.yaml")]):
+        body = path.read_bytes()
+        digest.update(path.name.encode() + b"\0%d\0" % len(body) + body)
+    return digest.digest()
