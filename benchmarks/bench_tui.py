@@ -56,6 +56,20 @@ def launch_ms(runs: int = 5) -> float:
     return statistics.median(samples)
 
 
+def _time_panel_shows(panel_class) -> tuple[list[float], object]:
+    """Record when the panel shows a preview: (the times, filled as it shows; the original method,
+    which the caller puts back)."""
+    shown: list[float] = []
+    original = panel_class.show_preview
+
+    def timed(self, preview):
+        original(self, preview)
+        shown.append(time.perf_counter())
+
+    panel_class.show_preview = timed
+    return shown, original
+
+
 async def panel_ms(template: str | None, settings: dict[str, str], question: str,
                    moves: list[tuple[str, object]]) -> tuple[float, float]:
     """(cold, warm) median ms from a candidate change to the panel updated."""
@@ -66,14 +80,7 @@ async def panel_ms(template: str | None, settings: dict[str, str], question: str
     from wizard.iam import analysis
 
     QuestionScreen.DEBOUNCE_SECONDS = 0
-    shown: list[float] = []
-    original = DiffPanel.show_preview
-
-    def timed(self, preview):
-        original(self, preview)
-        shown.append(time.perf_counter())
-
-    DiffPanel.show_preview = timed
+    shown, original = _time_panel_shows(DiffPanel)
     os.environ["QUILT_WIZARD_HOME"] = tempfile.mkdtemp(prefix="qw-bench-")  # no draft from an earlier run
     app = build_app(template_path=template, settings=settings)
     cold, warm = [], []
@@ -121,14 +128,7 @@ async def first_panel_ms(template: str | None, settings: dict[str, str], home: s
     from screens.questions.start import StartScreen
     from screens.widgets.diff_panel import DiffPanel
 
-    shown: list[float] = []
-    original = DiffPanel.show_preview
-
-    def timed(self, preview):
-        original(self, preview)
-        shown.append(time.perf_counter())
-
-    DiffPanel.show_preview = timed
+    shown, original = _time_panel_shows(DiffPanel)
     os.environ["QUILT_WIZARD_HOME"] = home
     app = build_app(template_path=template, settings=settings)
     try:
