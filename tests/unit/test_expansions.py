@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from wizard.paths import CACHE_ENV
 from wizard.iam import actions
 from wizard.iam.expansions import Expansions
 
@@ -27,7 +28,7 @@ PROGRAM = f"""
 
 def run(cache: Path) -> tuple[dict, list, bool]:
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(PROGRAM)], cwd=REPO, check=True,
-                         env={**os.environ, actions.CACHE_ENV: str(cache)}, capture_output=True, text=True).stdout
+                         env={**os.environ, CACHE_ENV: str(cache)}, capture_output=True, text=True).stdout
     levels, unknown, loaded = json.loads(out)
     return levels, unknown, loaded
 
@@ -99,7 +100,7 @@ def test_a_statement_summary_from_the_stored_levels_is_the_catalog_s(tmp_path):
     whether the catalog or the stored file answers, and with a damaged line."""
     def summaries() -> tuple[list, list]:
         out = subprocess.run([sys.executable, "-c", textwrap.dedent(SUMMARY)], cwd=REPO, check=True,
-                             env={**os.environ, actions.CACHE_ENV: str(tmp_path)}, capture_output=True,
+                             env={**os.environ, CACHE_ENV: str(tmp_path)}, capture_output=True,
                              text=True).stdout
         return json.loads(out)
 

@@ -17,7 +17,7 @@ from wizard.flow.answers import load_answers_file
 from wizard.flow.headless import plan_arguments, plan_deployment, summary_text, write_deployment
 from wizard.overlay import harden, kept
 from wizard.paths import DEFAULT_TEMPLATE
-from wizard.verdicts import CACHE_ENV
+from wizard.paths import CACHE_ENV
 
 ANSWERS = ROOT / "examples" / "answers.yaml"
 VENDOR_ANSWERS = ROOT / "benchmarks" / "answers-vendor.yaml"

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import DATA, ROOT
 from tests.unit.test_fuzz_inputs import ANSWERS, FUZZ, GOOD, PROFILE
+from wizard.paths import CACHE_ENV
 from wizard import schemas
 from wizard.cfn.yamlsource import parse_yaml
 from wizard.errors import InputError
@@ -28,7 +29,7 @@ FIXTURES += [(path, "profile") for path in sorted((ROOT / "profiles").glob("*.ya
 
 @pytest.fixture(autouse=True)
 def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(schemas.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     return tmp_path / "cache"
 
 
@@ -101,7 +102,7 @@ def test_a_document_remembered_for_one_schema_is_checked_against_another():
 def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
     blocked = tmp_path / "a-file"
     blocked.write_text("")
-    monkeypatch.setenv(schemas.CACHE_ENV, str(blocked / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(blocked / "cache"))
     good = json.loads(json.dumps(GOOD))
     assert verdict(good, "answers") is None and verdict(good, "answers") is None
     assert verdict({**good, "version": 2}, "answers") is not None
@@ -114,7 +115,7 @@ def test_a_document_accepted_before_is_accepted_without_importing_jsonschema(tmp
         load_answers_file({str(ROOT / "examples" / "answers.yaml")!r})
         print("jsonschema" in sys.modules)
     """)
-    env = {**os.environ, schemas.CACHE_ENV: str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, CACHE_ENV: str(tmp_path), "PYTHONPATH": str(ROOT)}
     runs = [subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True)
             for _ in range(2)]
     assert [r.stdout.strip() for r in runs] == ["True", "False"], runs[-1].stderr

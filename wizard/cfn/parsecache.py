@@ -50,10 +50,10 @@ def _reader_digest() -> bytes:
 
 
 def _entry(text: str) -> tuple[Path, bytes]:
-    from wizard.paths import user_dir
+    from wizard.paths import cache_dir
 
     key = hashlib.sha256(_reader_digest() + text.encode("utf-8", "surrogatepass")).digest()
-    return user_dir("cache") / "templates" / f"{key.hex()}.pickle", key
+    return cache_dir() / "templates" / f"{key.hex()}.pickle", key
 
 
 class _BodyUnpickler(pickle.Unpickler):

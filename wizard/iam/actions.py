@@ -25,7 +25,6 @@ wildcard rules of ``wizard.iam.wildcards``.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,14 +34,12 @@ from wizard.gcpause import collection_paused
 from wizard.iam import catalog_asset
 from wizard.iam.expansions import Expansions
 from wizard.iam.wildcards import matcher
-from wizard.memo import once
-from wizard.memo import memo
+from wizard.memo import memo, once
+from wizard.paths import cache_dir
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Tagging", "Permissions management")
 """The access levels AWS gives actions, from least to most sensitive."""
 
-CACHE_ENV = "QUILT_WIZARD_CACHE"
-"""Environment variable naming the cache directory (tests point it at a temporary one)."""
 
 _CACHE_FORMAT = 1
 
@@ -59,15 +56,6 @@ DERIVED: list[Callable[[dict, Path], None]] = []
 """Builders of other indexes of the definitions (``wizard.iam.resource_types`` adds its own when
 imported), called with the parsed file whenever the catalog is built from it, so that a fresh
 install parses the 13 MB file once."""
-
-
-def cache_dir() -> Path:
-    """Where the compact index is cached: ``$QUILT_WIZARD_CACHE`` or the user cache dir."""
-    if override := os.environ.get(CACHE_ENV):
-        return Path(override)
-    from wizard.paths import user_dir
-
-    return user_dir("cache")
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,7 +26,7 @@ from wizard.memo import once
 from wizard.overlay.apply import Hardening, RuleOutcome, RuleStatus, StepOutcome, harden
 from wizard.overlay.match import Match, MatchKind
 from wizard.overlay.rules import load_overlay
-from wizard.paths import ASSETS, user_dir
+from wizard.paths import ASSETS, cache_dir
 
 
 def hardened(template: Template) -> Hardening | None:
@@ -74,8 +74,7 @@ def _installed_stamp() -> bytes:
 
 
 def _hardened_file(digest: str) -> Path:
-    override = os.environ.get(verdicts.CACHE_ENV)
-    return (Path(override) if override else user_dir("cache")) / _HARDENED / f"{digest}.json"
+    return cache_dir() / _HARDENED / f"{digest}.json"
 
 
 def _remember_hardening(hardening: Hardening, digest: str) -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import REAL, REAL_REQUIRED
+
+#: Answers that harden the vendor's template in every promised way.
+ANSWERS = Path(__file__).resolve().parents[2] / "data" / "overlay" / "answers-vendor.yaml"
 
 #: The split application template takes the IAM part's outputs as parameters.
 SPLIT_APP_REQUIRED = {
@@ -44,3 +50,16 @@ def any_vendor(request):
 
     template = _vendor(request.param)
     return template, harden(template), VENDOR_FILES[request.param]
+
+
+@pytest.fixture
+def run(tmp_path, real_template_path):
+    """``go(*options)``: the headless run of ``ANSWERS`` on the vendor's template; its exit status."""
+    from wizard.cli import main
+
+    shutil.copy(ANSWERS, tmp_path / "answers.yaml")
+
+    def go(*extra: str) -> int:
+        return main(["--answers", str(tmp_path / "answers.yaml"), "--template", str(real_template_path), *extra])
+
+    return go

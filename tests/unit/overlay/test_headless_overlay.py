@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
-import pytest
-
+from tests.unit.overlay.conftest import ANSWERS
 from wizard.cfn.template import load_template
 from wizard.cli import main
-
-ANSWERS = Path(__file__).resolve().parents[2] / "data" / "overlay" / "answers-vendor.yaml"
-
-
-@pytest.fixture
-def run(tmp_path, real_template_path):
-    shutil.copy(ANSWERS, tmp_path / "answers.yaml")
-
-    def go(*extra: str) -> int:
-        return main(["--answers", str(tmp_path / "answers.yaml"), "--template", str(real_template_path), *extra])
-
-    return go
 
 
 def test_headless_hardens_the_vendor_template_and_writes_it_beside_the_parameters(run, tmp_path, capsys):

@@ -4,24 +4,6 @@ answer, and --json carries every lost access with its cause and the features it 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
-
-import pytest
-
-from wizard.cli import main
-
-ANSWERS = Path(__file__).resolve().parents[2] / "data" / "overlay" / "answers-vendor.yaml"
-
-
-@pytest.fixture
-def run(tmp_path, real_template_path):
-    shutil.copy(ANSWERS, tmp_path / "answers.yaml")
-
-    def go(*extra: str) -> int:
-        return main(["--answers", str(tmp_path / "answers.yaml"), "--template", str(real_template_path), *extra])
-
-    return go
 
 
 def test_the_json_summary_lists_every_lost_access_with_cause_and_features(run, capsys):
