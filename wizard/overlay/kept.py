@@ -33,7 +33,7 @@ def hardened(template: Template) -> Hardening | None:
     """The overlay applied to a template that lacks the promised options; None when it adds
     nothing. Read back when an earlier run with the same template, overlay and installed files
     made it; made and kept otherwise."""
-    digest = _kept_digest(_overlay_digest(template))
+    digest = _digest(template)
     if verdicts.known(_ADDS_NOTHING, digest):
         return None
     hardening = _remembered_hardening(template, digest)
@@ -53,11 +53,11 @@ _ADDS_NOTHING = "overlay-adds-nothing-2"
 _HARDENED = "hardened-1"
 
 
-def _kept_digest(digest: str) -> str:
-    """The key of a kept hardening: the overlay's digest of the template, and a stamp of every
-    file of the code and of the shipped data (the boundaries read the IAM catalog, the engine's
-    code reads the template), so an upgrade never reads back a hardening made by other code."""
-    return hashlib.sha256(digest.encode() + _installed_stamp()).hexdigest()
+def _digest(template: Template) -> str:
+    """The key of what the overlay does to ``template``: its text, and a stamp of every file of
+    the installed code and data (the overlay's rules and code, the IAM catalog its boundaries
+    read, the engine that reads the template), so an upgrade never reads back other code's work."""
+    return hashlib.sha256(_installed_stamp() + template.text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @once
@@ -118,22 +118,3 @@ def _remembered_hardening(template: Template, digest: str) -> Hardening | None:
         return None  # a damaged entry: hardened again
     vendor_sha256 = hashlib.sha256(template.text.encode("utf-8")).hexdigest()
     return Hardening(template, hardened_template, overlay, outcomes, vendor_sha256)
-
-
-def _overlay_digest(template: Template) -> str:
-    """A digest of what decides the overlay's work on ``template``: its text, the overlay's rules
-    and the overlay's code."""
-    digest = hashlib.sha256(_overlay_files())
-    digest.update(template.text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-@once
-def _overlay_files() -> bytes:
-    """The overlay's code and rules, by content."""
-    digest = hashlib.sha256()
-    code = Path(__file__).parent
-    for path in sorted([*code.glob("*.py"), *(ASSETS / "overlays").rglob("*.yaml")]):
-        body = path.read_bytes()
-        digest.update(path.name.encode() + b"\0%d\0" % len(body) + body)
-    return digest.digest()
