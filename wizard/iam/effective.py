@@ -308,32 +308,76 @@ def _concrete(access: Access) -> list[Access]:
             for name in names]
 
 
+def _place(access: Access) -> tuple:
+    """Who holds an access where, under which condition: all but its action."""
+    return (access.principal, access.kind, access.on, access.resource, access.condition_json)
+
+
+class Baseline:
+    """The accesses one side grants that take effect there, read once to be compared with any
+    number of other sides (``lost_in``); an action pattern's catalog actions are looked up the
+    first time some side loses it. ``asked``: only the accesses that can answer for one of these
+    are kept (the same holder, resource and condition, actions that may overlap), which is all a
+    question about those losses reads."""
+
+    def __init__(self, grants: Iterable[Grant], types: Mapping[str, str] | None = None,
+                 asked: Iterable[Access] | None = None):
+        self.old = old = Side(grants)
+        wanted: dict[tuple, set[str]] | None = None
+        if asked is not None:
+            wanted = {}
+            for access in asked:
+                wanted.setdefault(_place(access), set()).add(access.action)
+        self.types = types or {}
+        self.ignore = old.deny_keys
+        #: (the key of the first grant giving it, the access) for every access taking effect here.
+        self.held: list[tuple[tuple, Access]] = []
+        self._parts: dict[Access, tuple[list[Access], int]] = {}
+        seen: set[Access] = set()
+        for grant in old.grants:
+            for access in accesses(grant, types):
+                if access in seen:
+                    continue
+                seen.add(access)
+                if wanted is not None and not any(
+                        _overlaps(a, access.action, False) for a in wanted.get(_place(access), ())):
+                    continue
+                if not old.denied(access) and old.admitted(access):
+                    self.held.append((grant.key, access))
+
+    def parts(self, access: Access) -> tuple[list[Access], int]:
+        """The catalog actions of an action pattern not denied here that can apply, and how many
+        it has (none for a plain action)."""
+        found = self._parts.get(access)
+        if found is None:
+            parts = _concrete(access)
+            found = self._parts[access] = ([p for p in parts if not self.old.denied(p) and (
+                p.kind != IDENTITY or _applies(p.action, p.resource, self.types))], len(parts))
+        return found
+
+    def lost_in(self, after: Iterable[Grant], fresh: frozenset[str] = frozenset()) -> list[Access]:
+        """Every access held here that no longer takes effect in ``after`` (see ``lost_access``)."""
+        new = Side(after, fresh)
+        lost: list[Access] = []
+        for key, access in self.held:
+            if new.takes_effect(access, self.ignore, key in new.allow_keys):
+                continue
+            parts, count = self.parts(access)
+            if not count:
+                lost.append(access)
+                continue
+            stopped = [p for p in parts if not new.takes_effect(p, self.ignore)]
+            lost.extend(stopped if len(stopped) < count else [access])
+        return list(dict.fromkeys(lost))
+
+
 def lost_access(before: Iterable[Grant], after: Iterable[Grant],
                 types: Mapping[str, str] | None = None, fresh: frozenset[str] = frozenset()) -> list[Access]:
     """Every access ``before`` grants that takes effect there and no longer does in ``after``:
     a lost action pattern lost in part is named by the catalog actions it stops. ``fresh``: the
     stack resources only ``after`` has (by logical id); a Deny naming only them (a guard on a new
     topic) takes nothing ``before`` had."""
-    old, new = Side(before), Side(after, fresh)
-    ignore = old.deny_keys
-    lost: list[Access] = []
-    seen: set[Access] = set()
-    for grant in old.grants:
-        kept = grant.key in new.allow_keys
-        for access in accesses(grant, types):
-            if access in seen:
-                continue
-            seen.add(access)
-            if old.denied(access) or not old.admitted(access) or new.takes_effect(access, ignore, kept):
-                continue
-            parts = _concrete(access)
-            if not parts:
-                lost.append(access)
-                continue
-            stopped = [p for p in parts if not old.denied(p) and not new.takes_effect(p, ignore)
-                       and (p.kind != IDENTITY or _applies(p.action, p.resource, types or {}))]
-            lost.extend(stopped if len(stopped) < len(parts) else [access])
-    return list(dict.fromkeys(lost))
+    return Baseline(before, types).lost_in(after, fresh)
 
 
-__all__ = ["Access", "Side", "accesses", "effective", "lost_access", "resource_types_of"]
+__all__ = ["Access", "Baseline", "Side", "accesses", "effective", "lost_access", "resource_types_of"]

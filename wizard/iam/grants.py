@@ -37,11 +37,12 @@ from __future__ import annotations
 import json
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from wizard.iam import actions as iam_actions
 from wizard.iam import carriers, managed_policies, resource_returns, resource_types
 from wizard.iam.carriers import UnanalysedPolicy
+from wizard.cfn.dependencies import Alike, resolved_alike
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.yamlsource import LineList
 
@@ -183,50 +184,181 @@ def holder_of(token: str) -> str:
     return token
 
 
+class _Record:
+    """What reading one resource, or one policy document, gave: every grant emitted, in order,
+    with its dedupe key (the grant None when something read before had emitted that key), the
+    documents it could not read, the resources it resolved and the stack policies it attached."""
+
+    __slots__ = ("emitted", "unreadable", "read", "attached")
+
+    def __init__(self, logical_id: str):
+        self.emitted: list[tuple[tuple, Grant | None]] = []
+        self.unreadable: list[UnanalysedPolicy] = []
+        self.read: set[str] = {logical_id}
+        self.attached: set[str] = set()
+
+
+@dataclass(frozen=True, eq=False)
+class _Reading:
+    """One evaluation's grants and unread documents, with how each resource gave its share."""
+
+    grants: tuple[Grant, ...]
+    unreadable: tuple[UnanalysedPolicy, ...]
+    units: dict[tuple[str, str], _Record]
+    documents: dict[tuple, _Record]
+    context: tuple[dict, dict]
+    attached: frozenset[str]
+    policy_tokens: dict[str, tuple[str, ...]]
+    holder_name: dict[str, Any]
+
+
 class _Extractor:
-    def __init__(self, evaluation: Evaluation):
+    def __init__(self, evaluation: Evaluation, like: _Reading | None = None, alike: Alike | None = None,
+                 like_evaluation: Evaluation | None = None):
         self.ev = evaluation
         self.template = evaluation.template
         self.grants: list[Grant] = []
         self.seen: set[tuple] = set()
-        self.stack_policies: dict[str, str] = {}
-        self.holder_names: dict[str, str] = {}
         self.by_type: dict[str, list[str]] = {}
         self.types: dict[str, str] | None = None
+        self.policy_tokens: dict[str, tuple[str, ...]] = {}
+        self.holder_name: dict[str, Any] = {}
+        alike = alike if like is not None else None
         for logical_id, raw in self.template.resources.items():
             kind = raw.get("Type")
             if kind in carriers.READ_TYPES:
                 self.by_type.setdefault(kind, []).append(logical_id)
-            if kind == "AWS::IAM::ManagedPolicy" and evaluation.exists(logical_id):
-                self.stack_policies[evaluation.ref_token(logical_id)] = logical_id
-                self.stack_policies["${" + logical_id + ".PolicyArn}"] = logical_id
+            if kind == "AWS::IAM::ManagedPolicy":
+                if alike is not None and alike(logical_id):
+                    self.policy_tokens[logical_id] = like.policy_tokens[logical_id]
+                elif evaluation.exists(logical_id):
+                    self.policy_tokens[logical_id] = (evaluation.ref_token(logical_id),
+                                                      "${" + logical_id + ".PolicyArn}")
+                else:
+                    self.policy_tokens[logical_id] = ()
             elif kind in carriers.HOLDER_NAMES and carriers.HOLDER_NAMES[kind] in (raw.get("Properties") or {}):
-                resolved = evaluation.resource(logical_id)
-                name = (resolved or {}).get("Properties", {}).get(carriers.HOLDER_NAMES[kind])
-                if isinstance(name, str):
-                    self.holder_names[name] = logical_id
+                if alike is not None and alike(logical_id):
+                    self.holder_name[logical_id] = like.holder_name[logical_id]
+                else:
+                    resolved = evaluation.resource(logical_id)
+                    self.holder_name[logical_id] = (resolved or {}).get("Properties", {}).get(
+                        carriers.HOLDER_NAMES[kind])
+        self.stack_policies = {token: logical_id for logical_id, tokens in self.policy_tokens.items()
+                               for token in tokens}
+        self.holder_names = {name: logical_id for logical_id, name in self.holder_name.items()
+                             if isinstance(name, str)}
+        # Another evaluation's reading is taken over only where both see the same stack policies
+        # and holder names: what a resource's statements name depends on them.
+        same = like is not None and like.context == (self.stack_policies, self.holder_names)
+        self.like = like if same else None
+        self.alike = alike
+        self.like_evaluation = like_evaluation if same else None
+        self.units: dict[tuple[str, str], _Record] = {}
+        self.documents: dict[tuple, _Record] = {}
+        self.recording: list[_Record] = []
         self.attached: set[str] = set()
         self.unreadable: list[UnanalysedPolicy] = []
 
-    def resources(self, *types: str, holding: dict[str, str] | None = None) -> Iterator[tuple[str, dict]]:
-        """The existing resources of these types, resolved, in template order; with ``holding``
-        (type -> property), only those whose raw properties may hold that property."""
+    def reading(self) -> _Reading:
+        self.holders()
+        self.policies()
+        self.unattached()
+        self.resource_policies()
+        return _Reading(tuple(self.grants), tuple(self.unreadable), self.units, self.documents,
+                        (self.stack_policies, self.holder_names), frozenset(self.attached),
+                        self.policy_tokens, self.holder_name)
+
+    # -- one resource at a time ----------------------------------------------------------
+
+    def unit(self, phase: str, logical_id: str, read: Callable[[str], None], same: bool = True) -> None:
+        """Read one resource's share, or take it over from the other reading when every
+        resource it resolved resolves alike here (and ``same``) and its grants are still new."""
+        key = (phase, logical_id)
+        old = self.like.units.get(key) if self.like is not None and same else None
+        if old is not None and all(map(self.alike, old.read)) and self._replay(old):
+            self.units[key] = old
+            return
+        self.units[key] = self._recorded(logical_id, lambda: read(logical_id))
+
+    def _recorded(self, logical_id: str, read: Callable[[], None]) -> _Record:
+        record = _Record(logical_id)
+        self.recording.append(record)
+        try:
+            read()
+        finally:
+            self.recording.pop()
+        return record
+
+    def _replay(self, old: _Record) -> bool:
+        """Emit what ``old`` recorded, deduplicated against what this reading has emitted; False
+        (and nothing emitted) when a grant it skipped as already emitted is new here."""
+        new: set[tuple] = set()
+        for dedupe, grant in old.emitted:
+            if dedupe in self.seen or dedupe in new:
+                continue
+            if grant is None:  # something read before had it there and no longer does here
+                return False
+            new.add(dedupe)
+        for dedupe, grant in old.emitted:
+            if dedupe in self.seen:
+                self._emit(dedupe, None)
+            else:
+                self.seen.add(dedupe)
+                self._emit(dedupe, grant)
+        for item in old.unreadable:
+            self._unread(item)
+        for logical_id in old.attached:
+            self._attached(logical_id)
+        for record in self.recording:
+            record.read |= old.read
+        return True
+
+    def _emit(self, dedupe: tuple, grant: Grant | None) -> None:
+        for record in self.recording:
+            record.emitted.append((dedupe, grant))
+        if grant is not None:
+            self.grants.append(grant)
+
+    def _unread(self, item: UnanalysedPolicy) -> None:
+        self.unreadable.append(item)
+        for record in self.recording:
+            record.unreadable.append(item)
+
+    def _attached(self, logical_id: str) -> None:
+        self.attached.add(logical_id)
+        for record in self.recording:
+            record.attached.add(logical_id)
+
+    def resolve(self, logical_id: str) -> dict | None:
+        for record in self.recording:
+            record.read.add(logical_id)
+        if self.like_evaluation is not None and self.alike(logical_id):
+            return self.like_evaluation.resource(logical_id)
+        return self.ev.resource(logical_id)
+
+    def ids(self, *types: str, holding: dict[str, str] | None = None) -> list[str]:
+        """The resources of these types, in template order; with ``holding`` (type -> property),
+        only those whose raw properties may hold that property."""
         ids = [i for t in types for i in self.by_type.get(t, ())
                if holding is None or self._may_hold(i, holding[t])]
         if len(types) > 1:
             order = {logical_id: n for n, logical_id in enumerate(self.template.resources)}
             ids.sort(key=order.__getitem__)
-        for logical_id in ids:
-            resource = self.ev.resource(logical_id)
-            if resource is not None:
-                yield logical_id, resource
+        return ids
 
     def _may_hold(self, logical_id: str, name: str) -> bool:
         properties = self.template.resources[logical_id].get("Properties")
         return not isinstance(properties, dict) or name in properties or (
             len(properties) == 1 and next(iter(properties)).startswith("Fn::"))
 
+    # -- statements ----------------------------------------------------------------------
+
     def add(self, principal: str, kind: str, statement: dict, source: Source, on: tuple[str, ...] = ()) -> None:
+        dedupe = (principal, kind, source.resource, source.policy, source.statement, on)
+        if dedupe in self.seen:
+            self._emit(dedupe, None)
+            return
+        self.seen.add(dedupe)
         effect = str(statement.get("Effect", "Allow"))
         acts = _strings(statement.get("Action"))
         not_acts = _strings(statement.get("NotAction"))
@@ -234,10 +366,6 @@ class _Extractor:
         not_res = _strings(statement.get("NotResource"))
         condition = statement.get("Condition")
         condition_json = json.dumps(condition, sort_keys=True, default=str) if condition else ""
-        dedupe = (principal, kind, source.resource, source.policy, source.statement, on)
-        if dedupe in self.seen:
-            return
-        self.seen.add(dedupe)
         if not_acts:
             levels = iam_actions.ACCESS_LEVELS
             unknown: tuple[str, ...] = ()
@@ -254,7 +382,7 @@ class _Extractor:
                       resource_mismatches=mismatched, grants_nothing=nothing)
         object.__setattr__(grant, "key", (kind, principal, on, effect, acts, not_acts, res, not_res,
                                           condition_json, None))
-        self.grants.append(grant)
+        self._emit(dedupe, grant)
 
     def shapes(self, resources: tuple[str, ...]) -> tuple[str, ...] | None:
         """The resources with each ``Ref``/``Fn::GetAtt`` of the template's resources in the
@@ -269,25 +397,38 @@ class _Extractor:
     def attach(self, principal: str, arn: str, source: Source, kind: str = IDENTITY) -> None:
         dedupe = (principal, "attachment", arn, kind)
         if dedupe in self.seen:
+            self._emit(dedupe, None)
             return
         self.seen.add(dedupe)
         statements = managed_policies.statements(arn)
         grant = Grant(principal=principal, kind=kind, source=source, attachment=arn,
                       attachment_known=statements is not None)
         object.__setattr__(grant, "key", (kind, principal, (), "Allow", (), (), (), (), "", arn))
-        self.grants.append(grant)
+        self._emit(dedupe, grant)
         for index, statement in enumerate(statements or ()):
             self.add(principal, kind, statement, Source(source.resource, arn.rsplit("/", 1)[-1], index,
                                                         source.line))
 
     def document(self, principal: str, kind: str, document: Any, resource: str, policy: str | None,
                  path: tuple, on: tuple[str, ...] = ()) -> None:
+        """Read one policy document of ``resource`` (at ``path``) for ``principal``, or take its
+        statements over from the other reading when ``resource`` resolves alike."""
+        key = (principal, kind, resource, policy, path, on)
+        old = self.like.documents.get(key) if self.like is not None else None
+        if old is not None and self.alike(resource) and self._replay(old):
+            self.documents[key] = old
+            return
+        self.documents[key] = self._recorded(resource, lambda: self._statements(
+            principal, kind, document, resource, policy, path, on))
+
+    def _statements(self, principal: str, kind: str, document: Any, resource: str, policy: str | None,
+                    path: tuple, on: tuple[str, ...]) -> None:
         raw = self.template.node_at("Resources", resource, *path, "Statement")
         lines = raw.item_lines if isinstance(raw, LineList) else []
         fallback = None if lines else self.template.line_of("Resources", resource, *path)
         statements = _statements(document)
         if statements is None:
-            self.unreadable.append(UnanalysedPolicy(
+            self._unread(UnanalysedPolicy(
                 resource, str(self.template.resources[resource].get("Type")), "/".join(map(str, path[1:])),
                 self.template.line_of("Resources", resource, *path), "not a readable policy document"))
             return
@@ -295,7 +436,7 @@ class _Extractor:
             source = Source(resource, policy, index, lines[index] if index < len(lines) else fallback)
             unread = [f for f in _STRING_FIELDS if _nested(statement.get(f))]
             if unread:
-                self.unreadable.append(UnanalysedPolicy(
+                self._unread(UnanalysedPolicy(
                     resource, str(self.template.resources[resource].get("Type")),
                     "/".join(map(str, (*path[1:], "Statement", index, unread[0]))), source.line,
                     f"{unread[0]} holds a list or mapping where IAM expects a string; "
@@ -312,41 +453,49 @@ class _Extractor:
         return self.holder_names.get(principal, principal)
 
     def managed_policy(self, principal: str, logical_id: str, kind: str = IDENTITY) -> None:
-        policy = self.ev.resource(logical_id)
+        policy = self.resolve(logical_id)
         if policy is None:
             return
-        self.attached.add(logical_id)
+        self._attached(logical_id)
         properties = policy.get("Properties") or {}
         name = properties.get("ManagedPolicyName") or logical_id
         self.document(principal, kind, properties.get("PolicyDocument"), logical_id, str(name),
                       ("Properties", "PolicyDocument"))
 
+    # -- the template, kind by kind -------------------------------------------------------
+
     def holders(self) -> None:
-        for logical_id, resource in self.resources(*carriers.HOLDERS):
-            properties = resource.get("Properties") or {}
-            for index, policy in enumerate(properties.get("Policies") or []):
-                if isinstance(policy, dict):
-                    self.document(logical_id, IDENTITY, policy.get("PolicyDocument"), logical_id,
-                                  str(policy.get("PolicyName", index)),
-                                  ("Properties", "Policies", index, "PolicyDocument"))
-            arns = properties.get("ManagedPolicyArns")
-            if _nested(arns):
-                self.unreadable.append(UnanalysedPolicy(
-                    logical_id, str(resource["Type"]), "ManagedPolicyArns",
-                    self.template.line_of("Resources", logical_id, "Properties", "ManagedPolicyArns"),
-                    "holds a list or mapping where IAM expects a policy ARN; the policies it would "
-                    "attach are not read"))
-            for arn in _strings(arns):
-                self.attachment(logical_id, arn, Source(logical_id, "ManagedPolicyArns", None,
-                                                        self.template.line_of("Resources", logical_id,
-                                                                              "Properties", "ManagedPolicyArns")))
-            if resource["Type"] == "AWS::IAM::Role":
-                self.document("", TRUST, properties.get("AssumeRolePolicyDocument"), logical_id,
-                              "AssumeRolePolicyDocument", ("Properties", "AssumeRolePolicyDocument"),
-                              on=(logical_id,))
-            boundary = properties.get("PermissionsBoundary")
-            if isinstance(boundary, str) and boundary:
-                self.boundary(logical_id, boundary)
+        for logical_id in self.ids(*carriers.HOLDERS):
+            self.unit("holder", logical_id, self._holder)
+
+    def _holder(self, logical_id: str) -> None:
+        resource = self.resolve(logical_id)
+        if resource is None:
+            return
+        properties = resource.get("Properties") or {}
+        for index, policy in enumerate(properties.get("Policies") or []):
+            if isinstance(policy, dict):
+                self.document(logical_id, IDENTITY, policy.get("PolicyDocument"), logical_id,
+                              str(policy.get("PolicyName", index)),
+                              ("Properties", "Policies", index, "PolicyDocument"))
+        arns = properties.get("ManagedPolicyArns")
+        if _nested(arns):
+            self._unread(UnanalysedPolicy(
+                logical_id, str(resource["Type"]), "ManagedPolicyArns",
+                self.template.line_of("Resources", logical_id, "Properties", "ManagedPolicyArns"),
+                "holds a list or mapping where IAM expects a policy ARN; the policies it would "
+                "attach are not read"))
+        for arn in _strings(arns):
+            self.attachment(logical_id, arn, Source(logical_id, "ManagedPolicyArns", None,
+                                                    self.template.line_of("Resources", logical_id,
+                                                                          "Properties", "ManagedPolicyArns")))
+        if resource["Type"] == "AWS::IAM::Role":
+            self.document("", TRUST, properties.get("AssumeRolePolicyDocument"), logical_id,
+                          "AssumeRolePolicyDocument", ("Properties", "AssumeRolePolicyDocument"),
+                          on=(logical_id,))
+        boundary = properties.get("PermissionsBoundary")
+        if isinstance(boundary, str) and boundary:
+            self.boundary(logical_id, boundary)
 
     def boundary(self, principal: str, arn: str) -> None:
         """The statements of ``principal``'s permissions boundary, as ``boundary`` grants."""
@@ -365,80 +514,118 @@ class _Extractor:
             self.attach(principal, arn, source)
 
     def policies(self) -> None:
-        for logical_id, resource in self.resources("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
-            properties = resource.get("Properties") or {}
-            members = [m for f in ("Roles", "Users", "Groups") for m in _strings(properties.get(f))]
-            if not members and resource["Type"] == "AWS::IAM::Policy":
-                self.document(UNATTACHED, IDENTITY, properties.get("PolicyDocument"), logical_id,
-                              str(properties.get("PolicyName", logical_id)), ("Properties", "PolicyDocument"))
-            for field_name in ("Roles", "Users", "Groups"):
-                for member in _strings(properties.get(field_name)):
-                    principal = self.holder(member)
-                    if resource["Type"] == "AWS::IAM::ManagedPolicy":
-                        self.managed_policy(principal, logical_id)
-                    else:
-                        self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id,
-                                      str(properties.get("PolicyName", logical_id)),
-                                      ("Properties", "PolicyDocument"))
-        for logical_id, resource in self.resources(*carriers.INLINE_POLICIES):
-            properties = resource.get("Properties") or {}
-            for member in _strings(properties.get(carriers.INLINE_POLICIES[resource["Type"]])):
-                self.document(self.holder(member), IDENTITY, properties.get("PolicyDocument"), logical_id,
-                              str(properties.get("PolicyName", logical_id)), ("Properties", "PolicyDocument"))
+        for logical_id in self.ids("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+            self.unit("policy", logical_id, self._policy)
+        for logical_id in self.ids(*carriers.INLINE_POLICIES):
+            self.unit("inline", logical_id, self._inline_policy)
+
+    def _policy(self, logical_id: str) -> None:
+        resource = self.resolve(logical_id)
+        if resource is None:
+            return
+        properties = resource.get("Properties") or {}
+        members = [m for f in ("Roles", "Users", "Groups") for m in _strings(properties.get(f))]
+        if not members and resource["Type"] == "AWS::IAM::Policy":
+            self.document(UNATTACHED, IDENTITY, properties.get("PolicyDocument"), logical_id,
+                          str(properties.get("PolicyName", logical_id)), ("Properties", "PolicyDocument"))
+        for field_name in ("Roles", "Users", "Groups"):
+            for member in _strings(properties.get(field_name)):
+                principal = self.holder(member)
+                if resource["Type"] == "AWS::IAM::ManagedPolicy":
+                    self.managed_policy(principal, logical_id)
+                else:
+                    self.document(principal, IDENTITY, properties.get("PolicyDocument"), logical_id,
+                                  str(properties.get("PolicyName", logical_id)),
+                                  ("Properties", "PolicyDocument"))
+
+    def _inline_policy(self, logical_id: str) -> None:
+        resource = self.resolve(logical_id)
+        if resource is None:
+            return
+        properties = resource.get("Properties") or {}
+        for member in _strings(properties.get(carriers.INLINE_POLICIES[resource["Type"]])):
+            self.document(self.holder(member), IDENTITY, properties.get("PolicyDocument"), logical_id,
+                          str(properties.get("PolicyName", logical_id)), ("Properties", "PolicyDocument"))
 
     def unattached(self) -> None:
         """Stack managed policies attached to nothing here (exported for another stack, say)."""
         for logical_id in dict.fromkeys(self.stack_policies.values()):
-            if logical_id not in self.attached:
-                self.managed_policy(UNATTACHED, logical_id)
+            same = self.like is not None and (logical_id in self.attached) == (logical_id in self.like.attached)
+            self.unit("unattached", logical_id, self._unattached, same)
+
+    def _unattached(self, logical_id: str) -> None:
+        if logical_id not in self.attached:
+            self.managed_policy(UNATTACHED, logical_id)
 
     def resource_policies(self) -> None:
         documents = {kind: carrier.document[0] for kind, carrier in carriers.RESOURCE_CARRIERS.items()}
-        for logical_id, resource in self.resources(*carriers.RESOURCE_CARRIERS, holding=documents):
-            carrier = carriers.RESOURCE_CARRIERS[resource["Type"]]
-            properties = resource.get("Properties") or {}
-            document = carriers.document_at(properties, carrier.document)
-            if document is None:
-                continue
-            on = (_strings(properties.get(carrier.target)) if carrier.target else ()) \
-                or ((carrier.default_target,) if carrier.default_target else (carriers.self_token(logical_id),))
-            self.document("", RESOURCE, document, logical_id, carrier.document[-1],
-                          ("Properties", *carrier.document), on=on)
-        for logical_id, resource in self.resources("AWS::Events::EventBusPolicy"):
-            document, on = carriers.event_bus_policy(resource.get("Properties") or {})
-            self.document("", RESOURCE, document, logical_id, "EventBusPolicy", ("Properties", "Statement"), on=on)
-        readers = {"AWS::Lambda::Permission": carriers.lambda_permission,
-                   "AWS::Lambda::LayerVersionPermission": carriers.layer_permission}
-        for logical_id, resource in self.resources(*readers):
-            principal, statement, on = readers[resource["Type"]](resource.get("Properties") or {})
-            source = Source(logical_id, "Permission", None, self.template.line_of("Resources", logical_id))
-            self.add(principal, RESOURCE, statement, source, on=on)
+        for logical_id in self.ids(*carriers.RESOURCE_CARRIERS, holding=documents):
+            self.unit("resource", logical_id, self._resource_policy)
+        for logical_id in self.ids("AWS::Events::EventBusPolicy"):
+            self.unit("event-bus", logical_id, self._event_bus_policy)
+        for logical_id in self.ids(*_READERS):
+            self.unit("permission", logical_id, self._permission)
+
+    def _resource_policy(self, logical_id: str) -> None:
+        resource = self.resolve(logical_id)
+        if resource is None:
+            return
+        carrier = carriers.RESOURCE_CARRIERS[resource["Type"]]
+        properties = resource.get("Properties") or {}
+        document = carriers.document_at(properties, carrier.document)
+        if document is None:
+            return
+        on = (_strings(properties.get(carrier.target)) if carrier.target else ()) \
+            or ((carrier.default_target,) if carrier.default_target else (carriers.self_token(logical_id),))
+        self.document("", RESOURCE, document, logical_id, carrier.document[-1],
+                      ("Properties", *carrier.document), on=on)
+
+    def _event_bus_policy(self, logical_id: str) -> None:
+        resource = self.resolve(logical_id)
+        if resource is None:
+            return
+        document, on = carriers.event_bus_policy(resource.get("Properties") or {})
+        self.document("", RESOURCE, document, logical_id, "EventBusPolicy", ("Properties", "Statement"), on=on)
+
+    def _permission(self, logical_id: str) -> None:
+        resource = self.resolve(logical_id)
+        if resource is None:
+            return
+        principal, statement, on = _READERS[resource["Type"]](resource.get("Properties") or {})
+        source = Source(logical_id, "Permission", None, self.template.line_of("Resources", logical_id))
+        self.add(principal, RESOURCE, statement, source, on=on)
 
 
-_EXTRACTED: "weakref.WeakKeyDictionary[Evaluation, tuple]" = weakref.WeakKeyDictionary()
+_READERS = {"AWS::Lambda::Permission": carriers.lambda_permission,
+            "AWS::Lambda::LayerVersionPermission": carriers.layer_permission}
+
+_READINGS: "weakref.WeakKeyDictionary[Evaluation, _Reading]" = weakref.WeakKeyDictionary()
 
 
-def _extracted(evaluation: Evaluation) -> tuple[tuple[Grant, ...], tuple[UnanalysedPolicy, ...]]:
-    found = _EXTRACTED.get(evaluation)
+def _reading(evaluation: Evaluation, like: Evaluation | None = None) -> _Reading:
+    found = _READINGS.get(evaluation)
     if found is None:
-        extractor = _Extractor(evaluation)
-        extractor.holders()
-        extractor.policies()
-        extractor.unattached()
-        extractor.resource_policies()
-        found = _EXTRACTED[evaluation] = (tuple(extractor.grants), tuple(extractor.unreadable))
+        if like is not None and like is not evaluation:
+            alike = resolved_alike(like, evaluation)
+            found = _Extractor(evaluation, _reading(like) if alike.changed is not None else None,
+                               alike, like).reading()
+        else:
+            found = _Extractor(evaluation).reading()
+        _READINGS[evaluation] = found
     return found
 
 
-def extract(evaluation: Evaluation) -> list[Grant]:
-    """Every grant the evaluated template creates, in template order."""
-    return list(_extracted(evaluation)[0])
+def extract(evaluation: Evaluation, like: Evaluation | None = None) -> list[Grant]:
+    """Every grant the evaluated template creates, in template order. ``like``: another
+    evaluation of the same template; what it read from each resource that resolves alike in both
+    (``wizard.cfn.dependencies``) is taken over instead of read again, with the same result."""
+    return list(_reading(evaluation, like).grants)
 
 
 def not_analysed(evaluation: Evaluation) -> list[UnanalysedPolicy]:
     """Policy documents the grants do not cover: in types the model does not read, or unreadable."""
     # A managed policy read as a holder's attachment and as itself is one document: named once.
-    return list(dict.fromkeys(carriers.unread_documents(evaluation) + list(_extracted(evaluation)[1])))
+    return list(dict.fromkeys(carriers.unread_documents(evaluation) + list(_reading(evaluation).unreadable)))
 
 
 def by_principal(grants: Iterable[Grant]) -> dict[str, list[Grant]]:

@@ -30,7 +30,7 @@ from wizard.cfn.parameters import resolve_parameters
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template
 from wizard.iam.analysis import analyse
-from wizard.iam.effective import Access, accesses, lost_access, resource_types_of
+from wizard.iam.effective import Access, Baseline, accesses, lost_access, resource_types_of
 from wizard.iam.grants import TRUST, Grant, extract
 from wizard.iam.wildcards import action_matches
 from wizard.overlay.features import FeatureCatalog, load_features
@@ -144,9 +144,9 @@ def costs(template: Template, before: Mapping[str, str], after: Mapping[str, str
         for access in lost:
             cause_of[access] = list(changed)
     else:
-        relevant = _relevant(base.grants, lost, types)
+        relevant = Baseline(_relevant(base.grants, lost, types), types, asked=lost)
         for name in changed:
-            for access in _caused_by(template, name, before, after, pseudo, base, relevant, types, lost):
+            for access in _caused_by(template, name, before, after, pseudo, base, chosen, relevant, lost):
                 cause_of[access].append(name)
     return Costs(_group(lost, cause_of, after, catalog))
 
@@ -172,22 +172,24 @@ class _Variant:
     grants: tuple[Grant, ...]
 
 
-def _lost_in(template: Template, values: Mapping[str, str], pseudo: Pseudo | None, base, relevant,
-             types: Mapping[str, str]) -> dict[tuple, list[str]]:
+def _lost_in(template: Template, values: Mapping[str, str], pseudo: Pseudo | None, like: Evaluation, base,
+             relevant: Baseline) -> dict[tuple, list[str]]:
+    """The lost accesses of one variant, indexed; its grants read anew only from the resources
+    that read the one parameter it changes from ``like`` (``wizard.iam.grants.extract``)."""
     evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo or Pseudo())
-    other = _Variant(evaluation, tuple(extract(evaluation)))
-    return _index(lost_access(relevant, other.grants, types, _fresh(template, base, other)))
+    other = _Variant(evaluation, tuple(extract(evaluation, like=like)))
+    return _index(relevant.lost_in(other.grants, _fresh(template, base, other)))
 
 
 def _caused_by(template: Template, name: str, before: Mapping[str, str], after: Mapping[str, str],
-               pseudo: Pseudo | None, base, relevant, types: Mapping[str, str], lost: list[Access]) -> list[Access]:
+               pseudo: Pseudo | None, base, chosen, relevant: Baseline, lost: list[Access]) -> list[Access]:
     """The lost accesses ``name`` causes: kept with it back at its baseline value, or lost with
     it alone changed. The second analysis runs only for the accesses the first left undecided."""
-    kept = _lost_in(template, _set(after, name, before), pseudo, base, relevant, types)
+    kept = _lost_in(template, _set(after, name, before), pseudo, chosen.evaluation, base, relevant)
     found = [a for a in lost if not _within(a, kept)]
     undecided = [a for a in lost if _within(a, kept)]
     if undecided:
-        only = _lost_in(template, _set(before, name, after), pseudo, base, relevant, types)
+        only = _lost_in(template, _set(before, name, after), pseudo, base.evaluation, base, relevant)
         found += [a for a in undecided if _within(a, only)]
     return found
 
