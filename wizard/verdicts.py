@@ -9,10 +9,14 @@ missing, deleted or unwritable cache only costs time.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
+import wizard
 from wizard.atomic import write_atomic
-from wizard.paths import cache_dir
+from wizard.memo import once
+from wizard.paths import ASSETS, cache_dir
 
 
 def _file(kind: str, digest: str) -> Path:
@@ -33,3 +37,17 @@ def remember(kind: str, digest: str) -> None:
         write_atomic(_file(kind, digest), b"", durable=False)
     except OSError:
         pass  # a cache we cannot write only costs time
+
+
+@once
+def installed_stamp() -> bytes:
+    """A digest of each file of the installed code and data with its size and modification
+    time: a key that holds it never reads back what other code or data worked out."""
+    stamp = hashlib.sha256(wizard.__version__.encode())
+    for root in (os.path.dirname(wizard.__file__), str(ASSETS)):
+        for folder, folders, files in os.walk(root):
+            folders[:] = sorted(f for f in folders if f != "__pycache__")
+            for name in sorted(files):
+                info = os.stat(os.path.join(folder, name))
+                stamp.update(f"{os.path.relpath(folder, root)}/{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return stamp.digest()

@@ -18,6 +18,7 @@ from wizard.flow.headless import plan_arguments, plan_deployment, summary_text, 
 from wizard.overlay import harden, kept
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.paths import CACHE_ENV
+from wizard import verdicts
 
 ANSWERS = ROOT / "examples" / "answers.yaml"
 VENDOR_ANSWERS = ROOT / "benchmarks" / "answers-vendor.yaml"
@@ -109,7 +110,7 @@ def test_the_files_and_summary_are_those_of_a_run_that_hardens(tmp_path, monkeyp
 @pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
 def test_a_hardening_kept_by_other_code_or_data_is_not_read_back(monkeypatch):
     headless_plan.hardened_for(load_template(str(REAL)))
-    monkeypatch.setattr(kept, "_installed_stamp", lambda: b"an upgrade: other files, sizes or times")
+    monkeypatch.setattr(verdicts, "installed_stamp", lambda: b"an upgrade: other files, sizes or times")
     refuse_to_harden(monkeypatch)
     with pytest.raises(AssertionError, match="hardened again"):
         headless_plan.hardened_for(load_template(str(REAL)))

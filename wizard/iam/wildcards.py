@@ -82,8 +82,22 @@ class _Undecided(Exception):
     """The inclusion proof outgrew its budget."""
 
 
+_WILDCARDS = re.compile(r"[*?]")
+
+
 @memo(maxsize=8192)
 def _covers(general: str, specific: str) -> bool:
+    if general == specific or general == "*":
+        return True
+    if not _WILDCARDS.search(specific):  # one string: covered when matched
+        return matcher(general)(specific)
+    if not _WILDCARDS.search(general):  # one string cannot hold the many a pattern matches
+        return False
+    # Every string ``specific`` matches starts with its fixed head and ends with its fixed tail,
+    # and may go on with any character there: ``general``'s fixed head and tail must be theirs.
+    general_parts, specific_parts = _WILDCARDS.split(general), _WILDCARDS.split(specific)
+    if not specific_parts[0].startswith(general_parts[0]) or not specific_parts[-1].endswith(general_parts[-1]):
+        return False
     try:
         return _uncovered(general, specific) is None
     except _Undecided:

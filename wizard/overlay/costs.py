@@ -14,6 +14,11 @@ changed option (the second only when the first leaves some loss undecided), each
 grants alone (no network rules) and compared with the baseline only on the holders, resources
 and conditions of the accesses lost.
 
+The causes are kept in the cache folder under a digest of the template's text, both sets of
+values, the pseudo parameters and the installed files' stamp (``wizard.verdicts``): a run with
+the same inputs reads them back instead of running the analyses again. A cache that cannot be
+read or written only costs time.
+
 The features come from ``assets/quilt-features.yaml`` (``wizard.overlay.features``): those of
 the outside principal an access is for, of the stack resource it is on, or of the role holding
 it. An access is claimed when an option among its causes, at its chosen value, lists it among
@@ -22,9 +27,13 @@ what it ``removes``; the rest are collateral.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from typing import Mapping
 
+from wizard import verdicts
+from wizard.atomic import write_atomic
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.parameters import resolve_parameters
 from wizard.cfn.pseudo import Pseudo
@@ -34,6 +43,7 @@ from wizard.iam.effective import Access, Baseline, accesses, lost_access, resour
 from wizard.iam.grants import TRUST, Grant, extract
 from wizard.iam.wildcards import action_matches
 from wizard.overlay.features import FeatureCatalog, load_features
+from wizard.paths import cache_dir
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,18 @@ def costs(template: Template, before: Mapping[str, str], after: Mapping[str, str
     """The accesses ``before`` grants that ``after`` no longer does, with cause, features and
     whether an option claims each. ``causes=False`` names every changed parameter as the cause
     of every loss without running anything again (the live panel, where one choice changes)."""
-    catalog = catalog or load_features()
+    if catalog is None and causes:
+        key = _digest(template, before, after, pseudo or Pseudo())
+        found = _remembered(key)
+        if found is None:
+            found = _costs(template, before, after, pseudo, load_features(), causes=True)
+            _remember(key, found)
+        return found
+    return _costs(template, before, after, pseudo, catalog or load_features(), causes=causes)
+
+
+def _costs(template: Template, before: Mapping[str, str], after: Mapping[str, str], pseudo: Pseudo | None,
+           catalog: FeatureCatalog, *, causes: bool) -> Costs:
     base = analyse(template, before, pseudo)
     chosen = analyse(template, after, pseudo)
     types = resource_types_of(template.resources)
@@ -149,6 +170,40 @@ def costs(template: Template, before: Mapping[str, str], after: Mapping[str, str
             for access in _caused_by(template, name, before, after, pseudo, base, chosen, relevant, lost):
                 cause_of[access].append(name)
     return Costs(_group(lost, cause_of, after, catalog))
+
+
+#: The cache folder's subfolder of the causes worked out before, one JSON file a digest.
+_KEPT = "costs-1"
+
+
+def _digest(template: Template, before: Mapping[str, str], after: Mapping[str, str], pseudo: Pseudo) -> str:
+    """What decides the costs: the template, both sets of values, the pseudo parameters and the
+    installed code and data (the analysis, the features catalog)."""
+    inputs = json.dumps([sorted((str(k), _text(v)) for k, v in before.items()),
+                         sorted((str(k), _text(v)) for k, v in after.items()),
+                         [pseudo.stack_name, pseudo.region, pseudo.account_id]])
+    return hashlib.sha256(verdicts.installed_stamp() + inputs.encode() + b"\0"
+                          + template.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _remembered(digest: str) -> Costs | None:
+    """The costs an earlier run kept under ``digest``; None when none (or unreadable)."""
+    try:
+        rows = json.loads((cache_dir() / _KEPT / f"{digest}.json").read_bytes())
+        return Costs(tuple(LostAccess(row["principal"], row["kind"], tuple(row["actions"]), tuple(row["resources"]),
+                                      tuple(row["cause"]), tuple(row["affects"]), bool(row["collateral"]),
+                                      row["condition"]) for row in rows))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _remember(digest: str, found: Costs) -> None:
+    body = json.dumps([asdict(item) for item in found.lost], ensure_ascii=False)
+    try:
+        write_atomic(cache_dir() / _KEPT / f"{digest}.json", body.encode("utf-8", "surrogatepass"),
+                     mode=0o600, durable=False)
+    except OSError:
+        pass  # a cache we cannot write only costs time
 
 
 def _key(access: Access) -> tuple:

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
-import wizard
 from wizard import verdicts
 from wizard.atomic import write_atomic
 from wizard.cfn.template import Template, parse_template
 from wizard.errors import TemplateError
-from wizard.memo import once
 from wizard.overlay.apply import Hardening, RuleOutcome, RuleStatus, StepOutcome, harden
 from wizard.overlay.match import Match, MatchKind
 from wizard.overlay.rules import load_overlay
-from wizard.paths import ASSETS, cache_dir
+from wizard.paths import cache_dir
 
 
 def hardened(template: Template) -> Hardening | None:
@@ -57,20 +54,7 @@ def _digest(template: Template) -> str:
     """The key of what the overlay does to ``template``: its text, and a stamp of every file of
     the installed code and data (the overlay's rules and code, the IAM catalog its boundaries
     read, the engine that reads the template), so an upgrade never reads back other code's work."""
-    return hashlib.sha256(_installed_stamp() + template.text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-@once
-def _installed_stamp() -> bytes:
-    """Each file of the package and of its data with its size and modification time."""
-    stamp = hashlib.sha256(wizard.__version__.encode())
-    for root in (os.path.dirname(wizard.__file__), str(ASSETS)):
-        for folder, folders, files in os.walk(root):
-            folders[:] = sorted(f for f in folders if f != "__pycache__")
-            for name in sorted(files):
-                info = os.stat(os.path.join(folder, name))
-                stamp.update(f"{os.path.relpath(folder, root)}/{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
-    return stamp.digest()
+    return hashlib.sha256(verdicts.installed_stamp() + template.text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _hardened_file(digest: str) -> Path:
