@@ -9,7 +9,8 @@ resource give symbolic values (``wizard.cfn.evaluate``), which read nothing. A `
 target is itself computed, or a cycle, could read anything: that resource reads every parameter.
 
 Pseudo parameters are not listed: two evaluations with different pseudo parameters never share.
-The answer is computed once per parsed template and forgotten with it.
+Each resource's answer is worked out the first time it is asked, once per parsed template, and
+forgotten with it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from wizard.cfn.template import Template
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
-#: Computed once per parsed template, forgotten with it.
-_READS: "weakref.WeakKeyDictionary[Template, dict[str, frozenset[str]]]" = weakref.WeakKeyDictionary()
+#: Each parsed template's reader, with what it has worked out; forgotten with the template.
+_READERS: "weakref.WeakKeyDictionary[Template, _Reader]" = weakref.WeakKeyDictionary()
 
 
 class _Reader:
@@ -35,6 +36,15 @@ class _Reader:
         self.every = self.parameters
         self.conditions: dict[str, frozenset[str]] = {}
         self.policy_names: dict[str, frozenset[str]] = {}
+        self.reads: dict[str, frozenset[str] | None] = {}
+
+    def of(self, logical_id: str) -> frozenset[str] | None:
+        """What resolving one resource reads (None for a name that is no resource)."""
+        found = self.reads.get(logical_id, False)
+        if found is False:
+            raw = self.resources.get(logical_id)
+            found = self.reads[logical_id] = None if raw is None else self.resource(raw)
+        return found
 
     def condition(self, name: Any, visiting: tuple[str, ...] = ()) -> frozenset[str]:
         if not isinstance(name, str) or name in visiting:
@@ -122,14 +132,17 @@ class _Reader:
         return frozenset(found)
 
 
+def _reader(template: Template) -> _Reader:
+    reader = _READERS.get(template)
+    if reader is None:
+        reader = _READERS[template] = _Reader(template)
+    return reader
+
+
 def parameter_reads(template: Template) -> Mapping[str, frozenset[str]]:
     """Logical id -> the parameters resolving that resource (its existence included) reads."""
-    reads = _READS.get(template)
-    if reads is None:
-        reader = _Reader(template)
-        reads = _READS[template] = {logical_id: reader.resource(raw)
-                                    for logical_id, raw in template.resources.items()}
-    return reads
+    reader = _reader(template)
+    return {logical_id: reader.of(logical_id) for logical_id in template.resources}
 
 
 def changed_parameters(a: Evaluation, b: Evaluation) -> frozenset[str] | None:
@@ -143,20 +156,20 @@ def changed_parameters(a: Evaluation, b: Evaluation) -> frozenset[str] | None:
 
 def resolved_alike(a: Evaluation, b: Evaluation) -> "Alike":
     """Which resources the two evaluations resolve alike (same existence, same body)."""
-    return Alike(parameter_reads(a.template), changed_parameters(a, b))
+    return Alike(_reader(a.template), changed_parameters(a, b))
 
 
 class Alike:
     """``alike(logical_id)``: whether a resource reads none of the parameters that differ."""
 
-    __slots__ = ("reads", "changed")
+    __slots__ = ("reader", "changed")
 
-    def __init__(self, reads: Mapping[str, frozenset[str]], changed: frozenset[str] | None):
-        self.reads = reads
+    def __init__(self, reader: _Reader, changed: frozenset[str] | None):
+        self.reader = reader
         self.changed = changed
 
     def __call__(self, logical_id: str) -> bool:
         if self.changed is None:
             return False
-        reads = self.reads.get(logical_id)
+        reads = self.reader.of(logical_id)
         return reads is not None and reads.isdisjoint(self.changed)

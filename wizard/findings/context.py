@@ -97,15 +97,15 @@ def is_full_admin(grant: Grant) -> bool:
 def allows_action(grant: Grant, action: str) -> bool:
     """Whether an Allow/Deny statement's Action (or NotAction) takes in ``action``."""
     if grant.not_actions:
-        return not any(_names(pattern, action) for pattern in grant.not_actions)
-    return any(_names(pattern, action) for pattern in grant.actions)
+        return not _names(grant.not_actions, action)
+    return _names(grant.actions, action)
 
 
 @memo(maxsize=65536)
-def _names(pattern: str, action: str) -> bool:
-    """``action_matches``, remembered: the same few patterns are asked about the same actions
-    for every principal and statement."""
-    return action_matches(pattern, action)
+def _names(patterns: tuple[str, ...], action: str) -> bool:
+    """Whether one of the patterns matches ``action``, remembered: the same few lists of
+    patterns are asked about the same actions for every principal and statement."""
+    return any(action_matches(pattern, action) for pattern in patterns)
 
 
 def reaches(grant: Grant, target: Target) -> bool:
