@@ -92,9 +92,18 @@ def _read(path: Path, check: bool = True) -> Any:
         raise InputError("no such file", file=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=str(path)) from None
-    data = parse_yaml(text, str(path))
     if check:
+        data = parse_yaml(text, str(path))
         validate(data, "overlay", str(path))
+        return data
+    # The shipped overlay, read on every run that hardens: parsed by the cache folder's copy
+    # when it has one, as a template is.
+    from wizard.cfn import parsecache
+
+    data = parsecache.load(text, min_chars=0)
+    if data is None:
+        data = parse_yaml(text, str(path))
+        parsecache.store(text, data, min_chars=0)
     return data
 
 
