@@ -215,3 +215,34 @@ def test_a_baseline_asked_about_some_losses_answers_for_them_as_the_whole_compar
     whole = set(lost_access(base, nothing, types))
     part = set(Baseline(base, types, asked=asked).lost_in(nothing))
     assert {a for a in whole if a in set(asked)} == {a for a in part if a in set(asked)}
+
+
+def test_an_evaluation_made_like_another_resolves_every_resource_and_network_rule_as_from_scratch():
+    from wizard.iam.network import network_rules
+
+    template = harden(_vendor("stable.yaml")).template
+    required = VENDOR_FILES["stable.yaml"]
+    like = _evaluation(template, required)
+    like.rendered()
+    for option, value in (("EnableEnhancedSecurity", "true"), ("UseVPCEndpoints", "true"),
+                          ("InternalApiPort", "8443"), ("LoadBalancerScheme", "internal")):
+        values = {**required, option: value}
+        made = Evaluation(template, resolve_parameters(template, values), like=like)
+        fresh = _evaluation(template, values)
+        assert made.like is like
+        assert made.rendered() == fresh.rendered()
+        assert network_rules(made) == network_rules(fresh)
+        shared = [r for r in template.resources if made.resource(r) is like.resource(r)]
+        assert shared and len(shared) < len(template.resources)
+
+
+def test_an_evaluation_whose_like_is_gone_resolves_on_its_own():
+    import gc
+
+    template = parse_template(READS)
+    like = _evaluation(template, {})
+    made = Evaluation(template, resolve_parameters(template, {"Mode": "b"}), like=like)
+    del like
+    gc.collect()
+    assert made.like is None
+    assert made.resource("Named") == _evaluation(template, {}).resource("Named")

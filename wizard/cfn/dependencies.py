@@ -17,10 +17,20 @@ from __future__ import annotations
 
 import re
 import weakref
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
-from wizard.cfn.evaluate import Evaluation
+from wizard.cfn.parameters import ParameterValues
+from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.template import Template
+
+
+class Evaluated(Protocol):
+    """What is compared of two evaluations (``wizard.cfn.evaluate.Evaluation``, which imports
+    this module)."""
+
+    template: Template
+    parameters: ParameterValues
+    pseudo: Pseudo
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
@@ -145,7 +155,7 @@ def parameter_reads(template: Template) -> Mapping[str, frozenset[str]]:
     return {logical_id: reader.of(logical_id) for logical_id in template.resources}
 
 
-def changed_parameters(a: Evaluation, b: Evaluation) -> frozenset[str] | None:
+def changed_parameters(a: Evaluated, b: Evaluated) -> frozenset[str] | None:
     """The parameters whose values differ between two evaluations of one template; None when
     they cannot share anything (another template, other pseudo parameters)."""
     if a.template is not b.template or a.pseudo != b.pseudo:
@@ -154,7 +164,7 @@ def changed_parameters(a: Evaluation, b: Evaluation) -> frozenset[str] | None:
     return frozenset(name for name in a.template.parameters if raw_a.get(name) != raw_b.get(name))
 
 
-def resolved_alike(a: Evaluation, b: Evaluation) -> "Alike":
+def resolved_alike(a: Evaluated, b: Evaluated) -> "Alike":
     """Which resources the two evaluations resolve alike (same existence, same body)."""
     return Alike(_reader(a.template), changed_parameters(a, b))
 

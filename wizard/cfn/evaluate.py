@@ -19,7 +19,9 @@ place. Conditions still compare the real values.
 Evaluation is lazy and memoised: a resource is resolved the first time somebody asks for it,
 so the live permission panel, which reads only IAM and network resources, never pays for the
 other two hundred. Subtrees without any intrinsic are returned as they are (shared, never to
-be mutated by callers).
+be mutated by callers). An evaluation made ``like`` another of the same template takes over the
+other's resolution of each resource that reads no parameter whose value differs
+(``wizard.cfn.dependencies``), as long as the other is alive.
 """
 
 from __future__ import annotations
@@ -100,10 +102,18 @@ def _dynamic_of(template: Template) -> frozenset[int]:
 class Evaluation:
     """One template evaluated for one set of parameter values and pseudo parameters."""
 
-    def __init__(self, template: Template, parameters: ParameterValues, pseudo: Pseudo | None = None):
+    def __init__(self, template: Template, parameters: ParameterValues, pseudo: Pseudo | None = None,
+                 like: "Evaluation | None" = None):
         self.template = template
         self.parameters = parameters
         self.pseudo = pseudo or Pseudo()
+        self._like: tuple[weakref.ref, Callable[[str], bool]] | None = None
+        if like is not None:
+            from wizard.cfn.dependencies import resolved_alike
+
+            alike = resolved_alike(like, self)
+            if alike.changed is not None:
+                self._like = (weakref.ref(like), alike)
         self._dynamic = _dynamic_of(template)
         self._conditions: dict[str, bool] = {}
         self._evaluating: list[str] = []
@@ -142,6 +152,11 @@ class Evaluation:
         }
 
     # -- public -------------------------------------------------------------------------
+
+    @property
+    def like(self) -> "Evaluation | None":
+        """The evaluation this one takes resolved resources over from, while it is alive."""
+        return None if self._like is None else self._like[0]()
 
     def condition(self, name: str) -> bool:
         """The value of a named Condition (memoised; a cycle is an error)."""
@@ -196,6 +211,11 @@ class Evaluation:
     def _resource(self, logical_id: str) -> dict | None:
         if logical_id in self._resources:
             return self._resources[logical_id]
+        if self._like is not None:
+            other = self._like[0]()
+            if other is not None and self._like[1](logical_id):
+                result = self._resources[logical_id] = other.resource(logical_id)
+                return result
         result = None
         if self.exists(logical_id):
             raw = self.template.resources[logical_id]

@@ -3,9 +3,9 @@
 The live panel asks "what would this choice change?" on every highlight move; the answer is
 two analyses and a diff. An ``Analysis`` is cached by template, parameter values and pseudo
 parameters, and a diff by its two sides, so moving back and forth over choices costs nothing
-after the first visit. A new analysis reads its grants over the last one of the same template
-(``wizard.iam.grants.extract``'s ``like``): only the resources that read a parameter whose value
-differs are read again, with the same result.
+after the first visit. A new analysis is made like the last one of the same template
+(``wizard.cfn.evaluate``, ``wizard.iam.grants.extract``): only the resources that read a
+parameter whose value differs are resolved and read again, with the same result.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ _LAST: "weakref.WeakKeyDictionary[Template, Evaluation]" = weakref.WeakKeyDictio
 
 @memo(maxsize=256)
 def _analyse(template: Template, values: Values, pseudo: Pseudo) -> Analysis:
-    evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo)
-    grants = tuple(extract(evaluation, like=_LAST.get(template)))
+    evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo, like=_LAST.get(template))
+    grants = tuple(extract(evaluation))
     _LAST[template] = evaluation
     return Analysis(evaluation, grants, tuple(network_rules(evaluation)))
 

@@ -605,6 +605,7 @@ _READINGS: "weakref.WeakKeyDictionary[Evaluation, _Reading]" = weakref.WeakKeyDi
 def _reading(evaluation: Evaluation, like: Evaluation | None = None) -> _Reading:
     found = _READINGS.get(evaluation)
     if found is None:
+        like = like or evaluation.like
         if like is not None and like is not evaluation:
             alike = resolved_alike(like, evaluation)
             found = _Extractor(evaluation, _reading(like) if alike.changed is not None else None,
@@ -616,9 +617,10 @@ def _reading(evaluation: Evaluation, like: Evaluation | None = None) -> _Reading
 
 
 def extract(evaluation: Evaluation, like: Evaluation | None = None) -> list[Grant]:
-    """Every grant the evaluated template creates, in template order. ``like``: another
-    evaluation of the same template; what it read from each resource that resolves alike in both
-    (``wizard.cfn.dependencies``) is taken over instead of read again, with the same result."""
+    """Every grant the evaluated template creates, in template order. ``like`` (by default the
+    evaluation's own ``like``): another evaluation of the same template; what it read from each
+    resource that resolves alike in both (``wizard.cfn.dependencies``) is taken over instead of
+    read again, with the same result."""
     return list(_reading(evaluation, like).grants)
 
 

@@ -231,8 +231,8 @@ def _lost_in(template: Template, values: Mapping[str, str], pseudo: Pseudo | Non
              relevant: Baseline) -> dict[tuple, list[str]]:
     """The lost accesses of one variant, indexed; its grants read anew only from the resources
     that read the one parameter it changes from ``like`` (``wizard.iam.grants.extract``)."""
-    evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo or Pseudo())
-    other = _Variant(evaluation, tuple(extract(evaluation, like=like)))
+    evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo or Pseudo(), like=like)
+    other = _Variant(evaluation, tuple(extract(evaluation)))
     return _index(relevant.lost_in(other.grants, _fresh(template, base, other)))
 
 
