@@ -93,3 +93,35 @@ def test_a_pattern_is_judged_by_every_action_it_expands_to_its_resources_service
     assert mismatches(("*",), (role,)) == () and mismatches(("sts:*",), (role,)) == ()
     assert mismatches(("s3:Get*",), (role,)) == (("s3:Get*", role),)
     assert mismatches(("sts:AssumeRole", "*"), ("arn:aws:s3:::b/*",)) == (("sts:AssumeRole", "arn:aws:s3:::b/*"),)
+
+
+def test_a_pattern_is_answered_by_its_resources_own_service_first_as_by_every_action():
+    """The quick answer (the resource's own service's actions, from their definitions) is the
+    answer of every action the pattern matches: every action the definitions name is in the IAM
+    catalog, and on the vendor's template's statements both ways agree."""
+    from tests.conftest import REAL
+    from wizard.iam import actions as iam_actions
+    from wizard.iam import resource_types
+
+    for prefix in ("s3", "sns", "sqs", "kms", "iam", "logs", "lambda", "athena", "glue", "es"):
+        defined = {f"{prefix}:{name}" for name in resource_types._service(prefix)["actions"]}
+        assert defined <= {a.lower() for a in iam_actions.expand(f"{prefix}:*")}, prefix
+    pairs = {("*", "arn:aws:s3:::acme/*"), ("s3:Get*", "arn:aws:s3:::acme/*"), ("s3:Get*", "arn:aws:sqs:*:*:q"),
+             ("*:List*", "arn:aws:sns:us-east-1:111122223333:t"), ("sqs:*", "arn:aws:s3:::acme")}
+    if REAL.is_file():
+        from wizard.cfn.evaluate import Evaluation
+        from wizard.cfn.parameters import resolve_parameters
+        from wizard.cfn.template import load_template
+        from wizard.iam.grants import extract
+        from tests.conftest import REAL_REQUIRED
+
+        template = load_template(REAL)
+        for grant in extract(Evaluation(template, resolve_parameters(template, REAL_REQUIRED))):
+            pairs |= {(a, resource_types._as_pattern(r)) for a in grant.actions if "*" in a
+                      for r in grant.resources if r.startswith("arn:")}
+    for pattern, resource in sorted(pairs):
+        quick = resource_types._own_service_accepts(pattern, resource)
+        names = iam_actions.expand(pattern)
+        whole = not names or any(resource_types._action_accepts(n, resource) is not False for n in names)
+        assert not quick or whole, (pattern, resource)
+        assert resource_types._pattern_accepts.__wrapped__(pattern, resource) == whole, (pattern, resource)

@@ -37,6 +37,7 @@ from pathlib import Path
 from wizard.iam import actions as iam_actions
 from wizard.iam import catalog_asset, resource_returns
 from wizard.iam.resource_returns import SEGMENT
+from wizard.iam.wildcards import action_matches
 from wizard.memo import memo
 
 _FORMAT = 3
@@ -227,6 +228,8 @@ def _action_accepts(action: str, resource: str) -> bool | None:
 def _pattern_accepts(pattern: str, resource: str) -> bool:
     if "*" not in pattern and "?" not in pattern:
         return _action_accepts(pattern, resource) is not False
+    if _own_service_accepts(pattern, resource):
+        return True
     names = iam_actions.expand(pattern)
     if not names:
         return True
@@ -240,6 +243,25 @@ def _pattern_accepts(pattern: str, resource: str) -> bool:
             return True
         return any(_action_accepts(name, resource) is not False for name in names if name[:size].lower() != own)
     return any(_action_accepts(name, resource) is not False for name in names)
+
+
+def _own_service_accepts(pattern: str, resource: str) -> bool:
+    """Whether an action of the resource's own service that the pattern matches accepts it,
+    read from that service's definitions alone (every action they define is in the IAM
+    catalog): ``*`` on a bucket is answered by S3's actions, without listing every action of
+    every service."""
+    fields = resource.split(":", 3)
+    if len(fields) < 4 or not fields[2] or any(w in fields[2] for w in _WILD):
+        return False
+    own = fields[2].lower()
+    service_part = pattern.lower().partition(":")[0]
+    if ":" in pattern and not action_matches(service_part, own):
+        return False
+    service = _service(own)
+    if service is None:
+        return False
+    return any(_action_accepts(f"{own}:{name}", resource) is not False
+               for name in service["actions"] if action_matches(pattern, f"{own}:{name}"))
 
 
 def kinds(resource: str, shape: str | None = None) -> tuple[str, ...]:
