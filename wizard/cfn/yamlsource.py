@@ -129,6 +129,135 @@ def _loader() -> type:
     return YamlLoader
 
 
+class _Unusual(Exception):
+    """The document holds something the quick reading leaves to the constructor (an anchor or
+    an alias, a merge key, another tag, a complex key, a refusal): it is read again that way."""
+
+
+#: The tags the quick reading turns into the long form: ``!Ref`` -> ``Ref``, ``!Sub`` -> ``Fn::Sub``.
+_TAGGED = {f"!{suffix}": name for suffix, name in _SHORT_TAGS.items()}
+#: The types a mapping key may have (a date or a container is refused by the constructor).
+_KEY_TYPES = frozenset({str, int, float, bool, type(None)})
+#: Past this depth the quick reading hands over: the constructor recurses, and decides.
+_QUICK_DEPTH = 200
+_NO_KEY = object()
+
+
+def _read_quickly(loader: Any) -> tuple[Any, int]:
+    """The single document of ``loader``'s stream, built straight from the C parser's events in
+    one pass, and how many values it holds; the same result as ``loader.get_single_data()``
+    (values, container types, the line of every key and item, short-form tags), without the
+    node tree and the constructor's call per node. Each distinct plain scalar is resolved and
+    constructed once (they repeat: ``Ref``, ``Arn``, ``true``). Anything else raises
+    ``_Unusual`` (or the parser's own error), and the caller reads the text the usual way."""
+    from yaml.events import (DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
+                             ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent,
+                             StreamStartEvent)
+
+    get = loader.get_event
+    if type(get()) is not StreamStartEvent or type(get()) is not DocumentStartEvent:
+        raise _Unusual
+    plain: dict[str, Any] = {}
+    tagged, key_types, no_key = _TAGGED, _KEY_TYPES, _NO_KEY
+    stack: list[tuple[Any, Any, int, str | None, int]] = []
+    container: Any = None  # None at the top: the document's root is the next value
+    key: Any = no_key
+    key_line = count = 0
+    root: Any = no_key
+    for event in iter(get, None):
+        kind = type(event)
+        if kind is ScalarEvent:
+            if event.anchor is not None:
+                raise _Unusual
+            tag = event.tag
+            if tag is None:
+                if event.implicit[0]:
+                    value = plain.get(event.value, no_key)
+                    if value is no_key:
+                        value = _plain_value(loader, event, plain)
+                else:
+                    value = event.value
+                line = event.start_mark.line + 1
+            else:
+                name = tagged.get(tag)
+                if name is None:
+                    raise _Unusual
+                value = event.value
+                if name == "Fn::GetAtt":
+                    resource, dot, attribute = value.partition(".")
+                    if not dot or not resource or not attribute:
+                        raise _Unusual
+                    value = [resource, attribute]
+                    count += 2
+                line = event.start_mark.line + 1
+                value = LineDict({name: value})
+                value.line = line
+                value.key_lines[name] = line
+                count += 1
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            tag = event.tag
+            name = None
+            if (event.anchor is not None or (key is no_key and type(container) is LineDict)
+                    or (tag is not None and (name := tagged.get(tag)) is None) or len(stack) >= _QUICK_DEPTH):
+                raise _Unusual  # an anchor, a complex key, another tag, or deep nesting
+            line = event.start_mark.line + 1
+            stack.append((container, key, key_line, name, line))
+            container = LineDict() if kind is MappingStartEvent else LineList()
+            container.line = line
+            key = no_key
+            continue
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            value = container
+            container, key, key_line, name, line = stack.pop()
+            if name is not None:
+                value = LineDict({name: value})
+                value.line = line
+                value.key_lines[name] = line
+                count += 1
+        elif kind is DocumentEndEvent:
+            break
+        else:
+            raise _Unusual  # an alias
+        if type(container) is LineDict:
+            if key is no_key:
+                if type(value) not in key_types or value in container:
+                    raise _Unusual  # a key that is not a plain value, or a duplicate
+                key, key_line = value, line
+                continue
+            container[key] = value
+            container.key_lines[key] = key_line
+            key = no_key
+        elif container is not None:
+            container.append(value)
+            container.item_lines.append(line)
+        else:
+            root = value
+        count += 1
+    if root is no_key or type(get()) is not StreamEndEvent:
+        raise _Unusual  # no document, or more than one
+    return root, count
+
+
+def _plain_value(loader: Any, event: Any, seen: dict[str, Any]) -> Any:
+    """A plain scalar as the constructor builds it (resolved by the loader's implicit resolvers:
+    null, bool, int, float, a date), remembered in ``seen`` by its text."""
+    from yaml.nodes import ScalarNode
+
+    text = event.value
+    tag = loader.resolve(ScalarNode, text, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        value = text
+    elif tag in _PLAIN_TAGS:
+        value = loader.yaml_constructors[tag](loader, ScalarNode(tag, text, event.start_mark, event.end_mark))
+    else:
+        raise _Unusual  # a merge key (<<) or a value key (=)
+    seen[text] = value
+    return value
+
+
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp"))
+
+
 #: Past this many values (counted through aliases) a document is refused as a YAML bomb.
 MAX_NODES = 2_000_000
 _ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]", re.MULTILINE)
@@ -170,10 +299,16 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     or ``yes:`` is an error naming its line rather than a number, null or boolean key."""
     import yaml
 
+    count = None
     loader = _loader()(text, source, error)
     try:
         with collection_paused():
-            data = loader.get_single_data()
+            try:
+                data, count = _read_quickly(loader)
+            except Exception:  # unusual, or not valid: read again the usual way, which says why
+                loader.dispose()
+                loader = _loader()(text, source, error)
+                data = loader.get_single_data()
     except InputError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -194,7 +329,7 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
         raise error("nested too deeply to be read", file=source) from None
     finally:
         loader.dispose()
-    if _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
+    if (count is None or count > MAX_NODES) and _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
         raise error(f"the document expands to more than {MAX_NODES:,} values through YAML aliases "
                     "(a YAML bomb?)", file=source)
     if string_keys:
