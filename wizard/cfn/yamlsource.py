@@ -159,8 +159,12 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
         raise _Unusual
     plain: dict[str, Any] = {}
     tagged, key_types, no_key = _TAGGED, _KEY_TYPES, _NO_KEY
-    stack: list[tuple[Any, Any, int, str | None, int]] = []
-    container: Any = None  # None at the top: the document's root is the next value
+    # The container being filled: the document (None) at first, then a mapping or a list, with
+    # the lines of its keys or items; the mapping's key waiting for its value, and that key's line.
+    stack: list[tuple] = []
+    container: Any = None
+    in_map = False
+    lines: Any = None
     key: Any = no_key
     key_line = count = 0
     root: Any = no_key
@@ -197,18 +201,24 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             tag = event.tag
             name = None
-            if (event.anchor is not None or (key is no_key and type(container) is LineDict)
+            if (event.anchor is not None or (in_map and key is no_key)
                     or (tag is not None and (name := tagged.get(tag)) is None) or len(stack) >= _QUICK_DEPTH):
                 raise _Unusual  # an anchor, a complex key, another tag, or deep nesting
             line = event.start_mark.line + 1
-            stack.append((container, key, key_line, name, line))
-            container = LineDict() if kind is MappingStartEvent else LineList()
+            stack.append((container, in_map, lines, key, key_line, name, line))
+            if kind is MappingStartEvent:
+                container, in_map = LineDict(), True
+                lines = container.key_lines
+            else:
+                container, in_map = LineList(), False
+                lines = container.item_lines
             container.line = line
             key = no_key
             continue
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             value = container
-            container, key, key_line, name, line = stack.pop()
+            count += len(value)
+            container, in_map, lines, key, key_line, name, line = stack.pop()
             if name is not None:
                 value = LineDict({name: value})
                 value.line = line
@@ -218,21 +228,21 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
             break
         else:
             raise _Unusual  # an alias
-        if type(container) is LineDict:
+        if in_map:
             if key is no_key:
                 if type(value) not in key_types or value in container:
                     raise _Unusual  # a key that is not a plain value, or a duplicate
                 key, key_line = value, line
-                continue
-            container[key] = value
-            container.key_lines[key] = key_line
-            key = no_key
+            else:
+                container[key] = value
+                lines[key] = key_line
+                key = no_key
         elif container is not None:
             container.append(value)
-            container.item_lines.append(line)
+            lines.append(line)
         else:
             root = value
-        count += 1
+            count += 1
     if root is no_key or type(get()) is not StreamEndEvent:
         raise _Unusual  # no document, or more than one
     return root, count
