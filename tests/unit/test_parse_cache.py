@@ -96,3 +96,19 @@ def test_a_bad_template_is_still_refused_and_not_cached():
     with pytest.raises(TemplateError, match="a resource needs a Type"):
         parse_template(bad)
     assert entries() == []
+
+
+def test_the_body_is_pickled_without_collections(monkeypatch):
+    import gc
+
+    enabled = []
+    real = pickle.dumps
+
+    def dumps(*args, **kwargs):
+        enabled.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parsecache.pickle, "dumps", dumps)
+    parse_template(EMBEDDED)
+    assert enabled == [False] and gc.isenabled()
+    assert parsecache.load(EMBEDDED) is not None

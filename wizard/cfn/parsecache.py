@@ -92,6 +92,8 @@ def store(text: str, body: LineDict, min_chars: int = MIN_CHARS) -> None:
         return
     path, key = _entry(text)
     try:
-        write_atomic(path, key + pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), mode=0o600, durable=False)
+        with collection_paused():  # the pickler's state of each container would set off collections
+            data = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic(path, key + data, mode=0o600, durable=False)
     except (OSError, pickle.PicklingError, RecursionError):
         pass  # a cache we cannot write only costs speed

@@ -251,9 +251,13 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
 def _plain_value(loader: Any, event: Any, seen: dict[str, Any]) -> Any:
     """A plain scalar as the constructor builds it (resolved by the loader's implicit resolvers:
     null, bool, int, float, a date), remembered in ``seen`` by its text."""
+    text = event.value
+    resolvers = loader.yaml_implicit_resolvers
+    if text and text[0] not in resolvers and None not in resolvers and not loader.yaml_path_resolvers:
+        seen[text] = text  # no implicit type starts with its first character (most text)
+        return text
     from yaml.nodes import ScalarNode
 
-    text = event.value
     tag = loader.resolve(ScalarNode, text, (True, False))
     if tag == "tag:yaml.org,2002:str":
         value = text
