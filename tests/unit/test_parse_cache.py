@@ -102,13 +102,23 @@ def test_the_body_is_pickled_without_collections(monkeypatch):
     import gc
 
     enabled = []
-    real = pickle.dumps
+    real = parsecache._pickled
 
-    def dumps(*args, **kwargs):
+    def pickled(body):
         enabled.append(gc.isenabled())
-        return real(*args, **kwargs)
+        return real(body)
 
-    monkeypatch.setattr(parsecache.pickle, "dumps", dumps)
+    monkeypatch.setattr(parsecache, "_pickled", pickled)
     parse_template(EMBEDDED)
     assert enabled == [False] and gc.isenabled()
     assert parsecache.load(EMBEDDED) is not None
+
+
+def test_an_entry_holds_what_pickle_itself_writes(real_template_path):
+    """The containers are reduced as ``object.__reduce_ex__`` does: the same bytes, read back alike."""
+    for text in (EMBEDDED, real_template_path.read_text(encoding="utf-8")):
+        body = parse_template(text).body
+        path, key = parsecache._entry(text)
+        assert path.read_bytes() == key + pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
+        assert parsecache._pickled(LineList([body, LineList()])) == pickle.dumps(LineList([body, LineList()]),
+                                                                                 protocol=pickle.HIGHEST_PROTOCOL)
