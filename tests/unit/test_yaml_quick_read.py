@@ -272,3 +272,34 @@ def test_random_documents_read_or_are_refused_the_same(text):
         same_lines(expected[1], got[1])
     else:
         assert got == expected, text
+
+
+def test_the_vendor_template_damaged_here_and_there_reads_or_is_refused_the_same(monkeypatch):
+    """A character dropped, doubled or put in, a line repeated or indented, at random (fixed seed)."""
+    import random
+
+    if not REAL.is_file():
+        pytest.skip("the real Quilt template fixture (../shared/fixtures/quilt-real) is absent")
+    original = REAL.read_text(encoding="utf-8")
+    chance = random.Random(30)
+    for _ in range(40):
+        text, lines = original, original.split("\n")
+        at, line = chance.randrange(len(original)), chance.randrange(len(lines))
+        change = chance.randrange(5)
+        if change == 0:
+            text = text[:at] + text[at + 1:]
+        elif change == 1:
+            text = text[:at] + text[at] + text[at:]
+        elif change == 2:
+            text = text[:at] + chance.choice([" ", "\t", ":", "- ", "&a ", "*a", "!", "'", "[", "{", "<<: ", "? "]) + text[at:]
+        elif change == 3:
+            text = "\n".join(lines[:line] + [lines[chance.randrange(len(lines))]] + lines[line:])
+        else:
+            text = "\n".join(lines[:line] + [" " + lines[line]] + lines[line + 1:])
+        expected = the_usual_way(monkeypatch, text, TemplateError)
+        got = outcome(text, TemplateError)
+        assert got[0] == expected[0], (got, expected)
+        if got[0] == "read":
+            same_lines(expected[1], got[1])
+        else:
+            assert got == expected
