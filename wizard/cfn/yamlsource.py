@@ -5,6 +5,12 @@ parses; construction builds ``LineDict``/``LineList`` that remember lines, refus
 keys, and turns CloudFormation's short-form tags into the long form
 (``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``). ``line_at`` finds the line of a JSON
 pointer's target, which is what a JSON Schema error gives.
+
+A document is first built in one pass straight from the C parser's events (``_read_quickly``),
+which is what a template's first run spends most of its time on; whatever that pass does not
+take (anchors and aliases, merge keys, other tags, complex keys, anything refused or not valid)
+is read again by PyYAML's composer and constructor, which decide and word the refusal, so both
+ways give the same values, lines and messages.
 """
 
 from __future__ import annotations
@@ -159,6 +165,7 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
         raise _Unusual
     plain: dict[str, Any] = {}
     tagged, key_types, no_key = _TAGGED, _KEY_TYPES, _NO_KEY
+    new_map, new_list = dict.__new__, list.__new__
     # The container being filled: the document (None) at first, then a mapping or a list, with
     # the lines of its keys or items; the mapping's key waiting for its value, and that key's line.
     stack: list[tuple] = []
@@ -194,9 +201,7 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
                     value = [resource, attribute]
                     count += 2
                 line = event.start_mark.line + 1
-                value = LineDict({name: value})
-                value.line = line
-                value.key_lines[name] = line
+                value = _short_form(name, value, line)
                 count += 1
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             tag = event.tag
@@ -206,12 +211,12 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
                 raise _Unusual  # an anchor, a complex key, another tag, or deep nesting
             line = event.start_mark.line + 1
             stack.append((container, in_map, lines, key, key_line, name, line))
-            if kind is MappingStartEvent:
-                container, in_map = LineDict(), True
-                lines = container.key_lines
+            if kind is MappingStartEvent:  # made as LineDict() makes them, without a call of __init__
+                container, in_map = new_map(LineDict), True
+                container.key_lines = lines = {}
             else:
-                container, in_map = LineList(), False
-                lines = container.item_lines
+                container, in_map = new_list(LineList), False
+                container.item_lines = lines = []
             container.line = line
             key = no_key
             continue
@@ -220,9 +225,7 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
             count += len(value)
             container, in_map, lines, key, key_line, name, line = stack.pop()
             if name is not None:
-                value = LineDict({name: value})
-                value.line = line
-                value.key_lines[name] = line
+                value = _short_form(name, value, line)
                 count += 1
         elif kind is DocumentEndEvent:
             break
@@ -246,6 +249,15 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
     if root is no_key or type(get()) is not StreamEndEvent:
         raise _Unusual  # no document, or more than one
     return root, count
+
+
+def _short_form(name: str, value: Any, line: int) -> LineDict:
+    """``{name: value}`` at ``line``, as the constructor makes a short form's long form."""
+    data = dict.__new__(LineDict)
+    data[name] = value
+    data.line = line
+    data.key_lines = {name: line}
+    return data
 
 
 def _plain_value(loader: Any, event: Any, seen: dict[str, Any]) -> Any:
