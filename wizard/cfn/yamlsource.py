@@ -8,7 +8,7 @@ pointer's target, which is what a JSON Schema error gives.
 
 A document is first built in one pass straight from the C parser's events (``_read_quickly``),
 which is what a template's first run spends most of its time on; whatever that pass does not
-take (anchors and aliases, merge keys, other tags, complex keys, anything refused or not valid)
+take (merge keys, other tags, complex keys, anything refused or not valid)
 is read again by PyYAML's composer and constructor, which decide and word the refusal, so both
 ways give the same values, lines and messages.
 """
@@ -136,8 +136,8 @@ def _loader() -> type:
 
 
 class _Unusual(Exception):
-    """The document holds something the quick reading leaves to the constructor (an anchor or
-    an alias, a merge key, another tag, a complex key, a refusal): it is read again that way."""
+    """The document holds something the quick reading leaves to the constructor (a merge key,
+    another tag, a complex key, an alias it cannot follow, a refusal): it is read again that way."""
 
 
 #: The tags the quick reading turns into the long form: ``!Ref`` -> ``Ref``, ``!Sub`` -> ``Fn::Sub``.
@@ -149,16 +149,17 @@ _QUICK_DEPTH = 200
 _NO_KEY = object()
 
 
-def _read_quickly(loader: Any) -> tuple[Any, int]:
+def _read_quickly(loader: Any) -> tuple[Any, int | None]:
     """The single document of ``loader``'s stream, built straight from the C parser's events in
-    one pass, and how many values it holds; the same result as ``loader.get_single_data()``
-    (values, container types, the line of every key and item, short-form tags), without the
+    one pass, and how many values it holds (None when it has aliases); the same result as
+    ``loader.get_single_data()`` (values, container types, the line of every key and item,
+    short-form tags, an alias being its anchor's very value, at its anchor's line), without the
     node tree and the constructor's call per node. Each distinct plain scalar is resolved and
     constructed once (they repeat: ``Ref``, ``Arn``, ``true``). Anything else raises
     ``_Unusual`` (or the parser's own error), and the caller reads the text the usual way."""
-    from yaml.events import (DocumentEndEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent,
-                             ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent,
-                             StreamStartEvent)
+    from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, MappingEndEvent,
+                             MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent,
+                             StreamEndEvent, StreamStartEvent)
 
     get = loader.get_event
     if type(get()) is not StreamStartEvent or type(get()) is not DocumentStartEvent:
@@ -175,11 +176,13 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
     key: Any = no_key
     key_line = count = 0
     root: Any = no_key
+    # Each anchor's value and line; None while its node is being read (an alias to it then would
+    # make a node that contains itself, which the constructor refuses).
+    anchors: dict[str, tuple[Any, int] | None] = {}
+    aliased = False
     for event in iter(get, None):
         kind = type(event)
         if kind is ScalarEvent:
-            if event.anchor is not None:
-                raise _Unusual
             tag = event.tag
             if tag is None:
                 if event.implicit[0]:
@@ -203,14 +206,21 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
                 line = event.start_mark.line + 1
                 value = _short_form(name, value, line)
                 count += 1
+            if event.anchor is not None:
+                if event.anchor in anchors:
+                    raise _Unusual  # an anchor named twice
+                anchors[event.anchor] = value, line
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             tag = event.tag
             name = None
-            if (event.anchor is not None or (in_map and key is no_key)
-                    or (tag is not None and (name := tagged.get(tag)) is None) or len(stack) >= _QUICK_DEPTH):
-                raise _Unusual  # an anchor, a complex key, another tag, or deep nesting
+            anchor = event.anchor
+            if ((in_map and key is no_key) or (tag is not None and (name := tagged.get(tag)) is None)
+                    or len(stack) >= _QUICK_DEPTH or (anchor is not None and anchor in anchors)):
+                raise _Unusual  # a complex key, another tag, deep nesting, or an anchor named twice
+            if anchor is not None:
+                anchors[anchor] = None
             line = event.start_mark.line + 1
-            stack.append((container, in_map, lines, key, key_line, name, line))
+            stack.append((container, in_map, lines, key, key_line, name, line, anchor))
             if kind is MappingStartEvent:  # made as LineDict() makes them, without a call of __init__
                 container, in_map = new_map(LineDict), True
                 container.key_lines = lines = {}
@@ -223,14 +233,22 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             value = container
             count += len(value)
-            container, in_map, lines, key, key_line, name, line = stack.pop()
+            container, in_map, lines, key, key_line, name, line, anchor = stack.pop()
             if name is not None:
                 value = _short_form(name, value, line)
                 count += 1
+            if anchor is not None:
+                anchors[anchor] = value, line
+        elif kind is AliasEvent:
+            found = anchors.get(event.anchor)
+            if found is None:
+                raise _Unusual  # an alias to no anchor, or to a node it is inside of
+            value, line = found
+            aliased = True
         elif kind is DocumentEndEvent:
             break
         else:
-            raise _Unusual  # an alias
+            raise _Unusual
         if in_map:
             if key is no_key:
                 if type(value) not in key_types or value in container:
@@ -248,7 +266,7 @@ def _read_quickly(loader: Any) -> tuple[Any, int]:
             count += 1
     if root is no_key or type(get()) is not StreamEndEvent:
         raise _Unusual  # no document, or more than one
-    return root, count
+    return root, None if aliased else count
 
 
 def _short_form(name: str, value: Any, line: int) -> LineDict:
