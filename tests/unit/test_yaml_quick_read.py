@@ -146,6 +146,9 @@ DOCUMENTS = {
     "a TAG directive": "%TAG ! tag:example.com,2000:\n---\na: !Ref x\n",
     "a duplicate NaN key": ".nan: 1\n.nan: 2\n",
     "deep nesting": "a: " + "[" * 300 + "]" * 300 + "\n",
+    "lists nested 150 deep": "a: " + "[" * 150 + "]" * 150 + "\n",
+    "short forms nested 130 deep": "a: " + "!If [" * 130 + "]" * 130 + "\n",
+    "mappings nested just past the quick depth": "a: " + "{a: " * 64 + "1" + "}" * 64 + "\n",
     # refused: the same message and line
     "a duplicate key": "Resources:\n  A:\n    Type: X\n  A:\n    Type: Y\n",
     "an equal key of another type": "1: a\ntrue: b\n",
@@ -212,7 +215,7 @@ def test_the_quick_reading_keeps_what_the_constructor_keeps():
     assert count == yamlsource._count_nodes(data, 10**9)
 
 
-@pytest.mark.parametrize("name", ["a merge key", "a TAG directive", "deep nesting",
+@pytest.mark.parametrize("name", ["a merge key", "a TAG directive", "deep nesting", "lists nested 150 deep",
                                   "a duplicate key", "an unknown tag", "a GetAtt without a dot", "two documents",
                                   "a list as a key", "a date as a key", "an unclosed list"])
 def test_what_the_quick_reading_does_not_take_is_handed_over(name):

@@ -144,8 +144,9 @@ class _Unusual(Exception):
 _TAGGED = {f"!{suffix}": name for suffix, name in _SHORT_TAGS.items()}
 #: The types a mapping key may have (a date or a container is refused by the constructor).
 _KEY_TYPES = frozenset({str, int, float, bool, type(None)})
-#: Past this depth the quick reading hands over: the constructor recurses, and decides.
-_QUICK_DEPTH = 200
+#: Past this depth the quick reading hands over, well before the constructor would run out of
+#: stack (it recurses, about seven frames a level of tagged lists): deeper, it decides.
+_QUICK_DEPTH = 64
 _NO_KEY = object()
 
 
