@@ -96,3 +96,29 @@ def test_a_bad_template_is_still_refused_and_not_cached():
     with pytest.raises(TemplateError, match="a resource needs a Type"):
         parse_template(bad)
     assert entries() == []
+
+
+def test_the_body_is_pickled_without_collections(monkeypatch):
+    import gc
+
+    enabled = []
+    real = parsecache._pickled
+
+    def pickled(body):
+        enabled.append(gc.isenabled())
+        return real(body)
+
+    monkeypatch.setattr(parsecache, "_pickled", pickled)
+    parse_template(EMBEDDED)
+    assert enabled == [False] and gc.isenabled()
+    assert parsecache.load(EMBEDDED) is not None
+
+
+def test_an_entry_holds_what_pickle_itself_writes(real_template_path):
+    """The containers are reduced as ``object.__reduce_ex__`` does: the same bytes, read back alike."""
+    for text in (EMBEDDED, real_template_path.read_text(encoding="utf-8")):
+        body = parse_template(text).body
+        path, key = parsecache._entry(text)
+        assert path.read_bytes() == key + pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
+        assert parsecache._pickled(LineList([body, LineList()])) == pickle.dumps(LineList([body, LineList()]),
+                                                                                 protocol=pickle.HIGHEST_PROTOCOL)

@@ -137,3 +137,19 @@ def test_real_template_parses(real_template_path):
     assert len(template.resources) == 235
     assert len(template.parameters) == 42
     assert len(template.conditions) == 13
+
+
+@pytest.mark.parametrize("extra, refused", [(0, False), (1, True), (40, True)])
+def test_a_template_nested_past_the_limit_is_refused(extra, refused):
+    from wizard.cfn.template import MAX_DEPTH, _depth
+
+    # The body, Resources, A and Properties are four levels; the rest are lists in V.
+    lists = MAX_DEPTH - 4 + extra
+    text = "Resources:\n  A:\n    Type: X\n    Properties:\n      V: " + "[" * lists + "]" * lists + "\n"
+    if refused:
+        with pytest.raises(TemplateError, match=f"nested more than {MAX_DEPTH} levels deep"):
+            parse_template(text, "deep.yaml")
+    else:
+        body = parse_template(text, "deep.yaml").body
+        assert _depth(body) == MAX_DEPTH
+    assert _depth([[], {"a": [1, {"b": []}]}]) == 5 and _depth("text") == 0 and _depth({}) == 1

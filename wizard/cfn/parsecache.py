@@ -14,6 +14,7 @@ file can be opened, so they are not cached.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import io
 import pickle
@@ -86,12 +87,36 @@ def load(text: str, min_chars: int = MIN_CHARS) -> LineDict | None:
     return body if isinstance(body, LineDict) else None
 
 
+def _line_dict(data: LineDict) -> tuple:
+    return copyreg.__newobj__, (LineDict,), (None, {"line": data.line, "key_lines": data.key_lines}), None, iter(data.items())
+
+
+def _line_list(data: LineList) -> tuple:
+    return copyreg.__newobj__, (LineList,), (None, {"line": data.line, "item_lines": data.item_lines}), iter(data), None
+
+
+#: How the two containers are reduced: what ``object.__reduce_ex__`` gives them, told directly,
+#: which spares the pickler a search for each container's state (the same bytes, written faster).
+_REDUCERS = {LineDict: _line_dict, LineList: _line_list}
+
+
+def _pickled(body: LineDict) -> bytes:
+    """``pickle.dumps(body)``, the same bytes, sooner."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _REDUCERS
+    pickler.dump(body)
+    return out.getvalue()
+
+
 def store(text: str, body: LineDict, min_chars: int = MIN_CHARS) -> None:
     """Keep ``body`` for the next run that reads the same ``text``."""
     if len(text) < min_chars:
         return
     path, key = _entry(text)
     try:
-        write_atomic(path, key + pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), mode=0o600, durable=False)
+        with collection_paused():  # the pickler's state of each container would set off collections
+            data = _pickled(body)
+        write_atomic(path, key + data, mode=0o600, durable=False)
     except (OSError, pickle.PicklingError, RecursionError):
         pass  # a cache we cannot write only costs speed

@@ -178,14 +178,16 @@ def _parse_json(text: str, source: str, yaml_error: TemplateError) -> LineDict:
 
 
 def _depth(value: Any) -> int:
-    """How deeply mappings and lists nest in ``value`` (counted without recursion)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if isinstance(node, (dict, list)):
-            deepest = max(deepest, level)
-            if level <= MAX_DEPTH:
-                stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    """How deeply mappings and lists nest in ``value``, counted one level at a time without
+    recursion, and at most to ``MAX_DEPTH + 1`` (deeper is refused anyway)."""
+    deepest, level, containers = 0, 1, [value] if isinstance(value, (dict, list)) else []
+    while containers:
+        deepest = level
+        if level > MAX_DEPTH:
+            break
+        level += 1
+        containers = [child for node in containers for child in (node.values() if isinstance(node, dict) else node)
+                      if isinstance(child, (dict, list))]
     return deepest
 
 

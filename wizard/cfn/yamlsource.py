@@ -5,6 +5,12 @@ parses; construction builds ``LineDict``/``LineList`` that remember lines, refus
 keys, and turns CloudFormation's short-form tags into the long form
 (``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``). ``line_at`` finds the line of a JSON
 pointer's target, which is what a JSON Schema error gives.
+
+A document is first built in one pass straight from the C parser's events (``_read_quickly``),
+which is what a template's first run spends most of its time on; whatever that pass does not
+take (merge keys, other tags, complex keys, anything refused or not valid)
+is read again by PyYAML's composer and constructor, which decide and word the refusal, so both
+ways give the same values, lines and messages.
 """
 
 from __future__ import annotations
@@ -129,6 +135,174 @@ def _loader() -> type:
     return YamlLoader
 
 
+class _Unusual(Exception):
+    """The document holds something the quick reading leaves to the constructor (a merge key,
+    another tag, a complex key, an alias it cannot follow, a refusal): it is read again that way."""
+
+
+#: The tags the quick reading turns into the long form: ``!Ref`` -> ``Ref``, ``!Sub`` -> ``Fn::Sub``.
+_TAGGED = {f"!{suffix}": name for suffix, name in _SHORT_TAGS.items()}
+#: The types a mapping key may have (a date or a container is refused by the constructor).
+_KEY_TYPES = frozenset({str, int, float, bool, type(None)})
+#: Past this depth the quick reading hands over, well before the constructor would run out of
+#: stack (it recurses, about seven frames a level of tagged lists): deeper, it decides.
+_QUICK_DEPTH = 64
+_NO_KEY = object()
+
+
+def _read_quickly(loader: Any) -> tuple[Any, int | None]:
+    """The single document of ``loader``'s stream, built straight from the C parser's events in
+    one pass, and how many values it holds (None when it has aliases); the same result as
+    ``loader.get_single_data()`` (values, container types, the line of every key and item,
+    short-form tags, an alias being its anchor's very value, at its anchor's line), without the
+    node tree and the constructor's call per node. Each distinct plain scalar is resolved and
+    constructed once (they repeat: ``Ref``, ``Arn``, ``true``). Anything else raises
+    ``_Unusual`` (or the parser's own error), and the caller reads the text the usual way."""
+    from yaml.events import (AliasEvent, DocumentEndEvent, DocumentStartEvent, MappingEndEvent,
+                             MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent,
+                             StreamEndEvent, StreamStartEvent)
+
+    get = loader.get_event
+    if type(get()) is not StreamStartEvent or type(get()) is not DocumentStartEvent:
+        raise _Unusual
+    plain: dict[str, Any] = {}
+    tagged, key_types, no_key = _TAGGED, _KEY_TYPES, _NO_KEY
+    new_map, new_list = dict.__new__, list.__new__
+    # The container being filled: the document (None) at first, then a mapping or a list, with
+    # the lines of its keys or items; the mapping's key waiting for its value, and that key's line.
+    stack: list[tuple] = []
+    container: Any = None
+    in_map = False
+    lines: Any = None
+    key: Any = no_key
+    key_line = count = 0
+    root: Any = no_key
+    # Each anchor's value and line; None while its node is being read (an alias to it then would
+    # make a node that contains itself, which the constructor refuses).
+    anchors: dict[str, tuple[Any, int] | None] = {}
+    aliased = False
+    for event in iter(get, None):
+        kind = type(event)
+        if kind is ScalarEvent:
+            tag = event.tag
+            if tag is None:
+                if event.implicit[0]:
+                    value = plain.get(event.value, no_key)
+                    if value is no_key:
+                        value = _plain_value(loader, event, plain)
+                else:
+                    value = event.value
+                line = event.start_mark.line + 1
+            else:
+                name = tagged.get(tag)
+                if name is None:
+                    raise _Unusual
+                value = event.value
+                if name == "Fn::GetAtt":
+                    resource, dot, attribute = value.partition(".")
+                    if not dot or not resource or not attribute:
+                        raise _Unusual
+                    value = [resource, attribute]
+                    count += 2
+                line = event.start_mark.line + 1
+                value = _short_form(name, value, line)
+                count += 1
+            if event.anchor is not None:
+                if event.anchor in anchors:
+                    raise _Unusual  # an anchor named twice
+                anchors[event.anchor] = value, line
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            tag = event.tag
+            name = None
+            anchor = event.anchor
+            if ((in_map and key is no_key) or (tag is not None and (name := tagged.get(tag)) is None)
+                    or len(stack) >= _QUICK_DEPTH or (anchor is not None and anchor in anchors)):
+                raise _Unusual  # a complex key, another tag, deep nesting, or an anchor named twice
+            if anchor is not None:
+                anchors[anchor] = None
+            line = event.start_mark.line + 1
+            stack.append((container, in_map, lines, key, key_line, name, line, anchor))
+            if kind is MappingStartEvent:  # made as LineDict() makes them, without a call of __init__
+                container, in_map = new_map(LineDict), True
+                container.key_lines = lines = {}
+            else:
+                container, in_map = new_list(LineList), False
+                container.item_lines = lines = []
+            container.line = line
+            key = no_key
+            continue
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            value = container
+            count += len(value)
+            container, in_map, lines, key, key_line, name, line, anchor = stack.pop()
+            if name is not None:
+                value = _short_form(name, value, line)
+                count += 1
+            if anchor is not None:
+                anchors[anchor] = value, line
+        elif kind is AliasEvent:
+            found = anchors.get(event.anchor)
+            if found is None:
+                raise _Unusual  # an alias to no anchor, or to a node it is inside of
+            value, line = found
+            aliased = True
+        elif kind is DocumentEndEvent:
+            break
+        else:
+            raise _Unusual
+        if in_map:
+            if key is no_key:
+                if type(value) not in key_types or value in container:
+                    raise _Unusual  # a key that is not a plain value, or a duplicate
+                key, key_line = value, line
+            else:
+                container[key] = value
+                lines[key] = key_line
+                key = no_key
+        elif container is not None:
+            container.append(value)
+            lines.append(line)
+        else:
+            root = value
+            count += 1
+    if root is no_key or type(get()) is not StreamEndEvent:
+        raise _Unusual  # no document, or more than one
+    return root, None if aliased else count
+
+
+def _short_form(name: str, value: Any, line: int) -> LineDict:
+    """``{name: value}`` at ``line``, as the constructor makes a short form's long form."""
+    data = dict.__new__(LineDict)
+    data[name] = value
+    data.line = line
+    data.key_lines = {name: line}
+    return data
+
+
+def _plain_value(loader: Any, event: Any, seen: dict[str, Any]) -> Any:
+    """A plain scalar as the constructor builds it (resolved by the loader's implicit resolvers:
+    null, bool, int, float, a date), remembered in ``seen`` by its text."""
+    text = event.value
+    resolvers = loader.yaml_implicit_resolvers
+    if text and text[0] not in resolvers and None not in resolvers and not loader.yaml_path_resolvers:
+        seen[text] = text  # no implicit type starts with its first character (most text)
+        return text
+    from yaml.nodes import ScalarNode
+
+    tag = loader.resolve(ScalarNode, text, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        value = text
+    elif tag in _PLAIN_TAGS:
+        value = loader.yaml_constructors[tag](loader, ScalarNode(tag, text, event.start_mark, event.end_mark))
+    else:
+        raise _Unusual  # a merge key (<<) or a value key (=)
+    seen[text] = value
+    return value
+
+
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp"))
+
+
 #: Past this many values (counted through aliases) a document is refused as a YAML bomb.
 MAX_NODES = 2_000_000
 _ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]", re.MULTILINE)
@@ -170,10 +344,16 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
     or ``yes:`` is an error naming its line rather than a number, null or boolean key."""
     import yaml
 
+    count = None
     loader = _loader()(text, source, error)
     try:
         with collection_paused():
-            data = loader.get_single_data()
+            try:
+                data, count = _read_quickly(loader)
+            except Exception:  # unusual, or not valid: read again the usual way, which says why
+                loader.dispose()
+                loader = _loader()(text, source, error)
+                data = loader.get_single_data()
     except InputError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -194,7 +374,7 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, *,
         raise error("nested too deeply to be read", file=source) from None
     finally:
         loader.dispose()
-    if _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
+    if (count is None or count > MAX_NODES) and _ANCHOR.search(text) and _count_nodes(data, MAX_NODES) > MAX_NODES:
         raise error(f"the document expands to more than {MAX_NODES:,} values through YAML aliases "
                     "(a YAML bomb?)", file=source)
     if string_keys:
