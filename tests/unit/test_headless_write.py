@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import ROOT
 from wizard.flow.answers import load_answers_file
 from wizard.flow.headless import exposures, plan_arguments, plan_deployment
@@ -41,3 +43,19 @@ def test_without_a_noecho_value_no_git_is_asked(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.stdout.strip() == "[] [] False", out.stderr
+
+
+def test_outside_any_work_tree_no_git_is_asked_even_for_a_noecho_value(tmp_path, monkeypatch):
+    from wizard.flow import worktree
+
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    asked = []
+    monkeypatch.setattr(worktree, "_git", lambda *a: asked.append(a))
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    if any((parent / ".git").exists() for parent in tmp_path.parents):
+        pytest.skip("the temporary folder lies in a git work tree")
+    assert worktree.exposure(folder / "params.json", ["AdminPassword"]) is None and asked == []
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere.git"))
+    worktree.exposure(folder / "params.json", ["AdminPassword"])
+    assert asked  # a GIT_DIR may name a repository anywhere: git is asked
