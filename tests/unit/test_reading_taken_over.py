@@ -1,6 +1,7 @@
 """A reading taken over from another evaluation of the same template: the parameters each
 resource reads (``wizard.cfn.dependencies``), and grants read only where those differ, which are
-exactly the grants of a reading from scratch (``wizard.iam.grants.extract(..., like=...)``)."""
+exactly the grants of a reading from scratch (``wizard.iam.grants.extract`` of an evaluation made
+like another)."""
 
 from __future__ import annotations
 
@@ -89,9 +90,9 @@ def _same_reading(template, like_values, values, pseudo=None):
     from scratch: both compared, and how many resources were read anew."""
     like = _evaluation(template, like_values, pseudo)
     extract(like)
-    taken = _evaluation(template, values, pseudo)
+    taken = Evaluation(template, resolve_parameters(template, dict(values)), pseudo, like=like)
     fresh = _evaluation(template, values, pseudo)
-    assert extract(taken, like=like) == extract(fresh)
+    assert extract(taken) == extract(fresh)
     assert not_analysed(taken) == not_analysed(fresh)
     return taken
 
@@ -118,27 +119,20 @@ def test_every_option_of_the_hardened_vendor_templates_reads_as_from_scratch(nam
     assert compared >= min(10, len(template.parameters) - len(required))
 
 
-def test_a_resource_reading_nothing_that_changed_is_taken_over_not_read_again(monkeypatch):
+def test_a_resource_reading_nothing_that_changed_is_taken_over_not_read_again():
     template = harden(_vendor("stable.yaml")).template
     required = VENDOR_FILES["stable.yaml"]
     like = _evaluation(template, required)
     extract(like)
-    variant = _evaluation(template, {**required, "ApproverPrincipalArn": "arn:aws:iam::123456789012:role/a",
-                                     "PolicyCreationMode": "ManualApproval"})
-    read: list[str] = []
-    original = Evaluation.resource
-
-    def counted(self, logical_id):
-        if self is variant:
-            read.append(logical_id)
-        return original(self, logical_id)
-
-    monkeypatch.setattr(Evaluation, "resource", counted)
-    extract(variant, like=like)
+    values = {**required, "ApproverPrincipalArn": "arn:aws:iam::123456789012:role/a",
+              "PolicyCreationMode": "ManualApproval"}
+    variant = Evaluation(template, resolve_parameters(template, values), like=like)
+    extract(variant)
     reads = parameter_reads(template)
     changed = {"ApproverPrincipalArn", "PolicyCreationMode"}
-    assert read and all(reads[r] & changed for r in read)
-    assert len(set(read)) < len(template.resources) // 5
+    anew = [r for r, resolved in variant._resources.items() if resolved is not like._resources.get(r)]
+    assert anew and all(reads[r] & changed for r in anew)
+    assert len(anew) < len(template.resources) // 5
 
 
 EDGES = """
@@ -194,8 +188,9 @@ def test_another_template_or_pseudo_parameters_are_read_from_scratch():
     template = parse_template(EDGES)
     like = _evaluation(template, {})
     extract(like)
-    other = _evaluation(template, {}, Pseudo(account_id="111122223333"))
-    assert extract(other, like=like) == extract(_evaluation(template, {}, Pseudo(account_id="111122223333")))
+    other = Evaluation(template, resolve_parameters(template, {}), Pseudo(account_id="111122223333"), like=like)
+    assert other.like is None
+    assert extract(other) == extract(_evaluation(template, {}, Pseudo(account_id="111122223333")))
     reading = grants_module._reading(other)
     assert all(unit is not grants_module._reading(like).units.get(key) for key, unit in reading.units.items())
 

@@ -213,8 +213,7 @@ class _Reading:
 
 
 class _Extractor:
-    def __init__(self, evaluation: Evaluation, like: _Reading | None = None, alike: Alike | None = None,
-                 like_evaluation: Evaluation | None = None):
+    def __init__(self, evaluation: Evaluation, like: _Reading | None = None, alike: Alike | None = None):
         self.ev = evaluation
         self.template = evaluation.template
         self.grants: list[Grant] = []
@@ -252,7 +251,6 @@ class _Extractor:
         same = like is not None and like.context == (self.stack_policies, self.holder_names)
         self.like = like if same else None
         self.alike = alike
-        self.like_evaluation = like_evaluation if same else None
         self.units: dict[tuple[str, str], _Record] = {}
         self.documents: dict[tuple, _Record] = {}
         self.recording: list[_Record] = []
@@ -332,8 +330,6 @@ class _Extractor:
     def resolve(self, logical_id: str) -> dict | None:
         for record in self.recording:
             record.read.add(logical_id)
-        if self.like_evaluation is not None and self.alike(logical_id):
-            return self.like_evaluation.resource(logical_id)
         return self.ev.resource(logical_id)
 
     def ids(self, *types: str, holding: dict[str, str] | None = None) -> list[str]:
@@ -602,26 +598,25 @@ _READERS = {"AWS::Lambda::Permission": carriers.lambda_permission,
 _READINGS: "weakref.WeakKeyDictionary[Evaluation, _Reading]" = weakref.WeakKeyDictionary()
 
 
-def _reading(evaluation: Evaluation, like: Evaluation | None = None) -> _Reading:
+def _reading(evaluation: Evaluation) -> _Reading:
     found = _READINGS.get(evaluation)
     if found is None:
-        like = like or evaluation.like
-        if like is not None and like is not evaluation:
-            alike = resolved_alike(like, evaluation)
-            found = _Extractor(evaluation, _reading(like) if alike.changed is not None else None,
-                               alike, like).reading()
+        like = evaluation.like
+        alike = resolved_alike(like, evaluation) if like is not None else None
+        if alike is not None and alike.changed is not None:
+            found = _Extractor(evaluation, _reading(like), alike).reading()
         else:
             found = _Extractor(evaluation).reading()
         _READINGS[evaluation] = found
     return found
 
 
-def extract(evaluation: Evaluation, like: Evaluation | None = None) -> list[Grant]:
-    """Every grant the evaluated template creates, in template order. ``like`` (by default the
-    evaluation's own ``like``): another evaluation of the same template; what it read from each
-    resource that resolves alike in both (``wizard.cfn.dependencies``) is taken over instead of
-    read again, with the same result."""
-    return list(_reading(evaluation, like).grants)
+def extract(evaluation: Evaluation) -> list[Grant]:
+    """Every grant the evaluated template creates, in template order. An evaluation made like
+    another (``wizard.cfn.evaluate``) takes over what the other read from each resource that
+    resolves alike in both (``wizard.cfn.dependencies``) instead of reading it again, with the
+    same result."""
+    return list(_reading(evaluation).grants)
 
 
 def not_analysed(evaluation: Evaluation) -> list[UnanalysedPolicy]:
