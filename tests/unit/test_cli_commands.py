@@ -78,3 +78,52 @@ def test_a_warm_grants_run_reads_no_yaml_and_validates_no_shipped_file(tmp_path)
             for _ in range(2)]
     assert runs[0].split("]")[1].strip() == "True"  # the first run built the caches
     assert runs[1].strip() == "[] False"
+
+
+def _collecting_during(monkeypatch, module: str, argv: list[str]) -> bool:
+    """Whether the cyclic collector ran while the command's handler did (the handler replaced)."""
+    import gc
+    import importlib
+
+    seen = []
+    monkeypatch.setattr(importlib.import_module(module), "run", lambda args: seen.append(gc.isenabled()) or 0)
+    assert cli.main(argv) == 0
+    return seen[0]
+
+
+def test_a_bounded_run_holds_the_collector_and_gives_it_back(monkeypatch):
+    import gc
+
+    assert gc.isenabled()
+    assert _collecting_during(monkeypatch, "wizard.commands.grants", ["grants", "--json"]) is False
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # the caller's process is left as it was
+    assert _collecting_during(monkeypatch, "wizard.commands.deploy", ["--answers", "answers.yaml"]) is False
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("argv", [
+    ["status", "--stack-name", "quilt"],                                   # talks to AWS, may follow
+    ["--answers", "answers.yaml", "--preflight"],                          # a headless run calling AWS
+    ["--answers", "answers.yaml", "--create-change-set"],
+    ["--plain"],                                                           # a person answers
+    [],                                                                    # the wizard
+])
+def test_a_run_that_may_last_has_the_collector(monkeypatch, argv):
+    module = "wizard.commands.status" if argv and argv[0] == "status" else "wizard.commands.deploy"
+    assert _collecting_during(monkeypatch, module, argv) is True
+
+
+def test_a_process_that_ends_with_a_bounded_run_sets_its_objects_aside(tmp_path):
+    """Run as the command itself (no argv given), a bounded run leaves what it made out of the
+    collector's walks at exit; a run given its argv by a caller never does."""
+    import os
+
+    code = ("import contextlib, gc, io, sys\nfrom wizard.cli import main\n"
+            "sys.argv = ['quilt-wizard', 'grants', '--json']\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(sys.argv[1:])\n"
+            "given = gc.get_freeze_count()\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main()\n"
+            "print(given, gc.get_freeze_count() > 0, gc.isenabled())")
+    env = {**os.environ, "QUILT_WIZARD_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.split() == ["0", "True", "True"]
