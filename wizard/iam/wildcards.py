@@ -39,8 +39,11 @@ def matcher(pattern: str) -> Callable[[str], bool]:
 
     The pattern is cut at each ``*`` into fixed-length pieces: the first must start the
     text, the last must end it, and each middle piece is taken at its leftmost place after
-    the previous one, which is always a correct choice for fixed-length pieces.
+    the previous one, which is always a correct choice for fixed-length pieces. A pattern
+    without ``?`` (nearly all) is matched with plain string operations, no regex to compile.
     """
+    if "?" not in pattern:
+        return _plain_matcher(pattern)
     first, *rest = pattern.split("*")
     head = _segment(first)
     if not rest:
@@ -59,6 +62,30 @@ def matcher(pattern: str) -> Callable[[str], bool]:
             if found is None:
                 return False
             position = found.end()
+        return True
+
+    return matches
+
+
+def _plain_matcher(pattern: str) -> Callable[[str], bool]:
+    """``matcher`` for a pattern whose only wildcard is ``*``."""
+    first, *rest = pattern.split("*")
+    if not rest:
+        return lambda text: text == pattern
+    *middle, last = rest
+    pieces = [piece for piece in middle if piece]
+    fixed = len(first) + len(last)
+
+    def matches(text: str) -> bool:
+        end = len(text) - len(last)
+        if len(text) < fixed or not text.startswith(first) or not text.endswith(last):
+            return False
+        position = len(first)
+        for piece in pieces:
+            found = text.find(piece, position, end)
+            if found < 0:
+                return False
+            position = found + len(piece)
         return True
 
     return matches
@@ -84,6 +111,10 @@ class _Undecided(Exception):
 
 @memo(maxsize=8192)
 def _covers(general: str, specific: str) -> bool:
+    if "*" not in specific and "?" not in specific:
+        return matcher(general)(specific)  # ``specific`` matches itself alone
+    if "*" not in general and "?" not in general:
+        return False  # one string never holds the many a wildcard matches
     try:
         return _uncovered(general, specific) is None
     except _Undecided:
