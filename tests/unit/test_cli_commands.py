@@ -127,3 +127,18 @@ def test_a_process_that_ends_with_a_bounded_run_sets_its_objects_aside(tmp_path)
     env = {**os.environ, "QUILT_WIZARD_HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.split() == ["0", "True", "True"]
+
+
+def test_a_headless_run_imports_neither_the_aws_findings_nor_the_yaml_writer(tmp_path):
+    """Without a preflight there are no Access Analyzer findings to read, and a run that saves no
+    profile writes no YAML: neither module is loaded."""
+    from tests.conftest import ROOT
+
+    code = ("import contextlib, io, sys\nfrom wizard.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    assert main(['--answers', {str(ROOT / 'examples' / 'answers.yaml')!r}, "
+            f"'--out', {str(tmp_path / 'p.json')!r}]) == 0\n"
+            "print(sorted(m for m in ('wizard.findings.access_analyzer', 'wizard.cfn.serialize') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -125,10 +125,12 @@ def run_headless(args: argparse.Namespace) -> int:
         if current and not plan["baseline"]:
             # Updating a stack: compare with what is deployed, not with a mode.
             deployment = plan_deployment(**plan, baseline_parameters=current)
-    from wizard.findings.access_analyzer import analyzer_findings
+    findings = findings_for(deployment)
+    if outcome.preflight is not None:
+        from wizard.findings.access_analyzer import analyzer_findings
 
-    # AWS's findings (IAM Access Analyzer, with --access-analyzer) join ours, marked as AWS's.
-    findings = findings_for(deployment) + analyzer_findings(outcome.preflight)
+        # AWS's findings (IAM Access Analyzer, with --access-analyzer) join ours, marked as AWS's.
+        findings = findings + analyzer_findings(outcome.preflight)
     # Every gate is decided before anything is written: a tripped gate writes nothing.
     tripped = gates(args, deployment, outcome)
     if not tripped:
