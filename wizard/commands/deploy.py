@@ -7,7 +7,6 @@ All three faces take the same options and end the same way: a validated paramete
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from wizard.errors import GateTripped, InputError
@@ -152,8 +151,9 @@ def run_headless(args: argparse.Namespace) -> int:
         summary["left_out"] = {layer: list(names) for layer, names in deployment.plan.left_out.items()}
         if aws_steps.wanted(args):
             summary["aws"] = outcome.to_json()
-        json.dump(summary, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from wizard.commands.json_text import dumps
+
+        sys.stdout.write(dumps(summary) + "\n")  # one write, not thousands
     else:
         sys.stdout.write(summary_text(deployment, colour=use_colour(), findings=findings, written=not tripped))
         _print_aws(outcome)
