@@ -82,10 +82,18 @@ def _write(value: Any, newline: str, out: list[str], open_: set[int]) -> None:
     if not value:
         out.append("[]" if is_list else "{}")
         return
+    inner = newline + _STEP
+    if is_list:
+        try:  # a list of strings alone (most of them), joined in C
+            text = ("," + inner).join(map(_quoted, value))
+        except TypeError:  # something else than a string in it
+            pass
+        else:
+            out.append(f"[{inner}{text}{newline}]")
+            return
     if id(value) in open_:
         raise ValueError("Circular reference detected")
     open_.add(id(value))
-    inner = newline + _STEP
     separator = inner
     append = out.append
     append("[" if is_list else "{")
