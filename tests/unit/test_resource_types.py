@@ -93,3 +93,23 @@ def test_a_pattern_is_judged_by_every_action_it_expands_to_its_resources_service
     assert mismatches(("*",), (role,)) == () and mismatches(("sts:*",), (role,)) == ()
     assert mismatches(("s3:Get*",), (role,)) == (("s3:Get*", role),)
     assert mismatches(("sts:AssumeRole", "*"), ("arn:aws:s3:::b/*",)) == (("sts:AssumeRole", "arn:aws:s3:::b/*"),)
+
+
+def test_a_wildcard_tries_its_resources_service_first_found_without_reading_the_others(monkeypatch):
+    """The expansion is sorted with each service prefix in lower case (what lets the own
+    service's actions be found by halving); ``*`` on a bucket is settled by an ``s3:`` action
+    alone, and a pattern of another service still by whichever action accepts."""
+    from wizard.iam import actions, resource_types
+
+    names = actions.expand("*")
+    assert names == sorted(names)
+    assert all(n.partition(":")[0] == n.partition(":")[0].lower() for n in names)
+    tried = []
+    real = resource_types._action_accepts
+    monkeypatch.setattr(resource_types, "_action_accepts", lambda a, r: tried.append(a) or real(a, r))
+    resource_types._pattern_accepts.cache_clear()
+    assert resource_types._pattern_accepts("*", "arn:aws:s3:::bucket/key")
+    assert tried and all(name.startswith("s3:") for name in tried)
+    tried.clear()
+    assert resource_types._pattern_accepts("sts:*", "arn:aws:iam::123456789012:role/x")
+    assert tried and all(name.startswith("sts:") for name in tried)

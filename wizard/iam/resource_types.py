@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
 
@@ -230,26 +231,17 @@ def _pattern_accepts(pattern: str, resource: str) -> bool:
     names = iam_actions.expand(pattern)
     if not names:
         return True
-    # The actions of the resource's own service first: one of them usually accepts it (``*``
-    # expands to every action of every service, so they are found by service, not read through).
+    # The actions of the resource's own service first: one of them usually accepts it. Whichever
+    # is tried first, the answer is whether any action does; the expansion is sorted, its
+    # prefixes in lower case, so the own service's actions are found by halving, not read through
+    # (``*`` expands to every action of every service).
     fields = resource.split(":", 3)
-    own = fields[2].lower() if len(fields) > 3 else None
+    own = fields[2].lower() + ":" if len(fields) > 3 else None
     if own and "*" not in own and SEGMENT not in own:
-        by_service = _by_service(pattern)
-        if any(_action_accepts(name, resource) is not False for name in by_service.get(own, ())):
-            return True
+        start, end = bisect_left(names, own), bisect_left(names, own[:-1] + ";")  # ";" follows ":"
         return any(_action_accepts(name, resource) is not False
-                   for service, found in by_service.items() if service != own for name in found)
+                   for block in (names[start:end], names[:start], names[end:]) for name in block)
     return any(_action_accepts(name, resource) is not False for name in names)
-
-
-@memo(maxsize=256)
-def _by_service(pattern: str) -> dict[str, list[str]]:
-    """The actions a pattern expands to, by lower-case service prefix, in their order."""
-    found: dict[str, list[str]] = {}
-    for name in iam_actions.expand(pattern):
-        found.setdefault(name.partition(":")[0].lower(), []).append(name)
-    return found
 
 
 def kinds(resource: str, shape: str | None = None) -> tuple[str, ...]:
