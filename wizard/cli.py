@@ -36,6 +36,41 @@ _SUBCOMMANDS = {
 }
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, as wide as argparse makes it (the terminal's width less two,
+    ``COLUMNS`` first, 80 when there is no terminal), without importing ``shutil`` (and the
+    compression modules it brings) for every parser: reading a command line never needs them."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, as it works it out."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
+
+
+class _Parser(argparse.ArgumentParser):
+    """The parsers of the command line (the main one and, as its class, every subcommand's):
+    laid out by ``_Formatter`` unless told otherwise."""
+
+    def __init__(self, *args, formatter_class: type = _Formatter, **kwargs) -> None:
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+
 class _Placeholder:
     """Stands for a subcommand's parser in the list of choices until that subcommand is chosen."""
 
@@ -79,7 +114,7 @@ def build_parser(every: bool = False) -> argparse.ArgumentParser:
     ``every``)."""
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="quilt-wizard",
         description="Deploy the Quilt CloudFormation stack with eyes open: every choice shows the "
                     "IAM permissions and network openings it adds or removes.",

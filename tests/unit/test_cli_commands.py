@@ -142,3 +142,29 @@ def test_a_headless_run_imports_neither_the_aws_findings_nor_the_yaml_writer(tmp
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("columns", [None, "", "50", "200", "wide", "-3"])
+def test_help_is_laid_out_as_argparse_lays_it_out_without_importing_shutil(monkeypatch, columns):
+    import argparse
+    import shutil
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli._terminal_columns() == shutil.get_terminal_size().columns
+    parser = cli.build_parser(every=True)
+    parsers = [parser, *_subparsers(parser).choices.values()]
+    ours = [p.format_help() for p in parsers]
+    for p in parsers:
+        p.formatter_class = argparse.HelpFormatter
+    assert ours == [p.format_help() for p in parsers]
+
+
+def test_reading_a_command_line_imports_no_shutil():
+    code = ("import sys; from wizard.cli import build_parser\n"
+            "build_parser().parse_args(['grants', '--json', '--fail-on', 'high'])\n"
+            "print('shutil' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
