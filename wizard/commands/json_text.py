@@ -69,13 +69,18 @@ def _key(key: Any) -> str:
 
 
 def _write(value: Any, newline: str, out: list[str], open_: set[int]) -> None:
-    """Append the text of ``value``; ``newline`` is a line break with the current indentation.
-    Strings, numbers and the three constants inside a container are written in its loop (the
-    common case first, by exact type; anything else as the standard library decides)."""
+    """Append the text of ``value``; ``newline`` is a line break with the current indentation."""
     text = _scalar(value)
     if text is not None:
         out.append(text)
-        return
+    else:
+        _container(value, newline, out, open_)
+
+
+def _container(value: Any, newline: str, out: list[str], open_: set[int]) -> None:
+    """Append the text of a list or mapping (anything else is refused, as the standard library
+    refuses it). The values inside are written in its loop, the common ones first by exact type,
+    anything else as the standard library decides."""
     is_list = isinstance(value, (list, tuple))
     if not is_list and not isinstance(value, dict):
         raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
@@ -111,13 +116,16 @@ def _write(value: Any, newline: str, out: list[str], open_: set[int]) -> None:
             append(separator + "false")
         elif kind is int:
             append(separator + int.__repr__(item))
+        elif kind is dict or kind is list:
+            append(separator)
+            _container(item, inner, out, open_)
         else:
             text = _scalar(item)
             if text is not None:
                 append(separator + text)
             else:
                 append(separator)
-                _write(item, inner, out, open_)
+                _container(item, inner, out, open_)
         separator = "," + inner
     append(newline + ("]" if is_list else "}"))
     open_.discard(id(value))
