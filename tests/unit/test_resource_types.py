@@ -113,3 +113,13 @@ def test_a_wildcard_tries_its_resources_service_first_found_without_reading_the_
     tried.clear()
     assert resource_types._pattern_accepts("sts:*", "arn:aws:iam::123456789012:role/x")
     assert tried and all(name.startswith("sts:") for name in tried)
+
+
+def test_whether_an_action_accepts_only_star_is_read_once(monkeypatch):
+    """The findings ask it of every action a pattern expands to, pattern after pattern."""
+    from wizard.iam import resource_types
+
+    resource_types.only_star.cache_clear()
+    assert only_star("s3:ListAllMyBuckets") is True and only_star("s3:GetObject") is False
+    monkeypatch.setattr(resource_types, "_service", lambda prefix: pytest.fail("read again"))
+    assert only_star("s3:ListAllMyBuckets") is True and only_star("s3:GetObject") is False

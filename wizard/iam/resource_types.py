@@ -160,6 +160,7 @@ def accepted(action: str) -> tuple[str, ...] | None:
     return None if forms is None else tuple(_VARIABLE.sub("*", f) for f in forms)
 
 
+@memo(maxsize=16384)
 def only_star(action: str) -> bool | None:
     """Whether an action accepts only ``Resource: '*'`` (no resource type: ``s3:ListAllMyBuckets``);
     None when the action is unknown."""
