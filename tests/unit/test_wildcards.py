@@ -35,7 +35,7 @@ def test_a_pattern_without_question_marks_compiles_no_regex_and_matches_as_a_reg
         assert action_matches(pattern, text, case_sensitive=True) is want, (pattern, text)
 
 
-def test_a_literal_is_covered_by_what_matches_it_and_covers_no_wildcard(monkeypatch):
+def test_a_literal_or_a_pattern_with_one_star_at_an_end_is_decided_without_the_search(monkeypatch):
     from wizard.iam import wildcards
 
     searched = []
@@ -49,7 +49,9 @@ def test_a_literal_is_covered_by_what_matches_it_and_covers_no_wildcard(monkeypa
     assert not pattern_covers("a", "?") and pattern_covers("?", "a")
     assert searched == []  # a literal on either side is decided without the search
     assert pattern_covers("s3:*", "s3:Get*") and not pattern_covers("s3:Get*", "s3:*")
-    assert len(searched) == 2
+    assert pattern_covers("*object", "s3:*object") and not pattern_covers("*object", "s3:*objects?")
+    assert searched == []  # nor a pattern with one '*' at an end: its fixed text decides
+    assert pattern_covers("s3:*object*", "s3:get*object*") and len(searched) == 1
 
 
 def test_coverage_decided_without_the_search_agrees_with_it():
@@ -57,7 +59,8 @@ def test_coverage_decided_without_the_search_agrees_with_it():
 
     from wizard.iam import wildcards
 
-    patterns = ["".join(t) for n in range(4) for t in itertools.product("a*?", repeat=n)]
+    patterns = ["".join(t) for n in range(4) for t in itertools.product("ab*?", repeat=n)]
+    patterns += ["ab*", "*ab", "a*b*", "*a*b", "ab?*", "*?ba", "abab*", "*baba", "a?b", "?ab*", "*ab?"]
     for general, specific in itertools.product(patterns, repeat=2):
         assert wildcards._covers(general, specific) is (wildcards._uncovered(general, specific) is None), \
             (general, specific)

@@ -115,10 +115,28 @@ def _covers(general: str, specific: str) -> bool:
         return matcher(general)(specific)  # ``specific`` matches itself alone
     if "*" not in general and "?" not in general:
         return False  # one string never holds the many a wildcard matches
+    if "?" not in general and general.count("*") == 1:
+        # ``head*`` (or ``*tail``): what ``specific`` matches all start with the fixed text before
+        # its first wildcard (end with the text after its last), and with nothing more settled.
+        head, _, tail = general.partition("*")
+        if not tail:
+            return _fixed_head(specific).startswith(head)
+        if not head:
+            return _fixed_tail(specific).endswith(tail)
     try:
         return _uncovered(general, specific) is None
     except _Undecided:
         return False
+
+
+def _fixed_head(pattern: str) -> str:
+    """The text every string ``pattern`` matches starts with: up to its first wildcard."""
+    return pattern[:min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))]
+
+
+def _fixed_tail(pattern: str) -> str:
+    """The text every string ``pattern`` matches ends with: after its last wildcard."""
+    return pattern[max(pattern.rfind("*"), pattern.rfind("?")) + 1:]
 
 
 def _uncovered(general: str, specific: str) -> str | None:
