@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # This process ends with the command (the console script, ``python -m wizard``) and
             # the system takes its memory back whole: what the run made is set aside from the
             # collector, so that neither its next walk nor the interpreter's last ones at exit go
-            # over it again (a sixth of a ``grants`` run).
+            # over it again (more than a tenth of a warm ``grants`` run).
             gc.freeze()
         if collecting:
             gc.enable()
