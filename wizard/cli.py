@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import signal
 import sys
 import threading
@@ -33,6 +34,41 @@ _SUBCOMMANDS = {
     "fleet": "one profile, many accounts: plan, deploy and follow a CloudFormation stack set",
     "status": "a stack's status, first failure, events and outputs; --follow watches it to the end",
 }
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, as wide as argparse makes it (the terminal's width less two,
+    ``COLUMNS`` first, 80 when there is no terminal), without importing ``shutil`` (and the
+    compression modules it brings) for every parser: reading a command line never needs them."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, as it works it out."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
+
+
+class _Parser(argparse.ArgumentParser):
+    """The parsers of the command line (the main one and, as its class, every subcommand's):
+    laid out by ``_Formatter`` unless told otherwise."""
+
+    def __init__(self, *args, formatter_class: type = _Formatter, **kwargs) -> None:
+        super().__init__(*args, formatter_class=formatter_class, **kwargs)
 
 
 class _Placeholder:
@@ -78,7 +114,7 @@ def build_parser(every: bool = False) -> argparse.ArgumentParser:
     ``every``)."""
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="quilt-wizard",
         description="Deploy the Quilt CloudFormation stack with eyes open: every choice shows the "
                     "IAM permissions and network openings it adds or removes.",
@@ -91,7 +127,8 @@ def build_parser(every: bool = False) -> argparse.ArgumentParser:
     deploy.add_options(parser)
     parser.set_defaults(handler=deploy.run)
     parser.register("action", "lazy_parsers", _LazySubcommands)
-    subparsers = parser.add_subparsers(title="analysis commands", metavar="COMMAND", action="lazy_parsers")
+    subparsers = parser.add_subparsers(title="analysis commands", metavar="COMMAND", action="lazy_parsers",
+                                       dest="subcommand")
     subparsers.register_placeholders()
     if every:
         for name in _SUBCOMMANDS:
@@ -162,8 +199,44 @@ def _take_over_interrupts() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+#: The subcommands whose run is one bounded analysis in this process (no AWS call, no waiting).
+_BOUNDED = frozenset({"render", "grants", "diff", "report", "harden"})
+
+
+def bounded(args: argparse.Namespace) -> bool:
+    """Whether the chosen run is one bounded computation: an analysis subcommand, or a headless
+    run that calls no AWS. The wizard, the prompts and every command that talks to AWS or
+    follows a stack are not: they may run for minutes."""
+    if args.subcommand is not None:
+        return args.subcommand in _BOUNDED
+    return bool(args.answers) and not args.plain and not (args.preflight or args.create_change_set)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Reading the command line and importing its modules only adds objects that stay, so the
+    cyclic garbage collector is held meanwhile. A bounded run (``bounded``: an analysis, a
+    headless run without AWS) keeps it held to the end: it would walk the template, the catalogs
+    and the modules again and again and free next to nothing. Any other run has it back once its
+    command is chosen. The caller's state is restored on return."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv, collecting)
+    finally:
+        if argv is None and not gc.isenabled():
+            # This process ends with the command (the console script, ``python -m wizard``) and
+            # the system takes its memory back whole: what the run made is set aside from the
+            # collector, so that neither its next walk nor the interpreter's last ones at exit go
+            # over it again (more than a tenth of a warm ``grants`` run).
+            gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: Sequence[str] | None, collecting: bool) -> int:
+    """``main``'s run; ``collecting``: whether the collector is to resume for a run not bounded."""
     try:
         _take_over_interrupts()  # inside the handling: a Ctrl-C right after it is one line too
         with interrupts_deferred() as received:
@@ -171,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if received:
             raise KeyboardInterrupt
         args = parser.parse_args(argv)
+        if collecting and not bounded(args):
+            gc.enable()
         status = args.handler(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a reader gone away shows here, not in the interpreter's last flush

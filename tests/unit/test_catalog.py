@@ -72,3 +72,24 @@ def test_a_malformed_catalog_is_one_clear_error(tmp_path):
         load_catalog(path)
     assert "/questions/0" in str(caught.value) and "'choices' is required" in str(caught.value)
     assert caught.value.line == 4
+
+
+def test_the_shipped_catalog_is_parsed_once_across_runs(monkeypatch, tmp_path):
+    """A later run reads the shipped catalog back from the cache folder; a catalog file given
+    (validated against its schema) is always parsed."""
+    import shutil
+
+    from wizard.flow import catalog as catalog_module
+    from wizard.paths import ASSETS
+
+    catalog_module._load.cache_clear()
+    first = load_catalog()
+    catalog_module._load.cache_clear()
+    parsed = []
+    real = catalog_module.parse_yaml
+    monkeypatch.setattr(catalog_module, "parse_yaml", lambda *a, **k: parsed.append(a[1]) or real(*a, **k))
+    assert load_catalog().questions == first.questions and parsed == []
+    given = tmp_path / "questions.yaml"
+    shutil.copy(ASSETS / "questions.yaml", given)
+    assert load_catalog(given).questions == first.questions and parsed == [str(given)]
+    catalog_module._load.cache_clear()

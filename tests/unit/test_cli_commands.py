@@ -78,3 +78,93 @@ def test_a_warm_grants_run_reads_no_yaml_and_validates_no_shipped_file(tmp_path)
             for _ in range(2)]
     assert runs[0].split("]")[1].strip() == "True"  # the first run built the caches
     assert runs[1].strip() == "[] False"
+
+
+def _collecting_during(monkeypatch, module: str, argv: list[str]) -> bool:
+    """Whether the cyclic collector ran while the command's handler did (the handler replaced)."""
+    import gc
+    import importlib
+
+    seen = []
+    monkeypatch.setattr(importlib.import_module(module), "run", lambda args: seen.append(gc.isenabled()) or 0)
+    assert cli.main(argv) == 0
+    return seen[0]
+
+
+def test_a_bounded_run_holds_the_collector_and_gives_it_back(monkeypatch):
+    import gc
+
+    assert gc.isenabled()
+    assert _collecting_during(monkeypatch, "wizard.commands.grants", ["grants", "--json"]) is False
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # the caller's process is left as it was
+    assert _collecting_during(monkeypatch, "wizard.commands.deploy", ["--answers", "answers.yaml"]) is False
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("argv", [
+    ["status", "--stack-name", "quilt"],                                   # talks to AWS, may follow
+    ["--answers", "answers.yaml", "--preflight"],                          # a headless run calling AWS
+    ["--answers", "answers.yaml", "--create-change-set"],
+    ["--plain"],                                                           # a person answers
+    [],                                                                    # the wizard
+])
+def test_a_run_that_may_last_has_the_collector(monkeypatch, argv):
+    module = "wizard.commands.status" if argv and argv[0] == "status" else "wizard.commands.deploy"
+    assert _collecting_during(monkeypatch, module, argv) is True
+
+
+def test_a_process_that_ends_with_a_bounded_run_sets_its_objects_aside(tmp_path):
+    """Run as the command itself (no argv given), a bounded run leaves what it made out of the
+    collector's walks at exit; a run given its argv by a caller never does."""
+    import os
+
+    code = ("import contextlib, gc, io, sys\nfrom wizard.cli import main\n"
+            "sys.argv = ['quilt-wizard', 'grants', '--json']\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(sys.argv[1:])\n"
+            "given = gc.get_freeze_count()\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main()\n"
+            "print(given, gc.get_freeze_count() > 0, gc.isenabled())")
+    env = {**os.environ, "QUILT_WIZARD_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.split() == ["0", "True", "True"]
+
+
+def test_a_headless_run_imports_neither_the_aws_findings_nor_the_yaml_writer(tmp_path):
+    """Without a preflight there are no Access Analyzer findings to read, and a run that saves no
+    profile writes no YAML: neither module is loaded."""
+    from tests.conftest import ROOT
+
+    code = ("import contextlib, io, sys\nfrom wizard.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    assert main(['--answers', {str(ROOT / 'examples' / 'answers.yaml')!r}, "
+            f"'--out', {str(tmp_path / 'p.json')!r}]) == 0\n"
+            "print(sorted(m for m in ('wizard.findings.access_analyzer', 'wizard.cfn.serialize') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("columns", [None, "", "50", "200", "wide", "-3"])
+def test_help_is_laid_out_as_argparse_lays_it_out_without_importing_shutil(monkeypatch, columns):
+    import argparse
+    import shutil
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli._terminal_columns() == shutil.get_terminal_size().columns
+    parser = cli.build_parser(every=True)
+    parsers = [parser, *_subparsers(parser).choices.values()]
+    ours = [p.format_help() for p in parsers]
+    for p in parsers:
+        p.formatter_class = argparse.HelpFormatter
+    assert ours == [p.format_help() for p in parsers]
+
+
+def test_reading_a_command_line_imports_no_shutil():
+    code = ("import sys; from wizard.cli import build_parser\n"
+            "build_parser().parse_args(['grants', '--json', '--fail-on', 'high'])\n"
+            "print('shutil' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -120,3 +120,25 @@ def test_levels_are_read_from_the_stored_codes(tmp_path):
     stored = Expansions(tmp_path / "p.json", {}, actions.ACCESS_LEVELS)
     assert stored.levels_of("b:*") == frozenset({"Write", "Tagging"})
     assert stored.levels_of("c:*") is None
+
+
+def test_the_names_are_stored_as_one_text_and_read_back_without_their_levels(tmp_path, monkeypatch):
+    memo = Expansions(tmp_path / "p.json", {}, actions.ACCESS_LEVELS)
+    memo.add("b:*", (("b:Put", "Write"), ("b:Tag", "Tagging")))
+    memo.add("c:*", ())
+    memo.add("d:*", (("d:A,B", "Read"),))  # a name with a comma could not be read back: not stored
+    memo.save()
+    assert json.loads((tmp_path / "p.json").read_text())["patterns"] == {"b:*": ["b:Put,b:Tag", "23"],
+                                                                        "c:*": ["", ""]}
+    stored = Expansions(tmp_path / "p.json", {}, actions.ACCESS_LEVELS)
+    monkeypatch.setattr(Expansions, "_decode", lambda self, stored: pytest.fail("levels decoded"))
+    assert stored.names("b:*") == ["b:Put", "b:Tag"] and stored.names("c:*") == []
+    assert stored.names("d:*") is None and stored.levels_of("b:*") == frozenset({"Write", "Tagging"})
+
+
+@pytest.mark.parametrize("stored", [["b:Put,b:Tag", "4"], [["b:Put", "b:Tag"], "45"], ["b:Put", 4], ["b:Put"]])
+def test_a_damaged_entry_is_not_read(tmp_path, stored):
+    (tmp_path / "p.json").write_text(json.dumps({"key": {}, "patterns": {"b:*": stored}}))
+    memo = Expansions(tmp_path / "p.json", {}, actions.ACCESS_LEVELS)
+    assert memo.names("b:*") is None and memo.get("b:*") is None and memo.levels_of("b:*") is None
+    assert memo.by_level("b:*") is None

@@ -129,3 +129,18 @@ def test_an_aws_managed_key_is_refused_for_the_trail_where_it_is_typed(tmp_path,
     for value in ("alias/quilt-trail", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"):
         assert value_problem("KMSKeyId", value, pseudo, {}) is None
     assert value_problem("SomeOtherKey", "alias/aws/s3", pseudo, {}) is None
+
+
+@pytest.mark.parametrize("value, refused", [
+    ("alias/aws/cloudtrail", True), ("arn:aws:kms:us-east-1:111122223333:alias/aws/s3", True),
+    ("alias/quilt-trail", False), ("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", False),
+    ("1234abcd-12ab-34cd-56ef-1234567890ab", False), ("", False)])
+def test_only_an_aws_managed_alias_is_refused_for_the_trail_and_only_then_are_the_assurances_read(value, refused):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom wizard.flow.checks import trail_key_problem\n"
+            f"problem = trail_key_problem('KMSKeyId', {value!r})\n"
+            "print(problem is not None, 'wizard.findings.assurance' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [str(refused), str(refused)]

@@ -101,3 +101,37 @@ def test_the_asset_is_read_only_when_a_template_attaches_an_aws_managed_policy(t
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                             cwd=ROOT, check=True)
     assert result.stdout.strip().splitlines()[-1] == "True"
+
+
+class _Watched(bytes):
+    """The asset's bytes, noting each search for a whole record (the reading through)."""
+
+    through: list
+
+    def find(self, sub, *args):
+        if sub.startswith(b'\n{"arn":'):
+            self.through.append(sub)
+        return super().find(sub, *args)
+
+
+def test_each_policy_is_found_by_halving_the_sorted_lines_not_by_reading_through(monkeypatch):
+    data = _Watched(managed_policies.ASSET.read_bytes())
+    data.through = []
+    lines = data.split(b"\n")[1:]
+    for line in lines[:40] + lines[-40:] + lines[::97]:
+        if line:
+            record = json.loads(line)
+            start = managed_policies._line_of(data, record["arn"])
+            assert json.loads(data[start:data.find(b"\n", start)]) == record
+    for absent in ("arn:aws:iam::aws:policy/", "arn:aws:iam::aws:policy/ZZZZ", "arn:aws:iam::aws:policy/0"):
+        assert managed_policies._line_of(data, absent) == -1
+    assert len(data.through) == 3  # only the absent ones were read through, to be sure
+
+
+def test_a_file_out_of_order_is_still_read_right():
+    records = [{"arn": f"arn:aws:iam::aws:policy/P{n}", "statements": []} for n in (5, 1, 9, 3, 7, 2)]
+    data = b'{"dataset":"x"}\n' + b"".join(json.dumps(r, separators=(",", ":")).encode() + b"\n" for r in records)
+    for record in records:
+        start = managed_policies._line_of(data, record["arn"])
+        assert json.loads(data[start:data.find(b"\n", start)]) == record
+    assert managed_policies._line_of(data, "arn:aws:iam::aws:policy/P4") == -1

@@ -125,3 +125,33 @@ def test_a_pattern_is_answered_by_its_resources_own_service_first_as_by_every_ac
         whole = not names or any(resource_types._action_accepts(n, resource) is not False for n in names)
         assert not quick or whole, (pattern, resource)
         assert resource_types._pattern_accepts.__wrapped__(pattern, resource) == whole, (pattern, resource)
+
+
+def test_a_wildcard_tries_its_resources_service_first_found_without_reading_the_others(monkeypatch):
+    """The expansion is sorted with each service prefix in lower case (what lets the own
+    service's actions be found by halving); ``*`` on a bucket is settled by an ``s3:`` action
+    alone, and a pattern of another service still by whichever action accepts."""
+    from wizard.iam import actions, resource_types
+
+    names = actions.expand("*")
+    assert names == sorted(names)
+    assert all(n.partition(":")[0] == n.partition(":")[0].lower() for n in names)
+    tried = []
+    real = resource_types._action_accepts
+    monkeypatch.setattr(resource_types, "_action_accepts", lambda a, r: tried.append(a) or real(a, r))
+    resource_types._pattern_accepts.cache_clear()
+    assert resource_types._pattern_accepts("*", "arn:aws:s3:::bucket/key")
+    assert tried and all(name.startswith("s3:") for name in tried)
+    tried.clear()
+    assert resource_types._pattern_accepts("sts:*", "arn:aws:iam::123456789012:role/x")
+    assert tried and all(name.startswith("sts:") for name in tried)
+
+
+def test_whether_an_action_accepts_only_star_is_read_once(monkeypatch):
+    """The findings ask it of every action a pattern expands to, pattern after pattern."""
+    from wizard.iam import resource_types
+
+    resource_types.only_star.cache_clear()
+    assert only_star("s3:ListAllMyBuckets") is True and only_star("s3:GetObject") is False
+    monkeypatch.setattr(resource_types, "_service", lambda prefix: pytest.fail("read again"))
+    assert only_star("s3:ListAllMyBuckets") is True and only_star("s3:GetObject") is False

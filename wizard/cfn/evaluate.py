@@ -84,6 +84,9 @@ def _dynamic_nodes(body: Any) -> frozenset[int]:
     return frozenset(dynamic)
 
 
+_CONTAINERS = (dict, list)
+
+
 def _is_intrinsic_key(key: Any) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
 
@@ -341,24 +344,31 @@ class Evaluation:
                     return value
             return self._eval_mapping(node, where)
         if isinstance(node, list):
-            if id(node) not in self._dynamic:
+            dynamic = self._dynamic
+            if id(node) not in dynamic:
                 return node
             out = []
             for index, item in enumerate(node):
-                value = self._eval(item, f"{where}/{index}")
-                if value is not NO_VALUE:
-                    out.append(value)
+                # A value holding no intrinsic function is itself: no call, no path made for it.
+                if isinstance(item, _CONTAINERS) and id(item) in dynamic:
+                    item = self._eval(item, f"{where}/{index}")
+                    if item is NO_VALUE:
+                        continue
+                out.append(item)
             return out
         return node
 
     def _eval_mapping(self, node: dict, where: str) -> dict:
-        if id(node) not in self._dynamic:
+        dynamic = self._dynamic
+        if id(node) not in dynamic:
             return node
         out = {}
         for key, item in node.items():
-            value = self._eval(item, f"{where}/{key}")
-            if value is not NO_VALUE:
-                out[key] = value
+            if isinstance(item, _CONTAINERS) and id(item) in dynamic:  # as in ``_eval``'s lists
+                item = self._eval(item, f"{where}/{key}")
+                if item is NO_VALUE:
+                    continue
+            out[key] = item
         return out
 
     def _string(self, value: Any, where: str, what: str) -> str:

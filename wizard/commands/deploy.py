@@ -7,7 +7,6 @@ All three faces take the same options and end the same way: a validated paramete
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from wizard.errors import GateTripped, InputError
@@ -125,10 +124,12 @@ def run_headless(args: argparse.Namespace) -> int:
         if current and not plan["baseline"]:
             # Updating a stack: compare with what is deployed, not with a mode.
             deployment = plan_deployment(**plan, baseline_parameters=current)
-    from wizard.findings.access_analyzer import analyzer_findings
+    findings = findings_for(deployment)
+    if outcome.preflight is not None:
+        from wizard.findings.access_analyzer import analyzer_findings
 
-    # AWS's findings (IAM Access Analyzer, with --access-analyzer) join ours, marked as AWS's.
-    findings = findings_for(deployment) + analyzer_findings(outcome.preflight)
+        # AWS's findings (IAM Access Analyzer, with --access-analyzer) join ours, marked as AWS's.
+        findings = findings + analyzer_findings(outcome.preflight)
     # Every gate is decided before anything is written: a tripped gate writes nothing.
     tripped = gates(args, deployment, outcome)
     if not tripped:
@@ -150,8 +151,9 @@ def run_headless(args: argparse.Namespace) -> int:
         summary["left_out"] = {layer: list(names) for layer, names in deployment.plan.left_out.items()}
         if aws_steps.wanted(args):
             summary["aws"] = outcome.to_json()
-        json.dump(summary, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from wizard.commands.json_text import dumps
+
+        sys.stdout.write(dumps(summary) + "\n")  # one write, not thousands
     else:
         sys.stdout.write(summary_text(deployment, colour=use_colour(), findings=findings, written=not tripped))
         _print_aws(outcome)

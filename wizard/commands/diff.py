@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from wizard.commands.inputs import (add_json_option, add_parameter_options, add_pseudo_options,
@@ -51,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
     result = diff_evaluations(before, after)
     lost = costs(after.template, before.parameters.raw, after.parameters.raw, after.pseudo)
     if args.json:
-        sys.stdout.write(json.dumps({**result.to_json(), **lost.to_json()}, indent=2))  # one write, not thousands
+        from wizard.commands.json_text import dumps
+
+        sys.stdout.write(dumps({**result.to_json(), **lost.to_json()}))  # one write, not thousands
         sys.stdout.write("\n")
     else:
         sys.stdout.write(diff_text(result, colour=use_colour()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from wizard.commands.inputs import add_analysis_options, evaluation_from
@@ -32,10 +31,11 @@ def run(args: argparse.Namespace) -> int:
     skipped = not_analysed(evaluation)
     unresolved = list(evaluation.parameters.unresolved)
     if args.json:
-        # one write of the whole text: json.dump writes each of its thousands of pieces separately
-        sys.stdout.write(json.dumps({"grants": [g.to_json() for g in grants], "network": [r.to_json() for r in rules],
-                                     "not_analysed": [s.to_json() for s in skipped], "unresolved": unresolved},
-                                    indent=2))
+        from wizard.commands.json_text import dumps
+
+        # one write of the whole text (json.dump writes each of its thousands of pieces separately)
+        sys.stdout.write(dumps({"grants": [g.to_json() for g in grants], "network": [r.to_json() for r in rules],
+                                "not_analysed": [s.to_json() for s in skipped], "unresolved": unresolved}))
         sys.stdout.write("\n")
     else:
         from wizard.flow.terminal import grants_text, use_colour

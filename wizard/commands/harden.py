@@ -10,9 +10,9 @@ which options need a change by the vendor. The account is never contacted.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from wizard.commands import json_text
 from wizard.commands.inputs import add_json_option, template_from
 from wizard.errors import InputError
 
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         check_output(args.out, force=args.force)
     hardening = harden(template, overlay)
-    report = json.dumps(hardening.to_json(), indent=2) + "\n" if args.json else report_text(hardening)
+    report = json_text.dumps(hardening.to_json()) + "\n" if args.json else report_text(hardening)
     if args.out:
         try:
             write_output(args.out, hardening.text, force=args.force)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -85,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
         document = [{"phase": label.rstrip(": ") or None, "files": [str(p) for p in paths],
                      "counts": dict(Counter(f.severity for f in findings)),
                      "findings": [f.to_json() for f in findings]} for label, paths, findings in written]
-        json.dump(document[-1] if len(document) == 1 else {**document[-1], "phases": document},
-                  sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from wizard.commands.json_text import dumps
+
+        sys.stdout.write(dumps(document[-1] if len(document) == 1 else {**document[-1], "phases": document}) + "\n")
     else:
         for label, paths, findings in written:
             counts = Counter(f.severity for f in findings)

@@ -125,18 +125,22 @@ def for_template(text: str, declared: Any) -> str:
 
 def read_asset(name: str, check: bool = False) -> Any:
     """One shipped data file. Its schema is checked by the tests (``check_assets``), not on
-    every run: importing jsonschema costs more than the rest of a ``grants`` start-up."""
-    import yaml
+    every run: importing jsonschema costs more than the rest of a ``grants`` start-up. It is
+    parsed by the cache folder's copy when there is one, as a template is
+    (``wizard.cfn.parsecache``): a warm run parses no YAML for it."""
+    from wizard.cfn import parsecache
 
     path = paths.ASSETS / name
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read shipped data: {exc.strerror}", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                         line=mark.line + 1 if mark else None) from None
+    data = parsecache.load(text, min_chars=0)
+    if data is None:
+        from wizard.cfn.yamlsource import parse_yaml
+
+        data = parse_yaml(text, str(path))
+        parsecache.store(text, data, min_chars=0)
     if check:
         _validate(data, name)
     return data

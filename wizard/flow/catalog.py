@@ -21,6 +21,7 @@ from wizard.cfn.parameters import ParameterSpec
 from wizard.paths import ASSETS
 from wizard.schemas import validate
 from wizard.cfn.template import Template
+from wizard.cfn import parsecache
 from wizard.cfn.yamlsource import parse_yaml
 from wizard.memo import memo
 
@@ -252,7 +253,8 @@ def _question(raw: Mapping[str, Any]) -> Question:
 
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Load a catalog file (the shipped one by default, read once); a file given is validated
-    against its JSON Schema, the shipped one is checked by the tests instead of on every run."""
+    against its JSON Schema, the shipped one is checked by the tests instead of on every run and
+    parsed by the cache folder's copy when there is one (``wizard.cfn.parsecache``)."""
     return _load(str(path or ASSETS / "questions.yaml"), path is not None)
 
 
@@ -262,9 +264,13 @@ def _load(path: str, check: bool = True) -> Catalog:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read the question catalog: {exc.strerror}", file=path) from None
-    data = parse_yaml(text, path)
-    if check:
-        validate(data, "questions", path)
+    data = parsecache.load(text, min_chars=0) if not check else None  # the shipped one, parsed before
+    if data is None:
+        data = parse_yaml(text, path)
+        if check:
+            validate(data, "questions", path)
+        else:
+            parsecache.store(text, data, min_chars=0)
     sections = tuple(Section(s["id"], s["title"], s.get("help", "").strip()) for s in data["sections"])
     questions = tuple(_question(q) for q in data["questions"])
     known_sections = {s.id for s in sections}

@@ -50,8 +50,8 @@ TRAIL_KEYS = ("KMSKeyId",)
 def trail_key_problem(name: str, value: str) -> str | None:
     """Why ``value`` cannot be the trail's key: an AWS-managed key (``alias/aws/...`` or its ARN),
     whose key policy admits no trail, so CloudTrail cannot encrypt with it."""
-    if name not in TRAIL_KEYS:
-        return None
+    if name not in TRAIL_KEYS or "alias/aws/" not in str(value or ""):
+        return None  # an AWS-managed key is named by its alias, or the alias's ARN
     from wizard.findings.assurance import aws_managed_key
 
     if aws_managed_key(value):

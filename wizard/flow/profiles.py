@@ -24,7 +24,6 @@ from wizard.flow.answers import Layer, read_document
 from wizard.errors import InputError
 from wizard.atomic import write_atomic
 from wizard.paths import PROFILES, user_dir
-from wizard.cfn.serialize import to_yaml
 from wizard.memo import memo
 
 BUILTIN_MODES = ("standard", "restricted", "enterprise")
@@ -228,6 +227,8 @@ def save_profile(profile: Profile, secret_parameters: frozenset[str] = frozenset
             override.pop("parameters", None)
     path = user_profiles_dir() / f"{profile.name}.yaml"
     header = f"# quilt-wizard profile {profile.name}: reusable answers; secrets are never stored here.\n"
+    from wizard.cfn.serialize import to_yaml  # only saving writes YAML
+
     try:
         with _profiles_lock():
             if path.exists():

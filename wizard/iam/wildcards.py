@@ -39,8 +39,11 @@ def matcher(pattern: str) -> Callable[[str], bool]:
 
     The pattern is cut at each ``*`` into fixed-length pieces: the first must start the
     text, the last must end it, and each middle piece is taken at its leftmost place after
-    the previous one, which is always a correct choice for fixed-length pieces.
+    the previous one, which is always a correct choice for fixed-length pieces. A pattern
+    without ``?`` (nearly all) is matched with plain string operations, no regex to compile.
     """
+    if "?" not in pattern:
+        return _plain_matcher(pattern)
     first, *rest = pattern.split("*")
     head = _segment(first)
     if not rest:
@@ -64,6 +67,30 @@ def matcher(pattern: str) -> Callable[[str], bool]:
     return matches
 
 
+def _plain_matcher(pattern: str) -> Callable[[str], bool]:
+    """``matcher`` for a pattern whose only wildcard is ``*``."""
+    first, *rest = pattern.split("*")
+    if not rest:
+        return lambda text: text == pattern
+    *middle, last = rest
+    pieces = [piece for piece in middle if piece]
+    fixed = len(first) + len(last)
+
+    def matches(text: str) -> bool:
+        end = len(text) - len(last)
+        if len(text) < fixed or not text.startswith(first) or not text.endswith(last):
+            return False
+        position = len(first)
+        for piece in pieces:
+            found = text.find(piece, position, end)
+            if found < 0:
+                return False
+            position = found + len(piece)
+        return True
+
+    return matches
+
+
 def pattern_covers(general: str, specific: str, *, case_sensitive: bool = False) -> bool:
     """Whether every string that ``specific`` matches is also matched by ``general``.
 
@@ -82,26 +109,41 @@ class _Undecided(Exception):
     """The inclusion proof outgrew its budget."""
 
 
-_WILDCARDS = re.compile(r"[*?]")
-
-
 @memo(maxsize=8192)
 def _covers(general: str, specific: str) -> bool:
     if general == specific or general == "*":
         return True
-    if not _WILDCARDS.search(specific):  # one string: covered when matched
-        return matcher(general)(specific)
-    if not _WILDCARDS.search(general):  # one string cannot hold the many a pattern matches
-        return False
+    if "*" not in specific and "?" not in specific:
+        return matcher(general)(specific)  # ``specific`` matches itself alone
+    if "*" not in general and "?" not in general:
+        return False  # one string never holds the many a wildcard matches
+    if "?" not in general and general.count("*") == 1:
+        # ``head*`` (or ``*tail``): what ``specific`` matches all start with the fixed text before
+        # its first wildcard (end with the text after its last), and with nothing more settled.
+        head, _, tail = general.partition("*")
+        if not tail:
+            return _fixed_head(specific).startswith(head)
+        if not head:
+            return _fixed_tail(specific).endswith(tail)
     # Every string ``specific`` matches starts with its fixed head and ends with its fixed tail,
     # and may go on with any character there: ``general``'s fixed head and tail must be theirs.
-    general_parts, specific_parts = _WILDCARDS.split(general), _WILDCARDS.split(specific)
-    if not specific_parts[0].startswith(general_parts[0]) or not specific_parts[-1].endswith(general_parts[-1]):
+    if not _fixed_head(specific).startswith(_fixed_head(general)) or \
+            not _fixed_tail(specific).endswith(_fixed_tail(general)):
         return False
     try:
         return _uncovered(general, specific) is None
     except _Undecided:
         return False
+
+
+def _fixed_head(pattern: str) -> str:
+    """The text every string ``pattern`` matches starts with: up to its first wildcard."""
+    return pattern[:min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))]
+
+
+def _fixed_tail(pattern: str) -> str:
+    """The text every string ``pattern`` matches ends with: after its last wildcard."""
+    return pattern[max(pattern.rfind("*"), pattern.rfind("?")) + 1:]
 
 
 def _uncovered(general: str, specific: str) -> str | None:

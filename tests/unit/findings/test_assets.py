@@ -97,3 +97,21 @@ def test_the_shipped_assets_load_once(monkeypatch):
     first = catalog()
     monkeypatch.setattr(catalog_module, "_build", lambda: pytest.fail("read twice"))
     assert catalog() is first
+
+
+def test_a_second_read_of_the_shipped_assets_parses_no_yaml(monkeypatch):
+    """The rule texts and the compliance mapping are read back from the cache folder, as a
+    template is; an edited file is a new entry (its text is the key), never a stale one."""
+    from wizard.cfn import yamlsource
+
+    first = {name: catalog_module.read_asset(name) for name in ("findings.yaml", "compliance.yaml")}
+    monkeypatch.setattr(yamlsource, "parse_yaml", lambda *a, **k: pytest.fail("parsed again"))
+    monkeypatch.setattr(yaml, "load", lambda *a, **k: pytest.fail("parsed again"))
+    assert {name: catalog_module.read_asset(name) for name in first} == first
+    assert catalog_module._build().rules == catalog().rules
+
+
+def test_an_edited_asset_is_parsed_again(assets_copy):
+    catalog_module.read_asset("findings.yaml")
+    _edit(assets_copy / "findings.yaml", lambda d: d["rules"]["QW-IAM-001"].update(title="Edited"))
+    assert catalog_module.read_asset("findings.yaml")["rules"]["QW-IAM-001"]["title"] == "Edited"
