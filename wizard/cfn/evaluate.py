@@ -57,6 +57,9 @@ NO_VALUE = _NoValue()
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
+#: The verdicts' kind: templates and values rendered without error (``Evaluation.check_renders``).
+_RENDERS = "renders-1"
+
 
 def _dynamic_nodes(body: Any) -> frozenset[int]:
     """Ids of every dict/list under ``body`` that holds an intrinsic function somewhere."""
@@ -272,6 +275,33 @@ class Evaluation:
             except _NeedsAws:
                 continue
         return violations
+
+    def check_renders(self) -> None:
+        """Raise what ``rendered`` would raise, without keeping its result: a command that reads
+        part of the template refuses what ``render`` refuses. Rendered without error before
+        (the same template, values, pseudo parameters and installed files: ``wizard.verdicts``),
+        it is not rendered again; values holding a NoEcho value are always rendered, so no
+        digest of a secret is written down."""
+        digest = self._render_digest()
+        from wizard import verdicts
+
+        if digest is not None and verdicts.known(_RENDERS, digest):
+            return
+        self.rendered()
+        if digest is not None:
+            verdicts.remember(_RENDERS, digest)
+
+    def _render_digest(self) -> str | None:
+        import hashlib
+
+        from wizard import verdicts
+
+        if any(spec.no_echo and self.parameters.raw.get(name) for name, spec in self.parameters.specs.items()):
+            return None
+        inputs = json.dumps([sorted(self.parameters.raw.items()), list(self.parameters.unresolved),
+                             [self.pseudo.stack_name, self.pseudo.region, self.pseudo.account_id]])
+        return hashlib.sha256(verdicts.installed_stamp() + inputs.encode() + b"\0"
+                              + self.template.text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def rendered(self) -> dict:
         """The whole template as CloudFormation would see it for these values."""

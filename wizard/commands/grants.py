@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.iam.network import network_rules
 
     evaluation = evaluation_from(args)
-    evaluation.rendered()  # the whole template, so that grants refuses what render refuses
+    evaluation.check_renders()  # the whole template, so that grants refuses what render refuses
     grants = extract(evaluation)
     rules = network_rules(evaluation)
     skipped = not_analysed(evaluation)
