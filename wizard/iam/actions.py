@@ -25,7 +25,7 @@ wildcard rules of ``wizard.iam.wildcards``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +69,7 @@ class ActionCatalog:
     from the raw definitions.
     """
 
-    services: dict[str, dict[str, tuple[str, str]]]
+    services: Mapping[str, dict[str, tuple[str, str]]]
     from_cache: bool = False
     from_asset: bool = False
 
@@ -288,7 +288,12 @@ def summary(actions: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]
 
 @memo(maxsize=8192)
 def _levels(pattern: str) -> frozenset[str]:
-    """The access levels of the actions ``pattern`` matches."""
+    """The access levels of the actions ``pattern`` matches (``*``'s from the shipped catalog's
+    header, without listing every action)."""
+    if pattern and not pattern.strip("*"):
+        every = catalog_asset.levels()
+        if every is not None:
+            return every
     stored = expansions().levels_of(pattern)
     return stored if stored is not None else frozenset(level for _, level in _entries(pattern))
 

@@ -83,19 +83,54 @@ def _line(prefix: str) -> dict | None:
     return json.loads(data[start + where[0]:start + where[0] + where[1]])
 
 
-def services() -> dict[str, dict[str, tuple[str, str]]] | None:
+def services() -> Mapping[str, dict[str, tuple[str, str]]] | None:
     """Lower-case service prefix -> lower-case action -> (spelling, access level), as
-    ``wizard.iam.actions.ActionCatalog`` holds them; None when the asset does not serve."""
+    ``wizard.iam.actions.ActionCatalog`` holds them, each service decoded the first time it is
+    asked for; None when the asset does not serve."""
     shipped = _shipped()
     if shipped is None:
         return None
-    level_of = {str(index): level for index, level in enumerate(shipped[2]["levels"])}.__getitem__
-    found: dict[str, dict[str, tuple[str, str]]] = {}
-    for prefix in shipped[2]["services"]:
-        line = _line(prefix)
-        names = line["names"].split(",") if line["names"] else []
-        found[prefix] = dict(zip(map(str.lower, names), zip(names, map(level_of, line["levels"]))))
-    return found
+    return _Services(shipped[2])
+
+
+def levels() -> frozenset[str] | None:
+    """The access levels of every action together (what ``*`` grants), from the header: every
+    level the header lists is some action's (``tests/unit/test_catalog_asset.py`` checks it);
+    None when the asset does not serve."""
+    shipped = _shipped()
+    if shipped is None:
+        return None
+    return frozenset(shipped[2]["levels"])
+
+
+class _Services(Mapping):
+    """The services of the asset, each line decoded the first time it is asked for (a run asks
+    for a few services of four hundred; ``*`` reads them all)."""
+
+    def __init__(self, header: dict) -> None:
+        self._prefixes = header["services"]
+        self._level_of = {str(index): level for index, level in enumerate(header["levels"])}.__getitem__
+        self._decoded: dict[str, dict[str, tuple[str, str]]] = {}
+
+    def __getitem__(self, prefix: str) -> dict[str, tuple[str, str]]:
+        found = self._decoded.get(prefix)
+        if found is None:
+            if prefix not in self._prefixes:
+                raise KeyError(prefix)
+            line = _line(prefix)
+            names = line["names"].split(",") if line["names"] else []
+            found = self._decoded[prefix] = dict(zip(map(str.lower, names), zip(names, map(self._level_of,
+                                                                                          line["levels"]))))
+        return found
+
+    def __contains__(self, prefix: object) -> bool:
+        return prefix in self._prefixes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._prefixes)
+
+    def __len__(self) -> int:
+        return len(self._prefixes)
 
 
 def resource_types(prefix: str) -> dict | None:
