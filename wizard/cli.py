@@ -67,8 +67,32 @@ class _Parser(argparse.ArgumentParser):
     """The parsers of the command line (the main one and, as its class, every subcommand's):
     laid out by ``_Formatter`` unless told otherwise."""
 
+    #: The main parser built for a subcommand leaves the default command's options out; its usage,
+    #: help and errors add them first, so that they read as the whole command line's.
+    pending_default = False
+
     def __init__(self, *args, formatter_class: type = _Formatter, **kwargs) -> None:
         super().__init__(*args, formatter_class=formatter_class, **kwargs)
+
+    def format_usage(self) -> str:
+        if self.pending_default:
+            _add_default_command(self)
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        if self.pending_default:
+            _add_default_command(self)
+        return super().format_help()
+
+
+def _add_default_command(parser: "_Parser") -> None:
+    """The default command's options (the wizard, ``--plain``, ``--answers``) and handler."""
+    import importlib
+
+    parser.pending_default = False
+    deploy = importlib.import_module("wizard.commands.deploy")
+    deploy.add_options(parser)
+    parser.set_defaults(handler=deploy.run)
 
 
 class _Placeholder:
@@ -109,9 +133,10 @@ class _LazySubcommands(argparse._SubParsersAction):
         super().__call__(parser, namespace, values, option_string)
 
 
-def build_parser(every: bool = False) -> argparse.ArgumentParser:
+def build_parser(every: bool = False, argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line; a subcommand's own parser is built when it is chosen (or at once,
-    ``every``)."""
+    ``every``). With ``argv`` naming a subcommand first, the default command's options are left
+    out: nothing after a subcommand's name can be one of them."""
     import importlib
 
     parser = _Parser(
@@ -123,9 +148,10 @@ def build_parser(every: bool = False) -> argparse.ArgumentParser:
         # as a prefix of the wizard's own (--fail-on-broadening, --fail-on-weakening).
         allow_abbrev=False)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    deploy = importlib.import_module("wizard.commands.deploy")
-    deploy.add_options(parser)
-    parser.set_defaults(handler=deploy.run)
+    if every or not argv or argv[0] not in _SUBCOMMANDS:
+        _add_default_command(parser)
+    else:
+        parser.pending_default = True
     parser.register("action", "lazy_parsers", _LazySubcommands)
     subparsers = parser.add_subparsers(title="analysis commands", metavar="COMMAND", action="lazy_parsers",
                                        dest="subcommand")
@@ -240,7 +266,7 @@ def _main(argv: Sequence[str] | None, collecting: bool) -> int:
     try:
         _take_over_interrupts()  # inside the handling: a Ctrl-C right after it is one line too
         with interrupts_deferred() as received:
-            parser = build_parser()
+            parser = build_parser(argv=sys.argv[1:] if argv is None else argv)
         if received:
             raise KeyboardInterrupt
         args = parser.parse_args(argv)

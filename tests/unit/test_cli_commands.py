@@ -168,3 +168,33 @@ def test_reading_a_command_line_imports_no_shutil():
             "print('shutil' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("name", list(cli._SUBCOMMANDS))
+def test_a_command_named_first_is_read_without_the_default_commands_options(name, capsys):
+    """Nothing after a subcommand's name can be one of the default command's options, so they are
+    not built (nor their modules imported): its help, and its refusal of an unknown option, are
+    those of the whole command line."""
+    for argv in ([name, "--help"], [name, "--no-such-option"]):
+        with pytest.raises(SystemExit) as first:
+            cli.build_parser(argv=argv).parse_args(argv)
+        short = capsys.readouterr()
+        with pytest.raises(SystemExit) as whole:
+            cli.build_parser(every=True).parse_args(argv)
+        assert (first.value.code, short) == (whole.value.code, capsys.readouterr())
+
+
+def test_the_default_command_keeps_its_options_whatever_comes_first(capsys):
+    for argv in (["--answers", "a.yaml", "--plain"], [], ["--version"], ["grant"]):
+        parser = cli.build_parser(argv=argv)
+        assert any("--answers" in action.option_strings for action in parser._actions), argv
+
+
+def test_a_grants_run_does_not_import_the_default_commands_modules():
+    code = ("import sys; from wizard.cli import build_parser\n"
+            "argv = ['grants', '--template', 'x.yaml']\n"
+            "build_parser(argv=argv).parse_args(argv)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('wizard.commands.')))")
+    loaded = eval(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert "wizard.commands.grants" in loaded
+    assert not {"wizard.commands.deploy", "wizard.commands.aws_steps"} & set(loaded)

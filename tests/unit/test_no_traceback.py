@@ -88,9 +88,9 @@ def test_a_stack_name_cloudformation_refuses(name, tmp_path, capsys):
 def test_ctrl_c_while_the_command_line_is_built_is_130(monkeypatch, capsys):
     real = cli.build_parser
 
-    def interrupted():
+    def interrupted(**kwargs):
         os.kill(os.getpid(), signal.SIGINT)  # arrives while the modules are imported
-        return real()
+        return real(**kwargs)
 
     monkeypatch.setattr(cli, "build_parser", interrupted)
     assert main(["render"]) == 130
@@ -107,7 +107,7 @@ def test_ctrl_c_inside_a_class_definition_is_130(monkeypatch, capsys):
 
     parser = cli.build_parser()
     parser.set_defaults(handler=handler)
-    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(cli, "build_parser", lambda **kwargs: parser)
     assert main([]) == 130
     assert "interrupted" in one_line(capsys)
 
