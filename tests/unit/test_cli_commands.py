@@ -198,3 +198,15 @@ def test_a_grants_run_does_not_import_the_default_commands_modules():
     loaded = eval(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert "wizard.commands.grants" in loaded
     assert not {"wizard.commands.deploy", "wizard.commands.aws_steps"} & set(loaded)
+
+
+def test_a_grants_run_without_a_gate_builds_no_finding():
+    """``--fail-on`` offers the severities without the findings' model: a run that asks for no
+    gate never imports it."""
+    code = ("import sys, io, contextlib; from wizard.cli import main\n"
+            f"argv = ['grants', '--template', {str(cli.__file__).replace('cli.py', '')!r} + "
+            "'../assets/templates/quilt.yaml', '--json']\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(argv)\n"
+            "print('wizard.findings.model' in sys.modules, 'wizard.findings.gate' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

@@ -25,13 +25,16 @@ This package reads ``wizard.iam`` and ``wizard.cfn``; it must not import ``wizar
 from __future__ import annotations
 
 import weakref
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from wizard.cfn.evaluate import Evaluation
-from wizard.findings.model import SEVERITIES, Control, Finding, Hit, Step, severity_rank
-from wizard.iam.grants import Grant
-from wizard.iam.network import NetworkRule
+from wizard.findings.severity import SEVERITIES, severity_rank
 from wizard.memo import memo
+
+if TYPE_CHECKING:
+    from wizard.cfn.evaluate import Evaluation
+    from wizard.findings.model import Control, Finding, Hit
+    from wizard.iam.grants import Grant
+    from wizard.iam.network import NetworkRule
 
 __all__ = ["SEVERITIES", "Control", "Finding", "Step", "evaluate_findings", "framework_keys",
            "parse_frameworks", "severity_rank", "at_or_above"]
@@ -140,16 +143,23 @@ def _watched_context() -> type:
 
 
 def __getattr__(name: str):
-    """The rule catalog's helpers, loaded when first asked for: the ``--fail-on`` option of every
-    analysis command reads the severities here without paying for the catalog."""
+    """The rule catalog's helpers and the findings' model, loaded when first asked for: the
+    ``--fail-on`` option of every analysis command reads the severities without paying for
+    either."""
     if name in ("framework_keys", "parse_frameworks"):
         from wizard.findings import catalog
 
         return getattr(catalog, name)
+    if name in ("Control", "Finding", "Hit", "Step"):
+        from wizard.findings import model
+
+        return getattr(model, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _finding(text, controls: tuple[Control, ...], hit: Hit, fix: str) -> Finding:
+    from wizard.findings.model import Finding
+
     return Finding(rule_id=text.id, severity=text.severity, title=text.title, why=text.why, fix=fix,
                    subject=hit.subject, message=hit.message, category=text.category, concern=text.concern,
                    grants=hit.grants, network=hit.network, resources=hit.resources, lines=hit.lines,

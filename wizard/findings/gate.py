@@ -7,10 +7,13 @@ its normal output; the one-line message names the findings that tripped it.
 from __future__ import annotations
 
 import argparse
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from wizard.errors import GateTripped
-from wizard.findings.model import SEVERITIES, Finding, severity_rank
+from wizard.findings.severity import SEVERITIES, severity_rank
+
+if TYPE_CHECKING:
+    from wizard.findings.model import Finding
 
 
 def add_fail_on_option(parser: argparse.ArgumentParser) -> None:

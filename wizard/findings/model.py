@@ -13,19 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from wizard.findings.severity import SEVERITIES, severity_rank
 from wizard.iam.grants import Grant
 from wizard.iam.network import NetworkRule
 
-SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
-"""Severities from least to most serious."""
-
-
-def severity_rank(severity: str) -> int:
-    """0 for info up to 4 for critical; ValueError for anything else."""
-    try:
-        return SEVERITIES.index(severity)
-    except ValueError:
-        raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}") from None
+__all__ = ["SEVERITIES", "Control", "Finding", "Hit", "Step", "severity_rank"]
 
 
 @dataclass(frozen=True)

@@ -198,18 +198,17 @@ class _Record:
         self.attached: set[str] = set()
 
 
-@dataclass(frozen=True, eq=False)
 class _Reading:
     """One evaluation's grants and unread documents, with how each resource gave its share."""
 
-    grants: tuple[Grant, ...]
-    unreadable: tuple[UnanalysedPolicy, ...]
-    units: dict[tuple[str, str], _Record]
-    documents: dict[tuple, _Record]
-    context: tuple[dict, dict]
-    attached: frozenset[str]
-    policy_tokens: dict[str, tuple[str, ...]]
-    holder_name: dict[str, Any]
+    __slots__ = ("grants", "unreadable", "units", "documents", "context", "attached", "policy_tokens",
+                 "holder_name")
+
+    def __init__(self, grants: tuple[Grant, ...], unreadable: tuple[UnanalysedPolicy, ...],
+                 units: dict[tuple[str, str], _Record], documents: dict[tuple, _Record], context: tuple[dict, dict],
+                 attached: frozenset[str], policy_tokens: dict[str, tuple[str, ...]], holder_name: dict[str, Any]):
+        self.grants, self.unreadable, self.units, self.documents = grants, unreadable, units, documents
+        self.context, self.attached, self.policy_tokens, self.holder_name = context, attached, policy_tokens, holder_name
 
 
 class _Extractor:
