@@ -155,3 +155,41 @@ def test_whether_an_action_accepts_only_star_is_read_once(monkeypatch):
     assert only_star("s3:ListAllMyBuckets") is True and only_star("s3:GetObject") is False
     monkeypatch.setattr(resource_types, "_service", lambda prefix: pytest.fail("read again"))
     assert only_star("s3:ListAllMyBuckets") is True and only_star("s3:GetObject") is False
+
+
+def test_two_arn_patterns_overlap_as_the_recursive_definition_says():
+    """The walk over both patterns at once answers as the definition does: a wildcard ends, or
+    takes the other side's next character (a segment never a '/'), or both sides' next characters
+    are the same plain one."""
+    import itertools
+    import random
+    from functools import lru_cache
+
+    from wizard.iam import resource_types
+    from wizard.iam.resource_returns import SEGMENT
+
+    def defined(a: str, b: str) -> bool:
+        wild = ("*", SEGMENT)
+
+        @lru_cache(maxsize=None)
+        def match(i: int, j: int) -> bool:
+            if i == len(a) and j == len(b):
+                return True
+            if i < len(a) and a[i] in wild:
+                if match(i + 1, j) or (j < len(b) and (a[i] == "*" or b[j] != "/") and match(i, j + 1)):
+                    return True
+            if j < len(b) and b[j] in wild:
+                if match(i, j + 1) or (i < len(a) and (b[j] == "*" or a[i] != "/") and match(i + 1, j)):
+                    return True
+            return i < len(a) and j < len(b) and a[i] == b[j] and a[i] not in wild and match(i + 1, j + 1)
+
+        a, b = resource_types._STARS.sub("*", a), resource_types._STARS.sub("*", b)
+        return a == b or a == "*" or b == "*" or match(0, 0)
+
+    rng = random.Random(11)
+    alphabet = ["a", "/", "*", SEGMENT, ":"]
+    patterns = {"", "*", "a", "a/*", SEGMENT, f"a/{SEGMENT}", "**", f"{SEGMENT}/a"}
+    for _ in range(250):
+        patterns.add("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))))
+    for a, b in itertools.product(sorted(patterns), repeat=2):
+        assert resource_types._text_overlap(a, b) == defined(a, b), (a, b)

@@ -32,7 +32,6 @@ import json
 import re
 import threading
 from bisect import bisect_left
-from functools import lru_cache
 from pathlib import Path
 
 from wizard.iam import actions as iam_actions
@@ -195,26 +194,39 @@ _WILD = ("*", SEGMENT)
 
 def _text_overlap(a: str, b: str) -> bool:
     """Whether two patterns where ``*`` is any text and ``SEGMENT`` any text without a ``/`` can
-    match one same string."""
+    match one same string: whether the end of both is reached, walking both at once, where a
+    wildcard ends or takes the other side's next character (a wildcard there gives text both can
+    stand for: a SEGMENT never takes a '/')."""
     if a == b or a == "*" or b == "*":
         return True
-    a, b = re.sub(r"\*+", "*", a), re.sub(r"\*+", "*", b)
-
-    @lru_cache(maxsize=None)
-    def match(i: int, j: int) -> bool:
-        if i == len(a) and j == len(b):
+    a, b = _STARS.sub("*", a), _STARS.sub("*", b)
+    size_a, size_b = len(a), len(b)
+    seen: set[tuple[int, int]] = set()
+    todo = [(0, 0)]
+    while todo:
+        state = todo.pop()
+        if state in seen:
+            continue
+        seen.add(state)
+        i, j = state
+        if i == size_a and j == size_b:
             return True
-        # A wildcard ends, or takes the other side's next character (a wildcard there gives
-        # text both can stand for: a SEGMENT never takes a '/').
-        if i < len(a) and a[i] in _WILD:
-            if match(i + 1, j) or (j < len(b) and (a[i] == "*" or b[j] != "/") and match(i, j + 1)):
-                return True
-        if j < len(b) and b[j] in _WILD:
-            if match(i, j + 1) or (i < len(a) and (b[j] == "*" or a[i] != "/") and match(i + 1, j)):
-                return True
-        return i < len(a) and j < len(b) and a[i] == b[j] and a[i] not in _WILD and match(i + 1, j + 1)
+        here_a = a[i] if i < size_a else None
+        here_b = b[j] if j < size_b else None
+        if here_a in _WILD:
+            todo.append((i + 1, j))
+            if here_b is not None and (here_a == "*" or here_b != "/"):
+                todo.append((i, j + 1))
+        if here_b in _WILD:
+            todo.append((i, j + 1))
+            if here_a is not None and (here_b == "*" or here_a != "/"):
+                todo.append((i + 1, j))
+        if here_a is not None and here_a == here_b and here_a not in _WILD:
+            todo.append((i + 1, j + 1))
+    return False
 
-    return match(0, 0)
+
+_STARS = re.compile(r"\*+")
 
 
 @memo(maxsize=16384)
