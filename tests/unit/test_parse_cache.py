@@ -122,3 +122,43 @@ def test_an_entry_holds_what_pickle_itself_writes(real_template_path):
         assert path.read_bytes() == key + pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
         assert parsecache._pickled(LineList([body, LineList()])) == pickle.dumps(LineList([body, LineList()]),
                                                                                  protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def test_a_kept_template_reads_its_body_back_when_first_asked_for(monkeypatch):
+    first = parse_template(EMBEDDED, "quilt.yaml")
+    read = []
+    real = parsecache.load
+    monkeypatch.setattr(parsecache, "load", lambda text, *a: read.append(1) or real(text, *a))
+    second = parse_template(EMBEDDED, "quilt.yaml")
+    assert read == [] and (second.source, second.text, second.format, second.transform) == (
+        first.source, first.text, first.format, None)
+    same_lines(first.body, second.body)
+    assert read == [1] and second.body is second.body and read == [1]
+    assert second.parameters.keys() == first.parameters.keys()
+
+
+def test_a_kept_template_whose_entry_is_gone_is_read_again():
+    first = parse_template(EMBEDDED, "quilt.yaml")
+    second = parse_template(EMBEDDED, "quilt.yaml")
+    for entry in entries():
+        entry.unlink()
+    same_lines(first.body, second.body)
+    assert len(entries()) == 1  # read again from the text, and kept again
+
+
+def test_a_kept_hardening_never_reads_the_vendors_template(real_template_path, monkeypatch, tmp_path):
+    """The hardening read back stands for the vendor's template: its text alone is needed."""
+    from wizard.flow.headless_plan import hardened_for
+    from wizard.cfn.template import load_template
+
+    text = real_template_path.read_text()
+    copy = tmp_path / "vendor.yaml"
+    copy.write_text(text)
+    hardened_for(load_template(copy))  # hardens, keeps the hardening and the parsed vendor body
+    copy.write_text(text)  # the same text, read anew
+    read = []
+    real = parsecache.load
+    monkeypatch.setattr(parsecache, "load", lambda t, *a: read.append(len(t)) or real(t, *a))
+    hardening = hardened_for(load_template(copy))
+    assert hardening is not None and hardening.added_parameters
+    assert len(text) not in read

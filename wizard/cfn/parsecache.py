@@ -67,6 +67,17 @@ class _BodyUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a parsed template") from None
 
 
+def has(text: str, min_chars: int = MIN_CHARS) -> bool:
+    """Whether an entry for ``text`` is kept (not read: ``load`` reads it, and may still find it
+    unreadable)."""
+    if len(text) < min_chars:
+        return False
+    try:
+        return _entry(text)[0].is_file()
+    except OSError:
+        return False
+
+
 def load(text: str, min_chars: int = MIN_CHARS) -> LineDict | None:
     """The cached body parsed from ``text``, or None (not cached, unreadable, or not ours).
     ``min_chars``: a shorter text is never cached (a shipped asset read on every run passes 0)."""

@@ -28,7 +28,7 @@ from wizard.atomic import read_text
 from wizard.cfn import parsecache
 from wizard.cfn.parameters import ParameterSpec
 from wizard.cfn.shapes import problem as shape_problem
-from wizard.cfn.transform import SAM, expand
+from wizard.cfn.transform import SAM, expand, mentions_transform
 from wizard.cfn.yamlsource import LineDict, line_at, parse_yaml
 from wizard.errors import TemplateError
 from wizard.memo import Memo
@@ -97,12 +97,37 @@ class Template:
         return groups
 
 
+class _KeptTemplate(Template):
+    """A template whose text was read before and kept parsed (``wizard.cfn.parsecache``): its
+    body is read back the first time it is asked for, so a run that needs only the text (the
+    vendor's template, when the hardening made of it was kept) never reads it. The text was read
+    and checked when the entry was made; should the entry be gone meanwhile, it is read again."""
+
+    def __init__(self, source: str, text: str, fmt: str) -> None:
+        for name, value in (("source", source), ("text", text), ("format", fmt), ("_lines", {}),
+                            ("transform", None)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def body(self) -> LineDict:  # type: ignore[override]
+        found = self.__dict__.get("_body")
+        if found is None:
+            found = parsecache.load(self.text)
+            if found is None:
+                found = _parse_body(self.text, self.source, self.format)
+                parsecache.store(self.text, found)
+            self.__dict__["_body"] = found
+        return found
+
+
 def parse_template(text: str, source: str = "<template>") -> Template:
     """Parse template text (YAML or JSON); raise TemplateError with file and line on bad input."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_TEMPLATE_BYTES:
         raise TemplateError(f"the template is {len(text.encode()):,} bytes; CloudFormation accepts "
                             f"at most {MAX_TEMPLATE_BYTES:,}", file=source)
     fmt = "json" if text.lstrip().startswith("{") else "yaml"
+    if not mentions_transform(text) and parsecache.has(text):  # no transform to expand: read when asked
+        return _KeptTemplate(source, text, fmt)
     body = parsecache.load(text)
     if body is None:
         body = _parse_body(text, source, fmt)
