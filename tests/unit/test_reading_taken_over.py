@@ -241,3 +241,20 @@ def test_an_evaluation_whose_like_is_gone_resolves_on_its_own():
     gc.collect()
     assert made.like is None
     assert made.resource("Named") == _evaluation(template, {}).resource("Named")
+
+
+def test_the_last_analysis_of_a_template_does_not_keep_the_template_alive():
+    import gc
+    import weakref
+
+    from wizard.iam import analysis
+
+    template = parse_template(READS)
+    analysis.analyse(template, {"Mode": "b"})
+    second = analysis.analyse(template, {"Mode": "a"})
+    assert second.evaluation.like is not None  # made like the first
+    gone = weakref.ref(template)
+    del template, second
+    analysis._analyse.cache_clear()
+    gc.collect()
+    assert gone() is None

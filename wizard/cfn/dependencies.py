@@ -40,9 +40,10 @@ _READERS: "weakref.WeakKeyDictionary[Template, _Reader]" = weakref.WeakKeyDictio
 
 class _Reader:
     def __init__(self, template: Template):
-        self.template = template
+        # The template's parts, never the template itself: the reader is kept while it lives.
         self.parameters = frozenset(template.parameters)
         self.resources = template.resources
+        self.condition_bodies = template.conditions
         self.every = self.parameters
         self.conditions: dict[str, frozenset[str]] = {}
         self.policy_names: dict[str, frozenset[str]] = {}
@@ -60,7 +61,7 @@ class _Reader:
         if not isinstance(name, str) or name in visiting:
             return self.every
         if name not in self.conditions:
-            body = (self.template.conditions or {}).get(name)
+            body = (self.condition_bodies or {}).get(name)
             found: set[str] = set()
             self.walk(body, found, (*visiting, name), in_condition=True)
             self.conditions[name] = frozenset(found)

@@ -44,15 +44,18 @@ def freeze(values: Mapping[str, str]) -> Values:
     return tuple(sorted((str(k), str(v)) for k, v in values.items()))
 
 
-#: The last evaluation analysed of each template, which the next one reads its grants over.
-_LAST: "weakref.WeakKeyDictionary[Template, Evaluation]" = weakref.WeakKeyDictionary()
+#: The last evaluation analysed of each template, which the next one is made like (held weakly:
+#: the analyses' memo keeps it, and it keeps its template, which must not outlive its users here).
+_LAST: "weakref.WeakKeyDictionary[Template, weakref.ref[Evaluation]]" = weakref.WeakKeyDictionary()
 
 
 @memo(maxsize=256)
 def _analyse(template: Template, values: Values, pseudo: Pseudo) -> Analysis:
-    evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo, like=_LAST.get(template))
+    last = _LAST.get(template)
+    evaluation = Evaluation(template, resolve_parameters(template, dict(values)), pseudo,
+                            like=None if last is None else last())
     grants = tuple(extract(evaluation))
-    _LAST[template] = evaluation
+    _LAST[template] = weakref.ref(evaluation)
     return Analysis(evaluation, grants, tuple(network_rules(evaluation)))
 
 
