@@ -10,9 +10,10 @@ baseline value, or appears with that option alone changed (an option needed only
 another still counts: a prefix Deny of the guardrail needs both the prefix and enhanced
 security). When one parameter changes, it is the cause and nothing runs again. The two sides'
 analyses are cached (``wizard.iam.analysis``); a run costs at most two evaluations more per
-changed option (the second only when the first leaves some loss undecided), each read for its
-grants alone (no network rules) and compared with the baseline only on the holders, resources
-and conditions of the accesses lost.
+changed option (the second only when the first leaves some loss undecided), each made like the
+side it varies, so that only the resources reading that option are resolved and read for grants
+again (``wizard.cfn.dependencies``), and compared with the baseline only on the accesses that can
+answer for the losses (``wizard.iam.effective.Baseline``, prepared once for every variant).
 
 The causes are kept in the cache folder under a digest of the template's text, both sets of
 values, the pseudo parameters and the installed files' stamp (``wizard.verdicts``): a run with

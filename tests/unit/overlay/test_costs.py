@@ -158,3 +158,33 @@ def test_the_panels_features_mark_what_no_option_claims():
     assert found["Access counts"] is False, "scoping its queries to the workgroups is what the option means"
     assert not any(found.values()), "the overlay loses nothing by accident: the list actions stay on '*'"
     assert stopped_features(hardened, required, dict(required), Pseudo()) == []
+
+
+def test_the_causes_worked_out_are_kept_and_read_back_as_they_were(tmp_path, monkeypatch):
+    """A second run with the same template, values, pseudo parameters and installed files reads
+    the causes back without analysing anything; other values, other installed files or a damaged
+    entry work them out again."""
+    from wizard import verdicts
+    from wizard.overlay import costs as costs_module
+    from wizard.paths import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    hardened = harden(_vendor("stable.yaml")).template
+    required = VENDOR_FILES["stable.yaml"]
+    chosen = {**required, "EnableEnhancedSecurity": "true", "TrustExternalPrincipals": "Remove"}
+    first = costs(hardened, required, chosen)
+    assert first.lost and any(len(item.cause) == 1 for item in first.lost)
+    [kept] = (tmp_path / "cache" / "costs-1").iterdir()
+    assert kept.stat().st_mode & 0o777 == 0o600
+
+    worked = []
+    real = costs_module._costs
+    monkeypatch.setattr(costs_module, "_costs", lambda *a, **k: worked.append(1) or real(*a, **k))
+    assert costs(hardened, required, chosen) == first and worked == []
+    assert costs(hardened, required, chosen, Pseudo(region="eu-west-1")) is not None and worked == [1]
+    stamp = verdicts.installed_stamp
+    monkeypatch.setattr(verdicts, "installed_stamp", lambda: b"other installed files")
+    assert costs(hardened, required, chosen) == first and worked == [1, 1]
+    monkeypatch.setattr(verdicts, "installed_stamp", stamp)
+    kept.write_text("[{\"principal\": 1}]")
+    assert costs(hardened, required, chosen) == first and worked == [1, 1, 1]
