@@ -27,6 +27,7 @@ other's resolution of each resource that reads no parameter whose value differs
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
 import json
 import re
@@ -35,6 +36,7 @@ import threading
 import weakref
 from typing import Any, Callable, Mapping
 
+from wizard import verdicts
 from wizard.errors import TemplateError
 from wizard.cfn.parameters import ParameterValues, Secret, Unresolved, mask_secrets, secret, shown
 from wizard.cfn.pseudo import Pseudo
@@ -283,8 +285,6 @@ class Evaluation:
         it is not rendered again; values holding a NoEcho value are always rendered, so no
         digest of a secret is written down."""
         digest = self._render_digest()
-        from wizard import verdicts
-
         if digest is not None and verdicts.known(_RENDERS, digest):
             return
         self.rendered()
@@ -292,10 +292,6 @@ class Evaluation:
             verdicts.remember(_RENDERS, digest)
 
     def _render_digest(self) -> str | None:
-        import hashlib
-
-        from wizard import verdicts
-
         if any(spec.no_echo and self.parameters.raw.get(name) for name, spec in self.parameters.specs.items()):
             return None
         inputs = json.dumps([sorted(self.parameters.raw.items()), list(self.parameters.unresolved),
