@@ -51,13 +51,14 @@ def profile(accounts: int) -> str:
     for n in range(accounts):
         account, region = account_id(n), REGIONS[n % len(REGIONS)]
         lines += [f'  "{account}":', f"    region: {region}", "    answers:",
-                  f"      certificate: arn:aws:acm:{region}:{account}:certificate/0f1e2d3c-4b5a-6978-8796-{n:012d}"]
+                  f"      certificate: arn:aws:acm:{region}:{account}:certificate/0f1e2d3c-4b5a-6978-8796-{n:012d}",
+                  f"      approvers: arn:aws:iam::{account}:role/approver"]
         if n % 10 == 9:
             lines.append('      tighter_security: "no"')
         lines += ["    parameters:", f"      RegistryImage: {account}.dkr.ecr.{region}.amazonaws.com/quilt:1",
                   f"      SearchDomainArn: arn:aws:es:{region}:{account}:domain/quilt",
-                  f"      VPC: vpc-{n:017x}", f"      Subnets: subnet-{n:04x}a,subnet-{n:04x}b",
-                  f"      PublicSubnets: subnet-{n:04x}c,subnet-{n:04x}d"]
+                  f"      VPC: vpc-{n:017x}", f"      Subnets: subnet-{n:07x}a,subnet-{n:07x}b",
+                  f"      PublicSubnets: subnet-{n:07x}c,subnet-{n:07x}d"]
     return "\n".join(lines) + "\n"
 
 

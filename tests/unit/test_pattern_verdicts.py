@@ -67,3 +67,17 @@ def test_an_empty_secret_holds_no_secret_and_its_match_is_remembered(cache, monk
     assert pattern_matches("^$|^.{8,64}$", "", secret=True)
     _without_engine(monkeypatch)
     assert pattern_matches("^$|^.{8,64}$", "", secret=True)
+
+
+def test_a_value_checked_again_in_one_process_asks_neither_engine_nor_cache_folder(cache, monkeypatch):
+    from wizard import verdicts
+
+    assert pattern_matches("^[a-z-]+$", "quilt-fleet")
+    asked = []
+    monkeypatch.setattr(verdicts, "known", lambda *a: asked.append(a) or True)
+    _without_engine(monkeypatch)
+    for _ in range(3):
+        assert pattern_matches("^[a-z-]+$", "quilt-fleet")
+    assert asked == []
+    monkeypatch.setenv("QUILT_WIZARD_CACHE", str(cache.parent.parent / "other"))
+    assert pattern_matches("^[a-z-]+$", "quilt-fleet") and len(asked) == 1  # another folder's verdicts

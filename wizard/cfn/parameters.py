@@ -23,8 +23,8 @@ from typing import Any, Iterable, Mapping, Protocol
 
 from wizard import verdicts
 from wizard.errors import ParameterError, suggestion
-from wizard.memo import once
-from wizard.paths import ASSETS
+from wizard.memo import memo, once
+from wizard.paths import ASSETS, cache_dir
 
 class Declaring(Protocol):
     """What validation needs of a template: its file, its lines and its declarations.
@@ -311,7 +311,20 @@ def pattern_matches(pattern: str, text: str, *, secret: bool = False) -> bool:
     load no engine; a ``secret`` (NoEcho) value's match is never written down, unless the value
     is empty (which holds no secret).
     """
-    digest = None if secret and text else _pattern_digest(pattern, text)
+    if secret and text:
+        return _matches(pattern, text, None)
+    return _remembered_match(pattern, text, str(cache_dir()))
+
+
+@memo(maxsize=8192)
+def _remembered_match(pattern: str, text: str, folder: str) -> bool:
+    """``pattern_matches`` of a value that is no secret, asked once a process for each cache
+    folder the verdicts are kept in (a fleet checks the same values for each of its accounts,
+    each several times)."""
+    return _matches(pattern, text, _pattern_digest(pattern, text))
+
+
+def _matches(pattern: str, text: str, digest: str | None) -> bool:
     if digest is not None and verdicts.known(PATTERN_VERDICTS, digest):
         return True
     import regex
