@@ -22,7 +22,8 @@ from typing import Any
 from wizard.errors import TemplateError
 from wizard.overlay.branches import NO_VALUE, fn_if, named_ids, settled
 from wizard.overlay.envelope import Dependencies, Envelope
-from wizard.overlay.fitting import MAX_POLICY_CHARACTERS, estimated_characters, policy_chunks, wildcarded
+from wizard.overlay.fitting import (MAX_POLICY_CHARACTERS, estimated_characters, over_limit, policy_chunks,
+                                    wildcarded)
 from wizard.overlay.limits import split_by_resource
 from wizard.overlay.match import canonical
 
@@ -78,15 +79,17 @@ def add_boundary(ctx: Any, edit: dict) -> None:
         properties = policy.setdefault("Properties", {})
         document = properties.get("PolicyDocument") or {}
         denies: list = []
-        if estimated_characters(document, body) > MAX_POLICY_CHARACTERS:
+        # each step only when the one before left the policy too long (nothing else changes it)
+        if over_limit(document, body, MAX_POLICY_CHARACTERS):
             document["Statement"], denies = split_by_resource(document["Statement"], resources,
                                                               ("iam", "sts", *envelope.run_time_services))
-        if estimated_characters(document, body) > MAX_POLICY_CHARACTERS:
-            document["Statement"] = wildcarded(document["Statement"])
-        if estimated_characters(document, body) > MAX_POLICY_CHARACTERS:
-            raise TemplateError(f"the permissions boundary of {', '.join(members)} would be about "
-                                f"{estimated_characters(document, body):,} characters, over IAM's limit of "
-                                f"{MAX_POLICY_CHARACTERS:,}", file=ctx.source, where=f"Resources/{members[0]}")
+            if over_limit(document, body, MAX_POLICY_CHARACTERS):
+                document["Statement"] = wildcarded(document["Statement"])
+                if over_limit(document, body, MAX_POLICY_CHARACTERS):
+                    raise TemplateError(f"the permissions boundary of {', '.join(members)} would be about "
+                                        f"{estimated_characters(document, body):,} characters, over IAM's limit "
+                                        f"of {MAX_POLICY_CHARACTERS:,}", file=ctx.source,
+                                        where=f"Resources/{members[0]}")
         description = properties.get("Description")
         if isinstance(description, str):
             properties["Description"] = f"{description}: {', '.join(members)}"[:1000]

@@ -54,9 +54,17 @@ def without_covered(statements: list) -> list:
         for key in dict.fromkeys(canonical(r) for r in as_items(p["Resource"])):
             granting.setdefault(key, []).append(p)
 
+    grants_all: dict[tuple[int, tuple[str, ...]], bool] = {}  # (plain statement, actions): it grants each
+
+    def grants_each(p: dict, actions: list[str]) -> bool:
+        key = (id(p), tuple(actions))
+        if key not in grants_all:
+            granted = literals(p["Action"])
+            grants_all[key] = all(any(covers_action(g, a) for g in granted) for a in actions)
+        return grants_all[key]
+
     def covered(actions: list[str], resource: Any, own: Any) -> bool:
-        return any(p is not own and all(any(covers_action(g, a) for g in literals(p["Action"])) for a in actions)
-                   for p in granting.get(canonical(resource), ()))
+        return any(p is not own and grants_each(p, actions) for p in granting.get(canonical(resource), ()))
 
     def kept(value: Any, actions: list[str], own: Any) -> Any:
         if is_if(value):
