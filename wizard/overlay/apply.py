@@ -20,17 +20,15 @@ network, diff, findings, report, cfn-lint) reads the hardened template as it wil
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
 from wizard.errors import TemplateError, WizardError
+from wizard.gcpause import collection_paused
 from wizard.overlay.edits import EDITS, EditContext, listed_statements, resolve_declared
 from wizard.overlay.match import Match, find, names_in
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
@@ -323,39 +321,13 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     cached = _CACHE.get(key)
     if cached and cached[0] is template:
         return cached[1]
-    with _collection_paused():
+    # The hardening builds a tree of dicts and lists that stay reachable until it ends and makes
+    # no reference cycles: a collection would find nothing, yet each full one walks every object
+    # of the process, more often and over more of them the larger the template.
+    with collection_paused():
         result = _hardened(template, overlay)
     _CACHE.put(key, (template, result))
     return result
-
-
-_PAUSE_LOCK = threading.Lock()
-_pauses = 0
-_resume = False
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """No automatic garbage collection while a template is hardened. The hardening builds a tree
-    of dicts and lists that stay reachable until it ends, and makes no reference cycles (reference
-    counting frees every part it drops), so a collection would find nothing; yet each full one
-    scans every object of the process, and a hardening that allocates four times as much triggers
-    them more often over a larger heap: paused, the hardening's cost grows with the template and
-    no faster. Threads hardening at once share one pause; collection resumes as it was when the
-    last ends."""
-    global _pauses, _resume
-    with _PAUSE_LOCK:
-        if _pauses == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _PAUSE_LOCK:
-            _pauses -= 1
-            if _pauses == 0 and _resume:
-                gc.enable()
 
 
 def _hardened(template: Template, overlay: Overlay) -> Hardening:

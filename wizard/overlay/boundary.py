@@ -52,7 +52,8 @@ def add_boundary(ctx: Any, edit: dict) -> None:
     body = ctx.body
     resources = body["Resources"]
     edit = {**edit, "run_time": [{**e, "resources": ctx.expand(e["resources"])} for e in edit.get("run_time") or ()]}
-    envelope = Envelope(body, edit)
+    before = Dependencies(resources)  # as the template stands: the envelope adds its boundaries' waits to a copy
+    envelope = Envelope(body, edit, before.copy())
     roles = [m.path[-1] for m in ctx.matches if resources.get(m.path[-1], {}).get("Type") == "AWS::IAM::Role"]
     groups: dict[str, tuple[str, list[str], list, str]] = {}
     for role in roles:
@@ -104,7 +105,10 @@ def add_boundary(ctx: Any, edit: dict) -> None:
         for role in members:
             resources[role]["Properties"]["PermissionsBoundary"] = fn_if(condition, {"Ref": logical_id}, NO_VALUE)
     ctx.skipped.extend(dict.fromkeys(envelope.notes))
-    waits = Dependencies(resources)
+    # who waits on whom now: the roles given a boundary and the policies added are read again
+    waits = before
+    waits.reread(resources, [name for name in resources if name not in waits.named]
+                 + [role for _logical_id, members, _s, _c in groups.values() for role in members])
     for logical_id, members, _statements, _condition in groups.values():
         looping = [role for role in members if waits.waits_on(logical_id, role)]
         if looping:

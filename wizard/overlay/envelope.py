@@ -95,14 +95,29 @@ def without_covered(statements: list) -> list:
 class Dependencies:
     """Which resource waits on which (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``, ``DependsOn``)."""
 
-    def __init__(self, resources: dict):
+    def __init__(self, resources: dict, edges: dict[str, set[str]] | None = None):
+        #: Every name each resource names (a parameter too), read once.
+        self.named: dict[str, set[str]] = {}
         self.edges: dict[str, set[str]] = {}
-        for logical_id, resource in resources.items():
-            if not isinstance(resource, dict):
-                continue
-            named = named_ids({k: v for k, v in resource.items() if k != "DependsOn"})
-            named |= set(as_items(resource.get("DependsOn")))
-            self.edges[logical_id] = {n for n in named if n in resources and n != logical_id}
+        if edges is not None:
+            self.edges = {name: set(ends) for name, ends in edges.items()}
+        else:
+            self.reread(resources, resources)
+
+    def reread(self, resources: dict, changed) -> None:
+        """The edges as ``resources`` stand now, the resources ``changed`` since they were read
+        (or never read) read again."""
+        for logical_id in changed:
+            resource = resources.get(logical_id)
+            if isinstance(resource, dict):
+                named = named_ids({k: v for k, v in resource.items() if k != "DependsOn"})
+                self.named[logical_id] = named | set(as_items(resource.get("DependsOn")))
+        self.edges = {logical_id: {n for n in named if n in resources and n != logical_id}
+                      for logical_id, named in self.named.items() if logical_id in resources}
+
+    def copy(self) -> "Dependencies":
+        """The edges alone, to add to (``add``) without changing these."""
+        return Dependencies({}, self.edges)
 
     def waits_on(self, start: str, end: str) -> bool:
         """Whether ``start`` waits, directly or not, on ``end``."""
@@ -146,7 +161,7 @@ def _plain(statement: dict) -> dict:
 class Envelope:
     """What the template grants each role, read once per edit."""
 
-    def __init__(self, body: dict, edit: dict):
+    def __init__(self, body: dict, edit: dict, dependencies: Dependencies | None = None):
         self.body = body
         self.resources: dict = body.get("Resources") or {}
         entries = [e for e in edit.get("run_time") or () if e.get("resources")]
@@ -156,7 +171,7 @@ class Envelope:
         #: Services a run-time policy may be filled with: their actions stay named with their resources.
         self.run_time_services = tuple(sorted({a.split(":", 1)[0].lower() for e in entries for a in e["actions"]}))
         self.cyclic: dict = edit.get("cyclic") or {}
-        self.dependencies = Dependencies(self.resources)
+        self.dependencies = dependencies if dependencies is not None else Dependencies(self.resources)
         self.rewritten = self._rewritten()
         self.notes: list[str] = []
         # Who names which role, read once (a role's envelope then reads only what names it).

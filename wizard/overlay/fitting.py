@@ -105,6 +105,7 @@ def merged_statements(statements: list, resources: dict | None = None) -> list:
     unique = list({canonical(s): s for s in statements}.values())
     granted: dict[str, dict[str, tuple[Any, list[str]]]] = {}
     conditions: dict[str, Any] = {}
+    services: dict[str, str | None] = {}  # each resource's service, by its canonical form
     out: list = []
     for statement in unique:
         if not regroupable(statement):
@@ -116,11 +117,13 @@ def merged_statements(statements: list, resources: dict | None = None) -> list:
             out.append(condition)  # where the condition's statements go
         on = granted.setdefault(condition, {})
         for resource in as_items(statement["Resource"]):
-            service = resource_service(resources, resource) if resources is not None else None
-            serving = [a for a in literals(statement["Action"]) if serves(service, a)]
+            key = canonical(resource)
+            if key not in services:
+                services[key] = resource_service(resources, resource) if resources is not None else None
+            serving = [a for a in literals(statement["Action"]) if serves(services[key], a)]
             if not serving:
                 continue
-            _value, actions = on.setdefault(canonical(resource), (resource, []))
+            _value, actions = on.setdefault(key, (resource, []))
             known = {x.lower() for x in actions}
             actions += [a for a in serving if a.lower() not in known]
     result: list = []
@@ -128,7 +131,7 @@ def merged_statements(statements: list, resources: dict | None = None) -> list:
         if not isinstance(item, str):
             result.append(item)
             continue
-        pairs = [(resource, _without_covered_actions(actions)) for resource, actions in granted[item].values()]
+        pairs = [(key, resource, _without_covered_actions(actions)) for key, (resource, actions) in granted[item].items()]
         shortest = min((_by_actions(pairs), _by_resources(pairs)), key=lambda c: _estimate(c, resources or {}))
         for actions, named in shortest:
             named = [copy.deepcopy(r) for r in named]
@@ -168,25 +171,26 @@ def _without_covered_actions(actions: list[str]) -> list[str]:
     return [a for a in actions if not any(b != a and covers_action(b, a) for b in patterns)]
 
 
-def _by_actions(pairs: list[tuple[Any, list[str]]]) -> list[tuple[list[str], list]]:
-    """(actions, resources): each resource once, beside those granted the same actions (the
-    resources are the pairs' own: the caller copies those of the grouping it keeps)."""
+def _by_actions(pairs: list[tuple[str, Any, list[str]]]) -> list[tuple[list[str], list]]:
+    """(actions, resources) from (canonical resource, resource, actions): each resource once, beside
+    those granted the same actions (the resources are the pairs' own: the caller copies those of
+    the grouping it keeps)."""
     grouped: dict[frozenset, tuple[list[str], list]] = {}
-    for resource, actions in pairs:
+    for _key, resource, actions in pairs:
         grouped.setdefault(frozenset(a.lower() for a in actions), (actions, []))[1].append(resource)
     return [(actions, _uncovered(named)) for actions, named in grouped.values()]
 
 
-def _by_resources(pairs: list[tuple[Any, list[str]]]) -> list[tuple[list[str], list]]:
+def _by_resources(pairs: list[tuple[str, Any, list[str]]]) -> list[tuple[list[str], list]]:
     """(actions, resources): each action once, beside those granted on the same resources (the
     resources are the pairs' own, as in :func:`_by_actions`)."""
     places: dict[str, tuple[str, dict[str, Any]]] = {}
-    for resource, actions in pairs:
+    for key, resource, actions in pairs:
         for action in actions:
-            places.setdefault(action.lower(), (action, {}))[1].setdefault(canonical(resource), resource)
-    grouped: dict[str, tuple[list[str], list]] = {}
+            places.setdefault(action.lower(), (action, {}))[1].setdefault(key, resource)
+    grouped: dict[tuple[str, ...], tuple[list[str], list]] = {}
     for action, named in places.values():
-        grouped.setdefault(canonical(sorted(named)), ([], list(named.values())))[0].append(action)
+        grouped.setdefault(tuple(sorted(named)), ([], list(named.values())))[0].append(action)
     return [(actions, _uncovered(named)) for actions, named in grouped.values()]
 
 
@@ -262,9 +266,14 @@ def over_limit(document: Any, body: dict | None = None, limit: int | None = None
     (settling a choice never lengthens the text): a policy within the limit so is not estimated
     way by way, which is the cost of the estimate and grows with the conditions it names."""
     limit = MAX_POLICY_CHARACTERS if limit is None else limit
-    if _estimate(document, (body or {}).get("Resources") or {}) <= limit:
+    resources = (body or {}).get("Resources") or {}
+    if _estimate(document, resources) <= limit:
         return False
-    return estimated_characters(document, body) > limit
+    if body is None:
+        return True
+    # way by way, until one passes the limit
+    return any(_estimate(settled(document, truth), resources) > limit
+               for truth in _truths(document, body.get("Conditions") or {}))
 
 
 def estimated_characters(document: Any, body: dict | None = None) -> int:

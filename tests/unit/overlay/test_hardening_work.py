@@ -121,7 +121,7 @@ def test_collection_resumes_after_a_template_the_overlay_cannot_harden(monkeypat
     assert seen and not any(seen) and gc.isenabled()
 
 
-def test_templates_hardened_at_once_share_the_pause_and_collection_resumes_after_the_last(monkeypatch):
+def test_templates_hardened_at_once_run_without_collection_and_it_resumes_after_both(monkeypatch):
     inside = threading.Barrier(2)
     applying = apply._apply
     seen: list[bool] = []
@@ -140,3 +140,21 @@ def test_templates_hardened_at_once_share_the_pause_and_collection_resumes_after
     for thread in threads:
         thread.join(timeout=60)
     assert seen == [False, False] and gc.isenabled()
+
+
+def test_a_boundary_that_would_wait_on_its_own_role_is_still_refused():
+    """The dependencies read once before the boundaries are added, and again only for what they
+    change, still find the cycle a boundary naming its role's function would make."""
+    import yaml
+
+    body = yaml.safe_load((DATA / "small-vendor.yaml").read_text().replace("!Ref Placeholder", "{Ref: Placeholder}")
+                          .replace("!Sub ", ""))
+    body["Resources"]["WorkerRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::GetAtt": ["Worker", "Arn"]}})
+    body["Resources"]["Worker"] = {"Type": "AWS::Lambda::Function", "Properties": {
+        "Role": {"Fn::GetAtt": ["WorkerRole", "Arn"]}, "Runtime": "python3.12", "Handler": "app.handler",
+        "Code": {"ZipFile": "def handler(event, context): pass"}}}
+    with pytest.raises(InputError) as caught:
+        harden(parse_template(yaml.safe_dump(body), "cycle.yaml"))
+    assert "QuiltBoundaryWorkerRole would wait on WorkerRole" in str(caught.value)
+
