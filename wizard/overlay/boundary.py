@@ -33,18 +33,19 @@ ENVELOPE = "Overlay::Envelope"
 
 
 def _with_envelope(value: Any, statements: list) -> Any:
-    """A deep copy of the policy data with ``{Overlay::Envelope: {}}`` replaced by the statements."""
+    """The policy data with ``{Overlay::Envelope: {}}`` replaced by the statements (its mappings and
+    lists new, the statements as given: the edit's ``expand`` copies the whole policy next)."""
     if isinstance(value, dict):
         return {k: _with_envelope(v, statements) for k, v in value.items()}
     if isinstance(value, list):
         out: list = []
         for item in value:
             if isinstance(item, dict) and len(item) == 1 and ENVELOPE in item:
-                out += copy.deepcopy(statements)
+                out += statements
             else:
                 out.append(_with_envelope(item, statements))
         return out
-    return copy.deepcopy(value)
+    return value
 
 
 def add_boundary(ctx: Any, edit: dict) -> None:

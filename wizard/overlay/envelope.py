@@ -154,8 +154,9 @@ def _is_placeholder(statement: dict) -> bool:
 
 
 def _plain(statement: dict) -> dict:
-    """An Allow statement as a boundary holds it: without its ``Sid`` (ids may repeat across sources)."""
-    return {k: copy.deepcopy(v) for k, v in statement.items() if k != "Sid"}
+    """An Allow statement as a boundary holds it: without its ``Sid`` (ids may repeat across sources);
+    its values are the template's (see ``Envelope.of``)."""
+    return {k: v for k, v in statement.items() if k != "Sid"}
 
 
 class Envelope:
@@ -209,7 +210,9 @@ class Envelope:
 
     # -- the envelope of one role
     def of(self, role: str) -> list:
-        """The boundary statements of ``role``: every Allow it is granted, as the template grants it."""
+        """The boundary statements of ``role``: every Allow it is granted, as the template grants it.
+        They share values with the template and the edit's data, never changed here: a caller
+        that changes them copies them first (``settled`` does)."""
         properties = self.resources[role].get("Properties") or {}
         statements: list = []
         for policy, wrappers in leaves(properties.get("Policies")):
@@ -268,7 +271,7 @@ class Envelope:
             chosen = overlaps(entry["actions"], actions) if placeholder is not None else list(entry["actions"])
             if chosen:
                 admitted |= set(chosen)
-                found.append({"Effect": "Allow", "Action": chosen, "Resource": copy.deepcopy(entry["resources"])})
+                found.append({"Effect": "Allow", "Action": chosen, "Resource": entry["resources"]})
         left = [a for a in actions if a not in admitted]
         if left and not every_mode:
             self.notes.append(f"a run-time policy grants {', '.join(left)}: no boundary admits them (the rule "
