@@ -221,7 +221,9 @@ for module in (cfn_template, apply, boundary, fitting):
 text = open({path!r}).read()
 
 def once():
-    template = parse_template(text, {path!r})  # a new template: nothing of an earlier hardening is reused
+    # a run hardens its template once: an earlier hardening is neither reused nor kept in memory
+    apply._CACHE.clear()
+    template = parse_template(text, {path!r})
     gc.collect()
     start = time.process_time()
     harden(template)
