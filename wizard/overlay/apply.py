@@ -20,6 +20,7 @@ network, diff, findings, report, cfn-lint) reads the hardened template as it wil
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -323,9 +324,13 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
         return cached[1]
     # The hardening builds a tree of dicts and lists that stay reachable until it ends and makes
     # no reference cycles: a collection would find nothing, yet each full one walks every object
-    # of the process, more often and over more of them the larger the template.
+    # of the process, more often and over more of them the larger the template. The one full
+    # collection the pause defers runs here, in the hardening's thread (a face's worker), and not
+    # at whatever allocation comes next (a frame of the screen, in the wizard).
     with collection_paused():
         result = _hardened(template, overlay)
+    if gc.isenabled():
+        gc.collect()
     _CACHE.put(key, (template, result))
     return result
 

@@ -158,3 +158,24 @@ def test_a_boundary_that_would_wait_on_its_own_role_is_still_refused():
         harden(parse_template(yaml.safe_dump(body), "cycle.yaml"))
     assert "QuiltBoundaryWorkerRole would wait on WorkerRole" in str(caught.value)
 
+
+
+def test_the_collection_the_pause_defers_runs_once_at_the_end_in_the_hardenings_thread(monkeypatch):
+    """Not at whatever allocation comes next, which in the wizard may be a frame of the screen."""
+    seen = _watching(monkeypatch)
+    full: list[threading.Thread] = []
+
+    def collecting(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full.append(threading.current_thread())
+
+    gc.enable()
+    template = _fresh("small-vendor.yaml")
+    gc.collect()  # nothing pending before
+    gc.callbacks.append(collecting)
+    try:
+        harden(template)
+    finally:
+        gc.callbacks.remove(collecting)
+    assert seen and not any(seen)  # none while the rules applied
+    assert full == [threading.current_thread()]
