@@ -16,6 +16,7 @@ answering meanwhile: no frame waits for the analysis.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from typing import Iterable
@@ -240,6 +241,10 @@ class StartScreen(WizardStep):
         if session is not None:
             # Not for a form changed since (another mode, template or target): its own worker runs.
             prepare_first_question(session.snapshot(), lambda: worker.is_cancelled or self._wanted != opening)
+        if gc.isenabled():
+            # The garbage of this work collected now, while the operator reads the screen, rather
+            # than in a full collection that the next key's frame would set off.
+            gc.collect()
 
     def _prepared(self, opening: Opening, session: DeploySession | None, error: InputError | None) -> None:
         """On the UI thread: keep what the worker opened (or why not); go on when Enter waits for it."""
