@@ -144,6 +144,16 @@ class Terminal:
                 os._exit(127)
         self.pid, self.fd = pid, fd
 
+    def cpu_seconds(self) -> float | None:
+        """The processor time the wizard has used so far (user + system, every thread), where
+        ``/proc`` tells it: a figure the machine's other work does not stretch, as it does a wait."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     # -- reading ---------------------------------------------------------------------------
 
     def _read(self, timeout: float) -> bool:

@@ -157,9 +157,10 @@ class QuiltWizardApp(App[int]):
                         f"{', '.join(gaps)}. Enter them on their screens and in the parameters form.",
                         severity="warning", timeout=10)
 
-    def resume(self, draft: Draft) -> None:
-        """Continue an unfinished run where it stopped."""
-        self.session = DeploySession.from_draft(draft, settings=self.options.settings)
+    def resume(self, draft: Draft, session: DeploySession) -> None:
+        """Continue an unfinished run where it stopped, ``session`` being the draft's run as the
+        start screen's worker opened it."""
+        self.session = session
         steps = self.steps()
         self.show(draft.step if draft.step in steps and draft.step != START else steps[1])
 

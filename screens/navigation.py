@@ -64,8 +64,9 @@ class WizardNavigation(Protocol):
         """Make ``session`` the run in progress (the start screen's confirmation)."""
         ...
 
-    def resume(self, draft: "Draft") -> None:
-        """Continue the run saved in ``draft``."""
+    def resume(self, draft: "Draft", session: "DeploySession") -> None:
+        """Continue the run saved in ``draft``, opened as ``session`` (``DeploySession.from_draft``,
+        in a worker of the start screen)."""
         ...
 
     def finished(self) -> None:

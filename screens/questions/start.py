@@ -1,7 +1,9 @@
 """The first screen: which template, which mode or profile, which account, region and stack.
 
 It offers to resume an unfinished run when a draft exists (or to discard it); a draft made on
-another template than the one in the form asks which of the two to resume on. Nothing is
+another template than the one in the form asks which of the two to resume on. The draft's run
+is opened in a worker too (its template read and hardened), the screen saying "Reading the
+template…" and answering meanwhile. Nothing is
 decided here that the core does not check: the account id and the template are validated by
 ``DeploySession.open`` and a refusal is shown under the form.
 
@@ -14,6 +16,7 @@ answering meanwhile: no frame waits for the analysis.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from typing import Iterable
@@ -66,6 +69,8 @@ class StartScreen(WizardStep):
         self._opened: dict[Opening, DeploySession] = {}
         self._refused: dict[Opening, InputError] = {}
         self._settle: Timer | None = None
+        self._resuming: Draft | None = None
+        """The draft whose run a worker is opening (Resume pressed)."""
 
     def compose_body(self) -> Iterable[Widget]:
         options = self.wizard.options
@@ -141,10 +146,37 @@ class StartScreen(WizardStep):
         self.app.push_screen(TemplateChoiceDialog(mismatch), chosen)
 
     def _resume(self, draft: Draft) -> None:
+        """Open the draft's run in a worker (its template read and hardened, as the form's run
+        is), the screen answering and saying so; go on to its step when it is open."""
+        if self._resuming is not None:
+            return  # one is being opened already
+        self._resuming = draft
+        self._status("Reading the template…")
+        self.open_draft(draft, self.wizard.options.settings)
+
+    @work(thread=True, group="resume")
+    def open_draft(self, draft: Draft, settings: dict[str, str]) -> None:
+        """Off the UI thread: the session the draft saved (``DeploySession.from_draft``); the
+        screen goes on with it, or shows why not, on the UI thread."""
         try:
-            self.wizard.resume(draft)
+            session, error = DeploySession.from_draft(draft, settings=settings), None
         except InputError as exc:
-            self._error(f"cannot resume: {exc}")
+            session, error = None, exc
+        try:
+            self.app.call_from_thread(self._draft_opened, draft, session, error)
+        except RuntimeError:
+            return  # the app closed meanwhile
+
+    def _draft_opened(self, draft: Draft, session: DeploySession | None, error: InputError | None) -> None:
+        """On the UI thread: continue the resumed run, or say why it cannot be."""
+        self._resuming = None
+        if not self.is_attached:
+            return
+        if session is None:
+            self._error(f"cannot resume: {error}")
+            return
+        self._status("")
+        self.wizard.resume(draft, session)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -209,6 +241,10 @@ class StartScreen(WizardStep):
         if session is not None:
             # Not for a form changed since (another mode, template or target): its own worker runs.
             prepare_first_question(session.snapshot(), lambda: worker.is_cancelled or self._wanted != opening)
+        if gc.isenabled():
+            # The garbage of this work collected now, while the operator reads the screen, rather
+            # than in a full collection that the next key's frame would set off.
+            gc.collect()
 
     def _prepared(self, opening: Opening, session: DeploySession | None, error: InputError | None) -> None:
         """On the UI thread: keep what the worker opened (or why not); go on when Enter waits for it."""

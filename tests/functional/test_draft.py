@@ -3,12 +3,14 @@ on the template it was made on or, when the run has another one, on the template
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button, Input
 
 from screens.app import build_app
+from screens.aws.session import DeploySession
 from screens.dialogs import TemplateChoiceDialog
 from screens.questions.parameters import ParametersScreen
 from screens.questions.question import QuestionScreen
@@ -19,6 +21,7 @@ from screens.widgets.diff_panel import DiffPanel
 from tests.conftest import DATA
 from tests.functional.helpers import EMBEDDED_REQUIRED, advance_to, press, settle, text_of
 from wizard.flow.draft import draft_path, load_draft
+from wizard.errors import InputError
 
 SMALL = str(DATA / "templates" / "fleet-small.yaml")
 
@@ -135,3 +138,66 @@ async def test_a_draft_of_another_template_asks_which_one_and_never_mixes_them(t
     # The two templates' numbers differ, so the panel shows the chosen one's, not the other's.
     assert _numbers(SMALL, {"frameworks": []}) != _numbers(None, answers)
     assert load_draft().template == (None if choice == "draft" else str(Path(SMALL).resolve()))  # saved as resumed
+
+
+async def _interrupted_at_the_second_question(tmp_path, template: str | None = None) -> None:
+    first = build_app(template_path=template, out=tmp_path / "p.json")
+    async with first.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter", "2", "enter")  # start -> policy_creation: manual
+        assert first.screen.step == "tighter_security"
+        await pilot.press("ctrl+q")
+    assert load_draft().answers == {"policy_creation": "manual"}
+
+
+async def test_resuming_opens_the_drafts_run_off_the_ui_thread_and_the_screen_answers_meanwhile(
+        tmp_path, monkeypatch):
+    await _interrupted_at_the_second_question(tmp_path)
+    gate, threads = threading.Event(), []
+    original = DeploySession.from_draft.__func__
+
+    def held(cls, *args, **kwargs):
+        threads.append(threading.current_thread())
+        assert gate.wait(30)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(DeploySession, "from_draft", classmethod(held))
+    second = build_app(out=tmp_path / "p.json")
+    async with second.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        start = second.screen
+        assert isinstance(start, StartScreen) and start.query_one("#resume", Button).has_focus
+        await pilot.press("enter")  # Resume
+        await pilot.pause()
+        # The template is being read in a worker: the screen is drawn, says so, and answers keys.
+        assert threads and threads[0] is not threading.main_thread()
+        assert second.screen is start and "Reading the template" in text_of(start.query_one("#start-error"))
+        await pilot.press("enter")  # a second Resume opens nothing more
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert second.screen is start and len(threads) == 1 and second.session is None
+        gate.set()
+        await settle(pilot)
+        assert isinstance(second.screen, QuestionScreen) and second.screen.step == "tighter_security"
+        assert second.session.answers == {"policy_creation": "manual"}
+
+
+async def test_a_draft_the_core_refuses_is_one_line_on_the_start_screen(tmp_path, monkeypatch):
+    await _interrupted_at_the_second_question(tmp_path)
+
+    def refused(cls, draft, settings=None):
+        raise InputError("has changed since the unfinished run was saved on it", file="quilt.yaml")
+
+    monkeypatch.setattr(DeploySession, "from_draft", classmethod(refused))
+    second = build_app(out=tmp_path / "p.json")
+    async with second.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await press(pilot, "enter")  # Resume
+        await settle(pilot)
+        start = second.screen
+        assert isinstance(start, StartScreen) and second.session is None
+        shown = text_of(start.query_one("#start-error"))
+        assert shown == "cannot resume: quilt.yaml: has changed since the unfinished run was saved on it"
+        await press(pilot, "enter")  # Resume again: tried anew, refused again
+        await settle(pilot)
+        assert second.screen is start and text_of(start.query_one("#start-error")) == shown

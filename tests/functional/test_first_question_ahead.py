@@ -153,3 +153,30 @@ async def test_a_highlight_while_its_analysis_runs_never_shows_another_choices_p
         choices.highlighted = values.index("manual")
         await pilot.pause()
         assert panel.plain == _direct(None, EMBEDDED_REQUIRED, "manual")
+
+
+async def test_the_idle_time_works_garbage_is_collected_in_its_worker_once_the_panels_are_computed(monkeypatch):
+    """Not by a full collection that the operator's next key would set off on the UI thread."""
+    import gc
+
+    events: list[tuple[str, bool]] = []
+    computing = start_module.prepare_first_question
+
+    def recorded(session, cancelled=lambda: False):
+        computing(session, cancelled)
+        events.append(("panels computed", threading.current_thread() is threading.main_thread()))
+
+    def collecting(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            events.append(("full collection", threading.current_thread() is threading.main_thread()))
+
+    monkeypatch.setattr(start_module, "prepare_first_question", recorded)
+    app = build_app(profile="standard", settings=EMBEDDED_REQUIRED)
+    gc.callbacks.append(collecting)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _first_panel_after_idle(pilot)
+    finally:
+        gc.callbacks.remove(collecting)
+    after = events[events.index(("panels computed", False)):]
+    assert ("full collection", False) in after

@@ -20,6 +20,7 @@ network, diff, findings, report, cfn-lint) reads the hardened template as it wil
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,6 +29,7 @@ from typing import Any
 import yaml
 
 from wizard.errors import TemplateError, WizardError
+from wizard.gcpause import collection_paused
 from wizard.overlay.edits import EDITS, EditContext, listed_statements, resolve_declared
 from wizard.overlay.match import Match, find, names_in
 from wizard.overlay.rules import Overlay, Rule, Step, load_overlay
@@ -320,6 +322,20 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
     cached = _CACHE.get(key)
     if cached and cached[0] is template:
         return cached[1]
+    # The hardening builds a tree of dicts and lists that stay reachable until it ends and makes
+    # no reference cycles: a collection would find nothing, yet each full one walks every object
+    # of the process, more often and over more of them the larger the template. The one full
+    # collection the pause defers runs here, in the hardening's thread (a face's worker), and not
+    # at whatever allocation comes next (a frame of the screen, in the wizard).
+    with collection_paused():
+        result = _hardened(template, overlay)
+    if gc.isenabled():
+        gc.collect()
+    _CACHE.put(key, (template, result))
+    return result
+
+
+def _hardened(template: Template, overlay: Overlay) -> Hardening:
     body = plain(template.body)
     listed_statements(body)  # the form every match's path counts (wizard.overlay.match)
     source = template.source
@@ -351,6 +367,4 @@ def harden(template: Template, overlay: Overlay | None = None) -> Hardening:
         hardened = parse_template(text, f"{source} (hardened)")
     except TemplateError as exc:  # a bug in the overlay, never the user's input
         raise OverlayBug(f"the hardened template of {source} does not parse: {exc}") from exc
-    result = Hardening(template, hardened, overlay, tuple(outcomes), digest)
-    _CACHE.put(key, (template, result))
-    return result
+    return Hardening(template, hardened, overlay, tuple(outcomes), digest)

@@ -22,7 +22,8 @@ from typing import Any
 from wizard.errors import TemplateError
 from wizard.overlay.branches import NO_VALUE, fn_if, named_ids, settled
 from wizard.overlay.envelope import Dependencies, Envelope
-from wizard.overlay.fitting import MAX_POLICY_CHARACTERS, estimated_characters, policy_chunks, wildcarded
+from wizard.overlay.fitting import (MAX_POLICY_CHARACTERS, estimated_characters, over_limit, policy_chunks,
+                                    wildcarded)
 from wizard.overlay.limits import split_by_resource
 from wizard.overlay.match import canonical
 
@@ -32,18 +33,19 @@ ENVELOPE = "Overlay::Envelope"
 
 
 def _with_envelope(value: Any, statements: list) -> Any:
-    """A deep copy of the policy data with ``{Overlay::Envelope: {}}`` replaced by the statements."""
+    """The policy data with ``{Overlay::Envelope: {}}`` replaced by the statements (its mappings and
+    lists new, the statements as given: the edit's ``expand`` copies the whole policy next)."""
     if isinstance(value, dict):
         return {k: _with_envelope(v, statements) for k, v in value.items()}
     if isinstance(value, list):
         out: list = []
         for item in value:
             if isinstance(item, dict) and len(item) == 1 and ENVELOPE in item:
-                out += copy.deepcopy(statements)
+                out += statements
             else:
                 out.append(_with_envelope(item, statements))
         return out
-    return copy.deepcopy(value)
+    return value
 
 
 def add_boundary(ctx: Any, edit: dict) -> None:
@@ -51,7 +53,8 @@ def add_boundary(ctx: Any, edit: dict) -> None:
     body = ctx.body
     resources = body["Resources"]
     edit = {**edit, "run_time": [{**e, "resources": ctx.expand(e["resources"])} for e in edit.get("run_time") or ()]}
-    envelope = Envelope(body, edit)
+    before = Dependencies(resources)  # as the template stands: the envelope adds its boundaries' waits to a copy
+    envelope = Envelope(body, edit, before.copy())
     roles = [m.path[-1] for m in ctx.matches if resources.get(m.path[-1], {}).get("Type") == "AWS::IAM::Role"]
     groups: dict[str, tuple[str, list[str], list, str]] = {}
     for role in roles:
@@ -78,15 +81,17 @@ def add_boundary(ctx: Any, edit: dict) -> None:
         properties = policy.setdefault("Properties", {})
         document = properties.get("PolicyDocument") or {}
         denies: list = []
-        if estimated_characters(document, body) > MAX_POLICY_CHARACTERS:
+        # each step only when the one before left the policy too long (nothing else changes it)
+        if over_limit(document, body, MAX_POLICY_CHARACTERS):
             document["Statement"], denies = split_by_resource(document["Statement"], resources,
                                                               ("iam", "sts", *envelope.run_time_services))
-        if estimated_characters(document, body) > MAX_POLICY_CHARACTERS:
-            document["Statement"] = wildcarded(document["Statement"])
-        if estimated_characters(document, body) > MAX_POLICY_CHARACTERS:
-            raise TemplateError(f"the permissions boundary of {', '.join(members)} would be about "
-                                f"{estimated_characters(document, body):,} characters, over IAM's limit of "
-                                f"{MAX_POLICY_CHARACTERS:,}", file=ctx.source, where=f"Resources/{members[0]}")
+            if over_limit(document, body, MAX_POLICY_CHARACTERS):
+                document["Statement"] = wildcarded(document["Statement"])
+                if over_limit(document, body, MAX_POLICY_CHARACTERS):
+                    raise TemplateError(f"the permissions boundary of {', '.join(members)} would be about "
+                                        f"{estimated_characters(document, body):,} characters, over IAM's limit "
+                                        f"of {MAX_POLICY_CHARACTERS:,}", file=ctx.source,
+                                        where=f"Resources/{members[0]}")
         description = properties.get("Description")
         if isinstance(description, str):
             properties["Description"] = f"{description}: {', '.join(members)}"[:1000]
@@ -101,7 +106,10 @@ def add_boundary(ctx: Any, edit: dict) -> None:
         for role in members:
             resources[role]["Properties"]["PermissionsBoundary"] = fn_if(condition, {"Ref": logical_id}, NO_VALUE)
     ctx.skipped.extend(dict.fromkeys(envelope.notes))
-    waits = Dependencies(resources)
+    # who waits on whom now: the roles given a boundary and the policies added are read again
+    waits = before
+    waits.reread(resources, [name for name in resources if name not in waits.named]
+                 + [role for _logical_id, members, _s, _c in groups.values() for role in members])
     for logical_id, members, _statements, _condition in groups.values():
         looping = [role for role in members if waits.waits_on(logical_id, role)]
         if looping:

@@ -513,14 +513,18 @@ def resolve_declared(body: dict) -> None:
     declared = set(body.get("Parameters") or {}) | set(body.get("Conditions") or {})
 
     def resolved(value: Any) -> Any:
+        """``value`` with its markers resolved: itself when it holds none (a part of the template
+        is copied only along the way to a marker)."""
         if isinstance(value, dict):
             if len(value) == 1 and DECLARED in value:
                 spec = value[DECLARED]
                 chosen = spec["then"] if set(literals(spec.get("names"))) <= declared else spec.get("else", NO_VALUE)
                 return resolved(chosen)
-            return {k: resolved(v) for k, v in value.items()}
+            changed = {key: new for key, item in value.items() if (new := resolved(item)) is not item}
+            return {k: changed[k] if k in changed else v for k, v in value.items()} if changed else value
         if isinstance(value, list):
-            return [resolved(v) for v in value]
+            items = [resolved(v) for v in value]
+            return items if any(new is not old for new, old in zip(items, value)) else value
         return value
 
     for key in ("Resources", "Outputs"):

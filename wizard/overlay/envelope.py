@@ -54,9 +54,17 @@ def without_covered(statements: list) -> list:
         for key in dict.fromkeys(canonical(r) for r in as_items(p["Resource"])):
             granting.setdefault(key, []).append(p)
 
+    grants_all: dict[tuple[int, tuple[str, ...]], bool] = {}  # (plain statement, actions): it grants each
+
+    def grants_each(p: dict, actions: list[str]) -> bool:
+        key = (id(p), tuple(actions))
+        if key not in grants_all:
+            granted = literals(p["Action"])
+            grants_all[key] = all(any(covers_action(g, a) for g in granted) for a in actions)
+        return grants_all[key]
+
     def covered(actions: list[str], resource: Any, own: Any) -> bool:
-        return any(p is not own and all(any(covers_action(g, a) for g in literals(p["Action"])) for a in actions)
-                   for p in granting.get(canonical(resource), ()))
+        return any(p is not own and grants_each(p, actions) for p in granting.get(canonical(resource), ()))
 
     def kept(value: Any, actions: list[str], own: Any) -> Any:
         if is_if(value):
@@ -87,14 +95,29 @@ def without_covered(statements: list) -> list:
 class Dependencies:
     """Which resource waits on which (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``, ``DependsOn``)."""
 
-    def __init__(self, resources: dict):
+    def __init__(self, resources: dict, edges: dict[str, set[str]] | None = None):
+        #: Every name each resource names (a parameter too), read once.
+        self.named: dict[str, set[str]] = {}
         self.edges: dict[str, set[str]] = {}
-        for logical_id, resource in resources.items():
-            if not isinstance(resource, dict):
-                continue
-            named = named_ids({k: v for k, v in resource.items() if k != "DependsOn"})
-            named |= set(as_items(resource.get("DependsOn")))
-            self.edges[logical_id] = {n for n in named if n in resources and n != logical_id}
+        if edges is not None:
+            self.edges = {name: set(ends) for name, ends in edges.items()}
+        else:
+            self.reread(resources, resources)
+
+    def reread(self, resources: dict, changed) -> None:
+        """The edges as ``resources`` stand now, the resources ``changed`` since they were read
+        (or never read) read again."""
+        for logical_id in changed:
+            resource = resources.get(logical_id)
+            if isinstance(resource, dict):
+                named = named_ids({k: v for k, v in resource.items() if k != "DependsOn"})
+                self.named[logical_id] = named | set(as_items(resource.get("DependsOn")))
+        self.edges = {logical_id: {n for n in named if n in resources and n != logical_id}
+                      for logical_id, named in self.named.items() if logical_id in resources}
+
+    def copy(self) -> "Dependencies":
+        """The edges alone, to add to (``add``) without changing these."""
+        return Dependencies({}, self.edges)
 
     def waits_on(self, start: str, end: str) -> bool:
         """Whether ``start`` waits, directly or not, on ``end``."""
@@ -131,14 +154,15 @@ def _is_placeholder(statement: dict) -> bool:
 
 
 def _plain(statement: dict) -> dict:
-    """An Allow statement as a boundary holds it: without its ``Sid`` (ids may repeat across sources)."""
-    return {k: copy.deepcopy(v) for k, v in statement.items() if k != "Sid"}
+    """An Allow statement as a boundary holds it: without its ``Sid`` (ids may repeat across sources);
+    its values are the template's (see ``Envelope.of``)."""
+    return {k: v for k, v in statement.items() if k != "Sid"}
 
 
 class Envelope:
     """What the template grants each role, read once per edit."""
 
-    def __init__(self, body: dict, edit: dict):
+    def __init__(self, body: dict, edit: dict, dependencies: Dependencies | None = None):
         self.body = body
         self.resources: dict = body.get("Resources") or {}
         entries = [e for e in edit.get("run_time") or () if e.get("resources")]
@@ -148,7 +172,7 @@ class Envelope:
         #: Services a run-time policy may be filled with: their actions stay named with their resources.
         self.run_time_services = tuple(sorted({a.split(":", 1)[0].lower() for e in entries for a in e["actions"]}))
         self.cyclic: dict = edit.get("cyclic") or {}
-        self.dependencies = Dependencies(self.resources)
+        self.dependencies = dependencies if dependencies is not None else Dependencies(self.resources)
         self.rewritten = self._rewritten()
         self.notes: list[str] = []
         # Who names which role, read once (a role's envelope then reads only what names it).
@@ -186,7 +210,9 @@ class Envelope:
 
     # -- the envelope of one role
     def of(self, role: str) -> list:
-        """The boundary statements of ``role``: every Allow it is granted, as the template grants it."""
+        """The boundary statements of ``role``: every Allow it is granted, as the template grants it.
+        They share values with the template and the edit's data, never changed here: a caller
+        that changes them copies them first (``settled`` does)."""
         properties = self.resources[role].get("Properties") or {}
         statements: list = []
         for policy, wrappers in leaves(properties.get("Policies")):
@@ -245,7 +271,7 @@ class Envelope:
             chosen = overlaps(entry["actions"], actions) if placeholder is not None else list(entry["actions"])
             if chosen:
                 admitted |= set(chosen)
-                found.append({"Effect": "Allow", "Action": chosen, "Resource": copy.deepcopy(entry["resources"])})
+                found.append({"Effect": "Allow", "Action": chosen, "Resource": entry["resources"]})
         left = [a for a in actions if a not in admitted]
         if left and not every_mode:
             self.notes.append(f"a run-time policy grants {', '.join(left)}: no boundary admits them (the rule "

@@ -105,6 +105,7 @@ def merged_statements(statements: list, resources: dict | None = None) -> list:
     unique = list({canonical(s): s for s in statements}.values())
     granted: dict[str, dict[str, tuple[Any, list[str]]]] = {}
     conditions: dict[str, Any] = {}
+    services: dict[str, str | None] = {}  # each resource's service, by its canonical form
     out: list = []
     for statement in unique:
         if not regroupable(statement):
@@ -116,22 +117,24 @@ def merged_statements(statements: list, resources: dict | None = None) -> list:
             out.append(condition)  # where the condition's statements go
         on = granted.setdefault(condition, {})
         for resource in as_items(statement["Resource"]):
-            service = resource_service(resources, resource) if resources is not None else None
-            serving = [a for a in literals(statement["Action"]) if serves(service, a)]
+            key = canonical(resource)
+            if key not in services:
+                services[key] = resource_service(resources, resource) if resources is not None else None
+            serving = [a for a in literals(statement["Action"]) if serves(services[key], a)]
             if not serving:
                 continue
-            _value, actions = on.setdefault(canonical(resource), (resource, []))
-            actions += [a for a in serving if a.lower() not in {x.lower() for x in actions}]
+            _value, actions = on.setdefault(key, (resource, []))
+            known = {x.lower() for x in actions}
+            actions += [a for a in serving if a.lower() not in known]
     result: list = []
     for item in out:
         if not isinstance(item, str):
             result.append(item)
             continue
-        pairs = [(resource, [a for a in actions if not any(b != a and "*" in b and covers_action(b, a)
-                                                            for b in actions)])
-                 for resource, actions in granted[item].values()]
+        pairs = [(key, resource, _without_covered_actions(actions)) for key, (resource, actions) in granted[item].items()]
         shortest = min((_by_actions(pairs), _by_resources(pairs)), key=lambda c: _estimate(c, resources or {}))
         for actions, named in shortest:
+            named = [copy.deepcopy(r) for r in named]
             merged: dict = {"Effect": "Allow", "Action": actions if len(actions) > 1 else actions[0],
                             "Resource": named if len(named) > 1 else named[0]}
             if conditions[item] is not None:
@@ -160,23 +163,34 @@ def merged_under_conditions(statements: list, resources: dict | None = None) -> 
                     for s in merged_statements(groups[k][1], resources)]
 
 
-def _by_actions(pairs: list[tuple[Any, list[str]]]) -> list[tuple[list[str], list]]:
-    """(actions, resources): each resource once, beside those granted the same actions."""
+def _without_covered_actions(actions: list[str]) -> list[str]:
+    """The actions without those another action's pattern (``s3:Get*``) names."""
+    patterns = [b for b in actions if "*" in b]
+    if not patterns:
+        return actions
+    return [a for a in actions if not any(b != a and covers_action(b, a) for b in patterns)]
+
+
+def _by_actions(pairs: list[tuple[str, Any, list[str]]]) -> list[tuple[list[str], list]]:
+    """(actions, resources) from (canonical resource, resource, actions): each resource once, beside
+    those granted the same actions (the resources are the pairs' own: the caller copies those of
+    the grouping it keeps)."""
     grouped: dict[frozenset, tuple[list[str], list]] = {}
-    for resource, actions in pairs:
-        grouped.setdefault(frozenset(a.lower() for a in actions), (actions, []))[1].append(copy.deepcopy(resource))
+    for _key, resource, actions in pairs:
+        grouped.setdefault(frozenset(a.lower() for a in actions), (actions, []))[1].append(resource)
     return [(actions, _uncovered(named)) for actions, named in grouped.values()]
 
 
-def _by_resources(pairs: list[tuple[Any, list[str]]]) -> list[tuple[list[str], list]]:
-    """(actions, resources): each action once, beside those granted on the same resources."""
+def _by_resources(pairs: list[tuple[str, Any, list[str]]]) -> list[tuple[list[str], list]]:
+    """(actions, resources): each action once, beside those granted on the same resources (the
+    resources are the pairs' own, as in :func:`_by_actions`)."""
     places: dict[str, tuple[str, dict[str, Any]]] = {}
-    for resource, actions in pairs:
+    for key, resource, actions in pairs:
         for action in actions:
-            places.setdefault(action.lower(), (action, {}))[1].setdefault(canonical(resource), resource)
-    grouped: dict[str, tuple[list[str], list]] = {}
+            places.setdefault(action.lower(), (action, {}))[1].setdefault(key, resource)
+    grouped: dict[tuple[str, ...], tuple[list[str], list]] = {}
     for action, named in places.values():
-        grouped.setdefault(canonical(sorted(named)), ([], [copy.deepcopy(r) for r in named.values()]))[0].append(action)
+        grouped.setdefault(tuple(sorted(named)), ([], list(named.values())))[0].append(action)
     return [(actions, _uncovered(named)) for actions, named in grouped.values()]
 
 
@@ -187,11 +201,13 @@ def _uncovered(values: list) -> list:
 
     texts = [v if isinstance(v, str) else v.get("Fn::Sub") if isinstance(v, dict) and len(v) == 1
              and isinstance(v.get("Fn::Sub"), str) else None for v in values]
+    patterns = [text for text in texts if text is not None and "*" in text]
+    if not patterns:
+        return values
     kept = []
-    for i, value in enumerate(values):
-        if texts[i] is not None and any(j != i and texts[j] is not None and "*" in texts[j] and texts[j] != texts[i]
-                                        and pattern_covers(texts[j], texts[i], case_sensitive=True)
-                                        for j in range(len(values))):
+    for text, value in zip(texts, values):
+        if text is not None and any(pattern != text and pattern_covers(pattern, text, case_sensitive=True)
+                                    for pattern in patterns):
             continue
         kept.append(value)
     return kept
@@ -242,6 +258,22 @@ def _shortest(action: str, granted: set[str]) -> str:
         if named and named <= granted:
             return pattern
     return action
+
+
+def over_limit(document: Any, body: dict | None = None, limit: int | None = None) -> bool:
+    """Whether :func:`estimated_characters` of ``document`` passes ``limit`` (IAM's, unless
+    given). Each ``Fn::If`` counted at its longer branch bounds every way the conditions can hold
+    (settling a choice never lengthens the text): a policy within the limit so is not estimated
+    way by way, which is the cost of the estimate and grows with the conditions it names."""
+    limit = MAX_POLICY_CHARACTERS if limit is None else limit
+    resources = (body or {}).get("Resources") or {}
+    if _estimate(document, resources) <= limit:
+        return False
+    if body is None:
+        return True
+    # way by way, until one passes the limit
+    return any(_estimate(settled(document, truth), resources) > limit
+               for truth in _truths(document, body.get("Conditions") or {}))
 
 
 def estimated_characters(document: Any, body: dict | None = None) -> int:
@@ -327,10 +359,17 @@ def _estimate(document: Any, resources: dict) -> int:
 def policy_chunks(statements: list, version: str, body: dict) -> list[dict]:
     """Policy documents holding the statements, each within IAM's limit."""
     documents: list[dict] = []
+    resources = body.get("Resources") or {}
+    bound = 0  # the last document's estimate with each Fn::If at its longer branch (see over_limit)
     for statement in statements:
-        grown = {**documents[-1], "Statement": [*documents[-1]["Statement"], statement]} if documents else None
-        if grown is not None and estimated_characters(grown, body) <= MAX_POLICY_CHARACTERS:
-            documents[-1]["Statement"].append(statement)
-        else:
-            documents.append({"Version": version, "Statement": [statement]})
+        if documents:
+            grown_bound = bound + _estimate(statement, resources) + 1  # the statement and its comma
+            if grown_bound <= MAX_POLICY_CHARACTERS or estimated_characters(
+                    {**documents[-1], "Statement": [*documents[-1]["Statement"], statement]}, body) \
+                    <= MAX_POLICY_CHARACTERS:
+                documents[-1]["Statement"].append(statement)
+                bound = grown_bound
+                continue
+        documents.append({"Version": version, "Statement": [statement]})
+        bound = _estimate(documents[-1], resources)
     return documents
