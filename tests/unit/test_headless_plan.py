@@ -34,7 +34,9 @@ def refuse_to_harden(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("hardened again")
 
-    monkeypatch.setattr(kept, "harden", refuse)
+    from wizard.overlay import apply
+
+    monkeypatch.setattr(apply, "harden", refuse)
 
 
 def test_the_embedded_template_is_hardened_once_then_known_to_gain_nothing(monkeypatch):

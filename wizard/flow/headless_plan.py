@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from wizard.iam.analysis import analyse, compare
 from wizard.flow.answers import AnswersFile, Layer, Plan, resolve, stack_layers
@@ -36,8 +36,10 @@ from wizard.flow.risk import findings_of, headline, name_of, risk_between, serio
 from wizard.flow.profiles import BUILTIN_MODES, load_profile, question_parameters, user_profiles_dir
 from wizard.cfn.template import Template
 from wizard.cfn.yamlsource import line_at
-from wizard.overlay import Hardening
-from wizard.overlay.costs import Costs
+
+if TYPE_CHECKING:  # imported when a template is hardened: a run on the embedded one never is
+    from wizard.overlay import Hardening
+    from wizard.overlay.costs import Costs
 DEFAULT_BASELINE = "standard"
 
 

@@ -26,7 +26,18 @@ the IAM model and the top-level helpers (errors, paths, schemas); it must never 
 ``wizard.flow``, ``wizard.commands``, ``screens`` or Textual.
 """
 
-from wizard.overlay.apply import Hardening, RuleOutcome, harden
-from wizard.overlay.rules import Overlay, Rule, load_overlay
-
 __all__ = ["Hardening", "Overlay", "Rule", "RuleOutcome", "harden", "load_overlay"]
+
+#: Where each name this package hands out is defined: its module is imported when the name is
+#: first asked for, so a run on a template the overlay adds nothing to (the embedded one) never
+#: imports the hardening.
+_HOME = {"Hardening": "apply", "RuleOutcome": "apply", "harden": "apply", "Overlay": "rules", "Rule": "rules",
+         "load_overlay": "rules"}
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        import importlib
+
+        return getattr(importlib.import_module(f"wizard.overlay.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,15 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard import verdicts
 from wizard.atomic import write_atomic
 from wizard.cfn.template import Template, parse_template
 from wizard.errors import TemplateError
-from wizard.overlay.apply import Hardening, RuleOutcome, RuleStatus, StepOutcome, harden
-from wizard.overlay.match import Match, MatchKind
-from wizard.overlay.rules import load_overlay
 from wizard.paths import cache_dir
+
+if TYPE_CHECKING:  # the hardening is imported when a template is hardened or read back
+    from wizard.overlay.apply import Hardening
 
 
 def hardened(template: Template) -> Hardening | None:
@@ -35,7 +36,9 @@ def hardened(template: Template) -> Hardening | None:
         return None
     hardening = _remembered_hardening(template, digest)
     if hardening is None:
-        hardening = harden(template)
+        from wizard.overlay import apply
+
+        hardening = apply.harden(template)
         if hardening.added_parameters:
             _remember_hardening(hardening, digest)
     if hardening.added_parameters:
@@ -82,6 +85,9 @@ def _remembered_hardening(template: Template, digest: str) -> Hardening | None:
         data = json.loads(_hardened_file(digest).read_bytes().decode("utf-8", "surrogatepass"))
     except (OSError, ValueError):
         return None
+    from wizard.overlay.apply import Hardening, RuleOutcome, RuleStatus, StepOutcome
+    from wizard.overlay.match import Match, MatchKind
+    from wizard.overlay.rules import load_overlay
     overlay = load_overlay()
     try:
         outcomes = tuple(
