@@ -162,3 +162,17 @@ def test_a_kept_hardening_never_reads_the_vendors_template(real_template_path, m
     hardening = hardened_for(load_template(copy))
     assert hardening is not None and hardening.added_parameters
     assert len(text) not in read
+
+
+def test_a_shipped_file_is_parsed_once_then_read_back(monkeypatch):
+    from wizard.cfn import yamlsource
+
+    text = "types:\n  a: {pattern: x}\n"
+    first = parsecache.read_shipped(text, "asset.yaml")
+    real = yamlsource.parse_yaml
+    monkeypatch.setattr(yamlsource, "parse_yaml", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed")))
+    second = parsecache.read_shipped(text, "asset.yaml")
+    same_lines(first, second)
+    monkeypatch.setattr(yamlsource, "parse_yaml", real)
+    assert parsecache.read_shipped("- a list\n", "list.yaml") == ["a list"]
+    assert parsecache.load("- a list\n", min_chars=0) is None  # only a mapping is kept

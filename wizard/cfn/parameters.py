@@ -281,9 +281,9 @@ PARAMETER_TYPES_ASSET = ASSETS / "parameter-types.yaml"
 @once
 def aws_forms() -> dict[str, AwsForm]:
     """Every AWS-specific parameter type's form (read once; its schema is checked by the tests)."""
-    from wizard.cfn.yamlsource import parse_yaml
+    from wizard.cfn import parsecache
 
-    data = parse_yaml(PARAMETER_TYPES_ASSET.read_text(encoding="utf-8"), str(PARAMETER_TYPES_ASSET))
+    data = parsecache.read_shipped(PARAMETER_TYPES_ASSET.read_text(encoding="utf-8"), str(PARAMETER_TYPES_ASSET))
     return {name: AwsForm(re.compile(spec["pattern"]), spec["expected"], spec["example"])
             for name, spec in data["types"].items()}
 

@@ -98,6 +98,21 @@ def load(text: str, min_chars: int = MIN_CHARS) -> LineDict | None:
     return body if isinstance(body, LineDict) else None
 
 
+def read_shipped(text: str, source: str) -> Any:
+    """A YAML file shipped with the package and read on every run (the rule texts, the question
+    catalog, the overlay's rules, the parameter types...): parsed by the cache folder's copy when
+    it has one, as a template is, so a run that read it before imports no YAML. Only the package's
+    own files come here: an operator's file (an answers file holds NoEcho values) is never kept."""
+    data = load(text, min_chars=0)
+    if data is None:
+        from wizard.cfn.yamlsource import parse_yaml
+
+        data = parse_yaml(text, source)
+        if isinstance(data, LineDict):
+            store(text, data, min_chars=0)
+    return data
+
+
 def _line_dict(data: LineDict) -> tuple:
     return copyreg.__newobj__, (LineDict,), (None, {"line": data.line, "key_lines": data.key_lines}), None, iter(data.items())
 

@@ -68,9 +68,9 @@ def split(text: str, delimiter: str) -> list[str]:
 def zones() -> dict[str, tuple[str, ...]]:
     """Every region's Availability Zones from the asset (read once; its schema is checked by
     the tests, not on every run)."""
-    from wizard.cfn.yamlsource import parse_yaml
+    from wizard.cfn import parsecache
 
-    data = parse_yaml(ZONES_ASSET.read_text(encoding="utf-8"), str(ZONES_ASSET))
+    data = parsecache.read_shipped(ZONES_ASSET.read_text(encoding="utf-8"), str(ZONES_ASSET))
     return {region: tuple(names) for region, names in data["regions"].items()}
 
 

@@ -135,12 +135,7 @@ def read_asset(name: str, check: bool = False) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read shipped data: {exc.strerror}", file=str(path)) from None
-    data = parsecache.load(text, min_chars=0)
-    if data is None:
-        from wizard.cfn.yamlsource import parse_yaml
-
-        data = parse_yaml(text, str(path))
-        parsecache.store(text, data, min_chars=0)
+    data = parsecache.read_shipped(text, str(path))
     if check:
         _validate(data, name)
     return data

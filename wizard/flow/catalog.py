@@ -264,13 +264,11 @@ def _load(path: str, check: bool = True) -> Catalog:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read the question catalog: {exc.strerror}", file=path) from None
-    data = parsecache.load(text, min_chars=0) if not check else None  # the shipped one, parsed before
-    if data is None:
+    if check:
         data = parse_yaml(text, path)
-        if check:
-            validate(data, "questions", path)
-        else:
-            parsecache.store(text, data, min_chars=0)
+        validate(data, "questions", path)
+    else:
+        data = parsecache.read_shipped(text, path)  # the shipped one, parsed before
     sections = tuple(Section(s["id"], s["title"], s.get("help", "").strip()) for s in data["sections"])
     questions = tuple(_question(q) for q in data["questions"])
     known_sections = {s.id for s in sections}

@@ -41,14 +41,7 @@ def _returns() -> dict:
     the cache folder's copy when it has one, as a template is, so a warm run imports no YAML."""
     from wizard.cfn import parsecache
 
-    text = ASSET.read_text(encoding="utf-8")
-    body = parsecache.load(text, min_chars=0)
-    if body is None:
-        from wizard.cfn.yamlsource import parse_yaml
-
-        body = parse_yaml(text, str(ASSET))
-        parsecache.store(text, body, min_chars=0)
-    return body
+    return parsecache.read_shipped(ASSET.read_text(encoding="utf-8"), str(ASSET))
 
 
 def segments(service: str) -> frozenset[str]:

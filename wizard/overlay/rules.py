@@ -96,15 +96,9 @@ def _read(path: Path, check: bool = True) -> Any:
         data = parse_yaml(text, str(path))
         validate(data, "overlay", str(path))
         return data
-    # The shipped overlay, read on every run that hardens: parsed by the cache folder's copy
-    # when it has one, as a template is.
     from wizard.cfn import parsecache
 
-    data = parsecache.load(text, min_chars=0)
-    if data is None:
-        data = parse_yaml(text, str(path))
-        parsecache.store(text, data, min_chars=0)
-    return data
+    return parsecache.read_shipped(text, str(path))  # the shipped overlay, read on every run that hardens
 
 
 def _rule(data: dict, source: str) -> Rule:
