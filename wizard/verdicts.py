@@ -45,9 +45,21 @@ def installed_stamp() -> bytes:
     time: a key that holds it never reads back what other code or data worked out."""
     stamp = hashlib.sha256(wizard.__version__.encode())
     for root in (os.path.dirname(wizard.__file__), str(ASSETS)):
-        for folder, folders, files in os.walk(root):
-            folders[:] = sorted(f for f in folders if f != "__pycache__")
-            for name in sorted(files):
-                info = os.stat(os.path.join(folder, name))
-                stamp.update(f"{os.path.relpath(folder, root)}/{name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+        _stamp_folder(stamp, root, ".")
     return stamp.digest()
+
+
+def _stamp_folder(stamp: "hashlib._Hash", folder: str, relative: str) -> None:
+    """Each file of ``folder`` (named ``relative``), then each of its folders, in name order."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    folders = []
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                folders.append(entry)
+            continue
+        info = entry.stat()
+        stamp.update(f"{relative}/{entry.name}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    for entry in folders:
+        _stamp_folder(stamp, entry.path, entry.name if relative == "." else f"{relative}/{entry.name}")

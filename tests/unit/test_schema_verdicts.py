@@ -125,3 +125,29 @@ def test_a_document_accepted_before_is_accepted_without_importing_jsonschema(tmp
     refused = subprocess.run([sys.executable, "-m", "wizard", "--answers", str(bad), "--out", str(tmp_path / "p.json")],
                              env=env, cwd=tmp_path, capture_output=True, text=True)
     assert refused.returncode == 2 and "/version" in refused.stderr
+
+
+def test_the_installed_stamp_changes_with_any_file_but_the_bytecode(tmp_path):
+    import hashlib
+    import os
+
+    from wizard import verdicts
+
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("a")
+    (tmp_path / "pkg" / "sub" / "b.yaml").write_text("b")
+
+    def stamp() -> bytes:
+        digest = hashlib.sha256()
+        verdicts._stamp_folder(digest, str(tmp_path / "pkg"), ".")
+        return digest.digest()
+
+    first = stamp()
+    (tmp_path / "pkg" / "__pycache__" / "a.pyc").write_text("compiled")
+    assert stamp() == first
+    os.utime(tmp_path / "pkg" / "sub" / "b.yaml", ns=(1, 1))
+    second = stamp()
+    assert second != first
+    (tmp_path / "pkg" / "sub" / "c.yaml").write_text("")
+    assert stamp() != second
