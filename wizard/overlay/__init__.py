@@ -17,8 +17,8 @@ default, the hardened template grants exactly what the vendor's does.
   ``envelope`` reads what that is, ``fitting`` writes it within IAM's size limit, ``limits``
   splits a boundary still too long into a shorter one and a policy of Denies, ``branches``
   walks the ``Fn::If`` a value sits under;
-- ``apply``: the whole hardening, with its provenance and a report rule by rule (what matched,
-  what was added, what matched nothing, what needs a change by the vendor);
+- ``apply``: the whole hardening, with its provenance; ``outcome``: what it made, rule by rule
+  (what matched, what was added, what matched nothing, what needs a change by the vendor);
 - ``effects``: what each chosen option changes on the hardened template, rule by rule.
 
 Layering: this package sits beside ``wizard.findings``. It may import the CloudFormation engine,
@@ -31,7 +31,7 @@ __all__ = ["Hardening", "Overlay", "Rule", "RuleOutcome", "harden", "load_overla
 #: Where each name this package hands out is defined: its module is imported when the name is
 #: first asked for, so a run on a template the overlay adds nothing to (the embedded one) never
 #: imports the hardening.
-_HOME = {"Hardening": "apply", "RuleOutcome": "apply", "harden": "apply", "Overlay": "rules", "Rule": "rules",
+_HOME = {"Hardening": "outcome", "RuleOutcome": "outcome", "harden": "apply", "Overlay": "rules", "Rule": "rules",
          "load_overlay": "rules"}
 
 

@@ -23,8 +23,8 @@ from wizard.cfn.template import Template, parse_template
 from wizard.errors import TemplateError
 from wizard.paths import cache_dir
 
-if TYPE_CHECKING:  # the hardening is imported when a template is hardened or read back
-    from wizard.overlay.apply import Hardening
+if TYPE_CHECKING:  # imported when a template is hardened or read back
+    from wizard.overlay.outcome import Hardening
 
 
 def hardened(template: Template) -> Hardening | None:
@@ -85,8 +85,8 @@ def _remembered_hardening(template: Template, digest: str) -> Hardening | None:
         data = json.loads(_hardened_file(digest).read_bytes().decode("utf-8", "surrogatepass"))
     except (OSError, ValueError):
         return None
-    from wizard.overlay.apply import Hardening, RuleOutcome, RuleStatus, StepOutcome
     from wizard.overlay.match import Match, MatchKind
+    from wizard.overlay.outcome import Hardening, RuleOutcome, RuleStatus, StepOutcome
     from wizard.overlay.rules import load_overlay
     overlay = load_overlay()
     try:
