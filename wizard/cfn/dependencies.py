@@ -45,6 +45,9 @@ class _Reader:
         self.resources = template.resources
         self.condition_bodies = template.conditions
         self.every = self.parameters
+        #: The ids of the template's mappings and lists that hold an intrinsic function
+        #: (``wizard.cfn.evaluate``), when known: a resource's part without one reads nothing.
+        self.dynamic: frozenset[int] | None = None
         self.conditions: dict[str, frozenset[str]] = {}
         self.policy_names: dict[str, frozenset[str]] = {}
         self.reads: dict[str, frozenset[str] | None] = {}
@@ -109,6 +112,8 @@ class _Reader:
             self.ref(name, found, visiting)
 
     def walk(self, node: Any, found: set[str], visiting: tuple[str, ...], in_condition: bool = False) -> None:
+        if not in_condition and self.dynamic is not None and id(node) not in self.dynamic:
+            return  # no Ref, Fn::Sub nor Fn::If in there (a condition's {Condition: name} is no intrinsic)
         if isinstance(node, list):
             for item in node:
                 self.walk(item, found, visiting, in_condition)
@@ -125,7 +130,8 @@ class _Reader:
                 return
             if key == "Fn::If" and isinstance(value, list) and value:
                 found.update(self.condition(value[0], visiting))
-                self.walk(value[1:], found, visiting, in_condition)
+                for branch in value[1:]:
+                    self.walk(branch, found, visiting, in_condition)
                 return
             if key == "Condition" and in_condition:
                 found.update(self.condition(value, visiting))
@@ -137,9 +143,11 @@ class _Reader:
         if not isinstance(raw, dict):
             return frozenset()
         found: set[str] = set()
-        if "Condition" in raw:
-            found.update(self.condition(raw["Condition"]))
-        self.walk({k: v for k, v in raw.items() if k != "Condition"}, found, ())
+        for key, value in raw.items():
+            if key == "Condition":
+                found.update(self.condition(value))
+            else:
+                self.walk(value, found, ())
         return frozenset(found)
 
 
@@ -165,9 +173,14 @@ def changed_parameters(a: Evaluated, b: Evaluated) -> frozenset[str] | None:
     return frozenset(name for name in a.template.parameters if raw_a.get(name) != raw_b.get(name))
 
 
-def resolved_alike(a: Evaluated, b: Evaluated) -> "Alike":
-    """Which resources the two evaluations resolve alike (same existence, same body)."""
-    return Alike(_reader(a.template), changed_parameters(a, b))
+def resolved_alike(a: Evaluated, b: Evaluated, dynamic: frozenset[int] | None = None) -> "Alike":
+    """Which resources the two evaluations resolve alike (same existence, same body);
+    ``dynamic``: the ids of the template's parts that hold an intrinsic function, which spare
+    the reader the rest."""
+    reader = _reader(a.template)
+    if dynamic is not None and reader.dynamic is None:
+        reader.dynamic = dynamic
+    return Alike(reader, changed_parameters(a, b))
 
 
 class Alike:

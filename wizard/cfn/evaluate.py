@@ -115,14 +115,14 @@ class Evaluation:
         self.template = template
         self.parameters = parameters
         self.pseudo = pseudo or Pseudo()
+        self._dynamic = _dynamic_of(template)
         self._like: tuple[weakref.ref, Callable[[str], bool]] | None = None
         if like is not None:
             from wizard.cfn.dependencies import resolved_alike
 
-            alike = resolved_alike(like, self)
+            alike = resolved_alike(like, self, self._dynamic)
             if alike.changed is not None:
                 self._like = (weakref.ref(like), alike)
-        self._dynamic = _dynamic_of(template)
         self._conditions: dict[str, bool] = {}
         self._evaluating: list[str] = []
         self._resources: dict[str, dict | None] = {}
