@@ -206,3 +206,12 @@ def test_pseudo_values_can_be_chosen():
     ev = evaluate("Resources:\n  T:\n    Type: X\n    Properties:\n      V: !Sub '${AWS::StackName}:${AWS::Region}:${AWS::AccountId}'\n",
                   pseudo)
     assert ev.resource("T")["Properties"]["V"] == "prod:eu-west-1:111122223333"
+
+
+def test_resources_of_some_types_come_in_template_order(real_evaluation):
+    evaluation = real_evaluation()
+    every = evaluation.resources()
+    types = ("AWS::IAM::Role", "AWS::S3::Bucket", "AWS::IAM::Role", "AWS::Nothing::Here")
+    chosen = evaluation.resources(*types)
+    assert list(chosen) == [r for r in every if every[r]["Type"] in types] and chosen
+    assert evaluation.resources("AWS::Nothing::Here") == {}

@@ -107,6 +107,28 @@ def _dynamic_of(template: Template) -> frozenset[int]:
     return dynamic
 
 
+#: Each parsed template's resources by type, and each resource's place: worked out once.
+_BY_TYPE: "weakref.WeakKeyDictionary[Template, dict[Any, list[str]]]" = weakref.WeakKeyDictionary()
+_ORDER: "weakref.WeakKeyDictionary[Template, dict[str, int]]" = weakref.WeakKeyDictionary()
+
+
+def _by_type(template: Template) -> dict[Any, list[str]]:
+    found = _BY_TYPE.get(template)
+    if found is None:
+        found = {}
+        for logical_id, raw in template.resources.items():
+            found.setdefault(raw.get("Type"), []).append(logical_id)
+        _BY_TYPE[template] = found
+    return found
+
+
+def _order(template: Template) -> dict[str, int]:
+    found = _ORDER.get(template)
+    if found is None:
+        found = _ORDER[template] = {logical_id: n for n, logical_id in enumerate(template.resources)}
+    return found
+
+
 class Evaluation:
     """One template evaluated for one set of parameter values and pseudo parameters."""
 
@@ -235,11 +257,18 @@ class Evaluation:
         return result
 
     def resources(self, *types: str) -> dict[str, dict]:
-        """Every resource that exists, optionally only of the given types, resolved."""
+        """Every resource that exists, optionally only of the given types, resolved (in template
+        order)."""
+        if types:
+            by_type = _by_type(self.template)
+            ids = [i for t in dict.fromkeys(types) for i in by_type.get(t, ())]
+            if len(types) > 1:
+                order = _order(self.template)
+                ids.sort(key=order.__getitem__)
+        else:
+            ids = list(self.template.resources)
         found = {}
-        for logical_id, raw in self.template.resources.items():
-            if types and raw.get("Type") not in types:
-                continue
+        for logical_id in ids:
             resource = self.resource(logical_id)
             if resource is not None:
                 found[logical_id] = resource
