@@ -38,7 +38,6 @@ from wizard.cfn.yamlsource import LineDict, LineList
 from wizard.memo import Memo
 
 
-
 PROVENANCE_KEY = "QuiltWizard::Overlay"
 _GROUP_LABEL = "Security options added by the quilt-wizard overlay"
 
