@@ -39,6 +39,15 @@ def remember(kind: str, digest: str) -> None:
         pass  # a cache we cannot write only costs time
 
 
+def installed_digest(text: str, inputs: object = ()) -> str:
+    """The key of what the installed code and data work out from ``text`` and ``inputs`` (plain
+    values, written as JSON): a different text, input or installed file is a different key."""
+    import json
+
+    return hashlib.sha256(installed_stamp() + json.dumps(inputs).encode() + b"\0"
+                          + text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @once
 def installed_stamp() -> bytes:
     """A digest of each file of the installed code and data with its size and modification

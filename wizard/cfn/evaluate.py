@@ -27,7 +27,6 @@ other's resolution of each resource that reads no parameter whose value differs
 from __future__ import annotations
 
 import base64
-import hashlib
 import ipaddress
 import json
 import re
@@ -188,6 +187,12 @@ class Evaluation:
         """The evaluation this one takes resolved resources over from, while it is alive."""
         return None if self._like is None else self._like[0]()
 
+    def taken_over(self) -> "tuple[Evaluation, Callable[[str], bool]] | None":
+        """(the evaluation this one is like, which resources resolve alike in both), while the
+        other is alive; None otherwise."""
+        other = self.like
+        return None if other is None else (other, self._like[1])
+
     def condition(self, name: str) -> bool:
         """The value of a named Condition (memoised; a cycle is an error)."""
         with self._lock:
@@ -323,10 +328,9 @@ class Evaluation:
     def _render_digest(self) -> str | None:
         if any(spec.no_echo and self.parameters.raw.get(name) for name, spec in self.parameters.specs.items()):
             return None
-        inputs = json.dumps([sorted(self.parameters.raw.items()), list(self.parameters.unresolved),
-                             [self.pseudo.stack_name, self.pseudo.region, self.pseudo.account_id]])
-        return hashlib.sha256(verdicts.installed_stamp() + inputs.encode() + b"\0"
-                              + self.template.text.encode("utf-8", "surrogatepass")).hexdigest()
+        return verdicts.installed_digest(self.template.text, [
+            sorted(self.parameters.raw.items()), list(self.parameters.unresolved),
+            [self.pseudo.stack_name, self.pseudo.region, self.pseudo.account_id]])
 
     def rendered(self) -> dict:
         """The whole template as CloudFormation would see it for these values."""

@@ -53,19 +53,13 @@ def _scalar(value: Any) -> str | None:
 
 
 def _key(key: Any) -> str:
+    """A key as JSON writes it: text quoted, a number, a boolean or null as its JSON text, quoted."""
     if isinstance(key, str):
         return _quoted(key)
-    if isinstance(key, float):
-        return _quoted(_number(key))
-    if key is True:
-        return '"true"'
-    if key is False:
-        return '"false"'
-    if key is None:
-        return '"null"'
-    if isinstance(key, int):
-        return _quoted(int.__repr__(key))
-    raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
+    text = _scalar(key)
+    if text is None:
+        raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
+    return f'"{text}"'
 
 
 def _write(value: Any, newline: str, out: list[str], open_: set[int]) -> None:

@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterable
 from wizard.iam import actions as iam_actions
 from wizard.iam import carriers, managed_policies, resource_returns, resource_types
 from wizard.iam.carriers import UnanalysedPolicy
-from wizard.cfn.dependencies import Alike, resolved_alike
+from wizard.cfn.dependencies import Alike
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.yamlsource import LineList
 
@@ -600,10 +600,9 @@ _READINGS: "weakref.WeakKeyDictionary[Evaluation, _Reading]" = weakref.WeakKeyDi
 def _reading(evaluation: Evaluation) -> _Reading:
     found = _READINGS.get(evaluation)
     if found is None:
-        like = evaluation.like
-        alike = resolved_alike(like, evaluation) if like is not None else None
-        if alike is not None and alike.changed is not None:
-            found = _Extractor(evaluation, _reading(like), alike).reading()
+        taken = evaluation.taken_over()
+        if taken is not None:
+            found = _Extractor(evaluation, _reading(taken[0]), taken[1]).reading()
         else:
             found = _Extractor(evaluation).reading()
         _READINGS[evaluation] = found

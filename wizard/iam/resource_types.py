@@ -242,39 +242,35 @@ def _action_accepts(action: str, resource: str) -> bool | None:
 def _pattern_accepts(pattern: str, resource: str) -> bool:
     if "*" not in pattern and "?" not in pattern:
         return _action_accepts(pattern, resource) is not False
-    if _own_service_accepts(pattern, resource):
+    own = _own_service_accepts(pattern, resource)
+    if own:
         return True
     names = iam_actions.expand(pattern)
     if not names:
         return True
-    # The actions of the resource's own service first: one of them usually accepts it. Whichever
-    # is tried first, the answer is whether any action does; the expansion is sorted, its
-    # prefixes in lower case, so the own service's actions are found by halving, not read through
-    # (``*`` expands to every action of every service).
-    fields = resource.split(":", 3)
-    own = fields[2].lower() + ":" if len(fields) > 3 else None
-    if own and "*" not in own and SEGMENT not in own:
-        start, end = bisect_left(names, own), bisect_left(names, own[:-1] + ";")  # ";" follows ":"
-        return any(_action_accepts(name, resource) is not False
-                   for block in (names[start:end], names[:start], names[end:]) for name in block)
+    if own is False:
+        # The resource's own service's actions were all asked: the other services' remain. The
+        # expansion is sorted, its prefixes in lower case, so they are found by halving.
+        prefix = resource.split(":", 3)[2].lower()
+        start, end = bisect_left(names, prefix + ":"), bisect_left(names, prefix + ";")  # ";" follows ":"
+        names = names[:start] + names[end:]
     return any(_action_accepts(name, resource) is not False for name in names)
 
 
-def _own_service_accepts(pattern: str, resource: str) -> bool:
+def _own_service_accepts(pattern: str, resource: str) -> bool | None:
     """Whether an action of the resource's own service that the pattern matches accepts it,
     read from that service's definitions alone (every action they define is in the IAM
     catalog): ``*`` on a bucket is answered by S3's actions, without listing every action of
-    every service."""
+    every service. None when that cannot be told (no service named, or one not defined)."""
     fields = resource.split(":", 3)
     if len(fields) < 4 or not fields[2] or any(w in fields[2] for w in _WILD):
-        return False
+        return None
     own = fields[2].lower()
-    service_part = pattern.lower().partition(":")[0]
-    if ":" in pattern and not action_matches(service_part, own):
-        return False
+    if ":" in pattern and not action_matches(pattern.partition(":")[0], own):
+        return False  # the pattern names none of its actions
     service = _service(own)
     if service is None:
-        return False
+        return None
     return any(_action_accepts(f"{own}:{name}", resource) is not False
                for name in service["actions"] if action_matches(pattern, f"{own}:{name}"))
 

@@ -28,7 +28,6 @@ what it ``removes``; the rest are collateral.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from typing import Mapping
@@ -180,11 +179,9 @@ _KEPT = "costs-1"
 def _digest(template: Template, before: Mapping[str, str], after: Mapping[str, str], pseudo: Pseudo) -> str:
     """What decides the costs: the template, both sets of values, the pseudo parameters and the
     installed code and data (the analysis, the features catalog)."""
-    inputs = json.dumps([sorted((str(k), _text(v)) for k, v in before.items()),
-                         sorted((str(k), _text(v)) for k, v in after.items()),
-                         [pseudo.stack_name, pseudo.region, pseudo.account_id]])
-    return hashlib.sha256(verdicts.installed_stamp() + inputs.encode() + b"\0"
-                          + template.text.encode("utf-8", "surrogatepass")).hexdigest()
+    return verdicts.installed_digest(template.text, [
+        sorted((str(k), _text(v)) for k, v in before.items()), sorted((str(k), _text(v)) for k, v in after.items()),
+        [pseudo.stack_name, pseudo.region, pseudo.account_id]])
 
 
 def _remembered(digest: str) -> Costs | None:

@@ -57,7 +57,7 @@ def _digest(template: Template) -> str:
     """The key of what the overlay does to ``template``: its text, and a stamp of every file of
     the installed code and data (the overlay's rules and code, the IAM catalog its boundaries
     read, the engine that reads the template), so an upgrade never reads back other code's work."""
-    return hashlib.sha256(verdicts.installed_stamp() + template.text.encode("utf-8", "surrogatepass")).hexdigest()
+    return verdicts.installed_digest(template.text)
 
 
 def _hardened_file(digest: str) -> Path:
