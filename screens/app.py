@@ -32,6 +32,7 @@ from screens.aws.session import DeploySession
 from wizard.flow.session import PARAMETERS, REVIEW, START, WRITE
 from wizard.flow.draft import Draft, discard_draft, save_draft
 from wizard.errors import InputError, WizardError, write_failure
+from wizard.gcpause import collections_at_rest
 from wizard.paths import ASSETS
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -327,5 +328,6 @@ def run_app(args: argparse.Namespace) -> int:
                     aws_profile=args.aws_profile, endpoint_url=args.endpoint_url,
                     template_bucket=args.template_bucket, aws_deadline=args.aws_deadline,
                     access_analyzer=getattr(args, "access_analyzer", False))
-    app.run()
+    with collections_at_rest():  # full collections where nobody waits, never in a key's frame
+        app.run()
     return app.return_code or 0

@@ -20,12 +20,13 @@ from typing import Any, Callable, Iterable
 from textual import work
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from wizard.gcpause import collect_at_rest
 from wizard.flow.session import PARAMETERS, REVIEW, WRITE, Preview, WizardSession
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
@@ -74,8 +75,10 @@ class QuestionScreen(WizardStep):
     DEBOUNCE_SECONDS = 0.15
     """How long typing must pause before the panel recomputes."""
 
-    candidate: reactive[Any] = reactive(None, init=False, always_update=True)
-    """The answer under the highlight (or typed), not yet confirmed."""
+    candidate: var[Any] = var(None, init=False, always_update=True)
+    """The answer under the highlight (or typed), not yet confirmed. A ``var``: the screen draws
+    nothing of it, its watcher updates the panel; a repainting reactive would redraw the whole
+    screen (the question, every choice, the header and the footer) on each highlight move."""
 
     def __init__(self, question: Question) -> None:
         super().__init__()
@@ -224,6 +227,9 @@ class QuestionScreen(WizardStep):
             if worker.is_cancelled:
                 return
             laid_out(preview_lines(session.preview(question, value, title)), width)
+        # The previews' garbage collected now, before the operator moves the highlight, rather
+        # than in a full collection that a move's frame would set off (``wizard.gcpause``).
+        collect_at_rest()
 
     # -- confirming ------------------------------------------------------------------------
 

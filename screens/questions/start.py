@@ -16,7 +16,6 @@ answering meanwhile: no frame waits for the analysis.
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass
 from typing import Iterable
@@ -34,6 +33,7 @@ from wizard.flow.session import START
 from screens.questions.question import prepare_first_question
 from screens.step import WizardStep
 from screens.widgets.choice_list import ChoiceItem, ChoiceList
+from wizard.gcpause import collect_at_rest
 from wizard.flow.draft import Draft, discard_draft, load_draft, sha256_now, template_label, template_mismatch
 from wizard.errors import InputError
 from wizard.flow.headless import DEFAULT_BASELINE
@@ -241,10 +241,10 @@ class StartScreen(WizardStep):
         if session is not None:
             # Not for a form changed since (another mode, template or target): its own worker runs.
             prepare_first_question(session.snapshot(), lambda: worker.is_cancelled or self._wanted != opening)
-        if gc.isenabled():
-            # The garbage of this work collected now, while the operator reads the screen, rather
-            # than in a full collection that the next key's frame would set off.
-            gc.collect()
+        # The garbage of this work collected now, while the operator reads the screen, and what
+        # stays (the template, its catalogs, the first question's analyses, the modules) set aside,
+        # so that the collections of the run's later rests walk only what comes after.
+        collect_at_rest(set_aside=True)
 
     def _prepared(self, opening: Opening, session: DeploySession | None, error: InputError | None) -> None:
         """On the UI thread: keep what the worker opened (or why not); go on when Enter waits for it."""

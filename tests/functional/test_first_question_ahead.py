@@ -156,9 +156,13 @@ async def test_a_highlight_while_its_analysis_runs_never_shows_another_choices_p
 
 
 async def test_the_idle_time_works_garbage_is_collected_in_its_worker_once_the_panels_are_computed(monkeypatch):
-    """Not by a full collection that the operator's next key would set off on the UI thread."""
+    """Not by a full collection that the operator's next key would set off on the UI thread; what
+    stays is set aside until the run ends."""
     import gc
 
+    from wizard.gcpause import collections_at_rest
+
+    assert gc.get_freeze_count() == 0
     events: list[tuple[str, bool]] = []
     computing = start_module.prepare_first_question
 
@@ -174,9 +178,62 @@ async def test_the_idle_time_works_garbage_is_collected_in_its_worker_once_the_p
     app = build_app(profile="standard", settings=EMBEDDED_REQUIRED)
     gc.callbacks.append(collecting)
     try:
-        async with app.run_test(size=(100, 30)) as pilot:
-            await _first_panel_after_idle(pilot)
+        with collections_at_rest():  # as ``run_app`` runs the wizard
+            async with app.run_test(size=(100, 30)) as pilot:
+                await _first_panel_after_idle(pilot)
+                set_aside = gc.get_freeze_count()
     finally:
         gc.callbacks.remove(collecting)
     after = events[events.index(("panels computed", False)):]
     assert ("full collection", False) in after
+    assert set_aside > 0  # the template, its analyses and the screens: out of later collections' way
+    assert gc.get_freeze_count() == 0  # and given back when the run ends
+
+
+async def test_highlight_moves_set_off_no_full_collection_and_repaint_neither_the_screen_nor_its_frame(
+        monkeypatch):
+    """Moving the highlight over choices computed ahead: the question screen's prefetch collected
+    its garbage where nobody waits (in its worker), no full collection starts in a move's frame
+    (on the vendor's template one walks every object for tens of milliseconds), and a move
+    repaints the list and the panel only, not the whole screen (its question, header and footer)."""
+    import gc
+
+    from textual.widgets import Footer
+
+    from screens.widgets.step_header import StepHeader
+    from wizard.gcpause import collections_at_rest
+
+    full: list[bool] = []
+
+    def collecting(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full.append(threading.current_thread() is threading.main_thread())
+
+    app = build_app(profile="standard", settings=EMBEDDED_REQUIRED)
+    with collections_at_rest():
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _first_panel_after_idle(pilot)
+            for _ in range(100):  # the question screen's prefetch of every choice, and its rest
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if not any(w.is_running for w in app.workers):
+                    break
+            screen = app.screen
+            repainted: list[str] = []
+            for widget in (screen, screen.query_one(StepHeader), screen.query_one(Footer),
+                           screen.query_one("#question-help")):
+                original = widget.refresh
+                monkeypatch.setattr(widget, "refresh", lambda *a, _w=widget, _o=original, **k:
+                                    repainted.append(type(_w).__name__) or _o(*a, **k))
+            panel = screen.query_one(DiffPanel)
+            gc.callbacks.append(collecting)
+            try:
+                for key in ("down", "up") * 5:
+                    before = panel.plain
+                    await pilot.press(key)
+                    await pilot.pause()
+                    assert panel.plain != before and panel.pending is None  # the other choice's panel
+            finally:
+                gc.callbacks.remove(collecting)
+            assert repainted == []
+    assert full == []
