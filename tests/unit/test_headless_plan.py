@@ -83,7 +83,7 @@ def test_a_kept_hardening_that_cannot_be_read_is_made_again(own_cache):
         kept.write_text(broken, encoding="utf-8")
         again = headless_plan.hardened_for(load_template(str(REAL)))
         assert again.to_json() == first.to_json()
-        assert json.loads(kept.read_text(encoding="utf-8"))["text"] == first.template.text, "written anew"
+        assert kept.read_text(encoding="utf-8").partition("\n")[2] == first.template.text, "written anew"
 
 
 @pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")

@@ -54,8 +54,10 @@ def hardened(template: Template) -> Hardening | KeptHardening | None:
 
 #: The verdicts' kind: templates the overlay added nothing to (keyed with the installed stamp).
 _ADDS_NOTHING = "overlay-adds-nothing-2"
-#: The cache folder's subfolder of hardenings made before, one JSON file a digest (its name
-#: changes with the entries' format, so an entry of another format is never read).
+#: The cache folder's subfolder of hardenings made before, one file a digest: a line of JSON (what
+#: a summary reads, and the outcomes), then the hardened text as it is, which is read without a
+#: JSON decoder's work (the folder's name changes with the entries' format, so an entry of
+#: another format is never read).
 _HARDENED = "hardened-2"
 
 
@@ -75,8 +77,8 @@ class KeptHardening:
 
     def __init__(self, vendor: Template, template: Template, vendor_sha256: str, entry: dict[str, Any],
                  digest: str) -> None:
-        """``entry``: the kept JSON (as ``_remember_hardening`` writes it); a ``ValueError`` when
-        a value a summary reads is not of its kind."""
+        """``entry``: the kept JSON line (as ``_remember_hardening`` writes it); a ``ValueError``
+        when a value a summary reads is not of its kind."""
         overlay = entry["overlay"]
         if not isinstance(overlay, dict) or not isinstance(entry["outcomes"], list):
             raise ValueError("a kept hardening's overlay is a mapping and its outcomes a list")
@@ -192,14 +194,14 @@ def _remember_hardening(hardening: Hardening, digest: str) -> None:
                                         for m in s.matches]} for s in o.steps]}
                 for o in hardening.outcomes]
     overlay = hardening.overlay
-    entry = {"text": hardening.template.text,
-             "overlay": {"name": overlay.name, "version": overlay.version, "digest": overlay.digest},
+    entry = {"overlay": {"name": overlay.name, "version": overlay.version, "digest": overlay.digest},
              "added_parameters": hardening.added_parameters, "warnings": hardening.warnings,
              "notes": hardening.notes, "vendor_changes": [list(c) for c in hardening.vendor_changes],
              "outcomes": outcomes}
-    body = json.dumps(entry, ensure_ascii=False)
+    body = b"%s\n%s" % (json.dumps(entry, ensure_ascii=False).encode("utf-8", "surrogatepass"),
+                        hardening.template.text.encode("utf-8", "surrogatepass"))
     try:
-        write_atomic(_hardened_file(digest), body.encode("utf-8", "surrogatepass"), mode=0o600, durable=False)
+        write_atomic(_hardened_file(digest), body, mode=0o600, durable=False)
     except OSError:
         pass
 
@@ -208,13 +210,15 @@ def _remembered_hardening(template: Template, digest: str) -> KeptHardening | No
     """The hardening of ``template`` an earlier run kept, or None (none kept, or a damaged entry:
     hardened again)."""
     try:
-        entry = json.loads(_hardened_file(digest).read_bytes().decode("utf-8", "surrogatepass"))
+        head, newline, text = _hardened_file(digest).read_bytes().partition(b"\n")
+        entry = json.loads(head.decode("utf-8", "surrogatepass"))
+        hardened_text = text.decode("utf-8", "surrogatepass")
     except (OSError, ValueError):
         return None
-    if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+    if not newline or not isinstance(entry, dict):
         return None
     try:
-        hardened_template = parse_template(entry["text"], f"{template.source} (hardened)")
+        hardened_template = parse_template(hardened_text, f"{template.source} (hardened)")
     except TemplateError:
         return None
     vendor_sha256 = hashlib.sha256(template.text.encode("utf-8")).hexdigest()

@@ -32,6 +32,22 @@ def _entry(own_cache):
     return entry
 
 
+def _read(entry) -> dict:
+    """The entry's JSON line, with the hardened text that follows it as ``text``."""
+    head, _, text = entry.read_text(encoding="utf-8").partition("\n")
+    return {**json.loads(head), "text": text}
+
+
+def _line(data: dict, **changes) -> str:
+    """The JSON line of an entry read by ``_read``, with ``changes``."""
+    return json.dumps({k: v for k, v in {**data, **changes}.items() if k != "text"})
+
+
+def _write(entry, data: dict) -> None:
+    """Write ``data`` as ``_read`` reads it."""
+    entry.write_text(f"{_line(data)}\n{data['text']}", encoding="utf-8")
+
+
 def _steps(hardening):
     return [(o.rule, o.status, o.steps) for o in hardening.outcomes]
 
@@ -76,24 +92,27 @@ def test_what_a_summary_reads_needs_neither_the_rules_nor_the_outcomes(own_cache
 
 
 @pytest.mark.parametrize("damage", [
-    lambda entry: "{not json",
+    lambda entry: "{not json\n" + entry["text"],
     lambda entry: json.dumps({"text": entry["text"], "outcomes": entry["outcomes"]}),   # the previous format
-    lambda entry: json.dumps({**entry, "added_parameters": "PolicyCreationMode"}),
-    lambda entry: json.dumps({**entry, "vendor_changes": [["only a parameter"]]}),
-    lambda entry: json.dumps({**entry, "overlay": {"name": "quilt"}}),
-    lambda entry: json.dumps({**entry, "text": "Resources: [not a template"}),
-    lambda entry: json.dumps([entry]),
+    lambda entry: json.dumps({"outcomes": entry["outcomes"]}) + "\n" + entry["text"],
+    lambda entry: _line(entry, added_parameters="PolicyCreationMode") + "\n" + entry["text"],
+    lambda entry: _line(entry, vendor_changes=[["only a parameter"]]) + "\n" + entry["text"],
+    lambda entry: _line(entry, overlay={"name": "quilt"}) + "\n" + entry["text"],
+    lambda entry: _line(entry) + "\nResources: [not a template",
+    lambda entry: f"[{_line(entry)}]\n{entry['text']}",
+    lambda entry: "",
 ])
 def test_a_damaged_entry_is_hardened_again(own_cache, monkeypatch, damage):
     first = kept.hardened(_vendor("stable.yaml"))
     entry = _entry(own_cache)
-    entry.write_text(damage(json.loads(entry.read_text(encoding="utf-8"))), encoding="utf-8")
+    entry.write_text(damage(_read(entry)), encoding="utf-8")
     calls = []
     real = apply.harden
     monkeypatch.setattr(apply, "harden", lambda template: calls.append(template) or real(template))
     again = kept.hardened(_vendor("stable.yaml"))
     assert calls and again.to_json() == first.to_json()
-    assert json.loads(entry.read_text(encoding="utf-8"))["added_parameters"] == first.added_parameters, "written anew"
+    written = _read(entry)
+    assert (written["added_parameters"], written["text"]) == (first.added_parameters, first.text), "written anew"
 
 
 @pytest.mark.parametrize("foreign", [
@@ -105,10 +124,9 @@ def test_a_damaged_entry_is_hardened_again(own_cache, monkeypatch, damage):
 def test_kept_outcomes_that_do_not_fit_the_overlay_are_made_again_when_asked_for(own_cache, monkeypatch, foreign):
     first = kept.hardened(_vendor("stable.yaml"))
     entry = _entry(own_cache)
-    entry.write_text(json.dumps(foreign(json.loads(entry.read_text(encoding="utf-8")))), encoding="utf-8")
+    _write(entry, foreign(_read(entry)))
     back = kept.hardened(_vendor("stable.yaml"))
     assert isinstance(back, kept.KeptHardening)  # what a summary reads is whole
     assert back.to_json() == first.to_json() and back.outcomes == first.outcomes
     assert back.overlay.digest == first.overlay.digest
-    assert json.loads(entry.read_text(encoding="utf-8"))["outcomes"][0]["rule"] == first.outcomes[0].rule.id, \
-        "written anew"
+    assert _read(entry)["outcomes"][0]["rule"] == first.outcomes[0].rule.id, "written anew"
