@@ -7,6 +7,9 @@ read back under the same digest as the very same hardening."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -15,7 +18,8 @@ from wizard.cfn.template import load_template, parse_template
 from wizard.flow import headless_plan
 from wizard.flow.answers import load_answers_file
 from wizard.flow.headless import plan_arguments, plan_deployment, summary_text, write_deployment
-from wizard.overlay import harden, kept
+from wizard.overlay import harden
+from wizard.overlay.kept import _HARDENED
 from wizard.paths import DEFAULT_TEMPLATE
 from wizard.paths import CACHE_ENV
 from wizard import verdicts
@@ -74,12 +78,12 @@ def test_a_template_the_overlay_changes_is_hardened_once_then_read_back_as_the_s
 @pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
 def test_a_kept_hardening_that_cannot_be_read_is_made_again(own_cache):
     first = headless_plan.hardened_for(load_template(str(REAL)))
-    [kept] = (own_cache / "hardened-1").iterdir()
+    [kept] = (own_cache / _HARDENED).iterdir()
     for broken in ("{not json", json.dumps({"text": first.template.text, "outcomes": [{"rule": "no-such-rule"}]})):
         kept.write_text(broken, encoding="utf-8")
         again = headless_plan.hardened_for(load_template(str(REAL)))
         assert again.to_json() == first.to_json()
-        assert json.loads(kept.read_text(encoding="utf-8"))["text"] == first.template.text, "written anew"
+        assert kept.read_text(encoding="utf-8").partition("\n")[2] == first.template.text, "written anew"
 
 
 @pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
@@ -121,5 +125,46 @@ def test_a_hardening_kept_by_other_code_or_data_is_not_read_back(monkeypatch):
 @pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
 def test_a_kept_hardening_is_readable_by_its_owner_alone(own_cache):
     headless_plan.hardened_for(load_template(str(REAL)))
-    [kept] = (own_cache / "hardened-1").iterdir()
+    [kept] = (own_cache / _HARDENED).iterdir()
     assert kept.stat().st_mode & 0o777 == 0o600
+
+
+#: What a summary of a kept hardening never needs: the overlay's rules and the modules modelling its outcomes.
+_MACHINERY = ("wizard.overlay.rules", "wizard.overlay.outcome", "wizard.overlay.apply")
+
+
+def _headless(home, *extra: str) -> dict:
+    """A headless run on the vendor's template in its own process: exit status, stdout, and which
+    of the overlay's modules it loaded."""
+    code = ("import contextlib, io, json, sys\nfrom wizard.cli import main\nout = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out):\n    status = main(sys.argv[1:])\n"
+            f"print(json.dumps({{'status': status, 'out': out.getvalue(), "
+            f"'loaded': [m for m in {_MACHINERY!r} if m in sys.modules]}}))")
+    env = {**os.environ, "QUILT_WIZARD_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    env.pop("QUILT_WIZARD_CACHE", None)
+    argv = ["--answers", str(VENDOR_ANSWERS), "--template", str(REAL), "--out", str(home / "params.json"),
+            "--force", *extra]
+    proc = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True)
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not REAL.is_file(), reason="the real Quilt template fixture is absent")
+def test_a_warm_text_run_reads_the_kept_hardening_without_the_overlays_rules(tmp_path):
+    """The text summary of a kept hardening loads neither the overlay's rules nor its outcomes'
+    modules, and says what a run that hardened said; ``--json`` builds them and gives the very
+    ``hardening`` a run that hardened gives."""
+    fresh, warm = tmp_path / "fresh", tmp_path / "warm"
+    fresh.mkdir(), warm.mkdir()
+    made = _headless(fresh, "--json")
+    assert set(made["loaded"]) == set(_MACHINERY)  # hardened from scratch
+    first = _headless(warm)
+    again = _headless(warm)
+    assert again["loaded"] == [] and again["status"] == first["status"]
+    assert again["out"] == first["out"] and "hardened with the quilt overlay" in again["out"]
+    as_json = _headless(warm, "--json")
+    assert "wizard.overlay.apply" not in as_json["loaded"]  # read back, not hardened again
+    hardening = json.loads(as_json["out"])["hardening"]
+    assert hardening["rules"] and hardening == {**json.loads(made["out"])["hardening"],
+                                                "template_file": str(warm / "params.json.template.yaml")}

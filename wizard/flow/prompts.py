@@ -111,7 +111,7 @@ class PromptFlow:
     def announce_template(self) -> None:
         self.say(f"quilt-wizard: {self.template.source}")
         if self.hardening:
-            self.say(f"The template lacks the promised options: the {self.hardening.overlay.name} overlay adds "
+            self.say(f"The template lacks the promised options: the {self.hardening.overlay_name} overlay adds "
                      f"{', '.join(self.hardening.added_parameters)} (--no-harden: as it is)")
 
     def say(self, text: str = "") -> None:

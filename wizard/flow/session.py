@@ -255,10 +255,10 @@ class WizardSession(Previews):
         """What the overlay did to the chosen template, in one sentence; None when nothing."""
         if self.hardening is None:
             return None
-        notice = (f"The template lacks the promised security options: the {self.hardening.overlay.name} overlay "
+        notice = (f"The template lacks the promised security options: the {self.hardening.overlay_name} overlay "
                   f"adds {', '.join(self.hardening.added_parameters)}; the hardened template is written beside "
                   "the parameter file and is what the change set deploys.")
-        vendor = [outcome.rule.parameter for outcome in self.hardening.needs_vendor]
+        vendor = [parameter for parameter, _ in self.hardening.vendor_changes]
         if vendor:
             notice += f" Needs a change by the vendor: {', '.join(vendor)}."
         return notice

@@ -203,11 +203,10 @@ def hardening_lines(deployment: "Deployment", paint) -> list[str]:
     hardening = deployment.hardening
     if hardening is None:
         return []
-    overlay = hardening.overlay
-    lines = ["", paint(f"The template lacks the promised options: hardened with the {overlay.name} overlay "
-                       f"{overlay.version} (--no-harden analyses it as is)", "bold"),
+    lines = ["", paint(f"The template lacks the promised options: hardened with the {hardening.overlay_name} "
+                       f"overlay {hardening.overlay_version} (--no-harden analyses it as is)", "bold"),
              f"  options added: {', '.join(hardening.added_parameters)}"]
-    lines += [f"  needs a change by the vendor: {o.rule.parameter} ({o.rule.title})" for o in hardening.needs_vendor]
+    lines += [f"  needs a change by the vendor: {parameter} ({title})" for parameter, title in hardening.vendor_changes]
     lines += [f"  warning: {w}" for w in hardening.warnings]
     return lines
 

@@ -19,7 +19,9 @@ default, the hardened template grants exactly what the vendor's does.
   walks the ``Fn::If`` a value sits under;
 - ``apply``: the whole hardening, with its provenance; ``outcome``: what it made, rule by rule
   (what matched, what was added, what matched nothing, what needs a change by the vendor);
-- ``effects``: what each chosen option changes on the hardened template, rule by rule.
+- ``effects``: what each chosen option changes on the hardened template, rule by rule;
+- ``kept``: a hardening kept in the cache folder and read back (what a summary shows without the
+  overlay's rules, the outcomes built from them when asked for).
 
 Layering: this package sits beside ``wizard.findings``. It may import the CloudFormation engine,
 the IAM model and the top-level helpers (errors, paths, schemas); it must never import

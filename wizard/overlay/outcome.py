@@ -1,7 +1,9 @@
 """What a hardening made of a template: each rule's outcome, step by step, and the hardened
 template with its provenance. Kept apart from the hardening itself (``wizard.overlay.apply``), so
 that a hardening read back from the cache folder (``wizard.overlay.kept``) needs none of its
-machinery."""
+machinery. What a summary shows (``overlay_name``, ``overlay_version``, ``added_parameters``,
+``warnings``, ``notes``, ``vendor_changes``) is what a kept hardening reads back without the
+overlay's rules, so a summary asks for these rather than for the overlay or the outcomes."""
 
 from __future__ import annotations
 
@@ -92,6 +94,14 @@ class Hardening:
         return self.template.text
 
     @property
+    def overlay_name(self) -> str:
+        return self.overlay.name
+
+    @property
+    def overlay_version(self) -> str:
+        return self.overlay.version
+
+    @property
     def warnings(self) -> list[str]:
         return [w for o in self.outcomes for w in o.warnings]
 
@@ -107,6 +117,11 @@ class Hardening:
     @property
     def needs_vendor(self) -> list[RuleOutcome]:
         return [o for o in self.outcomes if o.status == VENDOR]
+
+    @property
+    def vendor_changes(self) -> list[tuple[str, str]]:
+        """(parameter, title) of each rule that needs a change by the vendor."""
+        return [(o.rule.parameter, o.rule.title) for o in self.needs_vendor]
 
     def to_json(self) -> dict:
         return {"vendor_template": self.vendor.source, "vendor_sha256": self.vendor_sha256,
