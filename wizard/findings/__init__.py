@@ -131,13 +131,9 @@ def _watched_context() -> type:
             (self.watcher or self).frameworks_read = True
             return self.chosen
 
-        def holding_boundaries(self, principals):
+        def _with_grants(self, grants):
             """The derived context, watched too: handing the frameworks on is not reading them."""
-            read = self.frameworks_read
-            derived = super().holding_boundaries(principals)
-            self.frameworks_read = read
-            return type(self)(derived.evaluation, derived.grants, derived.rules, self.chosen,
-                              self.watcher or self)
+            return type(self)(self.evaluation, grants, self.rules, self.chosen, self.watcher or self)
 
     return Watched
 

@@ -31,6 +31,10 @@ from wizard.iam.network import NetworkRule
 from wizard.memo import memo
 
 _UNRESTRICTED_TAIL = re.compile(r"[A-Za-z0-9_.-]+[/:]\*")
+#: What a context holding some principals' boundaries (``holding_boundaries``) shares with the
+#: context it was derived from: what the evaluation alone decides, and the statements the
+#: derivation leaves as they are (it replaces identity Allows only).
+_SAME_IN_DERIVED = ("holders", "stack_policies", "_policy_arns", "denies", "trusts", "boundaries")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,11 @@ def allows_action(grant: Grant, action: str) -> bool:
     if grant.not_actions:
         return not _names(grant.not_actions, action)
     return _names(grant.actions, action)
+
+
+def _takes_in(actions: tuple[str, ...], not_actions: tuple[str, ...], action: str) -> bool:
+    """``allows_action`` for a statement's (Action, NotAction) alone."""
+    return not _names(not_actions, action) if not_actions else _names(actions, action)
 
 
 @memo(maxsize=65536)
@@ -196,6 +205,13 @@ class RuleContext:
         Empty when none does, when an unconditional Deny of the principal's covers it, or when
         the principal's permissions boundary does not admit it.
         """
+        key = (principal, action, target)
+        found = self._can_cache.get(key)
+        if found is None:
+            found = self._can_cache[key] = self._can(principal, action, target)
+        return found
+
+    def _can(self, principal: str, action: str, target: Target | None) -> tuple[Grant, ...]:
         allowing, denying = self._for_action(principal, action)
         if not allowing:
             return ()
@@ -205,6 +221,12 @@ class RuleContext:
         if found and principal in self.boundaries and not self.admits(principal, action, target):
             return ()
         return found
+
+    @cached_property
+    def _can_cache(self) -> dict[tuple[str, str, Target | None], tuple[Grant, ...]]:
+        """``can``'s answers: the escalation search asks the same principal about the same
+        action on the same policy once for every role the policy is attached to."""
+        return {}
 
     @cached_property
     def boundaries(self) -> dict[str, tuple[tuple[Grant, ...], tuple[Grant, ...]]]:
@@ -241,13 +263,41 @@ class RuleContext:
         """This context as it would be if each of ``principals`` held everything its permissions
         boundary admits (its identity Allows replaced by the boundary's): what a principal whose
         policies can be rewritten may come to hold."""
-        held = [replace(g, kind=IDENTITY) for g in self.grants
+        held = [self._as_identity(g) for g in self.grants
                 if g.kind == BOUNDARY and g.principal in principals and not g.attachment and g.is_allow]
         kept = [g for g in self.grants
                 if not (g.kind == IDENTITY and g.is_allow and g.principal in principals)]
-        context = RuleContext(self.evaluation, kept + held, self.rules)
+        context = self._with_grants(kept + held)
+        self._hand_on(context, principals)
+        return context
+
+    def _with_grants(self, grants: list[Grant]) -> "RuleContext":
+        """A context of the same evaluation and network rules, with these grants."""
+        context = RuleContext(self.evaluation, grants, self.rules)
         context.frameworks = getattr(self, "frameworks", ())
         return context
+
+    def _as_identity(self, grant: Grant) -> Grant:
+        """A boundary statement as an identity statement (one copy of each, whichever set of
+        principals comes to hold its boundary)."""
+        copies = self.__dict__.setdefault("_identity_copies", {})
+        copy = copies.get(id(grant))
+        if copy is None:
+            copy = copies[id(grant)] = replace(grant, kind=IDENTITY)
+        return copy
+
+    def _hand_on(self, derived: "RuleContext", changed: frozenset[str]) -> None:
+        """Give ``derived`` (this context with the identity Allows of ``changed`` replaced) what
+        stays true there: what the evaluation alone decides, the statements it does not change
+        (Denies, boundaries, trusts and the copies of boundary statements), and what the other
+        principals may do."""
+        mine = self.__dict__
+        for name in _SAME_IN_DERIVED:
+            if name in mine:
+                derived.__dict__[name] = mine[name]
+        derived.__dict__["_identity_copies"] = mine.setdefault("_identity_copies", {})
+        derived.__dict__["_action_cache"] = {k: v for k, v in self._action_cache.items() if k[0] not in changed}
+        derived.__dict__["_can_cache"] = {k: v for k, v in self._can_cache.items() if k[0] not in changed}
 
     def _for_action(self, principal: str, action: str) -> tuple[tuple[Grant, ...], tuple[Grant, ...]]:
         """(Allow statements, unconditional Deny statements) of a principal naming ``action``."""
@@ -269,8 +319,19 @@ class RuleContext:
         answer for (an index from actions to principals, built once per action)."""
         found = self._principals_cache.get(action)
         if found is None:
-            found = self._principals_cache[action] = frozenset(
-                principal for principal in self.allows if self._for_action(principal, action)[0])
+            found = self._principals_cache[action] = frozenset().union(*(
+                holders for (actions, not_actions), holders in self._by_statement_actions.items()
+                if _takes_in(actions, not_actions, action)))
+        return found
+
+    @cached_property
+    def _by_statement_actions(self) -> dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]]:
+        """The principals holding an Allow statement, by its (Action, NotAction): many principals
+        hold statements of the same few policies, so each is matched against an action once."""
+        found: dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]] = {}
+        for principal, grants in self.allows.items():
+            for grant in grants:
+                found.setdefault((grant.actions, grant.not_actions), set()).add(principal)
         return found
 
     @cached_property
@@ -309,14 +370,14 @@ class RuleContext:
                             self.template.line_of("Resources", logical_id),
                             boundary=str(boundary) if boundary else None)
             arns = properties.get("ManagedPolicyArns") or []
-            for arn in arns if isinstance(arns, list) else []:
-                if isinstance(arn, str):
-                    holder.attached[arn] = self.policy_ref(arn, self.template.line_of(
-                        "Resources", logical_id, "Properties", "ManagedPolicyArns"))
+            arns = [arn for arn in arns if isinstance(arn, str)] if isinstance(arns, list) else []
+            line = self.template.line_of("Resources", logical_id, "Properties", "ManagedPolicyArns") if arns else None
+            for arn in arns:
+                holder.attached[arn] = self.policy_ref(arn, line)
             found[logical_id] = holder
         for logical_id, policy in ev.resources("AWS::IAM::ManagedPolicy").items():
             properties = policy.get("Properties") or {}
-            arn = ev.ref_token(logical_id)
+            arn = self._policy_arns[logical_id]
             for key in ("Roles", "Users", "Groups"):
                 members = properties.get(key) or []
                 for member in members if isinstance(members, list) else []:
@@ -329,9 +390,13 @@ class RuleContext:
     @cached_property
     def stack_policies(self) -> dict[str, str]:
         """Stack managed policy ARN (as ``Ref`` gives it) -> logical id."""
+        return {arn: logical_id for logical_id, arn in self._policy_arns.items()}
+
+    @cached_property
+    def _policy_arns(self) -> dict[str, str]:
+        """Stack managed policy logical id -> its ARN (as ``Ref`` gives it)."""
         ev = self.evaluation
-        return {ev.ref_token(logical_id): logical_id
-                for logical_id in ev.resources("AWS::IAM::ManagedPolicy")}
+        return {logical_id: ev.ref_token(logical_id) for logical_id in ev.resources("AWS::IAM::ManagedPolicy")}
 
     def policy_ref(self, arn: str, line: int | None) -> PolicyRef:
         logical_id = self.stack_policies.get(arn)

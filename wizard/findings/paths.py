@@ -109,7 +109,16 @@ class StackPaths:
         return [name for name in self.roles if name in naming]
 
     def out(self, kind: str, source: str) -> list[Edge]:
-        return [e for e in self._by_source.get(source, ()) if e.kind == kind]
+        """The edges of one kind from ``source``, in order (asked again and again by every rule:
+        worked out once)."""
+        found = self._out.get((kind, source))
+        if found is None:
+            found = self._out[kind, source] = [e for e in self._by_source.get(source, ()) if e.kind == kind]
+        return found
+
+    @cached_property
+    def _out(self) -> dict[tuple[str, str], list[Edge]]:
+        return {}
 
     @cached_property
     def _by_source(self) -> dict[str, list[Edge]]:
@@ -386,6 +395,9 @@ class StackPaths:
                 return paths
             held = frozenset(more)
             paths = StackPaths(self.ctx.holding_boundaries(held))
+            for name in ("_tasks", "exec_services"):  # the evaluation's alone, the same there
+                if name in self.__dict__:
+                    paths.__dict__[name] = self.__dict__[name]
 
     def _grants_anything(self, name: str) -> bool:
         """Whether ``name`` holds everything, or rewrites a role without a boundary that it is or
@@ -440,15 +452,21 @@ class StackPaths:
         """(rewrite, assume) pairs: ``name`` rewrites role B's rights and can assume B."""
         if name in self.ctx.full_admins:
             return []
-        pairs = []
-        for assume in self.out(ACT_AS, name):
-            if assume.how != ASSUME:
-                continue
-            for rewrite in self.out(REWRITE, name):
-                if rewrite.target == assume.target:
-                    pairs.append((rewrite, assume))
-                    break
+        pairs = self._assume_rewrites.get(name)
+        if pairs is None:
+            pairs = self._assume_rewrites[name] = []
+            for assume in self.out(ACT_AS, name):
+                if assume.how != ASSUME:
+                    continue
+                for rewrite in self.out(REWRITE, name):
+                    if rewrite.target == assume.target:
+                        pairs.append((rewrite, assume))
+                        break
         return pairs
+
+    @cached_property
+    def _assume_rewrites(self) -> dict[str, list[tuple[Edge, Edge]]]:
+        return {}
 
     @cached_property
     def escalating(self) -> set[str]:

@@ -10,14 +10,17 @@ from wizard import paths as shipped
 from wizard.cfn.evaluate import Evaluation
 from wizard.cfn.parameters import resolve_parameters
 from wizard.cfn.template import load_template
-from wizard.findings.context import RuleContext
+from wizard.findings.context import RuleContext, allows_action
 from wizard.findings.paths import StackPaths
 from wizard.iam.grants import extract
 from wizard.iam.network import network_rules
 
 
 def context(path, values) -> RuleContext:
-    template = load_template(path)
+    return context_of(load_template(path), values)
+
+
+def context_of(template, values) -> RuleContext:
     evaluation = Evaluation(template, resolve_parameters(template, values))
     return RuleContext(evaluation, extract(evaluation), network_rules(evaluation))
 
@@ -48,3 +51,36 @@ def test_the_embedded_templates_edges_are_unchanged(mode):
 
 def test_the_real_templates_edges_are_unchanged(real_template_path):
     assert check(context(real_template_path, REAL_REQUIRED))  # it has escalation edges
+
+
+ACTIONS = ("iam:PassRole", "sts:AssumeRole", "iam:PutRolePolicy", "iam:CreatePolicyVersion", "s3:GetObject",
+           "lambda:UpdateFunctionCode", "ecs:RunTask", "kms:Decrypt", "athena:StartQueryExecution")
+
+
+def test_the_index_names_the_principals_with_a_statement_naming_the_action(real_template_path):
+    ctx = context(real_template_path, REAL_REQUIRED)
+    for action in ACTIONS:
+        named = {p for p, grants in ctx.allows.items() if any(allows_action(g, action) for g in grants)}
+        assert ctx.principals_naming(action) == named, action
+
+
+def test_a_context_holding_boundaries_answers_as_one_built_afresh(real_template_path):
+    """What the derived context takes over from the one it comes from (the answers about the
+    principals it leaves alone) is what it would work out itself."""
+    from tests.unit.findings.test_findings_unchanged import _hardened, values
+
+    template = _hardened("stable.yaml")
+    ctx = context_of(template, values(template, "stable.yaml", "ManualApproval"))
+    paths = StackPaths(ctx)
+    assert paths.edges and ctx.boundaries  # the questions of the search are asked, and remembered
+    derived = paths.reach
+    assert derived is not paths, "no role holds its boundary: the comparison would prove nothing"
+    fresh = RuleContext(ctx.evaluation, derived.ctx.grants, ctx.rules)
+    targets = [None, *(h.target for h in ctx.holders.values()),
+               *(p.target for h in ctx.holders.values() for p in h.attached.values())]
+    for principal in ctx.holders:
+        for action in ACTIONS:
+            for target in targets:
+                assert derived.ctx.can(principal, action, target) == fresh.can(principal, action, target), \
+                    (principal, action, target)
+    assert [vars(e) for e in derived.edges] == [vars(e) for e in StackPaths(fresh).edges]
