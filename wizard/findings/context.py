@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from wizard.arns import parse_arn
-from wizard.iam.wildcards import action_matches, pattern_covers
+from wizard.iam.wildcards import matcher, pattern_covers
 from wizard.cfn.evaluate import Evaluation
 from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, Grant, holder_of
 from wizard.iam.network import NetworkRule
@@ -114,7 +114,18 @@ def _takes_in(actions: tuple[str, ...], not_actions: tuple[str, ...], action: st
 def _names(patterns: tuple[str, ...], action: str) -> bool:
     """Whether one of the patterns matches ``action``, remembered: the same few lists of
     patterns are asked about the same actions for every principal and statement."""
-    return any(action_matches(pattern, action) for pattern in patterns)
+    exact, wildcards = _by_wildcard(patterns)
+    action = action.lower()
+    return action in exact or any(matches(action) for matches in wildcards)
+
+
+@memo(maxsize=8192)
+def _by_wildcard(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple]:
+    """(the patterns without a wildcard, a matcher for each other one), lowercased as actions
+    compare: a long list of actions is looked up, not matched one pattern at a time."""
+    lowered = [pattern.lower() for pattern in patterns]
+    exact = frozenset(p for p in lowered if "*" not in p and "?" not in p)
+    return exact, tuple(matcher(p) for p in lowered if p not in exact)
 
 
 def reaches(grant: Grant, target: Target) -> bool:
