@@ -284,10 +284,11 @@ class StackPaths:
         """A opens a shell (ECS Exec) in a running task of a service whose task role is another role."""
         ctx = self.ctx
         found = []
+        callers = self.callers("ecs:ExecuteCommand")
         for service, task, role, cluster, line in self.exec_services:
             target = Target(frozenset({"${" + cluster + "}", "${" + cluster + ".Arn}"} if cluster else ()),
                             ctx.arn("ecs", "task/*"))
-            for caller in self.callers("ecs:ExecuteCommand"):
+            for caller in callers:
                 if caller == role.logical_id:
                     continue
                 allowed = ctx.can(caller, "ecs:ExecuteCommand", target)
@@ -320,13 +321,14 @@ class StackPaths:
     def _function_edges(self) -> list[Edge]:
         ctx = self.ctx
         found = []
+        callers = self.callers("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration")
         for function, resource in ctx.evaluation.resources("AWS::Lambda::Function").items():
             role = ctx.holder_of_token(str((resource.get("Properties") or {}).get("Role", "")))
             if role is None:
                 continue
             target = ctx.resource_target(function, "lambda", "function:", "FunctionName")
             role_line = ctx.line(function, "Properties", "Role")
-            for caller in self.callers("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"):
+            for caller in callers:
                 if caller == role.logical_id:
                     continue
                 for action, what in (("lambda:UpdateFunctionCode", "replace the code of"),
