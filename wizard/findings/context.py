@@ -110,6 +110,20 @@ def _takes_in(actions: tuple[str, ...], not_actions: tuple[str, ...], action: st
     return not _names(not_actions, action) if not_actions else _names(actions, action)
 
 
+@memo(maxsize=8192)
+def _services_named(statement: tuple[tuple[str, ...], tuple[str, ...]]) -> frozenset[str]:
+    """The lowercased services whose actions a statement's (Action, NotAction) may name, ``""``
+    standing for any service."""
+    actions, not_actions = statement
+    if not_actions:
+        return frozenset({""})
+    found = set()
+    for pattern in actions:
+        service, colon, _name = pattern.partition(":")
+        found.add(service.lower() if colon and "*" not in service and "?" not in service else "")
+    return frozenset(found)
+
+
 @memo(maxsize=65536)
 def _names(patterns: tuple[str, ...], action: str) -> bool:
     """Whether one of the patterns matches ``action``, remembered: the same few lists of
@@ -330,19 +344,28 @@ class RuleContext:
         answer for (an index from actions to principals, built once per action)."""
         found = self._principals_cache.get(action)
         if found is None:
+            by_service = self._statements_by_service
+            service, colon, _name = action.partition(":")
+            candidates = (by_service.get(service.lower(), {}) | by_service.get("", {})) if colon else \
+                {key: holders for statements in by_service.values() for key, holders in statements.items()}
             found = self._principals_cache[action] = frozenset().union(*(
-                holders for (actions, not_actions), holders in self._by_statement_actions.items()
+                holders for (actions, not_actions), holders in candidates.items()
                 if _takes_in(actions, not_actions, action)))
         return found
 
     @cached_property
-    def _by_statement_actions(self) -> dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]]:
-        """The principals holding an Allow statement, by its (Action, NotAction): many principals
-        hold statements of the same few policies, so each is matched against an action once."""
-        found: dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]] = {}
+    def _statements_by_service(self) -> dict[str, dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]]]:
+        """The principals holding an Allow statement, by its (Action, NotAction), under each
+        service its actions name (lowercased; ``""`` for a statement that may name an action of
+        any service: a NotAction, or a pattern whose service part has a wildcard or that has no
+        service part). Many principals hold statements of the same few policies, and an action
+        is matched against the statements of its own service only."""
+        found: dict[str, dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]]] = {}
         for principal, grants in self.allows.items():
             for grant in grants:
-                found.setdefault((grant.actions, grant.not_actions), set()).add(principal)
+                key = (grant.actions, grant.not_actions)
+                for service in _services_named(key):
+                    found.setdefault(service, {}).setdefault(key, set()).add(principal)
         return found
 
     @cached_property

@@ -57,11 +57,37 @@ ACTIONS = ("iam:PassRole", "sts:AssumeRole", "iam:PutRolePolicy", "iam:CreatePol
            "lambda:UpdateFunctionCode", "ecs:RunTask", "kms:Decrypt", "athena:StartQueryExecution")
 
 
-def test_the_index_names_the_principals_with_a_statement_naming_the_action(real_template_path):
-    ctx = context(real_template_path, REAL_REQUIRED)
-    for action in ACTIONS:
+def named_by_every_statement(ctx: RuleContext) -> None:
+    """The index by service names, for every action a statement names and some more, the
+    principals that asking each of their statements finds."""
+    written = {a for grants in ctx.allows.values() for g in grants for a in (*g.actions, *g.not_actions)
+               if "*" not in a and "?" not in a}
+    for action in (*ACTIONS, *sorted(written), *(a.upper() for a in ACTIONS), "iam", "*"):
         named = {p for p, grants in ctx.allows.items() if any(allows_action(g, action) for g in grants)}
         assert ctx.principals_naming(action) == named, action
+
+
+def test_the_index_names_the_principals_with_a_statement_naming_the_action(real_template_path):
+    named_by_every_statement(context(real_template_path, REAL_REQUIRED))
+
+
+@pytest.mark.parametrize("mode", [{}, {"EnableEnhancedSecurity": "true"}], ids=["default", "hardened"])
+def test_the_index_names_the_same_principals_on_the_embedded_template(mode):
+    named_by_every_statement(context(shipped.DEFAULT_TEMPLATE, mode))
+
+
+@pytest.mark.parametrize("statement,services", [
+    ((("s3:GetObject", "IAM:PassRole"), ()), {"s3", "iam"}),
+    ((("iam:Pass*",), ()), {"iam"}),
+    ((("*",), ()), {""}),
+    ((("i?m:PassRole", "sts:AssumeRole"), ()), {"", "sts"}),
+    ((("iam*",), ()), {""}),
+    (((), ("iam:PassRole",)), {""}),
+])
+def test_a_statement_is_indexed_under_every_service_it_may_name(statement, services):
+    from wizard.findings.context import _services_named
+
+    assert _services_named(statement) == services
 
 
 def test_a_context_holding_boundaries_answers_as_one_built_afresh(real_template_path):
