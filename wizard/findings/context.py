@@ -2,8 +2,10 @@
 
 Rules ask the same questions again and again (which Allow statements does this role hold,
 may it do ``iam:PassRole`` on that role, which policies are attached to it, what is that
-role's ARN). ``RuleContext`` answers them from indexes built once per evaluation, so that
-thirty rules together stay well inside the time the review screen has.
+role's ARN). ``RuleContext`` answers them from indexes built once per evaluation (the
+principals naming an action, found among the statements of the action's own service; the
+statements a principal holds for an action) and remembers each answer of ``can``, so that
+thirty rules together stay well inside the time the review screen has, on a large template too.
 
 A stack resource's ARN is often unknown until deployment (CloudFormation makes up the name),
 so a ``Target`` carries both the symbolic tokens a template uses for it (``${Role.Arn}``) and
@@ -15,7 +17,9 @@ What takes effect for a principal is what its identity policies allow *and* its 
 boundary (if it has one the model can read) admits, minus every unconditional Deny of either:
 ``can`` answers that. ``holding_boundaries`` gives the context in which some principals hold
 their whole boundary: what they may come to hold when their policies are rewritten at run time
-(a rewritten policy can say anything, the boundary still caps it).
+(a rewritten policy can say anything, the boundary still caps it). It takes over what the change
+leaves true: what the evaluation alone decides, the Denies, trusts and boundaries, and the
+answers about every other principal.
 """
 
 from __future__ import annotations
