@@ -38,7 +38,8 @@ _UNRESTRICTED_TAIL = re.compile(r"[A-Za-z0-9_.-]+[/:]\*")
 #: What a context holding some principals' boundaries (``holding_boundaries``) shares with the
 #: context it was derived from: what the evaluation alone decides, and the statements the
 #: derivation leaves as they are (it replaces identity Allows only).
-_SAME_IN_DERIVED = ("holders", "stack_policies", "_policy_arns", "denies", "trusts", "boundaries")
+_SAME_IN_DERIVED = ("holders", "_holders_by_arn", "stack_policies", "_policy_arns", "denies", "trusts",
+                    "boundaries")
 
 
 @dataclass(frozen=True)
@@ -443,12 +444,15 @@ class RuleContext:
     def holder_of_token(self, token: str) -> Holder | None:
         """The stack role a ``${Role.Arn}`` token or an exact role ARN denotes."""
         holder = self.holders.get(holder_of(token))
-        if holder is not None:
-            return holder
-        for candidate in self.holders.values():
-            if candidate.target.arn == token:
-                return candidate
-        return None
+        return holder if holder is not None else self._holders_by_arn.get(token)
+
+    @cached_property
+    def _holders_by_arn(self) -> dict[str, Holder]:
+        """Each holder by its ARN (or ARN pattern), the first in template order where two share one."""
+        found: dict[str, Holder] = {}
+        for holder in self.holders.values():
+            found.setdefault(holder.target.arn, holder)
+        return found
 
     # -- other stack resources ----------------------------------------------------------
 

@@ -58,3 +58,14 @@ def test_the_no_echo_hits_are_those_of_the_template_whatever_the_values():
     found = list(no_echo_in_plain_environment(first))
     assert found and found == list(_no_echo_hits(first))
     assert list(no_echo_in_plain_environment(context({"AdminPassword": "another"}))) == found
+
+
+def test_a_role_is_found_by_its_arn_as_by_looking_through_every_role():
+    template = load_template(shipped.DEFAULT_TEMPLATE)
+    evaluation = Evaluation(template, resolve_parameters(template, {}))
+    ctx = RuleContext(evaluation, extract(evaluation), network_rules(evaluation))
+    tokens = [h.target.arn for h in ctx.holders.values()] + ["arn:aws:iam::123456789012:role/elsewhere", ""]
+    assert len(tokens) > 3
+    for token in tokens:
+        first = next((h for h in ctx.holders.values() if h.target.arn == token), None)
+        assert ctx.holder_of_token(token) is first, token
