@@ -326,6 +326,7 @@ class RuleContext:
             if name in mine:
                 derived.__dict__[name] = mine[name]
         derived.__dict__["_identity_copies"] = mine.setdefault("_identity_copies", {})
+        derived.__dict__["_derived_from"] = (self, changed)  # who names an action: as here, but ``changed``
         derived.__dict__["_action_cache"] = {k: v for k, v in self._action_cache.items() if k[0] not in changed}
         derived.__dict__["_can_cache"] = {k: v for k, v in self._can_cache.items() if k[0] not in changed}
 
@@ -348,6 +349,10 @@ class RuleContext:
         """The principals with an Allow statement naming ``action``: the only ones ``can`` may
         answer for (an index from actions to principals, built once per action)."""
         found = self._principals_cache.get(action)
+        if found is None and "_derived_from" in self.__dict__:
+            parent, changed = self.__dict__["_derived_from"]
+            found = self._principals_cache[action] = (parent.principals_naming(action) - changed) | frozenset(
+                p for p in changed if any(_takes_in(g.actions, g.not_actions, action) for g in self.allows.get(p, ())))
         if found is None:
             by_service = self._statements_by_service
             service, colon, _name = action.partition(":")

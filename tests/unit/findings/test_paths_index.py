@@ -104,6 +104,10 @@ def test_a_context_holding_boundaries_answers_as_one_built_afresh(real_template_
     fresh = RuleContext(ctx.evaluation, derived.ctx.grants, ctx.rules)
     targets = [None, *(h.target for h in ctx.holders.values()),
                *(p.target for h in ctx.holders.values() for p in h.attached.values())]
+    written = {a for c in (ctx, derived.ctx) for grants in c.allows.values() for g in grants for a in g.actions
+               if "*" not in a and "?" not in a}
+    for action in (*ACTIONS, *sorted(written)):
+        assert derived.ctx.principals_naming(action) == fresh.principals_naming(action), action
     for principal in ctx.holders:
         for action in ACTIONS:
             for target in targets:
