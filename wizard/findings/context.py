@@ -319,14 +319,15 @@ class RuleContext:
     def _hand_on(self, derived: "RuleContext", changed: frozenset[str]) -> None:
         """Give ``derived`` (this context with the identity Allows of ``changed`` replaced) what
         stays true there: what the evaluation alone decides, the statements it does not change
-        (Denies, boundaries, trusts and the copies of boundary statements), and what the other
-        principals may do."""
+        (Denies, boundaries, trusts and the copies of boundary statements), what the other
+        principals may do, and which of them name an action (``principals_naming`` asks again
+        about ``changed`` only)."""
         mine = self.__dict__
         for name in _SAME_IN_DERIVED:
             if name in mine:
                 derived.__dict__[name] = mine[name]
         derived.__dict__["_identity_copies"] = mine.setdefault("_identity_copies", {})
-        derived.__dict__["_derived_from"] = (self, changed)  # who names an action: as here, but ``changed``
+        derived.__dict__["_derived_from"] = (self, changed)
         derived.__dict__["_action_cache"] = {k: v for k, v in self._action_cache.items() if k[0] not in changed}
         derived.__dict__["_can_cache"] = {k: v for k, v in self._can_cache.items() if k[0] not in changed}
 
