@@ -114,3 +114,33 @@ def test_a_context_holding_boundaries_answers_as_one_built_afresh(real_template_
                 assert derived.ctx.can(principal, action, target) == fresh.can(principal, action, target), \
                     (principal, action, target)
     assert [vars(e) for e in derived.edges] == [vars(e) for e in StackPaths(fresh).edges]
+
+
+def test_every_question_of_the_rules_is_worked_out_once(real_template_path, monkeypatch):
+    """Across every rule, and the escalation search's second pass where rewritable roles hold
+    their boundaries, ``can`` works out each (principal, action, resource) once: a role the
+    second pass leaves alone is not asked about again."""
+    from collections import Counter
+
+    from tests.unit.findings.test_findings_unchanged import _hardened, values
+    from wizard.findings.paths import stack_paths
+    from wizard.findings.rules import detectors
+
+    worked_out = Counter()
+    work = RuleContext._can
+
+    def counted(self, principal, action, target):
+        worked_out[principal, action, target] += 1
+        return work(self, principal, action, target)
+
+    monkeypatch.setattr(RuleContext, "_can", counted)
+    template = _hardened("stable.yaml")
+    ctx = context_of(template, values(template, "stable.yaml", "ManualApproval"))
+    for detect in detectors().values():
+        list(detect(ctx))
+    reach = stack_paths(ctx).reach
+    assert reach is not stack_paths(ctx) and worked_out
+    held = {p for p in {*ctx.allows, *reach.ctx.allows} if ctx.allows.get(p) != reach.ctx.allows.get(p)}
+    assert held
+    again = sorted(key[:2] for key, n in worked_out.items() if n > 1 and key[0] not in held)
+    assert not again
