@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Iterable
 from wizard.arns import parse_arn
 from wizard.iam.wildcards import matcher, pattern_covers
 from wizard.cfn.evaluate import Evaluation
@@ -145,6 +146,26 @@ def _by_wildcard(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple]:
     lowered = [pattern.lower() for pattern in patterns]
     exact = frozenset(p for p in lowered if "*" not in p and "?" not in p)
     return exact, tuple(matcher(p) for p in lowered if p not in exact)
+
+
+def _by_service(allows: Iterable[tuple[str, Iterable[Grant]]]) -> dict[str, dict[tuple, set[str]]]:
+    """(principal, Allow statements) pairs as ``RuleContext._statements_by_service`` keeps them."""
+    found: dict[str, dict[tuple, set[str]]] = {}
+    for principal, grants in allows:
+        for grant in grants:
+            key = (grant.actions, grant.not_actions)
+            for service in _services_named(key):
+                found.setdefault(service, {}).setdefault(key, set()).add(principal)
+    return found
+
+
+def _naming(by_service: dict[str, dict[tuple, set[str]]], action: str) -> frozenset[str]:
+    """The principals of an index by service holding a statement that names ``action``."""
+    service, colon, _name = action.partition(":")
+    candidates = (by_service.get(service.lower(), {}) | by_service.get("", {})) if colon else \
+        {key: holders for statements in by_service.values() for key, holders in statements.items()}
+    return frozenset().union(*(holders for (actions, not_actions), holders in candidates.items()
+                               if _takes_in(actions, not_actions, action)))
 
 
 def reaches(grant: Grant, target: Target) -> bool:
@@ -350,18 +371,14 @@ class RuleContext:
         """The principals with an Allow statement naming ``action``: the only ones ``can`` may
         answer for (an index from actions to principals, built once per action)."""
         found = self._principals_cache.get(action)
-        if found is None and "_derived_from" in self.__dict__:
-            parent, changed = self.__dict__["_derived_from"]
-            found = self._principals_cache[action] = (parent.principals_naming(action) - changed) | frozenset(
-                p for p in changed if any(_takes_in(g.actions, g.not_actions, action) for g in self.allows.get(p, ())))
         if found is None:
-            by_service = self._statements_by_service
-            service, colon, _name = action.partition(":")
-            candidates = (by_service.get(service.lower(), {}) | by_service.get("", {})) if colon else \
-                {key: holders for statements in by_service.values() for key, holders in statements.items()}
-            found = self._principals_cache[action] = frozenset().union(*(
-                holders for (actions, not_actions), holders in candidates.items()
-                if _takes_in(actions, not_actions, action)))
+            derived = self.__dict__.get("_derived_from")
+            if derived is None:
+                found = _naming(self._statements_by_service, action)
+            else:  # the context this one comes from knows the others
+                parent, changed = derived
+                found = (parent.principals_naming(action) - changed) | _naming(self._changed_statements, action)
+            self._principals_cache[action] = found
         return found
 
     @cached_property
@@ -371,13 +388,14 @@ class RuleContext:
         any service: a NotAction, or a pattern whose service part has a wildcard or that has no
         service part). Many principals hold statements of the same few policies, and an action
         is matched against the statements of its own service only."""
-        found: dict[str, dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]]] = {}
-        for principal, grants in self.allows.items():
-            for grant in grants:
-                key = (grant.actions, grant.not_actions)
-                for service in _services_named(key):
-                    found.setdefault(service, {}).setdefault(key, set()).add(principal)
-        return found
+        return _by_service(self.allows.items())
+
+    @cached_property
+    def _changed_statements(self) -> dict[str, dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]]]:
+        """``_statements_by_service`` of the principals whose Allows a derived context changed
+        (none in a context derived from no other)."""
+        _parent, changed = self.__dict__.get("_derived_from", (None, ()))
+        return _by_service((p, self.allows[p]) for p in changed if p in self.allows)
 
     @cached_property
     def _principals_cache(self) -> dict[str, frozenset[str]]:
