@@ -24,8 +24,9 @@ answers about every other principal.
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable
 from wizard.arns import parse_arn
@@ -332,10 +333,13 @@ class RuleContext:
         """A boundary statement as an identity statement (one copy of each, whichever set of
         principals comes to hold its boundary)."""
         copies = self.__dict__.setdefault("_identity_copies", {})
-        copy = copies.get(id(grant))
-        if copy is None:
-            copy = copies[id(grant)] = replace(grant, kind=IDENTITY)
-        return copy
+        found = copies.get(id(grant))
+        if found is None:
+            # the statement copied field for field with its kind changed, as ``dataclasses.replace``
+            # makes it, without running ``__init__`` over every field of every boundary statement
+            found = copies[id(grant)] = copy.copy(grant)
+            object.__setattr__(found, "kind", IDENTITY)
+        return found
 
     def _hand_on(self, derived: "RuleContext", changed: frozenset[str]) -> None:
         """Give ``derived`` (this context with the identity Allows of ``changed`` replaced) what
