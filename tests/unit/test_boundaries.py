@@ -106,6 +106,20 @@ def test_a_deny_in_the_boundary_applies_and_holding_the_boundary_gives_what_it_a
     assert not held.can("Role", "sts:AssumeRole")
 
 
+def test_holding_its_boundary_a_role_names_only_what_the_boundary_admits():
+    """The context holding the boundary takes over the principals naming an action from the one
+    it comes from, but for the roles that hold their boundary."""
+    ev = evaluation()
+    ctx = RuleContext(ev, extract(ev), [])
+    assert "Role" in ctx.principals_naming("sts:AssumeRole") and ctx.can("Role", "s3:GetObject")
+    held = ctx.holding_boundaries(frozenset({"Role"}))
+    afresh = RuleContext(ev, held.grants, [])
+    for action in ("sts:AssumeRole", "s3:GetObject", "s3:PutObject"):
+        assert held.principals_naming(action) == afresh.principals_naming(action), action
+    assert "Role" not in held.principals_naming("sts:AssumeRole")
+    assert "Role" in held.principals_naming("s3:GetObject")
+
+
 def test_the_reports_exact_policies_show_a_boundary_as_the_roles_boundary():
     from wizard.findings.policies import policies_by_principal
 

@@ -76,16 +76,18 @@ def evaluate_findings(evaluation: Evaluation, grants: list[Grant] | None = None,
     for rule_id, detect in detectors().items():
         if prefixes is not None and not rule_id.startswith(prefixes):
             continue
-        text = texts.rules[rule_id]
-        controls = controls_by_rule.get(rule_id, ())
-        if chosen:
-            controls = tuple(c for key in chosen for c in controls if c.framework == key)
-        fix = for_template(text.fix, evaluation.template.parameters)
         hits, read = known.get(rule_id, ((), ()))
         if rule_id not in known or (read is not None and read != context.chosen):
             context.frameworks_read = False
             hits = tuple(detect(context))
             known[rule_id] = (hits, context.chosen if context.frameworks_read else None)
+        if not hits:
+            continue  # a rule's texts are made ready for the template only when it found something
+        text = texts.rules[rule_id]
+        controls = controls_by_rule.get(rule_id, ())
+        if chosen:
+            controls = tuple(c for key in chosen for c in controls if c.framework == key)
+        fix = for_template(text.fix, evaluation.template.parameters)
         for hit in hits:
             findings.append(_finding(text, controls, hit, fix))
     findings.sort(key=lambda f: (0 if not chosen or f.controls else 1, -f.rank, f.rule_id,
@@ -131,13 +133,9 @@ def _watched_context() -> type:
             (self.watcher or self).frameworks_read = True
             return self.chosen
 
-        def holding_boundaries(self, principals):
+        def _with_grants(self, grants):
             """The derived context, watched too: handing the frameworks on is not reading them."""
-            read = self.frameworks_read
-            derived = super().holding_boundaries(principals)
-            self.frameworks_read = read
-            return type(self)(derived.evaluation, derived.grants, derived.rules, self.chosen,
-                              self.watcher or self)
+            return type(self)(self.evaluation, grants, self.rules, self.chosen, self.watcher or self)
 
     return Watched
 

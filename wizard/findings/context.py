@@ -2,8 +2,10 @@
 
 Rules ask the same questions again and again (which Allow statements does this role hold,
 may it do ``iam:PassRole`` on that role, which policies are attached to it, what is that
-role's ARN). ``RuleContext`` answers them from indexes built once per evaluation, so that
-thirty rules together stay well inside the time the review screen has.
+role's ARN). ``RuleContext`` answers them from indexes built once per evaluation (the
+principals naming an action, found among the statements of the action's own service; the
+statements a principal holds for an action) and remembers each answer of ``can``, so that
+thirty rules together stay well inside the time the review screen has, on a large template too.
 
 A stack resource's ARN is often unknown until deployment (CloudFormation makes up the name),
 so a ``Target`` carries both the symbolic tokens a template uses for it (``${Role.Arn}``) and
@@ -15,22 +17,31 @@ What takes effect for a principal is what its identity policies allow *and* its 
 boundary (if it has one the model can read) admits, minus every unconditional Deny of either:
 ``can`` answers that. ``holding_boundaries`` gives the context in which some principals hold
 their whole boundary: what they may come to hold when their policies are rewritten at run time
-(a rewritten policy can say anything, the boundary still caps it).
+(a rewritten policy can say anything, the boundary still caps it). It takes over what the change
+leaves true: what the evaluation alone decides, the Denies, trusts and boundaries, and the
+answers about every other principal.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Iterable
 from wizard.arns import parse_arn
-from wizard.iam.wildcards import action_matches, pattern_covers
+from wizard.iam.wildcards import matcher, pattern_covers
 from wizard.cfn.evaluate import Evaluation
 from wizard.iam.grants import BOUNDARY, IDENTITY, TRUST, Grant, holder_of
 from wizard.iam.network import NetworkRule
 from wizard.memo import memo
 
 _UNRESTRICTED_TAIL = re.compile(r"[A-Za-z0-9_.-]+[/:]\*")
+#: What a context holding some principals' boundaries (``holding_boundaries``) shares with the
+#: context it was derived from: what the evaluation alone decides, and the statements the
+#: derivation leaves as they are (it replaces identity Allows only).
+_SAME_IN_DERIVED = ("holders", "_holders_by_arn", "stack_policies", "_policy_arns", "denies", "trusts",
+                    "boundaries")
 
 
 @dataclass(frozen=True)
@@ -101,11 +112,61 @@ def allows_action(grant: Grant, action: str) -> bool:
     return _names(grant.actions, action)
 
 
+def _takes_in(actions: tuple[str, ...], not_actions: tuple[str, ...], action: str) -> bool:
+    """``allows_action`` for a statement's (Action, NotAction) alone."""
+    return not _names(not_actions, action) if not_actions else _names(actions, action)
+
+
+@memo(maxsize=8192)
+def _services_named(statement: tuple[tuple[str, ...], tuple[str, ...]]) -> frozenset[str]:
+    """The lowercased services whose actions a statement's (Action, NotAction) may name, ``""``
+    standing for any service."""
+    actions, not_actions = statement
+    if not_actions:
+        return frozenset({""})
+    found = set()
+    for pattern in actions:
+        service, colon, _name = pattern.partition(":")
+        found.add(service.lower() if colon and "*" not in service and "?" not in service else "")
+    return frozenset(found)
+
+
 @memo(maxsize=65536)
 def _names(patterns: tuple[str, ...], action: str) -> bool:
     """Whether one of the patterns matches ``action``, remembered: the same few lists of
     patterns are asked about the same actions for every principal and statement."""
-    return any(action_matches(pattern, action) for pattern in patterns)
+    exact, wildcards = _by_wildcard(patterns)
+    action = action.lower()
+    return action in exact or any(matches(action) for matches in wildcards)
+
+
+@memo(maxsize=8192)
+def _by_wildcard(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple]:
+    """(the patterns without a wildcard, a matcher for each other one), lowercased as actions
+    compare: a long list of actions is looked up, not matched one pattern at a time."""
+    lowered = [pattern.lower() for pattern in patterns]
+    exact = frozenset(p for p in lowered if "*" not in p and "?" not in p)
+    return exact, tuple(matcher(p) for p in lowered if p not in exact)
+
+
+def _by_service(allows: Iterable[tuple[str, Iterable[Grant]]]) -> dict[str, dict[tuple, set[str]]]:
+    """(principal, Allow statements) pairs as ``RuleContext._statements_by_service`` keeps them."""
+    found: dict[str, dict[tuple, set[str]]] = {}
+    for principal, grants in allows:
+        for grant in grants:
+            key = (grant.actions, grant.not_actions)
+            for service in _services_named(key):
+                found.setdefault(service, {}).setdefault(key, set()).add(principal)
+    return found
+
+
+def _naming(by_service: dict[str, dict[tuple, set[str]]], action: str) -> frozenset[str]:
+    """The principals of an index by service holding a statement that names ``action``."""
+    service, colon, _name = action.partition(":")
+    candidates = (by_service.get(service.lower(), {}) | by_service.get("", {})) if colon else \
+        {key: holders for statements in by_service.values() for key, holders in statements.items()}
+    return frozenset().union(*(holders for (actions, not_actions), holders in candidates.items()
+                               if _takes_in(actions, not_actions, action)))
 
 
 def reaches(grant: Grant, target: Target) -> bool:
@@ -196,6 +257,13 @@ class RuleContext:
         Empty when none does, when an unconditional Deny of the principal's covers it, or when
         the principal's permissions boundary does not admit it.
         """
+        key = (principal, action, target)
+        found = self._can_cache.get(key)
+        if found is None:
+            found = self._can_cache[key] = self._can(principal, action, target)
+        return found
+
+    def _can(self, principal: str, action: str, target: Target | None) -> tuple[Grant, ...]:
         allowing, denying = self._for_action(principal, action)
         if not allowing:
             return ()
@@ -205,6 +273,12 @@ class RuleContext:
         if found and principal in self.boundaries and not self.admits(principal, action, target):
             return ()
         return found
+
+    @cached_property
+    def _can_cache(self) -> dict[tuple[str, str, Target | None], tuple[Grant, ...]]:
+        """``can``'s answers: the escalation search asks the same principal about the same
+        action on the same policy once for every role the policy is attached to."""
+        return {}
 
     @cached_property
     def boundaries(self) -> dict[str, tuple[tuple[Grant, ...], tuple[Grant, ...]]]:
@@ -241,13 +315,46 @@ class RuleContext:
         """This context as it would be if each of ``principals`` held everything its permissions
         boundary admits (its identity Allows replaced by the boundary's): what a principal whose
         policies can be rewritten may come to hold."""
-        held = [replace(g, kind=IDENTITY) for g in self.grants
+        held = [self._as_identity(g) for g in self.grants
                 if g.kind == BOUNDARY and g.principal in principals and not g.attachment and g.is_allow]
         kept = [g for g in self.grants
                 if not (g.kind == IDENTITY and g.is_allow and g.principal in principals)]
-        context = RuleContext(self.evaluation, kept + held, self.rules)
+        context = self._with_grants(kept + held)
+        self._hand_on(context, principals)
+        return context
+
+    def _with_grants(self, grants: list[Grant]) -> "RuleContext":
+        """A context of the same evaluation and network rules, with these grants."""
+        context = RuleContext(self.evaluation, grants, self.rules)
         context.frameworks = getattr(self, "frameworks", ())
         return context
+
+    def _as_identity(self, grant: Grant) -> Grant:
+        """A boundary statement as an identity statement (one copy of each, whichever set of
+        principals comes to hold its boundary)."""
+        copies = self.__dict__.setdefault("_identity_copies", {})
+        found = copies.get(id(grant))
+        if found is None:
+            # the statement copied field for field with its kind changed, as ``dataclasses.replace``
+            # makes it, without running ``__init__`` over every field of every boundary statement
+            found = copies[id(grant)] = copy.copy(grant)
+            object.__setattr__(found, "kind", IDENTITY)
+        return found
+
+    def _hand_on(self, derived: "RuleContext", changed: frozenset[str]) -> None:
+        """Give ``derived`` (this context with the identity Allows of ``changed`` replaced) what
+        stays true there: what the evaluation alone decides, the statements it does not change
+        (Denies, boundaries, trusts and the copies of boundary statements), what the other
+        principals may do, and which of them name an action (``principals_naming`` asks again
+        about ``changed`` only)."""
+        mine = self.__dict__
+        for name in _SAME_IN_DERIVED:
+            if name in mine:
+                derived.__dict__[name] = mine[name]
+        derived.__dict__["_identity_copies"] = mine.setdefault("_identity_copies", {})
+        derived.__dict__["_derived_from"] = (self, changed)
+        derived.__dict__["_action_cache"] = {k: v for k, v in self._action_cache.items() if k[0] not in changed}
+        derived.__dict__["_can_cache"] = {k: v for k, v in self._can_cache.items() if k[0] not in changed}
 
     def _for_action(self, principal: str, action: str) -> tuple[tuple[Grant, ...], tuple[Grant, ...]]:
         """(Allow statements, unconditional Deny statements) of a principal naming ``action``."""
@@ -269,9 +376,30 @@ class RuleContext:
         answer for (an index from actions to principals, built once per action)."""
         found = self._principals_cache.get(action)
         if found is None:
-            found = self._principals_cache[action] = frozenset(
-                principal for principal in self.allows if self._for_action(principal, action)[0])
+            derived = self.__dict__.get("_derived_from")
+            if derived is None:
+                found = _naming(self._statements_by_service, action)
+            else:  # the context this one comes from knows the others
+                parent, changed = derived
+                found = (parent.principals_naming(action) - changed) | _naming(self._changed_statements, action)
+            self._principals_cache[action] = found
         return found
+
+    @cached_property
+    def _statements_by_service(self) -> dict[str, dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]]]:
+        """The principals holding an Allow statement, by its (Action, NotAction), under each
+        service its actions name (lowercased; ``""`` for a statement that may name an action of
+        any service: a NotAction, or a pattern whose service part has a wildcard or that has no
+        service part). Many principals hold statements of the same few policies, and an action
+        is matched against the statements of its own service only."""
+        return _by_service(self.allows.items())
+
+    @cached_property
+    def _changed_statements(self) -> dict[str, dict[tuple[tuple[str, ...], tuple[str, ...]], set[str]]]:
+        """``_statements_by_service`` of the principals whose Allows a derived context changed
+        (none in a context derived from no other)."""
+        _parent, changed = self.__dict__.get("_derived_from", (None, ()))
+        return _by_service((p, self.allows[p]) for p in changed if p in self.allows)
 
     @cached_property
     def _principals_cache(self) -> dict[str, frozenset[str]]:
@@ -309,14 +437,14 @@ class RuleContext:
                             self.template.line_of("Resources", logical_id),
                             boundary=str(boundary) if boundary else None)
             arns = properties.get("ManagedPolicyArns") or []
-            for arn in arns if isinstance(arns, list) else []:
-                if isinstance(arn, str):
-                    holder.attached[arn] = self.policy_ref(arn, self.template.line_of(
-                        "Resources", logical_id, "Properties", "ManagedPolicyArns"))
+            arns = [arn for arn in arns if isinstance(arn, str)] if isinstance(arns, list) else []
+            line = self.template.line_of("Resources", logical_id, "Properties", "ManagedPolicyArns") if arns else None
+            for arn in arns:
+                holder.attached[arn] = self.policy_ref(arn, line)
             found[logical_id] = holder
         for logical_id, policy in ev.resources("AWS::IAM::ManagedPolicy").items():
             properties = policy.get("Properties") or {}
-            arn = ev.ref_token(logical_id)
+            arn = self._policy_arns[logical_id]
             for key in ("Roles", "Users", "Groups"):
                 members = properties.get(key) or []
                 for member in members if isinstance(members, list) else []:
@@ -329,9 +457,13 @@ class RuleContext:
     @cached_property
     def stack_policies(self) -> dict[str, str]:
         """Stack managed policy ARN (as ``Ref`` gives it) -> logical id."""
+        return {arn: logical_id for logical_id, arn in self._policy_arns.items()}
+
+    @cached_property
+    def _policy_arns(self) -> dict[str, str]:
+        """Stack managed policy logical id -> its ARN (as ``Ref`` gives it)."""
         ev = self.evaluation
-        return {ev.ref_token(logical_id): logical_id
-                for logical_id in ev.resources("AWS::IAM::ManagedPolicy")}
+        return {logical_id: ev.ref_token(logical_id) for logical_id in ev.resources("AWS::IAM::ManagedPolicy")}
 
     def policy_ref(self, arn: str, line: int | None) -> PolicyRef:
         logical_id = self.stack_policies.get(arn)
@@ -340,12 +472,15 @@ class RuleContext:
     def holder_of_token(self, token: str) -> Holder | None:
         """The stack role a ``${Role.Arn}`` token or an exact role ARN denotes."""
         holder = self.holders.get(holder_of(token))
-        if holder is not None:
-            return holder
-        for candidate in self.holders.values():
-            if candidate.target.arn == token:
-                return candidate
-        return None
+        return holder if holder is not None else self._holders_by_arn.get(token)
+
+    @cached_property
+    def _holders_by_arn(self) -> dict[str, Holder]:
+        """Each holder by its ARN (or ARN pattern), the first in template order where two share one."""
+        found: dict[str, Holder] = {}
+        for holder in self.holders.values():
+            found.setdefault(holder.target.arn, holder)
+        return found
 
     # -- other stack resources ----------------------------------------------------------
 

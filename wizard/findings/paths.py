@@ -109,7 +109,16 @@ class StackPaths:
         return [name for name in self.roles if name in naming]
 
     def out(self, kind: str, source: str) -> list[Edge]:
-        return [e for e in self._by_source.get(source, ()) if e.kind == kind]
+        """The edges of one kind from ``source``, in order (asked again and again by every rule:
+        worked out once)."""
+        found = self._out.get((kind, source))
+        if found is None:
+            found = self._out[kind, source] = [e for e in self._by_source.get(source, ()) if e.kind == kind]
+        return found
+
+    @cached_property
+    def _out(self) -> dict[tuple[str, str], list[Edge]]:
+        return {}
 
     @cached_property
     def _by_source(self) -> dict[str, list[Edge]]:
@@ -275,10 +284,11 @@ class StackPaths:
         """A opens a shell (ECS Exec) in a running task of a service whose task role is another role."""
         ctx = self.ctx
         found = []
+        callers = self.callers("ecs:ExecuteCommand")
         for service, task, role, cluster, line in self.exec_services:
             target = Target(frozenset({"${" + cluster + "}", "${" + cluster + ".Arn}"} if cluster else ()),
                             ctx.arn("ecs", "task/*"))
-            for caller in self.callers("ecs:ExecuteCommand"):
+            for caller in callers:
                 if caller == role.logical_id:
                     continue
                 allowed = ctx.can(caller, "ecs:ExecuteCommand", target)
@@ -311,13 +321,14 @@ class StackPaths:
     def _function_edges(self) -> list[Edge]:
         ctx = self.ctx
         found = []
+        callers = self.callers("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration")
         for function, resource in ctx.evaluation.resources("AWS::Lambda::Function").items():
             role = ctx.holder_of_token(str((resource.get("Properties") or {}).get("Role", "")))
             if role is None:
                 continue
             target = ctx.resource_target(function, "lambda", "function:", "FunctionName")
             role_line = ctx.line(function, "Properties", "Role")
-            for caller in self.callers("lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"):
+            for caller in callers:
                 if caller == role.logical_id:
                     continue
                 for action, what in (("lambda:UpdateFunctionCode", "replace the code of"),
@@ -386,6 +397,9 @@ class StackPaths:
                 return paths
             held = frozenset(more)
             paths = StackPaths(self.ctx.holding_boundaries(held))
+            for name in ("_tasks", "exec_services"):  # the evaluation's alone, the same there
+                if name in self.__dict__:
+                    paths.__dict__[name] = self.__dict__[name]
 
     def _grants_anything(self, name: str) -> bool:
         """Whether ``name`` holds everything, or rewrites a role without a boundary that it is or
@@ -440,15 +454,21 @@ class StackPaths:
         """(rewrite, assume) pairs: ``name`` rewrites role B's rights and can assume B."""
         if name in self.ctx.full_admins:
             return []
-        pairs = []
-        for assume in self.out(ACT_AS, name):
-            if assume.how != ASSUME:
-                continue
-            for rewrite in self.out(REWRITE, name):
-                if rewrite.target == assume.target:
-                    pairs.append((rewrite, assume))
-                    break
+        pairs = self._assume_rewrites.get(name)
+        if pairs is None:
+            pairs = self._assume_rewrites[name] = []
+            for assume in self.out(ACT_AS, name):
+                if assume.how != ASSUME:
+                    continue
+                for rewrite in self.out(REWRITE, name):
+                    if rewrite.target == assume.target:
+                        pairs.append((rewrite, assume))
+                        break
         return pairs
+
+    @cached_property
+    def _assume_rewrites(self) -> dict[str, list[tuple[Edge, Edge]]]:
+        return {}
 
     @cached_property
     def escalating(self) -> set[str]:

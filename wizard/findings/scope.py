@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from wizard.iam import actions as iam_actions
 from wizard.iam import resource_types
+from wizard.memo import memo
 
 
+@memo(maxsize=4096)
 def split_by_scope(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Expand action patterns into (scopable, unscopable, unknown patterns).
 
     Scopable actions can name a resource ARN; unscopable ones accept only ``*``; unknown
-    patterns match no action AWS defines and are kept as written.
+    patterns match no action AWS defines and are kept as written. Remembered by the patterns:
+    several rules ask about each statement, in every evaluation.
     """
     scopable: set[str] = set()
     fixed: set[str] = set()

@@ -72,15 +72,27 @@ def trail_without_s3_data_events(ctx: RuleContext):
 
 def trail_log_groups(ctx: RuleContext) -> list[tuple[str, str]]:
     """(trail, log group) for each log group of the template a trail delivers its events to."""
-    import re
-
     groups = list(ctx.evaluation.resources("AWS::Logs::LogGroup"))
     found = []
     for logical_id, properties in _trails(ctx):
         arn = str(properties.get("CloudWatchLogsLogGroupArn") or "")
-        found += [(logical_id, g) for g in groups
-                  if arn and re.search(rf"(?<![A-Za-z0-9]){re.escape(g)}(?![A-Za-z0-9])", arn)]
+        found += [(logical_id, g) for g in groups if arn and _names_whole(arn, g)]
     return found
+
+
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _names_whole(text: str, name: str) -> bool:
+    """Whether ``name`` appears in ``text`` with no letter or digit right before or after it
+    (a plain search: a template has dozens of log groups, each its own pattern otherwise)."""
+    start = text.find(name)
+    while start >= 0:
+        end = start + len(name)
+        if (start == 0 or text[start - 1] not in _WORD) and (end == len(text) or text[end] not in _WORD):
+            return True
+        start = text.find(name, start + 1)
+    return False
 
 
 @detector("QW-LOG-011")

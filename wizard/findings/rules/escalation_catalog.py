@@ -30,10 +30,13 @@ def escalation_combinations(ctx: RuleContext):
         open_grants = [g for g in grants if _unrestricted(g)]
         if not open_grants or principal in ctx.full_admins:
             continue
+        first: dict[str, Grant | None] = {}  # the methods share actions: each is looked up once
         for method in methods:
             supplying = []
             for action in method.actions:
-                grant = next((g for g in open_grants if allows_action(g, action)), None)
+                if action not in first:
+                    first[action] = next((g for g in open_grants if allows_action(g, action)), None)
+                grant = first[action]
                 if grant is None or not ctx.can(principal, action):
                     break
                 supplying.append((action, grant))

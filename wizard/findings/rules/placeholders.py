@@ -52,7 +52,8 @@ def _rewriters(ctx: RuleContext, resource: str) -> list[str]:
     if arn is None:
         return []
     target = ctx.policy_ref(arn, None).target
-    return sorted(p for p in ctx.allows if ctx.can(p, "iam:CreatePolicyVersion", target))
+    return sorted(p for p in ctx.principals_naming("iam:CreatePolicyVersion")
+                  if ctx.can(p, "iam:CreatePolicyVersion", target))
 
 
 def _inline_rewriters(ctx: RuleContext, grant: Grant) -> list[str]:
@@ -63,7 +64,7 @@ def _inline_rewriters(ctx: RuleContext, grant: Grant) -> list[str]:
     if holder is None:
         return []
     action = {"role": "iam:PutRolePolicy", "user": "iam:PutUserPolicy", "group": "iam:PutGroupPolicy"}.get(holder.kind)
-    return sorted(p for p in ctx.allows if action and ctx.can(p, action, holder.target))
+    return sorted(p for p in ctx.principals_naming(action) if ctx.can(p, action, holder.target)) if action else []
 
 
 def _is_condition_branch(ctx: RuleContext, grant: Grant) -> bool:

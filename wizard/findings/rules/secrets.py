@@ -8,11 +8,15 @@ template is read as written (the evaluated one carries values, not where they ca
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import weakref
+from typing import TYPE_CHECKING, Any, Iterator
 
 from wizard.findings.context import RuleContext
 from wizard.findings.model import Hit
 from wizard.findings.rules import detector
+
+if TYPE_CHECKING:
+    from wizard.cfn.template import Template
 
 
 def _references(value: Any) -> Iterator[str]:
@@ -57,7 +61,20 @@ def _plain_environments(ctx: RuleContext) -> Iterator[tuple[str, str, str, Any, 
 
 @detector("QW-SEC-001")
 def no_echo_in_plain_environment(ctx: RuleContext):
-    """One finding per NoEcho parameter, listing every environment variable it is placed in."""
+    """One finding per NoEcho parameter, listing every environment variable it is placed in.
+    The template as written decides them alone: they are found once a template, whatever the
+    values (a run finds the findings of its baseline and of its final values)."""
+    hits = _NO_ECHO_HITS.get(ctx.template)
+    if hits is None:
+        hits = _NO_ECHO_HITS[ctx.template] = tuple(_no_echo_hits(ctx))
+    return hits
+
+
+#: The hits of QW-SEC-001, by the template they were found in.
+_NO_ECHO_HITS: "weakref.WeakKeyDictionary[Template, tuple[Hit, ...]]" = weakref.WeakKeyDictionary()
+
+
+def _no_echo_hits(ctx: RuleContext) -> Iterator[Hit]:
     hidden = {name for name, spec in ctx.template.parameters.items() if spec.no_echo}
     if not hidden:
         return
