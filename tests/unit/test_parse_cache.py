@@ -341,7 +341,7 @@ def _walks(monkeypatch) -> list:
 
     walked = []
     monkeypatch.setattr(template_module, "dynamic_containers",
-                        lambda body: walked.append(body) or dynamic_containers(body))
+                        lambda body, *limit: walked.append(body) or dynamic_containers(body, *limit))
     return walked
 
 
@@ -394,13 +394,17 @@ def test_a_part_shared_by_two_resources_is_one_container_read_back():
 
 
 def test_a_first_run_walks_once_when_it_keeps_the_body_and_the_evaluator_not_again(monkeypatch):
+    """The walk that finds the intrinsics of a body to keep also bounds its depth: one pass."""
+    from wizard.cfn import template as template_module
     from wizard.cfn.evaluate import Evaluation
     from wizard.cfn.parameters import resolve_parameters
 
     text, source, values = _case("if-at-every-depth")
     walked = _walks(monkeypatch)
+    measured = []
+    monkeypatch.setattr(template_module, "_depth", lambda body: measured.append(body) or 0)
     template = parse_template(text, source)
-    assert walked == [template.body]
+    assert walked == [template.body] and measured == []
     for _ in range(2):
         Evaluation(template, resolve_parameters(template, values)).resources()
     assert walked == [template.body]

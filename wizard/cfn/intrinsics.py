@@ -10,10 +10,15 @@ body (``wizard.cfn.parsecache``).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 #: What holds other values in a body.
 CONTAINERS = (dict, list)
+
+
+class NestedTooDeep(ValueError):
+    """A body nests deeper than the walk was told to go."""
 
 
 def is_intrinsic_key(key: Any) -> bool:
@@ -21,29 +26,35 @@ def is_intrinsic_key(key: Any) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
 
 
-def dynamic_containers(body: Any) -> list[dict | list]:
+def dynamic_containers(body: Any, max_depth: int | None = None) -> list[dict | list]:
     """Every dict and list under ``body`` (itself included) that holds an intrinsic function
-    somewhere, inner ones first."""
+    somewhere, inner ones first. ``max_depth``: raise ``NestedTooDeep`` rather than go below
+    that many levels of containers (``body`` is the first), so that reading a template checks
+    its depth in the same pass."""
     dynamic: list[dict | list] = []
     containers = CONTAINERS
+    limit = sys.maxsize if max_depth is None else max_depth
 
-    def visit(node: dict | list) -> bool:
+    def visit(node: dict | list, level: int) -> bool:
         # Only containers are visited: most nodes are scalars, and a call each would double the cost.
+        if level > limit:
+            raise NestedTooDeep(f"nested more than {limit} levels deep")
         if isinstance(node, dict):
             found = len(node) == 1 and is_intrinsic_key(next(iter(node)))
             values = node.values()
         else:
             found = False
             values = node
+        deeper = level + 1
         for value in values:
-            if isinstance(value, containers) and visit(value):
+            if isinstance(value, containers) and visit(value, deeper):
                 found = True
         if found:
             dynamic.append(node)
         return found
 
     if isinstance(body, containers):
-        visit(body)
+        visit(body, 1)
     return dynamic
 
 

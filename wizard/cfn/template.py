@@ -28,7 +28,7 @@ from typing import Any
 
 from wizard.atomic import read_text
 from wizard.cfn import parsecache
-from wizard.cfn.intrinsics import dynamic_containers, dynamic_ids
+from wizard.cfn.intrinsics import NestedTooDeep, dynamic_containers, dynamic_ids
 from wizard.cfn.parameters import ParameterSpec
 from wizard.cfn.shapes import problem as shape_problem
 from wizard.cfn.transform import SAM, expand, mentions_transform
@@ -157,16 +157,16 @@ def _parsed(text: str, source: str, fmt: str) -> parsecache.Kept:
     """The checked body of a template that was not in the parse cache, kept there when it is
     large, with its containers that hold an intrinsic function: the walk the evaluator would do
     otherwise, done here so that a later run reads it back (not for a body a transform expands)."""
-    body = _parse_body(text, source, fmt)
     if not parsecache.keeps(text):
-        return parsecache.Kept(body, None)
-    dynamic = None if mentions_transform(text) else dynamic_containers(body)
+        return parsecache.Kept(_parse_body(text, source, fmt, walk=False)[0], None)
+    body, dynamic = _parse_body(text, source, fmt, walk=not mentions_transform(text))
     parsecache.store(text, body, dynamic=dynamic)
     return parsecache.Kept(body, dynamic_ids(dynamic) if dynamic is not None else None)
 
 
-def _parse_body(text: str, source: str, fmt: str) -> LineDict:
-    """The checked body of a template that was not in the parse cache."""
+def _parse_body(text: str, source: str, fmt: str, walk: bool) -> tuple[LineDict, list | None]:
+    """The checked body of a template that was not in the parse cache, and (``walk``) its
+    containers that hold an intrinsic function, found by the walk that checks its depth."""
     body = None
     if fmt == "json":
         from wizard.cfn.jsonsource import read_json
@@ -211,10 +211,19 @@ def _parse_body(text: str, source: str, fmt: str) -> LineDict:
         if condition is not None and not isinstance(condition, str):
             raise TemplateError("Condition must be the name of a condition", file=source,
                                 where=f"Outputs/{name}/Condition", line=line_at(body, ["Outputs", name]))
-    depth = _depth(body)
-    if depth > MAX_DEPTH:
+    dynamic = None
+    if walk:  # one pass finds the intrinsics and bounds the depth
+        try:
+            dynamic = dynamic_containers(body, MAX_DEPTH)
+        except NestedTooDeep:
+            too_deep = True
+        else:
+            too_deep = False
+    else:
+        too_deep = _depth(body) > MAX_DEPTH
+    if too_deep:
         raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", file=source)
-    return body
+    return body, dynamic
 
 
 def _parse_json(text: str, source: str, yaml_error: TemplateError) -> LineDict:
