@@ -4,8 +4,8 @@ hold one somewhere below them.
 The evaluator returns every other part of a template as it is, so it needs to know, for each
 mapping and list of a body, whether an intrinsic function is inside it. That is one walk of the
 whole body, proportional to its size: it is done once per template (``Template.dynamic``), and
-for a body kept in the parse cache it is done when the entry is written and read back with the
-body (``wizard.cfn.parsecache``).
+for a body kept in the parse cache it is done when the entry is written, where it also checks
+how deeply the body nests, and read back with the body (``wizard.cfn.parsecache``).
 """
 
 from __future__ import annotations
