@@ -75,10 +75,9 @@ class Template:
         """The ids of the mappings and lists of ``body`` that hold an intrinsic function somewhere
         (``wizard.cfn.intrinsics``), which the evaluator walks while it returns the rest as it is:
         read back with a body kept in the parse cache, else worked out once, when first asked for."""
-        body = self.body  # a kept template reads its body back, and these with it
         found = self._dynamic
         if found is None:
-            found = dynamic_ids(dynamic_containers(body))
+            found = dynamic_ids(dynamic_containers(self.body))
             object.__setattr__(self, "_dynamic", found)
         return found
 
@@ -124,15 +123,23 @@ class _KeptTemplate(Template):
                             ("transform", None), ("_dynamic", None)):
             object.__setattr__(self, name, value)
 
+    def _read(self) -> parsecache.Kept:
+        found = self.__dict__.get("_kept")
+        if found is None:
+            found = parsecache.load(self.text) or _parsed(self.text, self.source, self.format)
+            # One assignment keeps the body and its ids together: of two threads that read it at
+            # once, the first to finish wins, with its own ids.
+            found = self.__dict__.setdefault("_kept", found)
+        return found
+
     @property
     def body(self) -> LineDict:  # type: ignore[override]
-        found = self.__dict__.get("_body")
-        if found is None:
-            kept = parsecache.load(self.text) or _parsed(self.text, self.source, self.format)
-            found = kept.body
-            object.__setattr__(self, "_dynamic", kept.dynamic)
-            self.__dict__["_body"] = found
-        return found
+        return (self.__dict__.get("_kept") or self._read()).body  # asked for often: read once
+
+    @property
+    def dynamic(self) -> frozenset[int]:
+        found = self._read().dynamic
+        return found if found is not None else super().dynamic
 
 
 def parse_template(text: str, source: str = "<template>") -> Template:
