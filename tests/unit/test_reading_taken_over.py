@@ -263,12 +263,11 @@ def test_the_last_analysis_of_a_template_does_not_keep_the_template_alive():
 @pytest.mark.parametrize("name", ["reads", "edges", "stable.yaml"])
 def test_what_a_resource_reads_is_the_same_when_the_parts_without_intrinsics_are_skipped(name):
     from wizard.cfn import dependencies
-    from wizard.cfn.evaluate import _dynamic_of
 
     template = {"reads": lambda: parse_template(READS), "edges": lambda: parse_template(EDGES),
                 "stable.yaml": lambda: harden(_vendor("stable.yaml")).template}[name]()
     whole, skipping = dependencies._Reader(template), dependencies._Reader(template)
-    skipping.dynamic = _dynamic_of(template)
+    skipping.dynamic = template.dynamic
     reads = {r: whole.of(r) for r in template.resources}
     assert reads == {r: skipping.of(r) for r in template.resources}
     assert any(reads.values())

@@ -139,13 +139,19 @@ def test_real_template_parses(real_template_path):
     assert len(template.conditions) == 13
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["small", "kept"])
 @pytest.mark.parametrize("extra, refused", [(0, False), (1, True), (40, True)])
-def test_a_template_nested_past_the_limit_is_refused(extra, refused):
+def test_a_template_nested_past_the_limit_is_refused(extra, refused, kept):
+    """A template large enough to be kept is measured by the walk that finds its intrinsics,
+    a small one by a walk of its own: the same limit either way, and no recursion past it."""
+    from wizard.cfn import parsecache
     from wizard.cfn.template import MAX_DEPTH, _depth
 
     # The body, Resources, A and Properties are four levels; the rest are lists in V.
     lists = MAX_DEPTH - 4 + extra
     text = "Resources:\n  A:\n    Type: X\n    Properties:\n      V: " + "[" * lists + "]" * lists + "\n"
+    if kept:
+        text += f"# {'x' * parsecache.MIN_CHARS}\n"
     if refused:
         with pytest.raises(TemplateError, match=f"nested more than {MAX_DEPTH} levels deep"):
             parse_template(text, "deep.yaml")
@@ -153,3 +159,16 @@ def test_a_template_nested_past_the_limit_is_refused(extra, refused):
         body = parse_template(text, "deep.yaml").body
         assert _depth(body) == MAX_DEPTH
     assert _depth([[], {"a": [1, {"b": []}]}]) == 5 and _depth("text") == 0 and _depth({}) == 1
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["small", "kept"])
+def test_json_nested_far_past_the_limit_is_refused_without_recursing_into_it(kept):
+    """JSON is read to any depth its reader manages: the walk stops at the limit."""
+    from wizard.cfn import parsecache
+    from wizard.cfn.template import MAX_DEPTH
+
+    text = '{"Resources": {"A": {"Type": "X", "Properties": {"V": ' + "[" * 800 + "]" * 800 + "}}}}"
+    if kept:
+        text += " " * parsecache.MIN_CHARS
+    with pytest.raises(TemplateError, match=f"nested more than {MAX_DEPTH} levels deep"):
+        parse_template(text, "deep.json")

@@ -19,7 +19,7 @@ place. Conditions still compare the real values.
 Evaluation is lazy and memoised: a resource is resolved the first time somebody asks for it,
 so the live permission panel, which reads only IAM and network resources, never pays for the
 other two hundred. Subtrees without any intrinsic are returned as they are (shared, never to
-be mutated by callers). An evaluation made ``like`` another of the same template takes over the
+be mutated by callers): the template knows which hold one (``Template.dynamic``). An evaluation made ``like`` another of the same template takes over the
 other's resolution of each resource that reads no parameter whose value differs
 (``wizard.cfn.dependencies``), as long as the other is alive.
 """
@@ -37,6 +37,7 @@ from typing import Any, Callable, Mapping
 
 from wizard import verdicts
 from wizard.errors import TemplateError
+from wizard.cfn.intrinsics import CONTAINERS, is_intrinsic_key
 from wizard.cfn.parameters import ParameterValues, Secret, Unresolved, mask_secrets, secret, shown
 from wizard.cfn.pseudo import Pseudo
 from wizard.cfn.shapes import problem as shape_problem
@@ -60,50 +61,6 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 #: The verdicts' kind: templates and values rendered without error (``Evaluation.check_renders``).
 _RENDERS = "renders-1"
-
-
-def _dynamic_nodes(body: Any) -> frozenset[int]:
-    """Ids of every dict/list under ``body`` that holds an intrinsic function somewhere."""
-    dynamic: set[int] = set()
-
-    containers = (dict, list)
-
-    def visit(node: dict | list) -> bool:
-        # Only containers are visited: most nodes are scalars, and a call each would double the cost.
-        if isinstance(node, dict):
-            found = len(node) == 1 and _is_intrinsic_key(next(iter(node)))
-            values = node.values()
-        else:
-            found = False
-            values = node
-        for value in values:
-            if isinstance(value, containers) and visit(value):
-                found = True
-        if found:
-            dynamic.add(id(node))
-        return found
-
-    if isinstance(body, containers):
-        visit(body)
-    return frozenset(dynamic)
-
-
-_CONTAINERS = (dict, list)
-
-
-def _is_intrinsic_key(key: Any) -> bool:
-    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
-
-
-#: Computed once per parsed template, forgotten with it.
-_DYNAMIC_CACHE: "weakref.WeakKeyDictionary[Template, frozenset[int]]" = weakref.WeakKeyDictionary()
-
-
-def _dynamic_of(template: Template) -> frozenset[int]:
-    dynamic = _DYNAMIC_CACHE.get(template)
-    if dynamic is None:
-        dynamic = _DYNAMIC_CACHE[template] = _dynamic_nodes(template.body)
-    return dynamic
 
 
 #: Each parsed template's resources by type, and each resource's place: worked out once.
@@ -136,7 +93,7 @@ class Evaluation:
         self.template = template
         self.parameters = parameters
         self.pseudo = pseudo or Pseudo()
-        self._dynamic = _dynamic_of(template)
+        self._dynamic = template.dynamic
         self._like: tuple[weakref.ref, Callable[[str], bool]] | None = None
         if like is not None:
             from wizard.cfn.dependencies import resolved_alike
@@ -392,7 +349,7 @@ class Evaluation:
                 return node
             if len(node) == 1:
                 key = next(iter(node))
-                if _is_intrinsic_key(key):
+                if is_intrinsic_key(key):
                     handler = self._intrinsics.get(key)
                     if handler is None:
                         raise self._error(f"unknown intrinsic function {key}", where)
@@ -409,7 +366,7 @@ class Evaluation:
             out = []
             for index, item in enumerate(node):
                 # A value holding no intrinsic function is itself: no call, no path made for it.
-                if isinstance(item, _CONTAINERS) and id(item) in dynamic:
+                if isinstance(item, CONTAINERS) and id(item) in dynamic:
                     item = self._eval(item, f"{where}/{index}")
                     if item is NO_VALUE:
                         continue
@@ -423,7 +380,7 @@ class Evaluation:
             return node
         out = {}
         for key, item in node.items():
-            if isinstance(item, _CONTAINERS) and id(item) in dynamic:  # as in ``_eval``'s lists
+            if isinstance(item, CONTAINERS) and id(item) in dynamic:  # as in ``_eval``'s lists
                 item = self._eval(item, f"{where}/{key}")
                 if item is NO_VALUE:
                     continue

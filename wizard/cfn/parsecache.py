@@ -3,13 +3,17 @@
 Reading the real Quilt template with its line numbers takes longer than everything a ``grants``
 run does with it; a parsed body read back from disk takes a tenth of that. The key is the
 SHA-256 of the text together with the code that reads it (``yamlsource``, ``jsonsource``,
-``template`` and ``shapes``): a changed template or a changed reader is a different entry,
-never a stale one.
+``template``, ``shapes`` and ``intrinsics``) and the entry's format: a changed template, a
+changed reader or a new format is a different entry, never a stale one.
+An entry holds the body and, for a template's, the list of its mappings and lists that hold an
+intrinsic function (``wizard.cfn.intrinsics``): pickled together, that list is references to
+containers already written, which cost almost nothing to read back, and the template read back
+carries it instead of walking its body again.
 Entries live in the user cache folder (``$QUILT_WIZARD_HOME/cache/templates``) and are written
 atomically. Only what those readers build can be read back (mappings and lists that remember
-their lines, and plain values); a missing, corrupt or foreign entry is ignored and rewritten,
-and a folder that cannot be written only costs speed. Small templates parse faster than a
-file can be opened, so they are not cached.
+their lines, plain values, and the entry's own tuple and list); a missing, corrupt, foreign or
+older entry is ignored and rewritten, and a folder that cannot be written only costs speed.
+Small templates parse faster than a file can be opened, so they are not cached.
 """
 
 from __future__ import annotations
@@ -19,21 +23,23 @@ import hashlib
 import io
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from wizard.atomic import write_atomic
+from wizard.cfn.intrinsics import dynamic_ids
 from wizard.cfn.yamlsource import LineDict, LineList
 from wizard.gcpause import collection_paused
 from wizard.memo import memo
 
 #: Templates shorter than this (in characters) are parsed every time.
 MIN_CHARS = 16_384
-_FORMAT = b"quilt-wizard parsed template 1\n"
+#: The entry's shape: a new one retires every entry of the old (their keys no longer match).
+_FORMAT = b"quilt-wizard parsed template 2\n"
 _ALLOWED = {("wizard.cfn.yamlsource", "LineDict"): LineDict, ("wizard.cfn.yamlsource", "LineList"): LineList}
 
 
-#: The code that turns text into a checked body, beside this module.
-_READERS = ("yamlsource.py", "jsonsource.py", "template.py", "shapes.py")
+#: The code that turns text into a checked body (and finds its intrinsics), beside this module.
+_READERS = ("yamlsource.py", "jsonsource.py", "template.py", "shapes.py", "intrinsics.py")
 
 
 @memo(maxsize=1)
@@ -78,10 +84,23 @@ def has(text: str, min_chars: int = MIN_CHARS) -> bool:
         return False
 
 
-def load(text: str, min_chars: int = MIN_CHARS) -> LineDict | None:
+class Kept(NamedTuple):
+    """A body read back, with the ids of its containers that hold an intrinsic function (None
+    when they were not worked out when it was kept)."""
+
+    body: LineDict
+    dynamic: frozenset[int] | None
+
+
+def keeps(text: str, min_chars: int = MIN_CHARS) -> bool:
+    """Whether a body parsed from ``text`` is kept (``store``); a shorter text never is."""
+    return len(text) >= min_chars
+
+
+def load(text: str, min_chars: int = MIN_CHARS) -> Kept | None:
     """The cached body parsed from ``text``, or None (not cached, unreadable, or not ours).
     ``min_chars``: a shorter text is never cached (a shipped asset read on every run passes 0)."""
-    if len(text) < min_chars:
+    if not keeps(text, min_chars):
         return None
     path, key = _entry(text)
     try:
@@ -92,10 +111,14 @@ def load(text: str, min_chars: int = MIN_CHARS) -> LineDict | None:
         return None
     try:
         with collection_paused():
-            body = _BodyUnpickler(io.BytesIO(data[len(key):])).load()
+            entry = _BodyUnpickler(io.BytesIO(data[len(key):])).load()
     except Exception:  # a corrupt entry (truncated, foreign, garbage) is rewritten by the caller
         return None
-    return body if isinstance(body, LineDict) else None
+    if not (type(entry) is tuple and len(entry) == 2 and isinstance(entry[0], LineDict)
+            and (entry[1] is None or type(entry[1]) is list)):
+        return None  # not the shape this code writes
+    body, dynamic = entry
+    return Kept(body, None if dynamic is None else dynamic_ids(dynamic))
 
 
 def read_shipped(text: str, source: str) -> Any:
@@ -103,13 +126,14 @@ def read_shipped(text: str, source: str) -> Any:
     catalog, the overlay's rules, the parameter types...): parsed by the cache folder's copy when
     it has one, as a template is, so a run that read it before imports no YAML. Only the package's
     own files come here: an operator's file (an answers file holds NoEcho values) is never kept."""
-    data = load(text, min_chars=0)
-    if data is None:
-        from wizard.cfn.yamlsource import parse_yaml
+    kept = load(text, min_chars=0)
+    if kept is not None:
+        return kept.body
+    from wizard.cfn.yamlsource import parse_yaml
 
-        data = parse_yaml(text, source)
-        if isinstance(data, LineDict):
-            store(text, data, min_chars=0)
+    data = parse_yaml(text, source)
+    if isinstance(data, LineDict):
+        store(text, data, min_chars=0)
     return data
 
 
@@ -126,23 +150,25 @@ def _line_list(data: LineList) -> tuple:
 _REDUCERS = {LineDict: _line_dict, LineList: _line_list}
 
 
-def _pickled(body: LineDict) -> bytes:
-    """``pickle.dumps(body)``, the same bytes, sooner."""
+def _pickled(entry: Any) -> bytes:
+    """``pickle.dumps(entry)``, the same bytes, sooner."""
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _REDUCERS
-    pickler.dump(body)
+    pickler.dump(entry)
     return out.getvalue()
 
 
-def store(text: str, body: LineDict, min_chars: int = MIN_CHARS) -> None:
-    """Keep ``body`` for the next run that reads the same ``text``."""
-    if len(text) < min_chars:
+def store(text: str, body: LineDict, min_chars: int = MIN_CHARS, dynamic: list | None = None) -> None:
+    """Keep ``body`` for the next run that reads the same ``text``, with ``dynamic``, its
+    containers that hold an intrinsic function (``wizard.cfn.intrinsics.dynamic_containers``),
+    when they were worked out."""
+    if not keeps(text, min_chars):
         return
     path, key = _entry(text)
     try:
         with collection_paused():  # the pickler's state of each container would set off collections
-            data = _pickled(body)
+            data = _pickled((body, dynamic))
         write_atomic(path, key + data, mode=0o600, durable=False)
     except (OSError, pickle.PicklingError, RecursionError):
         pass  # a cache we cannot write only costs speed

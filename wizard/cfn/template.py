@@ -9,7 +9,9 @@ count guard against huge files and YAML bombs.
 
 A parsed template is immutable and cached by path, size and modification time: the TUI
 re-evaluates it on every keypress and must never parse it twice. Across runs, the parsed body
-of a large template is kept on disk by the digest of its text (``wizard.cfn.parsecache``).
+of a large template is kept on disk by the digest of its text (``wizard.cfn.parsecache``),
+with the parts of it that hold an intrinsic function (``wizard.cfn.intrinsics``), which the
+evaluator would otherwise look for again.
 A template that declares the SAM transform is expanded after reading, as CloudFormation would,
 and any other transform is refused (``wizard.cfn.transform``).
 """
@@ -26,6 +28,7 @@ from typing import Any
 
 from wizard.atomic import read_text
 from wizard.cfn import parsecache
+from wizard.cfn.intrinsics import NestedTooDeep, dynamic_containers, dynamic_ids
 from wizard.cfn.parameters import ParameterSpec
 from wizard.cfn.shapes import problem as shape_problem
 from wizard.cfn.transform import SAM, expand, mentions_transform
@@ -49,6 +52,7 @@ class Template:
     _lines: dict = field(default_factory=dict, repr=False)
     transform: str | None = None
     """The transform CloudFormation expands when it deploys ``text`` (``body`` is the expansion)."""
+    _dynamic: frozenset[int] | None = field(default=None, init=False, repr=False)
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -65,6 +69,17 @@ class Template:
     @property
     def outputs(self) -> dict[str, Any]:
         return self.body.get("Outputs") or {}
+
+    @property
+    def dynamic(self) -> frozenset[int]:
+        """The ids of the mappings and lists of ``body`` that hold an intrinsic function somewhere
+        (``wizard.cfn.intrinsics``), which the evaluator walks while it returns the rest as it is:
+        read back with a body kept in the parse cache, else worked out once, when first asked for."""
+        found = self._dynamic
+        if found is None:
+            found = dynamic_ids(dynamic_containers(self.body))
+            object.__setattr__(self, "_dynamic", found)
+        return found
 
     @cached_property
     def parameters(self) -> dict[str, ParameterSpec]:
@@ -105,19 +120,26 @@ class _KeptTemplate(Template):
 
     def __init__(self, source: str, text: str, fmt: str) -> None:
         for name, value in (("source", source), ("text", text), ("format", fmt), ("_lines", {}),
-                            ("transform", None)):
+                            ("transform", None), ("_dynamic", None)):
             object.__setattr__(self, name, value)
+
+    def _read(self) -> parsecache.Kept:
+        found = self.__dict__.get("_kept")
+        if found is None:
+            found = parsecache.load(self.text) or _parsed(self.text, self.source, self.format)
+            # One assignment keeps the body and its ids together: of two threads that read it at
+            # once, the first to finish wins, with its own ids.
+            found = self.__dict__.setdefault("_kept", found)
+        return found
 
     @property
     def body(self) -> LineDict:  # type: ignore[override]
-        found = self.__dict__.get("_body")
-        if found is None:
-            found = parsecache.load(self.text)
-            if found is None:
-                found = _parse_body(self.text, self.source, self.format)
-                parsecache.store(self.text, found)
-            self.__dict__["_body"] = found
-        return found
+        return (self.__dict__.get("_kept") or self._read()).body  # asked for often: read once
+
+    @property
+    def dynamic(self) -> frozenset[int]:
+        found = self._read().dynamic
+        return found if found is not None else super().dynamic
 
 
 def parse_template(text: str, source: str = "<template>") -> Template:
@@ -128,18 +150,30 @@ def parse_template(text: str, source: str = "<template>") -> Template:
     fmt = "json" if text.lstrip().startswith("{") else "yaml"
     if not mentions_transform(text) and parsecache.has(text):  # no transform to expand: read when asked
         return _KeptTemplate(source, text, fmt)
-    body = parsecache.load(text)
-    if body is None:
-        body = _parse_body(text, source, fmt)
-        parsecache.store(text, body)
+    body, dynamic = parsecache.load(text) or _parsed(text, source, fmt)
     # A transform is expanded here, where every command reads its template (wizard.cfn.transform).
     expanded = expand(body, text, source)
-    return Template(source=source, text=text, body=expanded, format=fmt,
-                    transform=SAM if expanded is not body else None)
+    if expanded is not body:
+        return Template(source=source, text=text, body=expanded, format=fmt, transform=SAM)
+    template = Template(source=source, text=text, body=body, format=fmt)
+    object.__setattr__(template, "_dynamic", dynamic)  # the body's own: read back, or worked out to keep it
+    return template
 
 
-def _parse_body(text: str, source: str, fmt: str) -> LineDict:
-    """The checked body of a template that was not in the parse cache."""
+def _parsed(text: str, source: str, fmt: str) -> parsecache.Kept:
+    """The checked body of a template that was not in the parse cache, kept there when it is
+    large, with its containers that hold an intrinsic function: the walk the evaluator would do
+    otherwise, done here so that a later run reads it back (not for a body a transform expands)."""
+    if not parsecache.keeps(text):
+        return parsecache.Kept(_parse_body(text, source, fmt, walk=False)[0], None)
+    body, dynamic = _parse_body(text, source, fmt, walk=not mentions_transform(text))
+    parsecache.store(text, body, dynamic=dynamic)
+    return parsecache.Kept(body, dynamic_ids(dynamic) if dynamic is not None else None)
+
+
+def _parse_body(text: str, source: str, fmt: str, walk: bool) -> tuple[LineDict, list | None]:
+    """The checked body of a template that was not in the parse cache, and (``walk``) its
+    containers that hold an intrinsic function, found by the walk that checks its depth."""
     body = None
     if fmt == "json":
         from wizard.cfn.jsonsource import read_json
@@ -184,10 +218,19 @@ def _parse_body(text: str, source: str, fmt: str) -> LineDict:
         if condition is not None and not isinstance(condition, str):
             raise TemplateError("Condition must be the name of a condition", file=source,
                                 where=f"Outputs/{name}/Condition", line=line_at(body, ["Outputs", name]))
-    depth = _depth(body)
-    if depth > MAX_DEPTH:
+    dynamic = None
+    if walk:  # one pass finds the intrinsics and bounds the depth
+        try:
+            dynamic = dynamic_containers(body, MAX_DEPTH)
+        except NestedTooDeep:
+            too_deep = True
+        else:
+            too_deep = False
+    else:
+        too_deep = _depth(body) > MAX_DEPTH
+    if too_deep:
         raise TemplateError(f"nested more than {MAX_DEPTH} levels deep", file=source)
-    return body
+    return body, dynamic
 
 
 def _parse_json(text: str, source: str, yaml_error: TemplateError) -> LineDict:
