@@ -453,3 +453,29 @@ def test_a_body_a_transform_expands_is_walked_when_evaluated_not_when_kept(monke
             Evaluation(template, resolve_parameters(template, {})).resources()
         assert len(walked) == run + 1 and walked[-1] is template.body  # the expansion, once
         assert template.dynamic == _ids(template.body)
+
+
+def test_a_text_asked_about_then_read_is_digested_once(monkeypatch):
+    """``has`` then ``load`` of one text work its key out once; another text (even equal) or
+    other readers work it out again."""
+    import hashlib as real
+
+    digested = []
+
+    class Counting:
+        @staticmethod
+        def sha256(data=b""):
+            digested.append(len(data))
+            return real.sha256(data)
+
+    parsecache._reader_digest()  # the readers' digest, worked out once a process
+    monkeypatch.setattr(parsecache, "hashlib", Counting)
+    text = EMBEDDED
+    parsecache.has(text)
+    parsecache.load(text)
+    assert len(digested) == 1
+    parsecache.load(EMBEDDED[:-1] + EMBEDDED[-1:])  # an equal text, another object: its own digest
+    assert len(digested) == 2
+    monkeypatch.setattr(parsecache, "_last_key", (text, b"other readers", b"key"))
+    parsecache.load(text)
+    assert len(digested) == 3

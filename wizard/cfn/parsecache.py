@@ -56,10 +56,22 @@ def _reader_digest() -> bytes:
     return digest.digest()
 
 
+#: The text whose key was worked out last, with the readers' digest and that key: a template is
+#: asked whether it is kept (``has``) and then read (``load``), and the digest of its text is not
+#: worked out twice (for the very same text object only).
+_last_key: tuple[str, bytes, bytes] | None = None
+
+
 def _entry(text: str) -> tuple[Path, bytes]:
+    global _last_key
     from wizard.paths import cache_dir
 
-    key = hashlib.sha256(_reader_digest() + text.encode("utf-8", "surrogatepass")).digest()
+    readers, last = _reader_digest(), _last_key
+    if last is not None and last[0] is text and last[1] == readers:
+        key = last[2]
+    else:
+        key = hashlib.sha256(readers + text.encode("utf-8", "surrogatepass")).digest()
+        _last_key = (text, readers, key)
     return cache_dir() / "templates" / f"{key.hex()}.pickle", key
 
 
