@@ -20,12 +20,14 @@ when its fixture is present:
   fresh home and a warmed one (targets on the vendor's template: 1 s and 0.5 s);
 - live panel, warm: on the first question, once its panel is shown and the other choices had a
   second to be computed, Down and Up move the highlight; timed to the panel's new title on
-  screen, against the repaint floor: Down and Up on the start screen's mode list (once its
-  idle-time work is done, and with no draft to resume, whose box would take the focus), where
-  moving the highlight repaints the list and nothing else. The ratio's target is 1.3x. Beside
-  the median: the slowest tenth of the moves (a full collection or a missed frame shows there),
-  and how many moves showed the panel in the highlight's first frame. ctrl+t (the theme) is
-  timed too, as a repaint of the whole screen.
+  screen, against the first frame the key made on that screen (the highlight moved: the
+  panel's target is 1.3x of it, and it is 1x when the panel comes in that very frame), and
+  against the repaint floor: Down and Up on the start screen's mode list (once its idle-time
+  work is done, and with no draft to resume, whose box would take the focus), where moving the
+  highlight repaints two choices and nothing else (about 2.5 KB written, against the 20 KB of
+  two choices and a whole panel). Beside the median: the slowest tenth of the moves (a full
+  collection or a missed frame shows there), and how many moves showed the panel in the
+  highlight's first frame. ctrl+t (the theme) is timed too, as a repaint of the whole screen.
 
 ``--vendor-cold`` measures the vendor's fresh home with Enter at once alone, with the processor time
 the wizard spent from Enter to the panel (which the machine's other work does not stretch, as it
@@ -193,8 +195,10 @@ def print_report(samples: Samples, vendor: bool) -> None:
     report("terminal: warm highlight -> last repaint (quiet after)", samples.median("warm settled"), peak=warm)
     report("terminal: ctrl+t theme -> first frame complete", samples.median("theme frame"), peak=warm)
     report("terminal: ctrl+t theme -> last repaint (quiet after)", samples.median("theme settled"), peak=warm)
-    report("terminal: warm panel / repaint floor (frame)",
-           samples.median("warm panel") / samples.median("floor frame"), unit="x", target="<= 1.3x")
+    report("terminal: warm panel / the key's first frame (question screen)",
+           samples.median("warm panel") / samples.median("question frame"), unit="x", target="<= 1.3x")
+    report("terminal: warm panel / start list move (repaint floor)",
+           samples.median("warm panel") / samples.median("floor frame"), unit="x")
     report("terminal: warm panel / a whole-screen repaint (theme)",
            samples.median("warm panel") / samples.median("theme frame"), unit="x")
     if not vendor:
@@ -211,9 +215,11 @@ def print_report(samples: Samples, vendor: bool) -> None:
     report("vendor: warm highlight -> panel's new title shown", samples.median("vendor warm panel"), peak=warm)
     report("  its slowest tenth (90th percentile)", samples.slowest_tenth("vendor warm panel"), peak=warm)
     print(f"  the panel in the highlight's first frame: {samples.share('vendor panel in first frame')} moves")
-    report("vendor: warm panel / repaint floor (frame)",
-           samples.median("vendor warm panel") / samples.median("vendor floor frame"), unit="x",
+    report("vendor: warm panel / the key's first frame (question screen)",
+           samples.median("vendor warm panel") / samples.median("vendor question frame"), unit="x",
            target="<= 1.3x")
+    report("vendor: warm panel / start list move (repaint floor)",
+           samples.median("vendor warm panel") / samples.median("vendor floor frame"), unit="x")
 
 
 def vendor_cold_only(runs: int = COLD_RUNS) -> int:
