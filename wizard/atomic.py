@@ -33,9 +33,7 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes, *, mode: int =
     target = Path(path)
     if make_parents:
         target.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile  # only a run that writes pays for importing it
-
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, temp = _temporary_beside(target)
     try:
         with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8")) as handle:
             handle.write(text)
@@ -47,6 +45,24 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes, *, mode: int =
         _discard(temp)
         raise
     _move(temp, target)
+
+
+#: How a temporary file is opened: created here and now (never an existing file, never through a
+#: link), for writing, closed in any program this process starts.
+_TEMPORARY_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new file (mode 0600) beside ``target``, named ``.NAME.RANDOM.tmp``, opened for writing:
+    ``tempfile.mkstemp``'s way, without importing ``tempfile`` (and ``random``, ``shutil``...)
+    into every run that writes a file."""
+    for _ in range(100):
+        temp = os.path.join(target.parent, f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temp, _TEMPORARY_FLAGS, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def check_output(path: str | os.PathLike[str], *, force: bool, what: str = "a file path") -> Path:

@@ -116,3 +116,61 @@ def test_reads_are_capped(tmp_path):
     with pytest.raises(InputError, match="expected at most"):
         read_text(big, 1_048_576)
     assert main(["render", "--params", str(big)]) == 2
+
+
+def test_an_atomic_write_goes_through_a_private_file_beside_and_leaves_nothing_when_it_fails(
+        tmp_path, monkeypatch):
+    from wizard import atomic
+
+    path = tmp_path / "p.json"
+    path.write_text("old")
+    opened = []
+    real_open = os.open
+
+    def watched(name, flags, mode=0o777, *args, **kwargs):
+        opened.append((name, flags, mode))
+        return real_open(name, flags, mode, *args, **kwargs)
+
+    monkeypatch.setattr(atomic.os, "open", watched)
+    atomic.write_atomic(path, "new", mode=0o640)
+    assert path.read_text() == "new" and os.stat(path).st_mode & 0o777 == 0o640
+    (temp, flags, mode), = opened
+    assert Path(temp).parent == tmp_path and Path(temp).name.startswith(".p.json.") and temp.endswith(".tmp")
+    assert flags & os.O_EXCL and flags & os.O_CREAT and mode == 0o600  # a new file, private until renamed
+
+    class Full(Exception):
+        pass
+
+    def failing(fd, mode="r", *args, **kwargs):
+        os.close(fd)
+        raise Full
+
+    monkeypatch.setattr(atomic.os, "fdopen", failing)
+    with pytest.raises(Full):
+        atomic.write_atomic(path, "newer")
+    assert path.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
+
+
+def test_a_planted_file_at_a_temporary_name_is_never_written_through(tmp_path, monkeypatch):
+    """A name already taken (a file, or a link planted there) is passed over for another."""
+    from wizard import atomic
+
+    names = iter(["aaaaaaaaaaaa", "bbbbbbbbbbbb"])
+    monkeypatch.setattr(atomic.os, "urandom", lambda n: bytes.fromhex(next(names)))
+    victim = tmp_path / "victim"
+    victim.write_text("untouched")
+    (tmp_path / ".p.json.aaaaaaaaaaaa.tmp").symlink_to(victim)
+    atomic.write_atomic(tmp_path / "p.json", "new")
+    assert victim.read_text() == "untouched" and (tmp_path / "p.json").read_text() == "new"
+    assert not (tmp_path / ".p.json.bbbbbbbbbbbb.tmp").exists()
+
+
+def test_writing_a_file_imports_no_tempfile(tmp_path):
+    """``tempfile`` brings ``random`` and ``shutil`` into every run that writes: not needed."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom wizard.atomic import write_atomic\n"
+            f"write_atomic({str(tmp_path / 'p.json')!r}, 'x')\nprint('tempfile' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
