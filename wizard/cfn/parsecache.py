@@ -85,10 +85,10 @@ class _BodyUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a parsed template") from None
 
 
-def has(text: str, min_chars: int = MIN_CHARS) -> bool:
+def has(text: str, min_chars: int | None = None) -> bool:
     """Whether an entry for ``text`` is kept (not read: ``load`` reads it, and may still find it
     unreadable)."""
-    if len(text) < min_chars:
+    if not keeps(text, min_chars):
         return False
     try:
         return _entry(text)[0].is_file()
@@ -104,12 +104,13 @@ class Kept(NamedTuple):
     dynamic: frozenset[int] | None
 
 
-def keeps(text: str, min_chars: int = MIN_CHARS) -> bool:
-    """Whether a body parsed from ``text`` is kept (``store``); a shorter text never is."""
-    return len(text) >= min_chars
+def keeps(text: str, min_chars: int | None = None) -> bool:
+    """Whether a body parsed from ``text`` is kept (``store``); a shorter text never is.
+    ``min_chars``: ``MIN_CHARS`` as it stands when asked, unless given."""
+    return len(text) >= (MIN_CHARS if min_chars is None else min_chars)
 
 
-def load(text: str, min_chars: int = MIN_CHARS) -> Kept | None:
+def load(text: str, min_chars: int | None = None) -> Kept | None:
     """The cached body parsed from ``text``, or None (not cached, unreadable, or not ours).
     ``min_chars``: a shorter text is never cached (a shipped asset read on every run passes 0)."""
     if not keeps(text, min_chars):
@@ -171,7 +172,7 @@ def _pickled(entry: Any) -> bytes:
     return out.getvalue()
 
 
-def store(text: str, body: LineDict, min_chars: int = MIN_CHARS, dynamic: list | None = None) -> None:
+def store(text: str, body: LineDict, min_chars: int | None = None, dynamic: list | None = None) -> None:
     """Keep ``body`` for the next run that reads the same ``text``, with ``dynamic``, its
     containers that hold an intrinsic function (``wizard.cfn.intrinsics.dynamic_containers``),
     when they were worked out."""
