@@ -479,3 +479,13 @@ def test_a_text_asked_about_then_read_is_digested_once(monkeypatch):
     monkeypatch.setattr(parsecache, "_last_key", (text, b"other readers", b"key"))
     parsecache.load(text)
     assert len(digested) == 3
+
+
+def test_the_size_threshold_is_read_when_asked(monkeypatch):
+    """``MIN_CHARS`` set after import is the one applied (a benchmark times the parse itself so)."""
+    monkeypatch.setattr(parsecache, "MIN_CHARS", len(EMBEDDED) + 1)
+    assert not parsecache.keeps(EMBEDDED) and not parsecache.has(EMBEDDED)
+    parse_template(EMBEDDED)
+    assert parsecache.load(EMBEDDED) is None and not parsecache._entry(EMBEDDED)[0].exists()
+    monkeypatch.setattr(parsecache, "MIN_CHARS", len(EMBEDDED))
+    assert parsecache.keeps(EMBEDDED)
