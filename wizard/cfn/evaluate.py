@@ -19,9 +19,10 @@ place. Conditions still compare the real values.
 Evaluation is lazy and memoised: a resource is resolved the first time somebody asks for it,
 so the live permission panel, which reads only IAM and network resources, never pays for the
 other two hundred. Subtrees without any intrinsic are returned as they are (shared, never to
-be mutated by callers): the template knows which hold one (``Template.dynamic``). An evaluation made ``like`` another of the same template takes over the
-other's resolution of each resource that reads no parameter whose value differs
-(``wizard.cfn.dependencies``), as long as the other is alive.
+be mutated by callers): the template knows which hold one (``Template.dynamic``). An
+evaluation made ``like`` another of the same template takes over the other's resolution of each
+resource that reads no parameter whose value differs (``wizard.cfn.dependencies``), as long as
+the other is alive.
 """
 
 from __future__ import annotations
