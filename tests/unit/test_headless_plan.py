@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from tests.conftest import REAL, ROOT
+from tests.unit.conftest import refuse_to_harden
 from wizard.cfn.template import load_template, parse_template
 from wizard.flow import headless_plan
 from wizard.flow.answers import load_answers_file
@@ -21,26 +22,13 @@ from wizard.flow.headless import plan_arguments, plan_deployment, summary_text, 
 from wizard.overlay import harden
 from wizard.overlay.kept import _HARDENED
 from wizard.paths import DEFAULT_TEMPLATE
-from wizard.paths import CACHE_ENV
 from wizard import verdicts
 
 ANSWERS = ROOT / "examples" / "answers.yaml"
 VENDOR_ANSWERS = ROOT / "benchmarks" / "answers-vendor.yaml"
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
-def refuse_to_harden(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("hardened again")
-
-    from wizard.overlay import apply
-
-    monkeypatch.setattr(apply, "harden", refuse)
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 def test_the_embedded_template_is_hardened_once_then_known_to_gain_nothing(monkeypatch):

@@ -9,22 +9,13 @@ import json
 
 import pytest
 
+from tests.unit.conftest import refuse_to_harden
 from tests.unit.overlay.conftest import VENDOR_FILES, _vendor
 from wizard.overlay import apply, kept
 from wizard.overlay.outcome import VENDOR
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("QUILT_WIZARD_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
-def _refuse_to_harden(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("hardened again")
-
-    monkeypatch.setattr(apply, "harden", refuse)
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 def _entry(own_cache):
@@ -56,7 +47,7 @@ def _steps(hardening):
 def test_a_kept_hardening_reads_back_as_the_one_made_from_scratch(name, own_cache, monkeypatch):
     made = apply.harden(_vendor(name))
     assert kept.hardened(_vendor(name)).added_parameters == made.added_parameters  # made and kept
-    _refuse_to_harden(monkeypatch)
+    refuse_to_harden(monkeypatch)
     back = kept.hardened(_vendor(name))
     assert isinstance(back, kept.KeptHardening), "read back, not made again"
     assert back.text == made.text and back.template.body == made.template.body
@@ -76,7 +67,7 @@ def test_a_kept_hardening_reads_back_as_the_one_made_from_scratch(name, own_cach
 
 def test_what_a_summary_reads_needs_neither_the_rules_nor_the_outcomes(own_cache, monkeypatch):
     made = kept.hardened(_vendor("stable.yaml"))
-    _refuse_to_harden(monkeypatch)
+    refuse_to_harden(monkeypatch)
     from wizard.overlay import rules
 
     def no_rules(*args, **kwargs):
